@@ -1,0 +1,30 @@
+# Portcullis — `make help` lists the targets.
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help run build test test-services lint fmt clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+run: ## Build and serve with the defaults (SQLite file, embedded store, http://localhost:8080)
+	$(CARGO) run --release --bin portcullis -- serve
+
+build: ## Build the release binary
+	$(CARGO) build --release --bin portcullis
+
+test-services: ## Install and start what the tests need (redis-server, PostgreSQL) when missing
+	./scripts/test-services.sh
+
+test: test-services ## Run every test (unit, integration against SQLite, PostgreSQL and redis-server)
+	$(CARGO) test --workspace --all-targets
+
+lint: ## rustfmt check and clippy with warnings as errors
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+clean: ## Remove build output
+	$(CARGO) clean

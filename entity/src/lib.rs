@@ -1,0 +1,7 @@
+//! sea-orm models of the Portcullis database. They never leave `src/db/`:
+//! the repositories there map them to domain types.
+
+pub mod clients;
+pub mod groups;
+pub mod user_groups;
+pub mod users;

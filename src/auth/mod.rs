@@ -1,0 +1,5 @@
+//! Authentication: passwords, second factors, levels (acr), and what a session has proven.
+
+pub mod acr;
+pub mod password;
+pub mod stepup;

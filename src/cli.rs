@@ -1,0 +1,264 @@
+//! The `portcullis` command line (CONTRACT §1). Every subcommand reads the same
+//! configuration; output is one JSON object on stdout.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::{self, clients, users};
+use crate::keys::{self, SigningAlg};
+use crate::startup::Application;
+
+#[derive(Parser)]
+#[command(
+    name = "portcullis",
+    version,
+    about = "OpenID Connect provider with acr-driven step-up"
+)]
+struct Cli {
+    /// Configuration file (TOML); else $PORTCULLIS_CONFIG, else ./portcullis.toml when present.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations, load or create signing keys, serve HTTP (the default).
+    Serve,
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Relying parties.
+    #[command(subcommand)]
+    Client(ClientCmd),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+}
+
+#[derive(Subcommand)]
+enum ClientCmd {
+    /// Register a relying party; prints client_id and, for a confidential client, client_secret.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        #[arg(long = "auth-method", default_value = "client_secret_basic")]
+        auth_method: String,
+        /// Same as --auth-method none.
+        #[arg(long)]
+        public: bool,
+        #[arg(long = "id-token-alg", default_value = "RS256")]
+        id_token_alg: String,
+        #[arg(long = "default-acr")]
+        default_acr: Vec<String>,
+        /// An acr level every request of this client must meet, whatever it asks.
+        #[arg(long = "minimum-acr")]
+        minimum_acr: Option<String>,
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+    },
+    /// List relying parties.
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create a user.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        #[arg(long = "first-name", default_value = "")]
+        first_name: String,
+        #[arg(long = "last-name", default_value = "")]
+        last_name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Add a signing key that signs from now on (both algorithms when --alg is omitted).
+    Rotate {
+        #[arg(long)]
+        alg: Option<String>,
+    },
+}
+
+pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) =>
+        {
+            print!("{e}");
+            return Ok(());
+        }
+        Err(e) => bail!(
+            "{}",
+            e.to_string().lines().next().unwrap_or("invalid arguments")
+        ),
+    };
+    let settings = Settings::load(cli.config.as_deref())?;
+    crate::telemetry::init();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let conn = db::connect(settings.database_url.expose()).await?;
+            db::migrate(&conn).await?;
+            println!("{}", json!({"migrated": true}));
+            Ok(())
+        }
+        Command::Client(cmd) => client(settings, cmd).await,
+        Command::User(cmd) => user(settings, cmd).await,
+        Command::Keys(KeysCmd::Rotate { alg }) => {
+            let algs: Vec<SigningAlg> = match alg {
+                Some(a) => vec![a.parse().map_err(anyhow::Error::msg)?],
+                None => SigningAlg::ALL.to_vec(),
+            };
+            let mut added = Vec::new();
+            for a in algs {
+                let path = keys::rotate(&settings.keys_dir, a)?;
+                added.push(json!({"alg": a.as_str(), "file": path.display().to_string()}));
+            }
+            println!("{}", json!({ "added": added }));
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let store = if settings.redis_url.is_some() {
+        "redis"
+    } else {
+        "embedded"
+    };
+    let app = Application::build(settings.clone()).await?;
+    tracing::info!(
+        issuer = %settings.issuer_str(),
+        port = app.port(),
+        store,
+        "portcullis listening on {}",
+        settings.server.bind
+    );
+    app.run_until_stopped().await.context("server")
+}
+
+async fn open_db(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let conn = db::connect(settings.database_url.expose()).await?;
+    db::migrate(&conn).await?;
+    Ok(conn)
+}
+
+async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
+    let conn = open_db(&settings).await?;
+    match cmd {
+        ClientCmd::Create {
+            name,
+            redirect_uris,
+            auth_method,
+            public,
+            id_token_alg,
+            default_acr,
+            minimum_acr,
+            post_logout_redirect_uris,
+        } => {
+            let auth_method: clients::AuthMethod = if public {
+                clients::AuthMethod::None
+            } else {
+                auth_method.parse().map_err(anyhow::Error::msg)?
+            };
+            let id_token_alg: SigningAlg = id_token_alg.parse().map_err(anyhow::Error::msg)?;
+            for acr in default_acr.iter().chain(minimum_acr.iter()) {
+                if settings.acr.level_of(acr).is_none() {
+                    bail!("unknown acr value {acr:?}: use pwd, mfa, phr or a configured alias");
+                }
+            }
+            let (c, secret) = clients::create(
+                &conn,
+                clients::NewClient {
+                    name,
+                    redirect_uris,
+                    post_logout_redirect_uris,
+                    auth_method,
+                    id_token_alg,
+                    default_acr_values: default_acr,
+                    minimum_acr,
+                    scopes: Vec::new(),
+                },
+            )
+            .await?;
+            let mut out = serde_json::to_value(&c)?;
+            if let (Some(obj), Some(s)) = (out.as_object_mut(), secret) {
+                obj.insert("client_secret".into(), s.into());
+            }
+            println!("{out}");
+        }
+        ClientCmd::List => {
+            println!("{}", json!({ "items": clients::list(&conn).await? }));
+        }
+    }
+    Ok(())
+}
+
+async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
+    let conn = open_db(&settings).await?;
+    match cmd {
+        UserCmd::Create {
+            username,
+            email,
+            password: pw,
+            groups,
+            first_name,
+            last_name,
+        } => {
+            let password_hash = match pw {
+                Some(p) => {
+                    password::validate_new(&p)?;
+                    Some(tokio::task::spawn_blocking(move || password::hash(&p)).await??)
+                }
+                None => None,
+            };
+            let u = users::create(
+                &conn,
+                users::NewUser {
+                    username,
+                    email,
+                    first_name,
+                    last_name,
+                    display_name: String::new(),
+                    password_hash,
+                    groups: groups.clone(),
+                },
+            )
+            .await?;
+            let mut out = serde_json::to_value(&u)?;
+            if let Some(obj) = out.as_object_mut() {
+                obj.insert(
+                    "groups".into(),
+                    json!(users::groups_of(&conn, &u.id).await?),
+                );
+            }
+            println!("{out}");
+        }
+    }
+    Ok(())
+}

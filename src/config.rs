@@ -1,0 +1,344 @@
+//! Layered settings (CONTRACT §2): built-in defaults, then a TOML file, then
+//! `PORTCULLIS__SECTION__KEY` environment variables. Every value is parsed into a
+//! typed field here, so a bad value stops start-up with one line naming its key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::auth::acr::{AcrRegistry, Level};
+
+/// A string that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {key}: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, message: impl fmt::Display) -> Self {
+        Self {
+            key: key.to_owned(),
+            message: message.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub issuer: Url,
+    pub server: ServerSettings,
+    pub database_url: Secret,
+    pub redis_url: Option<Secret>,
+    pub keys_dir: PathBuf,
+    pub initial_access_token: Option<Secret>,
+    pub acr: AcrRegistry,
+    /// How long an elevated level (mfa, phr) stays valid in a session; None: as long as the session.
+    pub step_up_ttl: Option<Duration>,
+    pub enrollment_allowed: bool,
+    pub session_ttl: Duration,
+    /// Lifetime of an authorization code (`tokens.code_ttl`, seconds).
+    pub code_ttl: Duration,
+    pub mail: MailSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub smtp_url: Option<Secret>,
+    pub outbox_dir: PathBuf,
+    pub from: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Raw {
+    issuer: String,
+    server: RawServer,
+    database: RawDatabase,
+    #[serde(default)]
+    redis: RawRedis,
+    keys: RawKeys,
+    #[serde(default)]
+    registration: RawRegistration,
+    #[serde(default)]
+    acr: RawAcr,
+    enrollment: RawEnrollment,
+    session: RawSession,
+    tokens: RawTokens,
+    mail: RawMail,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawTokens {
+    code_ttl: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawServer {
+    bind: String,
+}
+#[derive(Debug, Deserialize)]
+struct RawDatabase {
+    url: String,
+}
+#[derive(Debug, Default, Deserialize)]
+struct RawRedis {
+    url: Option<String>,
+}
+#[derive(Debug, Deserialize)]
+struct RawKeys {
+    dir: PathBuf,
+}
+#[derive(Debug, Default, Deserialize)]
+struct RawRegistration {
+    initial_access_token: Option<String>,
+}
+#[derive(Debug, Default, Deserialize)]
+struct RawAcr {
+    #[serde(default)]
+    aliases: BTreeMap<String, String>,
+    step_up_ttl: Option<u64>,
+}
+#[derive(Debug, Deserialize)]
+struct RawEnrollment {
+    allowed: bool,
+}
+#[derive(Debug, Deserialize)]
+struct RawSession {
+    ttl: u64,
+}
+#[derive(Debug, Deserialize)]
+struct RawMail {
+    smtp_url: Option<String>,
+    outbox_dir: PathBuf,
+    from: String,
+}
+
+const DEFAULTS: &str = r#"
+issuer = "http://localhost:8080"
+[server]
+bind = "127.0.0.1:8080"
+[database]
+url = "sqlite://data/portcullis.db?mode=rwc"
+[keys]
+dir = "keys"
+[enrollment]
+allowed = true
+[session]
+ttl = 43200
+[tokens]
+code_ttl = 60
+[mail]
+outbox_dir = "data/outbox"
+from = "Portcullis <no-reply@localhost>"
+"#;
+
+impl Settings {
+    /// Loads the layers in CONTRACT order. `file` is `--config`; without it
+    /// `PORTCULLIS_CONFIG`, then `./portcullis.toml` when present.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(file, &env)
+    }
+
+    /// Same as [`Settings::load`] with an explicit environment, so tests never touch
+    /// the process environment.
+    pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> Result<Self, ConfigError> {
+        let chosen: Option<(PathBuf, bool)> = match file {
+            Some(path) => Some((path.to_path_buf(), true)),
+            None => match env.iter().find(|(k, _)| k == "PORTCULLIS_CONFIG") {
+                Some((_, path)) => Some((PathBuf::from(path), true)),
+                None => Some((PathBuf::from("portcullis.toml"), false)),
+            },
+        };
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some((path, required)) = chosen {
+            if required && !path.exists() {
+                return Err(ConfigError::new(
+                    "--config",
+                    format!("{} does not exist", path.display()),
+                ));
+            }
+            builder = builder.add_source(
+                config::File::from(path)
+                    .format(config::FileFormat::Toml)
+                    .required(required),
+            );
+        }
+        let env_map: config::Map<String, String> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("PORTCULLIS__"))
+            .cloned()
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("PORTCULLIS")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(env_map)),
+        );
+        let raw: Raw = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError::new("settings", e))?;
+        Self::from_raw(raw)
+    }
+
+    /// Built-in defaults alone, as a fresh machine sees them.
+    pub fn defaults() -> Result<Self, ConfigError> {
+        let raw: Raw = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError::new("settings", e))?;
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(raw: Raw) -> Result<Self, ConfigError> {
+        let issuer = Url::parse(&raw.issuer).map_err(|e| ConfigError::new("issuer", e))?;
+        if !matches!(issuer.scheme(), "http" | "https") || issuer.host_str().is_none() {
+            return Err(ConfigError::new(
+                "issuer",
+                "must be an http(s) URL with a host",
+            ));
+        }
+        // OIDC Discovery §3: the issuer has no query or fragment.
+        if issuer.query().is_some() || issuer.fragment().is_some() {
+            return Err(ConfigError::new(
+                "issuer",
+                "must not have a query or fragment",
+            ));
+        }
+        let bind: SocketAddr =
+            raw.server.bind.parse().map_err(|e| {
+                ConfigError::new("server.bind", format!("{e}: {:?}", raw.server.bind))
+            })?;
+        let db = &raw.database.url;
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                "database.url",
+                "must be a sqlite: or postgres:// URL",
+            ));
+        }
+        let redis_url = match raw.redis.url.filter(|u| !u.is_empty()) {
+            Some(u) => {
+                let parsed = Url::parse(&u).map_err(|e| ConfigError::new("redis.url", e))?;
+                if !matches!(parsed.scheme(), "redis" | "rediss" | "redis+unix" | "unix") {
+                    return Err(ConfigError::new("redis.url", "must be a redis:// URL"));
+                }
+                Some(Secret::new(u))
+            }
+            None => None,
+        };
+        let mut acr = AcrRegistry::default();
+        for (alias, level) in &raw.acr.aliases {
+            let level: Level = level
+                .parse()
+                .map_err(|e| ConfigError::new(&format!("acr.aliases.{alias}"), e))?;
+            acr.add_alias(alias, level)
+                .map_err(|e| ConfigError::new(&format!("acr.aliases.{alias}"), e))?;
+        }
+        let smtp_url = match raw.mail.smtp_url.filter(|u| !u.is_empty()) {
+            Some(u) => {
+                let parsed = Url::parse(&u).map_err(|e| ConfigError::new("mail.smtp_url", e))?;
+                if !matches!(parsed.scheme(), "smtp" | "smtps") {
+                    return Err(ConfigError::new(
+                        "mail.smtp_url",
+                        "must be smtp:// or smtps://",
+                    ));
+                }
+                Some(Secret::new(u))
+            }
+            None => None,
+        };
+        if raw.tokens.code_ttl == 0 || raw.tokens.code_ttl > 600 {
+            return Err(ConfigError::new(
+                "tokens.code_ttl",
+                "must be between 1 and 600 seconds",
+            ));
+        }
+        if raw.session.ttl == 0 {
+            return Err(ConfigError::new("session.ttl", "must be positive"));
+        }
+        Ok(Self {
+            issuer,
+            server: ServerSettings { bind },
+            database_url: Secret::new(raw.database.url),
+            redis_url,
+            keys_dir: raw.keys.dir,
+            initial_access_token: raw
+                .registration
+                .initial_access_token
+                .filter(|t| !t.is_empty())
+                .map(Secret::new),
+            acr,
+            step_up_ttl: raw
+                .acr
+                .step_up_ttl
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs),
+            enrollment_allowed: raw.enrollment.allowed,
+            session_ttl: Duration::from_secs(raw.session.ttl),
+            code_ttl: Duration::from_secs(raw.tokens.code_ttl),
+            mail: MailSettings {
+                smtp_url,
+                outbox_dir: raw.mail.outbox_dir,
+                from: raw.mail.from,
+            },
+        })
+    }
+
+    /// The issuer as it appears in `iss`: no trailing slash.
+    pub fn issuer_str(&self) -> String {
+        self.issuer.as_str().trim_end_matches('/').to_owned()
+    }
+
+    /// Endpoint URL under the issuer (which may have a path).
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{}", self.issuer_str(), path)
+    }
+
+    /// The issuer's path ("" at the root), prefixed to our own relative links.
+    pub fn issuer_path(&self) -> String {
+        self.issuer.path().trim_end_matches('/').to_owned()
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.issuer.scheme() == "https"
+    }
+}
+
+#[cfg(test)]
+mod tests;

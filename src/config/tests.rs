@@ -1,0 +1,116 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    v.push((
+        "PORTCULLIS_CONFIG".into(),
+        "/nonexistent-portcullis.toml".into(),
+    ));
+    v
+}
+
+fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    // The /nonexistent config is required once named: drop it for these tests.
+    let v: Vec<(String, String)> = env(pairs)
+        .into_iter()
+        .filter(|(k, _)| k != "PORTCULLIS_CONFIG")
+        .collect();
+    Settings::load_from(None, &v)
+}
+
+#[test]
+fn defaults_match_the_contract() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.issuer_str(), "http://localhost:8080");
+    assert_eq!(s.server.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(
+        s.database_url.expose(),
+        "sqlite://data/portcullis.db?mode=rwc"
+    );
+    assert!(s.redis_url.is_none());
+    assert_eq!(s.keys_dir, PathBuf::from("keys"));
+    assert!(s.initial_access_token.is_none());
+    assert!(s.enrollment_allowed);
+    assert_eq!(s.mail.outbox_dir, PathBuf::from("data/outbox"));
+}
+
+#[test]
+fn environment_overrides_with_double_underscores() {
+    let s = load(&[
+        ("PORTCULLIS__REDIS__URL", "redis://127.0.0.1:6390"),
+        ("PORTCULLIS__SERVER__BIND", "0.0.0.0:9000"),
+        ("PORTCULLIS__ENROLLMENT__ALLOWED", "false"),
+        ("PORTCULLIS__ISSUER", "https://id.example.com"),
+    ])
+    .unwrap();
+    assert_eq!(
+        s.redis_url.as_ref().unwrap().expose(),
+        "redis://127.0.0.1:6390"
+    );
+    assert_eq!(s.server.bind.port(), 9000);
+    assert!(!s.enrollment_allowed);
+    assert!(s.secure_cookies());
+}
+
+#[test]
+fn file_layer_and_aliases() {
+    let dir = tempfile_dir();
+    let path = dir.join("p.toml");
+    std::fs::write(
+        &path,
+        "issuer = \"http://idp.test:1234\"\n[acr.aliases]\n\"urn:example:jira:2fa\" = \"mfa\"\n",
+    )
+    .unwrap();
+    let s = Settings::load_from(
+        Some(&path),
+        &[("PORTCULLIS__SERVER__BIND".into(), "127.0.0.1:1".into())],
+    )
+    .unwrap();
+    assert_eq!(s.issuer_str(), "http://idp.test:1234");
+    assert_eq!(s.acr.level_of("urn:example:jira:2fa"), Some(Level::Mfa));
+    assert_eq!(s.server.bind.port(), 1);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let e = load(&[("PORTCULLIS__SERVER__BIND", "not-an-address")]).unwrap_err();
+    assert_eq!(e.key, "server.bind");
+    let e = load(&[("PORTCULLIS__ISSUER", "::nope")]).unwrap_err();
+    assert_eq!(e.key, "issuer");
+    let e = load(&[("PORTCULLIS__DATABASE__URL", "mysql://x")]).unwrap_err();
+    assert_eq!(e.key, "database.url");
+    let e = load(&[("PORTCULLIS__REDIS__URL", "http://x")]).unwrap_err();
+    assert_eq!(e.key, "redis.url");
+}
+
+#[test]
+fn unknown_acr_level_in_alias_is_refused() {
+    let dir = tempfile_dir();
+    let path = dir.join("p.toml");
+    std::fs::write(&path, "[acr.aliases]\n\"urn:x\" = \"superstrong\"\n").unwrap();
+    let e = Settings::load_from(Some(&path), &[]).unwrap_err();
+    assert_eq!(e.key, "acr.aliases.urn:x");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn missing_named_config_file_is_an_error() {
+    let e = Settings::load_from(Some(Path::new("/nonexistent/x.toml")), &[]).unwrap_err();
+    assert_eq!(e.key, "--config");
+}
+
+#[test]
+fn secrets_are_redacted_in_debug() {
+    let s = load(&[("PORTCULLIS__REDIS__URL", "redis://:hunter2@127.0.0.1:6379")]).unwrap();
+    assert!(!format!("{s:?}").contains("hunter2"));
+}
+
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("portcullis-cfg-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

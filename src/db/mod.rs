@@ -1,0 +1,143 @@
+//! The relational database: connection, migrations, and repositories that map
+//! sea-orm models to domain types. Nothing outside this module sees an entity.
+
+pub mod clients;
+pub mod users;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, SqlxError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl From<DbErr> for DbError {
+    fn from(e: DbErr) -> Self {
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(m)) = e.sql_err() {
+            return DbError::Conflict(m);
+        }
+        let unreachable = match &e {
+            DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
+            DbErr::Exec(RuntimeErr::SqlxError(x)) | DbErr::Query(RuntimeErr::SqlxError(x)) => {
+                connection_lost(x)
+            }
+            _ => false,
+        };
+        if unreachable {
+            DbError::Unavailable(e.to_string())
+        } else {
+            DbError::Other(e.to_string())
+        }
+    }
+}
+
+/// Errors that mean "the server is not there", as opposed to a bad statement.
+fn connection_lost(e: &SqlxError) -> bool {
+    match e {
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::Protocol(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception), 57P0x (shutdown), 3D000 (no such database).
+        SqlxError::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "3D000"),
+        _ => false,
+    }
+}
+
+/// Opens the pool. For a SQLite file, its folder is created first so the
+/// zero-configuration default works on a fresh machine.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
+    if let Some(path) = sqlite_file(url)
+        && let Some(parent) = std::path::Path::new(&path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            DbError::Unavailable(format!("cannot create {}: {e}", parent.display()))
+        })?;
+    }
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .max_connections(if url.starts_with("sqlite:") { 8 } else { 20 })
+        .sqlx_logging(false);
+    Database::connect(opts)
+        .await
+        .map_err(|e| DbError::Unavailable(redact(&e.to_string(), url)))
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
+    Migrator::up(db, None).await.map_err(DbError::from)
+}
+
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+/// Error texts from the driver may quote the URL; never let a password through.
+fn redact(text: &str, url: &str) -> String {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.password().map(str::to_owned))
+    {
+        Some(pw) if !pw.is_empty() => text.replace(&pw, "***"),
+        _ => text.to_owned(),
+    }
+}
+
+pub(crate) fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+pub(crate) fn to_json_list(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+pub(crate) fn from_json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(
+            sqlite_file("sqlite://data/p.db?mode=rwc").as_deref(),
+            Some("data/p.db")
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x/y"), None);
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact(
+                "failed postgres://u:s3cret@h/db",
+                "postgres://u:s3cret@h/db"
+            ),
+            "failed postgres://u:***@h/db"
+        );
+    }
+}

@@ -1,0 +1,276 @@
+//! Users and their groups.
+
+use entity::{groups, user_groups, users};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use super::{DbError, now};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub display_name: String,
+    pub active: bool,
+    pub two_factor: bool,
+    pub created_at: i64,
+    pub last_login: Option<i64>,
+}
+
+impl User {
+    /// The `name` claim: the display name, else first and last name, else the username.
+    pub fn full_name(&self) -> String {
+        if !self.display_name.is_empty() {
+            return self.display_name.clone();
+        }
+        let joined = format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_owned();
+        if joined.is_empty() {
+            self.username.clone()
+        } else {
+            joined
+        }
+    }
+}
+
+/// A user together with the stored password hash, for the login check only.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub groups: Vec<String>,
+}
+
+impl From<users::Model> for User {
+    fn from(m: users::Model) -> Self {
+        Self {
+            id: m.id,
+            username: m.username,
+            email: m.email,
+            first_name: m.first_name,
+            last_name: m.last_name,
+            display_name: m.display_name,
+            active: m.status == "active",
+            two_factor: m.two_factor,
+            created_at: m.created_at,
+            last_login: m.last_login,
+        }
+    }
+}
+
+/// Usernames and emails compare case-insensitively: they are stored lower-cased.
+pub fn normalize(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+pub fn validate_username(u: &str) -> Result<(), DbError> {
+    let ok = !u.is_empty()
+        && u.len() <= 128
+        && u.chars()
+            .all(|c| c.is_alphanumeric() || "._-@+".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(DbError::Invalid(format!("invalid username {u:?}")))
+    }
+}
+
+pub fn validate_email(e: &str) -> Result<(), DbError> {
+    let ok = e.len() <= 254
+        && !e.contains(char::is_whitespace)
+        && e.split_once('@').is_some_and(|(l, d)| {
+            !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(DbError::Invalid(format!("invalid email {e:?}")))
+    }
+}
+
+pub async fn create(db: &DatabaseConnection, new: NewUser) -> Result<User, DbError> {
+    let username = normalize(&new.username);
+    let email = normalize(&new.email);
+    validate_username(&username)?;
+    validate_email(&email)?;
+    let txn = db.begin().await?;
+    let t = now();
+    let model = users::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        username: Set(username.clone()),
+        email: Set(email),
+        first_name: Set(new.first_name.trim().to_owned()),
+        last_name: Set(new.last_name.trim().to_owned()),
+        display_name: Set(new.display_name.trim().to_owned()),
+        password_hash: Set(new.password_hash),
+        status: Set("active".into()),
+        two_factor: Set(true),
+        created_at: Set(t),
+        updated_at: Set(t),
+        last_login: Set(None),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match DbError::from(e) {
+        DbError::Conflict(_) => DbError::Conflict("username or email already exists".into()),
+        other => other,
+    })?;
+    for g in &new.groups {
+        add_to_group(&txn, &model.id, g).await?;
+    }
+    txn.commit().await?;
+    Ok(model.into())
+}
+
+/// Adds a membership, creating the group when it does not exist yet.
+pub async fn add_to_group<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    group: &str,
+) -> Result<(), DbError> {
+    let name = group.trim();
+    if name.is_empty() {
+        return Err(DbError::Invalid("empty group name".into()));
+    }
+    let gid = match groups::Entity::find()
+        .filter(groups::Column::Name.eq(name))
+        .one(db)
+        .await?
+    {
+        Some(g) => g.id,
+        None => {
+            let g = groups::ActiveModel {
+                id: Set(uuid::Uuid::new_v4().to_string()),
+                name: Set(name.to_owned()),
+                created_at: Set(now()),
+            }
+            .insert(db)
+            .await?;
+            g.id
+        }
+    };
+    let exists = user_groups::Entity::find_by_id((user_id.to_owned(), gid.clone()))
+        .one(db)
+        .await?;
+    if exists.is_none() {
+        user_groups::ActiveModel {
+            user_id: Set(user_id.to_owned()),
+            group_id: Set(gid),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn find_by_id(db: &DatabaseConnection, id: &str) -> Result<Option<User>, DbError> {
+    Ok(users::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .map(User::from))
+}
+
+pub async fn find_by_username(
+    db: &DatabaseConnection,
+    username: &str,
+) -> Result<Option<User>, DbError> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Username.eq(normalize(username)))
+        .one(db)
+        .await?
+        .map(User::from))
+}
+
+pub async fn credentials(
+    db: &DatabaseConnection,
+    username: &str,
+) -> Result<Option<Credentials>, DbError> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Username.eq(normalize(username)))
+        .one(db)
+        .await?
+        .map(|m| {
+            let password_hash = m.password_hash.clone();
+            Credentials {
+                user: m.into(),
+                password_hash,
+            }
+        }))
+}
+
+pub async fn groups_of(db: &DatabaseConnection, user_id: &str) -> Result<Vec<String>, DbError> {
+    let rows = user_groups::Entity::find()
+        .filter(user_groups::Column::UserId.eq(user_id))
+        .find_also_related(groups::Entity)
+        .all(db)
+        .await?;
+    let mut names: Vec<String> = rows
+        .into_iter()
+        .filter_map(|(_, g)| g.map(|g| g.name))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+pub async fn record_login(db: &DatabaseConnection, user_id: &str) -> Result<(), DbError> {
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::LastLogin,
+            sea_orm::sea_query::Expr::value(now()),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password_hash(
+    db: &DatabaseConnection,
+    user_id: &str,
+    hash: String,
+) -> Result<(), DbError> {
+    let res = users::Entity::update_many()
+        .col_expr(
+            users::Column::PasswordHash,
+            sea_orm::sea_query::Expr::value(hash),
+        )
+        .col_expr(
+            users::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now()),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        Err(DbError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn list_all(db: &DatabaseConnection) -> Result<Vec<User>, DbError> {
+    Ok(users::Entity::find()
+        .order_by_asc(users::Column::Username)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(User::from)
+        .collect())
+}

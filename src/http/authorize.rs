@@ -1,0 +1,40 @@
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::{found, session_cookie};
+use crate::error::PageError;
+use crate::oidc::interaction::{self, AuthorizeOutcome};
+use crate::startup::AppState;
+
+pub async fn get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    run(&state, &req, &query.into_inner()).await
+}
+
+/// OIDC Core §3.1.2.1: POST with form serialization is equivalent to GET.
+pub async fn post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    run(&state, &req, &form.into_inner()).await
+}
+
+async fn run(
+    state: &AppState,
+    req: &HttpRequest,
+    params: &HashMap<String, String>,
+) -> Result<HttpResponse, PageError> {
+    let cookie = session_cookie(req);
+    match interaction::authorize(state, params, cookie.as_deref()).await? {
+        AuthorizeOutcome::ToClient(url) => Ok(found(&url)),
+        AuthorizeOutcome::Interact(id) => Ok(found(&format!(
+            "{}/interaction/{id}",
+            state.settings.issuer_path()
+        ))),
+    }
+}

@@ -1,0 +1,174 @@
+//! The pages a user sees while signing in: `/interaction/{id}` shows whatever the
+//! pending request needs next; each form posts back and returns here.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::pages::{self, LoginForm};
+use super::{html, see_other, session_cookie, set_session_cookie};
+use crate::db::clients;
+use crate::error::PageError;
+use crate::oidc::authorize::AuthRequest;
+use crate::oidc::interaction::{self, LoginResult, Step};
+use crate::oidc::now_ms;
+use crate::oidc::session::BrowserSession;
+use crate::startup::AppState;
+
+fn here(state: &AppState, id: &str) -> String {
+    format!("{}/interaction/{id}", state.settings.issuer_path())
+}
+
+/// Makes sure the browser has a session to bind CSRF tokens to; returns its cookie
+/// value and whether it is new.
+async fn ensure_session(state: &AppState, req: &HttpRequest) -> Result<(String, bool), PageError> {
+    if let Some(c) = session_cookie(req)
+        && state.sessions.load(&c).await?.is_some()
+    {
+        return Ok((c, false));
+    }
+    let cookie = state
+        .sessions
+        .rotate(None, &BrowserSession::anonymous(now_ms()))
+        .await?;
+    Ok((cookie, true))
+}
+
+async fn render_login(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    pending: &AuthRequest,
+    status: StatusCode,
+    username: &str,
+    error: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let (cookie, new) = ensure_session(state, req).await?;
+    let csrf = state.sessions.issue_csrf(&cookie, id).await?;
+    let client_name = clients::find(&state.db, &pending.client_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let username = if username.is_empty() {
+        pending.login_hint.as_deref().unwrap_or_default()
+    } else {
+        username
+    };
+    let body = pages::login(&LoginForm {
+        action: &format!("{}/login", here(state, id)),
+        csrf: &csrf,
+        client_name: &client_name,
+        username,
+        error,
+    });
+    let mut resp = html(status, body);
+    if new {
+        resp.add_cookie(&set_session_cookie(state, &cookie))
+            .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    }
+    Ok(resp)
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let cookie = session_cookie(&req);
+    let (pending, step) = interaction::resume(&state, &id, cookie.as_deref()).await?;
+    match step {
+        Step::ToClient(url) => Ok(see_other(&url)),
+        Step::Login => render_login(&state, &req, &id, &pending, StatusCode::OK, "", None).await,
+        Step::Do(_) => Err(PageError::Status(
+            StatusCode::FORBIDDEN,
+            "This sign-in needs a second factor, and none can be verified for this account.".into(),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginInput {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<LoginInput>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let pending = state
+        .sessions
+        .pending(&id)
+        .await?
+        .ok_or_else(|| PageError::BadRequest(interaction::EXPIRED.into()))?;
+    let cookie = session_cookie(&req);
+    let csrf_ok = match &cookie {
+        Some(c) => state.sessions.check_csrf(&form.csrf_token, c, &id).await?,
+        None => false,
+    };
+    if !csrf_ok {
+        return render_login(
+            &state,
+            &req,
+            &id,
+            &pending,
+            StatusCode::BAD_REQUEST,
+            &form.username,
+            Some("This form has expired or was not sent by this browser. Please sign in again."),
+        )
+        .await;
+    }
+    let session = match &cookie {
+        Some(c) => state.sessions.load(c).await?,
+        None => None,
+    };
+    match interaction::password_login(
+        &state,
+        cookie.as_deref(),
+        session,
+        form.username.trim(),
+        &form.password,
+    )
+    .await?
+    {
+        LoginResult::SignedIn(new_cookie) => {
+            let mut resp = see_other(&here(&state, &id));
+            resp.add_cookie(&set_session_cookie(&state, &new_cookie))
+                .map_err(|e| PageError::BadRequest(e.to_string()))?;
+            Ok(resp)
+        }
+        LoginResult::Invalid => {
+            render_login(
+                &state,
+                &req,
+                &id,
+                &pending,
+                StatusCode::UNAUTHORIZED,
+                &form.username,
+                Some("Invalid username or password."),
+            )
+            .await
+        }
+        LoginResult::LockedOut => {
+            render_login(
+                &state,
+                &req,
+                &id,
+                &pending,
+                StatusCode::TOO_MANY_REQUESTS,
+                &form.username,
+                Some("Too many failed attempts. Please wait a few minutes and try again."),
+            )
+            .await
+        }
+    }
+}

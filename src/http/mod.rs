@@ -1,0 +1,78 @@
+//! Thin HTTP handlers: extract, call the domain, map the result. No SQL, no Redis.
+
+pub mod authorize;
+pub mod discovery;
+pub mod health;
+pub mod interaction;
+pub mod pages;
+pub mod token;
+pub mod userinfo;
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::oidc::session::COOKIE;
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/.well-known/openid-configuration",
+        web::get().to(discovery::openid_configuration),
+    )
+    .route("/jwks", web::get().to(discovery::jwks))
+    .route("/authorize", web::get().to(authorize::get))
+    .route("/authorize", web::post().to(authorize::post))
+    .route("/interaction/{id}", web::get().to(interaction::show))
+    .route(
+        "/interaction/{id}/login",
+        web::post().to(interaction::login),
+    )
+    .route("/token", web::post().to(token::token))
+    .route("/userinfo", web::get().to(userinfo::get))
+    .route("/userinfo", web::post().to(userinfo::post))
+    .route("/health", web::get().to(health::health));
+}
+
+pub fn session_cookie(req: &HttpRequest) -> Option<String> {
+    req.cookie(COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// HttpOnly, SameSite=Lax, Secure when the issuer is https (Issue #2 §4).
+pub fn set_session_cookie(state: &AppState, value: &str) -> Cookie<'static> {
+    Cookie::build(COOKIE, value.to_owned())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies())
+        .max_age(CookieDuration::seconds(
+            state.settings.session_ttl.as_secs() as i64,
+        ))
+        .finish()
+}
+
+/// A 302 Found to `location`, never cached.
+pub fn found(location: &str) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", location.to_owned()))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}
+
+/// A 303 See Other: after a form post, the browser follows with GET.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location.to_owned()))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}
+
+pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .insert_header(("Content-Security-Policy", "frame-ancestors 'none'"))
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}

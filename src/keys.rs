@@ -1,0 +1,385 @@
+//! Signing keys: PEM files in `keys.dir`, created when missing (mode 0600), published
+//! as a JWKS whose `kid` is the RFC 7638 thumbprint. The newest key of each algorithm
+//! signs; older ones stay in the JWKS so tokens they signed still verify.
+//! File names are `<alg>-<unix seconds>.pem`, so the CLI can add a key that a
+//! running server picks up on its next reload.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+
+use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse, ThumbprintHash};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub enum SigningAlg {
+    RS256,
+    ES256,
+}
+
+impl SigningAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlg::RS256 => "RS256",
+            SigningAlg::ES256 => "ES256",
+        }
+    }
+    fn jwt(self) -> Algorithm {
+        match self {
+            SigningAlg::RS256 => Algorithm::RS256,
+            SigningAlg::ES256 => Algorithm::ES256,
+        }
+    }
+    fn file_prefix(self) -> &'static str {
+        match self {
+            SigningAlg::RS256 => "rs256",
+            SigningAlg::ES256 => "es256",
+        }
+    }
+    pub const ALL: [SigningAlg; 2] = [SigningAlg::RS256, SigningAlg::ES256];
+}
+
+impl fmt::Display for SigningAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SigningAlg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "RS256" => Ok(SigningAlg::RS256),
+            "ES256" => Ok(SigningAlg::ES256),
+            other => Err(format!(
+                "unsupported signing algorithm {other:?} (RS256 or ES256)"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("key directory {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("key file {0}: {1}")]
+    Bad(PathBuf, String),
+    #[error("key generation failed")]
+    Generate,
+    #[error("no signing key for {0}")]
+    Missing(SigningAlg),
+    #[error("signing failed: {0}")]
+    Sign(String),
+}
+
+pub struct SigningKey {
+    pub kid: String,
+    pub alg: SigningAlg,
+    pub created: i64,
+    encoding: EncodingKey,
+}
+
+/// The keys loaded from one directory at one moment.
+pub struct KeySet {
+    keys: Vec<SigningKey>,
+    jwks_json: Arc<str>,
+    listing: Vec<String>,
+}
+
+impl KeySet {
+    /// The key that signs for `alg`: the newest one.
+    pub fn active(&self, alg: SigningAlg) -> Option<&SigningKey> {
+        self.keys
+            .iter()
+            .filter(|k| k.alg == alg)
+            .max_by_key(|k| k.created)
+    }
+
+    pub fn jwks_json(&self) -> Arc<str> {
+        self.jwks_json.clone()
+    }
+
+    pub fn keys(&self) -> &[SigningKey] {
+        &self.keys
+    }
+}
+
+/// Shared, reloadable key set.
+#[derive(Clone)]
+pub struct KeyRing {
+    dir: PathBuf,
+    current: Arc<RwLock<Arc<KeySet>>>,
+}
+
+impl KeyRing {
+    /// Loads `dir`, creating it and one key per algorithm when missing.
+    pub fn load_or_create(dir: &Path) -> Result<Self, KeyError> {
+        ensure_dir(dir)?;
+        for alg in SigningAlg::ALL {
+            let has = list_pem(dir)?.iter().any(|(a, _, _)| *a == alg);
+            if !has {
+                generate(dir, alg)?;
+            }
+        }
+        let set = load_dir(dir)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            current: Arc::new(RwLock::new(Arc::new(set))),
+        })
+    }
+
+    pub fn current(&self) -> Arc<KeySet> {
+        match self.current.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads the directory when its listing changed; cheap when it did not.
+    pub fn reload_if_changed(&self) -> Result<bool, KeyError> {
+        let names: Vec<String> = list_pem(&self.dir)?
+            .into_iter()
+            .map(|(_, _, p)| p.display().to_string())
+            .collect();
+        if names == self.current().listing {
+            return Ok(false);
+        }
+        let set = load_dir(&self.dir)?;
+        match self.current.write() {
+            Ok(mut g) => *g = Arc::new(set),
+            Err(p) => *p.into_inner() = Arc::new(set),
+        }
+        Ok(true)
+    }
+
+    /// Signs `claims` as a JWT with the active key for `alg`.
+    pub fn sign<T: Serialize>(&self, alg: SigningAlg, claims: &T) -> Result<String, KeyError> {
+        let set = self.current();
+        let key = set.active(alg).ok_or(KeyError::Missing(alg))?;
+        let mut header = Header::new(alg.jwt());
+        header.kid = Some(key.kid.clone());
+        jsonwebtoken::encode(&header, claims, &key.encoding)
+            .map_err(|e| KeyError::Sign(e.to_string()))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Adds a new key for `alg` to `dir`; it signs from the next (re)load on.
+pub fn rotate(dir: &Path, alg: SigningAlg) -> Result<PathBuf, KeyError> {
+    ensure_dir(dir)?;
+    generate(dir, alg)
+}
+
+/// `at_hash` / `c_hash` (OIDC Core §3.1.3.6): left half of SHA-256, base64url.
+/// Both RS256 and ES256 use SHA-256.
+pub fn half_hash(value: &str) -> String {
+    let d = Sha256::digest(value.as_bytes());
+    crate::secrets::b64url(&d[..16])
+}
+
+fn ensure_dir(dir: &Path) -> Result<(), KeyError> {
+    std::fs::create_dir_all(dir).map_err(|e| KeyError::Io(dir.to_path_buf(), e))
+}
+
+fn list_pem(dir: &Path) -> Result<Vec<(SigningAlg, i64, PathBuf)>, KeyError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| KeyError::Io(dir.to_path_buf(), e))?;
+    let mut out = Vec::new();
+    for entry in rd.flatten() {
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some(stem) = name.strip_suffix(".pem") else {
+            continue;
+        };
+        let Some((prefix, ts)) = stem.split_once('-') else {
+            continue;
+        };
+        let alg = match prefix {
+            "rs256" => SigningAlg::RS256,
+            "es256" => SigningAlg::ES256,
+            _ => continue,
+        };
+        let Ok(created) = ts.parse::<i64>() else {
+            continue;
+        };
+        out.push((alg, created, path));
+    }
+    out.sort_by(|a, b| a.2.cmp(&b.2));
+    Ok(out)
+}
+
+fn load_dir(dir: &Path) -> Result<KeySet, KeyError> {
+    let mut keys = Vec::new();
+    let mut jwks = Vec::new();
+    let files = list_pem(dir)?;
+    for (alg, created, path) in &files {
+        let pem = std::fs::read(path).map_err(|e| KeyError::Io(path.clone(), e))?;
+        let encoding = match alg {
+            SigningAlg::ES256 => EncodingKey::from_ec_pem(&pem),
+            SigningAlg::RS256 => EncodingKey::from_rsa_pem(&pem),
+        }
+        .map_err(|e| KeyError::Bad(path.clone(), e.to_string()))?;
+        let mut jwk = Jwk::from_encoding_key(&encoding, alg.jwt())
+            .map_err(|e| KeyError::Bad(path.clone(), e.to_string()))?;
+        let kid = jwk
+            .thumbprint(ThumbprintHash::SHA256)
+            .map_err(|e| KeyError::Bad(path.clone(), e.to_string()))?;
+        jwk.common.key_id = Some(kid.clone());
+        jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+        jwk.common.key_algorithm = Some(match alg {
+            SigningAlg::RS256 => KeyAlgorithm::RS256,
+            SigningAlg::ES256 => KeyAlgorithm::ES256,
+        });
+        jwks.push(jwk);
+        keys.push(SigningKey {
+            kid,
+            alg: *alg,
+            created: *created,
+            encoding,
+        });
+    }
+    let jwks_json: Arc<str> = serde_json::to_string(&JwkSet { keys: jwks })
+        .map_err(|e| KeyError::Bad(dir.to_path_buf(), e.to_string()))?
+        .into();
+    let listing = files
+        .into_iter()
+        .map(|(_, _, p)| p.display().to_string())
+        .collect();
+    Ok(KeySet {
+        keys,
+        jwks_json,
+        listing,
+    })
+}
+
+fn generate(dir: &Path, alg: SigningAlg) -> Result<PathBuf, KeyError> {
+    use aws_lc_rs::encoding::AsDer;
+    let der: Vec<u8> = match alg {
+        SigningAlg::ES256 => aws_lc_rs::signature::EcdsaKeyPair::generate(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        )
+        .and_then(|k| k.to_pkcs8v1())
+        .map_err(|_| KeyError::Generate)?
+        .as_ref()
+        .to_vec(),
+        SigningAlg::RS256 => aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+            .map_err(|_| KeyError::Generate)?
+            .as_der()
+            .map_err(|_| KeyError::Generate)?
+            .as_ref()
+            .to_vec(),
+    };
+    let mut created = chrono::Utc::now().timestamp();
+    let mut path = dir.join(format!("{}-{created}.pem", alg.file_prefix()));
+    while path.exists() {
+        created += 1;
+        path = dir.join(format!("{}-{created}.pem", alg.file_prefix()));
+    }
+    let pem = pem_encode("PRIVATE KEY", &der);
+    write_private(&path, pem.as_bytes())?;
+    Ok(path)
+}
+
+fn pem_encode(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// Writes a private key readable by its owner only; written to a temporary name
+/// first so a concurrent reload never sees half a key.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
+    use std::io::Write;
+    let tmp = path.with_extension("pem.tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp).map_err(|e| KeyError::Io(tmp.clone(), e))?;
+    f.write_all(bytes)
+        .map_err(|e| KeyError::Io(tmp.clone(), e))?;
+    f.sync_all().map_err(|e| KeyError::Io(tmp.clone(), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| KeyError::Io(path.to_path_buf(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp() -> PathBuf {
+        let d = std::env::temp_dir().join(format!("portcullis-keys-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn creates_keys_with_private_mode_and_thumbprint_kids() {
+        let dir = tmp();
+        let ring = KeyRing::load_or_create(&dir).unwrap();
+        let set = ring.current();
+        assert_eq!(set.keys().len(), 2);
+        for k in set.keys() {
+            assert_eq!(k.kid.len(), 43, "base64url SHA-256 thumbprint");
+        }
+        #[cfg(unix)]
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = entry.unwrap().metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let jwks: serde_json::Value = serde_json::from_str(&set.jwks_json()).unwrap();
+        assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+        // Loading again reuses the same keys.
+        let again = KeyRing::load_or_create(&dir).unwrap();
+        assert_eq!(again.current().jwks_json(), set.jwks_json());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn rotation_adds_a_key_that_signs_and_keeps_the_old_one_published() {
+        let dir = tmp();
+        let ring = KeyRing::load_or_create(&dir).unwrap();
+        let old = ring
+            .current()
+            .active(SigningAlg::ES256)
+            .unwrap()
+            .kid
+            .clone();
+        // Names carry seconds: make sure the new one is newer.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        rotate(&dir, SigningAlg::ES256).unwrap();
+        assert!(ring.reload_if_changed().unwrap());
+        let set = ring.current();
+        let new = set.active(SigningAlg::ES256).unwrap().kid.clone();
+        assert_ne!(old, new);
+        assert!(set.jwks_json().contains(&old));
+        let jwt = ring
+            .sign(SigningAlg::ES256, &serde_json::json!({"a": 1}))
+            .unwrap();
+        let header = jsonwebtoken::decode_header(&jwt).unwrap();
+        assert_eq!(header.kid.as_deref(), Some(new.as_str()));
+        assert!(!ring.reload_if_changed().unwrap());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn half_hash_matches_the_spec_example_shape() {
+        assert_eq!(half_hash("x").len(), 22);
+    }
+}

@@ -1,0 +1,18 @@
+//! Portcullis: an OpenID Connect provider that asks for a second factor only when
+//! the relying party or the server's policy needs one.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod keys;
+pub mod oidc;
+pub mod secrets;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,328 @@
+//! The authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1, RFC 7636),
+//! parsed into a typed value at the boundary. Client and redirect URI are checked
+//! first: until both are known good, nothing may redirect (RFC 6749 §4.1.2.1).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{AuthzError, AuthzErrorCode};
+use crate::auth::acr::{AcrRegistry, Level};
+use crate::db::clients::Client;
+
+pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "offline_access", "groups"];
+
+/// Where an authorization response (or error) goes back to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnTo {
+    pub redirect_uri: String,
+    pub state: Option<String>,
+}
+
+/// The acr a relying party asked for, known values only, in its order of preference.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcrRequest {
+    pub values: Vec<String>,
+    /// From the `claims` parameter with `essential: true` (OIDC Core §5.5.1.1).
+    pub essential: bool,
+    /// Where the values came from the client's `default_acr_values`.
+    pub from_client_default: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    pub none: bool,
+    pub login: bool,
+    pub consent: bool,
+    pub select_account: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthRequest {
+    pub client_id: String,
+    pub return_to: ReturnTo,
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub acr: AcrRequest,
+    pub max_age: Option<i64>,
+    pub prompt: Prompt,
+    /// Proofs older than this never satisfy this request (max_age, prompt=login).
+    pub not_before_ms: i64,
+    pub login_hint: Option<String>,
+}
+
+impl AuthRequest {
+    pub fn has_scope(&self, s: &str) -> bool {
+        self.scopes.iter().any(|x| x == s)
+    }
+}
+
+/// Step 1: is there a client and an exactly registered redirect URI? Errors here are
+/// shown as a page, never sent anywhere.
+pub fn return_to(
+    params: &HashMap<String, String>,
+    client: Option<&Client>,
+) -> Result<ReturnTo, String> {
+    let client = client.ok_or_else(|| "Unknown or missing client_id.".to_owned())?;
+    let uri = params
+        .get("redirect_uri")
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| "Missing redirect_uri.".to_owned())?;
+    if !client.has_redirect_uri(uri) {
+        return Err("The redirect_uri is not registered for this client.".to_owned());
+    }
+    Ok(ReturnTo {
+        redirect_uri: uri.clone(),
+        state: params.get("state").cloned(),
+    })
+}
+
+fn single<'a>(params: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
+    params
+        .get(key)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+}
+
+/// Step 2: everything else; errors here go back to the client.
+pub fn parse(
+    params: &HashMap<String, String>,
+    client: &Client,
+    return_to: ReturnTo,
+    registry: &AcrRegistry,
+    now_ms: i64,
+) -> Result<AuthRequest, AuthzError> {
+    if params.contains_key("request") {
+        return Err(AuthzError::new(
+            AuthzErrorCode::RequestNotSupported,
+            "request objects are not supported",
+        ));
+    }
+    if params.contains_key("request_uri") {
+        return Err(AuthzError::new(
+            AuthzErrorCode::RequestUriNotSupported,
+            "request_uri is not supported",
+        ));
+    }
+    match single(params, "response_type") {
+        Some("code") => {}
+        None => return Err(AuthzError::invalid_request("response_type is required")),
+        Some(_) => {
+            return Err(AuthzError::new(
+                AuthzErrorCode::UnsupportedResponseType,
+                "only the authorization code flow (response_type=code) is supported",
+            ));
+        }
+    }
+    if let Some(mode) = single(params, "response_mode")
+        && mode != "query"
+    {
+        return Err(AuthzError::invalid_request(
+            "only response_mode=query is supported",
+        ));
+    }
+    if !client.allows_grant("authorization_code") {
+        return Err(AuthzError::new(
+            AuthzErrorCode::UnauthorizedClient,
+            "client may not use the code flow",
+        ));
+    }
+
+    let requested: Vec<&str> = single(params, "scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    if !requested.contains(&"openid") {
+        return Err(AuthzError::new(
+            AuthzErrorCode::InvalidScope,
+            "the openid scope is required",
+        ));
+    }
+    // Unknown scopes and scopes the client may not use are ignored (RFC 6749 §3.3).
+    let mut scopes: Vec<String> = Vec::new();
+    for s in requested {
+        let allowed = s == "openid" || client.scopes.iter().any(|c| c == s);
+        if allowed && SUPPORTED_SCOPES.contains(&s) && !scopes.iter().any(|x| x == s) {
+            scopes.push(s.to_owned());
+        }
+    }
+
+    let prompt = parse_prompt(single(params, "prompt"))?;
+    let max_age = match single(params, "max_age") {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            AuthzError::invalid_request("max_age must be a non-negative integer")
+        })?),
+    };
+
+    let code_challenge = match (
+        single(params, "code_challenge"),
+        single(params, "code_challenge_method"),
+    ) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(AuthzError::invalid_request(
+                "code_challenge_method without code_challenge",
+            ));
+        }
+        // RFC 7636 §4.3: an absent method means "plain", which we do not accept.
+        (Some(_), None | Some("plain")) => {
+            return Err(AuthzError::invalid_request(
+                "only code_challenge_method=S256 is supported",
+            ));
+        }
+        (Some(c), Some("S256")) => {
+            let ok = (43..=128).contains(&c.len())
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+            if !ok {
+                return Err(AuthzError::invalid_request("malformed code_challenge"));
+            }
+            Some(c.to_owned())
+        }
+        (Some(_), Some(_)) => {
+            return Err(AuthzError::invalid_request(
+                "only code_challenge_method=S256 is supported",
+            ));
+        }
+    };
+    if client.is_public() && code_challenge.is_none() {
+        return Err(AuthzError::invalid_request(
+            "PKCE (code_challenge with S256) is required for public clients",
+        ));
+    }
+
+    let acr = parse_acr(params, client, registry)?;
+
+    let mut not_before_ms = 0;
+    if let Some(age) = max_age {
+        not_before_ms = now_ms - age.saturating_mul(1000);
+    }
+    if prompt.login {
+        not_before_ms = now_ms;
+    }
+
+    Ok(AuthRequest {
+        client_id: client.client_id.clone(),
+        return_to,
+        scopes,
+        nonce: single(params, "nonce").map(str::to_owned),
+        code_challenge,
+        acr,
+        max_age,
+        prompt,
+        not_before_ms,
+        login_hint: single(params, "login_hint").map(str::to_owned),
+    })
+}
+
+fn parse_prompt(v: Option<&str>) -> Result<Prompt, AuthzError> {
+    let mut p = Prompt::default();
+    for word in v.unwrap_or_default().split_whitespace() {
+        match word {
+            "none" => p.none = true,
+            "login" => p.login = true,
+            "consent" => p.consent = true,
+            "select_account" => p.select_account = true,
+            other => {
+                return Err(AuthzError::invalid_request(format!(
+                    "unsupported prompt value {other:?}"
+                )));
+            }
+        }
+    }
+    // OIDC Core §3.1.2.1: none with any other value is an error.
+    if p.none && (p.login || p.consent || p.select_account) {
+        return Err(AuthzError::invalid_request(
+            "prompt=none cannot be combined with other values",
+        ));
+    }
+    Ok(p)
+}
+
+#[derive(Deserialize)]
+struct ClaimsParam {
+    #[serde(default)]
+    id_token: Option<HashMap<String, Option<ClaimRequest>>>,
+    #[serde(default)]
+    userinfo: Option<HashMap<String, Option<ClaimRequest>>>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct ClaimRequest {
+    #[serde(default)]
+    essential: bool,
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    values: Option<Vec<String>>,
+}
+
+/// acr from the `claims` parameter (id_token, else userinfo member), else
+/// `acr_values`, else the client's `default_acr_values`. Unknown values are dropped;
+/// a request that named only unknown values is one that named none, unless essential.
+fn parse_acr(
+    params: &HashMap<String, String>,
+    client: &Client,
+    registry: &AcrRegistry,
+) -> Result<AcrRequest, AuthzError> {
+    let mut named: Vec<String> = Vec::new();
+    let mut essential = false;
+    let mut from_claims = false;
+    if let Some(raw) = single(params, "claims") {
+        let parsed: ClaimsParam = serde_json::from_str(raw).map_err(|e| {
+            AuthzError::invalid_request(format!("the claims parameter is not valid JSON: {e}"))
+        })?;
+        let acr = parsed
+            .id_token
+            .as_ref()
+            .and_then(|m| m.get("acr").cloned())
+            .or_else(|| parsed.userinfo.as_ref().and_then(|m| m.get("acr").cloned()));
+        if let Some(req) = acr {
+            let req = req.unwrap_or_default();
+            from_claims = true;
+            essential = req.essential;
+            named = req.values.unwrap_or_default();
+            if let Some(v) = req.value {
+                named.insert(0, v);
+            }
+        }
+    }
+    if !from_claims && let Some(v) = single(params, "acr_values") {
+        named = v.split_whitespace().map(str::to_owned).collect();
+    }
+    let mut from_client_default = false;
+    if named.is_empty() && !client.default_acr_values.is_empty() {
+        named = client.default_acr_values.clone();
+        from_client_default = true;
+    }
+    let known: Vec<String> = named
+        .iter()
+        .filter(|v| registry.level_of(v).is_some())
+        .cloned()
+        .collect();
+    if essential && known.is_empty() && !named.is_empty() {
+        return Err(AuthzError::new(
+            AuthzErrorCode::UnmetAuthenticationRequirements,
+            "none of the essential acr values is supported",
+        ));
+    }
+    Ok(AcrRequest {
+        values: known,
+        essential: essential && !named.is_empty(),
+        from_client_default,
+    })
+}
+
+/// The level the client itself demands whatever it asks: its minimum acr.
+pub fn client_floor(client: &Client, registry: &AcrRegistry) -> Level {
+    client
+        .minimum_acr
+        .as_deref()
+        .and_then(|a| registry.level_of(a))
+        .unwrap_or(Level::Pwd)
+}
+
+#[cfg(test)]
+mod tests;

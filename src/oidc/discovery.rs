@@ -1,0 +1,39 @@
+//! OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414).
+
+use serde_json::{Value, json};
+
+use super::authorize::SUPPORTED_SCOPES;
+use crate::config::Settings;
+
+pub fn metadata(settings: &Settings) -> Value {
+    let e = |p: &str| settings.endpoint(p);
+    let doc = json!({
+        "issuer": settings.issuer_str(),
+        "authorization_endpoint": e("/authorize"),
+        "token_endpoint": e("/token"),
+        "userinfo_endpoint": e("/userinfo"),
+        "jwks_uri": e("/jwks"),
+        "scopes_supported": SUPPORTED_SCOPES,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "acr_values_supported": settings.acr.supported(),
+        "claims_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "authorization_response_iss_parameter_supported": true,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "claims_supported": [
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "acr", "amr", "sid", "azp", "nonce",
+            "at_hash", "name", "given_name", "family_name", "preferred_username", "email",
+            "email_verified", "groups"
+        ],
+        "claim_types_supported": ["normal"],
+        "userinfo_signing_alg_values_supported": [],
+    });
+    doc
+}

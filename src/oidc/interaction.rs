@@ -1,0 +1,283 @@
+//! Orchestrates one authorization request across the store, the database and the
+//! pure state machine in [`super::flow`]: the hot path (a session that already
+//! satisfies the request answers with a code at once), the interaction steps, and
+//! the final redirect.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::authorize::{self, AuthRequest, ReturnTo};
+use super::error::{AuthzError, AuthzErrorCode};
+use super::flow::{self, Capabilities, Next};
+use super::now_ms;
+use super::session::BrowserSession;
+use super::token::{CodeGrant, put_code};
+use crate::auth::acr::Level;
+use crate::auth::password;
+use crate::auth::stepup::{Factor, Freshness, Proof};
+use crate::db::clients::{self, Client};
+use crate::db::users::{self, User};
+use crate::error::{Failure, PageError};
+use crate::secrets;
+use crate::startup::AppState;
+
+/// Failed password attempts per username before a temporary lock-out.
+pub const MAX_PASSWORD_FAILURES: u64 = 10;
+pub const PASSWORD_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+pub enum AuthorizeOutcome {
+    /// Straight back to the client: a code, or an error.
+    ToClient(String),
+    /// The user has something to do at `/interaction/{id}`.
+    Interact(String),
+}
+
+/// Where a login stands.
+pub enum Step {
+    ToClient(String),
+    Login,
+    Do(Next),
+}
+
+/// The URL of an authorization response: the redirect URI with our parameters
+/// added to its query, always with `iss` (RFC 9207).
+pub fn response_url(state: &AppState, to: &ReturnTo, params: &[(&str, &str)]) -> String {
+    match url::Url::parse(&to.redirect_uri) {
+        Ok(mut u) => {
+            {
+                let mut q = u.query_pairs_mut();
+                for (k, v) in params {
+                    q.append_pair(k, v);
+                }
+                if let Some(s) = &to.state {
+                    q.append_pair("state", s);
+                }
+                q.append_pair("iss", &state.settings.issuer_str());
+            }
+            u.to_string()
+        }
+        Err(_) => to.redirect_uri.clone(),
+    }
+}
+
+pub fn error_url(state: &AppState, to: &ReturnTo, e: &AuthzError) -> String {
+    response_url(
+        state,
+        to,
+        &[
+            ("error", e.code.as_str()),
+            ("error_description", &e.description),
+        ],
+    )
+}
+
+pub async fn authorize(
+    state: &AppState,
+    params: &HashMap<String, String>,
+    cookie: Option<&str>,
+) -> Result<AuthorizeOutcome, PageError> {
+    let client = match params
+        .get("client_id")
+        .filter(|c| !c.is_empty() && c.len() <= 128)
+    {
+        Some(id) => clients::find(&state.db, id).await?,
+        None => None,
+    };
+    let to = authorize::return_to(params, client.as_ref()).map_err(PageError::BadRequest)?;
+    let Some(client) = client else {
+        return Err(PageError::BadRequest(
+            "Unknown or missing client_id.".into(),
+        ));
+    };
+    let req = match authorize::parse(params, &client, to.clone(), &state.settings.acr, now_ms()) {
+        Ok(r) => r,
+        Err(e) => return Ok(AuthorizeOutcome::ToClient(error_url(state, &to, &e))),
+    };
+    let session = match cookie {
+        Some(c) => state.sessions.load(c).await?,
+        None => None,
+    };
+    match evaluate(state, &req, &client, session.as_ref()).await? {
+        Step::ToClient(url) => Ok(AuthorizeOutcome::ToClient(url)),
+        Step::Login if req.prompt.none => Ok(AuthorizeOutcome::ToClient(error_url(
+            state,
+            &to,
+            &AuthzError::new(AuthzErrorCode::LoginRequired, "the user is not signed in"),
+        ))),
+        Step::Do(_) if req.prompt.none => Ok(AuthorizeOutcome::ToClient(error_url(
+            state,
+            &to,
+            &AuthzError::new(
+                AuthzErrorCode::InteractionRequired,
+                "this request needs a further authentication step",
+            ),
+        ))),
+        Step::Login | Step::Do(_) => Ok(AuthorizeOutcome::Interact(
+            state.sessions.put_pending(&req).await?,
+        )),
+    }
+}
+
+/// The user's second factors and whether they may enroll one now.
+pub async fn capabilities(_state: &AppState, _user: &User) -> Result<Capabilities, Failure> {
+    Ok(Capabilities {
+        has_totp: false,
+        has_webauthn: false,
+        can_enroll_totp: false,
+        can_enroll_webauthn: false,
+    })
+}
+
+/// The level the server itself demands for this login.
+pub async fn floor(state: &AppState, client: &Client, _user: &User) -> Result<Level, Failure> {
+    Ok(authorize::client_floor(client, &state.settings.acr))
+}
+
+/// Recomputes where a request stands from the session's proofs; issues the code
+/// when nothing is missing.
+pub async fn evaluate(
+    state: &AppState,
+    req: &AuthRequest,
+    client: &Client,
+    session: Option<&BrowserSession>,
+) -> Result<Step, PageError> {
+    let Some((session, user_id)) = session.and_then(|s| s.user_id.clone().map(|u| (s, u))) else {
+        return Ok(Step::Login);
+    };
+    let Some(user) = users::find_by_id(&state.db, &user_id)
+        .await?
+        .filter(|u| u.active)
+    else {
+        return Ok(Step::Login);
+    };
+    let caps = capabilities(state, &user).await?;
+    let floor = floor(state, client, &user).await?;
+    let target = match flow::choose_target(&req.acr, floor, &state.settings.acr, &caps) {
+        Ok(t) => t,
+        Err(e) => return Ok(Step::ToClient(error_url(state, &req.return_to, &e))),
+    };
+    let fresh = Freshness::new(
+        now_ms(),
+        req.not_before_ms,
+        state.settings.step_up_ttl.map(|d| d.as_millis() as i64),
+    );
+    match flow::next(&target, &session.proofs, &caps, &fresh) {
+        Next::Issue { acr, evidence } => {
+            let grant = CodeGrant {
+                client_id: client.client_id.clone(),
+                redirect_uri: req.return_to.redirect_uri.clone(),
+                user_id: user.id.clone(),
+                scopes: req.scopes.clone(),
+                nonce: req.nonce.clone(),
+                code_challenge: req.code_challenge.clone(),
+                acr,
+                evidence,
+                sid: session.sid.clone(),
+            };
+            let code = put_code(&state.store, &grant, state.settings.code_ttl).await?;
+            Ok(Step::ToClient(response_url(
+                state,
+                &req.return_to,
+                &[("code", &code)],
+            )))
+        }
+        Next::Password => Ok(Step::Login),
+        other => Ok(Step::Do(other)),
+    }
+}
+
+pub enum LoginResult {
+    /// Signed in; the browser gets this new session cookie.
+    SignedIn(String),
+    Invalid,
+    LockedOut,
+}
+
+fn failure_key(username: &str) -> String {
+    format!("pwdfail:{}", secrets::digest(&users::normalize(username)))
+}
+
+/// Verifies a password. Unknown users cost the same argon2 work as known ones, and
+/// only failures count towards the lock-out (CONTRACT §5).
+pub async fn password_login(
+    state: &AppState,
+    cookie: Option<&str>,
+    session: Option<BrowserSession>,
+    username: &str,
+    password: &str,
+) -> Result<LoginResult, PageError> {
+    let key = failure_key(username);
+    let failures: u64 = state.store.get_json(&key).await?.unwrap_or(0);
+    if failures >= MAX_PASSWORD_FAILURES {
+        return Ok(LoginResult::LockedOut);
+    }
+    let creds = if username.is_empty() || username.len() > 256 {
+        None
+    } else {
+        users::credentials(&state.db, username).await?
+    };
+    let stored = creds
+        .as_ref()
+        .and_then(|c| c.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_hash.to_string());
+    let candidate = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
+        .await
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    let user = match creds {
+        Some(c) if matches && c.password_hash.is_some() && c.user.active => c.user,
+        _ => {
+            state.store.incr(&key, PASSWORD_FAILURE_WINDOW).await?;
+            return Ok(LoginResult::Invalid);
+        }
+    };
+    let now = now_ms();
+    // Keep what this session proved only when it is the same person signing in again.
+    let mut next = match session {
+        Some(s) if s.user_id.as_deref() == Some(user.id.as_str()) => s,
+        _ => BrowserSession::anonymous(now),
+    };
+    next.user_id = Some(user.id.clone());
+    next.proofs.retain(|p| p.factor != Factor::Password);
+    next.proofs.push(Proof {
+        factor: Factor::Password,
+        at: now,
+        user_verified: false,
+    });
+    let new_cookie = state.sessions.rotate(cookie, &next).await?;
+    users::record_login(&state.db, &user.id).await?;
+    tracing::info!(user = %user.username, "password verified");
+    Ok(LoginResult::SignedIn(new_cookie))
+}
+
+/// Finishes a pending request: recompute, and when done consume it exactly once.
+pub async fn resume(
+    state: &AppState,
+    req_id: &str,
+    cookie: Option<&str>,
+) -> Result<(AuthRequest, Step), PageError> {
+    let req = state
+        .sessions
+        .pending(req_id)
+        .await?
+        .ok_or_else(|| PageError::BadRequest(EXPIRED.into()))?;
+    let client = clients::find(&state.db, &req.client_id)
+        .await?
+        .ok_or_else(|| {
+            PageError::BadRequest("The client of this sign-in no longer exists.".into())
+        })?;
+    let session = match cookie {
+        Some(c) => state.sessions.load(c).await?,
+        None => None,
+    };
+    let step = evaluate(state, &req, &client, session.as_ref()).await?;
+    if let Step::ToClient(_) = step
+        && state.sessions.take_pending(req_id).await?.is_none()
+    {
+        // Another tab finished this request first: one request, one response.
+        return Err(PageError::BadRequest(EXPIRED.into()));
+    }
+    Ok((req, step))
+}
+
+pub const EXPIRED: &str = "This sign-in request has expired or was already completed. Go back to the application and sign in again.";

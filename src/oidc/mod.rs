@@ -1,0 +1,21 @@
+//! OpenID Connect protocol logic, without actix: request parsing, the login state
+//! machine, codes and tokens, ID tokens, discovery, userinfo.
+
+pub mod authorize;
+pub mod discovery;
+pub mod error;
+pub mod flow;
+pub mod id_token;
+pub mod interaction;
+pub mod session;
+pub mod token;
+pub mod userinfo;
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub fn now_s() -> i64 {
+    chrono::Utc::now().timestamp()
+}

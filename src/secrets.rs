@@ -1,0 +1,60 @@
+//! Random tokens and their digests. Generated secrets are high-entropy, so a fast
+//! SHA-256 digest is enough at rest (CONTRACT §5); comparison is constant-time.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// `bytes` random bytes from the OS-seeded CSPRNG, base64url without padding.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// Hex SHA-256 of a secret, as stored.
+pub fn digest(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+pub fn digest_matches(presented: &str, stored_hex: &str) -> bool {
+    digest(presented)
+        .as_bytes()
+        .ct_eq(stored_hex.as_bytes())
+        .into()
+}
+
+/// Constant-time equality of two strings (length may leak, content does not).
+pub fn ct_eq(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn b64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_long() {
+        let a = random_token(32);
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, random_token(32));
+    }
+
+    #[test]
+    fn digests_compare() {
+        let d = digest("s3cret");
+        assert!(digest_matches("s3cret", &d));
+        assert!(!digest_matches("s3creT", &d));
+        assert!(ct_eq("abc", "abc") && !ct_eq("abc", "abd"));
+    }
+}

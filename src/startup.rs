@@ -1,0 +1,136 @@
+//! Builds the application state and the actix server. Tests call
+//! [`Application::build`] with `server.bind` on port 0 and read the port back.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, middleware, web};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db;
+use crate::keys::KeyRing;
+use crate::oidc::session::Sessions;
+use crate::store::Store;
+
+/// Everything a request needs; cloned into each worker, sharing the pools.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: DatabaseConnection,
+    pub store: Store,
+    pub sessions: Sessions,
+    pub keys: KeyRing,
+    /// Verified against when a username is unknown, so timing reveals nothing.
+    pub dummy_hash: Arc<str>,
+}
+
+impl AppState {
+    /// Connects the database (running pending migrations), the store and the keys.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(settings.database_url.expose())
+            .await
+            .context("database.url")?;
+        db::migrate(&db).await.context("running migrations")?;
+        let store = match &settings.redis_url {
+            Some(url) => Store::redis(url.expose(), "portcullis:")
+                .await
+                .context("redis.url")?,
+            None => Store::memory(),
+        };
+        let keys = KeyRing::load_or_create(&settings.keys_dir).context("keys.dir")?;
+        let dummy_hash: Arc<str> = tokio::task::spawn_blocking(password::dummy_hash)
+            .await?
+            .into();
+        let sessions = Sessions::new(store.clone(), settings.session_ttl);
+        Ok(Self {
+            settings: Arc::new(settings),
+            db,
+            store,
+            sessions,
+            keys,
+            dummy_hash,
+        })
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let state = AppState::build(settings).await?;
+        Self::with_state(state)
+    }
+
+    pub fn with_state(state: AppState) -> anyhow::Result<Self> {
+        let bind = state.settings.server.bind;
+        let listener = TcpListener::bind(bind)
+            .with_context(|| format!("server.bind: cannot listen on {bind}"))?;
+        Self::with_listener(state, listener)
+    }
+
+    /// Serves on a listener bound beforehand (tests bind port 0 first, so the
+    /// issuer can name the port).
+    pub fn with_listener(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        if url::Host::parse(state.settings.issuer.host_str().unwrap_or_default())
+            .is_ok_and(|h| !matches!(h, url::Host::Domain(_)))
+        {
+            tracing::warn!(
+                "issuer host is an IP address: WebAuthn needs a domain name as RP ID and will not be offered"
+            );
+        }
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .wrap(middleware::Logger::new("%r %s %Dms").exclude("/health"))
+                .configure(crate::http::routes)
+        })
+        .listen(listener)?
+        .shutdown_timeout(5)
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the process is stopped; keys added by the CLI are picked up
+    /// within five seconds.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let keys = self.state.keys.clone();
+        let reload = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                match keys.reload_if_changed() {
+                    Ok(true) => tracing::info!("signing keys reloaded"),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "cannot reload signing keys"),
+                }
+            }
+        });
+        let result = self.server.await;
+        reload.abort();
+        result
+    }
+}

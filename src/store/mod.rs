@@ -1,0 +1,174 @@
+//! The ephemeral store: sessions, authorization codes, WebAuthn ceremony state,
+//! rate-limit counters. Everything in it expires; nothing in it is the system of record.
+//!
+//! [`Backend`] is the byte-level contract (Redis or in-process); [`Store`] is what the
+//! application holds: a backend, a key prefix and JSON helpers.
+
+pub mod memory;
+pub mod redis;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use self::memory::MemoryBackend;
+pub use self::redis::RedisBackend;
+
+/// The prefix [`Store::memory`] uses.
+pub const DEFAULT_PREFIX: &str = "portcullis:";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Redis down or too slow: callers turn this into HTTP 503.
+    #[error("the session store is unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value could not be decoded (or encoded) as expected.
+    #[error("stored value is corrupt: {0}")]
+    Corrupt(String),
+}
+
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    async fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<(), StoreError>;
+    /// Stores only if the key is absent (Redis SET NX PX); true when stored.
+    async fn put_new(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Atomic get-and-delete (Redis GETDEL): at most one caller ever gets Some for a stored value.
+    async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Atomically increments a counter; the TTL is set when the counter is created (and not
+    /// extended after). Returns the new value.
+    async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError>;
+    /// Remaining lifetime of a key, None when absent.
+    async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError>;
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// A short name for logs and health reports.
+    fn name(&self) -> &'static str {
+        "custom"
+    }
+}
+
+/// What the application holds: a backend plus a key prefix, with JSON helpers.
+#[derive(Clone)]
+pub struct Store {
+    backend: Arc<dyn Backend>,
+    prefix: Arc<str>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend_name())
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+impl Store {
+    pub fn new(backend: Arc<dyn Backend>, prefix: impl Into<String>) -> Self {
+        Self {
+            backend,
+            prefix: Arc::from(prefix.into()),
+        }
+    }
+
+    /// The embedded backend, for development and tests; prefix `portcullis:`.
+    pub fn memory() -> Self {
+        Self::new(Arc::new(MemoryBackend::new()), DEFAULT_PREFIX)
+    }
+
+    /// A Redis-backed store. Fails only on a malformed URL: an unreachable server is
+    /// logged and the store connects on first use, so the provider starts (and answers
+    /// 503 on flows that need the store) while Redis is down.
+    pub async fn redis(url: &str, prefix: impl Into<String>) -> Result<Self, StoreError> {
+        let backend = RedisBackend::new(url)?;
+        if let Err(error) = backend.ping().await {
+            tracing::warn!(%error, "Redis is not reachable yet; will retry on each request");
+        }
+        Ok(Self::new(Arc::new(backend), prefix))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    fn key(&self, key: &str) -> String {
+        let mut full = String::with_capacity(self.prefix.len() + key.len());
+        full.push_str(&self.prefix);
+        full.push_str(key);
+        full
+    }
+
+    pub async fn put_json<T: Serialize + Sync>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let bytes = encode(key, value)?;
+        self.backend.put(&self.key(key), bytes, ttl).await
+    }
+
+    pub async fn put_new_json<T: Serialize + Sync>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let bytes = encode(key, value)?;
+        self.backend.put_new(&self.key(key), bytes, ttl).await
+    }
+
+    pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        match self.backend.get(&self.key(key)).await? {
+            Some(bytes) => decode(key, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn take_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        match self.backend.take(&self.key(key)).await? {
+            Some(bytes) => decode(key, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.backend.delete(&self.key(key)).await
+    }
+
+    pub async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
+        self.backend.incr(&self.key(key), ttl).await
+    }
+
+    pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {
+        self.backend.ttl(&self.key(key)).await
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.backend.ping().await
+    }
+}
+
+// Error messages name the key's kind (`session`, `code`, ...) but never the whole key:
+// keys embed bearer secrets such as authorization codes.
+fn key_kind(key: &str) -> &str {
+    key.split_once(':').map_or("value", |(kind, _)| kind)
+}
+
+fn encode<T: Serialize>(key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value)
+        .map_err(|e| StoreError::Corrupt(format!("cannot encode {}: {e}", key_kind(key))))
+}
+
+fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Corrupt(format!("cannot decode {}: {e}", key_kind(key))))
+}
+
+/// Longer lifetimes are shortened to this, so expiry arithmetic cannot overflow
+/// (in Redis or on an `Instant`); nothing ephemeral lives that long anyway.
+pub const MAX_TTL: Duration = Duration::from_secs(10 * 365 * 24 * 60 * 60);

@@ -1,0 +1,279 @@
+//! Redis backend on a lazily created `ConnectionManager`.
+//!
+//! The provider must start while Redis is down and recover when it comes back, and no
+//! request may hang on it: the manager is created on first use (and re-created after a
+//! stall), creating it and every command are bounded by timeouts, and every failure
+//! becomes [`StoreError::Unavailable`] (HTTP 503 upstream).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, Cmd, ErrorKind, FromRedisValue, RedisError, Value};
+use tokio::sync::Mutex;
+use tokio::time::timeout;
+
+use super::{Backend, MAX_TTL, StoreError};
+
+/// Bound on obtaining a connection (waiting for another task's attempt included).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Bound on one command, from sending it to reading the reply.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// INCR and, when the counter has no TTL yet, PEXPIRE, in one atomic step: two separate
+/// commands could leave a counter without expiry if the caller died in between, and a
+/// rate-limit counter without expiry locks its subject out for good.
+const INCR_WITH_TTL: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return n
+";
+
+pub struct RedisBackend {
+    client: Client,
+    /// The current manager and its generation, so a stalled one is discarded only once.
+    slot: Mutex<Option<(u64, ConnectionManager)>>,
+    generations: AtomicU64,
+    /// Password forms (as written in the URL and decoded) scrubbed from error messages.
+    secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for RedisBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The client holds the password; show only where we connect.
+        f.debug_struct("RedisBackend")
+            .field("addr", &self.addr())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisBackend {
+    /// Parses the URL; does not connect (that happens on first use).
+    pub fn new(url: &str) -> Result<Self, StoreError> {
+        let mut secrets = Vec::new();
+        if let Some(raw) = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.password().map(str::to_owned))
+        {
+            secrets.push(raw);
+        }
+        let client = Client::open(url).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "invalid Redis URL: {}",
+                redact(&e.to_string(), &secrets)
+            ))
+        })?;
+        if let Some(decoded) = client.get_connection_info().redis_settings().password() {
+            secrets.push(decoded.to_owned());
+        }
+        // Longest first, so a password containing another one is scrubbed whole.
+        secrets.retain(|s| !s.is_empty());
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Ok(Self {
+            client,
+            slot: Mutex::new(None),
+            generations: AtomicU64::new(0),
+            secrets,
+        })
+    }
+
+    fn manager_config() -> ConnectionManagerConfig {
+        // Few, short retries: a request waiting on a reconnect is bounded by
+        // COMMAND_TIMEOUT anyway, and the next request starts a new attempt.
+        ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(COMMAND_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(500))
+    }
+
+    async fn connection(&self) -> Result<(u64, ConnectionManager), StoreError> {
+        let attempt = async {
+            let mut slot = self.slot.lock().await;
+            if let Some((generation, manager)) = slot.as_ref() {
+                return Ok((*generation, manager.clone()));
+            }
+            let manager =
+                ConnectionManager::new_with_config(self.client.clone(), Self::manager_config())
+                    .await
+                    .map_err(|e| self.unavailable(&e))?;
+            let generation = self.generations.fetch_add(1, Ordering::Relaxed);
+            *slot = Some((generation, manager.clone()));
+            tracing::info!(addr = %self.addr(), "connected to Redis");
+            Ok((generation, manager))
+        };
+        match timeout(CONNECT_TIMEOUT, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "Redis at {}: no connection within {CONNECT_TIMEOUT:?}",
+                self.addr()
+            ))),
+        }
+    }
+
+    /// Drops a manager whose command stalled. The manager reconnects by itself after I/O
+    /// errors, but not after timeouts, which is what a half-open TCP connection (server
+    /// gone without a reset) produces forever.
+    fn discard(&self, generation: u64) {
+        // Another task holding the lock is either cloning or already replacing it.
+        if let Ok(mut slot) = self.slot.try_lock()
+            && slot
+                .as_ref()
+                .is_some_and(|(current, _)| *current == generation)
+        {
+            *slot = None;
+            tracing::warn!("Redis command timed out; reconnecting on next use");
+        }
+    }
+
+    async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
+        let (generation, mut manager) = self.connection().await?;
+        match timeout(COMMAND_TIMEOUT, cmd.query_async::<T>(&mut manager)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                if e.is_timeout() {
+                    self.discard(generation);
+                }
+                Err(self.classify(&e))
+            }
+            Err(_) => {
+                self.discard(generation);
+                Err(StoreError::Unavailable(format!(
+                    "Redis at {}: no answer within {COMMAND_TIMEOUT:?}",
+                    self.addr()
+                )))
+            }
+        }
+    }
+
+    /// Host and port (or socket path) for messages; never the URL, which may hold a password.
+    fn addr(&self) -> String {
+        self.client.get_connection_info().addr().to_string()
+    }
+
+    fn unavailable(&self, e: &RedisError) -> StoreError {
+        let message = format!("Redis at {}: {e}", self.addr());
+        StoreError::Unavailable(redact(&message, &self.secrets))
+    }
+
+    /// Data errors (wrong type, not a counter) are `Corrupt`; anything else means Redis
+    /// cannot serve us right now.
+    fn classify(&self, e: &RedisError) -> StoreError {
+        let not_a_number = e.kind() == ErrorKind::Server(redis::ServerErrorKind::ResponseError)
+            && e.detail()
+                .is_some_and(|d| d.contains("not an integer") || d.contains("overflow"));
+        if e.kind() == ErrorKind::UnexpectedReturnType
+            || e.code() == Some("WRONGTYPE")
+            || not_a_number
+        {
+            StoreError::Corrupt(redact(&format!("Redis: {e}"), &self.secrets))
+        } else {
+            self.unavailable(e)
+        }
+    }
+}
+
+fn redact(message: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(message.to_owned(), |m, secret| {
+        m.replace(secret.as_str(), "***")
+    })
+}
+
+fn millis(ttl: Duration) -> u64 {
+    // Redis rejects a zero expiry; MAX_TTL keeps now + ttl within its range.
+    u64::try_from(ttl.min(MAX_TTL).as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+#[async_trait::async_trait]
+impl Backend for RedisBackend {
+    async fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<(), StoreError> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value).arg("PX").arg(millis(ttl));
+        self.run(&cmd).await
+    }
+
+    async fn put_new(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value).arg("NX").arg("PX").arg(millis(ttl));
+        // SET NX replies OK when it stored, nil when the key already existed.
+        Ok(!matches!(self.run::<Value>(&cmd).await?, Value::Nil))
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.run(redis::cmd("GET").arg(key)).await
+    }
+
+    async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.run(redis::cmd("GETDEL").arg(key)).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.run(redis::cmd("DEL").arg(key)).await
+    }
+
+    async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(INCR_WITH_TTL).arg(1).arg(key).arg(millis(ttl));
+        let n: i64 = self.run(&cmd).await?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("negative counter {n}")))
+    }
+
+    async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {
+        // PTTL: -2 when absent, -1 when the key has no expiry (never written by us).
+        match self.run::<i64>(redis::cmd("PTTL").arg(key)).await? {
+            -2 => Ok(None),
+            -1 => Ok(Some(Duration::MAX)),
+            ms => Ok(Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))),
+        }
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.run(&redis::cmd("PING")).await
+    }
+
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn millis_is_never_zero_and_is_capped() {
+        assert_eq!(millis(Duration::ZERO), 1);
+        assert_eq!(millis(Duration::from_micros(1500)), 1);
+        assert_eq!(millis(Duration::from_secs(3)), 3000);
+        assert_eq!(millis(Duration::MAX), millis(MAX_TTL));
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        let backend = RedisBackend::new("redis://user:p%40ss-word@127.0.0.1:1/0").ok();
+        let backend = backend.as_ref();
+        assert_eq!(
+            backend.map(|b| b.secrets.clone()),
+            Some(vec!["p%40ss-word".to_owned(), "p@ss-word".to_owned()])
+        );
+        let msg = redact(
+            "auth p@ss-word / p%40ss-word failed",
+            &backend.map(|b| b.secrets.clone()).unwrap_or_default(),
+        );
+        assert_eq!(msg, "auth *** / *** failed");
+        assert!(!format!("{backend:?}").contains("ss-word"));
+    }
+
+    #[test]
+    fn a_malformed_url_is_rejected_without_echoing_the_password() {
+        let err = RedisBackend::new("redis://:hunter2@127.0.0.1:notaport").err();
+        let msg = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("invalid Redis URL"), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
+    }
+}

@@ -1,0 +1,474 @@
+//! Spawns the real server on a free port and drives it like a browser: cookies
+//! kept, redirects followed by hand, HTML forms parsed and posted back with all
+//! their hidden inputs.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+
+use openidconnect::core::{
+    CoreIdToken, CoreIdTokenClaims, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
+};
+use openidconnect::{ClientId, IssuerUrl, Nonce};
+use portcullis::auth::password;
+use portcullis::config::Settings;
+use portcullis::db::{clients, users};
+use portcullis::keys::SigningAlg;
+use portcullis::startup::{AppState, Application};
+use reqwest::header::LOCATION;
+use sha2::{Digest, Sha256};
+
+use crate::redis_server::RedisServer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Memory,
+    Redis,
+}
+
+pub struct TestApp {
+    pub issuer: String,
+    pub state: AppState,
+    pub redis: Option<RedisServer>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Options {
+    pub backend: Backend,
+    /// Extra TOML added to the generated configuration (top-level keys and tables).
+    pub toml: String,
+    /// A database other than a fresh SQLite file.
+    pub database_url: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            backend: Backend::Memory,
+            toml: String::new(),
+            database_url: None,
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Options::default()).await
+}
+
+pub async fn spawn_on(backend: Backend) -> TestApp {
+    spawn_with(Options {
+        backend,
+        ..Options::default()
+    })
+    .await
+}
+
+pub async fn spawn_with(opts: Options) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let redis = (opts.backend == Backend::Redis).then(RedisServer::start);
+    // `localhost` (not an IP) so WebAuthn works in tests; the listener is on 127.0.0.1.
+    let issuer = format!("http://localhost:{port}");
+    let mut toml = format!(
+        "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:{port}\"\n[database]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\nfrom = \"Portcullis <idp@localhost>\"\n",
+        opts.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/p.db?mode=rwc", dir.path().display())),
+        dir.path().join("keys").display(),
+        dir.path().join("outbox").display(),
+    );
+    if let Some(r) = &redis {
+        toml.push_str(&format!("[redis]\nurl = \"{}\"\n", r.url));
+    }
+    toml.push_str(&opts.toml);
+    let path = dir.path().join("portcullis.toml");
+    std::fs::write(&path, toml).unwrap();
+    let settings = Settings::load_from(Some(&path), &[]).unwrap();
+    let state = AppState::build(settings).await.unwrap();
+    let app = Application::with_listener(state.clone(), listener).unwrap();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        issuer,
+        state,
+        redis,
+        _dir: dir,
+    }
+}
+
+pub struct TestClient {
+    pub client_id: String,
+    pub secret: Option<String>,
+    pub redirect_uri: String,
+}
+
+pub struct TestUser {
+    pub id: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.issuer, path)
+    }
+
+    pub async fn client(&self, public: bool) -> TestClient {
+        self.client_with(public, SigningAlg::RS256, vec![]).await
+    }
+
+    pub async fn client_with(
+        &self,
+        public: bool,
+        alg: SigningAlg,
+        default_acr: Vec<String>,
+    ) -> TestClient {
+        let redirect_uri = "http://127.0.0.1:9/callback".to_string();
+        let (c, secret) = clients::create(
+            &self.state.db,
+            clients::NewClient {
+                name: "Test RP".into(),
+                redirect_uris: vec![redirect_uri.clone()],
+                post_logout_redirect_uris: vec![],
+                auth_method: if public {
+                    clients::AuthMethod::None
+                } else {
+                    clients::AuthMethod::ClientSecretBasic
+                },
+                id_token_alg: alg,
+                default_acr_values: default_acr,
+                minimum_acr: None,
+                scopes: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        TestClient {
+            client_id: c.client_id,
+            secret,
+            redirect_uri,
+        }
+    }
+
+    pub async fn user(&self, username: &str) -> TestUser {
+        self.user_in(username, &[]).await
+    }
+
+    pub async fn user_in(&self, username: &str, groups: &[&str]) -> TestUser {
+        let pw = format!("pw-{username}-secret");
+        let hash = password::hash(&pw).unwrap();
+        let u = users::create(
+            &self.state.db,
+            users::NewUser {
+                username: username.into(),
+                email: format!("{username}@example.com"),
+                first_name: "Test".into(),
+                last_name: username.into(),
+                password_hash: Some(hash),
+                groups: groups.iter().map(|g| g.to_string()).collect(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        TestUser {
+            id: u.id,
+            username: u.username,
+            password: pw,
+        }
+    }
+
+    pub async fn jwks(&self) -> CoreJsonWebKeySet {
+        reqwest::get(self.url("/jwks"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Verifies an ID token with the openidconnect crate (not our signing code).
+    pub async fn verify_id_token(
+        &self,
+        client: &TestClient,
+        id_token: &str,
+        nonce: Option<&str>,
+    ) -> CoreIdTokenClaims {
+        let token: CoreIdToken = id_token.parse().unwrap();
+        let verifier = CoreIdTokenVerifier::new_public_client(
+            ClientId::new(client.client_id.clone()),
+            IssuerUrl::new(self.issuer.clone()).unwrap(),
+            self.jwks().await,
+        )
+        .set_allowed_algs([
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+        ]);
+        let expected = nonce.map(|n| Nonce::new(n.to_string()));
+        match expected {
+            Some(n) => token.claims(&verifier, &n).unwrap().clone(),
+            None => token
+                .claims(&verifier, |_: Option<&Nonce>| Ok(()))
+                .unwrap()
+                .clone(),
+        }
+    }
+
+    /// Exchanges a code at the token endpoint with the client's credentials.
+    pub async fn exchange(
+        &self,
+        client: &TestClient,
+        code: &str,
+        verifier: Option<&str>,
+    ) -> reqwest::Response {
+        let mut form = vec![
+            ("grant_type", "authorization_code".to_string()),
+            ("code", code.to_string()),
+            ("redirect_uri", client.redirect_uri.clone()),
+        ];
+        if let Some(v) = verifier {
+            form.push(("code_verifier", v.to_string()));
+        }
+        let http = reqwest::Client::new();
+        let mut req = http.post(self.url("/token"));
+        match &client.secret {
+            Some(s) => req = req.basic_auth(&client.client_id, Some(s)),
+            None => form.push(("client_id", client.client_id.clone())),
+        }
+        req.form(&form).send().await.unwrap()
+    }
+}
+
+pub fn pkce_pair() -> (String, String) {
+    let verifier = portcullis::secrets::random_token(48);
+    let challenge = portcullis::secrets::b64url(&Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+/// Parameters of an authorization request, built up by tests.
+pub struct AuthParams {
+    pub pairs: Vec<(String, String)>,
+    pub verifier: String,
+    pub nonce: String,
+    pub state: String,
+}
+
+impl AuthParams {
+    pub fn new(client: &TestClient) -> Self {
+        let (verifier, challenge) = pkce_pair();
+        let nonce = portcullis::secrets::random_token(12);
+        let state = portcullis::secrets::random_token(12);
+        let pairs = [
+            ("response_type", "code"),
+            ("client_id", client.client_id.as_str()),
+            ("redirect_uri", client.redirect_uri.as_str()),
+            ("scope", "openid profile email"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("nonce", nonce.as_str()),
+            ("state", state.as_str()),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        Self {
+            pairs,
+            verifier,
+            nonce,
+            state,
+        }
+    }
+
+    pub fn set(mut self, key: &str, value: &str) -> Self {
+        self.pairs.retain(|(k, _)| k != key);
+        self.pairs.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn remove(mut self, key: &str) -> Self {
+        self.pairs.retain(|(k, _)| k != key);
+        self
+    }
+
+    pub fn query(&self) -> String {
+        serde_urlencoded::to_string(&self.pairs).unwrap()
+    }
+}
+
+/// A browser: cookie jar, manual redirects.
+pub struct Browser {
+    pub http: reqwest::Client,
+    issuer: String,
+}
+
+/// Where a browser ended up.
+#[derive(Debug)]
+pub enum Landing {
+    /// A page of ours, with its status and HTML.
+    Page { status: u16, html: String },
+    /// A redirect that leaves the provider (to the relying party).
+    Left { status: u16, location: String },
+}
+
+impl Landing {
+    pub fn html(&self) -> &str {
+        match self {
+            Landing::Page { html, .. } => html,
+            Landing::Left { location, .. } => {
+                panic!("expected a page, got a redirect to {location}")
+            }
+        }
+    }
+    pub fn status(&self) -> u16 {
+        match self {
+            Landing::Page { status, .. } | Landing::Left { status, .. } => *status,
+        }
+    }
+    /// Query parameters of the redirect to the relying party.
+    pub fn params(&self) -> HashMap<String, String> {
+        match self {
+            Landing::Left { location, .. } => url::Url::parse(location)
+                .unwrap()
+                .query_pairs()
+                .into_owned()
+                .collect(),
+            Landing::Page { status, html } => {
+                panic!("expected a redirect to the client, got page {status}: {html}")
+            }
+        }
+    }
+    pub fn code(&self) -> String {
+        let p = self.params();
+        p.get("code")
+            .cloned()
+            .unwrap_or_else(|| panic!("no code in {p:?}"))
+    }
+}
+
+/// One HTML form: its action and every input with a name.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Form {
+    pub fn set(mut self, name: &str, value: &str) -> Self {
+        self.fields.retain(|(k, _)| k != name);
+        self.fields.push((name.into(), value.into()));
+        self
+    }
+    pub fn without(mut self, name: &str) -> Self {
+        self.fields.retain(|(k, _)| k != name);
+        self
+    }
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Every form on a page whose inputs include `must_have`.
+pub fn form_with(html: &str, must_have: &str) -> Form {
+    let doc = scraper::Html::parse_document(html);
+    let forms = scraper::Selector::parse("form").unwrap();
+    let inputs = scraper::Selector::parse("input").unwrap();
+    for f in doc.select(&forms) {
+        let fields: Vec<(String, String)> = f
+            .select(&inputs)
+            .filter_map(|i| {
+                let name = i.value().attr("name")?;
+                Some((
+                    name.to_string(),
+                    i.value().attr("value").unwrap_or_default().to_string(),
+                ))
+            })
+            .collect();
+        if fields.iter().any(|(k, _)| k == must_have) {
+            return Form {
+                action: f.value().attr("action").unwrap_or_default().to_string(),
+                fields,
+            };
+        }
+    }
+    panic!("no form with input {must_have:?} in:\n{html}");
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            http,
+            issuer: app.issuer.clone(),
+        }
+    }
+
+    fn absolute(&self, url: &str) -> String {
+        if url.starts_with('/') {
+            format!("{}{}", self.issuer, url)
+        } else {
+            url.to_string()
+        }
+    }
+
+    /// Follows redirects while they stay on the provider.
+    pub async fn land(&self, mut resp: reqwest::Response) -> Landing {
+        loop {
+            let status = resp.status().as_u16();
+            if resp.status().is_redirection() {
+                let location = resp
+                    .headers()
+                    .get(LOCATION)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string();
+                let next = self.absolute(&location);
+                if !next.starts_with(&self.issuer) {
+                    return Landing::Left {
+                        status,
+                        location: next,
+                    };
+                }
+                resp = self.http.get(&next).send().await.unwrap();
+                continue;
+            }
+            let html = resp.text().await.unwrap();
+            return Landing::Page { status, html };
+        }
+    }
+
+    pub async fn get(&self, url: &str) -> Landing {
+        let resp = self.http.get(self.absolute(url)).send().await.unwrap();
+        self.land(resp).await
+    }
+
+    pub async fn authorize(&self, params: &AuthParams) -> Landing {
+        self.get(&format!("{}/authorize?{}", self.issuer, params.query()))
+            .await
+    }
+
+    pub async fn submit(&self, form: &Form) -> Landing {
+        let resp = self
+            .http
+            .post(self.absolute(&form.action))
+            .form(&form.fields)
+            .send()
+            .await
+            .unwrap();
+        self.land(resp).await
+    }
+
+    /// Fills the login form on `page` and submits it.
+    pub async fn login(&self, page: &Landing, user: &TestUser) -> Landing {
+        let form = form_with(page.html(), "password")
+            .set("username", &user.username)
+            .set("password", &user.password);
+        self.submit(&form).await
+    }
+}

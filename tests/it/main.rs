@@ -1,0 +1,12 @@
+//! One integration binary: helpers spawn the real server on a free port; files are
+//! named after flows and security properties.
+
+mod code_flow;
+mod databases;
+mod fail_closed;
+mod helpers;
+mod login_security;
+mod protocol_errors;
+mod redis_server;
+mod repositories;
+mod store;
