@@ -17,7 +17,7 @@ test-services: ## Install and start what the tests need (redis-server, PostgreSQ
 	./scripts/test-services.sh
 
 test: test-services ## Run every test (unit, integration against SQLite, PostgreSQL and redis-server)
-	$(CARGO) test --workspace --all-targets
+	CARGO=$(CARGO) ./scripts/run-tests.sh
 
 lint: ## rustfmt check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check

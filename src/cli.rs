@@ -9,8 +9,10 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::auth::password;
+use crate::auth::sealing::SecretBox;
+use crate::auth::totp;
 use crate::config::Settings;
-use crate::db::{self, clients, users};
+use crate::db::{self, clients, factors, users};
 use crate::keys::{self, SigningAlg};
 use crate::startup::Application;
 
@@ -88,6 +90,12 @@ enum UserCmd {
         first_name: String,
         #[arg(long = "last-name", default_value = "")]
         last_name: String,
+    },
+    /// Provision an existing TOTP secret (SHA-1, 6 digits, 30 s), e.g. when migrating.
+    TotpSet {
+        username: String,
+        #[arg(long)]
+        secret: String,
     },
 }
 
@@ -258,6 +266,18 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                 );
             }
             println!("{out}");
+        }
+        UserCmd::TotpSet { username, secret } => {
+            let user = users::find_by_username(&conn, &username)
+                .await?
+                .with_context(|| format!("unknown user {username:?}"))?;
+            let bytes = totp::from_base32(&secret)?;
+            let sealer = SecretBox::load_or_create(&settings.keys_dir)?;
+            factors::set_totp(&conn, &sealer, &user.id, &bytes).await?;
+            println!(
+                "{}",
+                json!({"id": user.id, "username": user.username, "totp": true})
+            );
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password;
+use crate::auth::sealing::SecretBox;
 use crate::config::Settings;
 use crate::db;
 use crate::keys::KeyRing;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub keys: KeyRing,
     /// Verified against when a username is unknown, so timing reveals nothing.
     pub dummy_hash: Arc<str>,
+    /// Seals factor secrets at rest.
+    pub sealer: SecretBox,
 }
 
 impl AppState {
@@ -43,6 +46,7 @@ impl AppState {
             None => Store::memory(),
         };
         let keys = KeyRing::load_or_create(&settings.keys_dir).context("keys.dir")?;
+        let sealer = SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?;
         let dummy_hash: Arc<str> = tokio::task::spawn_blocking(password::dummy_hash)
             .await?
             .into();
@@ -54,6 +58,7 @@ impl AppState {
             sessions,
             keys,
             dummy_hash,
+            sealer,
         })
     }
 }

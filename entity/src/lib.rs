@@ -3,5 +3,7 @@
 
 pub mod clients;
 pub mod groups;
+pub mod recovery_codes;
+pub mod totp_factors;
 pub mod user_groups;
 pub mod users;

@@ -2,4 +2,6 @@
 
 pub mod acr;
 pub mod password;
+pub mod sealing;
 pub mod stepup;
+pub mod totp;

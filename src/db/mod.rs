@@ -2,6 +2,7 @@
 //! sea-orm models to domain types. Nothing outside this module sees an entity.
 
 pub mod clients;
+pub mod factors;
 pub mod users;
 
 use std::time::Duration;

@@ -27,6 +27,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/interaction/{id}/login",
         web::post().to(interaction::login),
     )
+    .route(
+        "/interaction/{id}/totp",
+        web::post().to(interaction::totp_post),
+    )
+    .route(
+        "/interaction/{id}/enroll/totp",
+        web::post().to(interaction::enroll_totp_post),
+    )
     .route("/token", web::post().to(token::token))
     .route("/userinfo", web::get().to(userinfo::get))
     .route("/userinfo", web::post().to(userinfo::post))

@@ -84,9 +84,125 @@ pub fn login(f: &LoginForm<'_>) -> String {
     )
 }
 
+pub struct TotpForm<'a> {
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// The TOTP step-up form (CONTRACT §4: input `code`).
+pub fn totp(f: &TotpForm<'_>) -> String {
+    layout(
+        "Two-step verification",
+        &format!(
+            "<h1>Two-step verification</h1><p class=\"sub\">Enter the 6-digit code from your authenticator app.</p>{err}\
+<form method=\"post\" action=\"{action}\">\
+<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+<label for=\"code\">Code</label>\
+<input type=\"text\" id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"16\" required autofocus>\
+<button type=\"submit\">Verify</button></form>\
+<p class=\"sub\" style=\"margin-top:1rem\">Lost your device? Enter one of your recovery codes instead.</p>",
+            err = error_box(f.error),
+            action = esc(f.action),
+            csrf = esc(f.csrf),
+        ),
+    )
+}
+
+pub struct EnrollTotp<'a> {
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub otpauth: &'a str,
+    pub secret_b32: &'a str,
+    pub qr_svg: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// TOTP enrollment: QR code, the secret as text, and the `otpauth://` URI in
+/// `data-otpauth` (CONTRACT §4); confirmed with a code.
+pub fn enroll_totp(f: &EnrollTotp<'_>) -> String {
+    let grouped: Vec<String> = f
+        .secret_b32
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    layout(
+        "Set up two-step verification",
+        &format!(
+            "<h1>Set up two-step verification</h1><p class=\"sub\">This sign-in needs a second factor. Scan the code with an authenticator app (Google Authenticator, Aegis, 1Password …), then enter the 6-digit code it shows.</p>{err}\
+<div id=\"totp-enroll\" data-otpauth=\"{uri}\" style=\"text-align:center\">{qr}</div>\
+<p>Can't scan? Enter this key by hand:<br><code id=\"totp-secret\">{secret}</code></p>\
+<form method=\"post\" action=\"{action}\">\
+<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+<label for=\"code\">Code from the app</label>\
+<input type=\"text\" id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"6\" required autofocus>\
+<button type=\"submit\">Confirm</button></form>",
+            err = error_box(f.error),
+            uri = esc(f.otpauth),
+            qr = f.qr_svg,
+            secret = esc(&grouped.join(" ")),
+            action = esc(f.action),
+            csrf = esc(f.csrf),
+        ),
+    )
+}
+
+/// Shown once, right after enrollment.
+pub fn recovery_codes(codes: &[String], continue_to: &str) -> String {
+    let items: String = codes
+        .iter()
+        .map(|c| format!("<li><code>{}</code></li>", esc(c)))
+        .collect();
+    layout(
+        "Save your recovery codes",
+        &format!(
+            "<h1>Save your recovery codes</h1><div class=\"note\">Two-step verification is on. If you lose your device, each of these codes signs you in once. They are shown only now: print them or store them in a password manager.</div>\
+<ol id=\"recovery-codes\" style=\"columns:2;font-size:1.05rem\">{items}</ol>\
+<a class=\"button\" href=\"{next}\">I have saved them, continue</a>",
+            next = esc(continue_to),
+        ),
+    )
+}
+
+/// After a recovery code was spent: how many remain.
+pub fn recovery_used(remaining: u64, continue_to: &str) -> String {
+    let advice = if remaining <= 3 {
+        " You are running low: ask an administrator to reset your two-step verification, or set up a new device."
+    } else {
+        ""
+    };
+    layout(
+        "Recovery code used",
+        &format!(
+            "<h1>Recovery code used</h1><div class=\"note\">You signed in with a recovery code. <strong id=\"recovery-remaining\">{remaining}</strong> recovery codes remain.{advice}</div>\
+<a class=\"button\" href=\"{next}\">Continue</a>",
+            next = esc(continue_to),
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enrollment_page_carries_the_contract_attributes() {
+        let html = enroll_totp(&EnrollTotp {
+            action: "/e",
+            csrf: "c",
+            otpauth: "otpauth://totp/Portcullis:a?secret=X&issuer=Portcullis",
+            secret_b32: "ABCDEFGH",
+            qr_svg: "<svg></svg>",
+            error: None,
+        });
+        assert!(html.contains(
+            "data-otpauth=\"otpauth://totp/Portcullis:a?secret=X&amp;issuer=Portcullis\""
+        ));
+        assert!(html.contains("ABCD EFGH"));
+        assert!(html.contains("name=\"code\""));
+        assert!(html.contains("<svg"));
+    }
 
     #[test]
     fn escapes_markup() {

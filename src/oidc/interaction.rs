@@ -16,6 +16,7 @@ use crate::auth::acr::Level;
 use crate::auth::password;
 use crate::auth::stepup::{Factor, Freshness, Proof};
 use crate::db::clients::{self, Client};
+use crate::db::factors;
 use crate::db::users::{self, User};
 use crate::error::{Failure, PageError};
 use crate::secrets;
@@ -119,11 +120,11 @@ pub async fn authorize(
 }
 
 /// The user's second factors and whether they may enroll one now.
-pub async fn capabilities(_state: &AppState, _user: &User) -> Result<Capabilities, Failure> {
+pub async fn capabilities(state: &AppState, user: &User) -> Result<Capabilities, Failure> {
     Ok(Capabilities {
-        has_totp: false,
+        has_totp: factors::has_totp(&state.db, &user.id).await?,
         has_webauthn: false,
-        can_enroll_totp: false,
+        can_enroll_totp: state.settings.enrollment_allowed,
         can_enroll_webauthn: false,
     })
 }

@@ -27,6 +27,7 @@ pub enum Backend {
 
 pub struct TestApp {
     pub issuer: String,
+    pub config_path: std::path::PathBuf,
     pub state: AppState,
     pub redis: Option<RedisServer>,
     _dir: tempfile::TempDir,
@@ -89,6 +90,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         issuer,
+        config_path: path,
         state,
         redis,
         _dir: dir,
@@ -177,6 +179,41 @@ impl TestApp {
         }
     }
 
+    /// Gives the user a TOTP authenticator; returns its seed.
+    pub async fn give_totp(&self, user: &TestUser) -> Vec<u8> {
+        let secret = portcullis::auth::totp::generate_secret();
+        portcullis::db::factors::set_totp(&self.state.db, &self.state.sealer, &user.id, &secret)
+            .await
+            .unwrap();
+        secret
+    }
+
+    /// Signs in and returns the ID token claims as JSON.
+    pub async fn tokens(
+        &self,
+        client: &TestClient,
+        params: &AuthParams,
+        landing: &Landing,
+    ) -> serde_json::Value {
+        let resp = self
+            .exchange(client, &landing.code(), Some(&params.verifier))
+            .await;
+        assert_eq!(resp.status(), 200);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        let id_token = body["id_token"].as_str().unwrap();
+        // Signature, iss, aud, exp and nonce checked by openidconnect first.
+        self.verify_id_token(client, id_token, Some(&params.nonce))
+            .await;
+        let part = id_token.split('.').nth(1).unwrap();
+        use base64::Engine;
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
     pub async fn jwks(&self) -> CoreJsonWebKeySet {
         reqwest::get(self.url("/jwks"))
             .await
@@ -236,6 +273,12 @@ impl TestApp {
         }
         req.form(&form).send().await.unwrap()
     }
+}
+
+/// The TOTP code `steps` time steps from now (±1 is accepted by the server).
+pub fn totp_code(secret: &[u8], steps: i64) -> String {
+    let t = chrono::Utc::now().timestamp() + steps * 30;
+    portcullis::auth::totp::code_at(secret, t as u64)
 }
 
 pub fn pkce_pair() -> (String, String) {

@@ -9,4 +9,5 @@ mod login_security;
 mod protocol_errors;
 mod redis_server;
 mod repositories;
+mod step_up;
 mod store;

@@ -1,0 +1,202 @@
+//! Second factors: the TOTP seed (sealed) with its last accepted step, and
+//! single-use recovery codes (digests only).
+
+use entity::{recovery_codes, totp_factors};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Set, TransactionTrait,
+};
+
+use super::{DbError, now};
+use crate::auth::sealing::SecretBox;
+use crate::secrets;
+
+pub const RECOVERY_CODES: usize = 10;
+
+/// A user's TOTP seed, opened.
+pub struct TotpFactor {
+    pub secret: Vec<u8>,
+    pub last_step: i64,
+}
+
+pub async fn has_totp(db: &DatabaseConnection, user_id: &str) -> Result<bool, DbError> {
+    Ok(totp_factors::Entity::find_by_id(user_id.to_owned())
+        .count(db)
+        .await?
+        > 0)
+}
+
+pub async fn totp(
+    db: &DatabaseConnection,
+    sealer: &SecretBox,
+    user_id: &str,
+) -> Result<Option<TotpFactor>, DbError> {
+    let Some(m) = totp_factors::Entity::find_by_id(user_id.to_owned())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let secret = sealer
+        .open(&m.secret_enc)
+        .map_err(|e| DbError::Other(e.to_string()))?;
+    Ok(Some(TotpFactor {
+        secret,
+        last_step: m.last_step,
+    }))
+}
+
+/// Replaces the user's TOTP seed.
+pub async fn set_totp(
+    db: &DatabaseConnection,
+    sealer: &SecretBox,
+    user_id: &str,
+    secret: &[u8],
+) -> Result<(), DbError> {
+    let txn = db.begin().await?;
+    totp_factors::Entity::delete_by_id(user_id.to_owned())
+        .exec(&txn)
+        .await?;
+    totp_factors::ActiveModel {
+        user_id: Set(user_id.to_owned()),
+        secret_enc: Set(sealer.seal(secret)),
+        last_step: Set(0),
+        created_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Records `step` as used, only if it is newer than every step used before: the
+/// conditional update makes a replayed code fail even across instances.
+pub async fn accept_step(
+    db: &DatabaseConnection,
+    user_id: &str,
+    step: i64,
+) -> Result<bool, DbError> {
+    let res = totp_factors::Entity::update_many()
+        .col_expr(totp_factors::Column::LastStep, Expr::value(step))
+        .filter(totp_factors::Column::UserId.eq(user_id))
+        .filter(totp_factors::Column::LastStep.lt(step))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_uppercase()
+}
+
+/// Looks like a recovery code rather than a 6-digit TOTP code.
+pub fn is_recovery_code_shape(code: &str) -> bool {
+    let n = normalize_code(code);
+    n.len() == 10 && n.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+fn new_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let raw = secrets::random_token(16);
+    let mut out = String::new();
+    for (i, b) in raw.bytes().take(10).enumerate() {
+        if i == 5 {
+            out.push('-');
+        }
+        out.push(ALPHABET[(b as usize) % ALPHABET.len()] as char);
+    }
+    // Guarantee at least one letter, so codes never look like TOTP codes.
+    if !out.bytes().any(|b| b.is_ascii_alphabetic()) {
+        out.replace_range(0..1, "K");
+    }
+    out
+}
+
+/// Replaces the user's recovery codes with fresh ones; returns them, once.
+pub async fn new_recovery_codes(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> Result<Vec<String>, DbError> {
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_code()).collect();
+    let txn = db.begin().await?;
+    recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    let t = now();
+    for c in &codes {
+        recovery_codes::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            user_id: Set(user_id.to_owned()),
+            code_hash: Set(secrets::digest(&normalize_code(c))),
+            used_at: Set(None),
+            created_at: Set(t),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(codes)
+}
+
+/// Spends a recovery code; true exactly once per code.
+pub async fn use_recovery_code(
+    db: &DatabaseConnection,
+    user_id: &str,
+    code: &str,
+) -> Result<bool, DbError> {
+    let digest = secrets::digest(&normalize_code(code));
+    let res = recovery_codes::Entity::update_many()
+        .col_expr(recovery_codes::Column::UsedAt, Expr::value(now()))
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .filter(recovery_codes::Column::CodeHash.eq(digest))
+        .filter(recovery_codes::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+pub async fn remaining_recovery_codes(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> Result<u64, DbError> {
+    Ok(recovery_codes::Entity::find()
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .filter(recovery_codes::Column::UsedAt.is_null())
+        .count(db)
+        .await?)
+}
+
+/// Removes every factor and recovery code (admin "reset MFA").
+pub async fn remove_all(db: &DatabaseConnection, user_id: &str) -> Result<(), DbError> {
+    let txn = db.begin().await?;
+    totp_factors::Entity::delete_by_id(user_id.to_owned())
+        .exec(&txn)
+        .await?;
+    recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_codes_never_look_like_totp_codes() {
+        for _ in 0..200 {
+            let c = new_code();
+            assert_eq!(c.len(), 11);
+            assert!(is_recovery_code_shape(&c));
+        }
+        assert!(!is_recovery_code_shape("123456"));
+        assert_eq!(normalize_code("abcde-fghij"), "ABCDEFGHIJ");
+    }
+}
