@@ -126,8 +126,13 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
         ),
     };
     let settings = Settings::load(cli.config.as_deref())?;
-    crate::telemetry::init();
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    crate::telemetry::init(if matches!(command, Command::Serve) {
+        "info"
+    } else {
+        "warn"
+    });
+    match command {
         Command::Serve => serve(settings).await,
         Command::Migrate => {
             let conn = db::connect(settings.database_url.expose()).await?;
