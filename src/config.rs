@@ -12,6 +12,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::auth::acr::{AcrRegistry, Level};
+use crate::auth::policy::{Mode, Policy, Rule, RuleSpec};
 
 /// A string that must never reach a log line.
 #[derive(Clone, PartialEq, Eq)]
@@ -64,11 +65,14 @@ pub struct Settings {
     /// Lifetime of an authorization code (`tokens.code_ttl`, seconds).
     pub code_ttl: Duration,
     pub mail: MailSettings,
+    pub policy: Policy,
 }
 
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
     pub bind: SocketAddr,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +98,7 @@ struct Raw {
     session: RawSession,
     tokens: RawTokens,
     mail: RawMail,
+    policy: RawPolicy,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +109,16 @@ struct RawTokens {
 #[derive(Debug, Deserialize)]
 struct RawServer {
     bind: String,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawPolicy {
+    default: String,
+    mode: String,
+    #[serde(default)]
+    rules: Vec<RuleSpec>,
 }
 #[derive(Debug, Deserialize)]
 struct RawDatabase {
@@ -156,6 +171,9 @@ allowed = true
 ttl = 43200
 [tokens]
 code_ttl = 60
+[policy]
+default = "pwd"
+mode = "enabled"
 [mail]
 outbox_dir = "data/outbox"
 from = "Portcullis <no-reply@localhost>"
@@ -242,6 +260,16 @@ impl Settings {
             raw.server.bind.parse().map_err(|e| {
                 ConfigError::new("server.bind", format!("{e}: {:?}", raw.server.bind))
             })?;
+        let mut trusted_proxies = Vec::new();
+        for p in &raw.server.trusted_proxies {
+            let net = p
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new("server.trusted_proxies", format!("{p:?} is not a CIDR"))
+                })?;
+            trusted_proxies.push(net);
+        }
         let db = &raw.database.url;
         if !(db.starts_with("sqlite:")
             || db.starts_with("postgres://")
@@ -283,6 +311,31 @@ impl Settings {
             }
             None => None,
         };
+        let policy = Policy {
+            default: acr.level_of(&raw.policy.default).ok_or_else(|| {
+                ConfigError::new(
+                    "policy.default",
+                    format!("unknown level {:?}", raw.policy.default),
+                )
+            })?,
+            mode: match raw.policy.mode.as_str() {
+                "enabled" => Mode::Enabled,
+                "enforced" => Mode::Enforced,
+                other => {
+                    return Err(ConfigError::new(
+                        "policy.mode",
+                        format!("{other:?}: expected enabled or enforced"),
+                    ));
+                }
+            },
+            rules: raw
+                .policy
+                .rules
+                .into_iter()
+                .map(|r| Rule::parse(r, &acr))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ConfigError::new("policy.rules", e))?,
+        };
         if raw.tokens.code_ttl == 0 || raw.tokens.code_ttl > 600 {
             return Err(ConfigError::new(
                 "tokens.code_ttl",
@@ -294,7 +347,10 @@ impl Settings {
         }
         Ok(Self {
             issuer,
-            server: ServerSettings { bind },
+            server: ServerSettings {
+                bind,
+                trusted_proxies,
+            },
             database_url: Secret::new(raw.database.url),
             redis_url,
             keys_dir: raw.keys.dir,
@@ -317,6 +373,7 @@ impl Settings {
                 outbox_dir: raw.mail.outbox_dir,
                 from: raw.mail.from,
             },
+            policy,
         })
     }
 

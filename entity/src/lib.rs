@@ -1,8 +1,10 @@
 //! sea-orm models of the Portcullis database. They never leave `src/db/`:
 //! the repositories there map them to domain types.
 
+pub mod audit_events;
 pub mod clients;
 pub mod groups;
+pub mod policy_rules;
 pub mod recovery_codes;
 pub mod totp_factors;
 pub mod user_groups;

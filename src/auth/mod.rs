@@ -2,6 +2,7 @@
 
 pub mod acr;
 pub mod password;
+pub mod policy;
 pub mod sealing;
 pub mod stepup;
 pub mod totp;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::auth::policy::Mode;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = pairs
@@ -113,4 +114,42 @@ fn tempfile_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("portcullis-cfg-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+#[test]
+fn policy_rules_and_trusted_proxies() {
+    let dir = tempfile_dir();
+    let path = dir.join("p.toml");
+    std::fs::write(
+        &path,
+        "[server]\ntrusted_proxies = [\"10.0.0.1\", \"fd00::/8\"]\n[acr.aliases]\n\"urn:x\" = \"mfa\"\n[policy]\ndefault = \"mfa\"\nmode = \"enforced\"\n[[policy.rules]]\nname = \"office\"\nnetworks = [\"10.0.0.0/8\"]\nrequire = \"pwd\"\n[[policy.rules]]\nname = \"jira\"\nclients = [\"c\"]\nrequire = \"urn:x\"\n",
+    )
+    .unwrap();
+    let s = Settings::load_from(Some(&path), &[]).unwrap();
+    assert_eq!(s.server.trusted_proxies.len(), 2);
+    assert_eq!(s.policy.default, Level::Mfa);
+    assert_eq!(s.policy.mode, Mode::Enforced);
+    assert_eq!(s.policy.rules.len(), 2);
+    assert_eq!(s.policy.rules[1].level, Level::Mfa);
+    for (bad, key) in [
+        ("[policy]\nmode = \"sometimes\"\n", "policy.mode"),
+        ("[policy]\ndefault = \"gold\"\n", "policy.default"),
+        (
+            "[[policy.rules]]\nname = \"x\"\nrequire = \"gold\"\n",
+            "policy.rules",
+        ),
+        (
+            "[[policy.rules]]\nname = \"x\"\nnetworks = [\"nope\"]\nrequire = \"mfa\"\n",
+            "policy.rules",
+        ),
+        (
+            "[server]\ntrusted_proxies = [\"x\"]\n",
+            "server.trusted_proxies",
+        ),
+    ] {
+        std::fs::write(&path, bad).unwrap();
+        let e = Settings::load_from(Some(&path), &[]).unwrap_err();
+        assert_eq!(e.key, key, "{bad}");
+    }
+    std::fs::remove_dir_all(dir).ok();
 }

@@ -1,8 +1,10 @@
 //! The relational database: connection, migrations, and repositories that map
 //! sea-orm models to domain types. Nothing outside this module sees an entity.
 
+pub mod audit;
 pub mod clients;
 pub mod factors;
+pub mod policy_rules;
 pub mod users;
 
 use std::time::Duration;

@@ -274,3 +274,28 @@ pub async fn list_all(db: &DatabaseConnection) -> Result<Vec<User>, DbError> {
         .map(User::from)
         .collect())
 }
+
+/// The per-user 2FA switch (CONTRACT §6); off exempts from policy-driven 2FA only.
+pub async fn set_two_factor(
+    db: &DatabaseConnection,
+    user_id: &str,
+    on: bool,
+) -> Result<(), DbError> {
+    let res = users::Entity::update_many()
+        .col_expr(
+            users::Column::TwoFactor,
+            sea_orm::sea_query::Expr::value(on),
+        )
+        .col_expr(
+            users::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now()),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        Err(DbError::NotFound)
+    } else {
+        Ok(())
+    }
+}

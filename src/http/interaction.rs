@@ -341,12 +341,14 @@ pub async fn login(
         Some(c) => state.sessions.load(c).await?,
         None => None,
     };
+    let ip = super::client_addr::client_ip(&req, &state.settings.server.trusted_proxies);
     match interaction::password_login(
         &state,
         cookie.as_deref(),
         session,
         form.username.trim(),
         &form.password,
+        ip,
     )
     .await?
     {

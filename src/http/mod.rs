@@ -1,6 +1,7 @@
 //! Thin HTTP handlers: extract, call the domain, map the result. No SQL, no Redis.
 
 pub mod authorize;
+pub mod client_addr;
 pub mod discovery;
 pub mod health;
 pub mod interaction;

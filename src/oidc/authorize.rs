@@ -50,6 +50,9 @@ pub struct AuthRequest {
     /// Proofs older than this never satisfy this request (max_age, prompt=login).
     pub not_before_ms: i64,
     pub login_hint: Option<String>,
+    /// The client address of the authorization request, for the policy (CONTRACT §6).
+    #[serde(default)]
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl AuthRequest {
@@ -214,6 +217,7 @@ pub fn parse(
         prompt,
         not_before_ms,
         login_hint: single(params, "login_hint").map(str::to_owned),
+        client_ip: None,
     })
 }
 

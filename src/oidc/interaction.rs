@@ -4,6 +4,7 @@
 //! the final redirect.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use super::authorize::{self, AuthRequest, ReturnTo};
@@ -14,9 +15,12 @@ use super::session::BrowserSession;
 use super::token::{CodeGrant, put_code};
 use crate::auth::acr::Level;
 use crate::auth::password;
+use crate::auth::policy::{Decision, Subject};
 use crate::auth::stepup::{Factor, Freshness, Proof};
+use crate::db::audit::{self, AuditEvent};
 use crate::db::clients::{self, Client};
 use crate::db::factors;
+use crate::db::policy_rules;
 use crate::db::users::{self, User};
 use crate::error::{Failure, PageError};
 use crate::secrets;
@@ -76,6 +80,7 @@ pub async fn authorize(
     state: &AppState,
     params: &HashMap<String, String>,
     cookie: Option<&str>,
+    client_ip: Option<IpAddr>,
 ) -> Result<AuthorizeOutcome, PageError> {
     let client = match params
         .get("client_id")
@@ -90,10 +95,12 @@ pub async fn authorize(
             "Unknown or missing client_id.".into(),
         ));
     };
-    let req = match authorize::parse(params, &client, to.clone(), &state.settings.acr, now_ms()) {
+    let mut req = match authorize::parse(params, &client, to.clone(), &state.settings.acr, now_ms())
+    {
         Ok(r) => r,
         Err(e) => return Ok(AuthorizeOutcome::ToClient(error_url(state, &to, &e))),
     };
+    req.client_ip = client_ip;
     let session = match cookie {
         Some(c) => state.sessions.load(c).await?,
         None => None,
@@ -129,9 +136,59 @@ pub async fn capabilities(state: &AppState, user: &User) -> Result<Capabilities,
     })
 }
 
-/// The level the server itself demands for this login.
-pub async fn floor(state: &AppState, client: &Client, _user: &User) -> Result<Level, Failure> {
-    Ok(authorize::client_floor(client, &state.settings.acr))
+/// What the server itself demands for this login: the policy's decision
+/// (CONTRACT §6), raised to the client's minimum acr.
+pub async fn policy_floor(
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    ip: Option<IpAddr>,
+) -> Result<(Level, Decision), Failure> {
+    let groups = users::groups_of(&state.db, &user.id).await?;
+    let stored = policy_rules::list(&state.db, &state.settings.acr).await?;
+    let subject = Subject {
+        username: &user.username,
+        groups: &groups,
+        client_id: &client.client_id,
+        ip,
+        two_factor: user.two_factor,
+    };
+    let decision = state.settings.policy.decide(&stored, &subject);
+    let floor = decision
+        .level
+        .max(authorize::client_floor(client, &state.settings.acr));
+    Ok((floor, decision))
+}
+
+/// Writes the outcome of a decided request to the audit log.
+async fn audit_decision(
+    state: &AppState,
+    req: &AuthRequest,
+    user: &User,
+    decision: &Decision,
+    floor: Level,
+    outcome: &str,
+    acr: Option<&str>,
+) -> Result<(), Failure> {
+    audit::record(
+        &state.db,
+        AuditEvent {
+            actor: format!("user:{}", user.username),
+            event: "authorization".into(),
+            user_id: Some(user.id.clone()),
+            username: Some(user.username.clone()),
+            client_id: Some(req.client_id.clone()),
+            ip: req.client_ip.map(|i| i.to_string()),
+            requested_acr: (!req.acr.values.is_empty()).then(|| req.acr.values.join(" ")),
+            level: Some(floor.to_string()),
+            rule: decision.rule.clone(),
+            outcome: outcome.into(),
+            detail: serde_json::json!({ "acr": acr, "exempt": decision.exempt }),
+            ..AuditEvent::default()
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Recomputes where a request stands from the session's proofs; issues the code
@@ -152,10 +209,13 @@ pub async fn evaluate(
         return Ok(Step::Login);
     };
     let caps = capabilities(state, &user).await?;
-    let floor = floor(state, client, &user).await?;
+    let (floor, decision) = policy_floor(state, client, &user, req.client_ip).await?;
     let target = match flow::choose_target(&req.acr, floor, &state.settings.acr, &caps) {
         Ok(t) => t,
-        Err(e) => return Ok(Step::ToClient(error_url(state, &req.return_to, &e))),
+        Err(e) => {
+            audit_decision(state, req, &user, &decision, floor, e.code.as_str(), None).await?;
+            return Ok(Step::ToClient(error_url(state, &req.return_to, &e)));
+        }
     };
     let fresh = Freshness::new(
         now_ms(),
@@ -164,6 +224,16 @@ pub async fn evaluate(
     );
     match flow::next(&target, &session.proofs, &caps, &fresh) {
         Next::Issue { acr, evidence } => {
+            audit_decision(
+                state,
+                req,
+                &user,
+                &decision,
+                target.level,
+                "issued",
+                Some(&acr),
+            )
+            .await?;
             let grant = CodeGrant {
                 client_id: client.client_id.clone(),
                 redirect_uri: req.return_to.redirect_uri.clone(),
@@ -206,10 +276,13 @@ pub async fn password_login(
     session: Option<BrowserSession>,
     username: &str,
     password: &str,
+    ip: Option<IpAddr>,
 ) -> Result<LoginResult, PageError> {
+    let audit_name = users::normalize(username);
     let key = failure_key(username);
     let failures: u64 = state.store.get_json(&key).await?.unwrap_or(0);
     if failures >= MAX_PASSWORD_FAILURES {
+        audit::factor(&state.db, None, &audit_name, "password", "locked", ip).await?;
         return Ok(LoginResult::LockedOut);
     }
     let creds = if username.is_empty() || username.len() > 256 {
@@ -227,11 +300,22 @@ pub async fn password_login(
         .map_err(|e| Failure::Internal(e.to_string()))?;
     let user = match creds {
         Some(c) if matches && c.password_hash.is_some() && c.user.active => c.user,
-        _ => {
+        other => {
             state.store.incr(&key, PASSWORD_FAILURE_WINDOW).await?;
+            let known = other.as_ref().map(|c| c.user.id.as_str());
+            audit::factor(&state.db, known, &audit_name, "password", "failure", ip).await?;
             return Ok(LoginResult::Invalid);
         }
     };
+    audit::factor(
+        &state.db,
+        Some(&user.id),
+        &user.username,
+        "password",
+        "success",
+        ip,
+    )
+    .await?;
     let now = now_ms();
     // Keep what this session proved only when it is the same person signing in again.
     let mut next = match session {

@@ -11,8 +11,8 @@ use super::now_ms;
 use super::session::BrowserSession;
 use crate::auth::stepup::{Factor, Proof};
 use crate::auth::totp;
-use crate::db::factors;
 use crate::db::users::User;
+use crate::db::{audit, factors};
 use crate::error::{Failure, PageError};
 use crate::secrets;
 use crate::startup::AppState;
@@ -60,7 +60,17 @@ async fn record_failure(
     state: &AppState,
     user: &User,
     session: &BrowserSession,
+    event: &str,
 ) -> Result<(), Failure> {
+    audit::factor(
+        &state.db,
+        Some(&user.id),
+        &user.username,
+        event,
+        "failure",
+        None,
+    )
+    .await?;
     state
         .store
         .incr(&user_failures(&user.id), FAILURE_WINDOW)
@@ -104,10 +114,19 @@ pub async fn verify(
         if factors::use_recovery_code(&state.db, &user.id, code).await? {
             let remaining = factors::remaining_recovery_codes(&state.db, &user.id).await?;
             let cookie = elevate(state, cookie, session, Factor::RecoveryCode).await?;
+            audit::factor(
+                &state.db,
+                Some(&user.id),
+                &user.username,
+                "recovery_code",
+                "success",
+                None,
+            )
+            .await?;
             tracing::info!(user = %user.username, remaining, "recovery code used");
             return Ok(Verified::RecoveryCode { cookie, remaining });
         }
-        record_failure(state, user, &session).await?;
+        record_failure(state, user, &session, "recovery_code").await?;
         return Ok(Verified::Invalid);
     }
     let Some(factor) = factors::totp(&state.db, &state.sealer, &user.id).await? else {
@@ -119,10 +138,19 @@ pub async fn verify(
         None => false,
     };
     if !accepted {
-        record_failure(state, user, &session).await?;
+        record_failure(state, user, &session, "totp").await?;
         return Ok(Verified::Invalid);
     }
     let cookie = elevate(state, cookie, session, Factor::Totp).await?;
+    audit::factor(
+        &state.db,
+        Some(&user.id),
+        &user.username,
+        "totp",
+        "success",
+        None,
+    )
+    .await?;
     Ok(Verified::Totp { cookie })
 }
 
@@ -175,7 +203,7 @@ pub async fn confirm_enrollment(
     let secret = pending_secret(state, cookie, user).await?;
     let now = chrono::Utc::now().timestamp().max(0) as u64;
     let Some(step) = totp::verify(&secret, code, now) else {
-        record_failure(state, user, &session).await?;
+        record_failure(state, user, &session, "totp_enrollment").await?;
         return Ok(Enrolled::Invalid);
     };
     factors::set_totp(&state.db, &state.sealer, &user.id, &secret).await?;
@@ -183,6 +211,15 @@ pub async fn confirm_enrollment(
     let recovery_codes = factors::new_recovery_codes(&state.db, &user.id).await?;
     state.store.delete(&enroll_key(cookie, &user.id)).await?;
     let cookie = elevate(state, cookie, session, Factor::Totp).await?;
+    audit::factor(
+        &state.db,
+        Some(&user.id),
+        &user.username,
+        "totp_enrollment",
+        "success",
+        None,
+    )
+    .await?;
     tracing::info!(user = %user.username, "TOTP enrolled");
     Ok(Enrolled::Done {
         cookie,

@@ -39,6 +39,8 @@ pub struct Options {
     pub toml: String,
     /// A database other than a fresh SQLite file.
     pub database_url: Option<String>,
+    /// `server.trusted_proxies`.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Options {
@@ -47,6 +49,7 @@ impl Default for Options {
             backend: Backend::Memory,
             toml: String::new(),
             database_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -71,7 +74,8 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     // `localhost` (not an IP) so WebAuthn works in tests; the listener is on 127.0.0.1.
     let issuer = format!("http://localhost:{port}");
     let mut toml = format!(
-        "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:{port}\"\n[database]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\nfrom = \"Portcullis <idp@localhost>\"\n",
+        "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:{port}\"\ntrusted_proxies = {:?}\n[database]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\nfrom = \"Portcullis <idp@localhost>\"\n",
+        opts.trusted_proxies,
         opts.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}/p.db?mode=rwc", dir.path().display())),
@@ -451,6 +455,22 @@ impl Browser {
         }
     }
 
+    /// A browser behind a proxy that reports `client` in `X-Forwarded-For`.
+    pub fn forwarded_for(app: &TestApp, client: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", client.parse().unwrap());
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Self {
+            http,
+            issuer: app.issuer.clone(),
+        }
+    }
+
     fn absolute(&self, url: &str) -> String {
         if url.starts_with('/') {
             format!("{}{}", self.issuer, url)
@@ -513,5 +533,22 @@ impl Browser {
             .set("username", &user.username)
             .set("password", &user.password);
         self.submit(&form).await
+    }
+}
+
+/// Runs the real `portcullis` binary with the app's configuration; returns the
+/// parsed JSON it printed, or the stderr line on failure.
+pub fn cli(app: &TestApp, args: &[&str]) -> Result<serde_json::Value, String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("--config")
+        .arg(&app.config_path)
+        .args(args)
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout))))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
     }
 }

@@ -6,6 +6,7 @@ mod databases;
 mod fail_closed;
 mod helpers;
 mod login_security;
+mod policy;
 mod protocol_errors;
 mod redis_server;
 mod repositories;

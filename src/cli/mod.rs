@@ -16,6 +16,8 @@ use crate::db::{self, clients, factors, users};
 use crate::keys::{self, SigningAlg};
 use crate::startup::Application;
 
+mod policy;
+
 #[derive(Parser)]
 #[command(
     name = "portcullis",
@@ -45,6 +47,27 @@ enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Conditional 2FA policy.
+    #[command(subcommand)]
+    Policy(policy::PolicyCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Audit events, newest first.
+    List {
+        /// Username or user id.
+        #[arg(long)]
+        user: Option<String>,
+        /// Unix seconds or an RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -90,6 +113,12 @@ enum UserCmd {
         first_name: String,
         #[arg(long = "last-name", default_value = "")]
         last_name: String,
+    },
+    /// Switch policy-driven 2FA on or off for a user.
+    TwoFactor {
+        username: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
     },
     /// Provision an existing TOTP secret (SHA-1, 6 digits, 30 s), e.g. when migrating.
     TotpSet {
@@ -142,6 +171,14 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
         }
         Command::Client(cmd) => client(settings, cmd).await,
         Command::User(cmd) => user(settings, cmd).await,
+        Command::Policy(cmd) => {
+            let conn = open_db(&settings).await?;
+            policy::run(&settings, &conn, cmd).await
+        }
+        Command::Audit(AuditCmd::List { user, since, limit }) => {
+            let conn = open_db(&settings).await?;
+            policy::audit_list(&conn, user, since, limit).await
+        }
         Command::Keys(KeysCmd::Rotate { alg }) => {
             let algs: Vec<SigningAlg> = match alg {
                 Some(a) => vec![a.parse().map_err(anyhow::Error::msg)?],
@@ -271,6 +308,30 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                 );
             }
             println!("{out}");
+        }
+        UserCmd::TwoFactor { username, state } => {
+            let user = users::find_by_username(&conn, &username)
+                .await?
+                .with_context(|| format!("unknown user {username:?}"))?;
+            let on = state == "on";
+            users::set_two_factor(&conn, &user.id, on).await?;
+            crate::db::audit::record(
+                &conn,
+                crate::db::audit::AuditEvent {
+                    actor: "cli".into(),
+                    event: "two_factor_switch".into(),
+                    user_id: Some(user.id.clone()),
+                    username: Some(user.username.clone()),
+                    outcome: if on { "on".into() } else { "off".into() },
+                    detail: serde_json::Value::Null,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            println!(
+                "{}",
+                json!({"id": user.id, "username": user.username, "two_factor": on})
+            );
         }
         UserCmd::TotpSet { username, secret } => {
             let user = users::find_by_username(&conn, &username)
