@@ -30,6 +30,8 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// Seals factor secrets at rest.
     pub sealer: SecretBox,
+    /// None when the issuer's host is not a name (WebAuthn needs a domain RP ID).
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             .await?
             .into();
         let sessions = Sessions::new(store.clone(), settings.session_ttl);
+        let webauthn = crate::auth::webauthn::relying_party(&settings.issuer).map(Arc::new);
         Ok(Self {
             settings: Arc::new(settings),
             db,
@@ -59,6 +62,7 @@ impl AppState {
             keys,
             dummy_hash,
             sealer,
+            webauthn,
         })
     }
 }

@@ -9,3 +9,4 @@ pub mod recovery_codes;
 pub mod totp_factors;
 pub mod user_groups;
 pub mod users;
+pub mod webauthn_credentials;

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod factors;
 pub mod policy_rules;
 pub mod users;
+pub mod webauthn;
 
 use std::time::Duration;
 

@@ -19,7 +19,7 @@ use crate::oidc::second_factor::{self, Enrolled, Verified};
 use crate::oidc::session::BrowserSession;
 use crate::startup::AppState;
 
-fn here(state: &AppState, id: &str) -> String {
+pub(super) fn here(state: &AppState, id: &str) -> String {
     format!("{}/interaction/{id}", state.settings.issuer_path())
 }
 
@@ -98,16 +98,69 @@ async fn render_step(
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     let (cookie, _, user) = signed_in(state, req).await?;
-    let csrf = state.sessions.issue_csrf(&cookie, id).await?;
+    let caps = interaction::capabilities(state, &user).await?;
+    let method = web::Query::<MethodQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().method);
+    let base = here(state, id);
+    let with_method = |m: &str| format!("{base}?method={m}");
     match next {
-        Next::SecondFactor { webauthn_only: false } => {
-            let action = format!("{}/totp", here(state, id));
-            Ok(html(status, pages::totp(&pages::TotpForm { action: &action, csrf: &csrf, error })))
+        Next::SecondFactor { webauthn_only } => {
+            let both = caps.has_totp && caps.has_webauthn;
+            if !webauthn_only && both && method.is_none() && error.is_none() {
+                return Ok(html(
+                    status,
+                    pages::factor_choice(&with_method("totp"), &with_method("webauthn")),
+                ));
+            }
+            let use_key = webauthn_only
+                || (caps.has_webauthn && (!caps.has_totp || method.as_deref() == Some("webauthn")));
+            if use_key {
+                let alternative = (!webauthn_only && caps.has_totp).then(|| with_method("totp"));
+                return webauthn_page(
+                    state,
+                    &cookie,
+                    id,
+                    false,
+                    status,
+                    alternative
+                        .as_deref()
+                        .map(|h| (h, "Enter a code from your authenticator app instead")),
+                )
+                .await;
+            }
+            let csrf = state.sessions.issue_csrf(&cookie, id).await?;
+            let action = format!("{base}/totp");
+            Ok(html(
+                status,
+                pages::totp(&pages::TotpForm {
+                    action: &action,
+                    csrf: &csrf,
+                    error,
+                }),
+            ))
         }
-        Next::Enroll { webauthn_only: false } => {
+        Next::Enroll { webauthn_only } => {
+            if webauthn_only || (method.as_deref() == Some("webauthn") && caps.can_enroll_webauthn)
+            {
+                let alternative = (!webauthn_only).then(|| with_method("totp"));
+                return webauthn_page(
+                    state,
+                    &cookie,
+                    id,
+                    true,
+                    status,
+                    alternative
+                        .as_deref()
+                        .map(|h| (h, "Use an authenticator app instead")),
+                )
+                .await;
+            }
+            let csrf = state.sessions.issue_csrf(&cookie, id).await?;
             let secret = second_factor::pending_secret(state, &cookie, &user).await?;
             let otpauth = totp::otpauth_uri(&secret, &user.username);
-            let action = format!("{}/enroll/totp", here(state, id));
+            let action = format!("{base}/enroll/totp");
+            let key_href = caps.can_enroll_webauthn.then(|| with_method("webauthn"));
             Ok(html(
                 status,
                 pages::enroll_totp(&pages::EnrollTotp {
@@ -117,18 +170,50 @@ async fn render_step(
                     secret_b32: &totp::to_base32(&secret),
                     qr_svg: &totp::qr_svg(&otpauth),
                     error,
+                    security_key_href: key_href.as_deref(),
                 }),
             ))
         }
-        _ => Err(PageError::Status(
-            StatusCode::FORBIDDEN,
-            "This sign-in needs a security key, and security keys cannot be used on this server yet.".into(),
-        )),
+        Next::Issue { .. } | Next::Password => Ok(see_other(&base)),
     }
 }
 
+#[derive(Deserialize)]
+struct MethodQuery {
+    method: Option<String>,
+}
+
+async fn webauthn_page(
+    state: &AppState,
+    cookie: &str,
+    id: &str,
+    register: bool,
+    status: StatusCode,
+    alternative: Option<(&str, &str)>,
+) -> Result<HttpResponse, PageError> {
+    let csrf = state
+        .sessions
+        .issue_csrf(cookie, &super::webauthn::csrf_purpose(id))
+        .await?;
+    let base = format!(
+        "{}/webauthn/{}",
+        here(state, id),
+        if register { "register" } else { "authenticate" }
+    );
+    Ok(html(
+        status,
+        pages::webauthn(&pages::WebauthnPage {
+            register,
+            begin: &format!("{base}/begin"),
+            finish: &format!("{base}/finish"),
+            csrf: &csrf,
+            alternative,
+        }),
+    ))
+}
+
 /// The signed-in browser session and its user, or the page to start over.
-async fn signed_in(
+pub(super) async fn signed_in(
     state: &AppState,
     req: &HttpRequest,
 ) -> Result<(String, BrowserSession, User), PageError> {

@@ -8,6 +8,7 @@ pub mod interaction;
 pub mod pages;
 pub mod token;
 pub mod userinfo;
+pub mod webauthn;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -35,6 +36,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/interaction/{id}/enroll/totp",
         web::post().to(interaction::enroll_totp_post),
+    )
+    .route(
+        "/interaction/{id}/webauthn/register/begin",
+        web::post().to(webauthn::register_begin),
+    )
+    .route(
+        "/interaction/{id}/webauthn/register/finish",
+        web::post().to(webauthn::register_finish),
+    )
+    .route(
+        "/interaction/{id}/webauthn/authenticate/begin",
+        web::post().to(webauthn::authenticate_begin),
+    )
+    .route(
+        "/interaction/{id}/webauthn/authenticate/finish",
+        web::post().to(webauthn::authenticate_finish),
     )
     .route("/token", web::post().to(token::token))
     .route("/userinfo", web::get().to(userinfo::get))

@@ -11,6 +11,7 @@ pub mod second_factor;
 pub mod session;
 pub mod token;
 pub mod userinfo;
+pub mod webauthn_step;
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> i64 {

@@ -125,6 +125,26 @@ impl Sessions {
         }))
     }
 
+    /// Checks without consuming: for the JSON calls of one page (WebAuthn begin
+    /// and finish), which share the page's token.
+    pub async fn check_csrf_keep(
+        &self,
+        token: &str,
+        cookie: &str,
+        purpose: &str,
+    ) -> Result<bool, StoreError> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(false);
+        }
+        let binding: Option<CsrfBinding> = self
+            .store
+            .get_json(&format!("csrf:{}", secrets::digest(token)))
+            .await?;
+        Ok(binding.is_some_and(|b| {
+            secrets::ct_eq(&b.session, &secrets::digest(cookie)) && b.purpose == purpose
+        }))
+    }
+
     pub async fn put_pending(&self, req: &AuthRequest) -> Result<String, StoreError> {
         let id = secrets::random_token(24);
         self.store

@@ -12,3 +12,4 @@ mod redis_server;
 mod repositories;
 mod step_up;
 mod store;
+mod webauthn;
