@@ -1,6 +1,7 @@
 //! One integration binary: helpers spawn the real server on a free port; files are
 //! named after flows and security properties.
 
+mod browser_webauthn;
 mod code_flow;
 mod databases;
 mod fail_closed;
@@ -13,3 +14,4 @@ mod repositories;
 mod step_up;
 mod store;
 mod webauthn;
+mod webdriver;
