@@ -59,42 +59,7 @@ async fn chromium_enrolls_a_key_and_steps_up_to_phr() {
     driver.add_virtual_authenticator().await;
 
     // Enrollment inside the first phr sign-in.
-    let params = AuthParams::new(&client).set("acr_values", "phr");
-    driver
-        .goto(&app.url(&format!("/authorize?{}", params.query())))
-        .await;
-    driver
-        .type_into("input[name=username]", &user.username)
-        .await;
-    driver
-        .type_into("input[name=password]", &user.password)
-        .await;
-    driver.click("button[type=submit]").await;
-    driver.find("#webauthn[data-mode=register]").await;
-    let shot = driver.screenshot().await;
-    assert!(shot.starts_with(b"\x89PNG"), "a real page was rendered");
-    driver.click("#webauthn-start").await;
-    let landed = driver.wait_for_url(&redirect_uri).await;
-    let code = url::Url::parse(&landed)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .to_string();
-    let tokens: serde_json::Value = app
-        .exchange(&client, &code, Some(&params.verifier))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let claims = app
-        .verify_id_token(
-            &client,
-            tokens["id_token"].as_str().unwrap(),
-            Some(&params.nonce),
-        )
-        .await;
+    let claims = sign_in_with_key(&driver, &app, &client, &user, "register").await;
     assert_eq!(claims.auth_context_ref().unwrap().as_str(), "phr");
     assert_eq!(
         portcullis::db::webauthn::infos(&app.state.db, &user.id)
@@ -108,40 +73,7 @@ async fn chromium_enrolls_a_key_and_steps_up_to_phr() {
     // Cookies are per site: drop the provider's session on the provider's origin.
     driver.goto(&app.url("/health")).await;
     driver.delete_cookies().await;
-    let params = AuthParams::new(&client).set("acr_values", "phr");
-    driver
-        .goto(&app.url(&format!("/authorize?{}", params.query())))
-        .await;
-    driver
-        .type_into("input[name=username]", &user.username)
-        .await;
-    driver
-        .type_into("input[name=password]", &user.password)
-        .await;
-    driver.click("button[type=submit]").await;
-    driver.find("#webauthn[data-mode=authenticate]").await;
-    driver.click("#webauthn-start").await;
-    let landed = driver.wait_for_url(&redirect_uri).await;
-    let code = url::Url::parse(&landed)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .to_string();
-    let tokens: serde_json::Value = app
-        .exchange(&client, &code, Some(&params.verifier))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let claims = app
-        .verify_id_token(
-            &client,
-            tokens["id_token"].as_str().unwrap(),
-            Some(&params.nonce),
-        )
-        .await;
+    let claims = sign_in_with_key(&driver, &app, &client, &user, "authenticate").await;
     assert_eq!(claims.auth_context_ref().unwrap().as_str(), "phr");
     let amr: Vec<String> = claims
         .auth_method_refs()
@@ -153,4 +85,50 @@ async fn chromium_enrolls_a_key_and_steps_up_to_phr() {
         amr.contains(&"hwk".to_string()) && amr.contains(&"user".to_string()),
         "{amr:?}"
     );
+}
+
+/// A phr sign-in in the browser: password form, then the key page in `mode`
+/// (its button runs the page's script), then the code is exchanged.
+async fn sign_in_with_key(
+    driver: &Driver,
+    app: &TestApp,
+    client: &TestClient,
+    user: &TestUser,
+    mode: &str,
+) -> openidconnect::core::CoreIdTokenClaims {
+    let params = AuthParams::new(client).set("acr_values", "phr");
+    driver
+        .goto(&app.url(&format!("/authorize?{}", params.query())))
+        .await;
+    driver
+        .type_into("input[name=username]", &user.username)
+        .await;
+    driver
+        .type_into("input[name=password]", &user.password)
+        .await;
+    driver.click("button[type=submit]").await;
+    driver.find(&format!("#webauthn[data-mode={mode}]")).await;
+    let shot = driver.screenshot().await;
+    assert!(shot.starts_with(b"\x89PNG"), "a real page was rendered");
+    driver.click("#webauthn-start").await;
+    let landed = driver.wait_for_url(&client.redirect_uri).await;
+    let code = url::Url::parse(&landed)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .to_string();
+    let tokens: serde_json::Value = app
+        .exchange(client, &code, Some(&params.verifier))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.verify_id_token(
+        client,
+        tokens["id_token"].as_str().unwrap(),
+        Some(&params.nonce),
+    )
+    .await
 }
