@@ -152,7 +152,9 @@ pub async fn create(
     {
         validate_redirect_uri(uri).map_err(DbError::Invalid)?;
     }
-    let client_id = secrets::random_token(16);
+    // Hex: safe in URLs, configuration files and command lines (a base64url id
+    // could start with '-' and read as an option).
+    let client_id = secrets::hex(&secrets::random_bytes(16));
     let secret = (new.auth_method != AuthMethod::None).then(|| secrets::random_token(32));
     let t = now();
     let scopes = if new.scopes.is_empty() {
