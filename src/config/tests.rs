@@ -114,3 +114,24 @@ fn tempfile_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn registration_settings() {
+    let s = load(&[]).unwrap();
+    assert!(
+        s.client_secret_ttl.is_none(),
+        "secrets never expire by default"
+    );
+    let s = load(&[
+        (
+            "PORTCULLIS__REGISTRATION__INITIAL_ACCESS_TOKEN",
+            "let-me-in",
+        ),
+        ("PORTCULLIS__REGISTRATION__CLIENT_SECRET_TTL", "3600"),
+    ])
+    .unwrap();
+    assert_eq!(s.initial_access_token.unwrap().expose(), "let-me-in");
+    assert_eq!(s.client_secret_ttl, Some(Duration::from_secs(3600)));
+    let e = load(&[("PORTCULLIS__REGISTRATION__CLIENT_SECRET_TTL", "soon")]).unwrap_err();
+    assert!(e.to_string().contains("client_secret_ttl"), "{e}");
+}

@@ -1,6 +1,7 @@
 //! One integration binary: helpers spawn the real server on a free port; files are
 //! named after flows and security properties.
 
+mod client_repository;
 mod code_flow;
 mod databases;
 mod fail_closed;
