@@ -1,6 +1,7 @@
 //! One integration binary: helpers spawn the real server on a free port; files are
 //! named after flows and security properties.
 
+mod client_configuration;
 mod client_repository;
 mod code_flow;
 mod databases;
@@ -9,6 +10,7 @@ mod helpers;
 mod login_security;
 mod protocol_errors;
 mod redis_server;
+mod registration;
 mod repositories;
 mod step_up;
 mod store;
