@@ -16,6 +16,8 @@ use crate::db::{self, clients, factors, users};
 use crate::keys::{self, SigningAlg};
 use crate::startup::Application;
 
+mod client_admin;
+
 #[derive(Parser)]
 #[command(
     name = "portcullis",
@@ -72,6 +74,8 @@ enum ClientCmd {
     },
     /// List relying parties.
     List,
+    #[command(flatten)]
+    Manage(client_admin::ManageCmd),
 }
 
 #[derive(Subcommand)]
@@ -228,6 +232,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
         ClientCmd::List => {
             println!("{}", json!({ "items": clients::list(&conn).await? }));
         }
+        ClientCmd::Manage(cmd) => client_admin::run(&settings, &conn, cmd).await?,
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One integration binary: helpers spawn the real server on a free port; files are
 //! named after flows and security properties.
 
+mod client_cli;
 mod client_configuration;
 mod client_repository;
 mod code_flow;
