@@ -39,14 +39,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/token", web::post().to(token::token))
     .route("/userinfo", web::get().to(userinfo::get))
     .route("/userinfo", web::post().to(userinfo::post))
-    .route("/health", web::get().to(health::health))
-    .route("/register", web::post().to(registration::register))
-    .route("/register/{client_id}", web::get().to(registration::read))
-    .route("/register/{client_id}", web::put().to(registration::update))
-    .route(
-        "/register/{client_id}",
-        web::delete().to(registration::delete),
-    );
+    .route("/health", web::get().to(health::health));
+    registration::routes(cfg);
 }
 
 pub fn session_cookie(req: &HttpRequest) -> Option<String> {

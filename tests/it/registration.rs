@@ -444,6 +444,13 @@ async fn every_invalid_registration_is_refused_with_the_rfc_7591_error() {
         resp.json::<Value>().await.unwrap()["error"],
         "invalid_client_metadata"
     );
+    let huge = json!({"redirect_uris": [REDIRECT], "client_name": "x".repeat(70_000)});
+    let resp = post_registration(&app, &huge).await;
+    assert_eq!(resp.status(), 413);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"],
+        "invalid_client_metadata"
+    );
 
     // openidconnect reads these as its typed registration errors.
     let err = CoreClientRegistrationRequest::new(
