@@ -57,6 +57,8 @@ pub struct Settings {
     pub redis_url: Option<Secret>,
     pub keys_dir: PathBuf,
     pub initial_access_token: Option<Secret>,
+    /// Lifetime of secrets issued by dynamic registration (`registration.client_secret_ttl`); None: never expire.
+    pub client_secret_ttl: Option<Duration>,
     pub acr: AcrRegistry,
     /// How long an elevated level (mfa, phr) stays valid in a session; None: as long as the session.
     pub step_up_ttl: Option<Duration>,
@@ -135,6 +137,8 @@ struct RawKeys {
 #[derive(Debug, Default, Deserialize)]
 struct RawRegistration {
     initial_access_token: Option<String>,
+    #[serde(default)]
+    client_secret_ttl: u64,
 }
 #[derive(Debug, Default, Deserialize)]
 struct RawAcr {
@@ -174,6 +178,8 @@ code_ttl = 60
 [policy]
 default = "pwd"
 mode = "enabled"
+[registration]
+client_secret_ttl = 0
 [mail]
 outbox_dir = "data/outbox"
 from = "Portcullis <no-reply@localhost>"
@@ -359,6 +365,8 @@ impl Settings {
                 .initial_access_token
                 .filter(|t| !t.is_empty())
                 .map(Secret::new),
+            client_secret_ttl: (raw.registration.client_secret_ttl > 0)
+                .then(|| Duration::from_secs(raw.registration.client_secret_ttl)),
             acr,
             step_up_ttl: raw
                 .acr

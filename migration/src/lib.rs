@@ -6,6 +6,7 @@ mod m20261122_000001_core;
 mod m20261122_000002_factors;
 mod m20261122_000003_policy_audit;
 mod m20261122_000004_webauthn;
+mod m20261122_000010_registration;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_factors::Migration),
             Box::new(m20261122_000003_policy_audit::Migration),
             Box::new(m20261122_000004_webauthn::Migration),
+            Box::new(m20261122_000010_registration::Migration),
         ]
     }
 }

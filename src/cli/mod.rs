@@ -16,6 +16,7 @@ use crate::db::{self, clients, factors, users};
 use crate::keys::{self, SigningAlg};
 use crate::startup::Application;
 
+mod client_admin;
 mod policy;
 
 #[derive(Parser)]
@@ -95,6 +96,8 @@ enum ClientCmd {
     },
     /// List relying parties.
     List,
+    #[command(flatten)]
+    Manage(client_admin::ManageCmd),
 }
 
 #[derive(Subcommand)]
@@ -265,6 +268,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
         ClientCmd::List => {
             println!("{}", json!({ "items": clients::list(&conn).await? }));
         }
+        ClientCmd::Manage(cmd) => client_admin::run(&settings, &conn, cmd).await?,
     }
     Ok(())
 }

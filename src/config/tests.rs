@@ -153,3 +153,24 @@ fn policy_rules_and_trusted_proxies() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn registration_settings() {
+    let s = load(&[]).unwrap();
+    assert!(
+        s.client_secret_ttl.is_none(),
+        "secrets never expire by default"
+    );
+    let s = load(&[
+        (
+            "PORTCULLIS__REGISTRATION__INITIAL_ACCESS_TOKEN",
+            "let-me-in",
+        ),
+        ("PORTCULLIS__REGISTRATION__CLIENT_SECRET_TTL", "3600"),
+    ])
+    .unwrap();
+    assert_eq!(s.initial_access_token.unwrap().expose(), "let-me-in");
+    assert_eq!(s.client_secret_ttl, Some(Duration::from_secs(3600)));
+    let e = load(&[("PORTCULLIS__REGISTRATION__CLIENT_SECRET_TTL", "soon")]).unwrap_err();
+    assert!(e.to_string().contains("client_secret_ttl"), "{e}");
+}

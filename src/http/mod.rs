@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod health;
 pub mod interaction;
 pub mod pages;
+pub mod registration;
 pub mod token;
 pub mod userinfo;
 pub mod webauthn;
@@ -57,6 +58,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/userinfo", web::get().to(userinfo::get))
     .route("/userinfo", web::post().to(userinfo::post))
     .route("/health", web::get().to(health::health));
+    registration::routes(cfg);
 }
 
 pub fn session_cookie(req: &HttpRequest) -> Option<String> {

@@ -153,7 +153,8 @@ pub fn parse(
 
     let prompt = parse_prompt(single(params, "prompt"))?;
     let max_age = match single(params, "max_age") {
-        None => None,
+        // OIDC Registration §2: the client's default_max_age applies unless the request names one.
+        None => client.profile.default_max_age,
         Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
             AuthzError::invalid_request("max_age must be a non-negative integer")
         })?),

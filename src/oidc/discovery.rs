@@ -7,7 +7,7 @@ use crate::config::Settings;
 
 pub fn metadata(settings: &Settings) -> Value {
     let e = |p: &str| settings.endpoint(p);
-    let doc = json!({
+    let mut doc = json!({
         "issuer": settings.issuer_str(),
         "authorization_endpoint": e("/authorize"),
         "token_endpoint": e("/token"),
@@ -35,5 +35,10 @@ pub fn metadata(settings: &Settings) -> Value {
         "claim_types_supported": ["normal"],
         "userinfo_signing_alg_values_supported": [],
     });
+    // Only when registration is enabled: without an initial access token the
+    // endpoint refuses every request, so it is not offered.
+    if let Some(url) = super::registration::endpoint(settings) {
+        doc["registration_endpoint"] = url.into();
+    }
     doc
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod flow;
 pub mod id_token;
 pub mod interaction;
+pub mod registration;
 pub mod second_factor;
 pub mod session;
 pub mod token;

@@ -2,6 +2,9 @@
 //! named after flows and security properties.
 
 mod browser_webauthn;
+mod client_cli;
+mod client_configuration;
+mod client_repository;
 mod code_flow;
 mod databases;
 mod fail_closed;
@@ -10,6 +13,7 @@ mod login_security;
 mod policy;
 mod protocol_errors;
 mod redis_server;
+mod registration;
 mod repositories;
 mod step_up;
 mod store;
