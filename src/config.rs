@@ -63,6 +63,8 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// Lifetime of an authorization code (`tokens.code_ttl`, seconds).
     pub code_ttl: Duration,
+    /// How long an unused refresh token stays valid (`tokens.refresh_ttl`, seconds).
+    pub refresh_ttl: Duration,
     pub mail: MailSettings,
 }
 
@@ -99,6 +101,7 @@ struct Raw {
 #[derive(Debug, Deserialize)]
 struct RawTokens {
     code_ttl: u64,
+    refresh_ttl: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,6 +159,7 @@ allowed = true
 ttl = 43200
 [tokens]
 code_ttl = 60
+refresh_ttl = 2592000
 [mail]
 outbox_dir = "data/outbox"
 from = "Portcullis <no-reply@localhost>"
@@ -289,6 +293,9 @@ impl Settings {
                 "must be between 1 and 600 seconds",
             ));
         }
+        if raw.tokens.refresh_ttl <= 0 {
+            return Err(ConfigError::new("tokens.refresh_ttl", "must be positive"));
+        }
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
@@ -312,6 +319,7 @@ impl Settings {
             enrollment_allowed: raw.enrollment.allowed,
             session_ttl: Duration::from_secs(raw.session.ttl),
             code_ttl: Duration::from_secs(raw.tokens.code_ttl),
+            refresh_ttl: Duration::from_secs(raw.tokens.refresh_ttl.unsigned_abs()),
             mail: MailSettings {
                 smtp_url,
                 outbox_dir: raw.mail.outbox_dir,

@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod factors;
+pub mod refresh_tokens;
 pub mod users;
 
 use std::time::Duration;

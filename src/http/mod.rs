@@ -4,7 +4,9 @@ pub mod authorize;
 pub mod discovery;
 pub mod health;
 pub mod interaction;
+pub mod introspection;
 pub mod pages;
+pub mod revocation;
 pub mod token;
 pub mod userinfo;
 
@@ -38,7 +40,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/token", web::post().to(token::token))
     .route("/userinfo", web::get().to(userinfo::get))
     .route("/userinfo", web::post().to(userinfo::post))
-    .route("/health", web::get().to(health::health));
+    .route("/health", web::get().to(health::health))
+    .route("/revoke", web::post().to(revocation::revoke))
+    .route("/introspect", web::post().to(introspection::introspect));
 }
 
 pub fn session_cookie(req: &HttpRequest) -> Option<String> {

@@ -7,6 +7,8 @@ pub mod error;
 pub mod flow;
 pub mod id_token;
 pub mod interaction;
+pub mod introspection;
+pub mod revocation;
 pub mod second_factor;
 pub mod session;
 pub mod token;
