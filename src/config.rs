@@ -65,6 +65,8 @@ pub struct Settings {
     pub code_ttl: Duration,
     /// How long an unused refresh token stays valid (`tokens.refresh_ttl`, seconds).
     pub refresh_ttl: Duration,
+    /// How long a superseded signing key stays published (`keys.grace_period`, seconds).
+    pub key_grace_period: Duration,
     pub mail: MailSettings,
 }
 
@@ -119,6 +121,7 @@ struct RawRedis {
 #[derive(Debug, Deserialize)]
 struct RawKeys {
     dir: PathBuf,
+    grace_period: i64,
 }
 #[derive(Debug, Default, Deserialize)]
 struct RawRegistration {
@@ -153,6 +156,7 @@ bind = "127.0.0.1:8080"
 url = "sqlite://data/portcullis.db?mode=rwc"
 [keys]
 dir = "keys"
+grace_period = 86400
 [enrollment]
 allowed = true
 [session]
@@ -296,6 +300,12 @@ impl Settings {
         if raw.tokens.refresh_ttl <= 0 {
             return Err(ConfigError::new("tokens.refresh_ttl", "must be positive"));
         }
+        if raw.keys.grace_period < 0 {
+            return Err(ConfigError::new(
+                "keys.grace_period",
+                "must be zero or more seconds",
+            ));
+        }
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
@@ -320,6 +330,7 @@ impl Settings {
             session_ttl: Duration::from_secs(raw.session.ttl),
             code_ttl: Duration::from_secs(raw.tokens.code_ttl),
             refresh_ttl: Duration::from_secs(raw.tokens.refresh_ttl.unsigned_abs()),
+            key_grace_period: Duration::from_secs(raw.keys.grace_period.unsigned_abs()),
             mail: MailSettings {
                 smtp_url,
                 outbox_dir: raw.mail.outbox_dir,

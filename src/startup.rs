@@ -45,7 +45,9 @@ impl AppState {
                 .context("redis.url")?,
             None => Store::memory(),
         };
-        let keys = KeyRing::load_or_create(&settings.keys_dir).context("keys.dir")?;
+        let keys =
+            KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)
+                .context("keys.dir")?;
         let sealer = SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?;
         let dummy_hash: Arc<str> = tokio::task::spawn_blocking(password::dummy_hash)
             .await?

@@ -5,6 +5,7 @@ mod code_flow;
 mod databases;
 mod fail_closed;
 mod helpers;
+mod key_rotation;
 mod login_security;
 mod protocol_errors;
 mod redis_server;
