@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod health;
 pub mod interaction;
 pub mod introspection;
+pub mod logout;
 pub mod pages;
 pub mod revocation;
 pub mod token;
@@ -42,7 +43,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/userinfo", web::post().to(userinfo::post))
     .route("/health", web::get().to(health::health))
     .route("/revoke", web::post().to(revocation::revoke))
-    .route("/introspect", web::post().to(introspection::introspect));
+    .route("/introspect", web::post().to(introspection::introspect))
+    .route("/logout", web::get().to(logout::get))
+    .route("/logout", web::post().to(logout::post))
+    .route("/logout/confirm", web::post().to(logout::confirm));
 }
 
 pub fn session_cookie(req: &HttpRequest) -> Option<String> {

@@ -39,7 +39,7 @@ pub fn metadata(settings: &Settings) -> Value {
     doc
 }
 
-/// Revocation (RFC 7009) and introspection (RFC 7662).
+/// Revocation (RFC 7009), introspection (RFC 7662) and RP-initiated logout.
 fn token_lifecycle(settings: &Settings) -> Value {
     let e = |p: &str| settings.endpoint(p);
     json!({
@@ -47,6 +47,7 @@ fn token_lifecycle(settings: &Settings) -> Value {
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint": e("/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "end_session_endpoint": e("/logout"),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod flow;
 pub mod id_token;
 pub mod interaction;
 pub mod introspection;
+pub mod logout;
 pub mod revocation;
 pub mod second_factor;
 pub mod session;

@@ -515,3 +515,19 @@ impl Browser {
         self.submit(&form).await
     }
 }
+
+impl Browser {
+    /// A browser whose cookie jar the test can read (to check what the server
+    /// does with a session cookie).
+    pub fn with_jar(app: &TestApp, jar: std::sync::Arc<reqwest::cookie::Jar>) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            http,
+            issuer: app.issuer.clone(),
+        }
+    }
+}

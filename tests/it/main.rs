@@ -7,6 +7,7 @@ mod fail_closed;
 mod helpers;
 mod key_rotation;
 mod login_security;
+mod logout;
 mod protocol_errors;
 mod redis_server;
 mod refresh_token_rotation;

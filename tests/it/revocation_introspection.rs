@@ -18,6 +18,7 @@ async fn discovery_lists_the_lifecycle_endpoints() {
         .unwrap();
     assert_eq!(doc["revocation_endpoint"], app.url("/revoke"));
     assert_eq!(doc["introspection_endpoint"], app.url("/introspect"));
+    assert_eq!(doc["end_session_endpoint"], app.url("/logout"));
     assert_eq!(
         doc["grant_types_supported"],
         json!(["authorization_code", "refresh_token", "client_credentials"])

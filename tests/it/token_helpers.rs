@@ -103,6 +103,30 @@ impl TestApp {
         self.sign_in_with(&Browser::new(self), client, user, &params)
             .await
     }
+
+    pub async fn client_with_logout(&self, post_logout_redirect_uri: &str) -> TestClient {
+        let redirect_uri = "http://127.0.0.1:9/callback".to_string();
+        let (c, secret) = portcullis::db::clients::create(
+            &self.state.db,
+            portcullis::db::clients::NewClient {
+                name: "Logout RP".into(),
+                redirect_uris: vec![redirect_uri.clone()],
+                post_logout_redirect_uris: vec![post_logout_redirect_uri.into()],
+                auth_method: portcullis::db::clients::AuthMethod::ClientSecretBasic,
+                id_token_alg: portcullis::keys::SigningAlg::RS256,
+                default_acr_values: vec![],
+                minimum_acr: None,
+                scopes: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        TestClient {
+            client_id: c.client_id,
+            secret,
+            redirect_uri,
+        }
+    }
 }
 
 pub fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
