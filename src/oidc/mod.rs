@@ -12,6 +12,7 @@ pub mod logout;
 pub mod revocation;
 pub mod second_factor;
 pub mod session;
+pub mod step_up_challenge;
 pub mod token;
 pub mod userinfo;
 

@@ -14,5 +14,6 @@ mod refresh_token_rotation;
 mod repositories;
 mod revocation_introspection;
 mod step_up;
+mod step_up_challenge;
 mod store;
 mod token_helpers;
