@@ -66,6 +66,10 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// Lifetime of an authorization code (`tokens.code_ttl`, seconds).
     pub code_ttl: Duration,
+    /// How long an unused refresh token stays valid (`tokens.refresh_ttl`, seconds).
+    pub refresh_ttl: Duration,
+    /// How long a superseded signing key stays published (`keys.grace_period`, seconds).
+    pub key_grace_period: Duration,
     pub mail: MailSettings,
     pub policy: Policy,
 }
@@ -106,6 +110,7 @@ struct Raw {
 #[derive(Debug, Deserialize)]
 struct RawTokens {
     code_ttl: u64,
+    refresh_ttl: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,6 +138,7 @@ struct RawRedis {
 #[derive(Debug, Deserialize)]
 struct RawKeys {
     dir: PathBuf,
+    grace_period: i64,
 }
 #[derive(Debug, Default, Deserialize)]
 struct RawRegistration {
@@ -169,12 +175,14 @@ bind = "127.0.0.1:8080"
 url = "sqlite://data/portcullis.db?mode=rwc"
 [keys]
 dir = "keys"
+grace_period = 86400
 [enrollment]
 allowed = true
 [session]
 ttl = 43200
 [tokens]
 code_ttl = 60
+refresh_ttl = 2592000
 [policy]
 default = "pwd"
 mode = "enabled"
@@ -348,6 +356,15 @@ impl Settings {
                 "must be between 1 and 600 seconds",
             ));
         }
+        if raw.tokens.refresh_ttl <= 0 {
+            return Err(ConfigError::new("tokens.refresh_ttl", "must be positive"));
+        }
+        if raw.keys.grace_period < 0 {
+            return Err(ConfigError::new(
+                "keys.grace_period",
+                "must be zero or more seconds",
+            ));
+        }
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
@@ -376,6 +393,8 @@ impl Settings {
             enrollment_allowed: raw.enrollment.allowed,
             session_ttl: Duration::from_secs(raw.session.ttl),
             code_ttl: Duration::from_secs(raw.tokens.code_ttl),
+            refresh_ttl: Duration::from_secs(raw.tokens.refresh_ttl.unsigned_abs()),
+            key_grace_period: Duration::from_secs(raw.keys.grace_period.unsigned_abs()),
             mail: MailSettings {
                 smtp_url,
                 outbox_dir: raw.mail.outbox_dir,

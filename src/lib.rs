@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod oidc;
+pub mod resource_server;
 pub mod secrets;
 pub mod startup;
 pub mod store;

@@ -47,7 +47,9 @@ impl AppState {
                 .context("redis.url")?,
             None => Store::memory(),
         };
-        let keys = KeyRing::load_or_create(&settings.keys_dir).context("keys.dir")?;
+        let keys =
+            KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)
+                .context("keys.dir")?;
         let sealer = SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?;
         let dummy_hash: Arc<str> = tokio::task::spawn_blocking(password::dummy_hash)
             .await?
@@ -127,14 +129,18 @@ impl Application {
     /// within five seconds.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let keys = self.state.keys.clone();
+        let db = self.state.db.clone();
         let reload = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(5));
-            loop {
+            for n in 0u64.. {
                 tick.tick().await;
                 match keys.reload_if_changed() {
                     Ok(true) => tracing::info!("signing keys reloaded"),
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "cannot reload signing keys"),
+                }
+                if n % 720 == 0 {
+                    crate::db::refresh_tokens::purge_on_schedule(&db).await;
                 }
             }
         });

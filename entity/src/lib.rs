@@ -6,6 +6,7 @@ pub mod clients;
 pub mod groups;
 pub mod policy_rules;
 pub mod recovery_codes;
+pub mod refresh_tokens;
 pub mod totp_factors;
 pub mod user_groups;
 pub mod users;

@@ -7,6 +7,7 @@ mod m20261122_000002_factors;
 mod m20261122_000003_policy_audit;
 mod m20261122_000004_webauthn;
 mod m20261122_000010_registration;
+mod m20261122_000011_tokens;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_policy_audit::Migration),
             Box::new(m20261122_000004_webauthn::Migration),
             Box::new(m20261122_000010_registration::Migration),
+            Box::new(m20261122_000011_tokens::Migration),
         ]
     }
 }

@@ -138,6 +138,13 @@ enum KeysCmd {
         #[arg(long)]
         alg: Option<String>,
     },
+    /// List signing keys: kid, alg, created, active (signs), published (in the JWKS).
+    List,
+    /// Delete a superseded key; the active key of an algorithm cannot be retired.
+    Retire {
+        #[arg(long)]
+        kid: String,
+    },
 }
 
 pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
@@ -193,6 +200,16 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
                 added.push(json!({"alg": a.as_str(), "file": path.display().to_string()}));
             }
             println!("{}", json!({ "added": added }));
+            Ok(())
+        }
+        Command::Keys(KeysCmd::List) => {
+            let items = keys::list(&settings.keys_dir, settings.key_grace_period)?;
+            println!("{}", json!({ "items": items }));
+            Ok(())
+        }
+        Command::Keys(KeysCmd::Retire { kid }) => {
+            let key = keys::retire(&settings.keys_dir, &kid, settings.key_grace_period)?;
+            println!("{}", json!({ "retired": key }));
             Ok(())
         }
     }

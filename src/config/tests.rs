@@ -86,6 +86,17 @@ fn bad_values_name_their_key() {
     assert_eq!(e.key, "database.url");
     let e = load(&[("PORTCULLIS__REDIS__URL", "http://x")]).unwrap_err();
     assert_eq!(e.key, "redis.url");
+    let e = load(&[("PORTCULLIS__KEYS__GRACE_PERIOD", "-1")]).unwrap_err();
+    assert_eq!(e.key, "keys.grace_period");
+    let e = load(&[("PORTCULLIS__TOKENS__REFRESH_TTL", "0")]).unwrap_err();
+    assert_eq!(e.key, "tokens.refresh_ttl");
+}
+
+#[test]
+fn token_lifecycle_defaults() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.key_grace_period, Duration::from_secs(86400));
+    assert_eq!(s.refresh_ttl, Duration::from_secs(30 * 86400));
 }
 
 #[test]

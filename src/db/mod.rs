@@ -5,6 +5,7 @@ pub mod audit;
 pub mod clients;
 pub mod factors;
 pub mod policy_rules;
+pub mod refresh_tokens;
 pub mod users;
 pub mod webauthn;
 

@@ -5,8 +5,11 @@ pub mod client_addr;
 pub mod discovery;
 pub mod health;
 pub mod interaction;
+pub mod introspection;
+pub mod logout;
 pub mod pages;
 pub mod registration;
+pub mod revocation;
 pub mod token;
 pub mod userinfo;
 pub mod webauthn;
@@ -57,7 +60,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/token", web::post().to(token::token))
     .route("/userinfo", web::get().to(userinfo::get))
     .route("/userinfo", web::post().to(userinfo::post))
-    .route("/health", web::get().to(health::health));
+    .route("/health", web::get().to(health::health))
+    .route("/revoke", web::post().to(revocation::revoke))
+    .route("/introspect", web::post().to(introspection::introspect))
+    .route("/logout", web::get().to(logout::get))
+    .route("/logout", web::post().to(logout::post))
+    .route("/logout/confirm", web::post().to(logout::confirm));
     registration::routes(cfg);
 }
 

@@ -40,7 +40,12 @@ pub async fn claims(state: &AppState, token: Option<&str>) -> Result<Value, Json
     {
         return Err(invalid_token("the access token is invalid or expired"));
     }
-    let user = users::find_by_id(&state.db, &grant.user_id)
+    // A client_credentials token acts for a client: there is no user to describe.
+    let user_id = grant
+        .user_id
+        .as_deref()
+        .ok_or_else(|| invalid_token("the access token does not identify a user"))?;
+    let user = users::find_by_id(&state.db, user_id)
         .await
         .map_err(Failure::from)?
         .filter(|u| u.active)

@@ -552,3 +552,19 @@ pub fn cli(app: &TestApp, args: &[&str]) -> Result<serde_json::Value, String> {
         Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
     }
 }
+
+impl Browser {
+    /// A browser whose cookie jar the test can read (to check what the server
+    /// does with a session cookie).
+    pub fn with_jar(app: &TestApp, jar: std::sync::Arc<reqwest::cookie::Jar>) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            http,
+            issuer: app.issuer.clone(),
+        }
+    }
+}
