@@ -15,6 +15,7 @@ use crate::auth::sealing::SecretBox;
 use crate::config::Settings;
 use crate::db;
 use crate::keys::KeyRing;
+use crate::mail::Mailer;
 use crate::oidc::session::Sessions;
 use crate::store::Store;
 
@@ -30,6 +31,8 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// Seals factor secrets at rest.
     pub sealer: SecretBox,
+    /// User mail: SMTP or the outbox folder.
+    pub mailer: Mailer,
 }
 
 impl AppState {
@@ -51,6 +54,8 @@ impl AppState {
             .await?
             .into();
         let sessions = Sessions::new(store.clone(), settings.session_ttl);
+        let mailer = Mailer::from_settings(&settings.mail).context("mail")?;
+        tracing::info!("user mail goes to the {}", mailer.describe());
         Ok(Self {
             settings: Arc::new(settings),
             db,
@@ -59,6 +64,7 @@ impl AppState {
             keys,
             dummy_hash,
             sealer,
+            mailer,
         })
     }
 }

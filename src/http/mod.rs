@@ -1,11 +1,13 @@
 //! Thin HTTP handlers: extract, call the domain, map the result. No SQL, no Redis.
 
+pub mod admin;
 pub mod authorize;
 pub mod client_addr;
 pub mod discovery;
 pub mod health;
 pub mod interaction;
 pub mod pages;
+pub mod set_password;
 pub mod token;
 pub mod userinfo;
 
@@ -39,7 +41,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/token", web::post().to(token::token))
     .route("/userinfo", web::get().to(userinfo::get))
     .route("/userinfo", web::post().to(userinfo::post))
-    .route("/health", web::get().to(health::health));
+    .route("/health", web::get().to(health::health))
+    .route("/set-password/{token}", web::get().to(set_password::show))
+    .route(
+        "/set-password/{token}",
+        web::post().to(set_password::submit),
+    )
+    .configure(admin::routes);
 }
 
 pub fn session_cookie(req: &HttpRequest) -> Option<String> {

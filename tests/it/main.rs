@@ -1,6 +1,12 @@
 //! One integration binary: helpers spawn the real server on a free port; files are
 //! named after flows and security properties.
 
+mod admin_api;
+mod admin_groups;
+mod admin_helpers;
+mod admin_import;
+mod admin_mail;
+mod admin_repositories;
 mod code_flow;
 mod databases;
 mod fail_closed;
@@ -10,5 +16,6 @@ mod policy;
 mod protocol_errors;
 mod redis_server;
 mod repositories;
+mod smtp_server;
 mod step_up;
 mod store;
