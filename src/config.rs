@@ -86,6 +86,8 @@ pub struct MailSettings {
     pub smtp_url: Option<Secret>,
     pub outbox_dir: PathBuf,
     pub from: String,
+    /// Lifetime of a set-password link (`mail.link_ttl`, seconds).
+    pub link_ttl: Duration,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,6 +167,7 @@ struct RawMail {
     smtp_url: Option<String>,
     outbox_dir: PathBuf,
     from: String,
+    link_ttl: u64,
 }
 
 const DEFAULTS: &str = r#"
@@ -191,6 +194,7 @@ client_secret_ttl = 0
 [mail]
 outbox_dir = "data/outbox"
 from = "Portcullis <no-reply@localhost>"
+link_ttl = 259200
 "#;
 
 impl Settings {
@@ -365,6 +369,12 @@ impl Settings {
                 "must be zero or more seconds",
             ));
         }
+        if raw.mail.link_ttl == 0 || raw.mail.link_ttl > 30 * 24 * 3600 {
+            return Err(ConfigError::new(
+                "mail.link_ttl",
+                "must be between 1 second and 30 days",
+            ));
+        }
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
@@ -399,6 +409,7 @@ impl Settings {
                 smtp_url,
                 outbox_dir: raw.mail.outbox_dir,
                 from: raw.mail.from,
+                link_ttl: Duration::from_secs(raw.mail.link_ttl),
             },
             policy,
         })

@@ -15,6 +15,7 @@ use crate::auth::sealing::SecretBox;
 use crate::config::Settings;
 use crate::db;
 use crate::keys::KeyRing;
+use crate::mail::Mailer;
 use crate::oidc::session::Sessions;
 use crate::store::Store;
 
@@ -32,6 +33,8 @@ pub struct AppState {
     pub sealer: SecretBox,
     /// None when the issuer's host is not a name (WebAuthn needs a domain RP ID).
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
+    /// User mail: SMTP or the outbox folder.
+    pub mailer: Mailer,
 }
 
 impl AppState {
@@ -56,6 +59,8 @@ impl AppState {
             .into();
         let sessions = Sessions::new(store.clone(), settings.session_ttl);
         let webauthn = crate::auth::webauthn::relying_party(&settings.issuer).map(Arc::new);
+        let mailer = Mailer::from_settings(&settings.mail).context("mail")?;
+        tracing::info!("user mail goes to the {}", mailer.describe());
         Ok(Self {
             settings: Arc::new(settings),
             db,
@@ -65,6 +70,7 @@ impl AppState {
             dummy_hash,
             sealer,
             webauthn,
+            mailer,
         })
     }
 }

@@ -8,6 +8,7 @@ mod m20261122_000003_policy_audit;
 mod m20261122_000004_webauthn;
 mod m20261122_000010_registration;
 mod m20261122_000011_tokens;
+mod m20261122_000020_admin;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_webauthn::Migration),
             Box::new(m20261122_000010_registration::Migration),
             Box::new(m20261122_000011_tokens::Migration),
+            Box::new(m20261122_000020_admin::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ use crate::db::{self, clients, factors, users};
 use crate::keys::{self, SigningAlg};
 use crate::startup::Application;
 
+mod admin;
 mod client_admin;
 mod policy;
 
@@ -54,6 +55,12 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Admin API tokens.
+    #[command(subcommand)]
+    Admin(admin::AdminCmd),
+    /// Groups.
+    #[command(subcommand)]
+    Group(admin::GroupCmd),
 }
 
 #[derive(Subcommand)]
@@ -123,6 +130,16 @@ enum UserCmd {
         #[arg(value_parser = ["on", "off"])]
         state: String,
     },
+    /// Import users from CSV (header-driven columns); progress on stderr, JSON summary on stdout.
+    Import {
+        #[arg(long)]
+        csv: PathBuf,
+        #[arg(long = "batch-size", default_value_t = 100)]
+        batch_size: u64,
+        /// Create the users without mailing them.
+        #[arg(long = "no-mail")]
+        no_mail: bool,
+    },
     /// Provision an existing TOTP secret (SHA-1, 6 digits, 30 s), e.g. when migrating.
     TotpSet {
         username: String,
@@ -188,6 +205,11 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
         Command::Audit(AuditCmd::List { user, since, limit }) => {
             let conn = open_db(&settings).await?;
             policy::audit_list(&conn, user, since, limit).await
+        }
+        Command::Admin(cmd) => admin::admin(&open_db(&settings).await?, cmd).await,
+        Command::Group(cmd) => {
+            let ctx = admin::ctx(&settings, open_db(&settings).await?).await?;
+            admin::group(&ctx, cmd).await
         }
         Command::Keys(KeysCmd::Rotate { alg }) => {
             let algs: Vec<SigningAlg> = match alg {
@@ -353,6 +375,14 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                 "{}",
                 json!({"id": user.id, "username": user.username, "two_factor": on})
             );
+        }
+        UserCmd::Import {
+            csv,
+            batch_size,
+            no_mail,
+        } => {
+            let ctx = admin::ctx(&settings, conn).await?;
+            admin::import(&ctx, csv, batch_size, !no_mail).await?;
         }
         UserCmd::TotpSet { username, secret } => {
             let user = users::find_by_username(&conn, &username)

@@ -3,7 +3,7 @@
 use entity::{groups, user_groups, users};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -105,7 +105,12 @@ pub fn validate_email(e: &str) -> Result<(), DbError> {
     }
 }
 
-pub async fn create(db: &DatabaseConnection, new: NewUser) -> Result<User, DbError> {
+/// Creates a user with its groups in one transaction (a savepoint when `db` is
+/// already a transaction, as in a CSV import batch).
+pub async fn create<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    new: NewUser,
+) -> Result<User, DbError> {
     let username = normalize(&new.username);
     let email = normalize(&new.email);
     validate_username(&username)?;

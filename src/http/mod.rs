@@ -1,5 +1,6 @@
 //! Thin HTTP handlers: extract, call the domain, map the result. No SQL, no Redis.
 
+pub mod admin;
 pub mod authorize;
 pub mod client_addr;
 pub mod discovery;
@@ -10,6 +11,7 @@ pub mod logout;
 pub mod pages;
 pub mod registration;
 pub mod revocation;
+pub mod set_password;
 pub mod token;
 pub mod userinfo;
 pub mod webauthn;
@@ -65,7 +67,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/introspect", web::post().to(introspection::introspect))
     .route("/logout", web::get().to(logout::get))
     .route("/logout", web::post().to(logout::post))
-    .route("/logout/confirm", web::post().to(logout::confirm));
+    .route("/logout/confirm", web::post().to(logout::confirm))
+    .route("/set-password/{token}", web::get().to(set_password::show))
+    .route(
+        "/set-password/{token}",
+        web::post().to(set_password::submit),
+    )
+    .configure(admin::routes);
     registration::routes(cfg);
 }
 

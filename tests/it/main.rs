@@ -1,6 +1,12 @@
 //! One integration binary: helpers spawn the real server on a free port; files are
 //! named after flows and security properties.
 
+mod admin_api;
+mod admin_groups;
+mod admin_helpers;
+mod admin_import;
+mod admin_mail;
+mod admin_repositories;
 mod browser_webauthn;
 mod client_cli;
 mod client_configuration;
@@ -19,6 +25,7 @@ mod refresh_token_rotation;
 mod registration;
 mod repositories;
 mod revocation_introspection;
+mod smtp_server;
 mod step_up;
 mod step_up_challenge;
 mod store;
