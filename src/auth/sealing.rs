@@ -46,7 +46,7 @@ impl SecretBox {
         if !path.exists() {
             let mut key = [0u8; 32];
             rand::rng().fill_bytes(&mut key);
-            write_new(&path, &key).map_err(|e| SealError::Key(shown.clone(), e.to_string()))?;
+            publish_new(&path, &key).map_err(|e| SealError::Key(shown.clone(), e.to_string()))?;
         }
         let bytes =
             std::fs::read(&path).map_err(|e| SealError::Key(shown.clone(), e.to_string()))?;
@@ -81,8 +81,15 @@ impl SecretBox {
     }
 }
 
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Creates `path` holding `bytes` unless it exists. Written to a private temporary
+/// file first and then hard-linked into place, so that processes starting together
+/// on one key folder (several instances, CLI commands run in parallel) never read
+/// a half-written key, and the first key published is the one everybody uses.
+fn publish_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let mut suffix = [0u8; 8];
+    rand::rng().fill_bytes(&mut suffix);
+    let tmp = path.with_extension(format!("tmp-{}", crate::secrets::hex(&suffix)));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -90,9 +97,16 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
+    let written = opts.open(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    let linked = written.and_then(|()| match std::fs::hard_link(&tmp, path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    });
+    let _ = std::fs::remove_file(&tmp);
+    linked
 }
 
 #[cfg(test)]
@@ -115,6 +129,34 @@ mod tests {
         let a = SecretBox::load_or_create(&dir).unwrap();
         let b = SecretBox::load_or_create(&dir).unwrap();
         assert_eq!(b.open(&a.seal(b"x")).unwrap(), b"x");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn concurrent_first_starts_agree_on_one_key() {
+        let dir = std::env::temp_dir().join(format!("portcullis-seal-{}", uuid::Uuid::new_v4()));
+        let boxes: Vec<SecretBox> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| SecretBox::load_or_create(&dir)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap().unwrap())
+                .collect()
+        });
+        let sealed = boxes[0].seal(b"seed");
+        for b in &boxes {
+            assert_eq!(b.open(&sealed).unwrap(), b"seed");
+        }
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec![std::ffi::OsString::from(KEY_FILE)],
+            "no temporary file left"
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 }

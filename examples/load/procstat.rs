@@ -1,0 +1,114 @@
+//! CPU time and memory of processes, read from /proc: utime + stime from
+//! `/proc/<pid>/stat`, resident and peak resident set (VmRSS, VmHWM) from
+//! `/proc/<pid>/status`. Writing `5` to `/proc/<pid>/clear_refs` resets the peak,
+//! so each scenario reports its own.
+
+use anyhow::{Context, bail};
+
+fn ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|t| *t > 0.0)
+        .unwrap_or(100.0)
+}
+
+pub struct Procs {
+    pids: Vec<String>,
+    tick: f64,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ProcInfo {
+    pub pid: String,
+    pub name: String,
+    /// CPU seconds used over the measured window.
+    pub cpu_s: f64,
+    pub rss_kb: u64,
+    /// Peak RSS over the measured window (since the reset), or since start when
+    /// the reset was not allowed.
+    pub peak_rss_kb: u64,
+}
+
+fn status_kb(pid: &str, key: &str) -> anyhow::Result<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("process {pid}"))?;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
+            let kb = rest.trim().trim_end_matches("kB").trim();
+            return Ok(kb.parse()?);
+        }
+    }
+    bail!("no {key} for process {pid}")
+}
+
+fn cpu_ticks(pid: &str) -> anyhow::Result<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("process {pid}"))?;
+    // The name (field 2) may hold spaces: count fields after its closing parenthesis.
+    let rest = text.rsplit_once(')').context("bad stat line")?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 14 (utime) and 15 (stime) are the 12th and 13th after the name.
+    let utime: u64 = f.get(11).context("no utime")?.parse()?;
+    let stime: u64 = f.get(12).context("no stime")?.parse()?;
+    Ok(utime + stime)
+}
+
+fn name(pid: &str) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// CPU ticks of each process at the start of a window.
+pub struct Mark(Vec<u64>);
+
+impl Procs {
+    /// `self` is the load generator itself.
+    pub fn new(pids: &[String]) -> Self {
+        Self {
+            pids: pids.to_vec(),
+            tick: ticks_per_second(),
+        }
+    }
+
+    pub fn resident_kb(&self) -> anyhow::Result<Vec<(String, u64)>> {
+        self.pids
+            .iter()
+            .map(|p| Ok((name(p), status_kb(p, "VmRSS")?)))
+            .collect()
+    }
+
+    /// Starts a window: resets the peaks and notes the CPU time so far.
+    pub fn mark(&self) -> anyhow::Result<Mark> {
+        for p in &self.pids {
+            // Needs the same user or root; without it the peak is since start.
+            let _ = std::fs::write(format!("/proc/{p}/clear_refs"), "5");
+        }
+        Ok(Mark(
+            self.pids
+                .iter()
+                .map(|p| cpu_ticks(p))
+                .collect::<anyhow::Result<_>>()?,
+        ))
+    }
+
+    pub fn since(&self, mark: &Mark) -> anyhow::Result<Vec<ProcInfo>> {
+        self.pids
+            .iter()
+            .zip(&mark.0)
+            .map(|(p, start)| {
+                Ok(ProcInfo {
+                    pid: p.clone(),
+                    name: name(p),
+                    cpu_s: cpu_ticks(p)?.saturating_sub(*start) as f64 / self.tick,
+                    rss_kb: status_kb(p, "VmRSS")?,
+                    peak_rss_kb: status_kb(p, "VmHWM")?,
+                })
+            })
+            .collect()
+    }
+}
