@@ -11,6 +11,7 @@ pub mod logout;
 pub mod pages;
 pub mod registration;
 pub mod revocation;
+pub mod second_factor;
 pub mod set_password;
 pub mod token;
 pub mod userinfo;
@@ -37,11 +38,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/interaction/{id}/totp",
-        web::post().to(interaction::totp_post),
+        web::post().to(second_factor::totp_post),
     )
     .route(
         "/interaction/{id}/enroll/totp",
-        web::post().to(interaction::enroll_totp_post),
+        web::post().to(second_factor::enroll_totp_post),
     )
     .route(
         "/interaction/{id}/webauthn/register/begin",
