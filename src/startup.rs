@@ -128,6 +128,7 @@ impl Application {
     /// Serves until the process is stopped; keys added by the CLI are picked up
     /// within five seconds.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        crate::admin::import_run::resume_unfinished(&self.state);
         let keys = self.state.keys.clone();
         let reload = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(5));
