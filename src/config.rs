@@ -72,6 +72,15 @@ pub struct Settings {
     pub key_grace_period: Duration,
     pub mail: MailSettings,
     pub policy: Policy,
+    /// The admin console: who may sign in (`admin.group`) and the level they must meet (`admin.acr`).
+    pub admin: AdminSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    pub group: String,
+    pub acr: String,
+    pub level: Level,
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +116,13 @@ struct Raw {
     tokens: RawTokens,
     mail: RawMail,
     policy: RawPolicy,
+    admin: RawAdmin,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawAdmin {
+    group: String,
+    acr: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +211,9 @@ client_secret_ttl = 0
 outbox_dir = "data/outbox"
 from = "Portcullis <no-reply@localhost>"
 link_ttl = 259200
+[admin]
+group = "admins"
+acr = "mfa"
 "#;
 
 impl Settings {
@@ -375,6 +394,12 @@ impl Settings {
                 "must be between 1 second and 30 days",
             ));
         }
+        let admin_level = acr.level_of(&raw.admin.acr).ok_or_else(|| {
+            ConfigError::new("admin.acr", format!("unknown level {:?}", raw.admin.acr))
+        })?;
+        if raw.admin.group.trim().is_empty() {
+            return Err(ConfigError::new("admin.group", "must not be empty"));
+        }
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
@@ -412,6 +437,11 @@ impl Settings {
                 link_ttl: Duration::from_secs(raw.mail.link_ttl),
             },
             policy,
+            admin: AdminSettings {
+                group: raw.admin.group.trim().to_owned(),
+                acr: raw.admin.acr,
+                level: admin_level,
+            },
         })
     }
 

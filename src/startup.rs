@@ -134,6 +134,7 @@ impl Application {
     /// Serves until the process is stopped; keys added by the CLI are picked up
     /// within five seconds.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        crate::admin::import_run::resume_unfinished(&self.state);
         let keys = self.state.keys.clone();
         let db = self.state.db.clone();
         let reload = tokio::spawn(async move {

@@ -171,28 +171,39 @@ pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow
         .into_iter()
         .filter(|r| r.status == "pending")
         .collect();
-    // Hash outside the transaction: argon2 is slow on purpose.
+    // Hash outside the transaction: argon2 is slow on purpose. A password that
+    // cannot be opened (keys.dir changed since validation) fails its row only.
     let mut hashes = Vec::with_capacity(pending.len());
     for r in &pending {
         hashes.push(match &r.password_sealed {
-            Some(sealed) => {
-                let plain = ctx
-                    .sealer
-                    .open(sealed)
-                    .map_err(|e| Failure::Internal(e.to_string()))?;
-                let pw = String::from_utf8(plain).map_err(|e| Failure::Internal(e.to_string()))?;
-                let h = tokio::task::spawn_blocking(move || password::hash(&pw))
+            Some(sealed) => match ctx
+                .sealer
+                .open(sealed)
+                .ok()
+                .and_then(|p| String::from_utf8(p).ok())
+            {
+                Some(pw) => tokio::task::spawn_blocking(move || password::hash(&pw))
                     .await
                     .map_err(|e| Failure::Internal(e.to_string()))?
-                    .map_err(|e| Failure::Internal(e.to_string()))?;
-                Some(h)
-            }
-            None => None,
+                    .map(Some)
+                    .map_err(|e| e.to_string()),
+                None => {
+                    Err("the password from the file cannot be read back (keys.dir changed?)".into())
+                }
+            },
+            None => Ok(None),
         });
     }
     let mut created = Vec::new();
     let txn = ctx.db.begin().await.map_err(crate::db::DbError::from)?;
     for (r, hash) in pending.iter().zip(hashes) {
+        let hash = match hash {
+            Ok(h) => h,
+            Err(m) => {
+                imports::set_result(&txn, id, r.row, "failed", &m, None).await?;
+                continue;
+            }
+        };
         let with_password = hash.is_some();
         let (status, message, user_id) = if user_admin::exists(&txn, &r.username, &r.email).await? {
             (
@@ -242,15 +253,24 @@ pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow
         };
         imports::set_result(&txn, id, r.row, status, &message, user_id.as_deref()).await?;
     }
-    txn.commit().await.map_err(crate::db::DbError::from)?;
+    // Audited in the batch's transaction: the record and the users land together.
     for c in &created {
-        ctx.audit(
-            "user_created",
-            Some(&c.user),
-            "success",
-            json!({"import": id, "row": c.row, "password_set": c.with_password}),
+        crate::db::audit::record(
+            &txn,
+            crate::db::audit::AuditEvent {
+                actor: ctx.actor.clone(),
+                event: "user_created".into(),
+                user_id: Some(c.user.id.clone()),
+                username: Some(c.user.username.clone()),
+                outcome: "success".into(),
+                detail: json!({"import": id, "row": c.row, "password_set": c.with_password}),
+                ..Default::default()
+            },
         )
         .await?;
+    }
+    txn.commit().await.map_err(crate::db::DbError::from)?;
+    for c in &created {
         if import.notify {
             let m = notify_new_user(ctx, &c.user, c.with_password).await?;
             if !m.sent {
@@ -280,7 +300,8 @@ pub async fn run_all(
         .await?
         .ok_or(AdminError::NotFound)?;
     for (n, state) in imports::batch_states(&ctx.db, id).await? {
-        if state == "pending" {
+        // A `running` batch is claimed again only once its runner is stale.
+        if state != "done" {
             match run_batch(ctx, id, n).await {
                 Ok(_) | Err(AdminError::Conflict(_)) => {}
                 Err(e) => return Err(e),
@@ -291,11 +312,41 @@ pub async fn run_all(
     Ok(())
 }
 
-/// Starts the background run of an auto-mode import.
+/// Starts the background run of an auto-mode import. A batch whose runner died
+/// is picked up again once its claim is stale, so the task retries each minute
+/// until every batch ran.
 pub fn spawn_auto(ctx: AdminCtx, id: String) {
     tokio::spawn(async move {
-        if let Err(e) = run_all(&ctx, &id, |_, _| {}).await {
-            tracing::error!(import = %id, error = %e, "automatic import stopped");
+        loop {
+            if let Err(e) = run_all(&ctx, &id, |_, _| {}).await {
+                tracing::error!(import = %id, error = %e, "automatic import interrupted; retrying");
+            }
+            match imports::batch_states(&ctx.db, &id).await {
+                Ok(states) if states.iter().all(|(_, s)| s == "done") => return,
+                Ok(_) | Err(_) => tokio::time::sleep(std::time::Duration::from_secs(60)).await,
+            }
+        }
+    });
+}
+
+/// Auto-mode imports cut short by a restart carry on, as their original actor.
+pub fn resume_unfinished(state: &crate::startup::AppState) {
+    let ctx = AdminCtx::from_state(state, "system");
+    tokio::spawn(async move {
+        match imports::unfinished_auto(&ctx.db).await {
+            Ok(list) => {
+                for (id, actor) in list {
+                    tracing::info!(import = %id, "resuming automatic import");
+                    spawn_auto(
+                        AdminCtx {
+                            actor,
+                            ..ctx.clone()
+                        },
+                        id,
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot look for unfinished imports"),
         }
     });
 }

@@ -1,6 +1,7 @@
 //! User administration, shared by the admin API, the CLI and the CSV import:
 //! every change goes through here, so every change is audited with its actor.
 
+pub mod console;
 pub mod csv_import;
 pub mod groups;
 pub mod import_run;

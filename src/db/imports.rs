@@ -298,3 +298,27 @@ pub async fn set_result<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
+
+/// Auto-mode imports with batches still to run: `(id, actor)`.
+pub async fn unfinished_auto(db: &DatabaseConnection) -> Result<Vec<(String, String)>, DbError> {
+    let ids: Vec<String> = import_batches::Entity::find()
+        .select_only()
+        .column(import_batches::Column::ImportId)
+        .filter(import_batches::Column::Status.ne("done"))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(imports::Entity::find()
+        .filter(imports::Column::Id.is_in(ids))
+        .filter(imports::Column::Mode.eq("auto"))
+        .order_by_asc(imports::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.actor))
+        .collect())
+}

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use entity::{groups, recovery_codes, totp_factors, user_groups, users as user_rows};
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -75,20 +75,7 @@ fn filter(query: &Query) -> Condition {
         TwoFactorFilter::All => {}
     }
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pat = like_pattern(q);
-        let mut any = Condition::any();
-        // Username and email are stored lower-cased; names are compared lower-cased.
-        for col in [user_rows::Column::Username, user_rows::Column::Email] {
-            any = any.add(like(Expr::col(col), &pat));
-        }
-        for col in [
-            user_rows::Column::FirstName,
-            user_rows::Column::LastName,
-            user_rows::Column::DisplayName,
-        ] {
-            any = any.add(like(Expr::expr(Func::lower(Expr::col(col))), &pat));
-        }
-        cond = cond.add(any);
+        cond = cond.add(like(Expr::col(user_rows::Column::Search), &like_pattern(q)));
     }
     cond
 }
@@ -234,6 +221,23 @@ pub async fn update(db: &DatabaseConnection, id: &str, patch: &Patch) -> Result<
     })?;
     if res.rows_affected == 0 {
         return Err(DbError::NotFound);
+    }
+    if let Some(m) = user_rows::Entity::find_by_id(id.to_owned())
+        .one(&txn)
+        .await?
+    {
+        let text = users::search_text(&[
+            &m.username,
+            &m.email,
+            &m.first_name,
+            &m.last_name,
+            &m.display_name,
+        ]);
+        user_rows::Entity::update_many()
+            .col_expr(user_rows::Column::Search, Expr::value(text))
+            .filter(user_rows::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
     }
     if let Some(gs) = &patch.groups {
         user_groups::Entity::delete_many()

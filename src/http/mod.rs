@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod authorize;
 pub mod client_addr;
+pub mod console;
 pub mod discovery;
 pub mod health;
 pub mod interaction;
@@ -74,7 +75,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/set-password/{token}",
         web::post().to(set_password::submit),
     )
-    .configure(admin::routes);
+    .configure(admin::routes)
+    .configure(console::routes);
     registration::routes(cfg);
 }
 

@@ -258,3 +258,46 @@ async fn cli_import_prints_a_summary_and_is_idempotent() {
             .any(|e| e.event == "user_created" && e.actor == "cli")
     );
 }
+
+#[tokio::test]
+async fn an_auto_import_cut_short_by_a_restart_resumes() {
+    // An auto import stored by a server that stopped before running it …
+    let db = crate::databases::TestDb::sqlite().await;
+    let keys = tempfile::tempdir().unwrap();
+    let settings = portcullis::config::Settings::defaults().unwrap();
+    let ctx = portcullis::admin::AdminCtx {
+        db: db.conn.clone(),
+        mailer: portcullis::mail::Mailer::from_settings(&settings.mail).unwrap(),
+        settings: std::sync::Arc::new(settings),
+        sealer: portcullis::auth::sealing::SecretBox::load_or_create(keys.path()).unwrap(),
+        actor: "admin:night-shift".into(),
+    };
+    // (No passwords: they are sealed under keys.dir, and this server has its own.)
+    let csv = MIXED.replace("a fine password", "");
+    let v = portcullis::admin::import_run::validate_and_store(
+        &ctx,
+        csv.as_bytes(),
+        portcullis::admin::import_run::Mode::Auto,
+        2,
+        false,
+    )
+    .await
+    .unwrap();
+    // … is finished by the next server on the same database, as its actor.
+    let app = crate::helpers::spawn_with(crate::helpers::Options {
+        database_url: Some(db.url.clone()),
+        ..Default::default()
+    })
+    .await;
+    let api = AdminApi::new(&app, "morning").await;
+    let st = wait_done(&api, &v.id).await;
+    assert_eq!(st["counts"]["created"], 3);
+    let events = portcullis::db::audit::list(&app.state.db, Some("dan"), None, 5)
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.event == "user_created" && e.actor == "admin:night-shift")
+    );
+}

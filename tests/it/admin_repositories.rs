@@ -87,6 +87,25 @@ async fn admin_repos(db: &DatabaseConnection) {
     )
     .await;
     assert!(matches!(dup, Err(DbError::Conflict(_))), "{dup:?}");
+    // The search follows changes.
+    let u2 = page_user(db, "u2").await;
+    user_admin::update(
+        db,
+        &u2,
+        &Patch {
+            display_name: Some("Amazing Grace".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let found = user_admin::search(db, &q("AMAZING", TwoFactorFilter::All))
+        .await
+        .unwrap();
+    assert_eq!(
+        (found.total, found.items[0].user.username.as_str()),
+        (1, "u2")
+    );
     assert!(matches!(
         user_admin::update(db, "ghost", &Patch::default()).await,
         Err(DbError::NotFound)
