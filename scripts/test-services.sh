@@ -23,6 +23,12 @@ if ! command -v redis-server >/dev/null; then
   apt_install redis-server
 fi
 
+# The admin console's browser test drives headless Chromium through chromedriver.
+if ! command -v chromedriver >/dev/null || ! { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }; then
+  echo "test-services: installing chromium and chromium-driver"
+  apt_install chromium chromium-driver
+fi
+
 pg_ready() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }
 
 if ! pg_ready; then
@@ -48,4 +54,4 @@ if command -v psql >/dev/null && ! psql "$PG_URL" -qAtc 'select 1' >/dev/null 2>
     || su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
 fi
 psql "$PG_URL" -qAtc 'select 1' >/dev/null
-echo "test-services: redis-server $(redis-server --version | awk '{print $3}'), PostgreSQL ready"
+echo "test-services: redis-server $(redis-server --version | awk '{print $3}'), PostgreSQL, $(chromedriver --version | awk '{print $1, $2}') ready"
