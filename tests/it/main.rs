@@ -2,6 +2,7 @@
 //! named after flows and security properties.
 
 mod admin_api;
+mod admin_browser;
 mod admin_console;
 mod admin_groups;
 mod admin_helpers;

@@ -98,6 +98,69 @@ impl Driver {
         v["value"].clone()
     }
 
+    /// Like `call`, but None when the driver answers with an error.
+    async fn try_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Option<Value> {
+        let url = format!("{}/session/{}{}", self.base, self.session, path);
+        let mut req = self.http.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await.ok()?.json().await.ok()?;
+        (!v["value"]["error"].is_string()).then(|| v["value"].clone())
+    }
+
+    /// Waits up to `secs` for an element matching `css`.
+    pub async fn wait_for(&self, css: &str, secs: u64) -> String {
+        let body = json!({"using": "css selector", "value": css});
+        for _ in 0..secs * 10 {
+            if let Some(v) = self
+                .try_call(reqwest::Method::POST, "/element", Some(body.clone()))
+                .await
+                && let Some(id) = v[ELEMENT].as_str()
+            {
+                return id.to_string();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "no {css} within {secs} s on {}:\n{}",
+            self.url().await,
+            self.source().await
+        );
+    }
+
+    /// Accepts the confirmation dialog a click opened; returns its text.
+    pub async fn accept_dialog(&self) -> String {
+        for _ in 0..50 {
+            if let Some(t) = self
+                .try_call(reqwest::Method::GET, "/alert/text", None)
+                .await
+            {
+                self.call(reqwest::Method::POST, "/alert/accept", Some(json!({})))
+                    .await;
+                return t.as_str().unwrap_or_default().to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no dialog appeared");
+    }
+
+    /// Saves a screenshot as `dir/name.png`.
+    pub async fn screenshot_to(&self, dir: &std::path::Path, name: &str) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), self.screenshot().await).unwrap();
+    }
+
+    /// Ends the browser session and chromedriver now (Drop does it otherwise).
+    pub async fn quit(self) {
+        drop(self);
+    }
+
     /// A platform authenticator with user verification, as a phone or laptop has.
     pub async fn add_virtual_authenticator(&self) {
         self.call(
@@ -134,34 +197,17 @@ impl Driver {
 
     /// Waits up to 10 s for an element matching `css`.
     pub async fn find(&self, css: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let url = format!("{}/session/{}/element", self.base, self.session);
-            let v: Value = self
-                .http
-                .post(url)
-                .json(&json!({"using": "css selector", "value": css}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if let Some(id) = v["value"][ELEMENT].as_str() {
-                return id.to_string();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no element {css:?} on {}:\n{}",
-                self.url().await,
-                self.source().await
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_for(css, 10).await
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/clear"),
+            Some(json!({})),
+        )
+        .await;
         self.call(
             reqwest::Method::POST,
             &format!("/element/{el}/value"),
