@@ -99,7 +99,7 @@ pub async fn search(db: &DatabaseConnection, query: &Query) -> Result<Page, DbEr
     Ok(Page { items, total })
 }
 
-/// Adds groups and factors to users with three queries, whatever their number.
+/// Adds groups and factors to users with four queries, whatever their number.
 pub async fn decorate<C: ConnectionTrait>(
     db: &C,
     list: Vec<User>,
@@ -126,6 +126,13 @@ pub async fn decorate<C: ConnectionTrait>(
         .into_iter()
         .map(|m| m.user_id)
         .collect();
+    let keys: std::collections::HashSet<String> = entity::webauthn_credentials::Entity::find()
+        .filter(entity::webauthn_credentials::Column::UserId.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
     let codes: Vec<(String, i64)> = recovery_codes::Entity::find()
         .select_only()
         .column(recovery_codes::Column::UserId)
@@ -146,6 +153,9 @@ pub async fn decorate<C: ConnectionTrait>(
             let mut factors = Vec::new();
             if totp.contains(&user.id) {
                 factors.push("totp".to_owned());
+            }
+            if keys.contains(&user.id) {
+                factors.push("webauthn".to_owned());
             }
             if left > 0 {
                 factors.push("recovery_codes".to_owned());

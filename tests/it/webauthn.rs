@@ -157,6 +157,11 @@ async fn enroll_a_key_then_step_up_to_phr_and_replays_are_refused() {
     let claims = app.tokens(&client, &params, &back).await;
     assert_eq!(claims["acr"], "phr");
     assert_eq!(amr(&claims), vec!["pwd", "hwk", "user", "mfa"]);
+    // Administrators see the key among the user's factors.
+    let admin = crate::admin_helpers::AdminApi::new(&app, "ops").await;
+    let (status, shown) = admin.get(&format!("/users/{}", user.id)).await;
+    assert_eq!(status, 200);
+    assert_eq!(shown["factors"], serde_json::json!(["webauthn"]));
     // Replaying the registration finish is refused (the session moved on, and the
     // ceremony state is gone).
     let again = post_json(&app, &browser, &kp.finish, &kp.csrf, &app.issuer, &sent).await;
