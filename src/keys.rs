@@ -14,6 +14,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+mod signer;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum SigningAlg {
     RS256,
@@ -79,7 +81,7 @@ pub struct SigningKey {
     pub kid: String,
     pub alg: SigningAlg,
     pub created: i64,
-    encoding: EncodingKey,
+    pair: signer::KeyPair,
 }
 
 /// The keys loaded from one directory at one moment.
@@ -161,8 +163,7 @@ impl KeyRing {
         let key = set.active(alg).ok_or(KeyError::Missing(alg))?;
         let mut header = Header::new(alg.jwt());
         header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, claims, &key.encoding)
-            .map_err(|e| KeyError::Sign(e.to_string()))
+        signer::compact(&header, claims, &key.pair).map_err(KeyError::Sign)
     }
 
     pub fn dir(&self) -> &Path {
@@ -238,11 +239,13 @@ fn load_dir(dir: &Path) -> Result<KeySet, KeyError> {
             SigningAlg::ES256 => KeyAlgorithm::ES256,
         });
         jwks.push(jwk);
+        let pair = signer::KeyPair::from_der(*alg, encoding.as_bytes())
+            .map_err(|e| KeyError::Bad(path.clone(), e))?;
         keys.push(SigningKey {
             kid,
             alg: *alg,
             created: *created,
-            encoding,
+            pair,
         });
     }
     let jwks_json: Arc<str> = serde_json::to_string(&JwkSet { keys: jwks })
