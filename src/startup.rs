@@ -28,6 +28,8 @@ pub struct AppState {
     pub keys: KeyRing,
     /// Verified against when a username is unknown, so timing reveals nothing.
     pub dummy_hash: Arc<str>,
+    /// Password verification, bounded to one argon2id run per core.
+    pub passwords: password::Verifier,
     /// Seals factor secrets at rest.
     pub sealer: SecretBox,
 }
@@ -51,6 +53,8 @@ impl AppState {
             .await?
             .into();
         let sessions = Sessions::new(store.clone(), settings.session_ttl);
+        let passwords =
+            password::Verifier::start().context("starting the password verification threads")?;
         Ok(Self {
             settings: Arc::new(settings),
             db,
@@ -58,6 +62,7 @@ impl AppState {
             sessions,
             keys,
             dummy_hash,
+            passwords,
             sealer,
         })
     }
