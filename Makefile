@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help run build test test-services lint fmt clean
+.PHONY: help run build test test-services lint fmt clean bench bench-micro
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -18,6 +18,12 @@ test-services: ## Install and start what the tests need (redis-server, PostgreSQ
 
 test: test-services ## Run every test (unit, integration against SQLite, PostgreSQL and redis-server)
 	CARGO=$(CARGO) ./scripts/run-tests.sh
+
+bench: ## Load-test Portcullis (embedded store, Redis) and node-oidc-provider side by side (docs/performance.md)
+	CARGO=$(CARGO) ./scripts/bench.sh
+
+bench-micro: ## Criterion micro-benchmarks: ID-token signing, TOTP, argon2id, acr resolution, policy
+	$(CARGO) bench --bench crypto --bench decisions
 
 lint: ## rustfmt check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check

@@ -21,6 +21,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+mod signer;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum SigningAlg {
     RS256,
@@ -90,7 +92,7 @@ pub struct SigningKey {
     pub kid: String,
     pub alg: SigningAlg,
     pub created: i64,
-    encoding: EncodingKey,
+    pair: signer::KeyPair,
 }
 
 /// The keys loaded from one directory at one moment: the active key of each
@@ -190,8 +192,7 @@ impl KeyRing {
         let key = set.active(alg).ok_or(KeyError::Missing(alg))?;
         let mut header = Header::new(alg.jwt());
         header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, claims, &key.encoding)
-            .map_err(|e| KeyError::Sign(e.to_string()))
+        signer::compact(&header, claims, &key.pair).map_err(KeyError::Sign)
     }
 
     pub fn dir(&self) -> &Path {
@@ -285,11 +286,13 @@ fn load_dir(dir: &Path, now: i64, grace_s: i64) -> Result<KeySet, KeyError> {
             next_change = Some(next_change.map_or(leaves, |t| t.min(leaves)));
         }
         let (encoding, jwk) = load_key(*alg, path)?;
+        let pair = signer::KeyPair::from_der(*alg, encoding.as_bytes())
+            .map_err(|e| KeyError::Bad(path.clone(), e))?;
         keys.push(SigningKey {
             kid: jwk.common.key_id.clone().unwrap_or_default(),
             alg: *alg,
             created: *created,
-            encoding,
+            pair,
         });
         jwks.push(jwk);
     }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub keys: KeyRing,
     /// Verified against when a username is unknown, so timing reveals nothing.
     pub dummy_hash: Arc<str>,
+    /// Password verification, bounded to one argon2id run per core.
+    pub passwords: password::Verifier,
     /// Seals factor secrets at rest.
     pub sealer: SecretBox,
     /// None when the issuer's host is not a name (WebAuthn needs a domain RP ID).
@@ -61,6 +63,8 @@ impl AppState {
         let webauthn = crate::auth::webauthn::relying_party(&settings.issuer).map(Arc::new);
         let mailer = Mailer::from_settings(&settings.mail).context("mail")?;
         tracing::info!("user mail goes to the {}", mailer.describe());
+        let passwords =
+            password::Verifier::start().context("starting the password verification threads")?;
         Ok(Self {
             settings: Arc::new(settings),
             db,
@@ -68,6 +72,7 @@ impl AppState {
             sessions,
             keys,
             dummy_hash,
+            passwords,
             sealer,
             webauthn,
             mailer,

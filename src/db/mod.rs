@@ -17,6 +17,7 @@ pub mod webauthn;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, SqlxError};
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +87,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
         .acquire_timeout(Duration::from_secs(5))
         .max_connections(if url.starts_with("sqlite:") { 8 } else { 20 })
         .sqlx_logging(false);
+    if sqlite_file(url).is_some() {
+        // Write-ahead log: readers never wait for the writer. In the default
+        // rollback-journal mode every authorization's audit insert made the
+        // concurrent reads of other requests sleep in SQLite's busy handler, which
+        // capped the SSO hot path at a few dozen flows per second. `synchronous`
+        // stays FULL: a committed TOTP step (replay protection) or lock-out count
+        // must survive a crash.
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+        });
+    }
     Database::connect(opts)
         .await
         .map_err(|e| DbError::Unavailable(redact(&e.to_string(), url)))
@@ -138,6 +151,32 @@ mod tests {
         );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x/y"), None);
+    }
+
+    #[tokio::test]
+    async fn sqlite_files_use_the_write_ahead_log() {
+        use sea_orm::{ConnectionTrait, Statement};
+        let dir = tempfile_dir();
+        let url = format!("sqlite://{}/p.db?mode=rwc", dir.display());
+        let db = connect(&url).await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "PRAGMA journal_mode",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let mode: String = row.try_get("", "journal_mode").unwrap();
+        assert_eq!(mode, "wal");
+        drop(db);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("portcullis-db-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
     }
 
     #[test]

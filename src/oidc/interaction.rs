@@ -14,7 +14,6 @@ use super::now_ms;
 use super::session::BrowserSession;
 use super::token::{CodeGrant, put_code};
 use crate::auth::acr::Level;
-use crate::auth::password;
 use crate::auth::policy::{Decision, Subject};
 use crate::auth::stepup::{Factor, Freshness, Proof};
 use crate::db::audit::{self, AuditEvent};
@@ -294,10 +293,11 @@ pub async fn password_login(
         .as_ref()
         .and_then(|c| c.password_hash.clone())
         .unwrap_or_else(|| state.dummy_hash.to_string());
-    let candidate = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
+    let matches = state
+        .passwords
+        .verify(password.to_owned(), stored)
         .await
-        .map_err(|e| Failure::Internal(e.to_string()))?;
+        .map_err(Failure::Internal)?;
     let user = match creds {
         Some(c) if matches && c.password_hash.is_some() && c.user.active => c.user,
         other => {
