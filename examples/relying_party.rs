@@ -10,13 +10,13 @@
 //! ```text
 //! cargo run --example relying_party -- --issuer http://localhost:8080 --client-id ID \
 //!     [--client-secret S] [--port 8765] [--acr VALUE]... [--scope "openid profile email"] \
-//!     [--prompt P] [--max-age N]
+//!     [--prompt P] [--max-age N] [--resource URL]
 //! ```
 //!
 //! Every option can also come from the environment: `PORTCULLIS_RP_ISSUER`,
 //! `PORTCULLIS_RP_CLIENT_ID`, `PORTCULLIS_RP_CLIENT_SECRET`, `PORTCULLIS_RP_PORT`,
 //! `PORTCULLIS_RP_ACR` (space-separated), `PORTCULLIS_RP_SCOPE`, `PORTCULLIS_RP_PROMPT`,
-//! `PORTCULLIS_RP_MAX_AGE`.
+//! `PORTCULLIS_RP_MAX_AGE`, `PORTCULLIS_RP_RESOURCE`.
 //!
 //! First register the example with the provider. The redirect URI must be exactly
 //! `http://127.0.0.1:{port}/callback`:
@@ -57,6 +57,15 @@
 //! values, preferred first. Add `--prompt login` to force a fresh login, or
 //! `--max-age 0` to demand a recent one.
 //!
+//! # Step-up at a resource server (RFC 9470)
+//!
+//! With `--resource URL` the example calls that URL with its access token after
+//! signing in. A resource that needs more (see `examples/resource_server.rs`) answers
+//! 401 with `WWW-Authenticate: Bearer error="insufficient_user_authentication",
+//! acr_values="mfa"` (and `max_age` when the login is too old); the example then
+//! prints a new authorization URL with those `acr_values` and `max_age`, and after
+//! that sign-in retries the call once.
+//!
 //! The example speaks plain HTTP only: the reqwest build in this workspace has no TLS
 //! backend.
 //!
@@ -77,11 +86,12 @@ use openidconnect::{
     CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
     RedirectUrl, RequestTokenError, Scope, TokenResponse,
 };
+use portcullis::oidc::step_up_challenge::Challenge;
 use serde::Serialize;
 use tokio::net::{TcpListener, TcpStream};
 
 /// Command-line options; each can also be set through a `PORTCULLIS_RP_*` variable.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(
     name = "relying_party",
     about = "Sign in at a Portcullis provider with the authorization code flow and print the verified claims"
@@ -127,6 +137,11 @@ struct Args {
     /// max_age parameter in seconds
     #[arg(long, env = "PORTCULLIS_RP_MAX_AGE", value_name = "N")]
     max_age: Option<u64>,
+
+    /// A protected resource to call with the access token; when it answers with an
+    /// RFC 9470 step-up challenge, sign in again as it asks and retry once
+    #[arg(long, env = "PORTCULLIS_RP_RESOURCE", value_name = "URL")]
+    resource: Option<String>,
 }
 
 /// What the example prints after verifying the ID token, in this order.
@@ -154,7 +169,7 @@ struct CallbackParams {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args).await {
+    match run(args, false).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let message = format!("{err:#}");
@@ -185,13 +200,14 @@ async fn send(http: reqwest::Client, request: HttpRequest) -> Result<HttpRespons
     Ok(out)
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
+async fn run(args: Args, stepped_up: bool) -> anyhow::Result<()> {
     // Following redirects would expose the client to SSRF: openidconnect requires none.
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
         .build()
         .context("building the HTTP client")?;
+    let resource_http = http.clone();
     let http_client = move |request: HttpRequest| send(http.clone(), request);
 
     // 1. Discovery.
@@ -307,13 +323,42 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     // 6. Userinfo.
     let userinfo: CoreUserInfoClaims = client
-        .user_info(access_token, Some(claims.subject().clone()))
+        .user_info(access_token.clone(), Some(claims.subject().clone()))
         .context("the provider has no userinfo endpoint")?
         .request_async(&http_client)
         .await
         .context("userinfo request failed")?;
     println!("Userinfo:");
     println!("{}", serde_json::to_string_pretty(&userinfo)?);
+
+    // 7. The protected resource, with a step-up when it asks for one (RFC 9470 §4).
+    if let Some(resource) = &args.resource {
+        let response = resource_http
+            .get(resource)
+            .bearer_auth(access_token.secret())
+            .send()
+            .await
+            .with_context(|| format!("calling {resource}"))?;
+        let challenge = response
+            .headers()
+            .get("WWW-Authenticate")
+            .and_then(|h| h.to_str().ok())
+            .and_then(Challenge::parse);
+        match (response.status().as_u16(), challenge) {
+            (200, _) => println!("Resource:\n{}", response.text().await?),
+            (401, Some(challenge)) if !stepped_up => {
+                println!(
+                    "The resource asks for a step-up (acr_values {:?}, max_age {:?}); signing in again.",
+                    challenge.acr_values, challenge.max_age
+                );
+                let mut again = args.clone();
+                again.acr = challenge.acr_values;
+                again.max_age = challenge.max_age.and_then(|m| u64::try_from(m).ok());
+                return Box::pin(run(again, true)).await;
+            }
+            (status, _) => bail!("the resource answered {status}: {}", response.text().await?),
+        }
+    }
     Ok(())
 }
 

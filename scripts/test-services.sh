@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what the test suite needs is on this machine: redis-server (the tests
-# start their own on free ports) and a PostgreSQL server on 127.0.0.1:5432 that
+# start their own on free ports), Chromium with chromedriver (browser tests), and a
+# PostgreSQL server on 127.0.0.1:5432 that
 # accepts the role in PORTCULLIS_TEST_PG (default postgres:postgres). Installs from
 # Debian's packages and starts what is missing; does nothing when all is there.
 set -euo pipefail
@@ -21,6 +22,12 @@ apt_install() {
 if ! command -v redis-server >/dev/null; then
   echo "test-services: installing redis-server"
   apt_install redis-server
+fi
+
+# The browser tests drive Debian's Chromium through chromedriver.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "test-services: installing chromium and chromium-driver"
+  apt_install chromium chromium-driver
 fi
 
 pg_ready() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }
@@ -48,4 +55,4 @@ if command -v psql >/dev/null && ! psql "$PG_URL" -qAtc 'select 1' >/dev/null 2>
     || su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
 fi
 psql "$PG_URL" -qAtc 'select 1' >/dev/null
-echo "test-services: redis-server $(redis-server --version | awk '{print $3}'), PostgreSQL ready"
+echo "test-services: redis-server $(redis-server --version | awk '{print $3}'), $(chromedriver --version | awk '{print $1, $2}'), PostgreSQL ready"

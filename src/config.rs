@@ -57,6 +57,8 @@ pub struct Settings {
     pub redis_url: Option<Secret>,
     pub keys_dir: PathBuf,
     pub initial_access_token: Option<Secret>,
+    /// Lifetime of secrets issued by dynamic registration (`registration.client_secret_ttl`); None: never expire.
+    pub client_secret_ttl: Option<Duration>,
     pub acr: AcrRegistry,
     /// How long an elevated level (mfa, phr) stays valid in a session; None: as long as the session.
     pub step_up_ttl: Option<Duration>,
@@ -64,8 +66,21 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// Lifetime of an authorization code (`tokens.code_ttl`, seconds).
     pub code_ttl: Duration,
+    /// How long an unused refresh token stays valid (`tokens.refresh_ttl`, seconds).
+    pub refresh_ttl: Duration,
+    /// How long a superseded signing key stays published (`keys.grace_period`, seconds).
+    pub key_grace_period: Duration,
     pub mail: MailSettings,
     pub policy: Policy,
+    /// The admin console: who may sign in (`admin.group`) and the level they must meet (`admin.acr`).
+    pub admin: AdminSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    pub group: String,
+    pub acr: String,
+    pub level: Level,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +95,8 @@ pub struct MailSettings {
     pub smtp_url: Option<Secret>,
     pub outbox_dir: PathBuf,
     pub from: String,
+    /// Lifetime of a set-password link (`mail.link_ttl`, seconds).
+    pub link_ttl: Duration,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,11 +116,19 @@ struct Raw {
     tokens: RawTokens,
     mail: RawMail,
     policy: RawPolicy,
+    admin: RawAdmin,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawAdmin {
+    group: String,
+    acr: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct RawTokens {
     code_ttl: u64,
+    refresh_ttl: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,10 +156,13 @@ struct RawRedis {
 #[derive(Debug, Deserialize)]
 struct RawKeys {
     dir: PathBuf,
+    grace_period: i64,
 }
 #[derive(Debug, Default, Deserialize)]
 struct RawRegistration {
     initial_access_token: Option<String>,
+    #[serde(default)]
+    client_secret_ttl: u64,
 }
 #[derive(Debug, Default, Deserialize)]
 struct RawAcr {
@@ -155,6 +183,7 @@ struct RawMail {
     smtp_url: Option<String>,
     outbox_dir: PathBuf,
     from: String,
+    link_ttl: u64,
 }
 
 const DEFAULTS: &str = r#"
@@ -165,18 +194,26 @@ bind = "127.0.0.1:8080"
 url = "sqlite://data/portcullis.db?mode=rwc"
 [keys]
 dir = "keys"
+grace_period = 86400
 [enrollment]
 allowed = true
 [session]
 ttl = 43200
 [tokens]
 code_ttl = 60
+refresh_ttl = 2592000
 [policy]
 default = "pwd"
 mode = "enabled"
+[registration]
+client_secret_ttl = 0
 [mail]
 outbox_dir = "data/outbox"
 from = "Portcullis <no-reply@localhost>"
+link_ttl = 259200
+[admin]
+group = "admins"
+acr = "mfa"
 "#;
 
 impl Settings {
@@ -342,6 +379,27 @@ impl Settings {
                 "must be between 1 and 600 seconds",
             ));
         }
+        if raw.tokens.refresh_ttl <= 0 {
+            return Err(ConfigError::new("tokens.refresh_ttl", "must be positive"));
+        }
+        if raw.keys.grace_period < 0 {
+            return Err(ConfigError::new(
+                "keys.grace_period",
+                "must be zero or more seconds",
+            ));
+        }
+        if raw.mail.link_ttl == 0 || raw.mail.link_ttl > 30 * 24 * 3600 {
+            return Err(ConfigError::new(
+                "mail.link_ttl",
+                "must be between 1 second and 30 days",
+            ));
+        }
+        let admin_level = acr.level_of(&raw.admin.acr).ok_or_else(|| {
+            ConfigError::new("admin.acr", format!("unknown level {:?}", raw.admin.acr))
+        })?;
+        if raw.admin.group.trim().is_empty() {
+            return Err(ConfigError::new("admin.group", "must not be empty"));
+        }
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
@@ -359,6 +417,8 @@ impl Settings {
                 .initial_access_token
                 .filter(|t| !t.is_empty())
                 .map(Secret::new),
+            client_secret_ttl: (raw.registration.client_secret_ttl > 0)
+                .then(|| Duration::from_secs(raw.registration.client_secret_ttl)),
             acr,
             step_up_ttl: raw
                 .acr
@@ -368,12 +428,20 @@ impl Settings {
             enrollment_allowed: raw.enrollment.allowed,
             session_ttl: Duration::from_secs(raw.session.ttl),
             code_ttl: Duration::from_secs(raw.tokens.code_ttl),
+            refresh_ttl: Duration::from_secs(raw.tokens.refresh_ttl.unsigned_abs()),
+            key_grace_period: Duration::from_secs(raw.keys.grace_period.unsigned_abs()),
             mail: MailSettings {
                 smtp_url,
                 outbox_dir: raw.mail.outbox_dir,
                 from: raw.mail.from,
+                link_ttl: Duration::from_secs(raw.mail.link_ttl),
             },
             policy,
+            admin: AdminSettings {
+                group: raw.admin.group.trim().to_owned(),
+                acr: raw.admin.acr,
+                level: admin_level,
+            },
         })
     }
 

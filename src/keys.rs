@@ -1,13 +1,20 @@
 //! Signing keys: PEM files in `keys.dir`, created when missing (mode 0600), published
 //! as a JWKS whose `kid` is the RFC 7638 thumbprint. The newest key of each algorithm
-//! signs; older ones stay in the JWKS so tokens they signed still verify.
+//! signs; older ones stay in the JWKS for `keys.grace_period` after a newer key
+//! superseded them, so tokens they signed still verify, and then leave it.
 //! File names are `<alg>-<unix seconds>.pem`, so the CLI can add a key that a
 //! running server picks up on its next reload.
+
+mod lifecycle;
+mod verify;
+
+pub use lifecycle::{KeyInfo, list, published, retire};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -75,6 +82,10 @@ pub enum KeyError {
     Missing(SigningAlg),
     #[error("signing failed: {0}")]
     Sign(String),
+    #[error("no key with kid {0:?}")]
+    UnknownKid(String),
+    #[error("{0}")]
+    Refused(String),
 }
 
 pub struct SigningKey {
@@ -84,11 +95,15 @@ pub struct SigningKey {
     pair: signer::KeyPair,
 }
 
-/// The keys loaded from one directory at one moment.
+/// The keys loaded from one directory at one moment: the active key of each
+/// algorithm and the superseded ones still within their grace period.
 pub struct KeySet {
     keys: Vec<SigningKey>,
+    jwks: JwkSet,
     jwks_json: Arc<str>,
     listing: Vec<String>,
+    /// When the next superseded key leaves the set (unix seconds).
+    next_change: Option<i64>,
 }
 
 impl KeySet {
@@ -113,12 +128,21 @@ impl KeySet {
 #[derive(Clone)]
 pub struct KeyRing {
     dir: PathBuf,
+    grace_s: i64,
     current: Arc<RwLock<Arc<KeySet>>>,
 }
+
+/// The default of `keys.grace_period`: one day.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(86_400);
 
 impl KeyRing {
     /// Loads `dir`, creating it and one key per algorithm when missing.
     pub fn load_or_create(dir: &Path) -> Result<Self, KeyError> {
+        Self::load_or_create_with_grace(dir, DEFAULT_GRACE)
+    }
+
+    /// As [`KeyRing::load_or_create`]; superseded keys stay published for `grace`.
+    pub fn load_or_create_with_grace(dir: &Path, grace: Duration) -> Result<Self, KeyError> {
         ensure_dir(dir)?;
         for alg in SigningAlg::ALL {
             let has = list_pem(dir)?.iter().any(|(a, _, _)| *a == alg);
@@ -126,9 +150,11 @@ impl KeyRing {
                 generate(dir, alg)?;
             }
         }
-        let set = load_dir(dir)?;
+        let grace_s = i64::try_from(grace.as_secs()).unwrap_or(i64::MAX);
+        let set = load_dir(dir, now_s(), grace_s)?;
         Ok(Self {
             dir: dir.to_path_buf(),
+            grace_s,
             current: Arc::new(RwLock::new(Arc::new(set))),
         })
     }
@@ -140,16 +166,19 @@ impl KeyRing {
         }
     }
 
-    /// Re-reads the directory when its listing changed; cheap when it did not.
+    /// Re-reads the directory when its listing changed or a superseded key's grace
+    /// period ended; cheap otherwise.
     pub fn reload_if_changed(&self) -> Result<bool, KeyError> {
         let names: Vec<String> = list_pem(&self.dir)?
             .into_iter()
             .map(|(_, _, p)| p.display().to_string())
             .collect();
-        if names == self.current().listing {
+        let now = now_s();
+        let current = self.current();
+        if names == current.listing && current.next_change.is_none_or(|t| now < t) {
             return Ok(false);
         }
-        let set = load_dir(&self.dir)?;
+        let set = load_dir(&self.dir, now, self.grace_s)?;
         match self.current.write() {
             Ok(mut g) => *g = Arc::new(set),
             Err(p) => *p.into_inner() = Arc::new(set),
@@ -216,39 +245,59 @@ fn list_pem(dir: &Path) -> Result<Vec<(SigningAlg, i64, PathBuf)>, KeyError> {
     Ok(out)
 }
 
-fn load_dir(dir: &Path) -> Result<KeySet, KeyError> {
+fn now_s() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Reads one key file: its signing key and its public JWK (`kid`, `use`, `alg` set).
+fn load_key(alg: SigningAlg, path: &Path) -> Result<(EncodingKey, Jwk), KeyError> {
+    let bad = |e: jsonwebtoken::errors::Error| KeyError::Bad(path.to_path_buf(), e.to_string());
+    let pem = std::fs::read(path).map_err(|e| KeyError::Io(path.to_path_buf(), e))?;
+    let encoding = match alg {
+        SigningAlg::ES256 => EncodingKey::from_ec_pem(&pem),
+        SigningAlg::RS256 => EncodingKey::from_rsa_pem(&pem),
+    }
+    .map_err(bad)?;
+    let mut jwk = Jwk::from_encoding_key(&encoding, alg.jwt()).map_err(bad)?;
+    let kid = jwk.thumbprint(ThumbprintHash::SHA256).map_err(bad)?;
+    jwk.common.key_id = Some(kid);
+    jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+    jwk.common.key_algorithm = Some(match alg {
+        SigningAlg::RS256 => KeyAlgorithm::RS256,
+        SigningAlg::ES256 => KeyAlgorithm::ES256,
+    });
+    Ok((encoding, jwk))
+}
+
+/// Loads the keys of `dir` that are published at `now`: superseded keys past
+/// their grace period are left out of the set and the JWKS.
+fn load_dir(dir: &Path, now: i64, grace_s: i64) -> Result<KeySet, KeyError> {
     let mut keys = Vec::new();
     let mut jwks = Vec::new();
+    let mut next_change: Option<i64> = None;
     let files = list_pem(dir)?;
-    for (alg, created, path) in &files {
-        let pem = std::fs::read(path).map_err(|e| KeyError::Io(path.clone(), e))?;
-        let encoding = match alg {
-            SigningAlg::ES256 => EncodingKey::from_ec_pem(&pem),
-            SigningAlg::RS256 => EncodingKey::from_rsa_pem(&pem),
+    for (i, (alg, created, path)) in files.iter().enumerate() {
+        let superseded = lifecycle::superseded_at(&files, i);
+        if !published(superseded, now, grace_s) {
+            continue;
         }
-        .map_err(|e| KeyError::Bad(path.clone(), e.to_string()))?;
-        let mut jwk = Jwk::from_encoding_key(&encoding, alg.jwt())
-            .map_err(|e| KeyError::Bad(path.clone(), e.to_string()))?;
-        let kid = jwk
-            .thumbprint(ThumbprintHash::SHA256)
-            .map_err(|e| KeyError::Bad(path.clone(), e.to_string()))?;
-        jwk.common.key_id = Some(kid.clone());
-        jwk.common.public_key_use = Some(PublicKeyUse::Signature);
-        jwk.common.key_algorithm = Some(match alg {
-            SigningAlg::RS256 => KeyAlgorithm::RS256,
-            SigningAlg::ES256 => KeyAlgorithm::ES256,
-        });
-        jwks.push(jwk);
+        if let Some(s) = superseded {
+            let leaves = s.saturating_add(grace_s);
+            next_change = Some(next_change.map_or(leaves, |t| t.min(leaves)));
+        }
+        let (encoding, jwk) = load_key(*alg, path)?;
         let pair = signer::KeyPair::from_der(*alg, encoding.as_bytes())
             .map_err(|e| KeyError::Bad(path.clone(), e))?;
         keys.push(SigningKey {
-            kid,
+            kid: jwk.common.key_id.clone().unwrap_or_default(),
             alg: *alg,
             created: *created,
             pair,
         });
+        jwks.push(jwk);
     }
-    let jwks_json: Arc<str> = serde_json::to_string(&JwkSet { keys: jwks })
+    let jwks = JwkSet { keys: jwks };
+    let jwks_json: Arc<str> = serde_json::to_string(&jwks)
         .map_err(|e| KeyError::Bad(dir.to_path_buf(), e.to_string()))?
         .into();
     let listing = files
@@ -257,8 +306,10 @@ fn load_dir(dir: &Path) -> Result<KeySet, KeyError> {
         .collect();
     Ok(KeySet {
         keys,
+        jwks,
         jwks_json,
         listing,
+        next_change,
     })
 }
 
@@ -322,67 +373,4 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tmp() -> PathBuf {
-        let d = std::env::temp_dir().join(format!("portcullis-keys-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    #[test]
-    fn creates_keys_with_private_mode_and_thumbprint_kids() {
-        let dir = tmp();
-        let ring = KeyRing::load_or_create(&dir).unwrap();
-        let set = ring.current();
-        assert_eq!(set.keys().len(), 2);
-        for k in set.keys() {
-            assert_eq!(k.kid.len(), 43, "base64url SHA-256 thumbprint");
-        }
-        #[cfg(unix)]
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = entry.unwrap().metadata().unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600);
-        }
-        let jwks: serde_json::Value = serde_json::from_str(&set.jwks_json()).unwrap();
-        assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
-        // Loading again reuses the same keys.
-        let again = KeyRing::load_or_create(&dir).unwrap();
-        assert_eq!(again.current().jwks_json(), set.jwks_json());
-        std::fs::remove_dir_all(dir).ok();
-    }
-
-    #[test]
-    fn rotation_adds_a_key_that_signs_and_keeps_the_old_one_published() {
-        let dir = tmp();
-        let ring = KeyRing::load_or_create(&dir).unwrap();
-        let old = ring
-            .current()
-            .active(SigningAlg::ES256)
-            .unwrap()
-            .kid
-            .clone();
-        // Names carry seconds: make sure the new one is newer.
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-        rotate(&dir, SigningAlg::ES256).unwrap();
-        assert!(ring.reload_if_changed().unwrap());
-        let set = ring.current();
-        let new = set.active(SigningAlg::ES256).unwrap().kid.clone();
-        assert_ne!(old, new);
-        assert!(set.jwks_json().contains(&old));
-        let jwt = ring
-            .sign(SigningAlg::ES256, &serde_json::json!({"a": 1}))
-            .unwrap();
-        let header = jsonwebtoken::decode_header(&jwt).unwrap();
-        assert_eq!(header.kid.as_deref(), Some(new.as_str()));
-        assert!(!ring.reload_if_changed().unwrap());
-        std::fs::remove_dir_all(dir).ok();
-    }
-
-    #[test]
-    fn half_hash_matches_the_spec_example_shape() {
-        assert_eq!(half_hash("x").len(), 22);
-    }
-}
+mod tests;

@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -11,7 +12,9 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod mail;
 pub mod oidc;
+pub mod resource_server;
 pub mod secrets;
 pub mod startup;
 pub mod store;

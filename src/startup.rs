@@ -15,6 +15,7 @@ use crate::auth::sealing::SecretBox;
 use crate::config::Settings;
 use crate::db;
 use crate::keys::KeyRing;
+use crate::mail::Mailer;
 use crate::oidc::session::Sessions;
 use crate::store::Store;
 
@@ -32,6 +33,10 @@ pub struct AppState {
     pub passwords: password::Verifier,
     /// Seals factor secrets at rest.
     pub sealer: SecretBox,
+    /// None when the issuer's host is not a name (WebAuthn needs a domain RP ID).
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
+    /// User mail: SMTP or the outbox folder.
+    pub mailer: Mailer,
 }
 
 impl AppState {
@@ -47,7 +52,9 @@ impl AppState {
                 .context("redis.url")?,
             None => Store::memory(),
         };
-        let keys = KeyRing::load_or_create(&settings.keys_dir).context("keys.dir")?;
+        let keys =
+            KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)
+                .context("keys.dir")?;
         let sealer = SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?;
         let dummy_hash: Arc<str> = tokio::task::spawn_blocking(password::dummy_hash)
             .await?
@@ -55,6 +62,9 @@ impl AppState {
         let sessions = Sessions::new(store.clone(), settings.session_ttl);
         let passwords =
             password::Verifier::start().context("starting the password verification threads")?;
+        let webauthn = crate::auth::webauthn::relying_party(&settings.issuer).map(Arc::new);
+        let mailer = Mailer::from_settings(&settings.mail).context("mail")?;
+        tracing::info!("user mail goes to the {}", mailer.describe());
         Ok(Self {
             settings: Arc::new(settings),
             db,
@@ -64,6 +74,8 @@ impl AppState {
             dummy_hash,
             passwords,
             sealer,
+            webauthn,
+            mailer,
         })
     }
 }
@@ -127,15 +139,20 @@ impl Application {
     /// Serves until the process is stopped; keys added by the CLI are picked up
     /// within five seconds.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        crate::admin::import_run::resume_unfinished(&self.state);
         let keys = self.state.keys.clone();
+        let db = self.state.db.clone();
         let reload = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(5));
-            loop {
+            for n in 0u64.. {
                 tick.tick().await;
                 match keys.reload_if_changed() {
                     Ok(true) => tracing::info!("signing keys reloaded"),
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "cannot reload signing keys"),
+                }
+                if n % 720 == 0 {
+                    crate::db::refresh_tokens::purge_on_schedule(&db).await;
                 }
             }
         });

@@ -22,6 +22,13 @@ pub struct Model {
     pub metadata: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Unix time after which the secret no longer authenticates; 0: never.
+    pub secret_expires_at: i64,
+    /// Hex SHA-256 of the RFC 7592 registration access token (dynamic clients).
+    pub registration_token_hash: Option<String>,
+    pub default_max_age: Option<i64>,
+    /// Registered itself through the registration endpoint (RFC 7591).
+    pub dynamic: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,8 @@ pub struct Model {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_login: Option<i64>,
+    /// Lower-cased username, email and names, for the admin search.
+    pub search: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

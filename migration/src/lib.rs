@@ -5,6 +5,10 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_core;
 mod m20261122_000002_factors;
 mod m20261122_000003_policy_audit;
+mod m20261122_000004_webauthn;
+mod m20261122_000010_registration;
+mod m20261122_000011_tokens;
+mod m20261122_000020_admin;
 
 pub struct Migrator;
 
@@ -15,6 +19,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_core::Migration),
             Box::new(m20261122_000002_factors::Migration),
             Box::new(m20261122_000003_policy_audit::Migration),
+            Box::new(m20261122_000004_webauthn::Migration),
+            Box::new(m20261122_000010_registration::Migration),
+            Box::new(m20261122_000011_tokens::Migration),
+            Box::new(m20261122_000020_admin::Migration),
         ]
     }
 }

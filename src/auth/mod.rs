@@ -6,3 +6,4 @@ pub mod policy;
 pub mod sealing;
 pub mod stepup;
 pub mod totp;
+pub mod webauthn;

@@ -16,6 +16,8 @@ use crate::db::{self, clients, factors, users};
 use crate::keys::{self, SigningAlg};
 use crate::startup::Application;
 
+mod admin;
+mod client_admin;
 mod policy;
 
 #[derive(Parser)]
@@ -53,6 +55,12 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Admin API tokens.
+    #[command(subcommand)]
+    Admin(admin::AdminCmd),
+    /// Groups.
+    #[command(subcommand)]
+    Group(admin::GroupCmd),
 }
 
 #[derive(Subcommand)]
@@ -95,6 +103,8 @@ enum ClientCmd {
     },
     /// List relying parties.
     List,
+    #[command(flatten)]
+    Manage(client_admin::ManageCmd),
 }
 
 #[derive(Subcommand)]
@@ -120,6 +130,16 @@ enum UserCmd {
         #[arg(value_parser = ["on", "off"])]
         state: String,
     },
+    /// Import users from CSV (header-driven columns); progress on stderr, JSON summary on stdout.
+    Import {
+        #[arg(long)]
+        csv: PathBuf,
+        #[arg(long = "batch-size", default_value_t = 100)]
+        batch_size: u64,
+        /// Create the users without mailing them.
+        #[arg(long = "no-mail")]
+        no_mail: bool,
+    },
     /// Provision an existing TOTP secret (SHA-1, 6 digits, 30 s), e.g. when migrating.
     TotpSet {
         username: String,
@@ -134,6 +154,13 @@ enum KeysCmd {
     Rotate {
         #[arg(long)]
         alg: Option<String>,
+    },
+    /// List signing keys: kid, alg, created, active (signs), published (in the JWKS).
+    List,
+    /// Delete a superseded key; the active key of an algorithm cannot be retired.
+    Retire {
+        #[arg(long)]
+        kid: String,
     },
 }
 
@@ -179,6 +206,11 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
             let conn = open_db(&settings).await?;
             policy::audit_list(&conn, user, since, limit).await
         }
+        Command::Admin(cmd) => admin::admin(&open_db(&settings).await?, cmd).await,
+        Command::Group(cmd) => {
+            let ctx = admin::ctx(&settings, open_db(&settings).await?).await?;
+            admin::group(&ctx, cmd).await
+        }
         Command::Keys(KeysCmd::Rotate { alg }) => {
             let algs: Vec<SigningAlg> = match alg {
                 Some(a) => vec![a.parse().map_err(anyhow::Error::msg)?],
@@ -190,6 +222,16 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
                 added.push(json!({"alg": a.as_str(), "file": path.display().to_string()}));
             }
             println!("{}", json!({ "added": added }));
+            Ok(())
+        }
+        Command::Keys(KeysCmd::List) => {
+            let items = keys::list(&settings.keys_dir, settings.key_grace_period)?;
+            println!("{}", json!({ "items": items }));
+            Ok(())
+        }
+        Command::Keys(KeysCmd::Retire { kid }) => {
+            let key = keys::retire(&settings.keys_dir, &kid, settings.key_grace_period)?;
+            println!("{}", json!({ "retired": key }));
             Ok(())
         }
     }
@@ -265,6 +307,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
         ClientCmd::List => {
             println!("{}", json!({ "items": clients::list(&conn).await? }));
         }
+        ClientCmd::Manage(cmd) => client_admin::run(&settings, &conn, cmd).await?,
     }
     Ok(())
 }
@@ -332,6 +375,14 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                 "{}",
                 json!({"id": user.id, "username": user.username, "two_factor": on})
             );
+        }
+        UserCmd::Import {
+            csv,
+            batch_size,
+            no_mail,
+        } => {
+            let ctx = admin::ctx(&settings, conn).await?;
+            admin::import(&ctx, csv, batch_size, !no_mail).await?;
         }
         UserCmd::TotpSet { username, secret } => {
             let user = users::find_by_username(&conn, &username)

@@ -86,6 +86,17 @@ fn bad_values_name_their_key() {
     assert_eq!(e.key, "database.url");
     let e = load(&[("PORTCULLIS__REDIS__URL", "http://x")]).unwrap_err();
     assert_eq!(e.key, "redis.url");
+    let e = load(&[("PORTCULLIS__KEYS__GRACE_PERIOD", "-1")]).unwrap_err();
+    assert_eq!(e.key, "keys.grace_period");
+    let e = load(&[("PORTCULLIS__TOKENS__REFRESH_TTL", "0")]).unwrap_err();
+    assert_eq!(e.key, "tokens.refresh_ttl");
+}
+
+#[test]
+fn token_lifecycle_defaults() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.key_grace_period, Duration::from_secs(86400));
+    assert_eq!(s.refresh_ttl, Duration::from_secs(30 * 86400));
 }
 
 #[test]
@@ -152,4 +163,25 @@ fn policy_rules_and_trusted_proxies() {
         assert_eq!(e.key, key, "{bad}");
     }
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn registration_settings() {
+    let s = load(&[]).unwrap();
+    assert!(
+        s.client_secret_ttl.is_none(),
+        "secrets never expire by default"
+    );
+    let s = load(&[
+        (
+            "PORTCULLIS__REGISTRATION__INITIAL_ACCESS_TOKEN",
+            "let-me-in",
+        ),
+        ("PORTCULLIS__REGISTRATION__CLIENT_SECRET_TTL", "3600"),
+    ])
+    .unwrap();
+    assert_eq!(s.initial_access_token.unwrap().expose(), "let-me-in");
+    assert_eq!(s.client_secret_ttl, Some(Duration::from_secs(3600)));
+    let e = load(&[("PORTCULLIS__REGISTRATION__CLIENT_SECRET_TTL", "soon")]).unwrap_err();
+    assert!(e.to_string().contains("client_secret_ttl"), "{e}");
 }

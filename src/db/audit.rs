@@ -47,7 +47,7 @@ impl From<audit_events::Model> for AuditEvent {
     }
 }
 
-pub async fn record(db: &DatabaseConnection, e: AuditEvent) -> Result<(), DbError> {
+pub async fn record<C: sea_orm::ConnectionTrait>(db: &C, e: AuditEvent) -> Result<(), DbError> {
     audit_events::ActiveModel {
         id: Default::default(),
         at: Set(if e.at == 0 { now() } else { e.at }),

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use entity::clients;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{DbError, from_json_list, now, to_json_list};
 use crate::keys::SigningAlg;
@@ -66,6 +66,52 @@ pub struct Client {
     pub minimum_acr: Option<String>,
     pub id_token_alg: SigningAlg,
     pub created_at: i64,
+    /// Registration metadata beyond the core fields (RFC 7591).
+    #[serde(flatten)]
+    pub profile: ClientProfile,
+}
+
+/// OIDC Dynamic Client Registration §2 `application_type`: it decides which
+/// redirect URIs make sense for the client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationType {
+    #[default]
+    Web,
+    Native,
+}
+
+/// What RFC 7591 adds to a client beyond what the flow needs, and how the client
+/// came to be. Administrator-made clients keep the defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClientProfile {
+    /// Registered itself through the registration endpoint.
+    pub dynamic: bool,
+    /// Used as `max_age` when a request names none (OIDC Registration §2).
+    pub default_max_age: Option<i64>,
+    pub require_auth_time: bool,
+    pub application_type: ApplicationType,
+    pub logo_uri: Option<String>,
+    pub policy_uri: Option<String>,
+    pub tos_uri: Option<String>,
+    pub contacts: Vec<String>,
+    /// Unix time from which the secret no longer authenticates; 0: never (RFC 7591 §3.2.1).
+    pub client_secret_expires_at: i64,
+    /// Digest of the RFC 7592 registration access token; None: not manageable that way.
+    #[serde(skip)]
+    pub registration_token_hash: Option<String>,
+}
+
+/// The part of [`ClientProfile`] kept in the `metadata` JSON column.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+struct StoredMetadata {
+    require_auth_time: bool,
+    application_type: ApplicationType,
+    logo_uri: Option<String>,
+    policy_uri: Option<String>,
+    tos_uri: Option<String>,
+    contacts: Vec<String>,
 }
 
 impl Client {
@@ -83,8 +129,36 @@ impl Client {
     }
 
     /// Verifies a presented secret against the stored SHA-256 digest in constant time.
+    /// An expired secret authenticates nothing (RFC 7591 §3.2.1 `client_secret_expires_at`).
     pub fn verify_secret(&self, presented: &str) -> bool {
+        self.secret_matches(presented) && !self.secret_expired(now())
+    }
+
+    /// Whether `presented` is the current secret, expired or not.
+    pub fn secret_matches(&self, presented: &str) -> bool {
         match &self.secret_hash {
+            Some(h) => secrets::digest_matches(presented, h),
+            None => false,
+        }
+    }
+
+    pub fn secret_expired(&self, now: i64) -> bool {
+        let at = self.profile.client_secret_expires_at;
+        at != 0 && now >= at
+    }
+
+    /// Replaces the secret with a fresh 256-bit one, expiring at `expires_at` (0: never);
+    /// returns the plaintext, to be shown once. Persist with [`save`].
+    pub fn replace_secret(&mut self, expires_at: i64) -> String {
+        let secret = secrets::random_token(32);
+        self.secret_hash = Some(secrets::digest(&secret));
+        self.profile.client_secret_expires_at = expires_at;
+        secret
+    }
+
+    /// Checks a presented RFC 7592 registration access token in constant time.
+    pub fn registration_token_matches(&self, presented: &str) -> bool {
+        match &self.profile.registration_token_hash {
             Some(h) => secrets::digest_matches(presented, h),
             None => false,
         }
@@ -103,10 +177,41 @@ pub struct NewClient {
     pub scopes: Vec<String>,
 }
 
+/// What a registration adds to [`NewClient`].
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// None: `authorization_code` and `refresh_token`, as for administrator-made clients.
+    pub grant_types: Option<Vec<String>>,
+    /// With `dynamic` set, a registration access token is issued.
+    pub profile: ClientProfile,
+}
+
+/// A new client with the secrets shown this once.
+#[derive(Debug)]
+pub struct Created {
+    pub client: Client,
+    pub secret: Option<String>,
+    pub registration_token: Option<String>,
+}
+
 impl TryFrom<clients::Model> for Client {
     type Error = DbError;
     fn try_from(m: clients::Model) -> Result<Self, DbError> {
+        let stored: StoredMetadata = serde_json::from_str(&m.metadata)
+            .map_err(|e| DbError::Other(format!("client metadata: {e}")))?;
         Ok(Self {
+            profile: ClientProfile {
+                dynamic: m.dynamic,
+                default_max_age: m.default_max_age,
+                require_auth_time: stored.require_auth_time,
+                application_type: stored.application_type,
+                logo_uri: stored.logo_uri,
+                policy_uri: stored.policy_uri,
+                tos_uri: stored.tos_uri,
+                contacts: stored.contacts,
+                client_secret_expires_at: m.secret_expires_at,
+                registration_token_hash: m.registration_token_hash,
+            },
             auth_method: m.auth_method.parse().map_err(DbError::Other)?,
             id_token_alg: m.id_token_alg.parse().map_err(DbError::Other)?,
             client_id: m.client_id,
@@ -137,23 +242,60 @@ pub async fn create(
     db: &DatabaseConnection,
     new: NewClient,
 ) -> Result<(Client, Option<String>), DbError> {
-    if new.name.trim().is_empty() {
+    let created = create_with(db, new, Extras::default()).await?;
+    Ok((created.client, created.secret))
+}
+
+/// The invariants every stored client keeps, however it was made or changed.
+fn check(name: &str, redirect_uris: &[String], post_logout: &[String]) -> Result<(), DbError> {
+    if name.trim().is_empty() {
         return Err(DbError::Invalid("a client needs a name".into()));
     }
-    if new.redirect_uris.is_empty() {
+    if redirect_uris.is_empty() {
         return Err(DbError::Invalid(
             "a client needs at least one redirect URI".into(),
         ));
     }
-    for uri in new
-        .redirect_uris
-        .iter()
-        .chain(&new.post_logout_redirect_uris)
-    {
+    for uri in redirect_uris.iter().chain(post_logout) {
         validate_redirect_uri(uri).map_err(DbError::Invalid)?;
     }
-    let client_id = secrets::random_token(16);
+    Ok(())
+}
+
+fn stored_metadata(p: &ClientProfile) -> String {
+    serde_json::to_string(&StoredMetadata {
+        require_auth_time: p.require_auth_time,
+        application_type: p.application_type,
+        logo_uri: p.logo_uri.clone(),
+        policy_uri: p.policy_uri.clone(),
+        tos_uri: p.tos_uri.clone(),
+        contacts: p.contacts.clone(),
+    })
+    .unwrap_or_else(|_| "{}".into())
+}
+
+/// Registers a client with registration metadata; a dynamic client also gets a
+/// registration access token (RFC 7592), stored as a digest like the secret.
+pub async fn create_with(
+    db: &DatabaseConnection,
+    new: NewClient,
+    extras: Extras,
+) -> Result<Created, DbError> {
+    check(
+        &new.name,
+        &new.redirect_uris,
+        &new.post_logout_redirect_uris,
+    )?;
+    // Hex: safe in URLs, configuration files and command lines (a base64url id
+    // could start with '-' and read as an option).
+    let client_id = secrets::hex(&secrets::random_bytes(16));
     let secret = (new.auth_method != AuthMethod::None).then(|| secrets::random_token(32));
+    let mut profile = extras.profile;
+    let registration_token = profile.dynamic.then(|| secrets::random_token(32));
+    profile.registration_token_hash = registration_token.as_deref().map(secrets::digest);
+    if secret.is_none() {
+        profile.client_secret_expires_at = 0;
+    }
     let t = now();
     let scopes = if new.scopes.is_empty() {
         ["openid", "profile", "email", "offline_access"]
@@ -162,6 +304,9 @@ pub async fn create(
     } else {
         new.scopes
     };
+    let grant_types = extras
+        .grant_types
+        .unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
     let model = clients::ActiveModel {
         client_id: Set(client_id),
         name: Set(new.name.trim().to_owned()),
@@ -169,21 +314,80 @@ pub async fn create(
         auth_method: Set(new.auth_method.as_str().into()),
         redirect_uris: Set(to_json_list(&new.redirect_uris)),
         post_logout_redirect_uris: Set(to_json_list(&new.post_logout_redirect_uris)),
-        grant_types: Set(to_json_list(&[
-            "authorization_code".into(),
-            "refresh_token".into(),
-        ])),
+        grant_types: Set(to_json_list(&grant_types)),
         scopes: Set(to_json_list(&scopes)),
         default_acr_values: Set(to_json_list(&new.default_acr_values)),
         minimum_acr: Set(new.minimum_acr),
         id_token_alg: Set(new.id_token_alg.as_str().into()),
-        metadata: Set("{}".into()),
+        metadata: Set(stored_metadata(&profile)),
         created_at: Set(t),
         updated_at: Set(t),
+        secret_expires_at: Set(profile.client_secret_expires_at),
+        registration_token_hash: Set(profile.registration_token_hash.clone()),
+        default_max_age: Set(profile.default_max_age),
+        dynamic: Set(profile.dynamic),
     }
     .insert(db)
     .await?;
-    Ok((model.try_into()?, secret))
+    Ok(Created {
+        client: model.try_into()?,
+        secret,
+        registration_token,
+    })
+}
+
+/// Writes every changeable field of `client` (all but its id and creation time).
+/// A public client keeps no secret; a confidential one must have one.
+pub async fn save(db: &DatabaseConnection, client: &Client) -> Result<Client, DbError> {
+    check(
+        &client.name,
+        &client.redirect_uris,
+        &client.post_logout_redirect_uris,
+    )?;
+    let (secret_hash, expires_at) = match (client.auth_method, &client.secret_hash) {
+        (AuthMethod::None, _) => (None, 0),
+        (_, Some(h)) => (Some(h.clone()), client.profile.client_secret_expires_at),
+        (_, None) => {
+            return Err(DbError::Invalid(
+                "a confidential client needs a secret".into(),
+            ));
+        }
+    };
+    let p = &client.profile;
+    let model = clients::ActiveModel {
+        client_id: Set(client.client_id.clone()),
+        name: Set(client.name.trim().to_owned()),
+        secret_hash: Set(secret_hash),
+        auth_method: Set(client.auth_method.as_str().into()),
+        redirect_uris: Set(to_json_list(&client.redirect_uris)),
+        post_logout_redirect_uris: Set(to_json_list(&client.post_logout_redirect_uris)),
+        grant_types: Set(to_json_list(&client.grant_types)),
+        scopes: Set(to_json_list(&client.scopes)),
+        default_acr_values: Set(to_json_list(&client.default_acr_values)),
+        minimum_acr: Set(client.minimum_acr.clone()),
+        id_token_alg: Set(client.id_token_alg.as_str().into()),
+        metadata: Set(stored_metadata(p)),
+        updated_at: Set(now()),
+        secret_expires_at: Set(expires_at),
+        registration_token_hash: Set(p.registration_token_hash.clone()),
+        default_max_age: Set(p.default_max_age),
+        dynamic: Set(p.dynamic),
+        ..Default::default()
+    };
+    match model.update(db).await {
+        Ok(m) => m.try_into(),
+        Err(sea_orm::DbErr::RecordNotUpdated) => Err(DbError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes a client; false when there was none. Its codes and secrets stop
+/// working at once, since every use looks the client up.
+pub async fn delete(db: &DatabaseConnection, client_id: &str) -> Result<bool, DbError> {
+    let res = clients::Entity::delete_by_id(client_id.to_owned())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
 }
 
 pub async fn find(db: &DatabaseConnection, client_id: &str) -> Result<Option<Client>, DbError> {

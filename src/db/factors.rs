@@ -174,6 +174,10 @@ pub async fn remaining_recovery_codes(
 /// Removes every factor and recovery code (admin "reset MFA").
 pub async fn remove_all(db: &DatabaseConnection, user_id: &str) -> Result<(), DbError> {
     let txn = db.begin().await?;
+    entity::webauthn_credentials::Entity::delete_many()
+        .filter(entity::webauthn_credentials::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
     totp_factors::Entity::delete_by_id(user_id.to_owned())
         .exec(&txn)
         .await?;

@@ -1,11 +1,18 @@
 //! The relational database: connection, migrations, and repositories that map
 //! sea-orm models to domain types. Nothing outside this module sees an entity.
 
+pub mod admin_tokens;
 pub mod audit;
 pub mod clients;
 pub mod factors;
+pub mod groups;
+pub mod imports;
+pub mod password_tokens;
 pub mod policy_rules;
+pub mod refresh_tokens;
+pub mod user_admin;
 pub mod users;
+pub mod webauthn;
 
 use std::time::Duration;
 

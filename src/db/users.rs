@@ -3,7 +3,7 @@
 use entity::{groups, user_groups, users};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -75,6 +75,16 @@ impl From<users::Model> for User {
     }
 }
 
+/// What the admin search matches against: every searchable field, lower-cased,
+/// in one column, so a search is one LIKE per row (and can be index-only).
+pub fn search_text(fields: &[&str]) -> String {
+    fields
+        .iter()
+        .map(|f| f.trim().to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
 /// Usernames and emails compare case-insensitively: they are stored lower-cased.
 pub fn normalize(s: &str) -> String {
     s.trim().to_lowercase()
@@ -105,7 +115,12 @@ pub fn validate_email(e: &str) -> Result<(), DbError> {
     }
 }
 
-pub async fn create(db: &DatabaseConnection, new: NewUser) -> Result<User, DbError> {
+/// Creates a user with its groups in one transaction (a savepoint when `db` is
+/// already a transaction, as in a CSV import batch).
+pub async fn create<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    new: NewUser,
+) -> Result<User, DbError> {
     let username = normalize(&new.username);
     let email = normalize(&new.email);
     validate_username(&username)?;
@@ -115,7 +130,7 @@ pub async fn create(db: &DatabaseConnection, new: NewUser) -> Result<User, DbErr
     let model = users::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),
         username: Set(username.clone()),
-        email: Set(email),
+        email: Set(email.clone()),
         first_name: Set(new.first_name.trim().to_owned()),
         last_name: Set(new.last_name.trim().to_owned()),
         display_name: Set(new.display_name.trim().to_owned()),
@@ -125,6 +140,13 @@ pub async fn create(db: &DatabaseConnection, new: NewUser) -> Result<User, DbErr
         created_at: Set(t),
         updated_at: Set(t),
         last_login: Set(None),
+        search: Set(search_text(&[
+            &username,
+            &email,
+            &new.first_name,
+            &new.last_name,
+            &new.display_name,
+        ])),
     }
     .insert(&txn)
     .await

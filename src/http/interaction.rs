@@ -7,19 +7,16 @@ use serde::Deserialize;
 
 use super::pages::{self, LoginForm};
 use super::{html, see_other, session_cookie, set_session_cookie};
-use crate::auth::totp;
 use crate::db::clients;
 use crate::db::users::{self, User};
 use crate::error::PageError;
 use crate::oidc::authorize::AuthRequest;
-use crate::oidc::flow::Next;
 use crate::oidc::interaction::{self, LoginResult, Step};
 use crate::oidc::now_ms;
-use crate::oidc::second_factor::{self, Enrolled, Verified};
 use crate::oidc::session::BrowserSession;
 use crate::startup::AppState;
 
-fn here(state: &AppState, id: &str) -> String {
+pub(super) fn here(state: &AppState, id: &str) -> String {
     format!("{}/interaction/{id}", state.settings.issuer_path())
 }
 
@@ -84,51 +81,14 @@ pub async fn show(
     match step {
         Step::ToClient(url) => Ok(see_other(&url)),
         Step::Login => render_login(&state, &req, &id, &pending, StatusCode::OK, "", None).await,
-        Step::Do(next) => render_step(&state, &req, &id, next, StatusCode::OK, None).await,
-    }
-}
-
-/// Renders the page for a second-factor step.
-async fn render_step(
-    state: &AppState,
-    req: &HttpRequest,
-    id: &str,
-    next: Next,
-    status: StatusCode,
-    error: Option<&str>,
-) -> Result<HttpResponse, PageError> {
-    let (cookie, _, user) = signed_in(state, req).await?;
-    let csrf = state.sessions.issue_csrf(&cookie, id).await?;
-    match next {
-        Next::SecondFactor { webauthn_only: false } => {
-            let action = format!("{}/totp", here(state, id));
-            Ok(html(status, pages::totp(&pages::TotpForm { action: &action, csrf: &csrf, error })))
+        Step::Do(next) => {
+            super::second_factor::render_step(&state, &req, &id, next, StatusCode::OK, None).await
         }
-        Next::Enroll { webauthn_only: false } => {
-            let secret = second_factor::pending_secret(state, &cookie, &user).await?;
-            let otpauth = totp::otpauth_uri(&secret, &user.username);
-            let action = format!("{}/enroll/totp", here(state, id));
-            Ok(html(
-                status,
-                pages::enroll_totp(&pages::EnrollTotp {
-                    action: &action,
-                    csrf: &csrf,
-                    otpauth: &otpauth,
-                    secret_b32: &totp::to_base32(&secret),
-                    qr_svg: &totp::qr_svg(&otpauth),
-                    error,
-                }),
-            ))
-        }
-        _ => Err(PageError::Status(
-            StatusCode::FORBIDDEN,
-            "This sign-in needs a security key, and security keys cannot be used on this server yet.".into(),
-        )),
     }
 }
 
 /// The signed-in browser session and its user, or the page to start over.
-async fn signed_in(
+pub(super) async fn signed_in(
     state: &AppState,
     req: &HttpRequest,
 ) -> Result<(String, BrowserSession, User), PageError> {
@@ -141,160 +101,6 @@ async fn signed_in(
         .filter(|u| u.active)
         .ok_or_else(expired)?;
     Ok((cookie, session, user))
-}
-
-fn with_cookie(
-    state: &AppState,
-    mut resp: HttpResponse,
-    cookie: &str,
-) -> Result<HttpResponse, PageError> {
-    resp.add_cookie(&set_session_cookie(state, cookie))
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
-    Ok(resp)
-}
-
-#[derive(Deserialize)]
-pub struct CodeInput {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
-    code: String,
-}
-
-/// The common start of a second-factor post: the step must be the expected one and
-/// the CSRF token must belong to this browser and request.
-async fn second_factor_post(
-    state: &AppState,
-    req: &HttpRequest,
-    id: &str,
-    csrf: &str,
-    expected: Next,
-) -> Result<Result<(String, BrowserSession, User), HttpResponse>, PageError> {
-    let cookie = session_cookie(req);
-    let (_, step) = interaction::resume(state, id, cookie.as_deref()).await?;
-    match step {
-        Step::ToClient(url) => return Ok(Err(see_other(&url))),
-        Step::Do(next) if next == expected => {}
-        _ => return Ok(Err(see_other(&here(state, id)))),
-    }
-    let (cookie, session, user) = signed_in(state, req).await?;
-    if !state.sessions.check_csrf(csrf, &cookie, id).await? {
-        let page = render_step(
-            state,
-            req,
-            id,
-            expected,
-            StatusCode::BAD_REQUEST,
-            Some("This form has expired or was not sent by this browser. Please try again."),
-        )
-        .await?;
-        return Ok(Err(page));
-    }
-    Ok(Ok((cookie, session, user)))
-}
-
-pub async fn totp_post(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    form: web::Form<CodeInput>,
-) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
-    let expected = Next::SecondFactor {
-        webauthn_only: false,
-    };
-    let (cookie, session, user) =
-        match second_factor_post(&state, &req, &id, &form.csrf_token, expected.clone()).await? {
-            Ok(v) => v,
-            Err(resp) => return Ok(resp),
-        };
-    match second_factor::verify(&state, &cookie, session, &user, form.code.trim()).await? {
-        Verified::Totp { cookie } => with_cookie(&state, see_other(&here(&state, &id)), &cookie),
-        Verified::RecoveryCode { cookie, remaining } => with_cookie(
-            &state,
-            html(
-                StatusCode::OK,
-                pages::recovery_used(remaining, &here(&state, &id)),
-            ),
-            &cookie,
-        ),
-        Verified::Invalid => {
-            render_step(
-                &state,
-                &req,
-                &id,
-                expected,
-                StatusCode::UNAUTHORIZED,
-                Some("That code is not valid. Try the next one."),
-            )
-            .await
-        }
-        Verified::LockedOut => {
-            render_step(
-                &state,
-                &req,
-                &id,
-                expected,
-                StatusCode::TOO_MANY_REQUESTS,
-                Some("Too many wrong codes. Please wait 15 minutes and try again."),
-            )
-            .await
-        }
-    }
-}
-
-pub async fn enroll_totp_post(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    form: web::Form<CodeInput>,
-) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
-    let expected = Next::Enroll {
-        webauthn_only: false,
-    };
-    let (cookie, session, user) =
-        match second_factor_post(&state, &req, &id, &form.csrf_token, expected.clone()).await? {
-            Ok(v) => v,
-            Err(resp) => return Ok(resp),
-        };
-    match second_factor::confirm_enrollment(&state, &cookie, session, &user, form.code.trim())
-        .await?
-    {
-        Enrolled::Done {
-            cookie,
-            recovery_codes,
-        } => with_cookie(
-            &state,
-            html(
-                StatusCode::OK,
-                pages::recovery_codes(&recovery_codes, &here(&state, &id)),
-            ),
-            &cookie,
-        ),
-        Enrolled::Invalid => {
-            render_step(
-                &state,
-                &req,
-                &id,
-                expected,
-                StatusCode::UNAUTHORIZED,
-                Some("That code does not match. Check the time on your device and try again."),
-            )
-            .await
-        }
-        Enrolled::LockedOut => {
-            render_step(
-                &state,
-                &req,
-                &id,
-                expected,
-                StatusCode::TOO_MANY_REQUESTS,
-                Some("Too many wrong codes. Please wait 15 minutes and try again."),
-            )
-            .await
-        }
-    }
 }
 
 #[derive(Deserialize)]

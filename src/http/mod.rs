@@ -1,13 +1,22 @@
 //! Thin HTTP handlers: extract, call the domain, map the result. No SQL, no Redis.
 
+pub mod admin;
 pub mod authorize;
 pub mod client_addr;
+pub mod console;
 pub mod discovery;
 pub mod health;
 pub mod interaction;
+pub mod introspection;
+pub mod logout;
 pub mod pages;
+pub mod registration;
+pub mod revocation;
+pub mod second_factor;
+pub mod set_password;
 pub mod token;
 pub mod userinfo;
+pub mod webauthn;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -30,16 +39,45 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/interaction/{id}/totp",
-        web::post().to(interaction::totp_post),
+        web::post().to(second_factor::totp_post),
     )
     .route(
         "/interaction/{id}/enroll/totp",
-        web::post().to(interaction::enroll_totp_post),
+        web::post().to(second_factor::enroll_totp_post),
+    )
+    .route(
+        "/interaction/{id}/webauthn/register/begin",
+        web::post().to(webauthn::register_begin),
+    )
+    .route(
+        "/interaction/{id}/webauthn/register/finish",
+        web::post().to(webauthn::register_finish),
+    )
+    .route(
+        "/interaction/{id}/webauthn/authenticate/begin",
+        web::post().to(webauthn::authenticate_begin),
+    )
+    .route(
+        "/interaction/{id}/webauthn/authenticate/finish",
+        web::post().to(webauthn::authenticate_finish),
     )
     .route("/token", web::post().to(token::token))
     .route("/userinfo", web::get().to(userinfo::get))
     .route("/userinfo", web::post().to(userinfo::post))
-    .route("/health", web::get().to(health::health));
+    .route("/health", web::get().to(health::health))
+    .route("/revoke", web::post().to(revocation::revoke))
+    .route("/introspect", web::post().to(introspection::introspect))
+    .route("/logout", web::get().to(logout::get))
+    .route("/logout", web::post().to(logout::post))
+    .route("/logout/confirm", web::post().to(logout::confirm))
+    .route("/set-password/{token}", web::get().to(set_password::show))
+    .route(
+        "/set-password/{token}",
+        web::post().to(set_password::submit),
+    )
+    .configure(admin::routes)
+    .configure(console::routes);
+    registration::routes(cfg);
 }
 
 pub fn session_cookie(req: &HttpRequest) -> Option<String> {

@@ -33,9 +33,13 @@ code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}
 ";
 
 pub fn layout(title: &str, body: &str) -> String {
+    layout_with_head(title, "", body)
+}
+
+pub fn layout_with_head(title: &str, head: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">{head}\
 <title>{t} · Portcullis</title><style>{STYLE}</style></head>\
 <body><main><div class=\"brand\">Portcullis</div>{body}</main></body></html>",
         t = esc(title)
@@ -116,6 +120,8 @@ pub struct EnrollTotp<'a> {
     pub secret_b32: &'a str,
     pub qr_svg: &'a str,
     pub error: Option<&'a str>,
+    /// A link to enroll a security key instead, when that is possible.
+    pub security_key_href: Option<&'a str>,
 }
 
 /// TOTP enrollment: QR code, the secret as text, and the `otpauth://` URI in
@@ -137,7 +143,11 @@ pub fn enroll_totp(f: &EnrollTotp<'_>) -> String {
 <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
 <label for=\"code\">Code from the app</label>\
 <input type=\"text\" id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"6\" required autofocus>\
-<button type=\"submit\">Confirm</button></form>",
+<button type=\"submit\">Confirm</button></form>{alt}",
+            alt = f
+                .security_key_href
+                .map(|h| format!("<p class=\"sub\" style=\"margin-top:1rem\"><a href=\"{}\">Use a security key or passkey instead</a></p>", esc(h)))
+                .unwrap_or_default(),
             err = error_box(f.error),
             uri = esc(f.otpauth),
             qr = f.qr_svg,
@@ -182,6 +192,95 @@ pub fn recovery_used(remaining: u64, continue_to: &str) -> String {
     )
 }
 
+/// The page's own script for WebAuthn (CONTRACT §4): POST begin with the CSRF
+/// header, call the browser API, POST the credential in WebAuthn's JSON form,
+/// follow the returned redirect. Cancels and errors are shown, not swallowed.
+const WEBAUTHN_JS: &str = r#"(function(){
+var el=document.getElementById('webauthn'),btn=document.getElementById('webauthn-start'),msg=document.getElementById('webauthn-message');
+var csrf=document.querySelector('meta[name="csrf-token"]').content;
+function dec(s){s=s.replace(/-/g,'+').replace(/_/g,'/');while(s.length%4)s+='=';var b=atob(s),a=new Uint8Array(b.length);for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);return a.buffer;}
+function enc(buf){var a=new Uint8Array(buf),s='';for(var i=0;i<a.length;i++)s+=String.fromCharCode(a[i]);return btoa(s).replace(/\+/g,'-').replace(/\//g,'_').replace(/=+$/,'');}
+function post(url,body){return fetch(url,{method:'POST',credentials:'same-origin',headers:{'Content-Type':'application/json','X-CSRF-Token':csrf},body:JSON.stringify(body||{})}).then(function(r){return r.json().catch(function(){return {};}).then(function(j){if(!r.ok)throw new Error(j.error_description||j.error||('HTTP '+r.status));return j;});});}
+function run(){msg.textContent='';btn.disabled=true;
+ if(!window.PublicKeyCredential){msg.textContent='This browser does not support security keys.';btn.disabled=false;return;}
+ post(el.dataset.webauthnBegin).then(function(opts){var pk=opts.publicKey;pk.challenge=dec(pk.challenge);
+  if(el.dataset.mode==='register'){pk.user.id=dec(pk.user.id);(pk.excludeCredentials||[]).forEach(function(c){c.id=dec(c.id);});
+   return navigator.credentials.create({publicKey:pk}).then(function(c){return {id:c.id,rawId:enc(c.rawId),type:c.type,extensions:c.getClientExtensionResults(),response:{attestationObject:enc(c.response.attestationObject),clientDataJSON:enc(c.response.clientDataJSON)}};});}
+  (pk.allowCredentials||[]).forEach(function(c){c.id=dec(c.id);});
+  return navigator.credentials.get({publicKey:pk}).then(function(c){return {id:c.id,rawId:enc(c.rawId),type:c.type,extensions:c.getClientExtensionResults(),response:{authenticatorData:enc(c.response.authenticatorData),clientDataJSON:enc(c.response.clientDataJSON),signature:enc(c.response.signature),userHandle:c.response.userHandle?enc(c.response.userHandle):null}};});
+ }).then(function(body){return post(el.dataset.webauthnFinish,body);}).then(function(res){window.location.assign(res.redirect);})
+ .catch(function(e){msg.textContent=(e&&e.name==='NotAllowedError')?'The request was cancelled or timed out. Try again.':('Security key error: '+(e&&e.message?e.message:e));btn.disabled=false;});}
+btn.addEventListener('click',run);
+if(el.dataset.autostart==='true'){run();}
+})();"#;
+
+pub struct WebauthnPage<'a> {
+    pub register: bool,
+    pub begin: &'a str,
+    pub finish: &'a str,
+    pub csrf: &'a str,
+    /// Another way to pass this step (href, label).
+    pub alternative: Option<(&'a str, &'a str)>,
+}
+
+pub fn webauthn(p: &WebauthnPage<'_>) -> String {
+    let (title, intro, button) = if p.register {
+        (
+            "Add a security key",
+            "This sign-in needs a security key or passkey. Register one now: your browser will ask you to touch the key or confirm with your fingerprint, face or PIN.",
+            "Register security key",
+        )
+    } else {
+        (
+            "Use your security key",
+            "Confirm with your security key or passkey to continue.",
+            "Use security key",
+        )
+    };
+    let alt = p
+        .alternative
+        .map(|(href, label)| {
+            format!(
+                "<p class=\"sub\" style=\"margin-top:1rem\"><a href=\"{}\">{}</a></p>",
+                esc(href),
+                esc(label)
+            )
+        })
+        .unwrap_or_default();
+    layout_with_head(
+        title,
+        &format!("<meta name=\"csrf-token\" content=\"{}\">", esc(p.csrf)),
+        &format!(
+            "<h1>{title}</h1><p class=\"sub\">{intro}</p>\
+<div id=\"webauthn\" data-mode=\"{mode}\" data-webauthn-begin=\"{begin}\" data-webauthn-finish=\"{finish}\">\
+<p id=\"webauthn-message\" role=\"alert\" style=\"color:#991b1b\"></p>\
+<button type=\"button\" id=\"webauthn-start\">{button}</button></div>\
+<noscript><div class=\"error\">Security keys need JavaScript enabled.</div></noscript>{alt}<script>{WEBAUTHN_JS}</script>",
+            mode = if p.register {
+                "register"
+            } else {
+                "authenticate"
+            },
+            begin = esc(p.begin),
+            finish = esc(p.finish),
+        ),
+    )
+}
+
+/// A user with several usable factors chooses one (CONTRACT §4: `method=` links).
+pub fn factor_choice(totp_href: &str, webauthn_href: &str) -> String {
+    layout(
+        "Two-step verification",
+        &format!(
+            "<h1>Two-step verification</h1><p class=\"sub\">Choose how to confirm it's you.</p>\
+<a class=\"button\" href=\"{w}\">Use a security key or passkey</a>\
+<a class=\"button\" style=\"background:#374151\" href=\"{t}\">Enter a code from your authenticator app</a>",
+            w = esc(webauthn_href),
+            t = esc(totp_href),
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,7 +294,9 @@ mod tests {
             secret_b32: "ABCDEFGH",
             qr_svg: "<svg></svg>",
             error: None,
+            security_key_href: Some("/x?method=webauthn"),
         });
+        assert!(html.contains("method=webauthn"));
         assert!(html.contains(
             "data-otpauth=\"otpauth://totp/Portcullis:a?secret=X&amp;issuer=Portcullis\""
         ));

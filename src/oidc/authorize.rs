@@ -153,7 +153,8 @@ pub fn parse(
 
     let prompt = parse_prompt(single(params, "prompt"))?;
     let max_age = match single(params, "max_age") {
-        None => None,
+        // OIDC Registration §2: the client's default_max_age applies unless the request names one.
+        None => client.profile.default_max_age,
         Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
             AuthzError::invalid_request("max_age must be a non-negative integer")
         })?),
@@ -296,21 +297,25 @@ fn parse_acr(
     if !from_claims && let Some(v) = single(params, "acr_values") {
         named = v.split_whitespace().map(str::to_owned).collect();
     }
-    let mut from_client_default = false;
-    if named.is_empty() && !client.default_acr_values.is_empty() {
-        named = client.default_acr_values.clone();
-        from_client_default = true;
-    }
-    let known: Vec<String> = named
-        .iter()
-        .filter(|v| registry.level_of(v).is_some())
-        .cloned()
-        .collect();
+    let known_of = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .filter(|a| registry.level_of(a).is_some())
+            .cloned()
+            .collect()
+    };
+    let mut known = known_of(&named);
     if essential && known.is_empty() && !named.is_empty() {
         return Err(AuthzError::new(
             AuthzErrorCode::UnmetAuthenticationRequirements,
             "none of the essential acr values is supported",
         ));
+    }
+    // CONTRACT §3: a request that names only unknown values is treated as one that
+    // names none, so the client's default_acr_values apply to it.
+    let mut from_client_default = false;
+    if known.is_empty() && !client.default_acr_values.is_empty() {
+        known = known_of(&client.default_acr_values);
+        from_client_default = true;
     }
     Ok(AcrRequest {
         values: known,

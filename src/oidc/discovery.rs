@@ -7,7 +7,7 @@ use crate::config::Settings;
 
 pub fn metadata(settings: &Settings) -> Value {
     let e = |p: &str| settings.endpoint(p);
-    let doc = json!({
+    let mut doc = json!({
         "issuer": settings.issuer_str(),
         "authorization_endpoint": e("/authorize"),
         "token_endpoint": e("/token"),
@@ -16,7 +16,7 @@ pub fn metadata(settings: &Settings) -> Value {
         "scopes_supported": SUPPORTED_SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -35,5 +35,29 @@ pub fn metadata(settings: &Settings) -> Value {
         "claim_types_supported": ["normal"],
         "userinfo_signing_alg_values_supported": [],
     });
+    // Only when registration is enabled: without an initial access token the
+    // endpoint refuses every request, so it is not offered.
+    if let Some(url) = super::registration::endpoint(settings) {
+        doc["registration_endpoint"] = url.into();
+    }
+    merge(&mut doc, token_lifecycle(settings));
     doc
+}
+
+/// Revocation (RFC 7009), introspection (RFC 7662) and RP-initiated logout.
+fn token_lifecycle(settings: &Settings) -> Value {
+    let e = |p: &str| settings.endpoint(p);
+    json!({
+        "revocation_endpoint": e("/revoke"),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint": e("/introspect"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "end_session_endpoint": e("/logout"),
+    })
+}
+
+fn merge(doc: &mut Value, more: Value) {
+    if let (Some(doc), Value::Object(more)) = (doc.as_object_mut(), more) {
+        doc.extend(more);
+    }
 }

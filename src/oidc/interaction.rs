@@ -18,9 +18,9 @@ use crate::auth::policy::{Decision, Subject};
 use crate::auth::stepup::{Factor, Freshness, Proof};
 use crate::db::audit::{self, AuditEvent};
 use crate::db::clients::{self, Client};
-use crate::db::factors;
 use crate::db::policy_rules;
 use crate::db::users::{self, User};
+use crate::db::{factors, webauthn};
 use crate::error::{Failure, PageError};
 use crate::secrets;
 use crate::startup::AppState;
@@ -129,9 +129,9 @@ pub async fn authorize(
 pub async fn capabilities(state: &AppState, user: &User) -> Result<Capabilities, Failure> {
     Ok(Capabilities {
         has_totp: factors::has_totp(&state.db, &user.id).await?,
-        has_webauthn: false,
+        has_webauthn: state.webauthn.is_some() && webauthn::has_any(&state.db, &user.id).await?,
         can_enroll_totp: state.settings.enrollment_allowed,
-        can_enroll_webauthn: false,
+        can_enroll_webauthn: state.settings.enrollment_allowed && state.webauthn.is_some(),
     })
 }
 

@@ -7,10 +7,16 @@ pub mod error;
 pub mod flow;
 pub mod id_token;
 pub mod interaction;
+pub mod introspection;
+pub mod logout;
+pub mod registration;
+pub mod revocation;
 pub mod second_factor;
 pub mod session;
+pub mod step_up_challenge;
 pub mod token;
 pub mod userinfo;
+pub mod webauthn_step;
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> i64 {

@@ -84,17 +84,18 @@ async fn record_failure(
 }
 
 /// Adds a proof and renews the session id: the privilege level changed.
-async fn elevate(
+pub(crate) async fn elevate(
     state: &AppState,
     cookie: &str,
     mut session: BrowserSession,
     factor: Factor,
+    user_verified: bool,
 ) -> Result<String, Failure> {
     session.proofs.retain(|p| p.factor != factor);
     session.proofs.push(Proof {
         factor,
         at: now_ms(),
-        user_verified: false,
+        user_verified,
     });
     Ok(state.sessions.rotate(Some(cookie), &session).await?)
 }
@@ -113,7 +114,7 @@ pub async fn verify(
     if factors::is_recovery_code_shape(code) {
         if factors::use_recovery_code(&state.db, &user.id, code).await? {
             let remaining = factors::remaining_recovery_codes(&state.db, &user.id).await?;
-            let cookie = elevate(state, cookie, session, Factor::RecoveryCode).await?;
+            let cookie = elevate(state, cookie, session, Factor::RecoveryCode, false).await?;
             audit::factor(
                 &state.db,
                 Some(&user.id),
@@ -141,7 +142,7 @@ pub async fn verify(
         record_failure(state, user, &session, "totp").await?;
         return Ok(Verified::Invalid);
     }
-    let cookie = elevate(state, cookie, session, Factor::Totp).await?;
+    let cookie = elevate(state, cookie, session, Factor::Totp, false).await?;
     audit::factor(
         &state.db,
         Some(&user.id),
@@ -210,7 +211,7 @@ pub async fn confirm_enrollment(
     factors::accept_step(&state.db, &user.id, step as i64).await?;
     let recovery_codes = factors::new_recovery_codes(&state.db, &user.id).await?;
     state.store.delete(&enroll_key(cookie, &user.id)).await?;
-    let cookie = elevate(state, cookie, session, Factor::Totp).await?;
+    let cookie = elevate(state, cookie, session, Factor::Totp, false).await?;
     audit::factor(
         &state.db,
         Some(&user.id),

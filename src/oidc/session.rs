@@ -113,13 +113,36 @@ impl Sessions {
         cookie: &str,
         purpose: &str,
     ) -> Result<bool, StoreError> {
+        self.csrf_matches(token, cookie, purpose, true).await
+    }
+
+    /// Checks without consuming: for the JSON calls of one page (WebAuthn begin
+    /// and finish), which share the page's token.
+    pub async fn check_csrf_keep(
+        &self,
+        token: &str,
+        cookie: &str,
+        purpose: &str,
+    ) -> Result<bool, StoreError> {
+        self.csrf_matches(token, cookie, purpose, false).await
+    }
+
+    async fn csrf_matches(
+        &self,
+        token: &str,
+        cookie: &str,
+        purpose: &str,
+        consume: bool,
+    ) -> Result<bool, StoreError> {
         if token.is_empty() || token.len() > 128 {
             return Ok(false);
         }
-        let binding: Option<CsrfBinding> = self
-            .store
-            .take_json(&format!("csrf:{}", secrets::digest(token)))
-            .await?;
+        let key = format!("csrf:{}", secrets::digest(token));
+        let binding: Option<CsrfBinding> = if consume {
+            self.store.take_json(&key).await?
+        } else {
+            self.store.get_json(&key).await?
+        };
         Ok(binding.is_some_and(|b| {
             secrets::ct_eq(&b.session, &secrets::digest(cookie)) && b.purpose == purpose
         }))

@@ -9,11 +9,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::stepup::Proof;
 use crate::db::clients::{AuthMethod, Client};
-use crate::error::JsonError;
+use crate::error::{Failure, JsonError};
 use crate::secrets;
+use crate::startup::AppState;
 use crate::store::{Store, StoreError};
 
 pub mod authorization_code;
+pub mod client_auth;
+pub mod client_credentials;
+pub mod issue;
+pub mod refresh_token;
 
 pub const ACCESS_TOKEN_TTL: Duration = Duration::from_secs(3600);
 /// How long a redeemed code is remembered, to detect and punish its reuse.
@@ -120,18 +125,25 @@ pub struct CodeGrant {
 /// What an access token stands for (it is opaque; this lives in the store).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessGrant {
-    pub user_id: String,
+    /// The user, or None for a `client_credentials` token that acts for the client.
+    pub user_id: Option<String>,
     pub client_id: String,
     pub scopes: Vec<String>,
     pub acr: String,
     pub amr: Vec<String>,
     pub auth_time: i64,
+    #[serde(default)]
+    pub issued_at: i64,
     pub expires_at: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct UsedCode {
-    access_tokens: Vec<String>,
+/// What a redeemed code issued, kept so that a replay of the code revokes it
+/// (RFC 6749 §4.1.2, §10.5).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct UsedCode {
+    pub access_tokens: Vec<String>,
+    #[serde(default)]
+    pub refresh_family: Option<String>,
 }
 
 pub async fn put_code(
@@ -147,9 +159,11 @@ pub async fn put_code(
 }
 
 /// Redeems a code once. A second redemption finds the code gone; if it was used
-/// before, every access token it issued is revoked (RFC 6749 §4.1.2, §10.5).
-pub async fn redeem_code(store: &Store, code: &str) -> Result<Option<CodeGrant>, StoreError> {
+/// before, every token it issued is revoked (RFC 6749 §4.1.2, §10.5): the access
+/// tokens and the whole refresh-token family.
+pub async fn redeem_code(state: &AppState, code: &str) -> Result<Option<CodeGrant>, Failure> {
     let digest = secrets::digest(code);
+    let store = &state.store;
     if let Some(grant) = store
         .take_json::<CodeGrant>(&format!("code:{digest}"))
         .await?
@@ -160,37 +174,43 @@ pub async fn redeem_code(store: &Store, code: &str) -> Result<Option<CodeGrant>,
         .get_json::<UsedCode>(&format!("usedcode:{digest}"))
         .await?
     {
-        for at in used.access_tokens {
-            store.delete(&format!("at:{at}")).await?;
+        for at in &used.access_tokens {
+            revoke_access_digest(store, at).await?;
+        }
+        if let Some(family) = &used.refresh_family {
+            refresh_token::revoke_family(state, family).await?;
         }
         tracing::warn!("authorization code replayed: tokens issued from it were revoked");
     }
     Ok(None)
 }
 
+/// Remembers what a redeemed code issued, for [`redeem_code`] to revoke on replay.
+pub async fn remember_code(store: &Store, code: &str, used: &UsedCode) -> Result<(), StoreError> {
+    store
+        .put_json(
+            &format!("usedcode:{}", secrets::digest(code)),
+            used,
+            USED_CODE_TTL,
+        )
+        .await
+}
+
+/// Stores a new opaque access token; returns it and its digest.
 pub async fn put_access_token(
     store: &Store,
-    code: Option<&str>,
     grant: &AccessGrant,
-) -> Result<String, StoreError> {
+) -> Result<(String, String), StoreError> {
     let token = secrets::random_token(32);
     let digest = secrets::digest(&token);
     store
         .put_json(&format!("at:{digest}"), grant, ACCESS_TOKEN_TTL)
         .await?;
-    if let Some(code) = code {
-        let used = UsedCode {
-            access_tokens: vec![digest],
-        };
-        store
-            .put_json(
-                &format!("usedcode:{}", secrets::digest(code)),
-                &used,
-                USED_CODE_TTL,
-            )
-            .await?;
-    }
-    Ok(token)
+    Ok((token, digest))
+}
+
+pub async fn revoke_access_digest(store: &Store, digest: &str) -> Result<(), StoreError> {
+    store.delete(&format!("at:{digest}")).await
 }
 
 pub async fn access_grant(store: &Store, token: &str) -> Result<Option<AccessGrant>, StoreError> {
@@ -208,7 +228,9 @@ pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: u64,
-    pub id_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::id_token::ProfileClaims;
 use super::token::access_grant;
-use crate::db::users;
+use crate::db::{clients, users};
 use crate::error::{Failure, JsonError};
 use crate::startup::AppState;
 
@@ -32,7 +32,20 @@ pub async fn claims(state: &AppState, token: Option<&str>) -> Result<Value, Json
         .await
         .map_err(Failure::from)?
         .ok_or_else(|| invalid_token("the access token is invalid or expired"))?;
-    let user = users::find_by_id(&state.db, &grant.user_id)
+    // A deleted client's tokens go with it.
+    if clients::find(&state.db, &grant.client_id)
+        .await
+        .map_err(Failure::from)?
+        .is_none()
+    {
+        return Err(invalid_token("the access token is invalid or expired"));
+    }
+    // A client_credentials token acts for a client: there is no user to describe.
+    let user_id = grant
+        .user_id
+        .as_deref()
+        .ok_or_else(|| invalid_token("the access token does not identify a user"))?;
+    let user = users::find_by_id(&state.db, user_id)
         .await
         .map_err(Failure::from)?
         .filter(|u| u.active)

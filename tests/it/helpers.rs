@@ -41,6 +41,8 @@ pub struct Options {
     pub database_url: Option<String>,
     /// `server.trusted_proxies`.
     pub trusted_proxies: Vec<String>,
+    /// `mail.smtp_url` (else mail goes to the outbox folder).
+    pub smtp_url: Option<String>,
 }
 
 impl Default for Options {
@@ -50,6 +52,7 @@ impl Default for Options {
             toml: String::new(),
             database_url: None,
             trusted_proxies: Vec::new(),
+            smtp_url: None,
         }
     }
 }
@@ -82,6 +85,9 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         dir.path().join("keys").display(),
         dir.path().join("outbox").display(),
     );
+    if let Some(u) = &opts.smtp_url {
+        toml.push_str(&format!("smtp_url = \"{u}\"\n"));
+    }
     if let Some(r) = &redis {
         toml.push_str(&format!("[redis]\nurl = \"{}\"\n", r.url));
     }
@@ -550,5 +556,21 @@ pub fn cli(app: &TestApp, args: &[&str]) -> Result<serde_json::Value, String> {
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout))))
     } else {
         Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+impl Browser {
+    /// A browser whose cookie jar the test can read (to check what the server
+    /// does with a session cookie).
+    pub fn with_jar(app: &TestApp, jar: std::sync::Arc<reqwest::cookie::Jar>) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            http,
+            issuer: app.issuer.clone(),
+        }
     }
 }

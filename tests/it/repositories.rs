@@ -137,6 +137,11 @@ async fn client_registry(db: &DatabaseConnection) {
     };
     let (c, secret) = clients::create(db, new.clone()).await.unwrap();
     let secret = secret.unwrap();
+    assert!(
+        c.client_id.len() == 32 && c.client_id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "client ids are hex, never starting with '-': {}",
+        c.client_id
+    );
     assert!(secret.len() >= 43, "256-bit secret");
     let found = clients::find(db, &c.client_id).await.unwrap().unwrap();
     assert_eq!(found, c);

@@ -27,6 +27,19 @@ async fn submit_code(browser: &Browser, page: &Landing, code: &str) -> Landing {
         .await
 }
 
+/// Asks for `mfa` at `client` and signs in with the password; returns the request
+/// and the page that follows (the TOTP form, enrollment, or a redirect).
+async fn password_at_mfa(
+    browser: &Browser,
+    client: &TestClient,
+    user: &TestUser,
+) -> (AuthParams, Landing) {
+    let params = AuthParams::new(client).set("acr_values", "mfa");
+    let page = browser.authorize(&params).await;
+    let next = browser.login(&page, user).await;
+    (params, next)
+}
+
 async fn password_then_mfa(backend: Backend) {
     let app = spawn_with(Options {
         backend,
@@ -91,9 +104,7 @@ async fn max_age_exceeded_asks_for_password_and_totp_again() {
     let secret = app.give_totp(&user).await;
     let client = app.client(false).await;
     let browser = Browser::new(&app);
-    let params = AuthParams::new(&client).set("acr_values", "mfa");
-    let page = browser.authorize(&params).await;
-    let page = browser.login(&page, &user).await;
+    let (_, page) = password_at_mfa(&browser, &client, &user).await;
     assert!(is_totp_form(&page));
     submit_code(&browser, &page, &totp_code(&secret, 0))
         .await
@@ -291,9 +302,7 @@ async fn enrollment_during_login_then_a_recovery_code() {
 
     // Later, without the phone: a recovery code replaces the TOTP code, once.
     let later = Browser::new(&app);
-    let params = AuthParams::new(&client).set("acr_values", "mfa");
-    let page = later.authorize(&params).await;
-    let page = later.login(&page, &user).await;
+    let (params, page) = password_at_mfa(&later, &client, &user).await;
     assert!(is_totp_form(&page));
     let used = submit_code(&later, &page, &codes[3]).await;
     assert!(
@@ -512,4 +521,32 @@ async fn cli_provisioned_totp_secret_works_at_login() {
         app.tokens(&client, &params, &back).await["acr"],
         "urn:example:jira:2fa"
     );
+}
+
+#[tokio::test]
+async fn an_elevated_level_expires_with_step_up_ttl_while_the_session_stays() {
+    let app = spawn_with(Options {
+        toml: "[acr]\nstep_up_ttl = 1\n".into(),
+        ..Options::default()
+    })
+    .await;
+    let user = app.user("tess").await;
+    let secret = app.give_totp(&user).await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let (_, page) = password_at_mfa(&browser, &client, &user).await;
+    submit_code(&browser, &page, &totp_code(&secret, 0))
+        .await
+        .code();
+
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    // The password still counts: pwd requests pass without a prompt …
+    let plain = browser.authorize(&AuthParams::new(&client)).await;
+    assert!(matches!(plain, Landing::Left { .. }));
+    // … but mfa asks for the second factor again, and only for it.
+    let params = AuthParams::new(&client).set("acr_values", "mfa");
+    let page = browser.authorize(&params).await;
+    assert!(is_totp_form(&page), "{}", page.html());
+    let back = submit_code(&browser, &page, &totp_code(&secret, 1)).await;
+    assert_eq!(app.tokens(&client, &params, &back).await["acr"], "mfa");
 }

@@ -20,6 +20,7 @@ fn client(public: bool, default_acr: &[&str]) -> Client {
         minimum_acr: None,
         id_token_alg: SigningAlg::RS256,
         created_at: 0,
+        profile: Default::default(),
     }
 }
 
@@ -141,6 +142,17 @@ fn max_age_and_prompt_login_set_not_before() {
     assert_eq!(r.not_before_ms, 1_000_000 - 60_000);
     let r = parse_ok(&[("prompt", "login")], &client(false, &[]));
     assert_eq!(r.not_before_ms, 1_000_000);
+}
+
+#[test]
+fn client_default_max_age_applies_unless_the_request_names_one() {
+    let mut c = client(false, &[]);
+    c.profile.default_max_age = Some(30);
+    let r = parse_ok(&[], &c);
+    assert_eq!(r.max_age, Some(30));
+    assert_eq!(r.not_before_ms, 1_000_000 - 30_000);
+    let r = parse_ok(&[("max_age", "600")], &c);
+    assert_eq!(r.not_before_ms, 1_000_000 - 600_000);
 }
 
 #[test]

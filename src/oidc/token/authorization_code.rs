@@ -2,11 +2,15 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{AccessGrant, TokenResponse, put_access_token, redeem_code};
+use super::issue::{self, Authentication};
+use super::{
+    AccessGrant, TokenResponse, UsedCode, put_access_token, redeem_code, refresh_token,
+    remember_code,
+};
 use crate::auth::stepup;
+use crate::db::refresh_tokens::RefreshGrant;
 use crate::db::{clients::Client, users};
-use crate::error::{Failure, JsonError};
-use crate::oidc::id_token::{self, IdTokenClaims, ProfileClaims};
+use crate::error::JsonError;
 use crate::oidc::now_s;
 use crate::secrets;
 use crate::startup::AppState;
@@ -40,7 +44,13 @@ pub async fn exchange(
     client: &Client,
     req: CodeRequest,
 ) -> Result<TokenResponse, JsonError> {
-    let grant = redeem_code(&state.store, &req.code)
+    if !client.allows_grant("authorization_code") {
+        return Err(JsonError::bad_request(
+            "unauthorized_client",
+            "this client may not use the authorization code grant",
+        ));
+    }
+    let grant = redeem_code(state, &req.code)
         .await?
         .ok_or_else(|| invalid_grant("the code is invalid, expired or already used"))?;
     if grant.client_id != client.client_id {
@@ -65,56 +75,70 @@ pub async fn exchange(
         .await?
         .filter(|u| u.active)
         .ok_or_else(|| invalid_grant("the user is no longer active"))?;
-    let groups = if grant.scopes.iter().any(|s| s == "groups") {
-        Some(users::groups_of(&state.db, &user.id).await?)
+
+    let now = now_s();
+    let authn = Authentication {
+        acr: grant.acr.clone(),
+        amr: stepup::amr(&grant.evidence),
+        auth_time: stepup::auth_time(&grant.evidence),
+        sid: grant.sid.clone(),
+    };
+    let access = AccessGrant {
+        user_id: Some(user.id.clone()),
+        client_id: client.client_id.clone(),
+        scopes: grant.scopes.clone(),
+        acr: authn.acr.clone(),
+        amr: authn.amr.clone(),
+        auth_time: authn.auth_time,
+        issued_at: now,
+        expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
+    };
+    let (access_token, access_digest) = put_access_token(&state.store, &access).await?;
+    let mut used = UsedCode {
+        access_tokens: vec![access_digest.clone()],
+        refresh_family: None,
+    };
+    // CONTRACT §5: a refresh token only for `offline_access` and a client that
+    // holds the refresh_token grant.
+    let refresh_token = if grant.scopes.iter().any(|s| s == "offline_access")
+        && client.allows_grant("refresh_token")
+    {
+        let family = RefreshGrant {
+            family_id: secrets::random_token(16),
+            client_id: client.client_id.clone(),
+            user_id: user.id.clone(),
+            scopes: grant.scopes.clone(),
+            acr: authn.acr.clone(),
+            amr: authn.amr.clone(),
+            auth_time: authn.auth_time,
+            sid: authn.sid.clone(),
+        };
+        let token = refresh_token::start_family(state, &family, &access_digest).await?;
+        used.refresh_family = Some(family.family_id);
+        Some(token)
     } else {
         None
     };
+    remember_code(&state.store, &req.code, &used).await?;
 
-    let now = now_s();
-    let amr = stepup::amr(&grant.evidence);
-    let auth_time = stepup::auth_time(&grant.evidence);
-    let access = AccessGrant {
-        user_id: user.id.clone(),
-        client_id: client.client_id.clone(),
-        scopes: grant.scopes.clone(),
-        acr: grant.acr.clone(),
-        amr: amr.clone(),
-        auth_time,
-        expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
-    };
-    let access_token = put_access_token(&state.store, Some(&req.code), &access).await?;
-
-    let claims = IdTokenClaims {
-        iss: state.settings.issuer_str(),
-        sub: user.id.clone(),
-        aud: client.client_id.clone(),
-        exp: now + id_token::ID_TOKEN_TTL_S,
-        iat: now,
-        auth_time,
-        acr: grant.acr.clone(),
-        amr,
-        sid: grant.sid.clone(),
-        azp: client.client_id.clone(),
-        nonce: grant.nonce.clone(),
-        at_hash: Some(id_token::at_hash(&access_token)),
-        profile: ProfileClaims::for_scopes(&user, &grant.scopes, groups),
-    };
-    // RSA signing costs about a millisecond: keep it off the async workers.
-    let keys = state.keys.clone();
-    let alg = client.id_token_alg;
-    let id_token = tokio::task::spawn_blocking(move || id_token::sign(&keys, alg, &claims))
-        .await
-        .map_err(|e| Failure::Internal(e.to_string()))?
-        .map_err(Failure::from)?;
+    let id_token = issue::id_token(
+        state,
+        client,
+        &user,
+        &authn,
+        &grant.scopes,
+        grant.nonce.clone(),
+        &access_token,
+    )
+    .await?;
 
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
         expires_in: super::ACCESS_TOKEN_TTL.as_secs(),
-        id_token,
+        id_token: Some(id_token),
         scope: grant.scopes.join(" "),
-        refresh_token: None,
+        refresh_token,
     })
 }
 

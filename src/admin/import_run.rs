@@ -1,0 +1,352 @@
+//! Running a CSV import: validate and store it, then run it batch by batch
+//! (safe mode: the admin starts each batch; auto mode: a background task runs
+//! them all). Each batch is one transaction with a savepoint per row, so a bad
+//! row rolls back alone and never stops or corrupts the others; existing users
+//! (same username or email) are reported as `exists`, never duplicated.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::csv_import::{self, Verdict};
+use super::users::notify_new_user;
+use super::{AdminCtx, AdminError};
+use crate::auth::password;
+use crate::db::imports::{self, Claim, ImportRow, NewImport, NewRow, Problem};
+use crate::db::user_admin;
+use crate::db::users::{self, NewUser};
+use crate::error::Failure;
+use sea_orm::TransactionTrait;
+
+pub const DEFAULT_BATCH: u64 = 100;
+pub const MAX_BATCH: u64 = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Safe,
+    Auto,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Result<Self, AdminError> {
+        match s {
+            "safe" => Ok(Mode::Safe),
+            "auto" => Ok(Mode::Auto),
+            other => Err(AdminError::Invalid(format!(
+                "mode {other:?}: expected safe or auto"
+            ))),
+        }
+    }
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Safe => "safe",
+            Mode::Auto => "auto",
+        }
+    }
+}
+
+/// The validation answer: `{id, total_rows, batches, problems}` and a preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct Validated {
+    pub id: String,
+    pub mode: String,
+    pub total_rows: u64,
+    pub batches: u64,
+    pub batch_size: u64,
+    pub problems: Vec<Problem>,
+    pub skipped: u64,
+    pub ignored_columns: Vec<String>,
+    pub preview: Vec<ImportRow>,
+}
+
+/// Parses and validates the file and stores it as an import; runs nothing yet.
+pub async fn validate_and_store(
+    ctx: &AdminCtx,
+    data: &[u8],
+    mode: Mode,
+    batch_size: u64,
+    notify: bool,
+) -> Result<Validated, AdminError> {
+    if batch_size == 0 || batch_size > MAX_BATCH {
+        return Err(AdminError::Invalid(format!(
+            "batch_size: between 1 and {MAX_BATCH}"
+        )));
+    }
+    let parsed = csv_import::parse(data).map_err(AdminError::Invalid)?;
+    let mut problems = Vec::new();
+    let mut rows = Vec::with_capacity(parsed.rows.len());
+    let mut skipped = 0;
+    for r in parsed.rows {
+        let (status, message) = match &r.verdict {
+            Verdict::Ok => ("pending", String::new()),
+            Verdict::Invalid(m) => {
+                problems.push(Problem {
+                    row: r.row as u64,
+                    message: m.clone(),
+                });
+                ("invalid", m.clone())
+            }
+            Verdict::Skip(m) => {
+                skipped += 1;
+                ("skipped", m.clone())
+            }
+        };
+        // A password from the file waits sealed (AES-256-GCM) until its row runs.
+        let password_sealed = match (&r.verdict, &r.user.password) {
+            (Verdict::Ok, Some(p)) => Some(ctx.sealer.seal(p.as_bytes())),
+            _ => None,
+        };
+        rows.push(NewRow {
+            row_no: r.row as u64,
+            username: r.user.username,
+            email: r.user.email,
+            first_name: r.user.first_name,
+            last_name: r.user.last_name,
+            display_name: r.user.display_name,
+            password_sealed,
+            groups: r.user.groups,
+            status: status.into(),
+            message,
+        });
+    }
+    let import = imports::create(
+        &ctx.db,
+        NewImport {
+            actor: ctx.actor.clone(),
+            mode: mode.as_str().into(),
+            batch_size,
+            notify,
+            problems: problems.clone(),
+            rows,
+        },
+    )
+    .await?;
+    ctx.audit(
+        "import_validated",
+        None,
+        "success",
+        json!({"import": import.id, "rows": import.total_rows, "problems": problems.len()}),
+    )
+    .await?;
+    let preview = imports::rows(&ctx.db, &import.id, Some(1))
+        .await?
+        .into_iter()
+        .take(20)
+        .collect();
+    Ok(Validated {
+        id: import.id,
+        mode: import.mode,
+        total_rows: import.total_rows,
+        batches: import.batches,
+        batch_size: import.batch_size,
+        problems,
+        skipped,
+        ignored_columns: parsed.ignored_columns,
+        preview,
+    })
+}
+
+/// A created user that still needs its mail once the batch is committed.
+struct Created {
+    row: u64,
+    user: users::User,
+    with_password: bool,
+}
+
+/// Runs batch `n` (from 1) and returns its rows with their results.
+pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow>, AdminError> {
+    let import = imports::get(&ctx.db, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    if n == 0 || n > import.batches {
+        return Err(AdminError::NotFound);
+    }
+    match imports::claim_batch(&ctx.db, id, n).await? {
+        Claim::Claimed => {}
+        Claim::NotFound => return Err(AdminError::NotFound),
+        Claim::Done => return Err(AdminError::Conflict(format!("batch {n} has already run"))),
+        Claim::Running => return Err(AdminError::Conflict(format!("batch {n} is running"))),
+    }
+    let pending: Vec<ImportRow> = imports::rows(&ctx.db, id, Some(n))
+        .await?
+        .into_iter()
+        .filter(|r| r.status == "pending")
+        .collect();
+    // Hash outside the transaction: argon2 is slow on purpose. A password that
+    // cannot be opened (keys.dir changed since validation) fails its row only.
+    let mut hashes = Vec::with_capacity(pending.len());
+    for r in &pending {
+        hashes.push(match &r.password_sealed {
+            Some(sealed) => match ctx
+                .sealer
+                .open(sealed)
+                .ok()
+                .and_then(|p| String::from_utf8(p).ok())
+            {
+                Some(pw) => tokio::task::spawn_blocking(move || password::hash(&pw))
+                    .await
+                    .map_err(|e| Failure::Internal(e.to_string()))?
+                    .map(Some)
+                    .map_err(|e| e.to_string()),
+                None => {
+                    Err("the password from the file cannot be read back (keys.dir changed?)".into())
+                }
+            },
+            None => Ok(None),
+        });
+    }
+    let mut created = Vec::new();
+    let txn = ctx.db.begin().await.map_err(crate::db::DbError::from)?;
+    for (r, hash) in pending.iter().zip(hashes) {
+        let hash = match hash {
+            Ok(h) => h,
+            Err(m) => {
+                imports::set_result(&txn, id, r.row, "failed", &m, None).await?;
+                continue;
+            }
+        };
+        let with_password = hash.is_some();
+        let (status, message, user_id) = if user_admin::exists(&txn, &r.username, &r.email).await? {
+            (
+                "exists",
+                "a user with this username or email exists".to_owned(),
+                None,
+            )
+        } else {
+            let sp = txn.begin().await.map_err(crate::db::DbError::from)?;
+            let res = users::create(
+                &sp,
+                NewUser {
+                    username: r.username.clone(),
+                    email: r.email.clone(),
+                    first_name: r.first_name.clone(),
+                    last_name: r.last_name.clone(),
+                    display_name: r.display_name.clone(),
+                    password_hash: hash,
+                    groups: r.groups.clone(),
+                },
+            )
+            .await;
+            match res {
+                Ok(u) => {
+                    sp.commit().await.map_err(crate::db::DbError::from)?;
+                    let id = u.id.clone();
+                    created.push(Created {
+                        row: r.row,
+                        user: u,
+                        with_password,
+                    });
+                    ("created", String::new(), Some(id))
+                }
+                Err(e) => {
+                    sp.rollback().await.map_err(crate::db::DbError::from)?;
+                    match AdminError::from(e) {
+                        AdminError::Conflict(_) => (
+                            "exists",
+                            "a user with this username or email exists".to_owned(),
+                            None,
+                        ),
+                        AdminError::Failure(f) => return Err(AdminError::Failure(f)),
+                        other => ("failed", other.to_string(), None),
+                    }
+                }
+            }
+        };
+        imports::set_result(&txn, id, r.row, status, &message, user_id.as_deref()).await?;
+    }
+    // Audited in the batch's transaction: the record and the users land together.
+    for c in &created {
+        crate::db::audit::record(
+            &txn,
+            crate::db::audit::AuditEvent {
+                actor: ctx.actor.clone(),
+                event: "user_created".into(),
+                user_id: Some(c.user.id.clone()),
+                username: Some(c.user.username.clone()),
+                outcome: "success".into(),
+                detail: json!({"import": id, "row": c.row, "password_set": c.with_password}),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    txn.commit().await.map_err(crate::db::DbError::from)?;
+    for c in &created {
+        if import.notify {
+            let m = notify_new_user(ctx, &c.user, c.with_password).await?;
+            if !m.sent {
+                let msg = format!("created; {} mail not delivered", m.kind);
+                imports::set_result(&ctx.db, id, c.row, "created", &msg, Some(&c.user.id)).await?;
+            }
+        }
+    }
+    imports::finish_batch(&ctx.db, id, n).await?;
+    ctx.audit(
+        "import_batch",
+        None,
+        "success",
+        json!({"import": id, "batch": n, "created": created.len(), "rows": pending.len()}),
+    )
+    .await?;
+    Ok(imports::rows(&ctx.db, id, Some(n)).await?)
+}
+
+/// Runs every batch that has not run yet, in order; `progress` is told after each.
+pub async fn run_all(
+    ctx: &AdminCtx,
+    id: &str,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<(), AdminError> {
+    let import = imports::get(&ctx.db, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    for (n, state) in imports::batch_states(&ctx.db, id).await? {
+        // A `running` batch is claimed again only once its runner is stale.
+        if state != "done" {
+            match run_batch(ctx, id, n).await {
+                Ok(_) | Err(AdminError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        progress(n, import.batches);
+    }
+    Ok(())
+}
+
+/// Starts the background run of an auto-mode import. A batch whose runner died
+/// is picked up again once its claim is stale, so the task retries each minute
+/// until every batch ran.
+pub fn spawn_auto(ctx: AdminCtx, id: String) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = run_all(&ctx, &id, |_, _| {}).await {
+                tracing::error!(import = %id, error = %e, "automatic import interrupted; retrying");
+            }
+            match imports::batch_states(&ctx.db, &id).await {
+                Ok(states) if states.iter().all(|(_, s)| s == "done") => return,
+                Ok(_) | Err(_) => tokio::time::sleep(std::time::Duration::from_secs(60)).await,
+            }
+        }
+    });
+}
+
+/// Auto-mode imports cut short by a restart carry on, as their original actor.
+pub fn resume_unfinished(state: &crate::startup::AppState) {
+    let ctx = AdminCtx::from_state(state, "system");
+    tokio::spawn(async move {
+        match imports::unfinished_auto(&ctx.db).await {
+            Ok(list) => {
+                for (id, actor) in list {
+                    tracing::info!(import = %id, "resuming automatic import");
+                    spawn_auto(
+                        AdminCtx {
+                            actor,
+                            ..ctx.clone()
+                        },
+                        id,
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot look for unfinished imports"),
+        }
+    });
+}

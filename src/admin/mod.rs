@@ -1,0 +1,91 @@
+//! User administration, shared by the admin API, the CLI and the CSV import:
+//! every change goes through here, so every change is audited with its actor.
+
+pub mod console;
+pub mod csv_import;
+pub mod groups;
+pub mod import_run;
+pub mod import_status;
+pub mod users;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::sealing::SecretBox;
+use crate::config::Settings;
+use crate::db::DbError;
+use crate::db::audit::{self, AuditEvent};
+use crate::db::users::User;
+use crate::error::Failure;
+use crate::mail::Mailer;
+use crate::startup::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Failure(#[from] Failure),
+}
+
+impl From<DbError> for AdminError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Invalid(m) => AdminError::Invalid(m),
+            DbError::NotFound => AdminError::NotFound,
+            DbError::Conflict(m) => AdminError::Conflict(m),
+            other => AdminError::Failure(other.into()),
+        }
+    }
+}
+
+/// Who acts and with what: built per request from the app state, or by the CLI.
+#[derive(Clone)]
+pub struct AdminCtx {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub mailer: Mailer,
+    pub sealer: SecretBox,
+    /// `admin:<token name>`, `cli`, or `user:<name>` for the console.
+    pub actor: String,
+}
+
+impl AdminCtx {
+    pub fn from_state(state: &AppState, actor: impl Into<String>) -> Self {
+        Self {
+            db: state.db.clone(),
+            settings: state.settings.clone(),
+            mailer: state.mailer.clone(),
+            sealer: state.sealer.clone(),
+            actor: actor.into(),
+        }
+    }
+
+    /// Writes one audit event for an admin action on `user` (or on nothing in particular).
+    pub async fn audit(
+        &self,
+        event: &str,
+        user: Option<&User>,
+        outcome: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), DbError> {
+        audit::record(
+            &self.db,
+            AuditEvent {
+                actor: self.actor.clone(),
+                event: event.into(),
+                user_id: user.map(|u| u.id.clone()),
+                username: user.map(|u| u.username.clone()),
+                outcome: outcome.into(),
+                detail,
+                ..AuditEvent::default()
+            },
+        )
+        .await
+    }
+}

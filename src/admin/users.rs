@@ -1,0 +1,306 @@
+//! Admin actions on users: create (with welcome or onboarding mail), change,
+//! passwords, reset MFA, the 2FA switch, delete, and the same in bulk.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{AdminCtx, AdminError};
+use crate::auth::password;
+use crate::db::user_admin::{self, AdminUser, Patch};
+use crate::db::users::{self, NewUser, User};
+use crate::db::{factors, password_tokens};
+use crate::error::Failure;
+use crate::mail::{self, Mail};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CreateUser {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub display_name: String,
+    pub password: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// Which mail went out after a creation, and whether it was delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailOutcome {
+    pub kind: &'static str,
+    pub sent: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+pub async fn hash_password(pw: String) -> Result<String, AdminError> {
+    password::validate_new(&pw).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    tokio::task::spawn_blocking(move || password::hash(&pw))
+        .await
+        .map_err(|e| Failure::Internal(e.to_string()))?
+        .map_err(|e| AdminError::Failure(Failure::Internal(e.to_string())))
+}
+
+pub async fn create(
+    ctx: &AdminCtx,
+    input: CreateUser,
+) -> Result<(AdminUser, MailOutcome), AdminError> {
+    if input.username.trim().is_empty() || input.email.trim().is_empty() {
+        return Err(AdminError::Invalid(
+            "username and email are required".into(),
+        ));
+    }
+    let password = input.password.filter(|p| !p.is_empty());
+    let with_password = password.is_some();
+    let password_hash = match password {
+        Some(p) => Some(hash_password(p).await?),
+        None => None,
+    };
+    let user = users::create(
+        &ctx.db,
+        NewUser {
+            username: input.username,
+            email: input.email,
+            first_name: input.first_name,
+            last_name: input.last_name,
+            display_name: input.display_name,
+            password_hash,
+            groups: input.groups,
+        },
+    )
+    .await?;
+    ctx.audit(
+        "user_created",
+        Some(&user),
+        "success",
+        json!({"email": user.email, "password_set": with_password}),
+    )
+    .await?;
+    let outcome = notify_new_user(ctx, &user, with_password).await?;
+    Ok((user_admin::get(&ctx.db, &user.id).await?, outcome))
+}
+
+/// Welcome mail when a password was set, else the onboarding mail with a
+/// set-password link. A failed delivery leaves the user in place and is audited.
+pub async fn notify_new_user(
+    ctx: &AdminCtx,
+    user: &User,
+    with_password: bool,
+) -> Result<MailOutcome, AdminError> {
+    let product = "Portcullis";
+    let (kind, body) = if with_password {
+        (
+            "welcome",
+            mail::welcome(
+                product,
+                &user.full_name(),
+                &user.username,
+                &ctx.settings.issuer_str(),
+            ),
+        )
+    } else {
+        let ttl = ctx.settings.mail.link_ttl.as_secs() as i64;
+        let token = password_tokens::issue(&ctx.db, &user.id, ttl).await?;
+        let link = ctx.settings.endpoint(&format!("/set-password/{token}"));
+        (
+            "onboarding",
+            mail::onboarding(
+                product,
+                &user.full_name(),
+                &user.username,
+                &link,
+                (ttl / 3600).max(1),
+            ),
+        )
+    };
+    let subject = if with_password {
+        "Welcome to Portcullis".to_owned()
+    } else {
+        "Set your Portcullis password".to_owned()
+    };
+    let result = ctx
+        .mailer
+        .send(Mail {
+            to_name: user.full_name(),
+            to_email: user.email.clone(),
+            subject,
+            body,
+        })
+        .await;
+    let error = result.err().map(|e| e.to_string());
+    if let Some(e) = &error {
+        tracing::warn!(user = %user.username, error = %e, "user mail not delivered");
+    }
+    ctx.audit(
+        "mail_sent",
+        Some(user),
+        if error.is_none() {
+            "success"
+        } else {
+            "failure"
+        },
+        json!({"kind": kind, "error": error}),
+    )
+    .await?;
+    Ok(MailOutcome {
+        kind,
+        sent: error.is_none(),
+        error,
+    })
+}
+
+pub async fn update(ctx: &AdminCtx, id: &str, patch: Patch) -> Result<AdminUser, AdminError> {
+    user_admin::update(&ctx.db, id, &patch).await?;
+    let after = user_admin::get(&ctx.db, id).await?;
+    let mut changed: Vec<&str> = Vec::new();
+    for (name, v) in [
+        ("username", &patch.username),
+        ("email", &patch.email),
+        ("first_name", &patch.first_name),
+        ("last_name", &patch.last_name),
+        ("display_name", &patch.display_name),
+    ] {
+        if v.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+            changed.push(name);
+        }
+    }
+    if patch.groups.is_some() {
+        changed.push("groups");
+    }
+    if patch.two_factor.is_some() {
+        changed.push("two_factor");
+    }
+    ctx.audit(
+        "user_updated",
+        Some(&after.user),
+        "success",
+        json!({"fields": changed}),
+    )
+    .await?;
+    Ok(after)
+}
+
+pub async fn delete(ctx: &AdminCtx, id: &str) -> Result<(), AdminError> {
+    let user = user_admin::delete(&ctx.db, id).await?;
+    ctx.audit(
+        "user_deleted",
+        Some(&user),
+        "success",
+        serde_json::Value::Null,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_password(ctx: &AdminCtx, id: &str, pw: String) -> Result<(), AdminError> {
+    let user = users::find_by_id(&ctx.db, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let hash = hash_password(pw).await?;
+    users::set_password_hash(&ctx.db, &user.id, hash).await?;
+    // An outstanding onboarding link must not override what the admin just set.
+    password_tokens::revoke_for_user(&ctx.db, &user.id).await?;
+    ctx.audit(
+        "password_set",
+        Some(&user),
+        "success",
+        serde_json::Value::Null,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Removes every factor and recovery code; the user enrolls again at next login.
+pub async fn reset_mfa(ctx: &AdminCtx, id: &str) -> Result<AdminUser, AdminError> {
+    let user = users::find_by_id(&ctx.db, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    factors::remove_all(&ctx.db, &user.id).await?;
+    ctx.audit("mfa_reset", Some(&user), "success", serde_json::Value::Null)
+        .await?;
+    Ok(user_admin::get(&ctx.db, id).await?)
+}
+
+pub async fn set_two_factor(ctx: &AdminCtx, id: &str, on: bool) -> Result<AdminUser, AdminError> {
+    let user = users::find_by_id(&ctx.db, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    users::set_two_factor(&ctx.db, &user.id, on).await?;
+    ctx.audit(
+        "two_factor_switch",
+        Some(&user),
+        if on { "on" } else { "off" },
+        serde_json::Value::Null,
+    )
+    .await?;
+    Ok(user_admin::get(&ctx.db, id).await?)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkAction {
+    #[serde(rename = "enable_2fa")]
+    Enable2fa,
+    #[serde(rename = "disable_2fa")]
+    Disable2fa,
+    ResetMfa,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BulkResult {
+    pub id: String,
+    /// `ok`, `not_found` or `error`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+pub const BULK_MAX: usize = 1000;
+
+/// Runs `action` on each id on its own: one failure never stops the others.
+pub async fn bulk(
+    ctx: &AdminCtx,
+    action: BulkAction,
+    ids: &[String],
+) -> Result<Vec<BulkResult>, AdminError> {
+    if ids.is_empty() || ids.len() > BULK_MAX {
+        return Err(AdminError::Invalid(format!(
+            "ids: between 1 and {BULK_MAX} user ids"
+        )));
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = match action {
+            BulkAction::Enable2fa => set_two_factor(ctx, id, true).await.map(|_| ()),
+            BulkAction::Disable2fa => set_two_factor(ctx, id, false).await.map(|_| ()),
+            BulkAction::ResetMfa => reset_mfa(ctx, id).await.map(|_| ()),
+            BulkAction::Delete => delete(ctx, id).await,
+        };
+        out.push(match r {
+            Ok(()) => BulkResult {
+                id: id.clone(),
+                status: "ok",
+                message: None,
+            },
+            Err(AdminError::NotFound) => BulkResult {
+                id: id.clone(),
+                status: "not_found",
+                message: None,
+            },
+            // The store or database going away is not a per-row result: stop and say so.
+            Err(AdminError::Failure(f)) => return Err(AdminError::Failure(f)),
+            Err(e) => BulkResult {
+                id: id.clone(),
+                status: "error",
+                message: Some(e.to_string()),
+            },
+        });
+    }
+    Ok(out)
+}

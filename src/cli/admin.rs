@@ -1,0 +1,218 @@
+//! `portcullis admin token …`, `portcullis group …` and `portcullis user import`:
+//! the same admin actions as the API, audited with actor `cli`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Subcommand;
+use serde_json::json;
+
+use crate::admin::import_run::{self, Mode};
+use crate::admin::{AdminCtx, AdminError, groups as admin_groups};
+use crate::auth::sealing::SecretBox;
+use crate::config::Settings;
+use crate::db::{admin_tokens, groups, users};
+use crate::mail::Mailer;
+
+#[derive(Subcommand)]
+pub enum AdminCmd {
+    /// Admin API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+}
+
+#[derive(Subcommand)]
+pub enum TokenCmd {
+    /// Create a token; prints {"token": …} once (only its digest is stored).
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by name or id.
+    Revoke { token: String },
+}
+
+#[derive(Subcommand)]
+pub enum GroupCmd {
+    /// List groups with member counts.
+    List,
+    Create {
+        name: String,
+    },
+    Rename {
+        group: String,
+        new_name: String,
+    },
+    Delete {
+        group: String,
+    },
+    /// Add a user (username) to a group.
+    Add {
+        group: String,
+        username: String,
+    },
+    /// Remove a user (username) from a group.
+    Remove {
+        group: String,
+        username: String,
+    },
+}
+
+fn anyhow_of(e: AdminError) -> anyhow::Error {
+    match e {
+        AdminError::NotFound => anyhow::anyhow!("not found"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+pub async fn ctx(
+    settings: &Settings,
+    conn: sea_orm::DatabaseConnection,
+) -> anyhow::Result<AdminCtx> {
+    Ok(AdminCtx {
+        db: conn,
+        settings: Arc::new(settings.clone()),
+        mailer: Mailer::from_settings(&settings.mail).context("mail")?,
+        sealer: SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?,
+        actor: "cli".into(),
+    })
+}
+
+pub async fn admin(conn: &sea_orm::DatabaseConnection, cmd: AdminCmd) -> anyhow::Result<()> {
+    match cmd {
+        AdminCmd::Token(TokenCmd::Create { name }) => {
+            let (t, secret) = admin_tokens::create(conn, &name).await?;
+            println!("{}", json!({"token": secret, "id": t.id, "name": t.name}));
+        }
+        AdminCmd::Token(TokenCmd::List) => {
+            println!("{}", json!({"items": admin_tokens::list(conn).await?}));
+        }
+        AdminCmd::Token(TokenCmd::Revoke { token }) => {
+            let t = admin_tokens::revoke(conn, &token)
+                .await
+                .map_err(|_| anyhow::anyhow!("no active admin token {token:?}"))?;
+            println!("{}", json!({"revoked": t}));
+        }
+    }
+    Ok(())
+}
+
+async fn user_id(ctx: &AdminCtx, username: &str) -> anyhow::Result<String> {
+    Ok(users::find_by_username(&ctx.db, username)
+        .await?
+        .with_context(|| format!("unknown user {username:?}"))?
+        .id)
+}
+
+async fn group_id(ctx: &AdminCtx, group: &str) -> anyhow::Result<String> {
+    Ok(groups::find(&ctx.db, group)
+        .await
+        .map_err(|_| anyhow::anyhow!("unknown group {group:?}"))?
+        .id)
+}
+
+pub async fn group(ctx: &AdminCtx, cmd: GroupCmd) -> anyhow::Result<()> {
+    let out = match cmd {
+        GroupCmd::List => json!({"items": groups::list(&ctx.db).await?}),
+        GroupCmd::Create { name } => {
+            json!(admin_groups::create(ctx, &name).await.map_err(anyhow_of)?)
+        }
+        GroupCmd::Rename { group, new_name } => {
+            let id = group_id(ctx, &group).await?;
+            json!(
+                admin_groups::rename(ctx, &id, &new_name)
+                    .await
+                    .map_err(anyhow_of)?
+            )
+        }
+        GroupCmd::Delete { group } => {
+            let id = group_id(ctx, &group).await?;
+            json!({"deleted": admin_groups::delete(ctx, &id).await.map_err(anyhow_of)?})
+        }
+        GroupCmd::Add { group, username } => {
+            let (g, u) = (group_id(ctx, &group).await?, user_id(ctx, &username).await?);
+            json!(
+                admin_groups::add_member(ctx, &g, &u)
+                    .await
+                    .map_err(anyhow_of)?
+            )
+        }
+        GroupCmd::Remove { group, username } => {
+            let (g, u) = (group_id(ctx, &group).await?, user_id(ctx, &username).await?);
+            admin_groups::remove_member(ctx, &g, &u)
+                .await
+                .map_err(|e| match e {
+                    AdminError::NotFound => anyhow::anyhow!("{username:?} is not in {group:?}"),
+                    other => anyhow_of(other),
+                })?;
+            json!(groups::find(&ctx.db, &g).await?)
+        }
+    };
+    println!("{out}");
+    Ok(())
+}
+
+/// Validates, then runs every batch with a progress bar on stderr; prints a JSON summary.
+pub async fn import(
+    ctx: &AdminCtx,
+    file: PathBuf,
+    batch_size: u64,
+    notify: bool,
+) -> anyhow::Result<()> {
+    let data = tokio::fs::read(&file)
+        .await
+        .with_context(|| format!("--csv {}", file.display()))?;
+    let v = import_run::validate_and_store(ctx, &data, Mode::Safe, batch_size, notify)
+        .await
+        .map_err(anyhow_of)?;
+    let tty = std::io::stderr().is_terminal();
+    eprintln!(
+        "{} rows, {} batches of {}, {} with problems",
+        v.total_rows,
+        v.batches,
+        v.batch_size,
+        v.problems.len()
+    );
+    for p in &v.problems {
+        eprintln!("row {}: {}", p.row, p.message);
+    }
+    import_run::run_all(ctx, &v.id, |n, of| {
+        let width: u64 = 30;
+        let filled = (n * width).checked_div(of).unwrap_or(width).min(width);
+        let bar = format!(
+            "[{}{}] batch {n}/{of}",
+            "#".repeat(filled as usize),
+            ".".repeat((width - filled) as usize)
+        );
+        let mut err = std::io::stderr();
+        if tty {
+            let _ = write!(err, "\r{bar}");
+            if n == of {
+                let _ = writeln!(err);
+            }
+        } else {
+            let _ = writeln!(err, "{bar}");
+        }
+    })
+    .await
+    .map_err(anyhow_of)?;
+    let s = crate::admin::import_status::status(ctx, &v.id)
+        .await
+        .map_err(anyhow_of)?;
+    println!(
+        "{}",
+        json!({
+            "id": v.id,
+            "status": s.status,
+            "total_rows": v.total_rows,
+            "batches": v.batches,
+            "counts": s.counts,
+            "problems": v.problems,
+        })
+    );
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! The admin console under `/admin`: server-rendered pages, plain forms with a
+//! synchronizer CSRF token, and a little JavaScript for confirmations and the
+//! import progress bar. Sign-in goes through our own `/authorize` (see
+//! `admin::console`); the session cookie is HttpOnly, SameSite=Strict, path /admin.
+
+mod actions;
+mod import;
+mod pages;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{found, html};
+use crate::admin::AdminCtx;
+use crate::admin::console::{self, ConsoleSession, Refused};
+use crate::error::PageError;
+use crate::secrets;
+use crate::startup::AppState;
+
+const COOKIE: &str = "portcullis_admin";
+const LOGIN_COOKIE: &str = "portcullis_admin_login";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(home))
+        .route("/admin/login", web::get().to(login))
+        .route("/admin/callback", web::get().to(callback))
+        .route("/admin/logout", web::post().to(logout))
+        .route("/admin/users", web::get().to(pages::users))
+        .route("/admin/users", web::post().to(actions::create))
+        .route("/admin/users/bulk", web::post().to(actions::bulk))
+        .route("/admin/users/{id}", web::get().to(pages::user))
+        .route("/admin/users/{id}", web::post().to(actions::user_action))
+        .route("/admin/import", web::get().to(import::page))
+        .route("/admin/import", web::post().to(import::upload))
+        .route("/admin/import/{id}", web::get().to(import::status))
+        .route(
+            "/admin/import/{id}/results.csv",
+            web::get().to(import::results),
+        )
+        .route(
+            "/admin/import/{id}/batches/{n}",
+            web::post().to(import::run_batch),
+        );
+}
+
+fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    path: &'static str,
+) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path(path)
+        .http_only(true)
+        .same_site(if name == COOKIE {
+            SameSite::Strict
+        } else {
+            SameSite::Lax
+        })
+        .secure(state.settings.secure_cookies())
+        .finish()
+}
+
+/// The signed-in administrator, or None (the caller redirects to sign-in).
+pub(crate) async fn session(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<Option<ConsoleSession>, PageError> {
+    match req.cookie(COOKIE) {
+        Some(c) => Ok(console::session(state, c.value()).await?),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn ctx(state: &AppState, s: &ConsoleSession) -> AdminCtx {
+    AdminCtx::from_state(state, format!("console:{}", s.username))
+}
+
+pub(crate) fn csrf_ok(s: &ConsoleSession, presented: &str) -> bool {
+    !presented.is_empty() && secrets::ct_eq(&s.csrf, presented)
+}
+
+pub(crate) fn redirect_to_login(state: &AppState) -> HttpResponse {
+    found(&format!("{}/admin/login", state.settings.issuer_path()))
+}
+
+async fn home(state: web::Data<AppState>) -> HttpResponse {
+    found(&format!("{}/admin/users", state.settings.issuer_path()))
+}
+
+async fn login(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let (login_state, url) = console::begin(&state).await?;
+    let mut resp = found(&url);
+    resp.add_cookie(&cookie(&state, LOGIN_COOKIE, login_state, "/admin"))
+        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+pub struct CallbackParams {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+async fn callback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: web::Query<CallbackParams>,
+) -> Result<HttpResponse, PageError> {
+    if let Some(e) = &p.error {
+        return Err(PageError::Status(
+            StatusCode::FORBIDDEN,
+            format!(
+                "Sign-in failed: {e} {}",
+                p.error_description.as_deref().unwrap_or_default()
+            ),
+        ));
+    }
+    let (Some(code), Some(returned)) = (p.code.as_deref(), p.state.as_deref()) else {
+        return Err(PageError::BadRequest("missing code or state".into()));
+    };
+    let started = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_owned());
+    match console::finish(&state, started.as_deref(), returned, code).await? {
+        Ok((value, s)) => {
+            let ctx = ctx(&state, &s);
+            ctx.audit(
+                "console_login",
+                None,
+                "success",
+                serde_json::json!({"acr": s.acr}),
+            )
+            .await?;
+            let mut resp = found(&format!("{}/admin/users", state.settings.issuer_path()));
+            resp.add_cookie(&cookie(&state, COOKIE, value, "/admin"))
+                .map_err(|e| PageError::BadRequest(e.to_string()))?;
+            let mut gone = cookie(&state, LOGIN_COOKIE, String::new(), "/admin");
+            gone.make_removal();
+            resp.add_cookie(&gone)
+                .map_err(|e| PageError::BadRequest(e.to_string()))?;
+            Ok(resp)
+        }
+        Err(Refused::Invalid(m)) => Err(PageError::BadRequest(m.into())),
+        Err(Refused::Forbidden(m)) => Ok(html(
+            StatusCode::FORBIDDEN,
+            super::pages::error_page("Not an administrator", &m),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    if let Some(s) = session(&state, &req).await?
+        && csrf_ok(&s, &form.csrf_token)
+        && let Some(c) = req.cookie(COOKIE)
+    {
+        console::end(&state, c.value()).await?;
+    }
+    let mut resp = html(
+        StatusCode::OK,
+        super::pages::layout(
+            "Signed out",
+            "<h1>Signed out</h1><p>You left the admin console.</p>",
+        ),
+    );
+    let mut gone = cookie(&state, COOKIE, String::new(), "/admin");
+    gone.make_removal();
+    resp.add_cookie(&gone)
+        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    Ok(resp)
+}

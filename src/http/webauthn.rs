@@ -1,0 +1,146 @@
+//! The JSON half of the WebAuthn pages (CONTRACT §4): begin returns the standard
+//! options (`{"publicKey": …}`), finish takes the credential in WebAuthn's JSON
+//! form and returns `{"redirect": URL}`. Both need the page's CSRF token in
+//! `X-CSRF-Token` and a same-origin `Origin`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
+
+use super::interaction::{here, signed_in};
+use crate::auth::webauthn::origin_of;
+use crate::db::users::User;
+use crate::error::{JsonError, PageError};
+use crate::oidc::flow::Next;
+use crate::oidc::interaction::{self, Step};
+use crate::oidc::session::BrowserSession;
+use crate::oidc::webauthn_step;
+use crate::startup::AppState;
+
+pub fn csrf_purpose(id: &str) -> String {
+    format!("{id}:webauthn")
+}
+
+fn forbidden(description: &str) -> JsonError {
+    JsonError::new(StatusCode::FORBIDDEN, "access_denied", description)
+}
+
+fn page_to_json(e: PageError) -> JsonError {
+    match e {
+        PageError::Failure(f) => f.into(),
+        PageError::BadRequest(m) | PageError::Status(_, m) => {
+            JsonError::bad_request("invalid_request", m)
+        }
+    }
+}
+
+/// Origin, CSRF and step checks shared by the four endpoints. `register`: the
+/// request must be at an enrollment step; else at a second-factor step.
+async fn guard(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    register: bool,
+) -> Result<(String, BrowserSession, User), JsonError> {
+    let origin = req
+        .headers()
+        .get("origin")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if origin != origin_of(&state.settings.issuer) {
+        return Err(forbidden("cross-origin request refused"));
+    }
+    let (cookie, session, user) = signed_in(state, req).await.map_err(page_to_json)?;
+    let token = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !state
+        .sessions
+        .check_csrf_keep(token, &cookie, &csrf_purpose(id))
+        .await?
+    {
+        return Err(forbidden("missing or invalid CSRF token"));
+    }
+    let (_, step) = interaction::resume(state, id, Some(&cookie))
+        .await
+        .map_err(page_to_json)?;
+    let allowed = match step {
+        Step::Do(Next::Enroll { .. }) => register,
+        Step::Do(Next::SecondFactor { .. }) => !register,
+        _ => false,
+    };
+    if !allowed {
+        return Err(JsonError::bad_request(
+            "invalid_request",
+            "this sign-in step does not take a security key now",
+        ));
+    }
+    Ok((cookie, session, user))
+}
+
+fn redirect_with_cookie(
+    state: &AppState,
+    id: &str,
+    cookie: &str,
+) -> Result<HttpResponse, JsonError> {
+    let mut resp = HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "redirect": here(state, id) }));
+    resp.add_cookie(&super::set_session_cookie(state, cookie))
+        .map_err(|e| JsonError::bad_request("invalid_request", e.to_string()))?;
+    Ok(resp)
+}
+
+pub async fn register_begin(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, JsonError> {
+    let id = path.into_inner();
+    let (cookie, _, user) = guard(&state, &req, &id, true).await?;
+    let options = webauthn_step::begin_registration(&state, &cookie, &user, &id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(options))
+}
+
+pub async fn register_finish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<RegisterPublicKeyCredential>,
+) -> Result<HttpResponse, JsonError> {
+    let id = path.into_inner();
+    let (cookie, session, user) = guard(&state, &req, &id, true).await?;
+    let new_cookie =
+        webauthn_step::finish_registration(&state, &cookie, session, &user, &id, &body).await?;
+    redirect_with_cookie(&state, &id, &new_cookie)
+}
+
+pub async fn authenticate_begin(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, JsonError> {
+    let id = path.into_inner();
+    let (cookie, _, user) = guard(&state, &req, &id, false).await?;
+    let options = webauthn_step::begin_authentication(&state, &cookie, &user, &id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(options))
+}
+
+pub async fn authenticate_finish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<PublicKeyCredential>,
+) -> Result<HttpResponse, JsonError> {
+    let id = path.into_inner();
+    let (cookie, session, user) = guard(&state, &req, &id, false).await?;
+    let new_cookie =
+        webauthn_step::finish_authentication(&state, &cookie, session, &user, &id, &body).await?;
+    redirect_with_cookie(&state, &id, &new_cookie)
+}

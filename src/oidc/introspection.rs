@@ -1,0 +1,103 @@
+//! Token introspection (RFC 7662) for resource servers. Besides the standard
+//! members, an active user token reports `acr`, `amr` and `auth_time`, so that a
+//! resource server can demand a step-up (RFC 9470 §6.2). Anything not active
+//! (unknown, expired, revoked, user deactivated) is `{"active": false}` and nothing
+//! else (§2.2).
+
+use serde_json::{Value, json};
+
+use super::now_s;
+use super::revocation::Hint;
+use super::token::AccessGrant;
+use crate::db::clients::Client;
+use crate::db::refresh_tokens::{self, TokenState};
+use crate::db::users;
+use crate::error::Failure;
+use crate::secrets;
+use crate::startup::AppState;
+
+pub fn inactive() -> Value {
+    json!({ "active": false })
+}
+
+async fn user_active(state: &AppState, user_id: &str) -> Result<bool, Failure> {
+    Ok(users::find_by_id(&state.db, user_id)
+        .await?
+        .is_some_and(|u| u.active))
+}
+
+/// Any authenticated confidential client may introspect access tokens (that is
+/// what a resource server does); a refresh token is reported only to the client it
+/// was issued to, since no one else should ever hold it.
+pub async fn introspect(
+    state: &AppState,
+    caller: &Client,
+    token: &str,
+    hint: Option<Hint>,
+) -> Result<Value, Failure> {
+    if token.is_empty() || token.len() > 256 {
+        return Ok(inactive());
+    }
+    let digest = secrets::digest(token);
+    let now = now_s();
+    let issuer = state.settings.issuer_str();
+    for kind in Hint::order(hint) {
+        match kind {
+            Hint::AccessToken => {
+                let grant: Option<AccessGrant> =
+                    state.store.get_json(&format!("at:{digest}")).await?;
+                let Some(g) = grant.filter(|g| g.expires_at > now) else {
+                    continue;
+                };
+                let mut out = json!({
+                    "active": true,
+                    "token_type": "Bearer",
+                    "scope": g.scopes.join(" "),
+                    "client_id": g.client_id,
+                    "exp": g.expires_at,
+                    "iat": g.issued_at,
+                    "iss": issuer,
+                });
+                match &g.user_id {
+                    Some(user_id) => {
+                        if !user_active(state, user_id).await? {
+                            return Ok(inactive());
+                        }
+                        out["sub"] = json!(user_id);
+                        out["acr"] = json!(g.acr);
+                        out["amr"] = json!(g.amr);
+                        out["auth_time"] = json!(g.auth_time);
+                    }
+                    // client_credentials: the client acts for itself.
+                    None => out["sub"] = json!(g.client_id),
+                }
+                return Ok(out);
+            }
+            Hint::RefreshToken => {
+                let Some(record) = refresh_tokens::find(&state.db, &digest).await? else {
+                    continue;
+                };
+                let g = &record.grant;
+                if g.client_id != caller.client_id
+                    || record.state(now) != TokenState::Usable
+                    || !user_active(state, &g.user_id).await?
+                {
+                    return Ok(inactive());
+                }
+                return Ok(json!({
+                    "active": true,
+                    "scope": g.scopes.join(" "),
+                    "client_id": g.client_id,
+                    "sub": g.user_id,
+                    "exp": record.expires_at,
+                    "iat": record.created_at,
+                    "iss": issuer,
+                    "acr": g.acr,
+                    "amr": g.amr,
+                    "auth_time": g.auth_time,
+                }));
+            }
+        }
+    }
+    Ok(inactive())
+}

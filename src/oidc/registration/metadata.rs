@@ -1,0 +1,405 @@
+//! The client metadata of a registration or update request (RFC 7591 §2, OpenID
+//! Connect Dynamic Client Registration §2), parsed into a typed value. Unknown
+//! members are ignored (RFC 7591 §2); members we know but cannot honour (encrypted
+//! or signed responses, pairwise subjects) are refused rather than dropped, so a
+//! client never believes it gets a protection it does not get.
+
+use serde_json::{Map, Value};
+use url::{Host, Url};
+
+use crate::auth::acr::AcrRegistry;
+use crate::db::clients::{ApplicationType, AuthMethod, Client, ClientProfile, NewClient};
+use crate::keys::SigningAlg;
+use crate::oidc::authorize::SUPPORTED_SCOPES;
+
+/// RFC 7591 §3.2.2 error codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetadataError {
+    InvalidRedirectUri(String),
+    InvalidClientMetadata(String),
+}
+
+impl MetadataError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRedirectUri(_) => "invalid_redirect_uri",
+            Self::InvalidClientMetadata(_) => "invalid_client_metadata",
+        }
+    }
+    pub fn description(&self) -> &str {
+        match self {
+            Self::InvalidRedirectUri(d) | Self::InvalidClientMetadata(d) => d,
+        }
+    }
+}
+
+fn invalid(description: impl Into<String>) -> MetadataError {
+    MetadataError::InvalidClientMetadata(description.into())
+}
+
+/// Grant types a client may register: the code flow and its refresh tokens.
+pub const GRANT_TYPES: [&str; 2] = ["authorization_code", "refresh_token"];
+/// Scopes a client gets when it names none: what administrator-made clients get.
+pub const DEFAULT_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+const MAX_ITEMS: usize = 20;
+const MAX_LEN: usize = 2000;
+
+/// Registered metadata, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metadata {
+    pub client_name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub auth_method: AuthMethod,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub default_acr_values: Vec<String>,
+    pub default_max_age: Option<i64>,
+    pub require_auth_time: bool,
+    pub id_token_alg: SigningAlg,
+    pub application_type: ApplicationType,
+    pub logo_uri: Option<String>,
+    pub policy_uri: Option<String>,
+    pub tos_uri: Option<String>,
+    pub contacts: Vec<String>,
+}
+
+/// Typed access to the members of the request object; `null` counts as absent
+/// (RFC 7592 §2.2 treats omitted and null alike).
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, MetadataError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.len() <= MAX_LEN => Ok(Some(s.clone())),
+            Some(Value::String(_)) => Err(invalid(format!("{key} is too long"))),
+            Some(_) => Err(invalid(format!("{key} must be a string"))),
+        }
+    }
+
+    fn list(&self, key: &str) -> Result<Option<Vec<String>>, MetadataError> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let items = v
+            .as_array()
+            .ok_or_else(|| invalid(format!("{key} must be an array of strings")))?;
+        if items.len() > MAX_ITEMS {
+            return Err(invalid(format!("{key} has more than {MAX_ITEMS} entries")));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(items.len());
+        for item in items {
+            let s = item
+                .as_str()
+                .filter(|s| !s.is_empty() && s.len() <= MAX_LEN)
+                .ok_or_else(|| invalid(format!("{key} must be an array of non-empty strings")))?;
+            if !out.iter().any(|x| x == s) {
+                out.push(s.to_owned());
+            }
+        }
+        Ok(Some(out))
+    }
+
+    fn boolean(&self, key: &str) -> Result<Option<bool>, MetadataError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(invalid(format!("{key} must be true or false"))),
+        }
+    }
+}
+
+/// Parses and validates a registration (or RFC 7592 update) request body.
+pub fn parse(body: &Value, registry: &AcrRegistry) -> Result<Metadata, MetadataError> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| invalid("the request body must be a JSON object"))?;
+    let f = Fields(obj);
+    refuse_unsupported(&f)?;
+
+    let application_type = match f.string("application_type")?.as_deref() {
+        None | Some("web") => ApplicationType::Web,
+        Some("native") => ApplicationType::Native,
+        Some(other) => {
+            return Err(invalid(format!(
+                "application_type {other:?} is unknown: use web or native"
+            )));
+        }
+    };
+    let redirect_uris = f.list("redirect_uris")?.unwrap_or_default();
+    if redirect_uris.is_empty() {
+        return Err(MetadataError::InvalidRedirectUri(
+            "redirect_uris must name at least one redirect URI".into(),
+        ));
+    }
+    for uri in &redirect_uris {
+        check_redirect_uri("redirect_uris", uri, application_type)?;
+    }
+    let post_logout_redirect_uris = f.list("post_logout_redirect_uris")?.unwrap_or_default();
+    for uri in &post_logout_redirect_uris {
+        check_redirect_uri("post_logout_redirect_uris", uri, application_type)?;
+    }
+
+    let auth_method = match f.string("token_endpoint_auth_method")? {
+        // RFC 7591 §2: the default is client_secret_basic.
+        None => AuthMethod::ClientSecretBasic,
+        Some(m) => m.parse().map_err(|_| {
+            invalid(format!(
+                "token_endpoint_auth_method {m:?} is not supported: use client_secret_basic, client_secret_post or none"
+            ))
+        })?,
+    };
+    let grant_types = grant_and_response_types(&f)?;
+
+    // Unknown scope values are left out of the registration (RFC 7591 §2: the
+    // server may replace what was asked); the response says what was registered.
+    let scopes = match f.string("scope")? {
+        None => DEFAULT_SCOPES.map(String::from).to_vec(),
+        Some(s) => {
+            let mut out = vec!["openid".to_owned()];
+            for word in s.split_whitespace() {
+                if SUPPORTED_SCOPES.contains(&word) && !out.iter().any(|x| x == word) {
+                    out.push(word.to_owned());
+                }
+            }
+            out
+        }
+    };
+
+    let default_acr_values = f.list("default_acr_values")?.unwrap_or_default();
+    if let Some(unknown) = default_acr_values
+        .iter()
+        .find(|v| registry.level_of(v).is_none())
+    {
+        return Err(invalid(format!(
+            "default_acr_values: {unknown:?} is not a known level: use {}",
+            registry.supported().join(", ")
+        )));
+    }
+    let default_max_age =
+        match f.get("default_max_age") {
+            None => None,
+            Some(v) => Some(v.as_i64().filter(|n| *n >= 0).ok_or_else(|| {
+                invalid("default_max_age must be a non-negative integer (seconds)")
+            })?),
+        };
+    let id_token_alg = match f.string("id_token_signed_response_alg")? {
+        // OIDC Registration §2: the default is RS256.
+        None => SigningAlg::RS256,
+        Some(a) => a.parse().map_err(|_| {
+            invalid(format!(
+                "id_token_signed_response_alg {a:?} is not supported: use RS256 or ES256"
+            ))
+        })?,
+    };
+
+    let client_name = match f.string("client_name")? {
+        Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
+        Some(_) => return Err(invalid("client_name must not be blank")),
+        // Without a name, the redirect URI's host tells an operator who this is.
+        None => Url::parse(&redirect_uris[0])
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "unnamed client".into()),
+    };
+    let contacts = f.list("contacts")?.unwrap_or_default();
+    if let Some(bad) = contacts
+        .iter()
+        .find(|c| c.len() > 254 || !c.contains('@') || c.contains(char::is_whitespace))
+    {
+        return Err(invalid(format!(
+            "contacts: {bad:?} is not an e-mail address"
+        )));
+    }
+
+    Ok(Metadata {
+        client_name,
+        redirect_uris,
+        post_logout_redirect_uris,
+        auth_method,
+        grant_types,
+        scopes,
+        default_acr_values,
+        default_max_age,
+        require_auth_time: f.boolean("require_auth_time")?.unwrap_or(false),
+        id_token_alg,
+        application_type,
+        logo_uri: web_url(&f, "logo_uri")?,
+        policy_uri: web_url(&f, "policy_uri")?,
+        tos_uri: web_url(&f, "tos_uri")?,
+        contacts,
+    })
+}
+
+/// Members whose meaning we cannot honour: refusing is safer than ignoring.
+fn refuse_unsupported(f: &Fields) -> Result<(), MetadataError> {
+    for key in [
+        "id_token_encrypted_response_alg",
+        "userinfo_encrypted_response_alg",
+        "request_object_encryption_alg",
+    ] {
+        if f.get(key).is_some() {
+            return Err(invalid(format!("{key}: encryption is not supported")));
+        }
+    }
+    if f.get("userinfo_signed_response_alg").is_some() {
+        return Err(invalid(
+            "userinfo_signed_response_alg is not supported: userinfo answers in plain JSON",
+        ));
+    }
+    match f.string("subject_type")?.as_deref() {
+        None | Some("public") => Ok(()),
+        Some(other) => Err(invalid(format!(
+            "subject_type {other:?} is not supported: only public"
+        ))),
+    }
+}
+
+/// RFC 7591 §2.1: grant types and response types must agree. We serve the code
+/// flow only, so `code` needs `authorization_code` and the other way round.
+fn grant_and_response_types(f: &Fields) -> Result<Vec<String>, MetadataError> {
+    let grants = f
+        .list("grant_types")?
+        .unwrap_or_else(|| vec!["authorization_code".into()]);
+    if let Some(g) = grants.iter().find(|g| !GRANT_TYPES.contains(&g.as_str())) {
+        return Err(invalid(format!(
+            "grant type {g:?} is not supported: use authorization_code and refresh_token"
+        )));
+    }
+    let responses = f
+        .list("response_types")?
+        .unwrap_or_else(|| vec!["code".into()]);
+    if let Some(r) = responses.iter().find(|r| r.as_str() != "code") {
+        return Err(invalid(format!(
+            "response type {r:?} is not supported: only code"
+        )));
+    }
+    let code_grant = grants.iter().any(|g| g == "authorization_code");
+    let code_response = responses.iter().any(|r| r == "code");
+    if code_grant != code_response {
+        return Err(invalid(
+            "grant_types and response_types disagree: response type code goes with the authorization_code grant (RFC 7591 §2.1)",
+        ));
+    }
+    if !code_grant {
+        return Err(invalid(
+            "grant_types must include authorization_code: it is the only flow served",
+        ));
+    }
+    Ok(grants)
+}
+
+/// Redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7, OAuth 2.0 Security BCP §4.1):
+/// absolute, no fragment, no credentials; https, or http on a loopback address
+/// for apps on the user's machine, or a private-use scheme for native apps.
+fn check_redirect_uri(field: &str, uri: &str, app: ApplicationType) -> Result<(), MetadataError> {
+    let bad = |why: &str| MetadataError::InvalidRedirectUri(format!("{field}: {uri:?} {why}"));
+    let url = Url::parse(uri).map_err(|_| bad("is not an absolute URI"))?;
+    if url.fragment().is_some() {
+        return Err(bad("must not contain a fragment (RFC 6749 §3.1.2)"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not contain user credentials"));
+    }
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(bad(
+            "must use https: plain http is allowed only on a loopback address (RFC 8252 §7.3)",
+        )),
+        // RFC 8252 §7.1: a private-use scheme is a reverse domain name, so it contains a dot.
+        s if app == ApplicationType::Native && s.contains('.') => Ok(()),
+        _ if app == ApplicationType::Native => Err(bad(
+            "must be https, http on a loopback address, or a private-use scheme in reverse-domain form such as com.example.app (RFC 8252 §7)",
+        )),
+        _ => Err(bad(
+            "must use https (private-use schemes need application_type native)",
+        )),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// logo_uri, policy_uri, tos_uri: web pages, so absolute http(s) URLs.
+fn web_url(f: &Fields, key: &str) -> Result<Option<String>, MetadataError> {
+    let Some(s) = f.string(key)? else {
+        return Ok(None);
+    };
+    match Url::parse(&s) {
+        Ok(u)
+            if matches!(u.scheme(), "https" | "http")
+                && u.host().is_some()
+                && u.username().is_empty()
+                && u.password().is_none() =>
+        {
+            Ok(Some(s))
+        }
+        _ => Err(invalid(format!("{key}: {s:?} is not an http(s) URL"))),
+    }
+}
+
+impl Metadata {
+    /// The client to create from a registration.
+    pub fn new_client(&self) -> NewClient {
+        NewClient {
+            name: self.client_name.clone(),
+            redirect_uris: self.redirect_uris.clone(),
+            post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+            auth_method: self.auth_method,
+            id_token_alg: self.id_token_alg,
+            default_acr_values: self.default_acr_values.clone(),
+            minimum_acr: None,
+            scopes: self.scopes.clone(),
+        }
+    }
+
+    /// The profile of a self-registered client whose secret expires at `expires_at`.
+    pub fn dynamic_profile(&self, expires_at: i64) -> ClientProfile {
+        ClientProfile {
+            dynamic: true,
+            default_max_age: self.default_max_age,
+            require_auth_time: self.require_auth_time,
+            application_type: self.application_type,
+            logo_uri: self.logo_uri.clone(),
+            policy_uri: self.policy_uri.clone(),
+            tos_uri: self.tos_uri.clone(),
+            contacts: self.contacts.clone(),
+            client_secret_expires_at: expires_at,
+            registration_token_hash: None,
+        }
+    }
+
+    /// RFC 7592 §2.2: an update replaces the registered metadata. What is not
+    /// client metadata stays: the id, the secret, the registration token, and an
+    /// operator's `minimum_acr` (a client cannot lower the floor set for it).
+    pub fn apply_to(self, client: &mut Client) {
+        client.name = self.client_name;
+        client.redirect_uris = self.redirect_uris;
+        client.post_logout_redirect_uris = self.post_logout_redirect_uris;
+        client.auth_method = self.auth_method;
+        client.grant_types = self.grant_types;
+        client.scopes = self.scopes;
+        client.default_acr_values = self.default_acr_values;
+        client.id_token_alg = self.id_token_alg;
+        let p = &mut client.profile;
+        p.default_max_age = self.default_max_age;
+        p.require_auth_time = self.require_auth_time;
+        p.application_type = self.application_type;
+        p.logo_uri = self.logo_uri;
+        p.policy_uri = self.policy_uri;
+        p.tos_uri = self.tos_uri;
+        p.contacts = self.contacts;
+    }
+}

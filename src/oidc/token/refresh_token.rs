@@ -1,0 +1,204 @@
+//! `grant_type=refresh_token` (RFC 6749 §6) with rotation on every use. A token
+//! presented a second time means two parties hold it: the whole family is revoked,
+//! with the access tokens issued from it (OAuth 2.0 Security BCP §4.14.2).
+
+use super::issue::{self, Authentication};
+use super::{AccessGrant, TokenResponse, put_access_token, revoke_access_digest};
+use crate::db::clients::Client;
+use crate::db::refresh_tokens::{self, NewRefreshToken, RefreshGrant, TokenState};
+use crate::db::users;
+use crate::error::{Failure, JsonError};
+use crate::oidc::now_s;
+use crate::secrets;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+    /// A narrower scope for the new access token (RFC 6749 §6).
+    pub scope: Option<String>,
+}
+
+fn invalid_grant(description: &str) -> JsonError {
+    JsonError::bad_request("invalid_grant", description)
+}
+
+/// Issues the first refresh token of a new family, bound to the access token
+/// issued with it.
+pub async fn start_family(
+    state: &AppState,
+    grant: &RefreshGrant,
+    access_digest: &str,
+) -> Result<String, Failure> {
+    let token = secrets::random_token(32);
+    let now = now_s();
+    refresh_tokens::insert(
+        &state.db,
+        &NewRefreshToken {
+            token_hash: &secrets::digest(&token),
+            grant,
+            access_token_hash: access_digest,
+            now,
+            expires_at: now + state.settings.refresh_ttl.as_secs() as i64,
+        },
+    )
+    .await?;
+    Ok(token)
+}
+
+/// Revokes every refresh token of a family and every access token issued with them.
+pub async fn revoke_family(state: &AppState, family_id: &str) -> Result<(), Failure> {
+    let access = refresh_tokens::revoke_family(&state.db, family_id, now_s()).await?;
+    for digest in access {
+        revoke_access_digest(&state.store, &digest).await?;
+    }
+    Ok(())
+}
+
+/// The scope of the new access token: the requested subset of the grant's scope,
+/// in the grant's order; never a scope the grant did not have.
+pub fn narrowed_scope(granted: &[String], requested: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(requested) = requested else {
+        return Ok(granted.to_vec());
+    };
+    let asked: Vec<&str> = requested.split_whitespace().collect();
+    if let Some(extra) = asked.iter().find(|s| !granted.iter().any(|g| g == *s)) {
+        return Err(format!(
+            "scope {extra:?} was not part of the original grant"
+        ));
+    }
+    Ok(granted
+        .iter()
+        .filter(|g| asked.contains(&g.as_str()))
+        .cloned()
+        .collect())
+}
+
+pub async fn exchange(
+    state: &AppState,
+    client: &Client,
+    req: RefreshRequest,
+) -> Result<TokenResponse, JsonError> {
+    if !client.allows_grant("refresh_token") {
+        return Err(JsonError::bad_request(
+            "unauthorized_client",
+            "this client may not use refresh tokens",
+        ));
+    }
+    if req.refresh_token.len() > 256 {
+        return Err(invalid_grant("the refresh token is invalid"));
+    }
+    let hash = secrets::digest(&req.refresh_token);
+    let record = refresh_tokens::find(&state.db, &hash)
+        .await?
+        .ok_or_else(|| invalid_grant("the refresh token is invalid"))?;
+    let family = record.grant.clone();
+    if family.client_id != client.client_id {
+        // RFC 6749 §10.4: refresh tokens are bound to their client. Another client
+        // holding one means it leaked.
+        revoke_family(state, &family.family_id).await?;
+        tracing::warn!(client = %client.client_id, "refresh token presented by another client: its family was revoked");
+        return Err(invalid_grant(
+            "the refresh token was issued to another client",
+        ));
+    }
+    let now = now_s();
+    match record.state(now) {
+        TokenState::Usable => {}
+        TokenState::Rotated => {
+            revoke_family(state, &family.family_id).await?;
+            tracing::warn!(client = %client.client_id, "rotated refresh token replayed: its family was revoked");
+            return Err(invalid_grant(
+                "the refresh token was already used; every token of this grant is now revoked",
+            ));
+        }
+        TokenState::Revoked => return Err(invalid_grant("the refresh token was revoked")),
+        TokenState::Expired => return Err(invalid_grant("the refresh token has expired")),
+    }
+    let scopes = narrowed_scope(&family.scopes, req.scope.as_deref())
+        .map_err(|e| JsonError::bad_request("invalid_scope", e))?;
+    let user = users::find_by_id(&state.db, &family.user_id)
+        .await?
+        .filter(|u| u.active)
+        .ok_or_else(|| invalid_grant("the user is no longer active"))?;
+
+    let access = AccessGrant {
+        user_id: Some(user.id.clone()),
+        client_id: client.client_id.clone(),
+        scopes: scopes.clone(),
+        acr: family.acr.clone(),
+        amr: family.amr.clone(),
+        auth_time: family.auth_time,
+        issued_at: now,
+        expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
+    };
+    let (access_token, access_digest) = put_access_token(&state.store, &access).await?;
+    let next = secrets::random_token(32);
+    let rotated = refresh_tokens::rotate(
+        &state.db,
+        &hash,
+        &NewRefreshToken {
+            token_hash: &secrets::digest(&next),
+            grant: &family,
+            access_token_hash: &access_digest,
+            now,
+            expires_at: now + state.settings.refresh_ttl.as_secs() as i64,
+        },
+    )
+    .await;
+    if !matches!(rotated, Ok(true)) {
+        revoke_access_digest(&state.store, &access_digest).await?;
+    }
+    if !rotated? {
+        // Another request rotated it between our read and our update: the token
+        // was used twice.
+        revoke_family(state, &family.family_id).await?;
+        tracing::warn!(client = %client.client_id, "refresh token used concurrently: its family was revoked");
+        return Err(invalid_grant(
+            "the refresh token was already used; every token of this grant is now revoked",
+        ));
+    }
+
+    let id_token = if scopes.iter().any(|s| s == "openid") {
+        let authn = Authentication {
+            acr: family.acr.clone(),
+            amr: family.amr.clone(),
+            auth_time: family.auth_time,
+            sid: family.sid.clone(),
+        };
+        // OIDC Core §12.2: a refreshed ID token repeats the original authentication
+        // (acr, amr, auth_time) and carries no nonce.
+        Some(issue::id_token(state, client, &user, &authn, &scopes, None, &access_token).await?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: super::ACCESS_TOKEN_TTL.as_secs(),
+        id_token,
+        scope: scopes.join(" "),
+        refresh_token: Some(next),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn scope_may_narrow_but_never_widen() {
+        let granted = v(&["openid", "profile", "email", "offline_access"]);
+        assert_eq!(narrowed_scope(&granted, None).unwrap(), granted);
+        assert_eq!(
+            narrowed_scope(&granted, Some("email openid")).unwrap(),
+            v(&["openid", "email"])
+        );
+        assert!(narrowed_scope(&granted, Some("openid groups")).is_err());
+        assert!(narrowed_scope(&v(&["openid"]), Some("openid profile")).is_err());
+    }
+}

@@ -1,0 +1,213 @@
+//! WebAuthn ceremonies inside a login: enrollment of a security key or passkey,
+//! and step-up with one (the only factor that meets `phr`).
+//!
+//! Ceremony state lives server-side in the ephemeral store, bound to the browser
+//! session and the pending request, and is deleted when read: a replayed finish
+//! finds nothing (webauthn-rs tutorial: a cookie-held state would be unsafe).
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
+};
+
+use super::second_factor::elevate;
+use super::session::BrowserSession;
+use crate::auth::stepup::Factor;
+use crate::db::users::User;
+use crate::db::{audit, webauthn};
+use crate::error::{Failure, JsonError};
+use crate::secrets;
+use crate::startup::AppState;
+
+const CEREMONY_TTL: Duration = Duration::from_secs(5 * 60);
+
+fn key(kind: &str, cookie: &str, req_id: &str) -> String {
+    format!("webauthn:{kind}:{}:{req_id}", secrets::digest(cookie))
+}
+
+fn refused(description: impl Into<String>) -> JsonError {
+    JsonError::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+}
+
+fn rp(state: &AppState) -> Result<&webauthn_rs::Webauthn, JsonError> {
+    state
+        .webauthn
+        .as_deref()
+        .ok_or_else(|| refused("security keys are not available: the issuer is not a domain name"))
+}
+
+/// WebAuthn needs a stable user handle: our user ids are UUIDs.
+fn user_handle(user: &User) -> Result<Uuid, JsonError> {
+    Uuid::parse_str(&user.id)
+        .map_err(|_| JsonError::from(Failure::Internal("user id is not a UUID".into())))
+}
+
+pub async fn begin_registration(
+    state: &AppState,
+    cookie: &str,
+    user: &User,
+    req_id: &str,
+) -> Result<CreationChallengeResponse, JsonError> {
+    let rp = rp(state)?;
+    let existing = webauthn::list(&state.db, &user.id).await?;
+    let exclude = existing
+        .iter()
+        .map(|c| c.passkey.cred_id().clone())
+        .collect::<Vec<_>>();
+    let display = user.full_name();
+    let (options, reg) = rp
+        .start_passkey_registration(user_handle(user)?, &user.username, &display, Some(exclude))
+        .map_err(|e| Failure::Internal(format!("webauthn: {e}")))?;
+    state
+        .store
+        .put_json(&key("reg", cookie, req_id), &reg, CEREMONY_TTL)
+        .await?;
+    Ok(options)
+}
+
+/// Verifies the new credential, stores it (public key and counter only), and
+/// counts it as the second factor of this login. Returns the new session cookie.
+pub async fn finish_registration(
+    state: &AppState,
+    cookie: &str,
+    session: BrowserSession,
+    user: &User,
+    req_id: &str,
+    credential: &RegisterPublicKeyCredential,
+) -> Result<String, JsonError> {
+    let rp = rp(state)?;
+    let reg: PasskeyRegistration = state
+        .store
+        .take_json(&key("reg", cookie, req_id))
+        .await?
+        .ok_or_else(|| refused("no registration in progress (expired or already finished)"))?;
+    let passkey = match rp.finish_passkey_registration(credential, &reg) {
+        Ok(p) => p,
+        Err(e) => {
+            audit::factor(
+                &state.db,
+                Some(&user.id),
+                &user.username,
+                "webauthn_enrollment",
+                "failure",
+                None,
+            )
+            .await?;
+            return Err(refused(format!(
+                "the security key could not be registered: {e}"
+            )));
+        }
+    };
+    let count = webauthn::list(&state.db, &user.id).await?.len();
+    let name = format!("Security key {}", count + 1);
+    webauthn::add(&state.db, &user.id, &name, &passkey)
+        .await
+        .map_err(|e| match e {
+            crate::db::DbError::Conflict(m) => refused(m),
+            other => other.into(),
+        })?;
+    audit::factor(
+        &state.db,
+        Some(&user.id),
+        &user.username,
+        "webauthn_enrollment",
+        "success",
+        None,
+    )
+    .await?;
+    // The passkey ceremony requires user verification (PIN or biometric).
+    Ok(elevate(state, cookie, session, Factor::WebAuthn, true).await?)
+}
+
+pub async fn begin_authentication(
+    state: &AppState,
+    cookie: &str,
+    user: &User,
+    req_id: &str,
+) -> Result<RequestChallengeResponse, JsonError> {
+    let rp = rp(state)?;
+    let creds: Vec<_> = webauthn::list(&state.db, &user.id)
+        .await?
+        .into_iter()
+        .map(|c| c.passkey)
+        .collect();
+    if creds.is_empty() {
+        return Err(refused("no security key is registered"));
+    }
+    let (options, auth) = rp
+        .start_passkey_authentication(&creds)
+        .map_err(|e| Failure::Internal(format!("webauthn: {e}")))?;
+    state
+        .store
+        .put_json(&key("auth", cookie, req_id), &auth, CEREMONY_TTL)
+        .await?;
+    Ok(options)
+}
+
+/// Verifies an assertion; a signature counter that did not move forward is
+/// refused (a cloned authenticator, WebAuthn §6.1.1) and logged.
+pub async fn finish_authentication(
+    state: &AppState,
+    cookie: &str,
+    session: BrowserSession,
+    user: &User,
+    req_id: &str,
+    credential: &PublicKeyCredential,
+) -> Result<String, JsonError> {
+    let rp = rp(state)?;
+    let auth: PasskeyAuthentication = state
+        .store
+        .take_json(&key("auth", cookie, req_id))
+        .await?
+        .ok_or_else(|| {
+            refused("no security key check in progress (expired or already finished)")
+        })?;
+    let result = match rp.finish_passkey_authentication(credential, &auth) {
+        Ok(r) => r,
+        Err(e) => {
+            if matches!(
+                e,
+                webauthn_rs::prelude::WebauthnError::CredentialPossibleCompromise
+            ) {
+                tracing::warn!(user = %user.username, "security key signature counter went backwards: possible clone");
+            }
+            audit::factor(
+                &state.db,
+                Some(&user.id),
+                &user.username,
+                "webauthn",
+                "failure",
+                None,
+            )
+            .await?;
+            return Err(refused(format!("the security key check failed: {e}")));
+        }
+    };
+    let id = secrets::b64url(result.cred_id().as_ref());
+    let stored = webauthn::list(&state.db, &user.id).await?;
+    let Some(mut cred) = stored.into_iter().find(|c| c.id == id) else {
+        return Err(refused("unknown security key"));
+    };
+    cred.passkey.update_credential(&result);
+    webauthn::record_use(&state.db, &cred.id, &cred.passkey).await?;
+    audit::factor(
+        &state.db,
+        Some(&user.id),
+        &user.username,
+        "webauthn",
+        "success",
+        None,
+    )
+    .await?;
+    Ok(elevate(
+        state,
+        cookie,
+        session,
+        Factor::WebAuthn,
+        result.user_verified(),
+    )
+    .await?)
+}
