@@ -97,13 +97,13 @@ impl Target {
         self.keys.lock().ok()?.get(kid).cloned()
     }
 
-    /// Checks signature (with the JWKS), `iss`, `aud`, `exp`, `nonce` and, when
-    /// given, `acr`.
+    /// Checks signature (with the JWKS), `iss`, `aud`, `exp` and, when given,
+    /// `nonce` and `acr`.
     pub async fn verify_id_token(
         &self,
         http: &reqwest::Client,
         token: &str,
-        nonce: &str,
+        nonce: Option<&str>,
         acr: Option<&str>,
     ) -> anyhow::Result<()> {
         let header = jsonwebtoken::decode_header(token)?;
@@ -119,7 +119,9 @@ impl Target {
         v.set_issuer(&[&self.issuer]);
         v.set_audience(&[&self.client_id]);
         let claims: serde_json::Value = jsonwebtoken::decode(token, &key, &v)?.claims;
-        ensure!(claims["nonce"] == nonce, "ID token nonce mismatch");
+        if let Some(nonce) = nonce {
+            ensure!(claims["nonce"] == nonce, "ID token nonce mismatch");
+        }
         if let Some(acr) = acr {
             ensure!(claims["acr"] == acr, "ID token acr is {}", claims["acr"]);
         }
@@ -131,6 +133,9 @@ impl Target {
 #[derive(Clone, Default)]
 pub struct Ask {
     pub acr: Option<String>,
+    /// Ask for `offline_access` (with `prompt=consent`, OIDC Core §11) to get a
+    /// refresh token.
+    pub offline: bool,
 }
 
 fn random_token() -> String {
@@ -150,7 +155,7 @@ pub async fn code_flow(
     user: Option<&User>,
     totp: Option<(&TotpPool, usize)>,
     expect_no_page: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Tokens> {
     let verifier = random_token();
     let challenge = portcullis::secrets::b64url(&Sha256::digest(verifier.as_bytes()));
     let (nonce, state) = (random_token(), random_token());
@@ -160,13 +165,23 @@ pub async fn code_flow(
         q.append_pair("response_type", "code")
             .append_pair("client_id", &target.client_id)
             .append_pair("redirect_uri", &target.redirect_uri)
-            .append_pair("scope", "openid profile email")
+            .append_pair(
+                "scope",
+                if ask.offline {
+                    "openid profile email offline_access"
+                } else {
+                    "openid profile email"
+                },
+            )
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256")
             .append_pair("nonce", &nonce)
             .append_pair("state", &state);
         if let Some(acr) = &ask.acr {
             q.append_pair("acr_values", acr);
+        }
+        if ask.offline {
+            q.append_pair("prompt", "consent");
         }
     }
     let mut landing = browser.get(&url).await?;
@@ -207,34 +222,66 @@ pub async fn code_flow(
         ensure!(*iss == target.issuer, "iss mismatch");
     }
     let code = params.get("code").context("no code at the redirect URI")?;
-    let tokens = token_request(browser.http(), target, code, &verifier).await?;
+    let tokens = token_request(
+        browser.http(),
+        target,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", target.redirect_uri.as_str()),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await?;
+    let id_token = tokens.id_token.as_deref().context("no ID token")?;
     target
-        .verify_id_token(browser.http(), &tokens.id_token, &nonce, ask.acr.as_deref())
-        .await
+        .verify_id_token(browser.http(), id_token, Some(&nonce), ask.acr.as_deref())
+        .await?;
+    Ok(tokens)
+}
+
+/// One refresh grant (RFC 6749 §6); returns the refresh token to use next (the
+/// rotated one when the server rotates). An ID token in the answer is verified;
+/// it carries no nonce.
+pub async fn refresh(
+    http: &reqwest::Client,
+    target: &Target,
+    refresh_token: &str,
+) -> anyhow::Result<String> {
+    let tokens = token_request(
+        http,
+        target,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await?;
+    if let Some(id_token) = tokens.id_token.as_deref() {
+        target.verify_id_token(http, id_token, None, None).await?;
+    }
+    Ok(tokens
+        .refresh_token
+        .unwrap_or_else(|| refresh_token.to_owned()))
 }
 
 #[derive(Deserialize)]
 pub struct Tokens {
-    pub id_token: String,
+    pub id_token: Option<String>,
     #[allow(dead_code)]
     pub access_token: String,
+    pub refresh_token: Option<String>,
 }
 
 async fn token_request(
     http: &reqwest::Client,
     target: &Target,
-    code: &str,
-    verifier: &str,
+    form: &[(&str, &str)],
 ) -> anyhow::Result<Tokens> {
     let resp = http
         .post(target.token_endpoint.clone())
         .basic_auth(&target.client_id, Some(&target.client_secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", target.redirect_uri.as_str()),
-            ("code_verifier", verifier),
-        ])
+        .form(form)
         .send()
         .await?;
     let status = resp.status();

@@ -42,6 +42,8 @@ pub enum Scenario {
     Password,
     /// Password and a TOTP code (step-up to `--acr`).
     Totp,
+    /// Refresh grant with a refresh token from one sign-in (rotated each time).
+    Refresh,
 }
 
 #[derive(clap::Args, Clone)]

@@ -68,27 +68,37 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunResult> {
         (Scenario::Totp, None) => anyhow::bail!("the totp scenario needs --users"),
         _ => None,
     };
-    if matches!(args.scenario, Scenario::Sso | Scenario::Password) && loaded.is_none() {
+    if matches!(
+        args.scenario,
+        Scenario::Sso | Scenario::Password | Scenario::Refresh
+    ) && loaded.is_none()
+    {
         anyhow::bail!("this scenario needs --users");
     }
-    // Every browser first signs in once for the SSO scenario (not measured).
+    // For the SSO and refresh scenarios every browser first signs in once (not
+    // measured); the refresh scenario keeps the refresh token it got.
     let mut browsers = Vec::with_capacity(args.browsers);
     for _ in 0..args.browsers {
-        browsers.push(Browser::new(&origin)?);
+        browsers.push((Browser::new(&origin)?, String::new()));
     }
     let rr = loaded.map(RoundRobin::new);
-    if args.scenario == Scenario::Sso {
+    if matches!(args.scenario, Scenario::Sso | Scenario::Refresh) {
         let rr = rr.as_ref().context("users")?;
-        let logins =
-            browsers.iter().enumerate().map(|(i, b)| {
-                let user = rr.get(i).clone();
-                let target = &target;
-                async move {
-                    flows::code_flow(b, target, &Ask::default(), Some(&user), None, false).await
-                }
-            });
-        for r in futures_util::future::join_all(logins).await {
-            r.context("signing the browsers in")?;
+        let ask = Ask {
+            offline: args.scenario == Scenario::Refresh,
+            ..Ask::default()
+        };
+        let logins = browsers.iter().enumerate().map(|(i, (b, _))| {
+            let user = rr.get(i).clone();
+            let (target, ask) = (&target, &ask);
+            async move { flows::code_flow(b, target, ask, Some(&user), None, false).await }
+        });
+        let results = futures_util::future::join_all(logins).await;
+        for ((_, rt), r) in browsers.iter_mut().zip(results) {
+            let tokens = r.context("signing the browsers in")?;
+            if args.scenario == Scenario::Refresh {
+                *rt = tokens.refresh_token.context("no refresh token issued")?;
+            }
         }
     }
     let from = Instant::now() + Duration::from_secs(args.warmup);
@@ -111,7 +121,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunResult> {
     });
     let tasks: Vec<_> = browsers
         .into_iter()
-        .map(|b| tokio::spawn(browse(shared.clone(), b)))
+        .map(|(b, rt)| tokio::spawn(browse(shared.clone(), b, rt)))
         .collect();
     let mut tally = Tally::default();
     for t in tasks {
@@ -137,20 +147,42 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunResult> {
     ))
 }
 
-async fn browse(s: Arc<Shared>, browser: Browser) -> Tally {
+async fn browse(s: Arc<Shared>, browser: Browser, mut refresh_token: String) -> Tally {
     let mut tally = Tally::default();
     let ask = Ask {
         acr: (s.args.scenario == Scenario::Totp).then(|| s.args.acr.clone()),
+        offline: false,
     };
     while Instant::now() < s.until {
         let t0 = Instant::now();
         let result = match s.args.scenario {
             Scenario::Metadata => flows::metadata(browser.http(), &s.target).await,
-            Scenario::Sso => flows::code_flow(&browser, &s.target, &ask, None, None, true).await,
+            Scenario::Sso => flows::code_flow(&browser, &s.target, &ask, None, None, true)
+                .await
+                .map(drop),
             Scenario::Password => {
                 browser.forget();
                 let user = s.users.as_ref().map(|u| u.take());
-                flows::code_flow(&browser, &s.target, &ask, user, None, false).await
+                flows::code_flow(&browser, &s.target, &ask, user, None, false)
+                    .await
+                    .map(drop)
+            }
+            // A failed refresh ends this browser: its token may be spent, and
+            // reusing it would (rightly) revoke the whole family.
+            Scenario::Refresh => {
+                match flows::refresh(browser.http(), &s.target, &refresh_token).await {
+                    Ok(next) => {
+                        refresh_token = next;
+                        Ok(())
+                    }
+                    Err(e) => {
+                        let now = Instant::now();
+                        if now >= s.from && now <= s.until {
+                            tally.record(Err(e), Duration::ZERO);
+                        }
+                        break;
+                    }
+                }
             }
             Scenario::Totp => {
                 let Some(pool) = s.totp.as_ref() else { break };
@@ -176,7 +208,7 @@ async fn browse(s: Arc<Shared>, browser: Browser) -> Tally {
                 )
                 .await;
                 pool.give_back(slot);
-                r
+                r.map(drop)
             }
         };
         let t1 = Instant::now();

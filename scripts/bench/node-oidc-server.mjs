@@ -4,7 +4,8 @@
 // verifies argon2id hashes with Portcullis's parameters (m=19456 KiB, t=2, p=1)
 // through npm `argon2`, and no consent page: a successful login grants the
 // requested scopes at once, as Portcullis does for administrator-registered
-// clients. Profile and email claims go into the ID token, as ours do.
+// clients. Profile and email claims go into the ID token, as ours do; refresh
+// tokens (scope offline_access) rotate at every use, as ours do.
 //
 // Environment: BENCH_PORT, BENCH_CLIENT_ID, BENCH_CLIENT_SECRET,
 // BENCH_REDIRECT_URI, BENCH_USERS (username<TAB>password<TAB>seed lines).
@@ -39,7 +40,7 @@ const provider = new Provider(issuer, {
     client_id: process.env.BENCH_CLIENT_ID,
     client_secret: process.env.BENCH_CLIENT_SECRET,
     redirect_uris: [process.env.BENCH_REDIRECT_URI],
-    grant_types: ['authorization_code'],
+    grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'RS256',
@@ -53,6 +54,8 @@ const provider = new Provider(issuer, {
   },
   conformIdTokenClaims: false,
   pkce: { required: () => true },
+  // Portcullis rotates a refresh token at every use; do the same.
+  rotateRefreshToken: () => true,
   features: { devInteractions: { enabled: false } },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   async findAccount(ctx, id) {
