@@ -34,6 +34,21 @@ async fn redis_down_gives_503_everywhere_and_recovers() {
     assert_eq!(health.status(), 503);
 
     app.redis.as_mut().unwrap().restart();
+    // The store reconnects on the next requests; on a busy machine the first
+    // attempt may still time out, so wait (bounded) until health says ok.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let health = reqwest::get(app.url("/health")).await.unwrap();
+        if health.status() == 200 {
+            break;
+        }
+        assert_eq!(health.status(), 503, "while reconnecting it fails closed");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the store did not recover within 20 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let page = browser.authorize(&AuthParams::new(&client)).await;
     assert_eq!(page.status(), 200);
     assert!(
