@@ -317,13 +317,19 @@ pub async fn run_all(
 /// until every batch ran.
 pub fn spawn_auto(ctx: AdminCtx, id: String) {
     tokio::spawn(async move {
+        // A passing failure (a busy database) is retried soon; a lasting one
+        // backs off to once a minute.
+        let mut backoff = std::time::Duration::from_secs(1);
         loop {
             if let Err(e) = run_all(&ctx, &id, |_, _| {}).await {
                 tracing::error!(import = %id, error = %e, "automatic import interrupted; retrying");
             }
             match imports::batch_states(&ctx.db, &id).await {
                 Ok(states) if states.iter().all(|(_, s)| s == "done") => return,
-                Ok(_) | Err(_) => tokio::time::sleep(std::time::Duration::from_secs(60)).await,
+                Ok(_) | Err(_) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(std::time::Duration::from_secs(60));
+                }
             }
         }
     });
@@ -333,7 +339,15 @@ pub fn spawn_auto(ctx: AdminCtx, id: String) {
 pub fn resume_unfinished(state: &crate::startup::AppState) {
     let ctx = AdminCtx::from_state(state, "system");
     tokio::spawn(async move {
-        match imports::unfinished_auto(&ctx.db).await {
+        let mut found = imports::unfinished_auto(&ctx.db).await;
+        for attempt in 1..=5 {
+            if found.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(attempt)).await;
+            found = imports::unfinished_auto(&ctx.db).await;
+        }
+        match found {
             Ok(list) => {
                 for (id, actor) in list {
                     tracing::info!(import = %id, "resuming automatic import");
