@@ -256,15 +256,18 @@ pub fn table(path: &Path, notes: &[String]) -> anyhow::Result<()> {
         }
     }
     println!();
+    // Each password run is compared with the argon2id timing taken just before
+    // it, on the same core, under the same neighbours.
+    let mut bound: Option<&Argon2> = None;
     for rec in &records {
         match rec {
             Record::Idle(_) => print_record(rec),
             Record::Argon2(a) => {
                 print_record(rec);
-                for r in runs.iter().filter(|r| r.scenario == Scenario::Password) {
-                    if r.server.contains("node") {
-                        continue;
-                    }
+                bound = Some(a);
+            }
+            Record::Run(r) if r.scenario == Scenario::Password && !r.server.contains("node") => {
+                if let Some(a) = bound {
                     println!(
                         "  {}: password flow {:.1} flows/s = {:.0}% of the bound; server CPU {:.2} ms/flow = {:.0}% of one hash",
                         r.server,
