@@ -54,6 +54,9 @@ pub struct Settings {
     pub issuer: Url,
     pub server: ServerSettings,
     pub database_url: Secret,
+    /// How long clients and stored policy rules read from the database are reused
+    /// (`database.cache_ttl`, 0–10 seconds; 0: read every time).
+    pub cache_ttl: Duration,
     pub redis_url: Option<Secret>,
     pub keys_dir: PathBuf,
     pub initial_access_token: Option<Secret>,
@@ -148,6 +151,7 @@ struct RawPolicy {
 #[derive(Debug, Deserialize)]
 struct RawDatabase {
     url: String,
+    cache_ttl: u64,
 }
 #[derive(Debug, Default, Deserialize)]
 struct RawRedis {
@@ -192,6 +196,7 @@ issuer = "http://localhost:8080"
 bind = "127.0.0.1:8080"
 [database]
 url = "sqlite://data/portcullis.db?mode=rwc"
+cache_ttl = 5
 [keys]
 dir = "keys"
 grace_period = 86400
@@ -373,6 +378,12 @@ impl Settings {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| ConfigError::new("policy.rules", e))?,
         };
+        if raw.database.cache_ttl > 10 {
+            return Err(ConfigError::new(
+                "database.cache_ttl",
+                "must be between 0 and 10 seconds (CLI changes must reach a running server within 10 s)",
+            ));
+        }
         if raw.tokens.code_ttl == 0 || raw.tokens.code_ttl > 600 {
             return Err(ConfigError::new(
                 "tokens.code_ttl",
@@ -410,6 +421,7 @@ impl Settings {
                 trusted_proxies,
             },
             database_url: Secret::new(raw.database.url),
+            cache_ttl: Duration::from_secs(raw.database.cache_ttl),
             redis_url,
             keys_dir: raw.keys.dir,
             initial_access_token: raw

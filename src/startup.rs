@@ -37,6 +37,8 @@ pub struct AppState {
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// User mail: SMTP or the outbox folder.
     pub mailer: Mailer,
+    /// Clients and stored policy rules, reused for `database.cache_ttl`.
+    pub cache: Arc<db::cache::ReadCache>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
         tracing::info!("user mail goes to the {}", mailer.describe());
         let passwords =
             password::Verifier::start().context("starting the password verification threads")?;
+        let cache = Arc::new(db::cache::ReadCache::new(settings.cache_ttl));
         Ok(Self {
             settings: Arc::new(settings),
             db,
@@ -76,6 +79,7 @@ impl AppState {
             sealer,
             webauthn,
             mailer,
+            cache,
         })
     }
 }

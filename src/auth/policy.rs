@@ -177,6 +177,15 @@ pub struct Decision {
 }
 
 impl Policy {
+    /// Whether any rule looks at group membership, i.e. whether [`Subject::groups`]
+    /// must be read for a decision.
+    pub fn needs_groups(&self, stored: &[Rule]) -> bool {
+        self.rules
+            .iter()
+            .chain(stored)
+            .any(|r| !r.spec.groups.is_empty() || !r.spec.not_groups.is_empty())
+    }
+
     /// Decides with the configured rules followed by `stored` (database) rules.
     pub fn decide(&self, stored: &[Rule], s: &Subject<'_>) -> Decision {
         let mut trace = Vec::new();

@@ -90,6 +90,15 @@ fn bad_values_name_their_key() {
     assert_eq!(e.key, "keys.grace_period");
     let e = load(&[("PORTCULLIS__TOKENS__REFRESH_TTL", "0")]).unwrap_err();
     assert_eq!(e.key, "tokens.refresh_ttl");
+    let e = load(&[("PORTCULLIS__DATABASE__CACHE_TTL", "11")]).unwrap_err();
+    assert_eq!(e.key, "database.cache_ttl");
+}
+
+#[test]
+fn database_cache_ttl_defaults_to_five_seconds_and_may_be_off() {
+    assert_eq!(load(&[]).unwrap().cache_ttl, Duration::from_secs(5));
+    let s = load(&[("PORTCULLIS__DATABASE__CACHE_TTL", "0")]).unwrap();
+    assert_eq!(s.cache_ttl, Duration::ZERO);
 }
 
 #[test]

@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use super::pages::{self, LoginForm};
 use super::{html, see_other, session_cookie, set_session_cookie};
-use crate::db::clients;
 use crate::db::users::{self, User};
 use crate::error::PageError;
 use crate::oidc::authorize::AuthRequest;
@@ -46,7 +45,9 @@ async fn render_login(
 ) -> Result<HttpResponse, PageError> {
     let (cookie, new) = ensure_session(state, req).await?;
     let csrf = state.sessions.issue_csrf(&cookie, id).await?;
-    let client_name = clients::find(&state.db, &pending.client_id)
+    let client_name = state
+        .cache
+        .client(&state.db, &pending.client_id)
         .await?
         .map(|c| c.name)
         .unwrap_or_default();

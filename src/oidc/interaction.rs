@@ -17,9 +17,8 @@ use crate::auth::acr::Level;
 use crate::auth::policy::{Decision, Subject};
 use crate::auth::stepup::{Factor, Freshness, Proof};
 use crate::db::audit::{self, AuditEvent};
-use crate::db::clients::{self, Client};
-use crate::db::policy_rules;
-use crate::db::users::{self, User};
+use crate::db::clients::Client;
+use crate::db::users::{self, FactorsPresent, User};
 use crate::db::{factors, webauthn};
 use crate::error::{Failure, PageError};
 use crate::secrets;
@@ -85,7 +84,7 @@ pub async fn authorize(
         .get("client_id")
         .filter(|c| !c.is_empty() && c.len() <= 128)
     {
-        Some(id) => clients::find(&state.db, id).await?,
+        Some(id) => state.cache.client(&state.db, id).await?,
         None => None,
     };
     let to = authorize::return_to(params, client.as_ref()).map_err(PageError::BadRequest)?;
@@ -127,12 +126,21 @@ pub async fn authorize(
 
 /// The user's second factors and whether they may enroll one now.
 pub async fn capabilities(state: &AppState, user: &User) -> Result<Capabilities, Failure> {
-    Ok(Capabilities {
-        has_totp: factors::has_totp(&state.db, &user.id).await?,
-        has_webauthn: state.webauthn.is_some() && webauthn::has_any(&state.db, &user.id).await?,
+    let present = FactorsPresent {
+        totp: factors::has_totp(&state.db, &user.id).await?,
+        webauthn: webauthn::has_any(&state.db, &user.id).await?,
+    };
+    Ok(capabilities_of(state, present))
+}
+
+/// [`capabilities`] when the factors were read with the user.
+pub fn capabilities_of(state: &AppState, present: FactorsPresent) -> Capabilities {
+    Capabilities {
+        has_totp: present.totp,
+        has_webauthn: state.webauthn.is_some() && present.webauthn,
         can_enroll_totp: state.settings.enrollment_allowed,
         can_enroll_webauthn: state.settings.enrollment_allowed && state.webauthn.is_some(),
-    })
+    }
 }
 
 /// What the server itself demands for this login: the policy's decision
@@ -143,8 +151,15 @@ pub async fn policy_floor(
     user: &User,
     ip: Option<IpAddr>,
 ) -> Result<(Level, Decision), Failure> {
-    let groups = users::groups_of(&state.db, &user.id).await?;
-    let stored = policy_rules::list(&state.db, &state.settings.acr).await?;
+    let stored = state
+        .cache
+        .policy_rules(&state.db, &state.settings.acr)
+        .await?;
+    let groups = if state.settings.policy.needs_groups(&stored) {
+        users::groups_of(&state.db, &user.id).await?
+    } else {
+        Vec::new()
+    };
     let subject = Subject {
         username: &user.username,
         groups: &groups,
@@ -201,13 +216,13 @@ pub async fn evaluate(
     let Some((session, user_id)) = session.and_then(|s| s.user_id.clone().map(|u| (s, u))) else {
         return Ok(Step::Login);
     };
-    let Some(user) = users::find_by_id(&state.db, &user_id)
+    let Some((user, present)) = users::find_with_factors(&state.db, &user_id)
         .await?
-        .filter(|u| u.active)
+        .filter(|(u, _)| u.active)
     else {
         return Ok(Step::Login);
     };
-    let caps = capabilities(state, &user).await?;
+    let caps = capabilities_of(state, present);
     let (floor, decision) = policy_floor(state, client, &user, req.client_ip).await?;
     let target = match flow::choose_target(&req.acr, floor, &state.settings.acr, &caps) {
         Ok(t) => t,
@@ -346,7 +361,9 @@ pub async fn resume(
         .pending(req_id)
         .await?
         .ok_or_else(|| PageError::BadRequest(EXPIRED.into()))?;
-    let client = clients::find(&state.db, &req.client_id)
+    let client = state
+        .cache
+        .client(&state.db, &req.client_id)
         .await?
         .ok_or_else(|| {
             PageError::BadRequest("The client of this sign-in no longer exists.".into())

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::session::BrowserSession;
-use crate::db::clients::{self, Client};
+use crate::db::clients::Client;
 use crate::error::PageError;
 use crate::startup::AppState;
 
@@ -111,7 +111,7 @@ pub async fn validate(state: &AppState, req: LogoutRequest) -> Result<ValidLogou
         (None, None) => None,
     };
     let client = match &client_id {
-        Some(id) if id.len() <= 128 => clients::find(&state.db, id).await?,
+        Some(id) if id.len() <= 128 => state.cache.client(&state.db, id).await?,
         _ => None,
     };
     if req.client_id.is_some() && client.is_none() {

@@ -182,7 +182,9 @@ pub async fn update(
     m.apply_to(&mut client);
     let new_secret = (!client.is_public() && (was_public || expiring))
         .then(|| client.replace_secret(secret_expiry(&state.settings)));
-    let saved = match clients::save(&state.db, &client).await {
+    let saved = clients::save(&state.db, &client).await;
+    state.cache.forget_client(&client.client_id);
+    let saved = match saved {
         Ok(c) => c,
         Err(DbError::NotFound) => {
             return Err(unauthorized(
@@ -201,14 +203,17 @@ pub async fn update(
 }
 
 /// RFC 7592 §2.3: deletes the client; its secret, codes and registration access
-/// token stop working at once.
+/// token stop working at once on this server, and on the others within
+/// `database.cache_ttl`.
 pub async fn delete(
     state: &AppState,
     client_id: &str,
     token: Option<&str>,
 ) -> Result<(), JsonError> {
     let client = managed_client(state, client_id, token).await?;
-    if !clients::delete(&state.db, &client.client_id).await? {
+    let deleted = clients::delete(&state.db, &client.client_id).await;
+    state.cache.forget_client(&client.client_id);
+    if !deleted? {
         return Err(unauthorized(
             "the registration access token is invalid",
             true,

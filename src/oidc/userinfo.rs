@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::id_token::ProfileClaims;
 use super::token::access_grant;
-use crate::db::{clients, users};
+use crate::db::users;
 use crate::error::{Failure, JsonError};
 use crate::startup::AppState;
 
@@ -33,7 +33,9 @@ pub async fn claims(state: &AppState, token: Option<&str>) -> Result<Value, Json
         .map_err(Failure::from)?
         .ok_or_else(|| invalid_token("the access token is invalid or expired"))?;
     // A deleted client's tokens go with it.
-    if clients::find(&state.db, &grant.client_id)
+    if state
+        .cache
+        .client(&state.db, &grant.client_id)
         .await
         .map_err(Failure::from)?
         .is_none()

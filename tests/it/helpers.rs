@@ -542,6 +542,26 @@ impl Browser {
     }
 }
 
+/// Whether `check` comes true within the 10 s the contract gives a CLI change to
+/// reach a running server (clients and stored rules are cached for
+/// `database.cache_ttl`), trying every 250 ms.
+pub async fn within_contract_delay<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if check().await {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
 /// Runs the real `portcullis` binary with the app's configuration; returns the
 /// parsed JSON it printed, or the stderr line on failure.
 pub fn cli(app: &TestApp, args: &[&str]) -> Result<serde_json::Value, String> {

@@ -146,3 +146,24 @@ fn bad_rules_are_refused() {
     };
     assert!(Rule::parse(single, &r).is_ok());
 }
+
+#[test]
+fn groups_are_needed_only_when_a_rule_names_them() {
+    let office = rule("office", |r| r.networks = vec!["10.0.0.0/8".into()], "pwd");
+    let p = Policy {
+        default: Level::Pwd,
+        mode: Mode::Enabled,
+        rules: vec![office.clone()],
+    };
+    assert!(!p.needs_groups(&[]));
+    let staff = rule("staff", |r| r.not_groups = vec!["staff".into()], "mfa");
+    assert!(
+        p.needs_groups(std::slice::from_ref(&staff)),
+        "a stored rule"
+    );
+    let p = Policy {
+        rules: vec![office, rule("c", |r| r.groups = vec!["c".into()], "mfa")],
+        ..p
+    };
+    assert!(p.needs_groups(&[]), "a configured rule");
+}

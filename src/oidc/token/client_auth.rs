@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{authenticate, invalid_client, presented_client};
-use crate::db::clients::{self, Client};
+use crate::db::clients::Client;
 use crate::error::JsonError;
 use crate::startup::AppState;
 
@@ -17,7 +17,7 @@ pub async fn client_of_request(
 ) -> Result<Client, JsonError> {
     let presented = presented_client(authorization, form)?;
     let client = if presented.client_id.len() <= 128 {
-        clients::find(&state.db, &presented.client_id).await?
+        state.cache.client(&state.db, &presented.client_id).await?
     } else {
         None
     };
