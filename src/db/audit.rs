@@ -2,8 +2,7 @@
 
 use entity::audit_events;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -48,7 +47,7 @@ impl From<audit_events::Model> for AuditEvent {
 }
 
 pub async fn record<C: sea_orm::ConnectionTrait>(db: &C, e: AuditEvent) -> Result<(), DbError> {
-    audit_events::ActiveModel {
+    let row = audit_events::ActiveModel {
         id: Default::default(),
         at: Set(if e.at == 0 { now() } else { e.at }),
         actor: Set(e.actor),
@@ -62,9 +61,11 @@ pub async fn record<C: sea_orm::ConnectionTrait>(db: &C, e: AuditEvent) -> Resul
         rule: Set(e.rule),
         outcome: Set(e.outcome),
         detail: Set(e.detail.to_string()),
-    }
-    .insert(db)
-    .await?;
+    };
+    // Nothing to read back: no `RETURNING` round trip on the hot path.
+    audit_events::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin_tokens;
 pub mod audit;
+pub mod cache;
 pub mod clients;
 pub mod factors;
 pub mod groups;
@@ -87,16 +88,24 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
         .acquire_timeout(Duration::from_secs(5))
         .max_connections(if url.starts_with("sqlite:") { 8 } else { 20 })
         .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        // An embedded database cannot drop a connection: skip the ping that would
+        // otherwise precede every query (a round trip to the connection's thread).
+        opts.test_before_acquire(false);
+    }
     if sqlite_file(url).is_some() {
         // Write-ahead log: readers never wait for the writer. In the default
         // rollback-journal mode every authorization's audit insert made the
         // concurrent reads of other requests sleep in SQLite's busy handler, which
-        // capped the SSO hot path at a few dozen flows per second. `synchronous`
-        // stays FULL: a committed TOTP step (replay protection) or lock-out count
-        // must survive a crash.
+        // capped the SSO hot path at a few dozen flows per second.
+        // `synchronous = NORMAL`, SQLite's setting for WAL: a commit survives the
+        // process crashing; only a power cut or kernel crash can lose the last
+        // commits before a checkpoint. FULL would fsync on every commit, i.e. on
+        // every authorization's audit row. Deployments that need every audit row
+        // on disk before the answer run PostgreSQL (`database.url`).
         opts.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(SqliteSynchronous::Normal)
         });
     }
     Database::connect(opts)
