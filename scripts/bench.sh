@@ -20,6 +20,9 @@ NODE_PORT=${BENCH_NODE_PORT:-18081}
 REDIS_PORT=${BENCH_REDIS_PORT:-18082}
 SCENARIOS=${BENCH_SCENARIOS:-metadata sso password totp refresh}
 NODE_SCENARIOS=${BENCH_NODE_SCENARIOS:-metadata sso password refresh}
+# The same flows with ES256 ID tokens on both sides (the signature is most of an
+# RS256 SSO hit).
+ES256_SCENARIOS=${BENCH_ES256_SCENARIOS:-sso refresh}
 OIDC_PROVIDER=${BENCH_OIDC_PROVIDER:-oidc-provider@9.13.3}
 NODE_ARGON2=${BENCH_NODE_ARGON2:-argon2@0.45.1}
 REDIRECT=http://127.0.0.1:9/callback
@@ -140,40 +143,47 @@ run_portcullis() { # memory|redis
     if [ "$backend" = memory ]; then
         # Latency below saturation: the same browsers, each pausing between flows.
         EXTRA="--think-ms ${BENCH_THINK_MS:-100}" drive "$name" sso "${pids[@]}"
-        # How much of the SSO hit is the RSA signature: the same flow with ES256 ID tokens.
-        CLIENT_ID=$ES_CLIENT_ID CLIENT_SECRET=$ES_CLIENT_SECRET drive "$name-es256" sso "${pids[@]}"
+        for s in $ES256_SCENARIOS; do
+            CLIENT_ID=$ES_CLIENT_ID CLIENT_SECRET=$ES_CLIENT_SECRET drive "$name-es256" "$s" "${pids[@]}"
+        done
     fi
     for p in "${pids[@]}"; do stop "$p"; done
     unset PORTCULLIS__REDIS__URL
 }
 
-run_node() {
-    local name=node-oidc-provider
-    echo "== $name: installing $OIDC_PROVIDER and $NODE_ARGON2 into $NODE_DIR"
+install_node() {
+    echo "== installing $OIDC_PROVIDER and $NODE_ARGON2 into $NODE_DIR"
     mkdir -p "$NODE_DIR"
     [ -f "$NODE_DIR/package.json" ] || echo '{"name":"portcullis-bench-node","private":true,"type":"module"}' >"$NODE_DIR/package.json"
     (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error "$OIDC_PROVIDER" "$NODE_ARGON2")
     cp "$ROOT/scripts/bench/node-oidc-server.mjs" "$NODE_DIR/server.mjs"
+}
+
+run_node() { # RS256|ES256, scenarios
+    local alg=$1 scenarios=$2 name=node-oidc-provider
+    [ "$alg" = ES256 ] && name=node-oidc-provider-es256
     USERS_FOR=$WORK/users-node.tsv
     head -n 64 "$USERS" >"$USERS_FOR"
     echo "== $name (server on CPU $SERVER_CPUS, driver on CPU $DRIVER_CPUS)"
-    NODE_ENV=production BENCH_PORT=$NODE_PORT BENCH_CLIENT_ID=$CLIENT_ID \
+    NODE_ENV=production BENCH_PORT=$NODE_PORT BENCH_CLIENT_ID=$CLIENT_ID BENCH_ALG=$alg \
         BENCH_CLIENT_SECRET=$CLIENT_SECRET BENCH_REDIRECT_URI=$REDIRECT BENCH_USERS=$USERS_FOR \
-        taskset -c "$SERVER_CPUS" node "$NODE_DIR/server.mjs" >"$WORK/node.log" 2>&1 &
+        taskset -c "$SERVER_CPUS" node "$NODE_DIR/server.mjs" >"$WORK/$name.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
     ISSUER=http://127.0.0.1:$NODE_PORT
     wait_http "$ISSUER/.well-known/openid-configuration" "$name"
     sleep 1
-    taskset -c "$DRIVER_CPUS" "$LOAD" idle --server "$name" --server-pid "$pid" --results "$RESULTS"
-    for s in $NODE_SCENARIOS; do drive "$name" "$s" "$pid"; done
+    [ "$alg" = RS256 ] && taskset -c "$DRIVER_CPUS" "$LOAD" idle --server "$name" --server-pid "$pid" --results "$RESULTS"
+    for s in $scenarios; do drive "$name" "$s" "$pid"; done
     stop "$pid"
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 run_portcullis memory
 run_portcullis redis
-run_node
+install_node
+run_node RS256 "$NODE_SCENARIOS"
+[ -z "$ES256_SCENARIOS" ] || run_node ES256 "$ES256_SCENARIOS"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
@@ -182,4 +192,4 @@ echo "== results ($RESULTS)"
     --note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB" \
     --note "servers pinned to CPU $SERVER_CPUS (taskset), driver to CPU $DRIVER_CPUS; $BROWSERS browsers, ${SECS}s per scenario after ${WARMUP}s warm-up" \
     --note "load average before: $LOAD_BEFORE, after: $LOAD_AFTER (other processes on the machine share these cores)" \
-    --note "Portcullis $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') (SQLite, RS256), $OIDC_PROVIDER (in-memory adapter, RS256), node $(node --version)"
+    --note "Portcullis $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') (SQLite), $OIDC_PROVIDER (in-memory adapter), node $(node --version); RS256 ID tokens unless the server name ends in -es256"

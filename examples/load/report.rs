@@ -191,8 +191,9 @@ fn ratio(a: f64, b: f64) -> String {
     }
 }
 
-/// One table: every run grouped by scenario, then the ratio of the first server
-/// to the node-oidc-provider one (throughput, server CPU per flow, p99).
+/// One table: every run grouped by scenario, then the ratio of the first
+/// Portcullis run to the node-oidc-provider one with the same ID-token algorithm
+/// (throughput, server CPU per flow, p99).
 pub fn table(path: &Path, notes: &[String]) -> anyhow::Result<()> {
     let records = read(path)?;
     for n in notes {
@@ -238,12 +239,19 @@ pub fn table(path: &Path, notes: &[String]) -> anyhow::Result<()> {
                 r.driver_cpu_s
             );
         }
-        let closed = |node: bool| {
-            rows.iter()
-                .find(|r| r.think_ms == 0 && r.server.contains("node") == node)
+        // Runs whose server name ends in `-es256` sign ES256 ID tokens; each
+        // Portcullis run is compared with the node run that signs the same way.
+        let closed = |node: bool, es256: bool| {
+            rows.iter().find(|r| {
+                r.think_ms == 0
+                    && r.server.contains("node") == node
+                    && r.server.ends_with("-es256") == es256
+            })
         };
-        let (ours, node) = (closed(false), closed(true));
-        if let (Some(o), Some(n)) = (ours, node) {
+        for es256 in [false, true] {
+            let (Some(o), Some(n)) = (closed(false, es256), closed(true, es256)) else {
+                continue;
+            };
             println!(
                 "| {} | **ratio {} / {}** | | **{}** | | | **{}** (node/ours) | | **{}** (node/ours) | | |",
                 format!("{s:?}").to_lowercase(),

@@ -1,5 +1,5 @@
 // The comparison server for `make bench`: node-oidc-provider configured like
-// Portcullis's bench setup. RS256 ID tokens, the in-memory adapter, one
+// Portcullis's bench setup. RS256 (or BENCH_ALG=ES256) ID tokens, the in-memory adapter, one
 // confidential client (client_secret_basic, PKCE), a login interaction that
 // verifies argon2id hashes with Portcullis's parameters (m=19456 KiB, t=2, p=1)
 // through npm `argon2`, and no consent page: a successful login grants the
@@ -8,7 +8,8 @@
 // tokens (scope offline_access) rotate at every use, as ours do.
 //
 // Environment: BENCH_PORT, BENCH_CLIENT_ID, BENCH_CLIENT_SECRET,
-// BENCH_REDIRECT_URI, BENCH_USERS (username<TAB>password<TAB>seed lines).
+// BENCH_REDIRECT_URI, BENCH_USERS (username<TAB>password<TAB>seed lines),
+// BENCH_ALG (RS256 or ES256).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -32,8 +33,12 @@ for (const [i, line] of lines.entries()) {
 // Unknown usernames cost one verification too, as in Portcullis.
 const dummyHash = await argon2.hash('dummy-password-for-timing', ARGON2);
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench-rs256', alg: 'RS256', use: 'sig' };
+// BENCH_ALG: RS256 (a 2048-bit key, as Portcullis's) or ES256 (P-256).
+const alg = process.env.BENCH_ALG || 'RS256';
+const { privateKey } = alg === 'ES256'
+  ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  : generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwk = { ...privateKey.export({ format: 'jwk' }), kid: `bench-${alg.toLowerCase()}`, alg, use: 'sig' };
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -43,7 +48,7 @@ const provider = new Provider(issuer, {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
-    id_token_signed_response_alg: 'RS256',
+    id_token_signed_response_alg: alg,
   }],
   jwks: { keys: [jwk] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
