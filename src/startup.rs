@@ -39,6 +39,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Clients and stored policy rules, reused for `database.cache_ttl`.
     pub cache: Arc<db::cache::ReadCache>,
+    /// Audit rows of sign-ins, committed in batches.
+    pub audit: db::audit_writer::AuditWriter,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
         let passwords =
             password::Verifier::start().context("starting the password verification threads")?;
         let cache = Arc::new(db::cache::ReadCache::new(settings.cache_ttl));
+        let audit = db::audit_writer::AuditWriter::start(db.clone());
         Ok(Self {
             settings: Arc::new(settings),
             db,
@@ -80,6 +83,7 @@ impl AppState {
             webauthn,
             mailer,
             cache,
+            audit,
         })
     }
 }

@@ -46,8 +46,9 @@ impl From<audit_events::Model> for AuditEvent {
     }
 }
 
-pub async fn record<C: sea_orm::ConnectionTrait>(db: &C, e: AuditEvent) -> Result<(), DbError> {
-    let row = audit_events::ActiveModel {
+/// The row for `e`; `at` zero means now.
+pub(crate) fn active_model(e: AuditEvent) -> audit_events::ActiveModel {
+    audit_events::ActiveModel {
         id: Default::default(),
         at: Set(if e.at == 0 { now() } else { e.at }),
         actor: Set(e.actor),
@@ -61,9 +62,14 @@ pub async fn record<C: sea_orm::ConnectionTrait>(db: &C, e: AuditEvent) -> Resul
         rule: Set(e.rule),
         outcome: Set(e.outcome),
         detail: Set(e.detail.to_string()),
-    };
-    // Nothing to read back: no `RETURNING` round trip on the hot path.
-    audit_events::Entity::insert(row)
+    }
+}
+
+/// Stores one row, inside the caller's transaction when `db` is one. Sign-in
+/// paths go through [`super::audit_writer::AuditWriter`], which batches.
+pub async fn record<C: sea_orm::ConnectionTrait>(db: &C, e: AuditEvent) -> Result<(), DbError> {
+    // Nothing to read back: no `RETURNING` round trip.
+    audit_events::Entity::insert(active_model(e))
         .exec_without_returning(db)
         .await?;
     Ok(())
@@ -100,26 +106,21 @@ pub async fn list(
 
 /// A factor check by a user: `event` is `password`, `totp`, `recovery_code` or
 /// `totp_enrollment`; `outcome` is `success`, `failure` or `locked`.
-pub async fn factor(
-    db: &DatabaseConnection,
+pub fn factor_event(
     user_id: Option<&str>,
     username: &str,
     event: &str,
     outcome: &str,
     ip: Option<std::net::IpAddr>,
-) -> Result<(), DbError> {
-    record(
-        db,
-        AuditEvent {
-            actor: format!("user:{username}"),
-            event: event.into(),
-            user_id: user_id.map(str::to_owned),
-            username: Some(username.to_owned()),
-            ip: ip.map(|i| i.to_string()),
-            outcome: outcome.into(),
-            detail: serde_json::Value::Null,
-            ..AuditEvent::default()
-        },
-    )
-    .await
+) -> AuditEvent {
+    AuditEvent {
+        actor: format!("user:{username}"),
+        event: event.into(),
+        user_id: user_id.map(str::to_owned),
+        username: Some(username.to_owned()),
+        ip: ip.map(|i| i.to_string()),
+        outcome: outcome.into(),
+        detail: serde_json::Value::Null,
+        ..AuditEvent::default()
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin_tokens;
 pub mod audit;
+pub mod audit_writer;
 pub mod cache;
 pub mod clients;
 pub mod factors;

@@ -16,7 +16,7 @@ use super::token::{CodeGrant, put_code};
 use crate::auth::acr::Level;
 use crate::auth::policy::{Decision, Subject};
 use crate::auth::stepup::{Factor, Freshness, Proof};
-use crate::db::audit::{self, AuditEvent};
+use crate::db::audit::AuditEvent;
 use crate::db::clients::Client;
 use crate::db::users::{self, FactorsPresent, User};
 use crate::db::{factors, webauthn};
@@ -184,9 +184,9 @@ async fn audit_decision(
     outcome: &str,
     acr: Option<&str>,
 ) -> Result<(), Failure> {
-    audit::record(
-        &state.db,
-        AuditEvent {
+    state
+        .audit
+        .record(AuditEvent {
             actor: format!("user:{}", user.username),
             event: "authorization".into(),
             user_id: Some(user.id.clone()),
@@ -199,9 +199,8 @@ async fn audit_decision(
             outcome: outcome.into(),
             detail: serde_json::json!({ "acr": acr, "exempt": decision.exempt }),
             ..AuditEvent::default()
-        },
-    )
-    .await?;
+        })
+        .await?;
     Ok(())
 }
 
@@ -296,7 +295,10 @@ pub async fn password_login(
     let key = failure_key(username);
     let failures: u64 = state.store.get_json(&key).await?.unwrap_or(0);
     if failures >= MAX_PASSWORD_FAILURES {
-        audit::factor(&state.db, None, &audit_name, "password", "locked", ip).await?;
+        state
+            .audit
+            .factor(None, &audit_name, "password", "locked", ip)
+            .await?;
         return Ok(LoginResult::LockedOut);
     }
     let creds = if username.is_empty() || username.len() > 256 {
@@ -318,19 +320,17 @@ pub async fn password_login(
         other => {
             state.store.incr(&key, PASSWORD_FAILURE_WINDOW).await?;
             let known = other.as_ref().map(|c| c.user.id.as_str());
-            audit::factor(&state.db, known, &audit_name, "password", "failure", ip).await?;
+            state
+                .audit
+                .factor(known, &audit_name, "password", "failure", ip)
+                .await?;
             return Ok(LoginResult::Invalid);
         }
     };
-    audit::factor(
-        &state.db,
-        Some(&user.id),
-        &user.username,
-        "password",
-        "success",
-        ip,
-    )
-    .await?;
+    state
+        .audit
+        .factor(Some(&user.id), &user.username, "password", "success", ip)
+        .await?;
     let now = now_ms();
     // Keep what this session proved only when it is the same person signing in again.
     let mut next = match session {

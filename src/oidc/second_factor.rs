@@ -11,8 +11,8 @@ use super::now_ms;
 use super::session::BrowserSession;
 use crate::auth::stepup::{Factor, Proof};
 use crate::auth::totp;
+use crate::db::factors;
 use crate::db::users::User;
-use crate::db::{audit, factors};
 use crate::error::{Failure, PageError};
 use crate::secrets;
 use crate::startup::AppState;
@@ -62,15 +62,10 @@ async fn record_failure(
     session: &BrowserSession,
     event: &str,
 ) -> Result<(), Failure> {
-    audit::factor(
-        &state.db,
-        Some(&user.id),
-        &user.username,
-        event,
-        "failure",
-        None,
-    )
-    .await?;
+    state
+        .audit
+        .factor(Some(&user.id), &user.username, event, "failure", None)
+        .await?;
     state
         .store
         .incr(&user_failures(&user.id), FAILURE_WINDOW)
@@ -115,15 +110,16 @@ pub async fn verify(
         if factors::use_recovery_code(&state.db, &user.id, code).await? {
             let remaining = factors::remaining_recovery_codes(&state.db, &user.id).await?;
             let cookie = elevate(state, cookie, session, Factor::RecoveryCode, false).await?;
-            audit::factor(
-                &state.db,
-                Some(&user.id),
-                &user.username,
-                "recovery_code",
-                "success",
-                None,
-            )
-            .await?;
+            state
+                .audit
+                .factor(
+                    Some(&user.id),
+                    &user.username,
+                    "recovery_code",
+                    "success",
+                    None,
+                )
+                .await?;
             tracing::info!(user = %user.username, remaining, "recovery code used");
             return Ok(Verified::RecoveryCode { cookie, remaining });
         }
@@ -143,15 +139,10 @@ pub async fn verify(
         return Ok(Verified::Invalid);
     }
     let cookie = elevate(state, cookie, session, Factor::Totp, false).await?;
-    audit::factor(
-        &state.db,
-        Some(&user.id),
-        &user.username,
-        "totp",
-        "success",
-        None,
-    )
-    .await?;
+    state
+        .audit
+        .factor(Some(&user.id), &user.username, "totp", "success", None)
+        .await?;
     Ok(Verified::Totp { cookie })
 }
 
@@ -212,15 +203,16 @@ pub async fn confirm_enrollment(
     let recovery_codes = factors::new_recovery_codes(&state.db, &user.id).await?;
     state.store.delete(&enroll_key(cookie, &user.id)).await?;
     let cookie = elevate(state, cookie, session, Factor::Totp, false).await?;
-    audit::factor(
-        &state.db,
-        Some(&user.id),
-        &user.username,
-        "totp_enrollment",
-        "success",
-        None,
-    )
-    .await?;
+    state
+        .audit
+        .factor(
+            Some(&user.id),
+            &user.username,
+            "totp_enrollment",
+            "success",
+            None,
+        )
+        .await?;
     tracing::info!(user = %user.username, "TOTP enrolled");
     Ok(Enrolled::Done {
         cookie,

@@ -17,7 +17,7 @@ use super::second_factor::elevate;
 use super::session::BrowserSession;
 use crate::auth::stepup::Factor;
 use crate::db::users::User;
-use crate::db::{audit, webauthn};
+use crate::db::webauthn;
 use crate::error::{Failure, JsonError};
 use crate::secrets;
 use crate::startup::AppState;
@@ -87,15 +87,16 @@ pub async fn finish_registration(
     let passkey = match rp.finish_passkey_registration(credential, &reg) {
         Ok(p) => p,
         Err(e) => {
-            audit::factor(
-                &state.db,
-                Some(&user.id),
-                &user.username,
-                "webauthn_enrollment",
-                "failure",
-                None,
-            )
-            .await?;
+            state
+                .audit
+                .factor(
+                    Some(&user.id),
+                    &user.username,
+                    "webauthn_enrollment",
+                    "failure",
+                    None,
+                )
+                .await?;
             return Err(refused(format!(
                 "the security key could not be registered: {e}"
             )));
@@ -109,15 +110,16 @@ pub async fn finish_registration(
             crate::db::DbError::Conflict(m) => refused(m),
             other => other.into(),
         })?;
-    audit::factor(
-        &state.db,
-        Some(&user.id),
-        &user.username,
-        "webauthn_enrollment",
-        "success",
-        None,
-    )
-    .await?;
+    state
+        .audit
+        .factor(
+            Some(&user.id),
+            &user.username,
+            "webauthn_enrollment",
+            "success",
+            None,
+        )
+        .await?;
     // The passkey ceremony requires user verification (PIN or biometric).
     Ok(elevate(state, cookie, session, Factor::WebAuthn, true).await?)
 }
@@ -174,15 +176,10 @@ pub async fn finish_authentication(
             ) {
                 tracing::warn!(user = %user.username, "security key signature counter went backwards: possible clone");
             }
-            audit::factor(
-                &state.db,
-                Some(&user.id),
-                &user.username,
-                "webauthn",
-                "failure",
-                None,
-            )
-            .await?;
+            state
+                .audit
+                .factor(Some(&user.id), &user.username, "webauthn", "failure", None)
+                .await?;
             return Err(refused(format!("the security key check failed: {e}")));
         }
     };
@@ -193,15 +190,10 @@ pub async fn finish_authentication(
     };
     cred.passkey.update_credential(&result);
     webauthn::record_use(&state.db, &cred.id, &cred.passkey).await?;
-    audit::factor(
-        &state.db,
-        Some(&user.id),
-        &user.username,
-        "webauthn",
-        "success",
-        None,
-    )
-    .await?;
+    state
+        .audit
+        .factor(Some(&user.id), &user.username, "webauthn", "success", None)
+        .await?;
     Ok(elevate(
         state,
         cookie,
