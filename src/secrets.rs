@@ -33,7 +33,12 @@ pub fn digest_matches(presented: &str, stored_hex: &str) -> bool {
 
 /// Constant-time equality of two strings (length may leak, content does not).
 pub fn ct_eq(a: &str, b: &str) -> bool {
-    a.as_bytes().ct_eq(b.as_bytes()).into()
+    ct_eq_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// Constant-time equality of byte strings (their lengths are not secret).
+pub fn ct_eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -1,7 +1,9 @@
 //! Password hashing with argon2id (RFC 9106 via the `argon2` crate defaults).
 //! Hashing is CPU-bound for tens of milliseconds: callers run it on the blocking pool.
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use std::sync::mpsc::RecvTimeoutError;
+
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, Version};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -36,13 +38,57 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
 
 /// Constant work whatever the outcome: a malformed stored hash verifies as false.
 pub fn verify(password: &str, phc: &str) -> bool {
+    verify_in(&mut Vec::new(), password, phc)
+}
+
+/// The most argon2 memory a verification thread keeps between runs (64 MiB);
+/// a stored hash asking for more gets a block of its own for that run.
+const MAX_KEPT_BLOCKS: usize = 64 * 1024;
+
+/// [`verify`] with the caller's argon2 memory. A verification thread keeps one
+/// block for all its runs: allocating and faulting in 19 MiB per login cost
+/// more than a tenth of the hash itself. Argon2 overwrites every block in its
+/// first pass, so what a previous run left there has no effect. The comparison
+/// with the stored output is constant-time.
+pub fn verify_in(scratch: &mut Vec<Block>, password: &str, phc: &str) -> bool {
     if password.len() > MAX_LEN {
         return false;
     }
-    Argon2::default()
-        .verify_password(password.as_bytes(), phc)
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let argon2 = match (
+        Algorithm::try_from(parsed.algorithm.as_str()),
+        parsed.version.map(Version::try_from).transpose(),
+        Params::try_from(&parsed),
+    ) {
+        (Ok(alg), Ok(version), Ok(params)) => Argon2::new(alg, version.unwrap_or_default(), params),
+        _ => return false,
+    };
+    let needed = argon2.params().block_count();
+    let mut own = Vec::new();
+    let memory = if needed <= MAX_KEPT_BLOCKS {
+        if scratch.len() < needed {
+            scratch.resize(needed, Block::default());
+        }
+        scratch
+    } else {
+        own.resize(needed, Block::default());
+        &mut own
+    };
+    let mut out = vec![0u8; expected.len()];
+    argon2
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory.as_mut_slice())
         .is_ok()
+        && crate::secrets::ct_eq_bytes(&out, expected.as_bytes())
 }
+
+/// How long a verification thread keeps its argon2 memory after its last run:
+/// during a wave of logins each run reuses it; an idle server holds none.
+const KEEP_MEMORY_WHILE_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A job for the verification threads: password, stored hash, where to answer.
 type Job = (String, String, tokio::sync::oneshot::Sender<bool>);
@@ -52,8 +98,9 @@ type Job = (String, String, tokio::sync::oneshot::Sender<bool>);
 /// thread, and the allocator kept 19 MiB per thread that had ever hashed (RSS
 /// grew to hundreds of MB after a burst of logins), while N simultaneous runs on
 /// the same cores thrashed each other's caches. Here at most one run per core
-/// is in flight, each thread reuses its own memory, and waiting logins queue
-/// without holding a thread or memory.
+/// is in flight, each thread reuses its own memory while logins keep coming
+/// and frees it when they stop, and waiting logins queue without holding a
+/// thread or memory.
 #[derive(Clone)]
 pub struct Verifier {
     jobs: std::sync::mpsc::Sender<Job>,
@@ -75,15 +122,20 @@ impl Verifier {
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
                 .spawn(move || {
+                    let mut scratch = Vec::new();
                     loop {
                         let job = match queue.lock() {
-                            Ok(q) => q.recv(),
+                            Ok(q) => q.recv_timeout(KEEP_MEMORY_WHILE_IDLE),
                             Err(_) => return,
                         };
-                        let Ok((password, phc, reply)) = job else {
-                            return;
-                        };
-                        let _ = reply.send(verify(&password, &phc));
+                        match job {
+                            Ok((password, phc, reply)) => {
+                                let _ = reply.send(verify_in(&mut scratch, &password, &phc));
+                            }
+                            // No login for a while: give the block back.
+                            Err(RecvTimeoutError::Timeout) => scratch = Vec::new(),
+                            Err(RecvTimeoutError::Disconnected) => return,
+                        }
                     }
                 })?;
         }
@@ -139,6 +191,55 @@ mod tests {
         let got = futures_util::future::join_all(checks).await;
         assert_eq!(got, vec![true, false, true]);
         assert!(!v.verify("x".into(), "not a hash".into()).await.unwrap());
+    }
+
+    #[test]
+    fn kept_memory_verifies_like_the_crate_across_parameters() {
+        use argon2::PasswordVerifier;
+        let small = Params::new(8192, 1, 1, None).unwrap();
+        let hashes = [
+            hash("correct horse battery").unwrap(),
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, small.clone())
+                .hash_password(b"correct horse battery")
+                .unwrap()
+                .to_string(),
+            Argon2::new(Algorithm::Argon2i, Version::V0x10, small)
+                .hash_password(b"correct horse battery")
+                .unwrap()
+                .to_string(),
+        ];
+        // One scratch for all, big hash first so smaller ones run in a dirty block.
+        let mut scratch = Vec::new();
+        for h in hashes.iter().chain(hashes.iter().rev()) {
+            for pw in ["correct horse battery", "correct horse batterx", ""] {
+                let crate_says = Argon2::default()
+                    .verify_password(pw.as_bytes(), h.as_str())
+                    .is_ok();
+                assert_eq!(verify_in(&mut scratch, pw, h), crate_says, "{pw:?} {h}");
+            }
+        }
+        assert!(verify_in(&mut scratch, "correct horse battery", &hashes[0]));
+        assert_eq!(scratch.len(), 19456, "kept at the largest size seen");
+    }
+
+    #[test]
+    fn malformed_or_partial_hashes_verify_as_false() {
+        let mut scratch = Vec::new();
+        let full = hash("correct horse battery").unwrap();
+        let without_output = full.rsplit_once('$').unwrap().0;
+        for phc in [
+            "not a hash",
+            "",
+            without_output,
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$",
+            "$scrypt$ln=15,r=8,p=1$c29tZXNhbHQ$aGFzaA",
+        ] {
+            assert!(
+                !verify_in(&mut scratch, "correct horse battery", phc),
+                "{phc}"
+            );
+        }
+        assert!(!verify_in(&mut scratch, &"x".repeat(MAX_LEN + 1), &full));
     }
 
     #[test]
