@@ -123,7 +123,13 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
-                .wrap(middleware::Logger::new("%r %s %Dms").exclude("/health"))
+                // Method and path only: query strings carry `login_hint`, `state`
+                // and `nonce`, which have no place in an access log.
+                .wrap(
+                    middleware::Logger::new("%{method}xi %U %s %Dms")
+                        .custom_request_replace("method", |r| r.method().to_string())
+                        .exclude("/health"),
+                )
                 .configure(crate::http::routes)
         })
         .listen(listener)?
