@@ -53,7 +53,8 @@ pub struct RunArgs {
     issuer: url::Url,
     #[arg(long)]
     client_id: String,
-    #[arg(long)]
+    /// Secrets are base64url and may start with `-`.
+    #[arg(long, allow_hyphen_values = true)]
     client_secret: String,
     #[arg(long, default_value = "http://127.0.0.1:9/callback")]
     redirect_uri: String,
