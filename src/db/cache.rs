@@ -4,6 +4,7 @@
 //! and this server's own writes drop the entry at once. Only clients that exist
 //! are kept, so probing random client ids grows nothing.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,7 +41,10 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn get(&self, key: &K) -> Option<V> {
+    fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         let entries = self.lock();
         let (read_at, value) = entries.get(key)?;
         (read_at.elapsed() < self.ttl).then(|| value.clone())
@@ -60,7 +64,10 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
         entries.insert(key, (read_at, value));
     }
 
-    fn remove(&self, key: &K) {
+    fn remove<Q: Eq + Hash + ?Sized>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+    {
         self.lock().remove(key);
     }
 }
@@ -97,7 +104,7 @@ impl ReadCache {
         db: &DatabaseConnection,
         client_id: &str,
     ) -> Result<Option<Client>, DbError> {
-        if let Some(c) = self.clients.get(&client_id.to_owned()) {
+        if let Some(c) = self.clients.get(client_id) {
             return Ok(Some(Client::clone(&c)));
         }
         let (generation, read_at) = (self.generation(), Instant::now());
@@ -117,7 +124,7 @@ impl ReadCache {
     /// Call after this server changed or deleted the client.
     pub fn forget_client(&self, client_id: &str) {
         self.bump();
-        self.clients.remove(&client_id.to_owned());
+        self.clients.remove(client_id);
     }
 
     /// The stored policy rules in evaluation order, from the cache when fresh.
