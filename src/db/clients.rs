@@ -390,7 +390,14 @@ pub async fn delete(db: &DatabaseConnection, client_id: &str) -> Result<bool, Db
     Ok(res.rows_affected > 0)
 }
 
+/// The longest client id looked up; ours are 32 hex digits. Anything longer (or
+/// empty) is unknown without asking the database.
+const MAX_CLIENT_ID_LEN: usize = 128;
+
 pub async fn find(db: &DatabaseConnection, client_id: &str) -> Result<Option<Client>, DbError> {
+    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_LEN {
+        return Ok(None);
+    }
     match clients::Entity::find_by_id(client_id.to_owned())
         .one(db)
         .await?

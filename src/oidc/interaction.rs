@@ -80,10 +80,7 @@ pub async fn authorize(
     cookie: Option<&str>,
     client_ip: Option<IpAddr>,
 ) -> Result<AuthorizeOutcome, PageError> {
-    let client = match params
-        .get("client_id")
-        .filter(|c| !c.is_empty() && c.len() <= 128)
-    {
+    let client = match params.get("client_id") {
         Some(id) => state.cache.client(&state.db, id).await?,
         None => None,
     };
@@ -128,7 +125,8 @@ pub async fn authorize(
 pub async fn capabilities(state: &AppState, user: &User) -> Result<Capabilities, Failure> {
     let present = FactorsPresent {
         totp: factors::has_totp(&state.db, &user.id).await?,
-        webauthn: webauthn::has_any(&state.db, &user.id).await?,
+        // Without a WebAuthn relying party the answer is not used.
+        webauthn: state.webauthn.is_some() && webauthn::has_any(&state.db, &user.id).await?,
     };
     Ok(capabilities_of(state, present))
 }

@@ -111,8 +111,8 @@ pub async fn validate(state: &AppState, req: LogoutRequest) -> Result<ValidLogou
         (None, None) => None,
     };
     let client = match &client_id {
-        Some(id) if id.len() <= 128 => state.cache.client(&state.db, id).await?,
-        _ => None,
+        Some(id) => state.cache.client(&state.db, id).await?,
+        None => None,
     };
     if req.client_id.is_some() && client.is_none() {
         return Err(bad("Unknown client_id."));

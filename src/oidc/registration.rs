@@ -127,12 +127,7 @@ async fn managed_client(
 ) -> Result<Client, JsonError> {
     let token =
         token.ok_or_else(|| unauthorized("a registration access token is required", false))?;
-    let client = if client_id.len() <= 128 {
-        clients::find(&state.db, client_id).await?
-    } else {
-        None
-    };
-    match client {
+    match clients::find(&state.db, client_id).await? {
         Some(c) if c.registration_token_matches(token) => Ok(c),
         _ => Err(unauthorized(
             "the registration access token is invalid",

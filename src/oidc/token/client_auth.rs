@@ -16,11 +16,7 @@ pub async fn client_of_request(
     form: &HashMap<String, String>,
 ) -> Result<Client, JsonError> {
     let presented = presented_client(authorization, form)?;
-    let client = if presented.client_id.len() <= 128 {
-        state.cache.client(&state.db, &presented.client_id).await?
-    } else {
-        None
-    };
+    let client = state.cache.client(&state.db, &presented.client_id).await?;
     authenticate(client, &presented)
 }
 
