@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::interaction::{here, signed_in};
 use super::pages;
+use super::security_headers::CspNonce;
 use super::{html, see_other, session_cookie, set_session_cookie};
 use crate::auth::totp;
 use crate::db::users::User;
@@ -50,6 +51,7 @@ pub(super) async fn render_step(
                     state,
                     &cookie,
                     id,
+                    &CspNonce::of(req),
                     false,
                     status,
                     alternative
@@ -77,6 +79,7 @@ pub(super) async fn render_step(
                     state,
                     &cookie,
                     id,
+                    &CspNonce::of(req),
                     true,
                     status,
                     alternative
@@ -116,6 +119,7 @@ async fn webauthn_page(
     state: &AppState,
     cookie: &str,
     id: &str,
+    nonce: &str,
     register: bool,
     status: StatusCode,
     alternative: Option<(&str, &str)>,
@@ -136,6 +140,7 @@ async fn webauthn_page(
             begin: &format!("{base}/begin"),
             finish: &format!("{base}/finish"),
             csrf: &csrf,
+            nonce,
             alternative,
         }),
     ))

@@ -26,6 +26,8 @@ pub enum Backend {
 }
 
 pub struct TestApp {
+    /// Where the tests reach the server: the configured issuer, except with
+    /// `Options::https_issuer`.
     pub issuer: String,
     pub config_path: std::path::PathBuf,
     pub state: AppState,
@@ -43,6 +45,10 @@ pub struct Options {
     pub trusted_proxies: Vec<String>,
     /// `mail.smtp_url` (else mail goes to the outbox folder).
     pub smtp_url: Option<String>,
+    /// The configured issuer is `https://localhost:{port}` while the tests keep
+    /// talking plain http to the listener (`TestApp::issuer` stays http): only
+    /// what the server derives from the issuer changes (cookies, HSTS).
+    pub https_issuer: bool,
 }
 
 impl Default for Options {
@@ -53,6 +59,7 @@ impl Default for Options {
             database_url: None,
             trusted_proxies: Vec::new(),
             smtp_url: None,
+            https_issuer: false,
         }
     }
 }
@@ -76,8 +83,13 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let redis = (opts.backend == Backend::Redis).then(RedisServer::start);
     // `localhost` (not an IP) so WebAuthn works in tests; the listener is on 127.0.0.1.
     let issuer = format!("http://localhost:{port}");
+    let configured = if opts.https_issuer {
+        issuer.replacen("http:", "https:", 1)
+    } else {
+        issuer.clone()
+    };
     let mut toml = format!(
-        "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:{port}\"\ntrusted_proxies = {:?}\n[database]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\nfrom = \"Portcullis <idp@localhost>\"\n",
+        "issuer = \"{configured}\"\n[server]\nbind = \"127.0.0.1:{port}\"\ntrusted_proxies = {:?}\n[database]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\nfrom = \"Portcullis <idp@localhost>\"\n",
         opts.trusted_proxies,
         opts.database_url
             .clone()
