@@ -21,6 +21,32 @@ pub fn csrf_purpose(id: &str) -> String {
     format!("{id}:webauthn")
 }
 
+/// A WebAuthn message is a few KiB (options, attestation, assertion); the bodies
+/// of all four endpoints are read up to this size before anything else happens,
+/// so a larger one is refused (413) with no ceremony state read, taken or stored.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+async fn small_body(payload: web::Payload) -> Result<web::Bytes, JsonError> {
+    match payload.to_bytes_limited(BODY_LIMIT).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(JsonError::bad_request(
+            "invalid_request",
+            "the request body could not be read",
+        )),
+        Err(_) => Err(JsonError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            format!("WebAuthn messages are limited to {BODY_LIMIT} bytes"),
+        )),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
+    serde_json::from_slice(body).map_err(|e| {
+        JsonError::bad_request("invalid_request", format!("not a WebAuthn credential: {e}"))
+    })
+}
+
 fn forbidden(description: &str) -> JsonError {
     JsonError::new(StatusCode::FORBIDDEN, "access_denied", description)
 }
@@ -97,7 +123,9 @@ pub async fn register_begin(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    small_body(payload).await?;
     let id = path.into_inner();
     let (cookie, _, user) = guard(&state, &req, &id, true).await?;
     let options = webauthn_step::begin_registration(&state, &cookie, &user, &id).await?;
@@ -110,8 +138,9 @@ pub async fn register_finish(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<RegisterPublicKeyCredential>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    let body: RegisterPublicKeyCredential = parse(&small_body(payload).await?)?;
     let id = path.into_inner();
     let (cookie, session, user) = guard(&state, &req, &id, true).await?;
     let new_cookie =
@@ -123,7 +152,9 @@ pub async fn authenticate_begin(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    small_body(payload).await?;
     let id = path.into_inner();
     let (cookie, _, user) = guard(&state, &req, &id, false).await?;
     let options = webauthn_step::begin_authentication(&state, &cookie, &user, &id).await?;
@@ -136,8 +167,9 @@ pub async fn authenticate_finish(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<PublicKeyCredential>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    let body: PublicKeyCredential = parse(&small_body(payload).await?)?;
     let id = path.into_inner();
     let (cookie, session, user) = guard(&state, &req, &id, false).await?;
     let new_cookie =

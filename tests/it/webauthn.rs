@@ -26,13 +26,13 @@ fn meta_csrf(html: &str) -> String {
     html[start..].split('"').next().unwrap().to_string()
 }
 
-struct KeyPage {
-    begin: String,
-    finish: String,
-    csrf: String,
+pub(crate) struct KeyPage {
+    pub(crate) begin: String,
+    pub(crate) finish: String,
+    pub(crate) csrf: String,
 }
 
-fn key_page(landing: &Landing) -> KeyPage {
+pub(crate) fn key_page(landing: &Landing) -> KeyPage {
     let html = landing.html();
     KeyPage {
         begin: attr(html, "data-webauthn-begin"),
@@ -41,7 +41,7 @@ fn key_page(landing: &Landing) -> KeyPage {
     }
 }
 
-async fn post_json(
+pub(crate) async fn post_json(
     app: &TestApp,
     browser: &Browser,
     url: &str,
@@ -60,7 +60,7 @@ async fn post_json(
         .unwrap()
 }
 
-fn origin(app: &TestApp) -> url::Url {
+pub(crate) fn origin(app: &TestApp) -> url::Url {
     url::Url::parse(&app.issuer).unwrap()
 }
 
@@ -123,7 +123,7 @@ fn amr(claims: &Value) -> Vec<String> {
 }
 
 /// Signs in at a phr request and lands on the key page.
-async fn phr_key_page(
+pub(crate) async fn phr_key_page(
     _app: &TestApp,
     browser: &Browser,
     client: &TestClient,
