@@ -22,6 +22,7 @@ mod https_issuer_pins_transport_and_cookies;
 mod key_rotation;
 mod login_security;
 mod logout;
+mod outbox_mail_is_private;
 mod oversized_bodies_change_nothing;
 mod policy;
 mod protocol_errors;
