@@ -17,6 +17,9 @@ use crate::db::users::{self, NewUser};
 use crate::error::Failure;
 use sea_orm::TransactionTrait;
 
+/// Largest CSV file accepted: 10,000 rows are about 1 MB; this leaves room for
+/// wide exports.
+pub const MAX_FILE: usize = 20 * 1024 * 1024;
 pub const DEFAULT_BATCH: u64 = 100;
 pub const MAX_BATCH: u64 = 1000;
 

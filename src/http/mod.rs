@@ -133,6 +133,28 @@ pub fn session_cookie_removal(state: &AppState) -> Cookie<'static> {
     c
 }
 
+/// The request body up to `limit` bytes; above it a 413 as JSON, not actix's
+/// plain text, and nothing of the request has been acted on yet.
+pub async fn limited_body(
+    payload: web::Payload,
+    limit: usize,
+    what: &str,
+) -> Result<web::Bytes, crate::error::JsonError> {
+    use crate::error::JsonError;
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(JsonError::bad_request(
+            "invalid_request",
+            "the request body could not be read",
+        )),
+        Err(_) => Err(JsonError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            format!("{what} are limited to {limit} bytes"),
+        )),
+    }
+}
+
 /// A 302 Found to `location`, never cached.
 pub fn found(location: &str) -> HttpResponse {
     HttpResponse::Found()

@@ -27,18 +27,7 @@ pub fn csrf_purpose(id: &str) -> String {
 pub const BODY_LIMIT: usize = 16 * 1024;
 
 async fn small_body(payload: web::Payload) -> Result<web::Bytes, JsonError> {
-    match payload.to_bytes_limited(BODY_LIMIT).await {
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(JsonError::bad_request(
-            "invalid_request",
-            "the request body could not be read",
-        )),
-        Err(_) => Err(JsonError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_request",
-            format!("WebAuthn messages are limited to {BODY_LIMIT} bytes"),
-        )),
-    }
+    super::limited_body(payload, BODY_LIMIT, "WebAuthn messages").await
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {

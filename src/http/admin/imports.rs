@@ -23,8 +23,9 @@ pub struct Params {
 pub async fn create(
     admin: Admin,
     p: web::Query<Params>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    let body = crate::http::limited_body(payload, import_run::MAX_FILE, "CSV files").await?;
     let mode = Mode::parse(p.mode.as_deref().unwrap_or("safe"))?;
     let v = import_run::validate_and_store(
         &admin.ctx,

@@ -129,8 +129,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .error_handler(|e, _| json_body_error(e)),
             )
             .app_data(web::QueryConfig::default().error_handler(|e, _| json_error(e)))
-            // A 10,000-row CSV is about 1 MB; 20 MB leaves room for wide exports.
-            .app_data(web::PayloadConfig::new(20 * 1024 * 1024))
             .route("/openapi.json", web::get().to(openapi))
             .route("/users", web::get().to(users::list))
             .route("/users", web::post().to(users::create))

@@ -110,9 +110,10 @@ pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
     p: web::Query<UploadParams>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
     let s = api_session(&state, &req).await?;
+    let body = crate::http::limited_body(payload, import_run::MAX_FILE, "CSV files").await?;
     let ctx = ctx(&state, &s);
     let mode = Mode::parse(p.mode.as_deref().unwrap_or("safe"))?;
     let v = import_run::validate_and_store(&ctx, &body, mode, p.batch_size.unwrap_or(100), true)
