@@ -1,11 +1,13 @@
 //! User administration, shared by the admin API, the CLI and the CSV import:
 //! every change goes through here, so every change is audited with its actor.
 
+pub mod admin_group;
 pub mod console;
 pub mod csv_import;
 pub mod groups;
 pub mod import_run;
 pub mod import_status;
+pub mod import_validate;
 pub mod users;
 
 use std::sync::Arc;

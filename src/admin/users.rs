@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::admin_group::{self, AdminGrant};
 use super::{AdminCtx, AdminError};
 use crate::auth::password;
 use crate::db::user_admin::{self, AdminUser, Patch};
@@ -27,6 +28,9 @@ pub struct CreateUser {
     pub password: Option<String>,
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Whether `groups` may name `admin.group` (never from a request body).
+    #[serde(skip)]
+    pub admin_grant: AdminGrant,
 }
 
 /// Which mail went out after a creation, and whether it was delivered.
@@ -55,6 +59,11 @@ pub async fn create(
             "username and email are required".into(),
         ));
     }
+    let grants = admin_group::check(
+        ctx,
+        admin_group::names_admin_group(ctx, &input.groups),
+        input.admin_grant,
+    )?;
     let password = input.password.filter(|p| !p.is_empty());
     let with_password = password.is_some();
     let password_hash = match password {
@@ -81,6 +90,9 @@ pub async fn create(
         json!({"email": user.email, "password_set": with_password}),
     )
     .await?;
+    if grants {
+        admin_group::audit(ctx, &user, "user_created").await?;
+    }
     let outcome = notify_new_user(ctx, &user, with_password).await?;
     Ok((user_admin::get(&ctx.db, &user.id).await?, outcome))
 }
@@ -154,7 +166,22 @@ pub async fn notify_new_user(
     })
 }
 
-pub async fn update(ctx: &AdminCtx, id: &str, patch: Patch) -> Result<AdminUser, AdminError> {
+/// Changes the fields given; `groups` may newly name `admin.group` only with
+/// `admin_grant` allowed.
+pub async fn update(
+    ctx: &AdminCtx,
+    id: &str,
+    patch: Patch,
+    admin_grant: AdminGrant,
+) -> Result<AdminUser, AdminError> {
+    let grants = match &patch.groups {
+        Some(gs) if admin_group::names_admin_group(ctx, gs) => {
+            let before = user_admin::get(&ctx.db, id).await?;
+            !admin_group::names_admin_group(ctx, &before.groups)
+        }
+        _ => false,
+    };
+    let grants = admin_group::check(ctx, grants, admin_grant)?;
     user_admin::update(&ctx.db, id, &patch).await?;
     let after = user_admin::get(&ctx.db, id).await?;
     let mut changed: Vec<&str> = Vec::new();
@@ -182,6 +209,9 @@ pub async fn update(ctx: &AdminCtx, id: &str, patch: Patch) -> Result<AdminUser,
         json!({"fields": changed}),
     )
     .await?;
+    if grants {
+        admin_group::audit(ctx, &after.user, "user_updated").await?;
+    }
     Ok(after)
 }
 

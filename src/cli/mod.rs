@@ -139,6 +139,9 @@ enum UserCmd {
         /// Create the users without mailing them.
         #[arg(long = "no-mail")]
         no_mail: bool,
+        /// Let rows put users into the admin group (`admin.group`); audited.
+        #[arg(long = "allow-admin-group")]
+        allow_admin_group: bool,
     },
     /// Provision an existing TOTP secret (SHA-1, 6 digits, 30 s), e.g. when migrating.
     TotpSet {
@@ -380,9 +383,11 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
             csv,
             batch_size,
             no_mail,
+            allow_admin_group,
         } => {
             let ctx = admin::ctx(&settings, conn).await?;
-            admin::import(&ctx, csv, batch_size, !no_mail).await?;
+            let grant = crate::admin::admin_group::AdminGrant::from_flag(allow_admin_group);
+            admin::import(&ctx, csv, batch_size, !no_mail, grant).await?;
         }
         UserCmd::TotpSet { username, secret } => {
             let user = users::find_by_username(&conn, &username)

@@ -4,6 +4,7 @@
 mod admin_api;
 mod admin_browser;
 mod admin_console;
+mod admin_group_needs_explicit_grant;
 mod admin_groups;
 mod admin_helpers;
 mod admin_import;

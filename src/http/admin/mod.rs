@@ -11,6 +11,7 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 
+use crate::admin::admin_group::AdminGrant;
 use crate::admin::{AdminCtx, AdminError};
 use crate::db::admin_tokens;
 use crate::error::JsonError;
@@ -82,6 +83,19 @@ impl FromRequest for Admin {
                 .with_challenge(format!("{realm}, error=\"invalid_token\""))),
             }
         })
+    }
+}
+
+/// `?allow_admin_group=true`: this call may put users into `admin.group`.
+#[derive(serde::Deserialize)]
+pub struct GrantParam {
+    #[serde(default)]
+    allow_admin_group: bool,
+}
+
+impl GrantParam {
+    fn grant(&self) -> AdminGrant {
+        AdminGrant::from_flag(self.allow_admin_group)
     }
 }
 

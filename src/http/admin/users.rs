@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Admin, json, no_content};
+use super::{Admin, GrantParam, json, no_content};
 use crate::admin::AdminError;
 use crate::admin::users::{self as admin_users, BulkAction, CreateUser};
 use crate::db::user_admin::{self, Patch, Query, TwoFactorFilter};
@@ -79,7 +79,11 @@ pub struct CreateBody {
     groups: Vec<String>,
 }
 
-pub async fn create(admin: Admin, body: web::Json<CreateBody>) -> Result<HttpResponse, JsonError> {
+pub async fn create(
+    admin: Admin,
+    q: web::Query<GrantParam>,
+    body: web::Json<CreateBody>,
+) -> Result<HttpResponse, JsonError> {
     let b = body.into_inner();
     let (user, mail) = admin_users::create(
         &admin.ctx,
@@ -91,6 +95,7 @@ pub async fn create(admin: Admin, body: web::Json<CreateBody>) -> Result<HttpRes
             display_name: b.display_name,
             password: b.password,
             groups: b.groups,
+            admin_grant: q.grant(),
         },
     )
     .await?;
@@ -123,6 +128,7 @@ pub struct PatchBody {
 pub async fn patch(
     admin: Admin,
     id: web::Path<String>,
+    q: web::Query<GrantParam>,
     body: web::Json<PatchBody>,
 ) -> Result<HttpResponse, JsonError> {
     let b = body.into_inner();
@@ -138,6 +144,7 @@ pub async fn patch(
             groups: b.groups,
             two_factor: b.two_factor,
         },
+        q.grant(),
     )
     .await?;
     Ok(json(StatusCode::OK, &u))

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{csrf_ok, ctx, redirect_to_login, session};
 use crate::admin::AdminError;
+use crate::admin::admin_group::AdminGrant;
 use crate::admin::users::{self as admin_users, BulkAction, CreateUser};
 use crate::db::user_admin::Patch;
 use crate::error::PageError;
@@ -153,6 +154,8 @@ pub async fn user_action(
                 display_name: opt("display_name"),
                 ..Default::default()
             },
+            // The console's edit form changes no groups.
+            AdminGrant::Refused,
         )
         .await
         .map(|_| "updated"),
