@@ -15,7 +15,7 @@ mod client_cli;
 mod client_configuration;
 mod client_repository;
 mod code_flow;
-mod csp_lets_forms_reach_the_client;
+mod csp_blocks_injection_not_the_pages;
 mod databases;
 mod fail_closed;
 mod helpers;

@@ -1,6 +1,8 @@
-//! In a real browser (headless Chromium), the CSP keeps the pages working:
-//! the stylesheet applies (allowed by its hash), and a form whose submission
-//! ends in a redirect to the relying party's origin gets there. Chromium applies
+//! In a real browser (headless Chromium), the CSP stops injected markup from
+//! running script or styling the page, and still lets the pages work: their
+//! stylesheet applies (allowed by its hash), their own scripts run (the
+//! WebAuthn and console browser tests), and a form whose submission ends in a
+//! redirect to the relying party's origin gets there. Chromium applies
 //! `form-action` to every redirect after a form submission, so the login page
 //! must allow the client's origin, and the logout confirmation the
 //! post-logout redirect's origin.
@@ -13,7 +15,7 @@ use crate::helpers::*;
 use crate::webdriver::Driver;
 
 #[tokio::test]
-async fn chromium_follows_login_and_logout_forms_to_the_client() {
+async fn chromium_blocks_injected_script_and_follows_forms_to_the_client() {
     let app = spawn_app().await;
     let user = app.user("csp-user").await;
     // 127.0.0.1 on another port: another origin than the provider's localhost.
@@ -54,6 +56,22 @@ async fn chromium_follows_login_and_logout_forms_to_the_client() {
         card.as_str(),
         Some("rgb(255, 255, 255)"),
         "stylesheet blocked"
+    );
+    // Markup that slipped into the page: an inline script without the nonce, and
+    // a style attribute. Neither takes effect.
+    let injected = driver
+        .execute(
+            "var s=document.createElement('script');s.textContent='window.injected=true';\
+             document.body.appendChild(s);\
+             var d=document.createElement('div');d.setAttribute('style','color: rgb(255, 0, 0)');\
+             d.textContent='x';document.body.appendChild(d);\
+             return [window.injected===true, getComputedStyle(d).color];",
+        )
+        .await;
+    assert_eq!(injected[0], false, "an injected inline script ran");
+    assert_ne!(
+        injected[1], "rgb(255, 0, 0)",
+        "an injected style attribute applied"
     );
     driver
         .type_into("input[name=username]", &user.username)
