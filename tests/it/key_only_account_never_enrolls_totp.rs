@@ -89,11 +89,13 @@ async fn mfa_asks_a_key_only_account_for_its_key_and_never_for_an_app() {
     assert_eq!(status, 200, "{body}");
     let back = browser.get(body["redirect"].as_str().unwrap()).await;
     assert_eq!(app.tokens(&client, &params, &back).await["acr"], "mfa");
+
+    key_this_server_cannot_check_is_not_replaced_by_an_app().await;
 }
 
-#[tokio::test]
-async fn a_key_this_server_cannot_check_is_not_replaced_by_an_app() {
-    // An IP-address issuer: no WebAuthn here, so the key cannot be used.
+/// The same account on a server with an IP-address issuer: no WebAuthn there,
+/// so the key cannot be used, yet the account is not treated as a new one.
+async fn key_this_server_cannot_check_is_not_replaced_by_an_app() {
     let app = spawn_with(Options {
         ip_issuer: true,
         ..Options::default()
