@@ -17,7 +17,8 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Inlined in every page; allowed by its hash (see `security_headers`), so it
-/// must stay a fixed text. Pages use classes, never `style` attributes.
+/// must stay a fixed text. Pages use classes, never `style` attributes, and the
+/// sheet names no element ids (pages are told apart by their ids).
 pub(crate) const STYLE: &str = "
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f3f4f6;color:#111827}
@@ -33,7 +34,7 @@ button,.button{display:inline-block;width:100%;margin-top:1.25rem;padding:.7rem;
 .brand{font-weight:700;letter-spacing:.02em;color:#1d4ed8;margin-bottom:1rem}
 code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}
 .sub.mt{margin-top:1rem}.button.secondary{background:#374151}
-#totp-enroll{text-align:center}#recovery-codes{columns:2;font-size:1.05rem}#webauthn-message{color:#991b1b}
+.center{text-align:center}.two-cols{columns:2;font-size:1.05rem}.danger-text{color:#991b1b}
 ";
 
 pub fn layout(title: &str, body: &str) -> String {
@@ -156,7 +157,7 @@ pub fn enroll_totp(f: &EnrollTotp<'_>) -> String {
         "Set up two-step verification",
         &format!(
             "<h1>Set up two-step verification</h1>{first}<p class=\"sub\">This sign-in needs a second factor. Scan the code with an authenticator app (Google Authenticator, Aegis, 1Password …), then enter the 6-digit code it shows.</p>{err}\
-<div id=\"totp-enroll\" data-otpauth=\"{uri}\">{qr}</div>\
+<div id=\"totp-enroll\" class=\"center\" data-otpauth=\"{uri}\">{qr}</div>\
 <p>Can't scan? Enter this key by hand:<br><code id=\"totp-secret\">{secret}</code></p>\
 <form method=\"post\" action=\"{action}\">\
 <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
@@ -188,7 +189,7 @@ pub fn recovery_codes(codes: &[String], continue_to: &str) -> String {
         "Save your recovery codes",
         &format!(
             "<h1>Save your recovery codes</h1><div class=\"note\">Two-step verification is on. If you lose your device, each of these codes signs you in once. They are shown only now: print them or store them in a password manager.</div>\
-<ol id=\"recovery-codes\">{items}</ol>\
+<ol id=\"recovery-codes\" class=\"two-cols\">{items}</ol>\
 <a class=\"button\" href=\"{next}\">I have saved them, continue</a>",
             next = esc(continue_to),
         ),
@@ -281,7 +282,7 @@ pub fn webauthn(p: &WebauthnPage<'_>) -> String {
         &format!(
             "<h1>{title}</h1>{first}<p class=\"sub\">{intro}</p>\
 <div id=\"webauthn\" data-mode=\"{mode}\" data-webauthn-begin=\"{begin}\" data-webauthn-finish=\"{finish}\">\
-<p id=\"webauthn-message\" role=\"alert\"></p>\
+<p id=\"webauthn-message\" class=\"danger-text\" role=\"alert\"></p>\
 <button type=\"button\" id=\"webauthn-start\">{button}</button></div>\
 <noscript><div class=\"error\">Security keys need JavaScript enabled.</div></noscript>{alt}<script nonce=\"{nonce}\">{WEBAUTHN_JS}</script>",
             mode = if p.register {
