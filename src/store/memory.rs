@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{Backend, MAX_TTL, StoreError};
+use super::index_map::IndexMap;
+use super::{Backend, Expect, MAX_TTL, StoreError};
 
 /// The map is swept of expired entries whenever it reaches twice the size it had after
 /// the previous sweep (and at least this many), so memory stays proportional to the live
@@ -16,6 +17,8 @@ const MIN_SWEEP_LEN: usize = 1024;
 #[derive(Debug)]
 pub struct MemoryBackend {
     inner: Mutex<Inner>,
+    /// Locked after `inner`, never before: index operations see and delete entries.
+    indexes: Mutex<IndexMap>,
 }
 
 #[derive(Debug)]
@@ -75,7 +78,12 @@ impl MemoryBackend {
                 entries: HashMap::new(),
                 sweep_at_len: MIN_SWEEP_LEN,
             }),
+            indexes: Mutex::new(IndexMap::default()),
         }
+    }
+
+    fn lock_indexes(&self) -> MutexGuard<'_, IndexMap> {
+        self.indexes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -170,6 +178,54 @@ impl Backend for MemoryBackend {
 
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    async fn index_set(
+        &self,
+        index: &str,
+        field: &str,
+        key: &str,
+        expect: Expect<'_>,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let now = Instant::now();
+        let inner = self.lock();
+        let written = self
+            .lock_indexes()
+            .set(now, (index, field, key), expect, ttl, |k| {
+                inner.live(k, now).is_some()
+            });
+        Ok(written)
+    }
+
+    async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let now = Instant::now();
+        let inner = self.lock();
+        let entries = self
+            .lock_indexes()
+            .entries(now, index, |k| inner.live(k, now).is_some());
+        Ok(entries)
+    }
+
+    async fn index_remove(&self, index: &str, field: &str) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let key = self.lock_indexes().remove(Instant::now(), index, field);
+        if let Some(k) = &key {
+            inner.entries.remove(k);
+        }
+        Ok(key.is_some())
+    }
+
+    async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let keys = self.lock_indexes().clear(now, index);
+        let live = keys
+            .iter()
+            .filter_map(|k| inner.entries.remove(k))
+            .filter(|e| e.live(now))
+            .count();
+        Ok(live as u64)
     }
 
     fn name(&self) -> &'static str {

@@ -4,6 +4,7 @@
 //! [`Backend`] is the byte-level contract (Redis or in-process); [`Store`] is what the
 //! application holds: a backend, a key prefix and JSON helpers.
 
+mod index_map;
 pub mod memory;
 pub mod redis;
 
@@ -30,6 +31,15 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// What [`Backend::index_set`] must find under the field before it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect<'a> {
+    /// The field is new.
+    Absent,
+    /// The field still names this key (nobody ended or replaced it meanwhile).
+    Is(&'a str),
+}
+
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     async fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<(), StoreError>;
@@ -45,6 +55,29 @@ pub trait Backend: Send + Sync + 'static {
     /// Remaining lifetime of a key, None when absent.
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
+
+    // An index is a small map from names to keys of this same store (for example
+    // one user's browser sessions), so that the keys can be listed and ended
+    // together. Each operation is atomic with respect to the keys it names.
+
+    /// Sets `field` to `key` when the field matches `expect`; true when written.
+    /// Fields whose keys have gone (expired, deleted) are dropped first, and the
+    /// index then lives at least `ttl`.
+    async fn index_set(
+        &self,
+        index: &str,
+        field: &str,
+        key: &str,
+        expect: Expect<'_>,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+    /// The fields whose keys still exist, with those keys.
+    async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError>;
+    /// Removes `field` and deletes the key it names; true when the field was there.
+    async fn index_remove(&self, index: &str, field: &str) -> Result<bool, StoreError>;
+    /// Deletes the index and every key it names; returns how many keys existed.
+    async fn index_clear(&self, index: &str) -> Result<u64, StoreError>;
+
     /// A short name for logs and health reports.
     fn name(&self) -> &'static str {
         "custom"
@@ -150,6 +183,45 @@ impl Store {
 
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.backend.ping().await
+    }
+
+    /// See [`Backend::index_set`]; `key` and `expect` are keys of this store.
+    pub async fn index_set(
+        &self,
+        index: &str,
+        field: &str,
+        key: &str,
+        expect: Expect<'_>,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let expected = match expect {
+            Expect::Absent => None,
+            Expect::Is(k) => Some(self.key(k)),
+        };
+        let expect = expected.as_deref().map_or(Expect::Absent, Expect::Is);
+        self.backend
+            .index_set(&self.key(index), field, &self.key(key), expect, ttl)
+            .await
+    }
+
+    /// Live fields of an index and the keys (of this store) they name.
+    pub async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let entries = self.backend.index_entries(&self.key(index)).await?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|(field, key)| {
+                key.strip_prefix(&*self.prefix)
+                    .map(|k| (field, k.to_owned()))
+            })
+            .collect())
+    }
+
+    pub async fn index_remove(&self, index: &str, field: &str) -> Result<bool, StoreError> {
+        self.backend.index_remove(&self.key(index), field).await
+    }
+
+    pub async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {
+        self.backend.index_clear(&self.key(index)).await
     }
 }
 

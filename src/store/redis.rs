@@ -13,7 +13,7 @@ use redis::{Client, Cmd, ErrorKind, FromRedisValue, RedisError, Value};
 use tokio::sync::Mutex;
 use tokio::time::timeout;
 
-use super::{Backend, MAX_TTL, StoreError};
+use super::{Backend, Expect, MAX_TTL, StoreError};
 
 /// Bound on obtaining a connection (waiting for another task's attempt included).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -30,6 +30,66 @@ if redis.call('PTTL', KEYS[1]) < 0 then
 end
 return n
 ";
+
+// Index scripts (see `Backend::index_set`). An index is a hash from field to the
+// full name of another key. Each script runs atomically, so a field is never
+// written after a concurrent clear removed it, and a cleared index takes every key
+// it names with it. The named keys are not declared in KEYS: this needs a single
+// Redis server (or one hash slot), which is what this backend connects to.
+
+/// ARGV: field, key, expected key ('' when the field must be absent), ttl in ms.
+const INDEX_SET: &str = r"
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if redis.call('EXISTS', all[i + 1]) == 0 then redis.call('HDEL', KEYS[1], all[i]) end
+end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[3] == '' then
+  if current then return 0 end
+elseif current ~= ARGV[3] then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+return 1
+";
+
+const INDEX_ENTRIES: &str = r"
+local out = {}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if redis.call('EXISTS', all[i + 1]) == 1 then
+    out[#out + 1] = all[i]
+    out[#out + 1] = all[i + 1]
+  end
+end
+return out
+";
+
+/// ARGV: field.
+const INDEX_REMOVE: &str = r"
+local key = redis.call('HGET', KEYS[1], ARGV[1])
+if not key then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('DEL', key)
+return 1
+";
+
+const INDEX_CLEAR: &str = r"
+local all = redis.call('HGETALL', KEYS[1])
+local n = 0
+for i = 2, #all, 2 do n = n + redis.call('DEL', all[i]) end
+redis.call('DEL', KEYS[1])
+return n
+";
+
+fn script(source: &str, key: &str) -> Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(source).arg(1).arg(key);
+    cmd
+}
 
 pub struct RedisBackend {
     client: Client,
@@ -234,6 +294,42 @@ impl Backend for RedisBackend {
 
     async fn ping(&self) -> Result<(), StoreError> {
         self.run(&redis::cmd("PING")).await
+    }
+
+    async fn index_set(
+        &self,
+        index: &str,
+        field: &str,
+        key: &str,
+        expect: Expect<'_>,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let expected = match expect {
+            Expect::Absent => "",
+            Expect::Is(k) => k,
+        };
+        let mut cmd = script(INDEX_SET, index);
+        cmd.arg(field).arg(key).arg(expected).arg(millis(ttl));
+        Ok(self.run::<i64>(&cmd).await? == 1)
+    }
+
+    async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let flat: Vec<String> = self.run(&script(INDEX_ENTRIES, index)).await?;
+        Ok(flat
+            .chunks_exact(2)
+            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .collect())
+    }
+
+    async fn index_remove(&self, index: &str, field: &str) -> Result<bool, StoreError> {
+        let mut cmd = script(INDEX_REMOVE, index);
+        cmd.arg(field);
+        Ok(self.run::<i64>(&cmd).await? == 1)
+    }
+
+    async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {
+        let n: i64 = self.run(&script(INDEX_CLEAR, index)).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn name(&self) -> &'static str {
