@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::sign_out::{self, Reason};
 use super::{AdminCtx, AdminError};
 use crate::auth::password;
 use crate::db::user_admin::{self, AdminUser, Patch};
@@ -212,6 +213,8 @@ pub async fn set_password(ctx: &AdminCtx, id: &str, pw: String) -> Result<(), Ad
         serde_json::Value::Null,
     )
     .await?;
+    // Whoever signed in with the old password is signed out (CONTRACT §10).
+    sign_out::end_everything(ctx, &user, Reason::PasswordSet).await?;
     Ok(())
 }
 
@@ -223,6 +226,8 @@ pub async fn reset_mfa(ctx: &AdminCtx, id: &str) -> Result<AdminUser, AdminError
     factors::remove_all(&ctx.db, &user.id).await?;
     ctx.audit("mfa_reset", Some(&user), "success", serde_json::Value::Null)
         .await?;
+    // Sessions that proved a removed factor must not outlive it (CONTRACT §10).
+    sign_out::end_everything(ctx, &user, Reason::MfaReset).await?;
     Ok(user_admin::get(&ctx.db, id).await?)
 }
 
@@ -250,6 +255,10 @@ pub enum BulkAction {
     Disable2fa,
     ResetMfa,
     Delete,
+    /// End the user's sessions and tokens.
+    SignOut,
+    Disable,
+    Enable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -281,6 +290,9 @@ pub async fn bulk(
             BulkAction::Disable2fa => set_two_factor(ctx, id, false).await.map(|_| ()),
             BulkAction::ResetMfa => reset_mfa(ctx, id).await.map(|_| ()),
             BulkAction::Delete => delete(ctx, id).await,
+            BulkAction::SignOut => sign_out::sign_out(ctx, id).await.map(|_| ()),
+            BulkAction::Disable => sign_out::set_active(ctx, id, false).await,
+            BulkAction::Enable => sign_out::set_active(ctx, id, true).await,
         };
         out.push(match r {
             Ok(()) => BulkResult {

@@ -19,6 +19,7 @@ use crate::startup::Application;
 mod admin;
 mod client_admin;
 mod policy;
+mod user_admin;
 
 #[derive(Parser)]
 #[command(
@@ -146,6 +147,8 @@ enum UserCmd {
         #[arg(long)]
         secret: String,
     },
+    #[command(flatten)]
+    Manage(user_admin::UserManageCmd),
 }
 
 #[derive(Subcommand)]
@@ -396,6 +399,7 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                 json!({"id": user.id, "username": user.username, "totp": true})
             );
         }
+        UserCmd::Manage(cmd) => user_admin::run(&settings, conn, cmd).await?,
     }
     Ok(())
 }

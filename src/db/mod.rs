@@ -12,6 +12,7 @@ pub mod imports;
 pub mod password_tokens;
 pub mod policy_rules;
 pub mod refresh_tokens;
+pub mod revocation;
 pub mod user_admin;
 pub mod users;
 pub mod webauthn;

@@ -59,6 +59,7 @@ pub async fn exchange(
         auth_time: 0,
         issued_at: now,
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
+        epoch: 0,
     };
     let (access_token, _) = put_access_token(&state.store, &grant).await?;
     Ok(TokenResponse {

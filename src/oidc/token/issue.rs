@@ -1,7 +1,10 @@
 //! Signing an ID token for a code exchange or a refresh: the same claims, taken
 //! from the authentication the grant descends from.
 
+use crate::auth::acr::{AcrRegistry, Level};
+use crate::auth::stepup::{self, Freshness};
 use crate::db::clients::Client;
+use crate::db::refresh_tokens::RefreshGrant;
 use crate::db::users::{self, User};
 use crate::error::{Failure, JsonError};
 use crate::keys::SigningAlg;
@@ -16,6 +19,51 @@ pub struct Authentication {
     pub amr: Vec<String>,
     pub auth_time: i64,
     pub sid: String,
+}
+
+/// What a refresh may still claim of the family's authentication now. With
+/// `acr.step_up_ttl` set, an elevated level whose second-factor proof is older
+/// than that is no longer claimed (OIDC Core §2: `acr` names what was met, and it
+/// must not outlive what the session itself would accept): the ID token and the
+/// access token fall back to the strongest level whose proofs still count, with
+/// `amr` and `auth_time` of those proofs.
+pub fn refreshed_authentication(
+    family: &RefreshGrant,
+    registry: &AcrRegistry,
+    step_up_ttl_ms: Option<i64>,
+    now_ms: i64,
+) -> Authentication {
+    let original = Authentication {
+        acr: family.acr.clone(),
+        amr: family.amr.clone(),
+        auth_time: family.auth_time,
+        sid: family.sid.clone(),
+    };
+    let claimed = registry.level_of(&family.acr).unwrap_or(Level::Pwd);
+    if step_up_ttl_ms.is_none() || claimed == Level::Pwd {
+        return original;
+    }
+    let fresh = Freshness::new(now_ms, 0, step_up_ttl_ms);
+    let met = stepup::level_met(&family.evidence, &fresh);
+    if met.is_some_and(|m| m >= claimed) {
+        return original;
+    }
+    // A family from before proofs were kept has none: only the password counts.
+    let level = met.unwrap_or(Level::Pwd);
+    match stepup::evidence(&family.evidence, level, &fresh) {
+        Some(evidence) => Authentication {
+            acr: level.as_str().to_owned(),
+            amr: stepup::amr(&evidence),
+            auth_time: stepup::auth_time(&evidence),
+            sid: family.sid.clone(),
+        },
+        None => Authentication {
+            acr: Level::Pwd.as_str().to_owned(),
+            amr: vec!["pwd".to_owned()],
+            auth_time: family.auth_time,
+            sid: family.sid.clone(),
+        },
+    }
 }
 
 /// Signs an ID token for `user` with the client's algorithm. `scopes` select the
