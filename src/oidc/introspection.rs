@@ -2,7 +2,7 @@
 //! members, an active user token reports `acr`, `amr` and `auth_time`, so that a
 //! resource server can demand a step-up (RFC 9470 §6.2). Anything not active
 //! (unknown, expired, revoked, user deactivated, sessions ended by an
-//! administrator) is `{"active": false}` and nothing else (§2.2).
+//! administrator, client deleted) is `{"active": false}` and nothing else (§2.2).
 
 use serde_json::{Value, json};
 
@@ -28,6 +28,12 @@ async fn user_current(state: &AppState, user_id: &str, epoch: i64) -> Result<boo
         .is_some_and(|u| u.active && u.session_epoch == epoch))
 }
 
+/// RFC 7662 §2.2: a token whose client is gone is not active; its tokens go
+/// with it (as at userinfo), within `database.cache_ttl` when deleted elsewhere.
+async fn client_exists(state: &AppState, client_id: &str) -> Result<bool, Failure> {
+    Ok(state.cache.client(&state.db, client_id).await?.is_some())
+}
+
 /// Any authenticated confidential client may introspect access tokens (that is
 /// what a resource server does); a refresh token is reported only to the client it
 /// was issued to, since no one else should ever hold it.
@@ -51,6 +57,9 @@ pub async fn introspect(
                 let Some(g) = grant.filter(|g| g.expires_at > now) else {
                     continue;
                 };
+                if !client_exists(state, &g.client_id).await? {
+                    return Ok(inactive());
+                }
                 let mut out = json!({
                     "active": true,
                     "token_type": "Bearer",
