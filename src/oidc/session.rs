@@ -70,6 +70,8 @@ pub struct UserSession {
     pub sid: String,
     pub created_ms: i64,
     pub proofs: Vec<Proof>,
+    /// Compare with the user's epoch: a session of an older one no longer counts.
+    pub epoch: i64,
 }
 
 /// The store index of one user's sessions (browser and admin console).
@@ -183,6 +185,7 @@ impl Sessions {
                     sid: s.sid,
                     created_ms: s.created_ms,
                     proofs: s.proofs,
+                    epoch: s.epoch,
                 });
             }
         }

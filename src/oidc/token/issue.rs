@@ -111,3 +111,59 @@ pub async fn id_token(
     };
     Ok(jwt.map_err(Failure::from)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::stepup::{Factor, Proof};
+
+    fn family(acr: &str, evidence: Vec<Proof>) -> RefreshGrant {
+        RefreshGrant {
+            family_id: "f".into(),
+            client_id: "c".into(),
+            user_id: "u".into(),
+            scopes: vec![],
+            acr: acr.into(),
+            amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
+            auth_time: 100,
+            sid: "s".into(),
+            evidence,
+            epoch: 0,
+            started_at: 0,
+        }
+    }
+
+    fn proof(factor: Factor, at_s: i64) -> Proof {
+        Proof {
+            factor,
+            at: at_s * 1000,
+            user_verified: false,
+        }
+    }
+
+    #[test]
+    fn an_expired_step_up_falls_back_to_what_still_counts() {
+        let mut registry = AcrRegistry::default();
+        registry.add_alias("urn:x:2fa", Level::Mfa).unwrap();
+        let ev = vec![proof(Factor::Password, 90), proof(Factor::Totp, 100)];
+        let f = family("urn:x:2fa", ev);
+        // Without a TTL, or within it, nothing changes.
+        assert_eq!(
+            refreshed_authentication(&f, &registry, None, 999_000).acr,
+            "urn:x:2fa"
+        );
+        assert_eq!(
+            refreshed_authentication(&f, &registry, Some(60_000), 150_000).acr,
+            "urn:x:2fa"
+        );
+        let a = refreshed_authentication(&f, &registry, Some(60_000), 161_000);
+        assert_eq!(
+            (a.acr.as_str(), a.amr.clone(), a.auth_time),
+            ("pwd", vec!["pwd".to_owned()], 90)
+        );
+        // A family from before evidence was kept claims only the password.
+        let legacy = family("mfa", vec![]);
+        let a = refreshed_authentication(&legacy, &registry, Some(60_000), 101_000);
+        assert_eq!((a.acr.as_str(), a.amr), ("pwd", vec!["pwd".to_owned()]));
+    }
+}
