@@ -195,7 +195,7 @@ pub async fn finish(
     // Listed with the user's browser sessions, so that ending those ends this.
     state
         .sessions
-        .track(&user.id, &key, &key, SESSION_TTL)
+        .track(&user.id, &key, "console", SESSION_TTL)
         .await?;
     Ok(Ok((cookie, session)))
 }

@@ -3,9 +3,10 @@
 //! dump of Redis does not hand out live sessions.
 //!
 //! Each signed-in session is also listed in its user's session index (a store
-//! index, see [`crate::store::Backend::index_set`]), so that all of a user's
-//! sessions can be listed and ended together, or one of them alone. A session is
-//! renewed only while the index still names it: one ended meanwhile stays ended.
+//! index, see [`crate::store::Backend::index_add`]), tagged with its `sid`, so
+//! that all of a user's sessions can be listed and ended together, or one of
+//! them alone. A session is renewed only while its tag is still listed: one
+//! ended meanwhile stays ended.
 //! What makes an administrator's "end everything" certain, whichever store and
 //! instance, is the user's session epoch in the database (checked wherever the
 //! session's user is read, see [`BrowserSession::belongs_to`]); the index only
@@ -19,7 +20,7 @@ use super::authorize::AuthRequest;
 use crate::auth::stepup::Proof;
 use crate::db::users::User;
 use crate::secrets;
-use crate::store::{Expect, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 pub const COOKIE: &str = "portcullis_session";
 /// How long a user may take to finish one sign-in.
@@ -79,7 +80,8 @@ pub fn user_index(user_id: &str) -> String {
     format!("usersessions:{user_id}")
 }
 
-fn browser_field(sid: &str) -> String {
+/// The tag of a browser session's keys in its user's index.
+fn browser_tag(sid: &str) -> String {
     format!("browser:{sid}")
 }
 
@@ -118,8 +120,9 @@ impl Sessions {
     /// Stores `s` under a fresh cookie value and drops `old`: called whenever the
     /// authenticated identity changes, against session fixation. A signed-in
     /// session is listed in its user's index; if it was ended while this request
-    /// ran (the index no longer names `old`), the new one is dropped at once and
-    /// the cookie returned leads to a fresh sign-in.
+    /// ran (its tag is no longer listed), the new one is dropped at once and the
+    /// cookie returned leads to a fresh sign-in. Two renewals of one session at
+    /// once (two tabs) both stay listed.
     pub async fn rotate(
         &self,
         old: Option<&str>,
@@ -134,14 +137,14 @@ impl Sessions {
                     ..s.clone()
                 };
                 self.save(&cookie, &stored).await?;
-                let old_key = old.filter(|_| s.indexed).map(session_key);
+                let renewal = s.indexed && old.is_some();
                 let listed = self
                     .store
-                    .index_set(
+                    .index_add(
                         &user_index(user_id),
-                        &browser_field(&s.sid),
                         &session_key(&cookie),
-                        old_key.as_deref().map_or(Expect::Absent, Expect::Is),
+                        &browser_tag(&s.sid),
+                        renewal,
                         self.ttl,
                     )
                     .await?;
@@ -158,24 +161,24 @@ impl Sessions {
     }
 
     /// Lists another session-like key of `user_id` (an admin console session) in
-    /// the user's index, so that ending the user's sessions ends it too.
+    /// the user's index under `tag`, so that ending the user's sessions ends it too.
     pub async fn track(
         &self,
         user_id: &str,
-        field: &str,
         key: &str,
+        tag: &str,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
         self.store
-            .index_set(&user_index(user_id), field, key, Expect::Absent, ttl)
+            .index_add(&user_index(user_id), key, tag, false, ttl)
             .await
     }
 
     /// The user's signed-in browser sessions.
     pub async fn list_for_user(&self, user_id: &str) -> Result<Vec<UserSession>, StoreError> {
         let mut out = Vec::new();
-        for (field, key) in self.store.index_entries(&user_index(user_id)).await? {
-            if !field.starts_with("browser:") {
+        for (key, tag) in self.store.index_entries(&user_index(user_id)).await? {
+            if !tag.starts_with("browser:") {
                 continue;
             }
             if let Some(s) = self.store.get_json::<BrowserSession>(&key).await?
@@ -189,6 +192,9 @@ impl Sessions {
                 });
             }
         }
+        // Two tabs renewing one session at once leave two keys of one sid.
+        out.sort_by(|a, b| a.sid.cmp(&b.sid));
+        out.dedup_by(|a, b| a.sid == b.sid);
         out.sort_by_key(|s| s.created_ms);
         Ok(out)
     }
@@ -196,9 +202,11 @@ impl Sessions {
     /// Ends one browser session of the user (by its public `sid`); false when
     /// there was none.
     pub async fn end_one(&self, user_id: &str, sid: &str) -> Result<bool, StoreError> {
-        self.store
-            .index_remove(&user_index(user_id), &browser_field(sid))
-            .await
+        let ended = self
+            .store
+            .index_remove_tag(&user_index(user_id), &browser_tag(sid))
+            .await?;
+        Ok(ended > 0)
     }
 
     /// Ends every session of the user that this store holds; returns how many.

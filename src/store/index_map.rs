@@ -1,20 +1,21 @@
-//! The indexes of the in-process backend: per index, a map from field to the key
-//! of another entry. Kept beside the entries rather than among them, so that
-//! the entries' own housekeeping never drops an index while the keys it names
-//! are still alive. The caller holds the entries' lock around every call and
-//! passes in how to see and delete entries, which makes each operation atomic.
+//! The indexes of the in-process backend: per index, a map from key (of another
+//! entry) to its tag. Kept beside the entries rather than among them, so that
+//! the entries' own housekeeping never drops an index while the keys in it are
+//! still alive. The caller holds the entries' lock around every call and passes
+//! in how to see entries, which makes each operation atomic.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::{Expect, MAX_TTL};
+use super::MAX_TTL;
 
 /// Expired indexes are swept when the map doubles (and holds at least this many).
 const MIN_SWEEP_LEN: usize = 256;
 
 #[derive(Debug)]
 struct Index {
-    fields: HashMap<String, String>,
+    /// Key → tag.
+    keys: HashMap<String, String>,
     expires_at: Instant,
 }
 
@@ -38,11 +39,11 @@ impl IndexMap {
         self.indexes.get_mut(index).filter(|i| i.expires_at > now)
     }
 
-    pub(super) fn set(
+    pub(super) fn add(
         &mut self,
         now: Instant,
-        (index, field, key): (&str, &str, &str),
-        expect: Expect<'_>,
+        (index, key, tag): (&str, &str, &str),
+        require_tag: bool,
         ttl: Duration,
         exists: impl Fn(&str) -> bool,
     ) -> bool {
@@ -50,28 +51,24 @@ impl IndexMap {
             self.indexes.remove(index);
         }
         let entry = self.indexes.entry(index.to_owned()).or_insert(Index {
-            fields: HashMap::new(),
+            keys: HashMap::new(),
             expires_at: now,
         });
-        entry.fields.retain(|_, k| exists(k));
-        let current = entry.fields.get(field).map(String::as_str);
-        let matches = match expect {
-            Expect::Absent => current.is_none(),
-            Expect::Is(k) => current == Some(k),
-        };
-        if matches {
-            entry.fields.insert(field.to_owned(), key.to_owned());
+        entry.keys.retain(|k, _| exists(k));
+        let added = !require_tag || entry.keys.values().any(|t| t == tag);
+        if added {
+            entry.keys.insert(key.to_owned(), tag.to_owned());
             let until = now.checked_add(ttl.min(MAX_TTL)).unwrap_or(now);
             entry.expires_at = entry.expires_at.max(until);
         }
-        if entry.fields.is_empty() {
+        if entry.keys.is_empty() {
             self.indexes.remove(index);
         }
         if self.indexes.len() >= self.sweep_at_len {
             self.indexes.retain(|_, i| i.expires_at > now);
             self.sweep_at_len = (self.indexes.len() * 2).max(MIN_SWEEP_LEN);
         }
-        matches
+        added
     }
 
     pub(super) fn entries(
@@ -82,24 +79,36 @@ impl IndexMap {
     ) -> Vec<(String, String)> {
         self.live_mut(index, now)
             .map(|i| {
-                i.fields
+                i.keys
                     .iter()
-                    .filter(|(_, k)| exists(k))
-                    .map(|(f, k)| (f.clone(), k.clone()))
+                    .filter(|(k, _)| exists(k))
+                    .map(|(k, t)| (k.clone(), t.clone()))
                     .collect()
             })
             .unwrap_or_default()
     }
 
-    /// Removes a field; returns the key it named, for the caller to delete.
-    pub(super) fn remove(&mut self, now: Instant, index: &str, field: &str) -> Option<String> {
-        self.live_mut(index, now)?.fields.remove(field)
+    /// Removes the keys tagged `tag`; returns them, for the caller to delete.
+    pub(super) fn remove_tag(&mut self, now: Instant, index: &str, tag: &str) -> Vec<String> {
+        let Some(i) = self.live_mut(index, now) else {
+            return Vec::new();
+        };
+        let gone: Vec<String> = i
+            .keys
+            .iter()
+            .filter(|(_, t)| *t == tag)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &gone {
+            i.keys.remove(k);
+        }
+        gone
     }
 
-    /// Removes an index; returns the keys it named, for the caller to delete.
+    /// Removes an index; returns its keys, for the caller to delete.
     pub(super) fn clear(&mut self, now: Instant, index: &str) -> Vec<String> {
         match self.indexes.remove(index) {
-            Some(i) if i.expires_at > now => i.fields.into_values().collect(),
+            Some(i) if i.expires_at > now => i.keys.into_keys().collect(),
             _ => Vec::new(),
         }
     }
@@ -112,21 +121,37 @@ mod tests {
     const SEC: Duration = Duration::from_secs(1);
 
     #[test]
-    fn compare_and_set_and_pruning() {
+    fn a_renewal_needs_its_tag_still_listed() {
         let mut m = IndexMap::default();
         let t0 = Instant::now();
         let all = |_: &str| true;
-        assert!(m.set(t0, ("u", "a", "k1"), Expect::Absent, SEC, all));
-        assert!(!m.set(t0, ("u", "a", "k2"), Expect::Absent, SEC, all));
-        assert!(!m.set(t0, ("u", "a", "k2"), Expect::Is("k0"), SEC, all));
-        assert!(m.set(t0, ("u", "a", "k2"), Expect::Is("k1"), SEC, all));
-        assert!(m.set(t0, ("u", "b", "k3"), Expect::Absent, SEC, all));
-        // k3 is gone: listing hides it and the next write prunes it.
-        let live = |k: &str| k != "k3";
-        assert_eq!(m.entries(t0, "u", live), vec![("a".into(), "k2".into())]);
-        assert!(!m.set(t0, ("u", "b", "k4"), Expect::Is("k3"), SEC, live));
-        assert_eq!(m.remove(t0, "u", "a").as_deref(), Some("k2"));
-        assert!(m.clear(t0, "u").is_empty());
+        assert!(
+            !m.add(t0, ("u", "k0", "a"), true, SEC, all),
+            "nothing to renew"
+        );
+        assert!(m.add(t0, ("u", "k1", "a"), false, SEC, all));
+        assert!(m.add(t0, ("u", "k2", "a"), true, SEC, all));
+        assert!(m.add(t0, ("u", "k3", "b"), false, SEC, all));
+        // k1 is gone: listing hides it and the next write prunes it.
+        let live = |k: &str| k != "k1";
+        let mut e = m.entries(t0, "u", live);
+        e.sort();
+        assert_eq!(
+            e,
+            vec![("k2".into(), "a".into()), ("k3".into(), "b".into())]
+        );
+        let mut gone = m.remove_tag(t0, "u", "a");
+        gone.sort();
+        assert_eq!(gone, vec!["k1".to_string(), "k2".to_string()]);
+        assert!(
+            !m.add(t0, ("u", "k4", "a"), true, SEC, live),
+            "tag a was ended"
+        );
+        assert_eq!(m.clear(t0, "u"), vec!["k3".to_string()]);
+        assert!(
+            !m.add(t0, ("u", "k5", "b"), true, SEC, all),
+            "all were ended"
+        );
     }
 
     #[test]
@@ -134,8 +159,8 @@ mod tests {
         let mut m = IndexMap::default();
         let t0 = Instant::now();
         let all = |_: &str| true;
-        m.set(t0, ("u", "a", "k1"), Expect::Absent, 10 * SEC, all);
-        m.set(t0, ("u", "b", "k2"), Expect::Absent, SEC, all);
+        m.add(t0, ("u", "k1", "a"), false, 10 * SEC, all);
+        m.add(t0, ("u", "k2", "b"), false, SEC, all);
         assert_eq!(m.entries(t0 + 5 * SEC, "u", all).len(), 2);
         assert!(m.entries(t0 + 10 * SEC, "u", all).is_empty());
         assert!(m.clear(t0 + 10 * SEC, "u").is_empty());
@@ -147,9 +172,7 @@ mod tests {
         let t0 = Instant::now();
         for i in 0..10 * MIN_SWEEP_LEN {
             let t = t0 + SEC * (i as u32);
-            m.set(t, (&format!("u{i}"), "a", "k"), Expect::Absent, SEC, |_| {
-                true
-            });
+            m.add(t, (&format!("u{i}"), "k", "a"), false, SEC, |_| true);
         }
         assert!(m.indexes.len() <= 2 * MIN_SWEEP_LEN, "{}", m.indexes.len());
     }

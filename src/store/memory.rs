@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::index_map::IndexMap;
-use super::{Backend, Expect, MAX_TTL, StoreError};
+use super::{Backend, MAX_TTL, StoreError};
 
 /// The map is swept of expired entries whenever it reaches twice the size it had after
 /// the previous sweep (and at least this many), so memory stays proportional to the live
@@ -180,22 +180,22 @@ impl Backend for MemoryBackend {
         Ok(())
     }
 
-    async fn index_set(
+    async fn index_add(
         &self,
         index: &str,
-        field: &str,
         key: &str,
-        expect: Expect<'_>,
+        tag: &str,
+        require_tag: bool,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
         let now = Instant::now();
         let inner = self.lock();
-        let written = self
+        let added = self
             .lock_indexes()
-            .set(now, (index, field, key), expect, ttl, |k| {
+            .add(now, (index, key, tag), require_tag, ttl, |k| {
                 inner.live(k, now).is_some()
             });
-        Ok(written)
+        Ok(added)
     }
 
     async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError> {
@@ -207,13 +207,16 @@ impl Backend for MemoryBackend {
         Ok(entries)
     }
 
-    async fn index_remove(&self, index: &str, field: &str) -> Result<bool, StoreError> {
+    async fn index_remove_tag(&self, index: &str, tag: &str) -> Result<u64, StoreError> {
+        let now = Instant::now();
         let mut inner = self.lock();
-        let key = self.lock_indexes().remove(Instant::now(), index, field);
-        if let Some(k) = &key {
-            inner.entries.remove(k);
-        }
-        Ok(key.is_some())
+        let keys = self.lock_indexes().remove_tag(now, index, tag);
+        let live = keys
+            .iter()
+            .filter_map(|k| inner.entries.remove(k))
+            .filter(|e| e.live(now))
+            .count();
+        Ok(live as u64)
     }
 
     async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {

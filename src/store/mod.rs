@@ -31,15 +31,6 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// What [`Backend::index_set`] must find under the field before it writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect<'a> {
-    /// The field is new.
-    Absent,
-    /// The field still names this key (nobody ended or replaced it meanwhile).
-    Is(&'a str),
-}
-
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     async fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<(), StoreError>;
@@ -56,26 +47,28 @@ pub trait Backend: Send + Sync + 'static {
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
 
-    // An index is a small map from names to keys of this same store (for example
-    // one user's browser sessions), so that the keys can be listed and ended
-    // together. Each operation is atomic with respect to the keys it names.
+    // An index is a small set of keys of this same store, each with a tag (for
+    // example one user's sessions, tagged with the session they belong to), so
+    // that the keys can be listed and ended together, or by tag. Each operation
+    // is atomic with respect to the keys it names.
 
-    /// Sets `field` to `key` when the field matches `expect`; true when written.
-    /// Fields whose keys have gone (expired, deleted) are dropped first, and the
+    /// Adds `key` with `tag`; true when added. Keys that have gone (expired,
+    /// deleted) are dropped first. With `require_tag`, the key is added only if a
+    /// key with the same tag is still listed (what it renews was not ended). The
     /// index then lives at least `ttl`.
-    async fn index_set(
+    async fn index_add(
         &self,
         index: &str,
-        field: &str,
         key: &str,
-        expect: Expect<'_>,
+        tag: &str,
+        require_tag: bool,
         ttl: Duration,
     ) -> Result<bool, StoreError>;
-    /// The fields whose keys still exist, with those keys.
+    /// The keys that still exist, with their tags.
     async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError>;
-    /// Removes `field` and deletes the key it names; true when the field was there.
-    async fn index_remove(&self, index: &str, field: &str) -> Result<bool, StoreError>;
-    /// Deletes the index and every key it names; returns how many keys existed.
+    /// Deletes the keys tagged `tag` and drops them from the index; returns how many.
+    async fn index_remove_tag(&self, index: &str, tag: &str) -> Result<u64, StoreError>;
+    /// Deletes the index and every key in it; returns how many keys existed.
     async fn index_clear(&self, index: &str) -> Result<u64, StoreError>;
 
     /// A short name for logs and health reports.
@@ -185,39 +178,31 @@ impl Store {
         self.backend.ping().await
     }
 
-    /// See [`Backend::index_set`]; `key` and `expect` are keys of this store.
-    pub async fn index_set(
+    /// See [`Backend::index_add`]; `key` is a key of this store.
+    pub async fn index_add(
         &self,
         index: &str,
-        field: &str,
         key: &str,
-        expect: Expect<'_>,
+        tag: &str,
+        require_tag: bool,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let expected = match expect {
-            Expect::Absent => None,
-            Expect::Is(k) => Some(self.key(k)),
-        };
-        let expect = expected.as_deref().map_or(Expect::Absent, Expect::Is);
         self.backend
-            .index_set(&self.key(index), field, &self.key(key), expect, ttl)
+            .index_add(&self.key(index), &self.key(key), tag, require_tag, ttl)
             .await
     }
 
-    /// Live fields of an index and the keys (of this store) they name.
+    /// Live keys (of this store) of an index, with their tags.
     pub async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError> {
         let entries = self.backend.index_entries(&self.key(index)).await?;
         Ok(entries
             .into_iter()
-            .filter_map(|(field, key)| {
-                key.strip_prefix(&*self.prefix)
-                    .map(|k| (field, k.to_owned()))
-            })
+            .filter_map(|(key, tag)| key.strip_prefix(&*self.prefix).map(|k| (k.to_owned(), tag)))
             .collect())
     }
 
-    pub async fn index_remove(&self, index: &str, field: &str) -> Result<bool, StoreError> {
-        self.backend.index_remove(&self.key(index), field).await
+    pub async fn index_remove_tag(&self, index: &str, tag: &str) -> Result<u64, StoreError> {
+        self.backend.index_remove_tag(&self.key(index), tag).await
     }
 
     pub async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {

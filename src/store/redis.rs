@@ -13,7 +13,7 @@ use redis::{Client, Cmd, ErrorKind, FromRedisValue, RedisError, Value};
 use tokio::sync::Mutex;
 use tokio::time::timeout;
 
-use super::{Backend, Expect, MAX_TTL, StoreError};
+use super::{Backend, MAX_TTL, StoreError};
 
 /// Bound on obtaining a connection (waiting for another task's attempt included).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -31,24 +31,24 @@ end
 return n
 ";
 
-// Index scripts (see `Backend::index_set`). An index is a hash from field to the
-// full name of another key. Each script runs atomically, so a field is never
-// written after a concurrent clear removed it, and a cleared index takes every key
-// it names with it. The named keys are not declared in KEYS: this needs a single
-// Redis server (or one hash slot), which is what this backend connects to.
+// Index scripts (see `Backend::index_add`). An index is a hash from the full
+// name of another key to its tag. Each script runs atomically, so a key is never
+// added after a concurrent removal ended its tag, and a cleared index takes every
+// key in it along. The keys in an index are not declared in KEYS: this needs a
+// single Redis server (or one hash slot), which is what this backend connects to.
 
-/// ARGV: field, key, expected key ('' when the field must be absent), ttl in ms.
-const INDEX_SET: &str = r"
+/// ARGV: key, tag, '1' when a key with the same tag must still be listed, ttl in ms.
+const INDEX_ADD: &str = r"
 local all = redis.call('HGETALL', KEYS[1])
+local tagged = false
 for i = 1, #all, 2 do
-  if redis.call('EXISTS', all[i + 1]) == 0 then redis.call('HDEL', KEYS[1], all[i]) end
+  if redis.call('EXISTS', all[i]) == 0 then
+    redis.call('HDEL', KEYS[1], all[i])
+  elseif all[i + 1] == ARGV[2] then
+    tagged = true
+  end
 end
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-if ARGV[3] == '' then
-  if current then return 0 end
-elseif current ~= ARGV[3] then
-  return 0
-end
+if ARGV[3] == '1' and not tagged then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -60,7 +60,7 @@ const INDEX_ENTRIES: &str = r"
 local out = {}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  if redis.call('EXISTS', all[i + 1]) == 1 then
+  if redis.call('EXISTS', all[i]) == 1 then
     out[#out + 1] = all[i]
     out[#out + 1] = all[i + 1]
   end
@@ -68,19 +68,23 @@ end
 return out
 ";
 
-/// ARGV: field.
-const INDEX_REMOVE: &str = r"
-local key = redis.call('HGET', KEYS[1], ARGV[1])
-if not key then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('DEL', key)
-return 1
+/// ARGV: tag.
+const INDEX_REMOVE_TAG: &str = r"
+local all = redis.call('HGETALL', KEYS[1])
+local n = 0
+for i = 1, #all, 2 do
+  if all[i + 1] == ARGV[1] then
+    n = n + redis.call('DEL', all[i])
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
+return n
 ";
 
 const INDEX_CLEAR: &str = r"
-local all = redis.call('HGETALL', KEYS[1])
+local keys = redis.call('HKEYS', KEYS[1])
 local n = 0
-for i = 2, #all, 2 do n = n + redis.call('DEL', all[i]) end
+for i = 1, #keys do n = n + redis.call('DEL', keys[i]) end
 redis.call('DEL', KEYS[1])
 return n
 ";
@@ -296,20 +300,19 @@ impl Backend for RedisBackend {
         self.run(&redis::cmd("PING")).await
     }
 
-    async fn index_set(
+    async fn index_add(
         &self,
         index: &str,
-        field: &str,
         key: &str,
-        expect: Expect<'_>,
+        tag: &str,
+        require_tag: bool,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let expected = match expect {
-            Expect::Absent => "",
-            Expect::Is(k) => k,
-        };
-        let mut cmd = script(INDEX_SET, index);
-        cmd.arg(field).arg(key).arg(expected).arg(millis(ttl));
+        let mut cmd = script(INDEX_ADD, index);
+        cmd.arg(key)
+            .arg(tag)
+            .arg(if require_tag { "1" } else { "0" })
+            .arg(millis(ttl));
         Ok(self.run::<i64>(&cmd).await? == 1)
     }
 
@@ -321,10 +324,11 @@ impl Backend for RedisBackend {
             .collect())
     }
 
-    async fn index_remove(&self, index: &str, field: &str) -> Result<bool, StoreError> {
-        let mut cmd = script(INDEX_REMOVE, index);
-        cmd.arg(field);
-        Ok(self.run::<i64>(&cmd).await? == 1)
+    async fn index_remove_tag(&self, index: &str, tag: &str) -> Result<u64, StoreError> {
+        let mut cmd = script(INDEX_REMOVE_TAG, index);
+        cmd.arg(tag);
+        let n: i64 = self.run(&cmd).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use portcullis::auth::stepup::{Factor, Proof};
 use portcullis::oidc::session::{BrowserSession, Sessions, user_index};
-use portcullis::store::{Expect, Store};
+use portcullis::store::Store;
 use tokio::sync::Barrier;
 
 use crate::redis_server::RedisServer;
@@ -16,37 +16,32 @@ const MINUTE: Duration = Duration::from_secs(60);
 
 async fn index_operations(store: Store) {
     let idx = "usersessions:u1";
-    store.put_json("session:a", &1, MINUTE).await.unwrap();
-    store.put_json("session:b", &2, MINUTE).await.unwrap();
+    for k in ["session:a", "session:a2", "session:b"] {
+        store.put_json(k, &1, MINUTE).await.unwrap();
+    }
+    assert!(
+        !store
+            .index_add(idx, "session:a", "browser:a", true, MINUTE)
+            .await
+            .unwrap(),
+        "a renewal of something never listed is refused"
+    );
     assert!(
         store
-            .index_set(idx, "browser:a", "session:a", Expect::Absent, MINUTE)
+            .index_add(idx, "session:a", "browser:a", false, MINUTE)
             .await
             .unwrap()
     );
     assert!(
-        !store
-            .index_set(idx, "browser:a", "session:b", Expect::Absent, MINUTE)
+        store
+            .index_add(idx, "session:a2", "browser:a", true, MINUTE)
             .await
             .unwrap(),
-        "a field that exists is not overwritten as if new"
-    );
-    assert!(
-        !store
-            .index_set(
-                idx,
-                "browser:a",
-                "session:b",
-                Expect::Is("session:x"),
-                MINUTE
-            )
-            .await
-            .unwrap(),
-        "nor when it names another key than expected"
+        "a renewal while its session is listed"
     );
     assert!(
         store
-            .index_set(idx, "browser:b", "session:b", Expect::Absent, MINUTE)
+            .index_add(idx, "session:b", "browser:b", false, MINUTE)
             .await
             .unwrap()
     );
@@ -55,48 +50,48 @@ async fn index_operations(store: Store) {
     assert_eq!(
         entries,
         vec![
-            ("browser:a".to_string(), "session:a".to_string()),
-            ("browser:b".to_string(), "session:b".to_string()),
+            ("session:a".to_string(), "browser:a".to_string()),
+            ("session:a2".to_string(), "browser:a".to_string()),
+            ("session:b".to_string(), "browser:b".to_string()),
         ]
     );
     // A key that went away (logout, expiry) is no longer listed.
     store.delete("session:b").await.unwrap();
-    assert_eq!(store.index_entries(idx).await.unwrap().len(), 1);
+    assert_eq!(store.index_entries(idx).await.unwrap().len(), 2);
 
-    // Removing one field deletes its key.
-    assert!(store.index_remove(idx, "browser:a").await.unwrap());
-    assert!(!store.index_remove(idx, "browser:a").await.unwrap());
+    // Removing a tag deletes its keys, and a later renewal of it is refused.
+    assert_eq!(store.index_remove_tag(idx, "browser:a").await.unwrap(), 2);
+    assert_eq!(store.index_remove_tag(idx, "browser:a").await.unwrap(), 0);
     assert_eq!(store.get_json::<i32>("session:a").await.unwrap(), None);
+    assert_eq!(store.get_json::<i32>("session:a2").await.unwrap(), None);
+    store.put_json("session:a3", &1, MINUTE).await.unwrap();
+    assert!(
+        !store
+            .index_add(idx, "session:a3", "browser:a", true, MINUTE)
+            .await
+            .unwrap()
+    );
 
-    // Clearing deletes every key named, and only those.
-    for k in ["session:c", "session:d", "session:other"] {
+    // Clearing deletes every key listed, and only those.
+    for k in ["session:c", "console:d", "session:other"] {
         store.put_json(k, &0, MINUTE).await.unwrap();
     }
-    for (f, k) in [("browser:c", "session:c"), ("console:d", "session:d")] {
-        store
-            .index_set(idx, f, k, Expect::Absent, MINUTE)
-            .await
-            .unwrap();
+    for (k, t) in [("session:c", "browser:c"), ("console:d", "console")] {
+        store.index_add(idx, k, t, false, MINUTE).await.unwrap();
     }
     assert_eq!(store.index_clear(idx).await.unwrap(), 2);
     assert!(store.index_entries(idx).await.unwrap().is_empty());
     assert_eq!(store.get_json::<i32>("session:c").await.unwrap(), None);
-    assert_eq!(store.get_json::<i32>("session:d").await.unwrap(), None);
+    assert_eq!(store.get_json::<i32>("console:d").await.unwrap(), None);
     assert_eq!(
         store.get_json::<i32>("session:other").await.unwrap(),
         Some(0)
     );
-    // After a clear, renewing a field that was there is refused.
+    // After a clear, renewing what was listed is refused.
     store.put_json("session:e", &0, MINUTE).await.unwrap();
     assert!(
         !store
-            .index_set(
-                idx,
-                "browser:c",
-                "session:e",
-                Expect::Is("session:c"),
-                MINUTE
-            )
+            .index_add(idx, "session:e", "browser:c", true, MINUTE)
             .await
             .unwrap()
     );
@@ -128,8 +123,22 @@ async fn sessions_end_and_stay_ended(store: Store) {
     assert_eq!(listed.len(), 2);
     let sid = sessions.load(&a1).await.unwrap().unwrap().sid;
 
-    // Ending one leaves the other.
+    // Two tabs renewing the same session at once: both cookies stay signed in,
+    // and the session is listed once.
+    let loaded = sessions.load(&a1).await.unwrap().unwrap();
+    let (t1, t2) = tokio::join!(
+        sessions.rotate(Some(&a1), &loaded),
+        sessions.rotate(Some(&a1), &loaded)
+    );
+    let (t1, t2) = (t1.unwrap(), t2.unwrap());
+    assert!(sessions.load(&t1).await.unwrap().is_some());
+    assert!(sessions.load(&t2).await.unwrap().is_some());
+    assert_eq!(sessions.list_for_user("alice").await.unwrap().len(), 2);
+
+    // Ending one (by its sid) ends both of its cookies, and leaves the other session.
     assert!(sessions.end_one("alice", &sid).await.unwrap());
+    assert!(sessions.load(&t1).await.unwrap().is_none());
+    assert!(sessions.load(&t2).await.unwrap().is_none());
     assert!(sessions.load(&a1).await.unwrap().is_none());
     assert!(sessions.load(&a2).await.unwrap().is_some());
 
