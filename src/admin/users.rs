@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::admin_group::{self, AdminGrant};
+use super::sign_out::{self, Reason};
 use super::{AdminCtx, AdminError};
 use crate::auth::factor_rules::FactorChange;
 use crate::auth::password;
@@ -243,6 +244,8 @@ pub async fn set_password(ctx: &AdminCtx, id: &str, pw: String) -> Result<(), Ad
         serde_json::Value::Null,
     )
     .await?;
+    // Whoever signed in with the old password is signed out (CONTRACT §10).
+    sign_out::end_everything(ctx, &user, Reason::PasswordSet).await?;
     Ok(())
 }
 
@@ -255,6 +258,8 @@ pub async fn reset_mfa(ctx: &AdminCtx, id: &str) -> Result<AdminUser, AdminError
     factors::remove_all(&ctx.db, &user.id).await?;
     ctx.audit("mfa_reset", Some(&user), "success", json!({"removed": had}))
         .await?;
+    // Sessions that proved a removed factor must not outlive it (CONTRACT §10).
+    sign_out::end_everything(ctx, &user, Reason::MfaReset).await?;
     if !had.is_empty() {
         notify_factor_change(ctx, &user, FactorChange::AllRemoved).await?;
     }
@@ -315,6 +320,10 @@ pub enum BulkAction {
     Disable2fa,
     ResetMfa,
     Delete,
+    /// End the user's sessions and tokens.
+    SignOut,
+    Disable,
+    Enable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -346,6 +355,9 @@ pub async fn bulk(
             BulkAction::Disable2fa => set_two_factor(ctx, id, false).await.map(|_| ()),
             BulkAction::ResetMfa => reset_mfa(ctx, id).await.map(|_| ()),
             BulkAction::Delete => delete(ctx, id).await,
+            BulkAction::SignOut => sign_out::sign_out(ctx, id).await.map(|_| ()),
+            BulkAction::Disable => sign_out::set_active(ctx, id, false).await,
+            BulkAction::Enable => sign_out::set_active(ctx, id, true).await,
         };
         out.push(match r {
             Ok(()) => BulkResult {

@@ -18,6 +18,7 @@ use crate::auth::totp;
 use crate::config::Settings;
 use crate::db::{admin_tokens, factors, groups, users};
 use crate::mail::Mailer;
+use crate::store::Store;
 
 #[derive(Subcommand)]
 pub enum AdminCmd {
@@ -76,12 +77,23 @@ pub async fn ctx(
     settings: &Settings,
     conn: sea_orm::DatabaseConnection,
 ) -> anyhow::Result<AdminCtx> {
+    // The server's Redis, when it has one; an embedded store lives inside the
+    // server process, out of reach (the session epoch in the database suffices).
+    let store = match &settings.redis_url {
+        Some(url) => Some(
+            Store::redis(url.expose(), crate::store::DEFAULT_PREFIX)
+                .await
+                .context("redis.url")?,
+        ),
+        None => None,
+    };
     Ok(AdminCtx {
         db: conn,
         settings: Arc::new(settings.clone()),
         mailer: Mailer::from_settings(&settings.mail).context("mail")?,
         sealer: SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?,
         actor: "cli".into(),
+        store,
     })
 }
 

@@ -17,6 +17,7 @@ use crate::startup::Application;
 mod admin;
 mod client_admin;
 mod policy;
+mod user_admin;
 
 #[derive(Parser)]
 #[command(
@@ -98,6 +99,10 @@ enum ClientCmd {
         minimum_acr: Option<String>,
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
+        /// A grant type (repeatable): authorization_code, refresh_token,
+        /// client_credentials; default authorization_code and refresh_token.
+        #[arg(long = "grant")]
+        grants: Vec<String>,
     },
     /// List relying parties.
     List,
@@ -147,6 +152,8 @@ enum UserCmd {
         #[arg(long)]
         secret: String,
     },
+    #[command(flatten)]
+    Manage(user_admin::UserManageCmd),
 }
 
 #[derive(Subcommand)]
@@ -273,6 +280,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
             default_acr,
             minimum_acr,
             post_logout_redirect_uris,
+            grants,
         } => {
             let auth_method: clients::AuthMethod = if public {
                 clients::AuthMethod::None
@@ -285,7 +293,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
                     bail!("unknown acr value {acr:?}: use pwd, mfa, phr or a configured alias");
                 }
             }
-            let (c, secret) = clients::create(
+            let created = clients::create_with(
                 &conn,
                 clients::NewClient {
                     name,
@@ -297,10 +305,14 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
                     minimum_acr,
                     scopes: Vec::new(),
                 },
+                clients::Extras {
+                    grant_types: (!grants.is_empty()).then_some(grants),
+                    ..Default::default()
+                },
             )
             .await?;
-            let mut out = serde_json::to_value(&c)?;
-            if let (Some(obj), Some(s)) = (out.as_object_mut(), secret) {
+            let mut out = serde_json::to_value(&created.client)?;
+            if let (Some(obj), Some(s)) = (out.as_object_mut(), created.secret) {
                 obj.insert("client_secret".into(), s.into());
             }
             println!("{out}");
@@ -391,6 +403,7 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
             let ctx = admin::ctx(&settings, conn).await?;
             println!("{}", admin::totp_set(&ctx, &username, &secret).await?);
         }
+        UserCmd::Manage(cmd) => user_admin::run(&settings, conn, cmd).await?,
     }
     Ok(())
 }

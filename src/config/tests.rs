@@ -194,3 +194,15 @@ fn registration_settings() {
     let e = load(&[("PORTCULLIS__REGISTRATION__CLIENT_SECRET_TTL", "soon")]).unwrap_err();
     assert!(e.to_string().contains("client_secret_ttl"), "{e}");
 }
+
+#[test]
+fn refresh_max_lifetime_defaults_to_ninety_days_and_must_be_positive() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.refresh_max_lifetime, Duration::from_secs(90 * 86400));
+    let s = load(&[("PORTCULLIS__TOKENS__REFRESH_MAX_LIFETIME", "3600")]).unwrap();
+    assert_eq!(s.refresh_max_lifetime, Duration::from_secs(3600));
+    for bad in ["0", "-5"] {
+        let e = load(&[("PORTCULLIS__TOKENS__REFRESH_MAX_LIFETIME", bad)]).unwrap_err();
+        assert_eq!(e.key, "tokens.refresh_max_lifetime");
+    }
+}

@@ -99,7 +99,7 @@ pub(super) async fn signed_in(
     let user_id = session.user_id.clone().ok_or_else(expired)?;
     let user = users::find_by_id(&state.db, &user_id)
         .await?
-        .filter(|u| u.active)
+        .filter(|u| session.belongs_to(u))
         .ok_or_else(expired)?;
     Ok((cookie, session, user))
 }

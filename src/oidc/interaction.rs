@@ -217,7 +217,7 @@ pub async fn evaluate(
     };
     let Some((user, present)) = users::find_with_factors(&state.db, &user_id)
         .await?
-        .filter(|(u, _)| u.active)
+        .filter(|(u, _)| session.belongs_to(u))
     else {
         return Ok(Step::Login);
     };
@@ -257,6 +257,7 @@ pub async fn evaluate(
                 acr,
                 evidence,
                 sid: session.sid.clone(),
+                epoch: session.epoch,
             };
             let code = put_code(&state.store, &grant, state.settings.code_ttl).await?;
             Ok(Step::ToClient(response_url(
@@ -332,12 +333,14 @@ pub async fn password_login(
         .factor(Some(&user.id), &user.username, "password", "success", ip)
         .await?;
     let now = now_ms();
-    // Keep what this session proved only when it is the same person signing in again.
+    // Keep what this session proved only when it is the same person signing in
+    // again, in the same session epoch (an admin's reset outdates older proofs).
     let mut next = match session {
-        Some(s) if s.user_id.as_deref() == Some(user.id.as_str()) => s,
+        Some(s) if s.belongs_to(&user) => s,
         _ => BrowserSession::anonymous(now),
     };
     next.user_id = Some(user.id.clone());
+    next.epoch = user.session_epoch;
     next.proofs.retain(|p| p.factor != Factor::Password);
     next.proofs.push(Proof {
         factor: Factor::Password,

@@ -153,6 +153,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}/password", web::post().to(users::password))
             .route("/users/{id}/reset-mfa", web::post().to(users::reset_mfa))
             .route("/users/{id}/two-factor", web::put().to(users::two_factor))
+            .route("/users/{id}/sign-out", web::post().to(users::sign_out))
             .route("/groups", web::get().to(groups::list))
             .route("/groups", web::post().to(groups::create))
             .route("/groups/{id}", web::get().to(groups::get))

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::{Admin, GrantParam, json, no_content};
 use crate::admin::AdminError;
+use crate::admin::sign_out as ending;
 use crate::admin::users::{self as admin_users, BulkAction, CreateUser};
 use crate::db::user_admin::{self, Patch, Query, TwoFactorFilter};
 use crate::error::JsonError;
@@ -123,6 +124,8 @@ pub struct PatchBody {
     display_name: Option<String>,
     groups: Option<Vec<String>>,
     two_factor: Option<bool>,
+    /// false disables sign-in and ends the user's sessions and tokens.
+    active: Option<bool>,
 }
 
 pub async fn patch(
@@ -147,7 +150,23 @@ pub async fn patch(
         q.grant(),
     )
     .await?;
+    let u = match b.active {
+        Some(active) => {
+            ending::set_active(&admin.ctx, &id, active).await?;
+            user_admin::get(&admin.ctx.db, &id)
+                .await
+                .map_err(AdminError::from)?
+        }
+        None => u,
+    };
     Ok(json(StatusCode::OK, &u))
+}
+
+/// Ends the user's browser sessions and revokes their refresh tokens (with the
+/// access tokens issued from them), and nothing else.
+pub async fn sign_out(admin: Admin, id: web::Path<String>) -> Result<HttpResponse, JsonError> {
+    let out = ending::sign_out(&admin.ctx, &id).await?;
+    Ok(json(StatusCode::OK, &out))
 }
 
 pub async fn delete(admin: Admin, id: web::Path<String>) -> Result<HttpResponse, JsonError> {

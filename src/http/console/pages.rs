@@ -82,8 +82,11 @@ pub(crate) fn flash(code: Option<&str>) -> String {
         "created" => "User created; the welcome or set-password mail is on its way.",
         "updated" => "Changes saved.",
         "deleted" => "User deleted.",
-        "password" => "Password set.",
+        "password" => "Password set; the user's sessions and tokens were ended.",
         "mfa" => "Second factors removed: the user enrolls again at the next sign-in.",
+        "signed-out" => "The user's sessions and tokens were ended.",
+        "disabled" => "User disabled; their sessions and tokens were ended.",
+        "enabled" => "User enabled.",
         "2fa-on" => "2FA switched on.",
         "2fa-off" => "2FA switched off.",
         "bulk" => "Bulk action done.",
@@ -340,6 +343,24 @@ pub async fn user(
         "Reset MFA",
         "quiet",
     );
+    let sign_out = form(
+        "sign-out",
+        Some("End every session of this user and revoke their tokens? They sign in again."),
+        "",
+        "Sign out everywhere",
+        "quiet",
+    );
+    let status = if u.user.active {
+        form(
+            "disable",
+            Some("Disable this user? They cannot sign in, and their sessions and tokens end."),
+            "",
+            "Disable user",
+            "quiet",
+        )
+    } else {
+        form("enable", None, "", "Enable user", "")
+    };
     let delete = form(
         "delete",
         Some("Delete this user permanently? This cannot be undone."),
@@ -355,12 +376,17 @@ pub async fn user(
         _ => "",
     };
     let body = format!(
-        "<h1>{name}</h1>{flash}{error}<div class=\"card\"><p>{full} · {email} · 2FA <span class=\"pill {cls}\">{tf}</span> · factors: {factors} · groups: {groups}</p>\
-<div class=\"bar\">{switch}{reset}{delete}</div></div><div class=\"card\"><h2>Edit</h2>{edit}</div><div class=\"card\"><h2>Reset password</h2>{password}</div>",
+        "<h1>{name}</h1>{flash}{error}<div class=\"card\"><p>{full} · {email}{inactive} · 2FA <span class=\"pill {cls}\">{tf}</span> · factors: {factors} · groups: {groups}</p>\
+<div class=\"bar\">{switch}{reset}{sign_out}{status}{delete}</div></div><div class=\"card\"><h2>Edit</h2>{edit}</div><div class=\"card\"><h2>Reset password</h2>{password}</div>",
         name = esc(&u.user.username),
         flash = flash(p.msg.as_deref()),
         full = esc(&u.user.full_name()),
         email = esc(&u.user.email),
+        inactive = if u.user.active {
+            ""
+        } else {
+            " · <span class=\"pill off2\">disabled</span>"
+        },
         cls = if u.user.two_factor { "on2" } else { "off2" },
         tf = if u.user.two_factor { "on" } else { "off" },
         factors = factors_cell(&u),
