@@ -80,6 +80,16 @@ pub struct Settings {
     pub policy: Policy,
     /// The admin console: who may sign in (`admin.group`) and the level they must meet (`admin.acr`).
     pub admin: AdminSettings,
+    /// The Prometheus listener (`metrics.bind`); None: off.
+    pub metrics_bind: Option<SocketAddr>,
+    /// `log.format`: one line of text or one JSON object per event.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +133,18 @@ struct Raw {
     mail: RawMail,
     policy: RawPolicy,
     admin: RawAdmin,
+    metrics: RawMetrics,
+    log: RawLog,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawMetrics {
+    bind: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawLog {
+    format: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,6 +246,10 @@ link_ttl = 259200
 [admin]
 group = "admins"
 acr = "mfa"
+[metrics]
+bind = "127.0.0.1:9464"
+[log]
+format = "text"
 "#;
 
 impl Settings {
@@ -422,6 +448,22 @@ impl Settings {
         if raw.admin.group.trim().is_empty() {
             return Err(ConfigError::new("admin.group", "must not be empty"));
         }
+        let metrics_bind = match raw.metrics.bind.trim() {
+            "" => None,
+            b => Some(b.parse::<SocketAddr>().map_err(|e| {
+                ConfigError::new("metrics.bind", format!("{e}: {:?}", raw.metrics.bind))
+            })?),
+        };
+        let log_format = match raw.log.format.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::new(
+                    "log.format",
+                    format!("{other:?}: expected text or json"),
+                ));
+            }
+        };
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
@@ -468,6 +510,8 @@ impl Settings {
                 acr: raw.admin.acr,
                 level: admin_level,
             },
+            metrics_bind,
+            log_format,
         })
     }
 

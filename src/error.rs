@@ -54,8 +54,14 @@ impl Failure {
 
     fn log(&self) {
         match self {
-            Failure::Unavailable(m) => tracing::warn!(reason = %m, "request failed closed: 503"),
-            Failure::Internal(m) => tracing::error!(reason = %m, "request failed: 500"),
+            Failure::Unavailable(m) => {
+                crate::metrics::backend_error(backend_of(m), "unavailable");
+                tracing::warn!(reason = %m, "request failed closed: 503")
+            }
+            Failure::Internal(m) => {
+                crate::metrics::backend_error(backend_of(m), "internal");
+                tracing::error!(reason = %m, "request failed: 500")
+            }
         }
     }
 
@@ -67,6 +73,17 @@ impl Failure {
             }
             Failure::Internal(_) => "Something went wrong on our side.",
         }
+    }
+}
+
+/// Which backend a failure came from, by the prefix its `From` gave it.
+fn backend_of(message: &str) -> &'static str {
+    if message.starts_with("session store") || message.starts_with("corrupt stored") {
+        "store"
+    } else if message.starts_with("database") {
+        "database"
+    } else {
+        "other"
     }
 }
 

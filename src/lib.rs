@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod mail;
+pub mod metrics;
 pub mod oidc;
 pub mod resource_server;
 pub mod secrets;

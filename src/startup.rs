@@ -8,6 +8,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
+use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password;
@@ -92,7 +93,19 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    metrics: Option<MetricsListener>,
 }
+
+/// The second listener, serving only `GET /metrics`.
+struct MetricsListener {
+    port: u16,
+    server: Server,
+    handle: PrometheusHandle,
+}
+
+/// How long in-flight requests may take to finish once shutdown starts; a
+/// request still running then is cut. Orchestrators wait 30 s before SIGKILL.
+const DRAIN: u64 = 25;
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
@@ -125,11 +138,9 @@ impl Application {
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 // Method and path only: query strings carry `login_hint`, `state`
                 // and `nonce`, which have no place in an access log.
-                .wrap(
-                    middleware::Logger::new("%{method}xi %U %s %Dms")
-                        .custom_request_replace("method", |r| r.method().to_string())
-                        .exclude("/health"),
-                )
+                // Request id, its log span, the access log line and the HTTP
+                // metrics (route patterns only: paths carry tokens).
+                .wrap(middleware::from_fn(crate::http::observe::observe))
                 // Outermost: CSP with a per-response nonce, HSTS … on every answer.
                 .wrap(middleware::from_fn(
                     crate::http::security_headers::security_headers,
@@ -137,13 +148,25 @@ impl Application {
                 .configure(crate::http::routes)
         })
         .listen(listener)?
-        .shutdown_timeout(5)
+        .shutdown_timeout(DRAIN)
+        // Our own handlers stop both listeners gracefully, on SIGINT too.
+        .disable_signals()
         .run();
+        let metrics = match state.settings.metrics_bind {
+            Some(addr) => Some(MetricsListener::start(addr)?),
+            None => None,
+        };
         Ok(Self {
             port,
             server,
             state,
+            metrics,
         })
+    }
+
+    /// The metrics listener's port, when `metrics.bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|m| m.port)
     }
 
     pub fn port(&self) -> u16 {
@@ -154,12 +177,24 @@ impl Application {
         &self.state
     }
 
-    /// Serves until the process is stopped; keys added by the CLI are picked up
-    /// within five seconds.
+    /// Serves until the server is stopped from outside (tests drop the runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run(std::future::pending()).await
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully: both
+    /// listeners stop accepting, in-flight requests finish (up to the drain
+    /// time), and the process can exit 0.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        self.run(shutdown_signal()).await
+    }
+
+    /// Keys added by the CLI are picked up within five seconds.
+    async fn run(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         crate::admin::import_run::resume_unfinished(&self.state);
         let keys = self.state.keys.clone();
         let db = self.state.db.clone();
+        let upkeep = self.metrics.as_ref().map(|m| m.handle.clone());
         let reload = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(5));
             for n in 0u64.. {
@@ -169,13 +204,89 @@ impl Application {
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "cannot reload signing keys"),
                 }
+                if let Some(h) = &upkeep {
+                    // Drains histogram samples into their buckets.
+                    h.run_upkeep();
+                }
                 if n % 720 == 0 {
                     crate::db::refresh_tokens::purge_on_schedule(&db).await;
                 }
             }
         });
-        let result = self.server.await;
+        let handle = self.server.handle();
+        let metrics_handle = self.metrics.as_ref().map(|m| m.server.handle());
+        let metrics_server = self.metrics.map(|m| tokio::spawn(m.server));
+        let server = self.server;
+        tokio::pin!(server);
+        let result = tokio::select! {
+            r = &mut server => r,
+            () = stop => {
+                tracing::info!("shutting down: draining requests in flight");
+                if let Some(m) = &metrics_handle {
+                    m.stop(true).await;
+                }
+                // The command is sent at the call; the server future, polled
+                // below, carries it out (awaiting the handle here would stall).
+                drop(handle.stop(true));
+                server.await
+            }
+        };
         reload.abort();
+        if let Some(m) = metrics_server {
+            m.abort();
+        }
+        tracing::info!("stopped");
         result
+    }
+}
+
+impl MetricsListener {
+    fn start(addr: std::net::SocketAddr) -> anyhow::Result<Self> {
+        let handle = crate::metrics::install()
+            .context("metrics.bind: another metrics recorder is installed")?;
+        let listener = TcpListener::bind(addr)
+            .with_context(|| format!("metrics.bind: cannot listen on {addr}"))?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(handle.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .configure(crate::http::metrics::routes)
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            handle,
+        })
+    }
+}
+
+/// SIGTERM (orchestrators, systemd) or SIGINT (Ctrl-C). Should a handler fail
+/// to install, that signal keeps its default: the process ends at once.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received"),
+        () = terminate => tracing::info!("SIGTERM received"),
     }
 }

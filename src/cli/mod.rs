@@ -191,11 +191,14 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
     };
     let settings = Settings::load(cli.config.as_deref())?;
     let command = cli.command.unwrap_or(Command::Serve);
-    crate::telemetry::init(if matches!(command, Command::Serve) {
-        "info"
-    } else {
-        "warn"
-    });
+    crate::telemetry::init(
+        if matches!(command, Command::Serve) {
+            "info"
+        } else {
+            "warn"
+        },
+        settings.log_format,
+    );
     match command {
         Command::Serve => serve(settings).await,
         Command::Migrate => {
@@ -259,7 +262,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         "portcullis listening on {}",
         settings.server.bind
     );
-    app.run_until_stopped().await.context("server")
+    if let Some(port) = app.metrics_port() {
+        tracing::info!(port, "metrics on /metrics");
+    }
+    app.run_until_signalled().await.context("server")
 }
 
 async fn open_db(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {

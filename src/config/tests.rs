@@ -206,3 +206,21 @@ fn refresh_max_lifetime_defaults_to_ninety_days_and_must_be_positive() {
         assert_eq!(e.key, "tokens.refresh_max_lifetime");
     }
 }
+
+#[test]
+fn metrics_listener_and_log_format() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.metrics_bind.unwrap().to_string(), "127.0.0.1:9464");
+    assert_eq!(s.log_format, LogFormat::Text);
+    let s = load(&[
+        ("PORTCULLIS__METRICS__BIND", ""),
+        ("PORTCULLIS__LOG__FORMAT", "json"),
+    ])
+    .unwrap();
+    assert!(s.metrics_bind.is_none());
+    assert_eq!(s.log_format, LogFormat::Json);
+    let e = load(&[("PORTCULLIS__LOG__FORMAT", "xml")]).unwrap_err();
+    assert_eq!(e.key, "log.format");
+    let e = load(&[("PORTCULLIS__METRICS__BIND", "everywhere")]).unwrap_err();
+    assert_eq!(e.key, "metrics.bind");
+}

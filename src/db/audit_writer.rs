@@ -1,7 +1,8 @@
 //! Group commit for the audit rows written while users sign in. A request hands
 //! its row to one writer task and waits until the row is committed, so an answer
 //! never goes out before its audit row is stored, and a database error still
-//! fails the request. Rows from concurrent requests are inserted together, one
+//! fails the request. Committed rows are counted for the metrics (logins,
+//! factor checks, policy rule hits). Rows from concurrent requests are inserted together, one
 //! statement per batch: under load one commit serves many sign-ins, where each
 //! used to pay for its own.
 
@@ -33,7 +34,12 @@ impl AuditWriter {
             let mut batch = Vec::with_capacity(MAX_BATCH);
             while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
                 let (events, acks): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-                for (ack, result) in acks.into_iter().zip(write(&db, events).await) {
+                let results = write(&db, &events).await;
+                for ((ack, result), event) in acks.into_iter().zip(results).zip(&events) {
+                    // Counted once stored: a row that failed failed its request too.
+                    if result.is_ok() {
+                        crate::metrics::audit_event(event);
+                    }
                     // The request may have gone (client hung up): nothing to tell.
                     let _ = ack.send(result);
                 }
@@ -67,7 +73,7 @@ impl AuditWriter {
 /// One result per event, in order. The batch goes in one statement; if that
 /// fails for another reason than an unreachable database, each row is tried
 /// alone, so one bad row fails only its own request.
-async fn write(db: &DatabaseConnection, events: Vec<AuditEvent>) -> Vec<Result<(), DbError>> {
+async fn write(db: &DatabaseConnection, events: &[AuditEvent]) -> Vec<Result<(), DbError>> {
     let n = events.len();
     let rows: Vec<_> = events.iter().cloned().map(audit::active_model).collect();
     match audit_events::Entity::insert_many(rows)
@@ -82,7 +88,7 @@ async fn write(db: &DatabaseConnection, events: Vec<AuditEvent>) -> Vec<Result<(
         Err(_) if n > 1 => {
             let mut results = Vec::with_capacity(n);
             for e in events {
-                results.push(audit::record(db, e).await);
+                results.push(audit::record(db, e.clone()).await);
             }
             results
         }

@@ -9,6 +9,8 @@ pub mod health;
 pub mod interaction;
 pub mod introspection;
 pub mod logout;
+pub mod metrics;
+pub mod observe;
 pub mod pages;
 pub mod registration;
 pub mod revocation;
@@ -67,6 +69,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/userinfo", web::get().to(userinfo::get))
     .route("/userinfo", web::post().to(userinfo::post))
     .route("/health", web::get().to(health::health))
+    .route("/livez", web::get().to(health::livez))
+    .route("/readyz", web::get().to(health::readyz))
     .route("/revoke", web::post().to(revocation::revoke))
     .route("/introspect", web::post().to(introspection::introspect))
     .route("/logout", web::get().to(logout::get))

@@ -32,6 +32,8 @@ pub struct TestApp {
     pub config_path: std::path::PathBuf,
     pub state: AppState,
     pub redis: Option<RedisServer>,
+    /// The metrics listener's port, with `Options::metrics`.
+    pub metrics_port: Option<u16>,
     _dir: tempfile::TempDir,
 }
 
@@ -51,6 +53,9 @@ pub struct Options {
     pub https_issuer: bool,
     /// Issuer `http://127.0.0.1:{port}`: an IP address, so no WebAuthn.
     pub ip_issuer: bool,
+    /// A metrics listener on a free port (else `metrics.bind` is off: many
+    /// servers run in parallel).
+    pub metrics: bool,
 }
 
 impl Default for Options {
@@ -63,6 +68,7 @@ impl Default for Options {
             smtp_url: None,
             https_issuer: false,
             ip_issuer: false,
+            metrics: false,
         }
     }
 }
@@ -110,18 +116,25 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     if let Some(r) = &redis {
         toml.push_str(&format!("[redis]\nurl = \"{}\"\n", r.url));
     }
+    toml.push_str(if opts.metrics {
+        "[metrics]\nbind = \"127.0.0.1:0\"\n"
+    } else {
+        "[metrics]\nbind = \"\"\n"
+    });
     toml.push_str(&opts.toml);
     let path = dir.path().join("portcullis.toml");
     std::fs::write(&path, toml).unwrap();
     let settings = Settings::load_from(Some(&path), &[]).unwrap();
     let state = AppState::build(settings).await.unwrap();
     let app = Application::with_listener(state.clone(), listener).unwrap();
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         issuer,
         config_path: path,
         state,
         redis,
+        metrics_port,
         _dir: dir,
     }
 }

@@ -1,0 +1,162 @@
+//! Prometheus series, served on their own listener (`metrics.bind`), never on
+//! the public one. Labels are chosen from small fixed sets: a route pattern,
+//! never a path (paths carry set-password tokens and interaction ids); a level
+//! or an outcome named by our code, never a value a client sent (an attacker
+//! could otherwise grow the series without bound, or read secrets from them).
+
+use std::sync::OnceLock;
+
+use ::metrics::{counter, describe_counter, describe_histogram, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::db::audit::AuditEvent;
+
+const HTTP_REQUESTS: &str = "portcullis_http_requests_total";
+const HTTP_DURATION: &str = "portcullis_http_request_duration_seconds";
+const LOGINS: &str = "portcullis_logins_total";
+const FACTOR_CHECKS: &str = "portcullis_factor_checks_total";
+const LOCKOUTS: &str = "portcullis_lockouts_total";
+const AUTHORIZATIONS: &str = "portcullis_authorizations_total";
+const POLICY_RULES: &str = "portcullis_policy_rule_hits_total";
+const BACKEND_ERRORS: &str = "portcullis_backend_errors_total";
+
+/// Seconds: the SSO hit answers in about a millisecond, a password check in
+/// tens of milliseconds; a request beyond a few seconds is an incident.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+/// The factor events of the audit log (what a user proved, or failed to).
+const FACTORS: [&str; 6] = [
+    "totp",
+    "recovery_code",
+    "webauthn",
+    "email_otp",
+    "totp_enrollment",
+    "webauthn_enrollment",
+];
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// The process's recorder, installed on first use. The `metrics` facade has one
+/// recorder per process, as a process has one set of signal handlers; servers
+/// started in the same process (tests) share it, so their counters add up.
+pub fn install() -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full(HTTP_DURATION.into()), &BUCKETS)
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            if let Err(e) = ::metrics::set_global_recorder(recorder) {
+                tracing::warn!(error = %e, "metrics: another recorder is installed");
+                return None;
+            }
+            describe();
+            gauge!("portcullis_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+            Some(handle)
+        })
+        .clone()
+}
+
+fn describe() {
+    describe_counter!(
+        HTTP_REQUESTS,
+        "HTTP requests by route pattern, method and status"
+    );
+    describe_histogram!(
+        HTTP_DURATION,
+        ::metrics::Unit::Seconds,
+        "HTTP request latency by route pattern and method"
+    );
+    describe_counter!(
+        LOGINS,
+        "Password checks by outcome (success, failure, locked)"
+    );
+    describe_counter!(
+        FACTOR_CHECKS,
+        "Second-factor checks and enrollments by method and outcome"
+    );
+    describe_counter!(LOCKOUTS, "Attempts refused because the account is locked");
+    describe_counter!(
+        AUTHORIZATIONS,
+        "Authorization decisions by required level, acr met and outcome"
+    );
+    describe_counter!(POLICY_RULES, "Policy decisions by the rule that fired");
+    describe_counter!(
+        BACKEND_ERRORS,
+        "Requests failed by the database or the session store"
+    );
+}
+
+/// One answered request. `route` is the matched pattern (`/interaction/{id}`).
+pub fn http_request(route: &str, method: &str, status: u16, seconds: f64) {
+    let route = route.to_owned();
+    let method = method.to_owned();
+    counter!(HTTP_REQUESTS, "route" => route.clone(), "method" => method.clone(), "status" => status.to_string())
+        .increment(1);
+    histogram!(HTTP_DURATION, "route" => route, "method" => method).record(seconds);
+}
+
+/// Counts a committed sign-in audit row: logins, factor checks, lock-outs,
+/// authorization decisions and policy rule hits all pass through it.
+pub fn audit_event(e: &AuditEvent) {
+    let outcome = short(&e.outcome);
+    match e.event.as_str() {
+        "password" => counter!(LOGINS, "outcome" => outcome.clone()).increment(1),
+        "authorization" => {
+            let acr = e.detail.get("acr").and_then(|v| v.as_str());
+            counter!(
+                AUTHORIZATIONS,
+                "level" => short(e.level.as_deref().unwrap_or("none")),
+                "acr" => acr_label(acr),
+                "outcome" => outcome.clone()
+            )
+            .increment(1);
+            // Rule names come from the operator's configuration or stored rules.
+            let rule = e.rule.as_deref().unwrap_or("(default)");
+            counter!(POLICY_RULES, "rule" => short(rule)).increment(1);
+        }
+        m if FACTORS.contains(&m) => {
+            counter!(FACTOR_CHECKS, "method" => m.to_owned(), "outcome" => outcome.clone())
+                .increment(1)
+        }
+        _ => {}
+    }
+    if e.outcome == "locked" {
+        counter!(LOCKOUTS, "factor" => short(&e.event)).increment(1);
+    }
+}
+
+/// A request failed closed because `backend` ("database" or "store") failed.
+pub fn backend_error(backend: &'static str, kind: &'static str) {
+    counter!(BACKEND_ERRORS, "backend" => backend, "kind" => kind).increment(1);
+}
+
+/// The acr issued: a built-in level by name; an operator's alias as "alias"
+/// (the level label already says what it stands for).
+fn acr_label(acr: Option<&str>) -> String {
+    match acr {
+        None => "none".into(),
+        Some(a @ ("pwd" | "mfa" | "phr")) => a.into(),
+        Some(_) => "alias".into(),
+    }
+}
+
+/// Our own names are short; anything else is cut, never grown without bound.
+fn short(s: &str) -> String {
+    s.chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_stay_bounded() {
+        assert_eq!(acr_label(Some("urn:example:jira:2fa")), "alias");
+        assert_eq!(acr_label(Some("mfa")), "mfa");
+        assert_eq!(short(&"x".repeat(500)).len(), 64);
+    }
+}

@@ -1,0 +1,111 @@
+//! The Prometheus endpoint lives on its own listener (`metrics.bind`), never on
+//! the public one; its series count sign-ins and factor failures, and its labels
+//! name route patterns, never a path with an interaction id or a token in it.
+
+use crate::helpers::*;
+
+async fn scrape(app: &TestApp) -> String {
+    let port = app.metrics_port.expect("the metrics listener is on");
+    let resp = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(ct.starts_with("text/plain"), "{ct}");
+    resp.text().await.unwrap()
+}
+
+/// The value of the series whose line starts with `name{` and has every label
+/// in `labels` (0 when absent: a counter not yet incremented).
+fn value(text: &str, name: &str, labels: &[&str]) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")))
+        .filter(|l| labels.iter().all(|want| l.contains(want)))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn metrics_are_served_apart_and_count_sign_ins() {
+    let app = spawn_with(Options {
+        metrics: true,
+        toml: "[policy]\ndefault = \"mfa\"\n".into(),
+        ..Options::default()
+    })
+    .await;
+    let public = reqwest::get(app.url("/metrics")).await.unwrap();
+    assert_eq!(public.status(), 404, "never on the public listener");
+
+    let before = scrape(&app).await;
+    let user = app.user("mira").await;
+    let secret = app.give_totp(&user).await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let page = browser.authorize(&AuthParams::new(&client)).await;
+    let totp = browser.login(&page, &user).await;
+    let form = form_with(totp.html(), "code");
+    let wrong = format!(
+        "{:06}",
+        (totp_code(&secret, 0).parse::<u32>().unwrap() + 1) % 1_000_000
+    );
+    let refused = browser.submit(&form.clone().set("code", &wrong)).await;
+    assert!(
+        matches!(refused.status(), 400 | 401),
+        "{}",
+        refused.status()
+    );
+
+    let after = scrape(&app).await;
+    let moved =
+        |name: &str, labels: &[&str]| value(&after, name, labels) - value(&before, name, labels);
+    assert!(moved("portcullis_logins_total", &["outcome=\"success\""]) >= 1.0);
+    assert!(
+        moved(
+            "portcullis_factor_checks_total",
+            &["method=\"totp\"", "outcome=\"failure\""]
+        ) >= 1.0
+    );
+    assert!(
+        moved(
+            "portcullis_http_requests_total",
+            &["route=\"/interaction/{id}/login\"", "method=\"POST\""]
+        ) >= 1.0
+    );
+    assert!(after.contains("portcullis_http_request_duration_seconds_bucket{"));
+}
+
+#[tokio::test]
+async fn route_labels_carry_no_ids_or_tokens() {
+    let app = spawn_with(Options {
+        metrics: true,
+        ..Options::default()
+    })
+    .await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let page = browser.authorize(&AuthParams::new(&client)).await;
+    let action = form_with(page.html(), "password").action.clone();
+    let id = action
+        .split("/interaction/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("an interaction id in the login form's action")
+        .to_owned();
+    assert!(id.len() >= 16, "{id}");
+    assert_eq!(
+        browser.get(&format!("/interaction/{id}")).await.status(),
+        200
+    );
+    let token = "Zk3vQ9-secret-set-password-token-T2xw";
+    browser.get(&format!("/set-password/{token}")).await;
+    browser.get(&format!("/no-such-page/{token}")).await;
+
+    let text = scrape(&app).await;
+    assert!(text.contains("route=\"/interaction/{id}\""), "{text}");
+    assert!(text.contains("route=\"/set-password/{token}\""), "{text}");
+    assert!(
+        !text.contains(&id),
+        "the interaction id leaked into /metrics"
+    );
+    assert!(!text.contains(token), "the token leaked into /metrics");
+}

@@ -1,0 +1,66 @@
+//! SIGTERM (orchestrators, systemd) and SIGINT (Ctrl-C) stop the server
+//! gracefully: it stops accepting, the request in flight gets its whole
+//! answer, and the process exits 0, so a rolling restart loses no sign-in.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use crate::served_binary::{Served, with_host};
+
+fn drains_on(signal: &str) {
+    let mut served = Served::start("[metrics]\nbind = \"127.0.0.1:0\"\n");
+    let body =
+        "grant_type=authorization_code&code=nothing&redirect_uri=https%3A%2F%2Fa.example%2Fcb";
+    let (first, rest) = body.split_at(20);
+    let head = with_host(
+        &format!(
+            "POST /token HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        ),
+        served.port,
+    );
+    let mut conn = served.connect();
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(first.as_bytes()).unwrap();
+    // The server has the request once it answers another one after it.
+    assert!(
+        served
+            .request("GET /livez HTTP/1.1\r\n\r\n")
+            .starts_with("HTTP/1.1 200")
+    );
+
+    served.signal(signal);
+    // Shutdown has begun once new connections are refused.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", served.port)).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "still accepting after SIG{signal}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    conn.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 4"),
+        "the request in flight was cut: {answer:?}"
+    );
+    assert!(answer.contains("\"error\""), "{answer}");
+    let status = served.wait();
+    assert!(status.success(), "{status}: {}", served.stderr());
+}
+
+#[tokio::test]
+async fn sigterm_drains_the_request_in_flight() {
+    tokio::task::spawn_blocking(|| drains_on("TERM"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn ctrl_c_drains_the_request_in_flight() {
+    tokio::task::spawn_blocking(|| drains_on("INT"))
+        .await
+        .unwrap();
+}
