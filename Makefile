@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help run build test test-services lint fmt clean bench bench-micro
+.PHONY: help run build docker test test-services lint fmt clean bench bench-micro
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -12,6 +12,9 @@ run: ## Build and serve with the defaults (SQLite file, embedded store, http://l
 
 build: ## Build the release binary
 	$(CARGO) build --release --bin portcullis
+
+docker: ## Build the container image portcullis:latest (Dockerfile: distroless, non-root)
+	docker build -t portcullis:latest .
 
 test-services: ## Install and start what the tests need (redis-server, PostgreSQL) when missing
 	./scripts/test-services.sh
