@@ -30,7 +30,7 @@ async fn run(
     params: &HashMap<String, String>,
 ) -> Result<HttpResponse, PageError> {
     let cookie = session_cookie(req);
-    let ip = super::client_addr::client_ip(req, &state.settings.server.trusted_proxies);
+    let ip = super::client_addr::client_ip(req, &state.settings.server);
     match interaction::authorize(state, params, cookie.as_deref(), ip).await? {
         AuthorizeOutcome::ToClient(url) => Ok(found(&url)),
         AuthorizeOutcome::Interact(id) => Ok(found(&format!(

@@ -148,7 +148,7 @@ pub async fn login(
         Some(c) => state.sessions.load(c).await?,
         None => None,
     };
-    let ip = super::client_addr::client_ip(&req, &state.settings.server.trusted_proxies);
+    let ip = super::client_addr::client_ip(&req, &state.settings.server);
     match interaction::password_login(
         &state,
         cookie.as_deref(),

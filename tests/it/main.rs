@@ -16,6 +16,7 @@ mod client_repository;
 mod code_flow;
 mod databases;
 mod fail_closed;
+mod forwarding_headers_cannot_be_spoofed;
 mod helpers;
 mod key_rotation;
 mod login_security;
