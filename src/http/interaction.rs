@@ -95,7 +95,9 @@ pub(super) async fn signed_in(
 ) -> Result<(String, BrowserSession, User), PageError> {
     let expired = || PageError::BadRequest(interaction::EXPIRED.into());
     let cookie = session_cookie(req).ok_or_else(expired)?;
-    let session = state.sessions.load(&cookie).await?.ok_or_else(expired)?;
+    let mut session = state.sessions.load(&cookie).await?.ok_or_else(expired)?;
+    // Codes checked in this request count against this request's address.
+    session.from = super::client_addr::client_ip(req, &state.settings.server);
     let user_id = session.user_id.clone().ok_or_else(expired)?;
     let user = users::find_by_id(&state.db, &user_id)
         .await?
@@ -188,6 +190,23 @@ pub async fn login(
                 Some("Too many failed attempts. Please wait a few minutes and try again."),
             )
             .await
+        }
+        LoginResult::Busy => {
+            let mut resp = render_login(
+                &state,
+                &req,
+                &id,
+                &pending,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &form.username,
+                Some("Too many sign-ins at this moment. Please try again in a few seconds."),
+            )
+            .await?;
+            resp.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from_static("2"),
+            );
+            Ok(resp)
         }
     }
 }

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::Duration;
 
 use super::authorize::{self, AuthRequest, ReturnTo};
 use super::error::{AuthzError, AuthzErrorCode};
@@ -15,18 +14,15 @@ use super::session::BrowserSession;
 use super::token::{CodeGrant, put_code};
 use crate::auth::acr::Level;
 use crate::auth::policy::{Decision, Subject};
-use crate::auth::stepup::{Factor, Freshness, Proof};
+use crate::auth::stepup::Freshness;
 use crate::db::audit::AuditEvent;
 use crate::db::clients::Client;
 use crate::db::users::{self, FactorsPresent, User};
 use crate::db::{factors, webauthn};
 use crate::error::{Failure, PageError};
-use crate::secrets;
 use crate::startup::AppState;
 
-/// Failed password attempts per username before a temporary lock-out.
-pub const MAX_PASSWORD_FAILURES: u64 = 10;
-pub const PASSWORD_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub use super::password_login::{LoginResult, MAX_PASSWORD_FAILURES, password_login};
 
 pub enum AuthorizeOutcome {
     /// Straight back to the client: a code, or an error.
@@ -266,86 +262,6 @@ pub async fn evaluate(
         Next::Password => Ok(Step::Login),
         other => Ok(Step::Do(other)),
     }
-}
-
-pub enum LoginResult {
-    /// Signed in; the browser gets this new session cookie.
-    SignedIn(String),
-    Invalid,
-    LockedOut,
-}
-
-fn failure_key(username: &str) -> String {
-    format!("pwdfail:{}", secrets::digest(&users::normalize(username)))
-}
-
-/// Verifies a password. Unknown users cost the same argon2 work as known ones, and
-/// only failures count towards the lock-out (CONTRACT §5).
-pub async fn password_login(
-    state: &AppState,
-    cookie: Option<&str>,
-    session: Option<BrowserSession>,
-    username: &str,
-    password: &str,
-    ip: Option<IpAddr>,
-) -> Result<LoginResult, PageError> {
-    let audit_name = users::normalize(username);
-    let key = failure_key(username);
-    let failures: u64 = state.store.get_json(&key).await?.unwrap_or(0);
-    if failures >= MAX_PASSWORD_FAILURES {
-        state
-            .audit
-            .factor(None, &audit_name, "password", "locked", ip)
-            .await?;
-        return Ok(LoginResult::LockedOut);
-    }
-    let creds = if username.is_empty() || username.len() > 256 {
-        None
-    } else {
-        users::credentials(&state.db, username).await?
-    };
-    let stored = creds
-        .as_ref()
-        .and_then(|c| c.password_hash.clone())
-        .unwrap_or_else(|| state.dummy_hash.to_string());
-    let matches = state
-        .passwords
-        .verify(password.to_owned(), stored)
-        .await
-        .map_err(Failure::Internal)?;
-    let user = match creds {
-        Some(c) if matches && c.password_hash.is_some() && c.user.active => c.user,
-        other => {
-            state.store.incr(&key, PASSWORD_FAILURE_WINDOW).await?;
-            let known = other.as_ref().map(|c| c.user.id.as_str());
-            state
-                .audit
-                .factor(known, &audit_name, "password", "failure", ip)
-                .await?;
-            return Ok(LoginResult::Invalid);
-        }
-    };
-    state
-        .audit
-        .factor(Some(&user.id), &user.username, "password", "success", ip)
-        .await?;
-    let now = now_ms();
-    // Keep what this session proved only when it is the same person signing in again.
-    let mut next = match session {
-        Some(s) if s.user_id.as_deref() == Some(user.id.as_str()) => s,
-        _ => BrowserSession::anonymous(now),
-    };
-    next.user_id = Some(user.id.clone());
-    next.proofs.retain(|p| p.factor != Factor::Password);
-    next.proofs.push(Proof {
-        factor: Factor::Password,
-        at: now,
-        user_verified: false,
-    });
-    let new_cookie = state.sessions.rotate(cookie, &next).await?;
-    users::record_login(&state.db, &user.id).await?;
-    tracing::info!(user = %user.username, "password verified");
-    Ok(LoginResult::SignedIn(new_cookie))
 }
 
 /// Finishes a pending request: recompute, and when done consume it exactly once.

@@ -9,6 +9,7 @@ pub mod id_token;
 pub mod interaction;
 pub mod introspection;
 pub mod logout;
+pub mod password_login;
 pub mod registration;
 pub mod revocation;
 pub mod second_factor;

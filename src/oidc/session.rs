@@ -2,6 +2,7 @@
 //! ephemeral store. Store keys hold digests of cookie values, never the values, so a
 //! dump of Redis does not hand out live sessions.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,11 @@ pub struct BrowserSession {
     pub sid: String,
     pub proofs: Vec<Proof>,
     pub created_ms: i64,
+    /// The client address of the request that loaded this session, for the
+    /// failure limits of the codes it checks. Never stored: None on a session
+    /// read without one means "unknown".
+    #[serde(skip)]
+    pub from: Option<IpAddr>,
 }
 
 impl BrowserSession {
@@ -33,6 +39,7 @@ impl BrowserSession {
             sid: secrets::random_token(16),
             proofs: Vec::new(),
             created_ms: now_ms,
+            from: None,
         }
     }
 }
