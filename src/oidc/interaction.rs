@@ -10,7 +10,7 @@ use super::authorize::{self, AuthRequest, ReturnTo};
 use super::error::{AuthzError, AuthzErrorCode};
 use super::flow::{self, Capabilities, Next};
 use super::now_ms;
-use super::session::BrowserSession;
+use super::session::{BrowserSession, Pending};
 use super::token::{CodeGrant, put_code};
 use crate::auth::acr::Level;
 use crate::auth::policy::{Decision, Subject};
@@ -20,15 +20,31 @@ use crate::db::clients::Client;
 use crate::db::users::{self, FactorsPresent, User};
 use crate::db::{factors, webauthn};
 use crate::error::{Failure, PageError};
+use crate::secrets;
 use crate::startup::AppState;
 
 pub use super::password_login::{LoginResult, MAX_PASSWORD_FAILURES, password_login};
 
+/// One request of a browser, as the login engine sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Visit {
+    /// The session cookie's value.
+    pub session: Option<String>,
+    /// The browser cookie's value ([`super::session::BROWSER_COOKIE`]).
+    pub browser: Option<String>,
+    /// The client address; None when unknown.
+    pub ip: Option<IpAddr>,
+}
+
 pub enum AuthorizeOutcome {
     /// Straight back to the client: a code, or an error.
     ToClient(String),
-    /// The user has something to do at `/interaction/{id}`.
-    Interact(String),
+    /// The user has something to do at `/interaction/{id}`; `new_browser` is a
+    /// browser cookie to set when the browser had none.
+    Interact {
+        id: String,
+        new_browser: Option<String>,
+    },
 }
 
 /// Where a login stands.
@@ -73,8 +89,7 @@ pub fn error_url(state: &AppState, to: &ReturnTo, e: &AuthzError) -> String {
 pub async fn authorize(
     state: &AppState,
     params: &HashMap<String, String>,
-    cookie: Option<&str>,
-    client_ip: Option<IpAddr>,
+    visit: &Visit,
 ) -> Result<AuthorizeOutcome, PageError> {
     let client = match params.get("client_id") {
         Some(id) => state.cache.client(&state.db, id).await?,
@@ -91,8 +106,8 @@ pub async fn authorize(
         Ok(r) => r,
         Err(e) => return Ok(AuthorizeOutcome::ToClient(error_url(state, &to, &e))),
     };
-    req.client_ip = client_ip;
-    let session = match cookie {
+    req.client_ip = visit.ip;
+    let session = match &visit.session {
         Some(c) => state.sessions.load(c).await?,
         None => None,
     };
@@ -111,9 +126,17 @@ pub async fn authorize(
                 "this request needs a further authentication step",
             ),
         ))),
-        Step::Login | Step::Do(_) => Ok(AuthorizeOutcome::Interact(
-            state.sessions.put_pending(&req).await?,
-        )),
+        Step::Login | Step::Do(_) => {
+            // Only a request that goes to a page gets a browser binding.
+            let usable = visit
+                .browser
+                .as_deref()
+                .filter(|b| !b.is_empty() && b.len() <= 128);
+            let new_browser = usable.is_none().then(|| secrets::random_token(32));
+            let browser = usable.or(new_browser.as_deref()).unwrap_or_default();
+            let id = state.sessions.put_pending(&req, browser).await?;
+            Ok(AuthorizeOutcome::Interact { id, new_browser })
+        }
     }
 }
 
@@ -264,17 +287,34 @@ pub async fn evaluate(
     }
 }
 
+/// The pending request `req_id` if this browser started it; else the page that
+/// says why not (status 400), never the login form.
+pub async fn pending(
+    state: &AppState,
+    req_id: &str,
+    visit: &Visit,
+) -> Result<AuthRequest, PageError> {
+    match state
+        .sessions
+        .pending(req_id, visit.browser.as_deref())
+        .await?
+    {
+        Pending::Found(req) => Ok(*req),
+        Pending::Missing => Err(PageError::BadRequest(EXPIRED.into())),
+        Pending::OtherBrowser => {
+            tracing::warn!("a pending sign-in was opened from another browser");
+            Err(PageError::BadRequest(OTHER_BROWSER.into()))
+        }
+    }
+}
+
 /// Finishes a pending request: recompute, and when done consume it exactly once.
 pub async fn resume(
     state: &AppState,
     req_id: &str,
-    cookie: Option<&str>,
+    visit: &Visit,
 ) -> Result<(AuthRequest, Step), PageError> {
-    let req = state
-        .sessions
-        .pending(req_id)
-        .await?
-        .ok_or_else(|| PageError::BadRequest(EXPIRED.into()))?;
+    let req = pending(state, req_id, visit).await?;
     let client = state
         .cache
         .client(&state.db, &req.client_id)
@@ -282,7 +322,7 @@ pub async fn resume(
         .ok_or_else(|| {
             PageError::BadRequest("The client of this sign-in no longer exists.".into())
         })?;
-    let session = match cookie {
+    let session = match &visit.session {
         Some(c) => state.sessions.load(c).await?,
         None => None,
     };
@@ -295,5 +335,7 @@ pub async fn resume(
     }
     Ok((req, step))
 }
+
+pub const OTHER_BROWSER: &str = "This sign-in was started in another browser. Go back to the application and sign in again from this one.";
 
 pub const EXPIRED: &str = "This sign-in request has expired or was already completed. Go back to the application and sign in again.";

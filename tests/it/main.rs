@@ -23,6 +23,7 @@ mod key_rotation;
 mod lockouts_hold_under_parallel_guessing;
 mod login_security;
 mod logout;
+mod pending_sign_in_is_bound_to_its_browser;
 mod policy;
 mod protocol_errors;
 mod redis_server;
