@@ -124,7 +124,7 @@ pub(super) async fn signed_in(
     let expired = || PageError::BadRequest(interaction::EXPIRED.into());
     let cookie = session_cookie(req).ok_or_else(expired)?;
     let mut session = state.sessions.load(&cookie).await?.ok_or_else(expired)?;
-    // Codes checked in this request count against this request's address.
+    // A factor proved in this request is stamped with this request's address.
     session.from = client_ip(req, &state.settings.server);
     let user_id = session.user_id.clone().ok_or_else(expired)?;
     let user = users::find_by_id(&state.db, &user_id)

@@ -9,13 +9,11 @@ use std::net::IpAddr;
 use super::authorize::{self, AuthRequest, ReturnTo};
 use super::error::{AuthzError, AuthzErrorCode};
 use super::flow::{self, Capabilities, Next};
+use super::login_policy;
 use super::now_ms;
 use super::session::{BrowserSession, Pending};
 use super::token::{CodeGrant, put_code};
-use crate::auth::acr::Level;
-use crate::auth::policy::{Decision, Subject};
 use crate::auth::stepup::Freshness;
-use crate::db::audit::AuditEvent;
 use crate::db::clients::Client;
 use crate::db::users::{self, FactorsPresent, User};
 use crate::db::{factors, webauthn};
@@ -111,7 +109,7 @@ pub async fn authorize(
         Some(c) => state.sessions.load(c).await?,
         None => None,
     };
-    match evaluate(state, &req, &client, session.as_ref()).await? {
+    match evaluate(state, &req, &client, session.as_ref(), visit.ip).await? {
         Step::ToClient(url) => Ok(AuthorizeOutcome::ToClient(url)),
         Step::Login if req.prompt.none => Ok(AuthorizeOutcome::ToClient(error_url(
             state,
@@ -160,74 +158,14 @@ pub fn capabilities_of(state: &AppState, present: FactorsPresent) -> Capabilitie
     }
 }
 
-/// What the server itself demands for this login: the policy's decision
-/// (CONTRACT §6), raised to the client's minimum acr.
-pub async fn policy_floor(
-    state: &AppState,
-    client: &Client,
-    user: &User,
-    ip: Option<IpAddr>,
-) -> Result<(Level, Decision), Failure> {
-    let stored = state
-        .cache
-        .policy_rules(&state.db, &state.settings.acr)
-        .await?;
-    let groups = if state.settings.policy.needs_groups(&stored) {
-        users::groups_of(&state.db, &user.id).await?
-    } else {
-        Vec::new()
-    };
-    let subject = Subject {
-        username: &user.username,
-        groups: &groups,
-        client_id: &client.client_id,
-        ip,
-        two_factor: user.two_factor,
-    };
-    let decision = state.settings.policy.decide(&stored, &subject);
-    let floor = decision
-        .level
-        .max(authorize::client_floor(client, &state.settings.acr));
-    Ok((floor, decision))
-}
-
-/// Writes the outcome of a decided request to the audit log.
-async fn audit_decision(
-    state: &AppState,
-    req: &AuthRequest,
-    user: &User,
-    decision: &Decision,
-    floor: Level,
-    outcome: &str,
-    acr: Option<&str>,
-) -> Result<(), Failure> {
-    state
-        .audit
-        .record(AuditEvent {
-            actor: format!("user:{}", user.username),
-            event: "authorization".into(),
-            user_id: Some(user.id.clone()),
-            username: Some(user.username.clone()),
-            client_id: Some(req.client_id.clone()),
-            ip: req.client_ip.map(|i| i.to_string()),
-            requested_acr: (!req.acr.values.is_empty()).then(|| req.acr.values.join(" ")),
-            level: Some(floor.to_string()),
-            rule: decision.rule.clone(),
-            outcome: outcome.into(),
-            detail: serde_json::json!({ "acr": acr, "exempt": decision.exempt }),
-            ..AuditEvent::default()
-        })
-        .await?;
-    Ok(())
-}
-
 /// Recomputes where a request stands from the session's proofs; issues the code
-/// when nothing is missing.
+/// when nothing is missing. `current` is the address of the request being served.
 pub async fn evaluate(
     state: &AppState,
     req: &AuthRequest,
     client: &Client,
     session: Option<&BrowserSession>,
+    current: Option<IpAddr>,
 ) -> Result<Step, PageError> {
     let Some((session, user_id)) = session.and_then(|s| s.user_id.clone().map(|u| (s, u))) else {
         return Ok(Step::Login);
@@ -239,11 +177,21 @@ pub async fn evaluate(
         return Ok(Step::Login);
     };
     let caps = capabilities_of(state, present);
-    let (floor, decision) = policy_floor(state, client, &user, req.client_ip).await?;
-    let target = match flow::choose_target(&req.acr, floor, &state.settings.acr, &caps) {
+    let ips = login_policy::addresses(req, Some(session), current);
+    let floor = login_policy::floor(state, client, &user, &ips).await?;
+    let target = match flow::choose_target(&req.acr, floor.level, &state.settings.acr, &caps) {
         Ok(t) => t,
         Err(e) => {
-            audit_decision(state, req, &user, &decision, floor, e.code.as_str(), None).await?;
+            login_policy::audit(
+                state,
+                req,
+                &user,
+                &floor,
+                floor.level,
+                e.code.as_str(),
+                None,
+            )
+            .await?;
             return Ok(Step::ToClient(error_url(state, &req.return_to, &e)));
         }
     };
@@ -254,11 +202,11 @@ pub async fn evaluate(
     );
     match flow::next(&target, &session.proofs, &caps, &fresh) {
         Next::Issue { acr, evidence } => {
-            audit_decision(
+            login_policy::audit(
                 state,
                 req,
                 &user,
-                &decision,
+                &floor,
                 target.level,
                 "issued",
                 Some(&acr),
@@ -326,7 +274,7 @@ pub async fn resume(
         Some(c) => state.sessions.load(c).await?,
         None => None,
     };
-    let step = evaluate(state, &req, &client, session.as_ref()).await?;
+    let step = evaluate(state, &req, &client, session.as_ref(), visit.ip).await?;
     if let Step::ToClient(_) = step
         && state.sessions.take_pending(req_id).await?.is_none()
     {

@@ -8,6 +8,7 @@ pub mod flow;
 pub mod id_token;
 pub mod interaction;
 pub mod introspection;
+pub mod login_policy;
 pub mod logout;
 pub mod password_login;
 pub mod registration;

@@ -105,6 +105,7 @@ pub async fn password_login(
         factor: Factor::Password,
         at: now,
         user_verified: false,
+        from: ip,
     });
     let new_cookie = state.sessions.rotate(cookie, &next).await?;
     users::record_login(&state.db, &user.id).await?;

@@ -96,10 +96,12 @@ pub(crate) async fn elevate(
     user_verified: bool,
 ) -> Result<String, Failure> {
     session.proofs.retain(|p| p.factor != factor);
+    let from = session.from;
     session.proofs.push(Proof {
         factor,
         at: now_ms(),
         user_verified,
+        from,
     });
     Ok(state.sessions.rotate(Some(cookie), &session).await?)
 }

@@ -28,9 +28,9 @@ pub struct BrowserSession {
     pub sid: String,
     pub proofs: Vec<Proof>,
     pub created_ms: i64,
-    /// The client address of the request that loaded this session, for the
-    /// failure limits of the codes it checks. Never stored: None on a session
-    /// read without one means "unknown".
+    /// The client address of the request that loaded this session, stamped on the
+    /// proofs it adds (CONTRACT §6: the proving request's address counts). Never
+    /// stored: None on a session read without one means "unknown".
     #[serde(skip)]
     pub from: Option<IpAddr>,
 }

@@ -26,6 +26,7 @@ mod logout;
 mod pending_sign_in_is_bound_to_its_browser;
 mod policy;
 mod protocol_errors;
+mod proving_address_counts;
 mod redis_server;
 mod refresh_token_rotation;
 mod registration;
