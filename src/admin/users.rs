@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{AdminCtx, AdminError};
+use crate::auth::factor_rules::FactorChange;
 use crate::auth::password;
 use crate::db::user_admin::{self, AdminUser, Patch};
 use crate::db::users::{self, NewUser, User};
@@ -220,10 +221,44 @@ pub async fn reset_mfa(ctx: &AdminCtx, id: &str) -> Result<AdminUser, AdminError
     let user = users::find_by_id(&ctx.db, id)
         .await?
         .ok_or(AdminError::NotFound)?;
+    let had = user_admin::get(&ctx.db, id).await?.factors;
     factors::remove_all(&ctx.db, &user.id).await?;
-    ctx.audit("mfa_reset", Some(&user), "success", serde_json::Value::Null)
+    ctx.audit("mfa_reset", Some(&user), "success", json!({"removed": had}))
         .await?;
+    if !had.is_empty() {
+        notify_factor_change(ctx, &user, FactorChange::AllRemoved).await?;
+    }
     Ok(user_admin::get(&ctx.db, id).await?)
+}
+
+/// Mails the owner about a change an administrator made to their factors
+/// (CONTRACT §10) and audits the delivery. The change stays whatever the mail
+/// does: a failed delivery is logged and audited, and the answer says `false`.
+pub async fn notify_factor_change(
+    ctx: &AdminCtx,
+    user: &User,
+    change: FactorChange,
+) -> Result<bool, AdminError> {
+    let sent = ctx
+        .mailer
+        .send_notice(mail::factor_notice(change, user, true))
+        .await;
+    let error = sent.err().map(|e| e.to_string());
+    if let Some(e) = &error {
+        tracing::warn!(user = %user.username, kind = change.kind(), error = %e, "factor notice not delivered");
+    }
+    ctx.audit(
+        "mail_sent",
+        Some(user),
+        if error.is_none() {
+            "success"
+        } else {
+            "failure"
+        },
+        json!({"kind": change.kind(), "error": error}),
+    )
+    .await?;
+    Ok(error.is_none())
 }
 
 pub async fn set_two_factor(ctx: &AdminCtx, id: &str, on: bool) -> Result<AdminUser, AdminError> {

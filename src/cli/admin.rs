@@ -10,10 +10,12 @@ use clap::Subcommand;
 use serde_json::json;
 
 use crate::admin::import_run::{self, Mode};
-use crate::admin::{AdminCtx, AdminError, groups as admin_groups};
+use crate::admin::{AdminCtx, AdminError, groups as admin_groups, users as admin_users};
+use crate::auth::factor_rules::FactorChange;
 use crate::auth::sealing::SecretBox;
+use crate::auth::totp;
 use crate::config::Settings;
-use crate::db::{admin_tokens, groups, users};
+use crate::db::{admin_tokens, factors, groups, users};
 use crate::mail::Mailer;
 
 #[derive(Subcommand)]
@@ -99,6 +101,33 @@ pub async fn admin(conn: &sea_orm::DatabaseConnection, cmd: AdminCmd) -> anyhow:
         }
     }
     Ok(())
+}
+
+/// `user totp-set`: provisions a TOTP seed (e.g. when migrating). An operator
+/// may do that without the user's proof, but never silently: it is audited and
+/// the owner is mailed (CONTRACT §10).
+pub async fn totp_set(
+    ctx: &AdminCtx,
+    username: &str,
+    secret: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let user = users::find_by_username(&ctx.db, username)
+        .await?
+        .with_context(|| format!("unknown user {username:?}"))?;
+    let bytes = totp::from_base32(secret)?;
+    let replaced = factors::has_totp(&ctx.db, &user.id).await?;
+    factors::set_totp(&ctx.db, &ctx.sealer, &user.id, &bytes).await?;
+    ctx.audit(
+        "totp_set",
+        Some(&user),
+        "success",
+        json!({"replaced": replaced}),
+    )
+    .await?;
+    let notified = admin_users::notify_factor_change(ctx, &user, FactorChange::TotpAdded)
+        .await
+        .map_err(anyhow_of)?;
+    Ok(json!({"id": user.id, "username": user.username, "totp": true, "notified": notified}))
 }
 
 async fn user_id(ctx: &AdminCtx, username: &str) -> anyhow::Result<String> {

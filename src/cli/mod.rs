@@ -9,10 +9,8 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::auth::password;
-use crate::auth::sealing::SecretBox;
-use crate::auth::totp;
 use crate::config::Settings;
-use crate::db::{self, clients, factors, users};
+use crate::db::{self, clients, users};
 use crate::keys::{self, SigningAlg};
 use crate::startup::Application;
 
@@ -385,16 +383,8 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
             admin::import(&ctx, csv, batch_size, !no_mail).await?;
         }
         UserCmd::TotpSet { username, secret } => {
-            let user = users::find_by_username(&conn, &username)
-                .await?
-                .with_context(|| format!("unknown user {username:?}"))?;
-            let bytes = totp::from_base32(&secret)?;
-            let sealer = SecretBox::load_or_create(&settings.keys_dir)?;
-            factors::set_totp(&conn, &sealer, &user.id, &bytes).await?;
-            println!(
-                "{}",
-                json!({"id": user.id, "username": user.username, "totp": true})
-            );
+            let ctx = admin::ctx(&settings, conn).await?;
+            println!("{}", admin::totp_set(&ctx, &username, &secret).await?);
         }
     }
     Ok(())

@@ -92,20 +92,33 @@ pub struct TotpForm<'a> {
     pub action: &'a str,
     pub csrf: &'a str,
     pub error: Option<&'a str>,
+    /// This code confirms an existing factor before a security key is added.
+    pub before_enrolling: bool,
 }
+
+/// Says why a factor is asked for before another is added.
+const BEFORE_ENROLLING: &str = "<div class=\"note\" id=\"prove-existing-factor\">This sign-in needs a security key, which your account does not have yet. Before one can be added, confirm it's you with your authenticator app (or a recovery code).</div>";
+
+/// Says plainly that an account with no second factor is getting its first one.
+const FIRST_FACTOR: &str = "<div class=\"note\" id=\"first-factor\">Your account has no second factor yet: you are setting up its first one now. Only continue if you just signed in yourself.</div>";
 
 /// The TOTP step-up form (CONTRACT §4: input `code`).
 pub fn totp(f: &TotpForm<'_>) -> String {
     layout(
         "Two-step verification",
         &format!(
-            "<h1>Two-step verification</h1><p class=\"sub\">Enter the 6-digit code from your authenticator app.</p>{err}\
+            "<h1>Two-step verification</h1><p class=\"sub\">Enter the 6-digit code from your authenticator app.</p>{note}{err}\
 <form method=\"post\" action=\"{action}\">\
 <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
 <label for=\"code\">Code</label>\
 <input type=\"text\" id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"16\" required autofocus>\
 <button type=\"submit\">Verify</button></form>\
 <p class=\"sub\" style=\"margin-top:1rem\">Lost your device? Enter one of your recovery codes instead.</p>",
+            note = if f.before_enrolling {
+                BEFORE_ENROLLING
+            } else {
+                ""
+            },
             err = error_box(f.error),
             action = esc(f.action),
             csrf = esc(f.csrf),
@@ -122,6 +135,8 @@ pub struct EnrollTotp<'a> {
     pub error: Option<&'a str>,
     /// A link to enroll a security key instead, when that is possible.
     pub security_key_href: Option<&'a str>,
+    /// The account has no second factor: this is its first (trust on first use).
+    pub first_factor: bool,
 }
 
 /// TOTP enrollment: QR code, the secret as text, and the `otpauth://` URI in
@@ -136,7 +151,7 @@ pub fn enroll_totp(f: &EnrollTotp<'_>) -> String {
     layout(
         "Set up two-step verification",
         &format!(
-            "<h1>Set up two-step verification</h1><p class=\"sub\">This sign-in needs a second factor. Scan the code with an authenticator app (Google Authenticator, Aegis, 1Password …), then enter the 6-digit code it shows.</p>{err}\
+            "<h1>Set up two-step verification</h1>{first}<p class=\"sub\">This sign-in needs a second factor. Scan the code with an authenticator app (Google Authenticator, Aegis, 1Password …), then enter the 6-digit code it shows.</p>{err}\
 <div id=\"totp-enroll\" data-otpauth=\"{uri}\" style=\"text-align:center\">{qr}</div>\
 <p>Can't scan? Enter this key by hand:<br><code id=\"totp-secret\">{secret}</code></p>\
 <form method=\"post\" action=\"{action}\">\
@@ -148,6 +163,7 @@ pub fn enroll_totp(f: &EnrollTotp<'_>) -> String {
                 .security_key_href
                 .map(|h| format!("<p class=\"sub\" style=\"margin-top:1rem\"><a href=\"{}\">Use a security key or passkey instead</a></p>", esc(h)))
                 .unwrap_or_default(),
+            first = if f.first_factor { FIRST_FACTOR } else { "" },
             err = error_box(f.error),
             uri = esc(f.otpauth),
             qr = f.qr_svg,
@@ -216,6 +232,8 @@ if(el.dataset.autostart==='true'){run();}
 
 pub struct WebauthnPage<'a> {
     pub register: bool,
+    /// Registering the account's first second factor (trust on first use).
+    pub first_factor: bool,
     pub begin: &'a str,
     pub finish: &'a str,
     pub csrf: &'a str,
@@ -227,7 +245,11 @@ pub fn webauthn(p: &WebauthnPage<'_>) -> String {
     let (title, intro, button) = if p.register {
         (
             "Add a security key",
-            "This sign-in needs a security key or passkey. Register one now: your browser will ask you to touch the key or confirm with your fingerprint, face or PIN.",
+            if p.first_factor {
+                "This sign-in needs a security key or passkey. Register one now: your browser will ask you to touch the key or confirm with your fingerprint, face or PIN."
+            } else {
+                "You confirmed it's you with your existing second factor. This sign-in needs a security key or passkey as well: register one now, and your browser will ask you to touch the key or confirm with your fingerprint, face or PIN."
+            },
             "Register security key",
         )
     } else {
@@ -251,7 +273,7 @@ pub fn webauthn(p: &WebauthnPage<'_>) -> String {
         title,
         &format!("<meta name=\"csrf-token\" content=\"{}\">", esc(p.csrf)),
         &format!(
-            "<h1>{title}</h1><p class=\"sub\">{intro}</p>\
+            "<h1>{title}</h1>{first}<p class=\"sub\">{intro}</p>\
 <div id=\"webauthn\" data-mode=\"{mode}\" data-webauthn-begin=\"{begin}\" data-webauthn-finish=\"{finish}\">\
 <p id=\"webauthn-message\" role=\"alert\" style=\"color:#991b1b\"></p>\
 <button type=\"button\" id=\"webauthn-start\">{button}</button></div>\
@@ -260,6 +282,11 @@ pub fn webauthn(p: &WebauthnPage<'_>) -> String {
                 "register"
             } else {
                 "authenticate"
+            },
+            first = if p.register && p.first_factor {
+                FIRST_FACTOR
+            } else {
+                ""
             },
             begin = esc(p.begin),
             finish = esc(p.finish),
@@ -295,7 +322,9 @@ mod tests {
             qr_svg: "<svg></svg>",
             error: None,
             security_key_href: Some("/x?method=webauthn"),
+            first_factor: true,
         });
+        assert!(html.contains("id=\"first-factor\""));
         assert!(html.contains("method=webauthn"));
         assert!(html.contains(
             "data-otpauth=\"otpauth://totp/Portcullis:a?secret=X&amp;issuer=Portcullis\""

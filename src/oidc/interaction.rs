@@ -142,8 +142,9 @@ pub async fn authorize(
 pub async fn capabilities(state: &AppState, user: &User) -> Result<Capabilities, Failure> {
     let present = FactorsPresent {
         totp: factors::has_totp(&state.db, &user.id).await?,
-        // Without a WebAuthn relying party the answer is not used.
-        webauthn: state.webauthn.is_some() && webauthn::has_any(&state.db, &user.id).await?,
+        // Read even without a WebAuthn relying party: a key that cannot be checked
+        // here still means the account is not new (no first-use enrollment).
+        webauthn: webauthn::has_any(&state.db, &user.id).await?,
     };
     Ok(capabilities_of(state, present))
 }
@@ -153,6 +154,7 @@ pub fn capabilities_of(state: &AppState, present: FactorsPresent) -> Capabilitie
     Capabilities {
         has_totp: present.totp,
         has_webauthn: state.webauthn.is_some() && present.webauthn,
+        unusable_webauthn: state.webauthn.is_none() && present.webauthn,
         can_enroll_totp: state.settings.enrollment_allowed,
         can_enroll_webauthn: state.settings.enrollment_allowed && state.webauthn.is_some(),
     }

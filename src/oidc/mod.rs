@@ -4,6 +4,7 @@
 pub mod authorize;
 pub mod discovery;
 pub mod error;
+pub mod factor_notice;
 pub mod flow;
 pub mod id_token;
 pub mod interaction;

@@ -8,8 +8,12 @@
 
 use std::time::Duration;
 
+use serde_json::json;
+
+use super::factor_notice::{audit_factor, notify_owner};
 use super::now_ms;
 use super::session::BrowserSession;
+use crate::auth::factor_rules::{FactorChange, Permit};
 use crate::auth::limiter::{self, Attempt, Bucket};
 use crate::auth::stepup::{Factor, Proof};
 use crate::auth::totp;
@@ -139,6 +143,8 @@ pub async fn verify(
                 )
                 .await?;
             tracing::info!(user = %user.username, remaining, "recovery code used");
+            // A recovery code is as good as the factor: its owner must hear of each use.
+            notify_owner(state, user, FactorChange::RecoveryCodeUsed { remaining }).await?;
             return Ok(Verified::RecoveryCode { cookie, remaining });
         }
         record_failure(state, user, &session, attempt, "recovery_code").await?;
@@ -201,13 +207,16 @@ pub enum Enrolled {
 }
 
 /// Confirms enrollment with a code from the new authenticator; stores the factor,
-/// issues recovery codes and counts as the second factor of this login.
+/// issues recovery codes and counts as the second factor of this login. Only
+/// under a [`Permit`] of the factor rules: a password alone never adds a factor
+/// to an account that has one.
 pub async fn confirm_enrollment(
     state: &AppState,
     cookie: &str,
     session: BrowserSession,
     user: &User,
     code: &str,
+    permit: Permit,
 ) -> Result<Enrolled, PageError> {
     let Some(attempt) = count_attempt(state, user, &session, "totp_enrollment").await? else {
         return Ok(Enrolled::LockedOut);
@@ -224,17 +233,15 @@ pub async fn confirm_enrollment(
     let recovery_codes = factors::new_recovery_codes(&state.db, &user.id).await?;
     state.store.delete(&enroll_key(cookie, &user.id)).await?;
     let cookie = elevate(state, cookie, session, Factor::Totp, false).await?;
-    state
-        .audit
-        .factor(
-            Some(&user.id),
-            &user.username,
-            "totp_enrollment",
-            "success",
-            None,
-        )
-        .await?;
-    tracing::info!(user = %user.username, "TOTP enrolled");
+    audit_factor(
+        state,
+        user,
+        "totp_enrollment",
+        json!({ "first_factor": permit.first_factor() }),
+    )
+    .await?;
+    tracing::info!(user = %user.username, first = permit.first_factor(), "TOTP enrolled");
+    notify_owner(state, user, FactorChange::TotpAdded).await?;
     Ok(Enrolled::Done {
         cookie,
         recovery_codes,

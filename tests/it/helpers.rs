@@ -45,6 +45,8 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// `server.forwarded_header` (else the default).
     pub forwarded_header: Option<String>,
+    /// Issuer `http://127.0.0.1:{port}`: an IP address, so no WebAuthn.
+    pub ip_issuer: bool,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             trusted_proxies: Vec::new(),
             smtp_url: None,
             forwarded_header: None,
+            ip_issuer: false,
         }
     }
 }
@@ -78,7 +81,11 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let port = listener.local_addr().unwrap().port();
     let redis = (opts.backend == Backend::Redis).then(RedisServer::start);
     // `localhost` (not an IP) so WebAuthn works in tests; the listener is on 127.0.0.1.
-    let issuer = format!("http://localhost:{port}");
+    let issuer = if opts.ip_issuer {
+        format!("http://127.0.0.1:{port}")
+    } else {
+        format!("http://localhost:{port}")
+    };
     let mut toml = format!(
         "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:{port}\"\ntrusted_proxies = {:?}\n[database]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\nfrom = \"Portcullis <idp@localhost>\"\n",
         opts.trusted_proxies,
@@ -643,4 +650,43 @@ pub async fn asks_for_a_code(browser: &Browser, client: &TestClient, user: &Test
             true
         }
     }
+}
+
+impl TestApp {
+    /// Every mail written to the outbox folder so far (no `mail.smtp_url`), as
+    /// raw messages, oldest first.
+    pub fn outbox(&self) -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir(&self.state.settings.mail.outbox_dir) else {
+            return Vec::new();
+        };
+        let mut files: Vec<_> = dir.map(|e| e.unwrap().path()).collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect()
+    }
+
+    /// The outbox mails to `email` whose subject is `subject`.
+    pub fn mails_to(&self, email: &str, subject: &str) -> Vec<String> {
+        self.outbox()
+            .into_iter()
+            .filter(|m| m.contains(&format!("To: {email}")) || m.contains(&format!("<{email}>")))
+            .filter(|m| m.contains(&format!("Subject: {subject}")))
+            .collect()
+    }
+}
+
+/// The session cookie a browser built with [`Browser::with_jar`] holds.
+pub fn session_cookie(app: &TestApp, jar: &reqwest::cookie::Jar) -> String {
+    use reqwest::cookie::CookieStore;
+    let url = url::Url::parse(&app.issuer).unwrap();
+    let header = jar.cookies(&url).expect("no cookies");
+    header
+        .to_str()
+        .unwrap()
+        .split("; ")
+        .find_map(|c| c.strip_prefix("portcullis_session="))
+        .expect("no session cookie")
+        .to_string()
 }
