@@ -74,6 +74,9 @@ pub struct Settings {
     pub code_ttl: Duration,
     /// How long an unused refresh token stays valid (`tokens.refresh_ttl`, seconds).
     pub refresh_ttl: Duration,
+    /// How long a refresh-token family lives from its first token, however often
+    /// it is refreshed (`tokens.refresh_max_lifetime`, seconds).
+    pub refresh_max_lifetime: Duration,
     /// How long a superseded signing key stays published (`keys.grace_period`, seconds).
     pub key_grace_period: Duration,
     pub mail: MailSettings,
@@ -143,6 +146,7 @@ struct RawAdmin {
 struct RawTokens {
     code_ttl: u64,
     refresh_ttl: i64,
+    refresh_max_lifetime: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,6 +223,7 @@ ttl = 43200
 [tokens]
 code_ttl = 60
 refresh_ttl = 2592000
+refresh_max_lifetime = 7776000
 [policy]
 default = "pwd"
 mode = "enabled"
@@ -410,6 +415,12 @@ impl Settings {
         if raw.tokens.refresh_ttl <= 0 {
             return Err(ConfigError::new("tokens.refresh_ttl", "must be positive"));
         }
+        if raw.tokens.refresh_max_lifetime <= 0 {
+            return Err(ConfigError::new(
+                "tokens.refresh_max_lifetime",
+                "must be a positive number of seconds",
+            ));
+        }
         if raw.keys.grace_period < 0 {
             return Err(ConfigError::new(
                 "keys.grace_period",
@@ -459,6 +470,9 @@ impl Settings {
             session_ttl: Duration::from_secs(raw.session.ttl),
             code_ttl: Duration::from_secs(raw.tokens.code_ttl),
             refresh_ttl: Duration::from_secs(raw.tokens.refresh_ttl.unsigned_abs()),
+            refresh_max_lifetime: Duration::from_secs(
+                raw.tokens.refresh_max_lifetime.unsigned_abs(),
+            ),
             key_grace_period: Duration::from_secs(raw.keys.grace_period.unsigned_abs()),
             mail: MailSettings {
                 smtp_url,

@@ -2,7 +2,7 @@
 //! set, otherwise `.eml` files in `mail.outbox_dir`, so a fresh install can onboard
 //! users without a mail server and an operator can read what would have been sent.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lettre::message::{Mailbox, header::ContentType};
@@ -110,7 +110,7 @@ impl Mailer {
                     .map_err(|e| MailError::Send(e.to_string()))?;
             }
             Transport::Outbox(dir) => {
-                tokio::fs::create_dir_all(dir)
+                outbox_dir(dir)
                     .await
                     .map_err(|e| MailError::Send(format!("{}: {e}", dir.display())))?;
                 let name = format!(
@@ -119,7 +119,7 @@ impl Mailer {
                     &crate::secrets::digest(&crate::secrets::random_token(8))[..8]
                 );
                 let path = dir.join(name);
-                tokio::fs::write(&path, msg.formatted())
+                write_private(&path, &msg.formatted())
                     .await
                     .map_err(|e| MailError::Send(format!("{}: {e}", path.display())))?;
                 tracing::info!(file = %path.display(), "mail written to the outbox");
@@ -127,6 +127,29 @@ impl Mailer {
         }
         Ok(())
     }
+}
+
+/// Creates the outbox folder, when missing, readable by this user only.
+async fn outbox_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = tokio::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    b.mode(0o700);
+    b.create(dir).await
+}
+
+/// Writes a new file created with mode 0600: an outbox mail holds a set-password
+/// link, which is as good as the account until it is used. The mode is given at
+/// creation, so the file is never readable by others, not even for a moment.
+async fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut o = tokio::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    o.mode(0o600);
+    let mut f = o.open(path).await?;
+    f.write_all(bytes).await?;
+    f.flush().await
 }
 
 impl Mailer {

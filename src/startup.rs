@@ -130,6 +130,10 @@ impl Application {
                         .custom_request_replace("method", |r| r.method().to_string())
                         .exclude("/health"),
                 )
+                // Outermost: CSP with a per-response nonce, HSTS … on every answer.
+                .wrap(middleware::from_fn(
+                    crate::http::security_headers::security_headers,
+                ))
                 .configure(crate::http::routes)
         })
         .listen(listener)?

@@ -17,6 +17,7 @@ use crate::startup::Application;
 mod admin;
 mod client_admin;
 mod policy;
+mod user_admin;
 
 #[derive(Parser)]
 #[command(
@@ -98,6 +99,10 @@ enum ClientCmd {
         minimum_acr: Option<String>,
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
+        /// A grant type (repeatable): authorization_code, refresh_token,
+        /// client_credentials; default authorization_code and refresh_token.
+        #[arg(long = "grant")]
+        grants: Vec<String>,
     },
     /// List relying parties.
     List,
@@ -137,6 +142,9 @@ enum UserCmd {
         /// Create the users without mailing them.
         #[arg(long = "no-mail")]
         no_mail: bool,
+        /// Let rows put users into the admin group (`admin.group`); audited.
+        #[arg(long = "allow-admin-group")]
+        allow_admin_group: bool,
     },
     /// Provision an existing TOTP secret (SHA-1, 6 digits, 30 s), e.g. when migrating.
     TotpSet {
@@ -144,6 +152,8 @@ enum UserCmd {
         #[arg(long)]
         secret: String,
     },
+    #[command(flatten)]
+    Manage(user_admin::UserManageCmd),
 }
 
 #[derive(Subcommand)]
@@ -270,6 +280,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
             default_acr,
             minimum_acr,
             post_logout_redirect_uris,
+            grants,
         } => {
             let auth_method: clients::AuthMethod = if public {
                 clients::AuthMethod::None
@@ -282,7 +293,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
                     bail!("unknown acr value {acr:?}: use pwd, mfa, phr or a configured alias");
                 }
             }
-            let (c, secret) = clients::create(
+            let created = clients::create_with(
                 &conn,
                 clients::NewClient {
                     name,
@@ -294,10 +305,14 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
                     minimum_acr,
                     scopes: Vec::new(),
                 },
+                clients::Extras {
+                    grant_types: (!grants.is_empty()).then_some(grants),
+                    ..Default::default()
+                },
             )
             .await?;
-            let mut out = serde_json::to_value(&c)?;
-            if let (Some(obj), Some(s)) = (out.as_object_mut(), secret) {
+            let mut out = serde_json::to_value(&created.client)?;
+            if let (Some(obj), Some(s)) = (out.as_object_mut(), created.secret) {
                 obj.insert("client_secret".into(), s.into());
             }
             println!("{out}");
@@ -378,14 +393,17 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
             csv,
             batch_size,
             no_mail,
+            allow_admin_group,
         } => {
             let ctx = admin::ctx(&settings, conn).await?;
-            admin::import(&ctx, csv, batch_size, !no_mail).await?;
+            let grant = crate::admin::admin_group::AdminGrant::from_flag(allow_admin_group);
+            admin::import(&ctx, csv, batch_size, !no_mail, grant).await?;
         }
         UserCmd::TotpSet { username, secret } => {
             let ctx = admin::ctx(&settings, conn).await?;
             println!("{}", admin::totp_set(&ctx, &username, &secret).await?);
         }
+        UserCmd::Manage(cmd) => user_admin::run(&settings, conn, cmd).await?,
     }
     Ok(())
 }

@@ -230,3 +230,15 @@ fn the_forwarding_header_and_lockout_limits_are_checked() {
         assert_eq!(e.key, key, "{e}");
     }
 }
+
+#[test]
+fn refresh_max_lifetime_defaults_to_ninety_days_and_must_be_positive() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.refresh_max_lifetime, Duration::from_secs(90 * 86400));
+    let s = load(&[("PORTCULLIS__TOKENS__REFRESH_MAX_LIFETIME", "3600")]).unwrap();
+    assert_eq!(s.refresh_max_lifetime, Duration::from_secs(3600));
+    for bad in ["0", "-5"] {
+        let e = load(&[("PORTCULLIS__TOKENS__REFRESH_MAX_LIFETIME", bad)]).unwrap_err();
+        assert_eq!(e.key, "tokens.refresh_max_lifetime");
+    }
+}

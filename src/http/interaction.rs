@@ -26,7 +26,7 @@ pub(super) fn visit(state: &AppState, req: &HttpRequest) -> Visit {
     Visit {
         session: session_cookie(req),
         browser: req
-            .cookie(BROWSER_COOKIE)
+            .cookie(&super::cookie_name(&state.settings, BROWSER_COOKIE))
             .map(|c| c.value().to_owned())
             .filter(|v| !v.is_empty()),
         ip: client_ip(req, &state.settings.server),
@@ -35,13 +35,10 @@ pub(super) fn visit(state: &AppState, req: &HttpRequest) -> Visit {
 
 /// The browser cookie that binds pending sign-ins to this browser: HttpOnly,
 /// SameSite=Lax (it must come along on the top-level redirect from a relying
-/// party to `/authorize`), Secure when the issuer is https.
+/// party to `/authorize`), Secure and `__Host-` when the issuer is https.
 pub(super) fn browser_cookie(state: &AppState, value: &str) -> Cookie<'static> {
-    Cookie::build(BROWSER_COOKIE, value.to_owned())
-        .path("/")
-        .http_only(true)
+    super::cookie(&state.settings, BROWSER_COOKIE, value.to_owned(), "/")
         .same_site(SameSite::Lax)
-        .secure(state.settings.secure_cookies())
         .max_age(CookieDuration::seconds(
             state.settings.session_ttl.as_secs() as i64,
         ))
@@ -129,7 +126,7 @@ pub(super) async fn signed_in(
     let user_id = session.user_id.clone().ok_or_else(expired)?;
     let user = users::find_by_id(&state.db, &user_id)
         .await?
-        .filter(|u| u.active)
+        .filter(|u| session.belongs_to(u))
         .ok_or_else(expired)?;
     Ok((cookie, session, user))
 }

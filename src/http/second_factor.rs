@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::interaction::{here, signed_in};
 use super::pages;
+use super::security_headers::CspNonce;
 use super::{html, see_other, set_session_cookie};
 use crate::auth::totp;
 use crate::db::users::User;
@@ -53,6 +54,7 @@ pub(super) async fn render_step(
                     state,
                     &cookie,
                     id,
+                    &CspNonce::of(req),
                     KeyStep::Authenticate,
                     status,
                     alternative
@@ -86,6 +88,7 @@ pub(super) async fn render_step(
                     state,
                     &cookie,
                     id,
+                    &CspNonce::of(req),
                     KeyStep::Register { first_factor },
                     status,
                     alternative
@@ -133,6 +136,7 @@ async fn webauthn_page(
     state: &AppState,
     cookie: &str,
     id: &str,
+    nonce: &str,
     step: KeyStep,
     status: StatusCode,
     alternative: Option<(&str, &str)>,
@@ -158,6 +162,7 @@ async fn webauthn_page(
             begin: &format!("{base}/begin"),
             finish: &format!("{base}/finish"),
             csrf: &csrf,
+            nonce,
             alternative,
         }),
     ))

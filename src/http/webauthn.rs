@@ -22,6 +22,21 @@ pub fn csrf_purpose(id: &str) -> String {
     format!("{id}:webauthn")
 }
 
+/// A WebAuthn message is a few KiB (options, attestation, assertion); the bodies
+/// of all four endpoints are read up to this size before anything else happens,
+/// so a larger one is refused (413) with no ceremony state read, taken or stored.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+async fn small_body(payload: web::Payload) -> Result<web::Bytes, JsonError> {
+    super::limited_body(payload, BODY_LIMIT, "WebAuthn messages").await
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
+    serde_json::from_slice(body).map_err(|e| {
+        JsonError::bad_request("invalid_request", format!("not a WebAuthn credential: {e}"))
+    })
+}
+
 fn forbidden(description: &str) -> JsonError {
     JsonError::new(StatusCode::FORBIDDEN, "access_denied", description)
 }
@@ -112,7 +127,9 @@ pub async fn register_begin(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    small_body(payload).await?;
     let id = path.into_inner();
     let (cookie, _, user, next) = guard(&state, &req, &id).await?;
     let permit = registration_permit(&next)?;
@@ -126,8 +143,9 @@ pub async fn register_finish(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<RegisterPublicKeyCredential>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    let body: RegisterPublicKeyCredential = parse(&small_body(payload).await?)?;
     let id = path.into_inner();
     let (cookie, session, user, next) = guard(&state, &req, &id).await?;
     let permit = registration_permit(&next)?;
@@ -141,7 +159,9 @@ pub async fn authenticate_begin(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    small_body(payload).await?;
     let id = path.into_inner();
     let (cookie, _, user, next) = guard(&state, &req, &id).await?;
     at_key_check(&next)?;
@@ -155,8 +175,9 @@ pub async fn authenticate_finish(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<PublicKeyCredential>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    let body: PublicKeyCredential = parse(&small_body(payload).await?)?;
     let id = path.into_inner();
     let (cookie, session, user, next) = guard(&state, &req, &id).await?;
     at_key_check(&next)?;

@@ -174,7 +174,7 @@ pub async fn evaluate(
     };
     let Some((user, present)) = users::find_with_factors(&state.db, &user_id)
         .await?
-        .filter(|(u, _)| u.active)
+        .filter(|(u, _)| session.belongs_to(u))
     else {
         return Ok(Step::Login);
     };
@@ -224,6 +224,7 @@ pub async fn evaluate(
                 acr,
                 evidence,
                 sid: session.sid.clone(),
+                epoch: session.epoch,
             };
             let code = put_code(&state.store, &grant, state.settings.code_ttl).await?;
             Ok(Step::ToClient(response_url(

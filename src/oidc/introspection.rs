@@ -1,14 +1,14 @@
 //! Token introspection (RFC 7662) for resource servers. Besides the standard
 //! members, an active user token reports `acr`, `amr` and `auth_time`, so that a
 //! resource server can demand a step-up (RFC 9470 §6.2). Anything not active
-//! (unknown, expired, revoked, user deactivated) is `{"active": false}` and nothing
-//! else (§2.2).
+//! (unknown, expired, revoked, user deactivated, sessions ended by an
+//! administrator, client deleted) is `{"active": false}` and nothing else (§2.2).
 
 use serde_json::{Value, json};
 
 use super::now_s;
 use super::revocation::Hint;
-use super::token::AccessGrant;
+use super::token::{AccessGrant, refresh_token};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens::{self, TokenState};
 use crate::db::users;
@@ -20,10 +20,18 @@ pub fn inactive() -> Value {
     json!({ "active": false })
 }
 
-async fn user_active(state: &AppState, user_id: &str) -> Result<bool, Failure> {
+/// The user still stands behind a token of `epoch`: active, and no
+/// administrator ended their sessions since.
+async fn user_current(state: &AppState, user_id: &str, epoch: i64) -> Result<bool, Failure> {
     Ok(users::find_by_id(&state.db, user_id)
         .await?
-        .is_some_and(|u| u.active))
+        .is_some_and(|u| u.active && u.session_epoch == epoch))
+}
+
+/// RFC 7662 §2.2: a token whose client is gone is not active; its tokens go
+/// with it (as at userinfo), within `database.cache_ttl` when deleted elsewhere.
+async fn client_exists(state: &AppState, client_id: &str) -> Result<bool, Failure> {
+    Ok(state.cache.client(&state.db, client_id).await?.is_some())
 }
 
 /// Any authenticated confidential client may introspect access tokens (that is
@@ -49,6 +57,9 @@ pub async fn introspect(
                 let Some(g) = grant.filter(|g| g.expires_at > now) else {
                     continue;
                 };
+                if !client_exists(state, &g.client_id).await? {
+                    return Ok(inactive());
+                }
                 let mut out = json!({
                     "active": true,
                     "token_type": "Bearer",
@@ -60,7 +71,7 @@ pub async fn introspect(
                 });
                 match &g.user_id {
                     Some(user_id) => {
-                        if !user_active(state, user_id).await? {
+                        if !user_current(state, user_id, g.epoch).await? {
                             return Ok(inactive());
                         }
                         out["sub"] = json!(user_id);
@@ -80,7 +91,8 @@ pub async fn introspect(
                 let g = &record.grant;
                 if g.client_id != caller.client_id
                     || record.state(now) != TokenState::Usable
-                    || !user_active(state, &g.user_id).await?
+                    || refresh_token::family_expired(state, g, now)
+                    || !user_current(state, &g.user_id, g.epoch).await?
                 {
                     return Ok(inactive());
                 }

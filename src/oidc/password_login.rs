@@ -94,12 +94,14 @@ pub async fn password_login(
         .factor(Some(&user.id), &user.username, "password", "success", ip)
         .await?;
     let now = now_ms();
-    // Keep what this session proved only when it is the same person signing in again.
+    // Keep what this session proved only when it is the same person signing in
+    // again, in the same session epoch (an admin's reset outdates older proofs).
     let mut next = match session {
-        Some(s) if s.user_id.as_deref() == Some(user.id.as_str()) => s,
+        Some(s) if s.belongs_to(&user) => s,
         _ => BrowserSession::anonymous(now),
     };
     next.user_id = Some(user.id.clone());
+    next.epoch = user.session_epoch;
     next.proofs.retain(|p| p.factor != Factor::Password);
     next.proofs.push(Proof {
         factor: Factor::Password,

@@ -229,7 +229,7 @@ pub fn describe(settings: &Settings, c: &Client) -> Value {
         "redirect_uris": c.redirect_uris,
         "token_endpoint_auth_method": c.auth_method.as_str(),
         "grant_types": c.grant_types,
-        "response_types": ["code"],
+        "response_types": if c.allows_grant("authorization_code") { vec!["code"] } else { vec![] },
         "scope": c.scopes.join(" "),
         "id_token_signed_response_alg": c.id_token_alg.as_str(),
         "application_type": p.application_type,

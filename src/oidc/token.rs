@@ -120,6 +120,9 @@ pub struct CodeGrant {
     pub acr: String,
     pub evidence: Vec<Proof>,
     pub sid: String,
+    /// The user's session epoch when the code was issued.
+    #[serde(default)]
+    pub epoch: i64,
 }
 
 /// What an access token stands for (it is opaque; this lives in the store).
@@ -135,6 +138,19 @@ pub struct AccessGrant {
     #[serde(default)]
     pub issued_at: i64,
     pub expires_at: i64,
+    /// The user's session epoch the token descends from: an administrator's
+    /// reset or sign-out ends the epoch and the token with it.
+    #[serde(default)]
+    pub epoch: i64,
+}
+
+impl AccessGrant {
+    /// Whether the token still speaks for `user`: active, same session epoch.
+    pub fn valid_for(&self, user: &crate::db::users::User) -> bool {
+        self.user_id.as_deref() == Some(user.id.as_str())
+            && user.active
+            && self.epoch == user.session_epoch
+    }
 }
 
 /// What a redeemed code issued, kept so that a replay of the code revokes it

@@ -50,7 +50,7 @@ pub async fn claims(state: &AppState, token: Option<&str>) -> Result<Value, Json
     let user = users::find_by_id(&state.db, user_id)
         .await
         .map_err(Failure::from)?
-        .filter(|u| u.active)
+        .filter(|u| grant.valid_for(u))
         .ok_or_else(|| invalid_token("the user is no longer active"))?;
     let groups = if grant.scopes.iter().any(|s| s == "groups") {
         Some(

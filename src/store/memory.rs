@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::index_map::IndexMap;
 use super::{Backend, MAX_TTL, StoreError};
 
 /// The map is swept of expired entries whenever it reaches twice the size it had after
@@ -16,6 +17,8 @@ const MIN_SWEEP_LEN: usize = 1024;
 #[derive(Debug)]
 pub struct MemoryBackend {
     inner: Mutex<Inner>,
+    /// Locked after `inner`, never before: index operations see and delete entries.
+    indexes: Mutex<IndexMap>,
 }
 
 #[derive(Debug)]
@@ -75,7 +78,12 @@ impl MemoryBackend {
                 entries: HashMap::new(),
                 sweep_at_len: MIN_SWEEP_LEN,
             }),
+            indexes: Mutex::new(IndexMap::default()),
         }
+    }
+
+    fn lock_indexes(&self) -> MutexGuard<'_, IndexMap> {
+        self.indexes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -188,6 +196,57 @@ impl Backend for MemoryBackend {
 
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    async fn index_add(
+        &self,
+        index: &str,
+        key: &str,
+        tag: &str,
+        require_tag: bool,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let now = Instant::now();
+        let inner = self.lock();
+        let added = self
+            .lock_indexes()
+            .add(now, (index, key, tag), require_tag, ttl, |k| {
+                inner.live(k, now).is_some()
+            });
+        Ok(added)
+    }
+
+    async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let now = Instant::now();
+        let inner = self.lock();
+        let entries = self
+            .lock_indexes()
+            .entries(now, index, |k| inner.live(k, now).is_some());
+        Ok(entries)
+    }
+
+    async fn index_remove_tag(&self, index: &str, tag: &str) -> Result<u64, StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let keys = self.lock_indexes().remove_tag(now, index, tag);
+        let live = keys
+            .iter()
+            .filter_map(|k| inner.entries.remove(k))
+            .filter(|e| e.live(now))
+            .count();
+        Ok(live as u64)
+    }
+
+    async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let keys = self.lock_indexes().clear(now, index);
+        let live = keys
+            .iter()
+            .filter_map(|k| inner.entries.remove(k))
+            .filter(|e| e.live(now))
+            .count();
+        Ok(live as u64)
     }
 
     fn name(&self) -> &'static str {

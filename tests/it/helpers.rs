@@ -26,6 +26,8 @@ pub enum Backend {
 }
 
 pub struct TestApp {
+    /// Where the tests reach the server: the configured issuer, except with
+    /// `Options::https_issuer`.
     pub issuer: String,
     pub config_path: std::path::PathBuf,
     pub state: AppState,
@@ -45,6 +47,10 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// `server.forwarded_header` (else the default).
     pub forwarded_header: Option<String>,
+    /// The configured issuer is `https://localhost:{port}` while the tests keep
+    /// talking plain http to the listener (`TestApp::issuer` stays http): only
+    /// what the server derives from the issuer changes (cookies, HSTS).
+    pub https_issuer: bool,
     /// Issuer `http://127.0.0.1:{port}`: an IP address, so no WebAuthn.
     pub ip_issuer: bool,
 }
@@ -58,6 +64,7 @@ impl Default for Options {
             trusted_proxies: Vec::new(),
             smtp_url: None,
             forwarded_header: None,
+            https_issuer: false,
             ip_issuer: false,
         }
     }
@@ -86,8 +93,13 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     } else {
         format!("http://localhost:{port}")
     };
+    let configured = if opts.https_issuer {
+        issuer.replacen("http:", "https:", 1)
+    } else {
+        issuer.clone()
+    };
     let mut toml = format!(
-        "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:{port}\"\ntrusted_proxies = {:?}\n[database]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\nfrom = \"Portcullis <idp@localhost>\"\n",
+        "issuer = \"{configured}\"\n[server]\nbind = \"127.0.0.1:{port}\"\ntrusted_proxies = {:?}\n[database]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\nfrom = \"Portcullis <idp@localhost>\"\n",
         opts.trusted_proxies,
         opts.database_url
             .clone()

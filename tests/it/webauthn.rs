@@ -123,7 +123,7 @@ pub(crate) fn amr(claims: &Value) -> Vec<String> {
 }
 
 /// Signs in at a phr request and lands on the key page.
-async fn phr_key_page(
+pub(crate) async fn phr_key_page(
     _app: &TestApp,
     browser: &Browser,
     client: &TestClient,

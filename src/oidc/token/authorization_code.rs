@@ -75,6 +75,11 @@ pub async fn exchange(
         .await?
         .filter(|u| u.active)
         .ok_or_else(|| invalid_grant("the user is no longer active"))?;
+    // The session that issued the code was ended (an administrator's reset or
+    // sign-out) before the code came back: nothing descends from it any more.
+    if grant.epoch != user.session_epoch {
+        return Err(invalid_grant("the sign-in behind this code has been ended"));
+    }
 
     let now = now_s();
     let authn = Authentication {
@@ -92,6 +97,7 @@ pub async fn exchange(
         auth_time: authn.auth_time,
         issued_at: now,
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
+        epoch: grant.epoch,
     };
     let (access_token, access_digest) = put_access_token(&state.store, &access).await?;
     let mut used = UsedCode {
@@ -112,6 +118,9 @@ pub async fn exchange(
             amr: authn.amr.clone(),
             auth_time: authn.auth_time,
             sid: authn.sid.clone(),
+            evidence: grant.evidence.clone(),
+            epoch: grant.epoch,
+            started_at: now,
         };
         let token = refresh_token::start_family(state, &family, &access_digest).await?;
         used.refresh_family = Some(family.family_id);

@@ -40,6 +40,14 @@ pub async fn exchange(
     client: &Client,
     req: ClientCredentialsRequest,
 ) -> Result<TokenResponse, JsonError> {
+    // RFC 6749 §5.2 unauthorized_client: the grant must be registered for the
+    // client (an RP registered for the code flow does not act for itself).
+    if !client.allows_grant("client_credentials") {
+        return Err(JsonError::bad_request(
+            "unauthorized_client",
+            "this client is not registered for the client_credentials grant",
+        ));
+    }
     // RFC 6749 §4.4: only for clients that can keep a secret.
     if client.is_public() {
         return Err(JsonError::bad_request(
@@ -59,6 +67,7 @@ pub async fn exchange(
         auth_time: 0,
         issued_at: now,
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
+        epoch: 0,
     };
     let (access_token, _) = put_access_token(&state.store, &grant).await?;
     Ok(TokenResponse {

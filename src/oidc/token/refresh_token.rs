@@ -2,13 +2,13 @@
 //! presented a second time means two parties hold it: the whole family is revoked,
 //! with the access tokens issued from it (OAuth 2.0 Security BCP §4.14.2).
 
-use super::issue::{self, Authentication};
+use super::issue;
 use super::{AccessGrant, TokenResponse, put_access_token, revoke_access_digest};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens::{self, NewRefreshToken, RefreshGrant, TokenState};
 use crate::db::users;
 use crate::error::{Failure, JsonError};
-use crate::oidc::now_s;
+use crate::oidc::{now_ms, now_s};
 use crate::secrets;
 use crate::startup::AppState;
 
@@ -21,6 +21,25 @@ pub struct RefreshRequest {
 
 fn invalid_grant(description: &str) -> JsonError {
     JsonError::bad_request("invalid_grant", description)
+}
+
+/// When a token issued `now` expires: after `tokens.refresh_ttl` unused, and
+/// never after the family's absolute end (`tokens.refresh_max_lifetime` from its
+/// first token), however often it is refreshed.
+fn expiry(state: &AppState, family: &RefreshGrant, now: i64) -> i64 {
+    (now + state.settings.refresh_ttl.as_secs() as i64).min(family_end(state, family))
+}
+
+fn family_end(state: &AppState, family: &RefreshGrant) -> i64 {
+    family
+        .started_at
+        .saturating_add(state.settings.refresh_max_lifetime.as_secs() as i64)
+}
+
+/// Whether the family is past its absolute lifetime (checked at every use, so a
+/// lifetime shortened in the configuration applies to existing families too).
+pub fn family_expired(state: &AppState, family: &RefreshGrant, now: i64) -> bool {
+    now >= family_end(state, family)
 }
 
 /// Issues the first refresh token of a new family, bound to the access token
@@ -39,7 +58,7 @@ pub async fn start_family(
             grant,
             access_token_hash: access_digest,
             now,
-            expires_at: now + state.settings.refresh_ttl.as_secs() as i64,
+            expires_at: expiry(state, grant, now),
         },
     )
     .await?;
@@ -115,22 +134,43 @@ pub async fn exchange(
         TokenState::Revoked => return Err(invalid_grant("the refresh token was revoked")),
         TokenState::Expired => return Err(invalid_grant("the refresh token has expired")),
     }
+    if family_expired(state, &family, now) {
+        return Err(invalid_grant(
+            "this grant has reached its maximum lifetime: sign in again",
+        ));
+    }
     let scopes = narrowed_scope(&family.scopes, req.scope.as_deref())
         .map_err(|e| JsonError::bad_request("invalid_scope", e))?;
     let user = users::find_by_id(&state.db, &family.user_id)
         .await?
         .filter(|u| u.active)
         .ok_or_else(|| invalid_grant("the user is no longer active"))?;
+    if family.epoch != user.session_epoch {
+        // An administrator ended the user's sessions after this family began
+        // (a family started in the middle of that is caught here, not by the
+        // revocation that ran before it existed).
+        revoke_family(state, &family.family_id).await?;
+        return Err(invalid_grant(
+            "the sign-in behind this grant has been ended",
+        ));
+    }
+    let authn = issue::refreshed_authentication(
+        &family,
+        &state.settings.acr,
+        state.settings.step_up_ttl.map(|d| d.as_millis() as i64),
+        now_ms(),
+    );
 
     let access = AccessGrant {
         user_id: Some(user.id.clone()),
         client_id: client.client_id.clone(),
         scopes: scopes.clone(),
-        acr: family.acr.clone(),
-        amr: family.amr.clone(),
-        auth_time: family.auth_time,
+        acr: authn.acr.clone(),
+        amr: authn.amr.clone(),
+        auth_time: authn.auth_time,
         issued_at: now,
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
+        epoch: family.epoch,
     };
     let (access_token, access_digest) = put_access_token(&state.store, &access).await?;
     let next = secrets::random_token(32);
@@ -142,7 +182,7 @@ pub async fn exchange(
             grant: &family,
             access_token_hash: &access_digest,
             now,
-            expires_at: now + state.settings.refresh_ttl.as_secs() as i64,
+            expires_at: expiry(state, &family, now),
         },
     )
     .await;
@@ -160,14 +200,8 @@ pub async fn exchange(
     }
 
     let id_token = if scopes.iter().any(|s| s == "openid") {
-        let authn = Authentication {
-            acr: family.acr.clone(),
-            amr: family.amr.clone(),
-            auth_time: family.auth_time,
-            sid: family.sid.clone(),
-        };
         // OIDC Core §12.2: a refreshed ID token repeats the original authentication
-        // (acr, amr, auth_time) and carries no nonce.
+        // (acr, amr, auth_time), minus an expired step-up, and carries no nonce.
         Some(issue::id_token(state, client, &user, &authn, &scopes, None, &access_token).await?)
     } else {
         None
