@@ -139,6 +139,7 @@ mod tests {
             factor,
             at: at_s * 1000,
             user_verified: false,
+            from: None,
         }
     }
 
