@@ -14,6 +14,9 @@ use url::Url;
 use crate::auth::acr::{AcrRegistry, Level};
 use crate::auth::policy::{Mode, Policy, Rule, RuleSpec};
 
+mod security;
+pub use security::{ForwardedHeader, LockoutSettings};
+
 /// A string that must never reach a log line.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -80,6 +83,8 @@ pub struct Settings {
     pub policy: Policy,
     /// The admin console: who may sign in (`admin.group`) and the level they must meet (`admin.acr`).
     pub admin: AdminSettings,
+    /// Failure limits per client address and the password queue bound.
+    pub lockout: LockoutSettings,
     /// The Prometheus listener (`metrics.bind`); None: off.
     pub metrics_bind: Option<SocketAddr>,
     /// `log.format`: one line of text or one JSON object per event.
@@ -104,6 +109,8 @@ pub struct ServerSettings {
     pub bind: SocketAddr,
     /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The one header those proxies set (`server.forwarded_header`).
+    pub forwarded_header: ForwardedHeader,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +140,10 @@ struct Raw {
     mail: RawMail,
     policy: RawPolicy,
     admin: RawAdmin,
+    #[serde(default)]
+    lockout: security::RawLockout,
+    #[serde(default)]
+    passwords: security::RawPasswords,
     metrics: RawMetrics,
     log: RawLog,
 }
@@ -165,6 +176,7 @@ struct RawServer {
     bind: String,
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    forwarded_header: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -343,6 +355,11 @@ impl Settings {
                 })?;
             trusted_proxies.push(net);
         }
+        let forwarded_header = match &raw.server.forwarded_header {
+            Some(h) => ForwardedHeader::parse(h)?,
+            None => ForwardedHeader::default(),
+        };
+        let lockout = LockoutSettings::parse(raw.lockout, raw.passwords)?;
         let db = &raw.database.url;
         if !(db.starts_with("sqlite:")
             || db.starts_with("postgres://")
@@ -472,6 +489,7 @@ impl Settings {
             server: ServerSettings {
                 bind,
                 trusted_proxies,
+                forwarded_header,
             },
             database_url: Secret::new(raw.database.url),
             cache_ttl: Duration::from_secs(raw.database.cache_ttl),
@@ -510,6 +528,7 @@ impl Settings {
                 acr: raw.admin.acr,
                 level: admin_level,
             },
+            lockout,
             metrics_bind,
             log_format,
         })

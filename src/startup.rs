@@ -68,8 +68,8 @@ impl AppState {
         let webauthn = crate::auth::webauthn::relying_party(&settings.issuer).map(Arc::new);
         let mailer = Mailer::from_settings(&settings.mail).context("mail")?;
         tracing::info!("user mail goes to the {}", mailer.describe());
-        let passwords =
-            password::Verifier::start().context("starting the password verification threads")?;
+        let passwords = password::Verifier::start(settings.lockout.max_queued_passwords)
+            .context("starting the password verification threads")?;
         let cache = Arc::new(db::cache::ReadCache::new(settings.cache_ttl));
         let audit = db::audit_writer::AuditWriter::start(db.clone());
         Ok(Self {

@@ -2,6 +2,7 @@
 
 pub mod acr;
 pub mod factor_rules;
+pub mod limiter;
 pub mod password;
 pub mod policy;
 pub mod sealing;

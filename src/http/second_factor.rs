@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::interaction::{here, signed_in};
 use super::pages;
 use super::security_headers::CspNonce;
-use super::{html, see_other, session_cookie, set_session_cookie};
+use super::{html, see_other, set_session_cookie};
 use crate::auth::totp;
 use crate::db::users::User;
 use crate::error::PageError;
@@ -197,8 +197,7 @@ async fn second_factor_post<T>(
     csrf: &str,
     select: impl Fn(&Next) -> Option<T>,
 ) -> Result<Result<(String, BrowserSession, User, Next, T), HttpResponse>, PageError> {
-    let cookie = session_cookie(req);
-    let (_, step) = interaction::resume(state, id, cookie.as_deref()).await?;
+    let (_, step) = interaction::resume(state, id, &super::interaction::visit(state, req)).await?;
     let (next, picked) = match step {
         Step::ToClient(url) => return Ok(Err(see_other(&url))),
         Step::Do(next) => match select(&next) {

@@ -169,11 +169,11 @@ async fn interaction_target(state: &AppState, res: &ServiceResponse<BoxBody>) ->
     if !html || !req.match_pattern()?.starts_with("/interaction/{id}") {
         return None;
     }
-    let pending = state
-        .sessions
-        .pending(req.match_info().get("id")?)
+    // Only the browser that started the request gets it (another gets an error page).
+    let visit = super::interaction::visit(state, req);
+    let pending = crate::oidc::interaction::pending(state, req.match_info().get("id")?, &visit)
         .await
-        .ok()??;
+        .ok()?;
     source_expression(&pending.return_to.redirect_uri)
 }
 

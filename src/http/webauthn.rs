@@ -78,7 +78,7 @@ async fn guard(
     {
         return Err(forbidden("missing or invalid CSRF token"));
     }
-    let (_, step) = interaction::resume(state, id, Some(&cookie))
+    let (_, step) = interaction::resume(state, id, &super::interaction::visit(state, req))
         .await
         .map_err(page_to_json)?;
     match step {

@@ -12,6 +12,7 @@
 //! session's user is read, see [`BrowserSession::belongs_to`]); the index only
 //! removes what the epoch already outdated.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,9 @@ use crate::secrets;
 use crate::store::{Store, StoreError};
 
 pub const COOKIE: &str = "portcullis_session";
+/// Binds pending sign-ins to the browser that started them. Apart from the session
+/// cookie, which is renewed at every sign-in and made only when a page needs one.
+pub const BROWSER_COOKIE: &str = "portcullis_browser";
 /// How long a user may take to finish one sign-in.
 pub const PENDING_TTL: Duration = Duration::from_secs(15 * 60);
 const CSRF_TTL: Duration = Duration::from_secs(30 * 60);
@@ -41,6 +45,11 @@ pub struct BrowserSession {
     /// Listed in the user's session index under `sid`.
     #[serde(default)]
     pub indexed: bool,
+    /// The client address of the request that loaded this session, stamped on the
+    /// proofs it adds (CONTRACT §6: the proving request's address counts). Never
+    /// stored: None on a session read without one means "unknown".
+    #[serde(skip)]
+    pub from: Option<IpAddr>,
 }
 
 impl BrowserSession {
@@ -52,6 +61,7 @@ impl BrowserSession {
             created_ms: now_ms,
             epoch: 0,
             indexed: false,
+            from: None,
         }
     }
 
@@ -89,6 +99,24 @@ fn browser_tag(sid: &str) -> String {
 pub struct Sessions {
     store: Store,
     ttl: Duration,
+}
+
+/// A pending authorization request as stored.
+#[derive(Serialize, Deserialize)]
+struct PendingRecord {
+    #[serde(flatten)]
+    request: AuthRequest,
+    /// Digest of the browser cookie of the browser that started it.
+    #[serde(default)]
+    browser: String,
+}
+
+pub enum Pending {
+    Found(Box<AuthRequest>),
+    /// Unknown, expired or completed.
+    Missing,
+    /// Started in another browser.
+    OtherBrowser,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -278,24 +306,51 @@ impl Sessions {
         }))
     }
 
-    pub async fn put_pending(&self, req: &AuthRequest) -> Result<String, StoreError> {
+    /// Stores a request that needs the user, bound to the browser (its
+    /// [`BROWSER_COOKIE`]) that started it.
+    pub async fn put_pending(
+        &self,
+        req: &AuthRequest,
+        browser: &str,
+    ) -> Result<String, StoreError> {
         let id = secrets::random_token(24);
+        let record = PendingRecord {
+            request: req.clone(),
+            browser: secrets::digest(browser),
+        };
         self.store
-            .put_json(&format!("authreq:{id}"), req, PENDING_TTL)
+            .put_json(&format!("authreq:{id}"), &record, PENDING_TTL)
             .await?;
         Ok(id)
     }
 
-    pub async fn pending(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
+    /// The pending request `id`, if this browser started it. Someone who learned
+    /// the URL (a shared screen, a leaked link) cannot use it from another browser.
+    pub async fn pending(&self, id: &str, browser: Option<&str>) -> Result<Pending, StoreError> {
         if id.is_empty() || id.len() > 64 {
-            return Ok(None);
+            return Ok(Pending::Missing);
         }
-        self.store.get_json(&format!("authreq:{id}")).await
+        let Some(record) = self
+            .store
+            .get_json::<PendingRecord>(&format!("authreq:{id}"))
+            .await?
+        else {
+            return Ok(Pending::Missing);
+        };
+        let ours = browser.is_some_and(|b| {
+            b.len() <= 128 && secrets::ct_eq(&record.browser, &secrets::digest(b))
+        });
+        // A record without a binding (written before bindings existed) is no one's.
+        if !ours || record.browser.is_empty() {
+            return Ok(Pending::OtherBrowser);
+        }
+        Ok(Pending::Found(Box::new(record.request)))
     }
 
     /// Completes a pending request exactly once.
     pub async fn take_pending(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
-        self.store.take_json(&format!("authreq:{id}")).await
+        let record: Option<PendingRecord> = self.store.take_json(&format!("authreq:{id}")).await?;
+        Ok(record.map(|r| r.request))
     }
 
     pub fn store(&self) -> &Store {

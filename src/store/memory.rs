@@ -137,6 +137,20 @@ impl MemoryBackend {
         Ok(1)
     }
 
+    fn decr_at(&self, now: Instant, key: &str) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let Some(entry) = inner.entries.get_mut(key).filter(|e| e.live(now)) else {
+            return Ok(0);
+        };
+        let next = parse_counter(&entry.value)?.saturating_sub(1);
+        if next == 0 {
+            inner.entries.remove(key);
+        } else {
+            entry.value = next.to_string().into_bytes();
+        }
+        Ok(next)
+    }
+
     fn ttl_at(&self, now: Instant, key: &str) -> Option<Duration> {
         self.lock()
             .live(key, now)
@@ -170,6 +184,10 @@ impl Backend for MemoryBackend {
 
     async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
         self.incr_at(Instant::now(), key, ttl)
+    }
+
+    async fn decr(&self, key: &str) -> Result<u64, StoreError> {
+        self.decr_at(Instant::now(), key)
     }
 
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {

@@ -43,6 +43,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Atomically increments a counter; the TTL is set when the counter is created (and not
     /// extended after). Returns the new value.
     async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError>;
+    /// Atomically takes one back from a live counter, keeping its TTL; never goes
+    /// below zero and never creates a counter. Returns the new value (0 when absent).
+    async fn decr(&self, key: &str) -> Result<u64, StoreError>;
     /// Remaining lifetime of a key, None when absent.
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
@@ -168,6 +171,10 @@ impl Store {
 
     pub async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
         self.backend.incr(&self.key(key), ttl).await
+    }
+
+    pub async fn decr(&self, key: &str) -> Result<u64, StoreError> {
+        self.backend.decr(&self.key(key)).await
     }
 
     pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {

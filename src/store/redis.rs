@@ -31,6 +31,20 @@ end
 return n
 ";
 
+/// DECR only on an existing counter (DECR alone would create one without expiry), and
+/// the counter removed when it reaches zero.
+const DECR_EXISTING: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+local n = redis.call('DECR', KEYS[1])
+if n <= 0 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+return n
+";
+
 // Index scripts (see `Backend::index_add`). An index is a hash from the full
 // name of another key to its tag. Each script runs atomically, so a key is never
 // added after a concurrent removal ended its tag, and a cleared index takes every
@@ -285,6 +299,13 @@ impl Backend for RedisBackend {
         cmd.arg(INCR_WITH_TTL).arg(1).arg(key).arg(millis(ttl));
         let n: i64 = self.run(&cmd).await?;
         u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("negative counter {n}")))
+    }
+
+    async fn decr(&self, key: &str) -> Result<u64, StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(DECR_EXISTING).arg(1).arg(key);
+        let n: i64 = self.run(&cmd).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {

@@ -104,6 +104,7 @@ fn signed_in(user: &str) -> BrowserSession {
         factor: Factor::Password,
         at: 1,
         user_verified: false,
+        from: None,
     });
     s
 }

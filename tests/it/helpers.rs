@@ -47,6 +47,8 @@ pub struct Options {
     pub trusted_proxies: Vec<String>,
     /// `mail.smtp_url` (else mail goes to the outbox folder).
     pub smtp_url: Option<String>,
+    /// `server.forwarded_header` (else the default).
+    pub forwarded_header: Option<String>,
     /// The configured issuer is `https://localhost:{port}` while the tests keep
     /// talking plain http to the listener (`TestApp::issuer` stays http): only
     /// what the server derives from the issuer changes (cookies, HSTS).
@@ -66,6 +68,7 @@ impl Default for Options {
             database_url: None,
             trusted_proxies: Vec::new(),
             smtp_url: None,
+            forwarded_header: None,
             https_issuer: false,
             ip_issuer: false,
             metrics: false,
@@ -110,6 +113,12 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         dir.path().join("keys").display(),
         dir.path().join("outbox").display(),
     );
+    if let Some(h) = &opts.forwarded_header {
+        toml = toml.replace(
+            "trusted_proxies = ",
+            &format!("forwarded_header = \"{h}\"\ntrusted_proxies = "),
+        );
+    }
     if let Some(u) = &opts.smtp_url {
         toml.push_str(&format!("smtp_url = \"{u}\"\n"));
     }
@@ -623,6 +632,47 @@ impl Browser {
         Self {
             http,
             issuer: app.issuer.clone(),
+        }
+    }
+}
+
+impl Browser {
+    /// A browser behind a proxy that sends these headers on every request (one
+    /// line per header name: reqwest sends only one value of a default header).
+    pub fn with_headers(app: &TestApp, headers: &[(&str, &str)]) -> Self {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(map)
+            .build()
+            .unwrap();
+        Self {
+            http,
+            issuer: app.issuer.clone(),
+        }
+    }
+}
+
+/// Signs in with the password at `client`; true when the next page asks for a
+/// code (a second factor or its enrollment), false when a code came back.
+pub async fn asks_for_a_code(browser: &Browser, client: &TestClient, user: &TestUser) -> bool {
+    let page = browser.authorize(&AuthParams::new(client)).await;
+    let after = browser.login(&page, user).await;
+    match &after {
+        Landing::Left { .. } => {
+            after.code();
+            false
+        }
+        Landing::Page { html, status } => {
+            assert!(html.contains("name=\"code\""), "{status}: {html}");
+            true
         }
     }
 }

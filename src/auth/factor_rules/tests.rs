@@ -7,6 +7,7 @@ fn proof(factor: Factor, ago_ms: i64) -> Proof {
         factor,
         at: NOW - ago_ms,
         user_verified: false,
+        from: None,
     }
 }
 

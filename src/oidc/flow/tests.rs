@@ -127,6 +127,7 @@ fn next_step_asks_only_for_what_is_missing() {
         factor: Factor::Password,
         at: 9_000,
         user_verified: false,
+        from: None,
     }];
     assert_eq!(
         next(&target, &pwd, &TOTP_USER, &f),
@@ -152,6 +153,7 @@ fn next_step_asks_only_for_what_is_missing() {
             factor: Factor::Totp,
             at: 9_500,
             user_verified: false,
+            from: None,
         },
     ];
     match next(&target, &both, &TOTP_USER, &f) {
@@ -168,6 +170,7 @@ fn proof(factor: Factor, at: i64, user_verified: bool) -> Proof {
         factor,
         at,
         user_verified,
+        from: None,
     }
 }
 
