@@ -183,6 +183,7 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         sealer: SecretBox::load_or_create(dir)?,
         actor: "bench".into(),
         store: None,
+        background: Default::default(),
     };
     let mut csv = String::from("username,email,first_name,last_name,groups\n");
     for i in 0..IMPORT_ROWS {

@@ -42,6 +42,8 @@ pub struct AppState {
     pub cache: Arc<db::cache::ReadCache>,
     /// Audit rows of sign-ins, committed in batches.
     pub audit: db::audit_writer::AuditWriter,
+    /// Background import batches: a shutdown lets the running one commit.
+    pub imports: crate::admin::background::Background,
 }
 
 impl AppState {
@@ -85,6 +87,7 @@ impl AppState {
             mailer,
             cache,
             audit,
+            imports: Default::default(),
         })
     }
 }
@@ -232,6 +235,13 @@ impl Application {
             }
         };
         reload.abort();
+        // Imports stop at a batch boundary, so the next start resumes them.
+        if tokio::time::timeout(Duration::from_secs(DRAIN), self.state.imports.stop())
+            .await
+            .is_err()
+        {
+            tracing::warn!("an import batch was still running at shutdown; it will run again");
+        }
         if let Some(m) = metrics_server {
             m.abort();
         }

@@ -225,6 +225,10 @@ pub async fn run_all(
     for (n, state) in imports::batch_states(&ctx.db, id).await? {
         // A `running` batch is claimed again only once its runner is stale.
         if state != "done" {
+            // Shutdown begun: stop here, between two batches (see `background`).
+            let Some(_running) = ctx.background.batch().await else {
+                return Ok(());
+            };
             match run_batch(ctx, id, n).await {
                 Ok(_) | Err(AdminError::Conflict(_)) => {}
                 Err(e) => return Err(e),
@@ -239,13 +243,18 @@ pub async fn run_all(
 /// is picked up again once its claim is stale, so the task retries each minute
 /// until every batch ran.
 pub fn spawn_auto(ctx: AdminCtx, id: String) {
-    tokio::spawn(async move {
+    let background = ctx.background.clone();
+    background.spawn(async move {
         // A passing failure (a busy database) is retried soon; a lasting one
         // backs off to once a minute.
         let mut backoff = std::time::Duration::from_secs(1);
         loop {
             if let Err(e) = run_all(&ctx, &id, |_, _| {}).await {
                 tracing::error!(import = %id, error = %e, "automatic import interrupted; retrying");
+            }
+            if ctx.background.stopping() {
+                tracing::info!(import = %id, "automatic import paused for shutdown; resumes at next start");
+                return;
             }
             match imports::batch_states(&ctx.db, &id).await {
                 Ok(states) if states.iter().all(|(_, s)| s == "done") => return,

@@ -2,6 +2,7 @@
 //! every change goes through here, so every change is audited with its actor.
 
 pub mod admin_group;
+pub mod background;
 pub mod console;
 pub mod csv_import;
 pub mod groups;
@@ -60,6 +61,8 @@ pub struct AdminCtx {
     /// The server's ephemeral store, when this process can reach it (not for the
     /// CLI beside an embedded store): ending sessions also removes them there.
     pub store: Option<Store>,
+    /// Background import batches, which a shutdown waits for.
+    pub background: background::Background,
 }
 
 impl AdminCtx {
@@ -71,6 +74,7 @@ impl AdminCtx {
             sealer: state.sealer.clone(),
             actor: actor.into(),
             store: Some(state.store.clone()),
+            background: state.imports.clone(),
         }
     }
 

@@ -94,6 +94,7 @@ pub async fn ctx(
         sealer: SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?,
         actor: "cli".into(),
         store,
+        background: Default::default(),
     })
 }
 

@@ -273,6 +273,7 @@ async fn an_auto_import_cut_short_by_a_restart_resumes() {
         sealer: portcullis::auth::sealing::SecretBox::load_or_create(keys.path()).unwrap(),
         actor: "admin:night-shift".into(),
         store: None,
+        background: Default::default(),
     };
     // (No passwords: they are sealed under keys.dir, and this server has its own.)
     let csv = MIXED.replace("a fine password", "");

@@ -29,6 +29,7 @@ mod first_factor_trust_on_first_use;
 mod forwarding_headers_cannot_be_spoofed;
 mod helpers;
 mod https_issuer_pins_transport_and_cookies;
+mod imports_survive_a_restart;
 mod key_only_account_never_enrolls_totp;
 mod key_rotation;
 mod lockouts_hold_under_parallel_guessing;

@@ -13,14 +13,27 @@ pub struct Served {
     child: Child,
     pub port: u16,
     stderr: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
+    extra: String,
 }
 
 impl Served {
     /// Starts the server with `extra` TOML and waits until `/livez` answers.
     pub fn start(extra: &str) -> Served {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        Self::launch(tempfile::tempdir().unwrap(), free_port(), extra)
+    }
+
+    /// Starts again on the same folder (database, keys) and port, once stopped.
+    pub fn restart(mut self) -> Served {
+        let dir = self.dir.take().unwrap();
+        Self::launch(dir, self.port, &self.extra.clone())
+    }
+
+    pub fn config_path(&self) -> std::path::PathBuf {
+        self.dir.as_ref().unwrap().path().join("portcullis.toml")
+    }
+
+    fn launch(dir: tempfile::TempDir, port: u16, extra: &str) -> Served {
         let toml = format!(
             "issuer = \"http://localhost:{port}\"\n[server]\nbind = \"127.0.0.1:{port}\"\n[database]\nurl = \"sqlite://{d}/p.db?mode=rwc\"\n[keys]\ndir = \"{d}/keys\"\n[mail]\noutbox_dir = \"{d}/outbox\"\n{extra}",
             d = dir.path().display()
@@ -53,7 +66,8 @@ impl Served {
             child,
             port,
             stderr,
-            _dir: dir,
+            dir: Some(dir),
+            extra: extra.to_owned(),
         };
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
