@@ -123,13 +123,9 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
-                // Method and path only: query strings carry `login_hint`, `state`
-                // and `nonce`, which have no place in an access log.
-                .wrap(
-                    middleware::Logger::new("%{method}xi %U %s %Dms")
-                        .custom_request_replace("method", |r| r.method().to_string())
-                        .exclude("/health"),
-                )
+                // Outermost, so it sees the status that leaves the server. It
+                // names route patterns, never paths (see `telemetry::access_log`).
+                .wrap(middleware::from_fn(crate::telemetry::access_log))
                 .configure(crate::http::routes)
         })
         .listen(listener)?

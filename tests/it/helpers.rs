@@ -594,3 +594,18 @@ impl Browser {
         }
     }
 }
+
+impl Browser {
+    /// A browser for a provider running outside this process (the real binary).
+    pub fn for_issuer(issuer: &str, jar: std::sync::Arc<reqwest::cookie::Jar>) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            http,
+            issuer: issuer.to_owned(),
+        }
+    }
+}

@@ -27,6 +27,7 @@ mod refresh_token_rotation;
 mod registration;
 mod repositories;
 mod revocation_introspection;
+mod secrets_stay_out_of_logs;
 mod smtp_server;
 mod step_up;
 mod step_up_challenge;
