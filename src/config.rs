@@ -77,6 +77,8 @@ pub struct Settings {
     pub policy: Policy,
     /// The admin console: who may sign in (`admin.group`) and the level they must meet (`admin.acr`).
     pub admin: AdminSettings,
+    /// Caps of the embedded store (`store.max_entries`, `store.max_bytes`).
+    pub store: crate::store::MemoryLimits,
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +122,8 @@ struct Raw {
     mail: RawMail,
     policy: RawPolicy,
     admin: RawAdmin,
+    #[serde(default)]
+    store: store::RawStore,
 }
 
 #[derive(Debug, Deserialize)]
@@ -411,6 +415,7 @@ impl Settings {
         if raw.admin.group.trim().is_empty() {
             return Err(ConfigError::new("admin.group", "must not be empty"));
         }
+        let store_limits = store::parse(raw.store)?;
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
@@ -454,6 +459,7 @@ impl Settings {
                 acr: raw.admin.acr,
                 level: admin_level,
             },
+            store: store_limits,
         })
     }
 
@@ -476,6 +482,8 @@ impl Settings {
         self.issuer.scheme() == "https"
     }
 }
+
+mod store;
 
 #[cfg(test)]
 mod tests;

@@ -54,7 +54,7 @@ impl AppState {
             Some(url) => Store::redis(url.expose(), "portcullis:")
                 .await
                 .context("redis.url")?,
-            None => Store::memory(),
+            None => Store::memory_with(settings.store),
         };
         let keys =
             KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)

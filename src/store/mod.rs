@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use self::memory::MemoryBackend;
+pub use self::memory::{Limits as MemoryLimits, MemoryBackend};
 pub use self::redis::RedisBackend;
 
 /// The prefix [`Store::memory`] uses.
@@ -28,6 +28,14 @@ pub enum StoreError {
     /// A stored value could not be decoded (or encoded) as expected.
     #[error("stored value is corrupt: {0}")]
     Corrupt(String),
+}
+
+/// How much a backend holds, where it counts (the embedded store does; Redis
+/// answers for itself through its own `INFO`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub entries: usize,
+    pub bytes: usize,
 }
 
 #[async_trait::async_trait]
@@ -48,6 +56,10 @@ pub trait Backend: Send + Sync + 'static {
     /// A short name for logs and health reports.
     fn name(&self) -> &'static str {
         "custom"
+    }
+    /// Entries and bytes held, when the backend keeps count.
+    fn usage(&self) -> Option<Usage> {
+        None
     }
 }
 
@@ -77,7 +89,12 @@ impl Store {
 
     /// The embedded backend, for development and tests; prefix `portcullis:`.
     pub fn memory() -> Self {
-        Self::new(Arc::new(MemoryBackend::new()), DEFAULT_PREFIX)
+        Self::memory_with(MemoryLimits::default())
+    }
+
+    /// The embedded backend with caps on its size (`store.max_entries`, `store.max_bytes`).
+    pub fn memory_with(limits: MemoryLimits) -> Self {
+        Self::new(Arc::new(MemoryBackend::with_limits(limits)), DEFAULT_PREFIX)
     }
 
     /// A Redis-backed store. Fails only on a malformed URL: an unreachable server is
@@ -93,6 +110,10 @@ impl Store {
 
     pub fn backend_name(&self) -> &'static str {
         self.backend.name()
+    }
+
+    pub fn usage(&self) -> Option<Usage> {
+        self.backend.usage()
     }
 
     fn key(&self, key: &str) -> String {

@@ -9,6 +9,7 @@ mod admin_helpers;
 mod admin_import;
 mod admin_mail;
 mod admin_repositories;
+mod anonymous_state_is_bounded;
 mod browser_webauthn;
 mod client_cli;
 mod client_configuration;
