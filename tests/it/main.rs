@@ -30,6 +30,7 @@ mod repositories;
 mod revocation_introspection;
 mod secrets_stay_out_of_logs;
 mod smtp_server;
+mod sqlite_writers_wait_their_turn;
 mod step_up;
 mod step_up_challenge;
 mod store;
