@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use reqwest::header::SET_COOKIE;
 
@@ -156,6 +157,63 @@ async fn only_a_page_makes_a_browser_session() {
     let resp = http.get(app.url(&page)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert!(sets_session(&resp), "the login page needs a session");
+    // Nobody signed in to it: it lives as long as the form's CSRF token, not
+    // the 12 hours of a signed-in session.
+    let ttl = app
+        .state
+        .store
+        .ttl(&session_key(&resp))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        ttl <= Duration::from_secs(30 * 60),
+        "anonymous session kept {ttl:?}"
+    );
+}
+
+/// The store key of the session a response hands out.
+fn session_key(resp: &reqwest::Response) -> String {
+    let value = resp
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .find_map(|h| h.to_str().unwrap().strip_prefix("portcullis_session="))
+        .unwrap();
+    let cookie = value.split(';').next().unwrap();
+    format!("session:{}", portcullis::secrets::digest(cookie))
+}
+
+#[tokio::test]
+async fn a_signed_in_session_keeps_its_full_lifetime() {
+    let app = spawn_app().await;
+    let client = app.client(false).await;
+    let user = app.user("bob").await;
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let browser = Browser::with_jar(&app, jar.clone());
+    let page = browser.authorize(&AuthParams::new(&client)).await;
+    browser.login(&page, &user).await.code();
+    let key = format!(
+        "session:{}",
+        portcullis::secrets::digest(&cookie_in(&jar, &app))
+    );
+    let ttl = app.state.store.ttl(&key).await.unwrap().unwrap();
+    assert!(
+        ttl > Duration::from_secs(11 * 3600),
+        "signed-in session kept {ttl:?}"
+    );
+}
+
+fn cookie_in(jar: &reqwest::cookie::Jar, app: &TestApp) -> String {
+    use reqwest::cookie::CookieStore;
+    let header = jar.cookies(&app.issuer.parse().unwrap()).unwrap();
+    header
+        .to_str()
+        .unwrap()
+        .split("; ")
+        .find_map(|c| c.strip_prefix("portcullis_session="))
+        .unwrap()
+        .to_owned()
 }
 
 /// Anonymous authorization requests fired at a server whose embedded store holds
@@ -178,17 +236,7 @@ async fn a_flood_of_anonymous_requests_cannot_grow_the_store() {
     let browser = Browser::with_jar(&app, jar.clone());
     let page = browser.authorize(&AuthParams::new(&client)).await;
     browser.login(&page, &user).await.code();
-    let cookie = {
-        use reqwest::cookie::CookieStore;
-        let header = jar.cookies(&app.issuer.parse().unwrap()).unwrap();
-        header
-            .to_str()
-            .unwrap()
-            .split("; ")
-            .find_map(|c| c.strip_prefix("portcullis_session="))
-            .unwrap()
-            .to_owned()
-    };
+    let cookie = cookie_in(&jar, &app);
 
     let query = Arc::new(AuthParams::new(&client).query());
     let next = Arc::new(AtomicUsize::new(0));
