@@ -182,6 +182,7 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         mailer: Mailer::from_settings(&Settings::defaults()?.mail)?,
         sealer: SecretBox::load_or_create(dir)?,
         actor: "bench".into(),
+        store: None,
     };
     let mut csv = String::from("username,email,first_name,last_name,groups\n");
     for i in 0..IMPORT_ROWS {

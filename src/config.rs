@@ -14,6 +14,10 @@ use url::Url;
 use crate::auth::acr::{AcrRegistry, Level};
 use crate::auth::policy::{Mode, Policy, Rule, RuleSpec};
 
+mod security;
+mod store;
+pub use security::{ForwardedHeader, LockoutSettings};
+
 /// A string that must never reach a log line.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -71,6 +75,9 @@ pub struct Settings {
     pub code_ttl: Duration,
     /// How long an unused refresh token stays valid (`tokens.refresh_ttl`, seconds).
     pub refresh_ttl: Duration,
+    /// How long a refresh-token family lives from its first token, however often
+    /// it is refreshed (`tokens.refresh_max_lifetime`, seconds).
+    pub refresh_max_lifetime: Duration,
     /// How long a superseded signing key stays published (`keys.grace_period`, seconds).
     pub key_grace_period: Duration,
     pub mail: MailSettings,
@@ -79,6 +86,8 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// Caps of the embedded store (`store.max_entries`, `store.max_bytes`).
     pub store: crate::store::MemoryLimits,
+    /// Failure limits per client address and the password queue bound.
+    pub lockout: LockoutSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +102,8 @@ pub struct ServerSettings {
     pub bind: SocketAddr,
     /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The one header those proxies set (`server.forwarded_header`).
+    pub forwarded_header: ForwardedHeader,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +135,10 @@ struct Raw {
     admin: RawAdmin,
     #[serde(default)]
     store: store::RawStore,
+    #[serde(default)]
+    lockout: security::RawLockout,
+    #[serde(default)]
+    passwords: security::RawPasswords,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +151,7 @@ struct RawAdmin {
 struct RawTokens {
     code_ttl: u64,
     refresh_ttl: i64,
+    refresh_max_lifetime: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,6 +159,7 @@ struct RawServer {
     bind: String,
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    forwarded_header: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -211,6 +228,7 @@ ttl = 43200
 [tokens]
 code_ttl = 60
 refresh_ttl = 2592000
+refresh_max_lifetime = 7776000
 [policy]
 default = "pwd"
 mode = "enabled"
@@ -316,6 +334,11 @@ impl Settings {
                 })?;
             trusted_proxies.push(net);
         }
+        let forwarded_header = match &raw.server.forwarded_header {
+            Some(h) => ForwardedHeader::parse(h)?,
+            None => ForwardedHeader::default(),
+        };
+        let lockout = LockoutSettings::parse(raw.lockout, raw.passwords)?;
         let db = &raw.database.url;
         if !(db.starts_with("sqlite:")
             || db.starts_with("postgres://")
@@ -397,6 +420,12 @@ impl Settings {
         if raw.tokens.refresh_ttl <= 0 {
             return Err(ConfigError::new("tokens.refresh_ttl", "must be positive"));
         }
+        if raw.tokens.refresh_max_lifetime <= 0 {
+            return Err(ConfigError::new(
+                "tokens.refresh_max_lifetime",
+                "must be a positive number of seconds",
+            ));
+        }
         if raw.keys.grace_period < 0 {
             return Err(ConfigError::new(
                 "keys.grace_period",
@@ -424,6 +453,7 @@ impl Settings {
             server: ServerSettings {
                 bind,
                 trusted_proxies,
+                forwarded_header,
             },
             database_url: Secret::new(raw.database.url),
             cache_ttl: Duration::from_secs(raw.database.cache_ttl),
@@ -446,6 +476,9 @@ impl Settings {
             session_ttl: Duration::from_secs(raw.session.ttl),
             code_ttl: Duration::from_secs(raw.tokens.code_ttl),
             refresh_ttl: Duration::from_secs(raw.tokens.refresh_ttl.unsigned_abs()),
+            refresh_max_lifetime: Duration::from_secs(
+                raw.tokens.refresh_max_lifetime.unsigned_abs(),
+            ),
             key_grace_period: Duration::from_secs(raw.keys.grace_period.unsigned_abs()),
             mail: MailSettings {
                 smtp_url,
@@ -460,6 +493,7 @@ impl Settings {
                 level: admin_level,
             },
             store: store_limits,
+            lockout,
         })
     }
 
@@ -482,8 +516,6 @@ impl Settings {
         self.issuer.scheme() == "https"
     }
 }
-
-mod store;
 
 #[cfg(test)]
 mod tests;

@@ -2,13 +2,19 @@
 //! set, otherwise `.eml` files in `mail.outbox_dir`, so a fresh install can onboard
 //! users without a mail server and an operator can read what would have been sent.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::auth::factor_rules::FactorChange;
 use crate::config::MailSettings;
+use crate::db::users::User;
+
+/// How long a factor notice may hold up the request that triggered it: the
+/// change is stored already, so a slow mail server must not stall a sign-in.
+const NOTICE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -104,7 +110,7 @@ impl Mailer {
                     .map_err(|e| MailError::Send(e.to_string()))?;
             }
             Transport::Outbox(dir) => {
-                tokio::fs::create_dir_all(dir)
+                outbox_dir(dir)
                     .await
                     .map_err(|e| MailError::Send(format!("{}: {e}", dir.display())))?;
                 let name = format!(
@@ -113,13 +119,93 @@ impl Mailer {
                     &crate::secrets::digest(&crate::secrets::random_token(8))[..8]
                 );
                 let path = dir.join(name);
-                tokio::fs::write(&path, msg.formatted())
+                write_private(&path, &msg.formatted())
                     .await
                     .map_err(|e| MailError::Send(format!("{}: {e}", path.display())))?;
                 tracing::info!(file = %path.display(), "mail written to the outbox");
             }
         }
         Ok(())
+    }
+}
+
+/// Creates the outbox folder, when missing, readable by this user only.
+async fn outbox_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = tokio::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    b.mode(0o700);
+    b.create(dir).await
+}
+
+/// Writes a new file created with mode 0600: an outbox mail holds a set-password
+/// link, which is as good as the account until it is used. The mode is given at
+/// creation, so the file is never readable by others, not even for a moment.
+async fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut o = tokio::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    o.mode(0o600);
+    let mut f = o.open(path).await?;
+    f.write_all(bytes).await?;
+    f.flush().await
+}
+
+impl Mailer {
+    /// [`Mailer::send`], given up after [`NOTICE_TIMEOUT`].
+    pub async fn send_notice(&self, mail: Mail) -> Result<(), MailError> {
+        tokio::time::timeout(NOTICE_TIMEOUT, self.send(mail))
+            .await
+            .unwrap_or_else(|_| Err(MailError::Send("timed out".into())))
+    }
+}
+
+/// The mail telling an account's owner that its second factors changed: what
+/// happened, when, and what to do if it was not them. `by_admin`: an
+/// administrator made the change.
+pub fn factor_notice(change: FactorChange, user: &User, by_admin: bool) -> Mail {
+    // Short lines: the message stays plain 7-bit text, readable as it is.
+    let (subject, what) = match change {
+        FactorChange::TotpAdded => (
+            "An authenticator app was added to your account".to_owned(),
+            "An authenticator app was set up for two-step verification.".to_owned(),
+        ),
+        FactorChange::SecurityKeyAdded => (
+            "A security key was added to your account".to_owned(),
+            "A security key or passkey was added for two-step verification.".to_owned(),
+        ),
+        FactorChange::AllRemoved => (
+            "Your two-step verification was reset".to_owned(),
+            "Every second factor and recovery code was removed from your account.\n\
+The next sign-in that needs two-step verification will ask you to\n\
+set it up again."
+                .to_owned(),
+        ),
+        FactorChange::RecoveryCodeUsed { remaining } => (
+            "A recovery code was used to sign in".to_owned(),
+            format!("A recovery code was used to sign in. {remaining} recovery codes remain."),
+        ),
+    };
+    let by = if by_admin {
+        "This was done by an administrator.\n"
+    } else {
+        ""
+    };
+    let body = format!(
+        "Hello {name},\n\n{what}\n{by}\nAccount: {username}\nWhen: {when}\n\n\
+If this was you, there is nothing to do. If it was not, someone else\n\
+knows your password: tell your administrator at once, so that they can\n\
+reset your two-step verification, and change your password.\n",
+        name = user.full_name(),
+        username = user.username,
+        when = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+    );
+    Mail {
+        to_name: user.full_name(),
+        to_email: user.email.clone(),
+        subject,
+        body,
     }
 }
 

@@ -67,8 +67,8 @@ impl AppState {
         let webauthn = crate::auth::webauthn::relying_party(&settings.issuer).map(Arc::new);
         let mailer = Mailer::from_settings(&settings.mail).context("mail")?;
         tracing::info!("user mail goes to the {}", mailer.describe());
-        let passwords =
-            password::Verifier::start().context("starting the password verification threads")?;
+        let passwords = password::Verifier::start(settings.lockout.max_queued_passwords)
+            .context("starting the password verification threads")?;
         let cache = Arc::new(db::cache::ReadCache::new(settings.cache_ttl));
         let audit = db::audit_writer::AuditWriter::start(db.clone());
         Ok(Self {
@@ -123,9 +123,12 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
-                // Outermost, so it sees the status that leaves the server. It
-                // names route patterns, never paths (see `telemetry::access_log`).
+                // Names route patterns, never paths (see `telemetry::access_log`).
                 .wrap(middleware::from_fn(crate::telemetry::access_log))
+                // Outermost: CSP with a per-response nonce, HSTS … on every answer.
+                .wrap(middleware::from_fn(
+                    crate::http::security_headers::security_headers,
+                ))
                 .configure(crate::http::routes)
         })
         .listen(listener)?

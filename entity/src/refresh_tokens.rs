@@ -22,6 +22,12 @@ pub struct Model {
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The user's `session_epoch` when the family began.
+    pub session_epoch: i64,
+    /// JSON array of the proofs (factor and time) behind `acr`.
+    pub evidence: String,
+    /// When the family's first token was issued (absolute lifetime).
+    pub family_created_at: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

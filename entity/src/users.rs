@@ -20,6 +20,8 @@ pub struct Model {
     pub last_login: Option<i64>,
     /// Lower-cased username, email and names, for the admin search.
     pub search: String,
+    /// Bumped whenever an administrator ends all of this user's sessions and tokens.
+    pub session_epoch: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261122_000004_webauthn;
 mod m20261122_000010_registration;
 mod m20261122_000011_tokens;
 mod m20261122_000020_admin;
+mod m20261210_000040_session_revocation;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_registration::Migration),
             Box::new(m20261122_000011_tokens::Migration),
             Box::new(m20261122_000020_admin::Migration),
+            Box::new(m20261210_000040_session_revocation::Migration),
         ]
     }
 }

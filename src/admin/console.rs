@@ -30,6 +30,9 @@ pub struct ConsoleSession {
     /// Sent back by every console form and fetch (synchronizer token).
     pub csrf: String,
     pub acr: String,
+    /// The user's session epoch at sign-in: a reset or sign-out ends the console too.
+    #[serde(default)]
+    pub epoch: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -139,7 +142,7 @@ pub async fn finish(
         )));
     };
     let client = client(state).await?;
-    let Some(grant) = redeem_code(state, code).await? else {
+    let Some(grant) = redeem_code(&state.token_ctx(), code).await? else {
         return Ok(Err(Refused::Invalid(
             "the code is invalid, expired or already used",
         )));
@@ -161,7 +164,7 @@ pub async fn finish(
     }
     let Some(user) = users::find_by_id(&state.db, &grant.user_id)
         .await?
-        .filter(|u| u.active)
+        .filter(|u| u.active && u.session_epoch == grant.epoch)
     else {
         return Ok(Err(Refused::Invalid("the user is no longer active")));
     };
@@ -184,11 +187,15 @@ pub async fn finish(
         username: user.username.clone(),
         csrf: secrets::random_token(24),
         acr: grant.acr.clone(),
+        epoch: grant.epoch,
     };
     let cookie = secrets::random_token(32);
+    let key = session_key(&cookie);
+    state.store.put_json(&key, &session, SESSION_TTL).await?;
+    // Listed with the user's browser sessions, so that ending those ends this.
     state
-        .store
-        .put_json(&session_key(&cookie), &session, SESSION_TTL)
+        .sessions
+        .track(&user.id, &key, "console", SESSION_TTL)
         .await?;
     Ok(Ok((cookie, session)))
 }
@@ -216,9 +223,12 @@ pub async fn session(state: &AppState, cookie: &str) -> Result<Option<ConsoleSes
     else {
         return Ok(None);
     };
-    // Removal from the admin group ends console access at the next request.
+    // Removal from the admin group ends console access at the next request, and
+    // so does a reset or sign-out of the administrator (a new session epoch).
     match users::find_by_id(&state.db, &s.user_id).await? {
-        Some(u) if u.active && is_admin(state, &u).await? => Ok(Some(s)),
+        Some(u) if u.active && u.session_epoch == s.epoch && is_admin(state, &u).await? => {
+            Ok(Some(s))
+        }
         _ => Ok(None),
     }
 }

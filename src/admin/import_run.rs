@@ -1,21 +1,23 @@
-//! Running a CSV import: validate and store it, then run it batch by batch
-//! (safe mode: the admin starts each batch; auto mode: a background task runs
-//! them all). Each batch is one transaction with a savepoint per row, so a bad
+//! Running a CSV import: validate and store it (`import_validate`), then run it
+//! batch by batch (safe mode: the admin starts each batch; auto mode: a
+//! background task runs them all). Each batch is one transaction with a savepoint per row, so a bad
 //! row rolls back alone and never stops or corrupts the others; existing users
 //! (same username or email) are reported as `exists`, never duplicated.
 
-use serde::Serialize;
 use serde_json::json;
 
-use super::csv_import::{self, Verdict};
+use super::admin_group;
 use super::users::notify_new_user;
 use super::{AdminCtx, AdminError};
 use crate::auth::password;
-use crate::db::imports::{self, Claim, ImportRow, NewImport, NewRow, Problem};
+use crate::db::imports::{self, Claim, ImportRow};
 use crate::db::user_admin;
 use crate::db::users::{self, NewUser};
 use crate::error::Failure;
 
+/// Largest CSV file accepted: 10,000 rows are about 1 MB; this leaves room for
+/// wide exports.
+pub const MAX_FILE: usize = 20 * 1024 * 1024;
 pub const DEFAULT_BATCH: u64 = 100;
 pub const MAX_BATCH: u64 = 1000;
 
@@ -35,7 +37,7 @@ impl Mode {
             ))),
         }
     }
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Mode::Safe => "safe",
             Mode::Auto => "auto",
@@ -43,112 +45,17 @@ impl Mode {
     }
 }
 
-/// The validation answer: `{id, total_rows, batches, problems}` and a preview.
-#[derive(Debug, Clone, Serialize)]
-pub struct Validated {
-    pub id: String,
-    pub mode: String,
-    pub total_rows: u64,
-    pub batches: u64,
-    pub batch_size: u64,
-    pub problems: Vec<Problem>,
-    pub skipped: u64,
-    pub ignored_columns: Vec<String>,
-    pub preview: Vec<ImportRow>,
-}
-
-/// Parses and validates the file and stores it as an import; runs nothing yet.
-pub async fn validate_and_store(
-    ctx: &AdminCtx,
-    data: &[u8],
-    mode: Mode,
-    batch_size: u64,
-    notify: bool,
-) -> Result<Validated, AdminError> {
-    if batch_size == 0 || batch_size > MAX_BATCH {
-        return Err(AdminError::Invalid(format!(
-            "batch_size: between 1 and {MAX_BATCH}"
-        )));
-    }
-    let parsed = csv_import::parse(data).map_err(AdminError::Invalid)?;
-    let mut problems = Vec::new();
-    let mut rows = Vec::with_capacity(parsed.rows.len());
-    let mut skipped = 0;
-    for r in parsed.rows {
-        let (status, message) = match &r.verdict {
-            Verdict::Ok => ("pending", String::new()),
-            Verdict::Invalid(m) => {
-                problems.push(Problem {
-                    row: r.row as u64,
-                    message: m.clone(),
-                });
-                ("invalid", m.clone())
-            }
-            Verdict::Skip(m) => {
-                skipped += 1;
-                ("skipped", m.clone())
-            }
-        };
-        // A password from the file waits sealed (AES-256-GCM) until its row runs.
-        let password_sealed = match (&r.verdict, &r.user.password) {
-            (Verdict::Ok, Some(p)) => Some(ctx.sealer.seal(p.as_bytes())),
-            _ => None,
-        };
-        rows.push(NewRow {
-            row_no: r.row as u64,
-            username: r.user.username,
-            email: r.user.email,
-            first_name: r.user.first_name,
-            last_name: r.user.last_name,
-            display_name: r.user.display_name,
-            password_sealed,
-            groups: r.user.groups,
-            status: status.into(),
-            message,
-        });
-    }
-    let import = imports::create(
-        &ctx.db,
-        NewImport {
-            actor: ctx.actor.clone(),
-            mode: mode.as_str().into(),
-            batch_size,
-            notify,
-            problems: problems.clone(),
-            rows,
-        },
-    )
-    .await?;
-    ctx.audit(
-        "import_validated",
-        None,
-        "success",
-        json!({"import": import.id, "rows": import.total_rows, "problems": problems.len()}),
-    )
-    .await?;
-    let preview = imports::rows(&ctx.db, &import.id, Some(1))
-        .await?
-        .into_iter()
-        .take(20)
-        .collect();
-    Ok(Validated {
-        id: import.id,
-        mode: import.mode,
-        total_rows: import.total_rows,
-        batches: import.batches,
-        batch_size: import.batch_size,
-        problems,
-        skipped,
-        ignored_columns: parsed.ignored_columns,
-        preview,
-    })
-}
+pub use super::import_validate::{
+    ImportOptions, Validated, validate_and_store, validate_and_store_with,
+};
 
 /// A created user that still needs its mail once the batch is committed.
 struct Created {
     row: u64,
     user: users::User,
     with_password: bool,
+    /// Put into `admin.group`, as allowed at validation.
+    grants: bool,
 }
 
 /// Runs batch `n` (from 1) and returns its rows with their results.
@@ -206,6 +113,13 @@ pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow
             }
         };
         let with_password = hash.is_some();
+        let grants = match admin_group::import_row_runs(ctx, &r.groups, &r.message) {
+            Ok(g) => g,
+            Err(m) => {
+                imports::set_result(&txn, id, r.row, "failed", &m, None).await?;
+                continue;
+            }
+        };
         let (status, message, user_id) = if user_admin::exists(&txn, &r.username, &r.email).await? {
             (
                 "exists",
@@ -237,6 +151,7 @@ pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow
                         row: r.row,
                         user: u,
                         with_password,
+                        grants,
                     });
                     ("created", String::new(), Some(id))
                 }
@@ -271,6 +186,14 @@ pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow
             },
         )
         .await?;
+        if c.grants {
+            let e = admin_group::event(
+                ctx,
+                &c.user,
+                json!({"via": "import", "import": id, "row": c.row}),
+            );
+            crate::db::audit::record(&txn, e).await?;
+        }
     }
     txn.commit().await.map_err(crate::db::DbError::from)?;
     for c in &created {

@@ -1,11 +1,14 @@
 //! User administration, shared by the admin API, the CLI and the CSV import:
 //! every change goes through here, so every change is audited with its actor.
 
+pub mod admin_group;
 pub mod console;
 pub mod csv_import;
 pub mod groups;
 pub mod import_run;
 pub mod import_status;
+pub mod import_validate;
+pub mod sign_out;
 pub mod users;
 
 use std::sync::Arc;
@@ -20,6 +23,7 @@ use crate::db::users::User;
 use crate::error::Failure;
 use crate::mail::Mailer;
 use crate::startup::AppState;
+use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -53,6 +57,9 @@ pub struct AdminCtx {
     pub sealer: SecretBox,
     /// `admin:<token name>`, `cli`, or `user:<name>` for the console.
     pub actor: String,
+    /// The server's ephemeral store, when this process can reach it (not for the
+    /// CLI beside an embedded store): ending sessions also removes them there.
+    pub store: Option<Store>,
 }
 
 impl AdminCtx {
@@ -63,6 +70,7 @@ impl AdminCtx {
             mailer: state.mailer.clone(),
             sealer: state.sealer.clone(),
             actor: actor.into(),
+            store: Some(state.store.clone()),
         }
     }
 

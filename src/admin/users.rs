@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::admin_group::{self, AdminGrant};
+use super::sign_out::{self, Reason};
 use super::{AdminCtx, AdminError};
+use crate::auth::factor_rules::FactorChange;
 use crate::auth::password;
 use crate::db::user_admin::{self, AdminUser, Patch};
 use crate::db::users::{self, NewUser, User};
@@ -27,6 +30,9 @@ pub struct CreateUser {
     pub password: Option<String>,
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Whether `groups` may name `admin.group` (never from a request body).
+    #[serde(skip)]
+    pub admin_grant: AdminGrant,
 }
 
 /// Which mail went out after a creation, and whether it was delivered.
@@ -55,6 +61,11 @@ pub async fn create(
             "username and email are required".into(),
         ));
     }
+    let grants = admin_group::check(
+        ctx,
+        admin_group::names_admin_group(ctx, &input.groups),
+        input.admin_grant,
+    )?;
     let password = input.password.filter(|p| !p.is_empty());
     let with_password = password.is_some();
     let password_hash = match password {
@@ -81,6 +92,9 @@ pub async fn create(
         json!({"email": user.email, "password_set": with_password}),
     )
     .await?;
+    if grants {
+        admin_group::audit(ctx, &user, "user_created").await?;
+    }
     let outcome = notify_new_user(ctx, &user, with_password).await?;
     Ok((user_admin::get(&ctx.db, &user.id).await?, outcome))
 }
@@ -154,7 +168,22 @@ pub async fn notify_new_user(
     })
 }
 
-pub async fn update(ctx: &AdminCtx, id: &str, patch: Patch) -> Result<AdminUser, AdminError> {
+/// Changes the fields given; `groups` may newly name `admin.group` only with
+/// `admin_grant` allowed.
+pub async fn update(
+    ctx: &AdminCtx,
+    id: &str,
+    patch: Patch,
+    admin_grant: AdminGrant,
+) -> Result<AdminUser, AdminError> {
+    let grants = match &patch.groups {
+        Some(gs) if admin_group::names_admin_group(ctx, gs) => {
+            let before = user_admin::get(&ctx.db, id).await?;
+            !admin_group::names_admin_group(ctx, &before.groups)
+        }
+        _ => false,
+    };
+    let grants = admin_group::check(ctx, grants, admin_grant)?;
     user_admin::update(&ctx.db, id, &patch).await?;
     let after = user_admin::get(&ctx.db, id).await?;
     let mut changed: Vec<&str> = Vec::new();
@@ -182,6 +211,9 @@ pub async fn update(ctx: &AdminCtx, id: &str, patch: Patch) -> Result<AdminUser,
         json!({"fields": changed}),
     )
     .await?;
+    if grants {
+        admin_group::audit(ctx, &after.user, "user_updated").await?;
+    }
     Ok(after)
 }
 
@@ -212,6 +244,8 @@ pub async fn set_password(ctx: &AdminCtx, id: &str, pw: String) -> Result<(), Ad
         serde_json::Value::Null,
     )
     .await?;
+    // Whoever signed in with the old password is signed out (CONTRACT §10).
+    sign_out::end_everything(ctx, &user, Reason::PasswordSet).await?;
     Ok(())
 }
 
@@ -220,10 +254,46 @@ pub async fn reset_mfa(ctx: &AdminCtx, id: &str) -> Result<AdminUser, AdminError
     let user = users::find_by_id(&ctx.db, id)
         .await?
         .ok_or(AdminError::NotFound)?;
+    let had = user_admin::get(&ctx.db, id).await?.factors;
     factors::remove_all(&ctx.db, &user.id).await?;
-    ctx.audit("mfa_reset", Some(&user), "success", serde_json::Value::Null)
+    ctx.audit("mfa_reset", Some(&user), "success", json!({"removed": had}))
         .await?;
+    // Sessions that proved a removed factor must not outlive it (CONTRACT §10).
+    sign_out::end_everything(ctx, &user, Reason::MfaReset).await?;
+    if !had.is_empty() {
+        notify_factor_change(ctx, &user, FactorChange::AllRemoved).await?;
+    }
     Ok(user_admin::get(&ctx.db, id).await?)
+}
+
+/// Mails the owner about a change an administrator made to their factors
+/// (CONTRACT §10) and audits the delivery. The change stays whatever the mail
+/// does: a failed delivery is logged and audited, and the answer says `false`.
+pub async fn notify_factor_change(
+    ctx: &AdminCtx,
+    user: &User,
+    change: FactorChange,
+) -> Result<bool, AdminError> {
+    let sent = ctx
+        .mailer
+        .send_notice(mail::factor_notice(change, user, true))
+        .await;
+    let error = sent.err().map(|e| e.to_string());
+    if let Some(e) = &error {
+        tracing::warn!(user = %user.username, kind = change.kind(), error = %e, "factor notice not delivered");
+    }
+    ctx.audit(
+        "mail_sent",
+        Some(user),
+        if error.is_none() {
+            "success"
+        } else {
+            "failure"
+        },
+        json!({"kind": change.kind(), "error": error}),
+    )
+    .await?;
+    Ok(error.is_none())
 }
 
 pub async fn set_two_factor(ctx: &AdminCtx, id: &str, on: bool) -> Result<AdminUser, AdminError> {
@@ -250,6 +320,10 @@ pub enum BulkAction {
     Disable2fa,
     ResetMfa,
     Delete,
+    /// End the user's sessions and tokens.
+    SignOut,
+    Disable,
+    Enable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -281,6 +355,9 @@ pub async fn bulk(
             BulkAction::Disable2fa => set_two_factor(ctx, id, false).await.map(|_| ()),
             BulkAction::ResetMfa => reset_mfa(ctx, id).await.map(|_| ()),
             BulkAction::Delete => delete(ctx, id).await,
+            BulkAction::SignOut => sign_out::sign_out(ctx, id).await.map(|_| ()),
+            BulkAction::Disable => sign_out::set_active(ctx, id, false).await,
+            BulkAction::Enable => sign_out::set_active(ctx, id, true).await,
         };
         out.push(match r {
             Ok(()) => BulkResult {

@@ -93,6 +93,20 @@ const KEEP_MEMORY_WHILE_IDLE: std::time::Duration = std::time::Duration::from_se
 /// A job for the verification threads: password, stored hash, where to answer.
 type Job = (String, String, tokio::sync::oneshot::Sender<bool>);
 
+/// How many checks may wait per verification thread when no bound is configured:
+/// at tens of milliseconds per run, a few seconds of work.
+pub const QUEUED_PER_THREAD: usize = 64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Every place in the queue is taken: the caller answers 503 at once rather
+    /// than letting a flood of logins queue without limit.
+    #[error("too many password checks are waiting")]
+    Busy,
+    #[error("the password verification threads have stopped")]
+    Stopped,
+}
+
 /// Verifies passwords on a fixed set of threads, one per core. Each argon2id
 /// run fills 19 MiB. On tokio's blocking pool every run could land on another
 /// thread, and the allocator kept 19 MiB per thread that had ever hashed (RSS
@@ -100,25 +114,29 @@ type Job = (String, String, tokio::sync::oneshot::Sender<bool>);
 /// the same cores thrashed each other's caches. Here at most one run per core
 /// is in flight, each thread reuses its own memory while logins keep coming
 /// and frees it when they stop, and waiting logins queue without holding a
-/// thread or memory.
+/// thread or memory, up to a bound: beyond it they are refused at once.
 #[derive(Clone)]
 pub struct Verifier {
-    jobs: std::sync::mpsc::Sender<Job>,
+    jobs: std::sync::mpsc::SyncSender<Job>,
+    runs: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Verifier {
-    /// One thread per core available to this process.
-    pub fn start() -> std::io::Result<Self> {
+    /// One thread per core available to this process; `max_queued` checks may
+    /// wait (None: [`QUEUED_PER_THREAD`] per thread).
+    pub fn start(max_queued: Option<usize>) -> std::io::Result<Self> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self::with_threads(cores)
+        Self::with_threads(cores, max_queued.unwrap_or(cores * QUEUED_PER_THREAD))
     }
 
     /// The threads end when the last clone of the verifier is dropped.
-    pub fn with_threads(threads: usize) -> std::io::Result<Self> {
-        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+    pub fn with_threads(threads: usize, max_queued: usize) -> std::io::Result<Self> {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(max_queued.max(1));
         let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         for i in 0..threads.max(1) {
             let queue = queue.clone();
+            let runs = runs.clone();
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
                 .spawn(move || {
@@ -130,6 +148,7 @@ impl Verifier {
                         };
                         match job {
                             Ok((password, phc, reply)) => {
+                                runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                                 let _ = reply.send(verify_in(&mut scratch, &password, &phc));
                             }
                             // No login for a while: give the block back.
@@ -139,18 +158,24 @@ impl Verifier {
                     }
                 })?;
         }
-        Ok(Self { jobs })
+        Ok(Self { jobs, runs })
     }
 
-    /// [`verify`] on one of the verification threads; Err only when they failed.
-    pub async fn verify(&self, password: String, phc: String) -> Result<bool, String> {
+    /// [`verify`] on one of the verification threads.
+    pub async fn verify(&self, password: String, phc: String) -> Result<bool, VerifyError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.jobs
-            .send((password, phc, reply))
-            .map_err(|_| "the password verification threads have stopped".to_owned())?;
-        answer
-            .await
-            .map_err(|_| "a password verification thread failed".to_owned())
+            .try_send((password, phc, reply))
+            .map_err(|e| match e {
+                std::sync::mpsc::TrySendError::Full(_) => VerifyError::Busy,
+                std::sync::mpsc::TrySendError::Disconnected(_) => VerifyError::Stopped,
+            })?;
+        answer.await.map_err(|_| VerifyError::Stopped)
+    }
+
+    /// How many argon2 runs these threads have made: what a lock-out must bound.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -178,7 +203,7 @@ mod tests {
     #[tokio::test]
     async fn verifier_threads_answer_every_check() {
         let h = hash("correct horse battery").unwrap();
-        let v = Verifier::with_threads(1).unwrap();
+        let v = Verifier::with_threads(1, 8).unwrap();
         let checks = (0..3).map(|i| {
             let (v, h) = (v.clone(), h.clone());
             let pw = if i == 1 {
@@ -191,6 +216,25 @@ mod tests {
         let got = futures_util::future::join_all(checks).await;
         assert_eq!(got, vec![true, false, true]);
         assert!(!v.verify("x".into(), "not a hash".into()).await.unwrap());
+        assert_eq!(v.runs(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once() {
+        let h = hash("correct horse battery").unwrap();
+        let v = Verifier::with_threads(1, 1).unwrap();
+        let checks = (0..16).map(|_| v.verify("wrong".into(), h.clone()));
+        let got = futures_util::future::join_all(checks).await;
+        let busy = got
+            .iter()
+            .filter(|r| matches!(r, Err(VerifyError::Busy)))
+            .count();
+        // One thread and one queued place: a simultaneous burst cannot all wait.
+        assert!(busy > 0, "{got:?}");
+        assert!(
+            got.iter()
+                .all(|r| matches!(r, Ok(false) | Err(VerifyError::Busy)))
+        );
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub struct Proof {
     /// WebAuthn user verification (PIN or biometric) happened.
     #[serde(default)]
     pub user_verified: bool,
+    /// The client address of the request that proved it (the policy of CONTRACT §6
+    /// is decided for it too); None when unknown.
+    #[serde(default)]
+    pub from: Option<std::net::IpAddr>,
 }
 
 /// Which proofs count for one request.

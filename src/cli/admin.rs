@@ -9,12 +9,16 @@ use anyhow::Context;
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::admin::import_run::{self, Mode};
-use crate::admin::{AdminCtx, AdminError, groups as admin_groups};
+use crate::admin::admin_group::AdminGrant;
+use crate::admin::import_run::{self, ImportOptions, Mode};
+use crate::admin::{AdminCtx, AdminError, groups as admin_groups, users as admin_users};
+use crate::auth::factor_rules::FactorChange;
 use crate::auth::sealing::SecretBox;
+use crate::auth::totp;
 use crate::config::Settings;
-use crate::db::{admin_tokens, groups, users};
+use crate::db::{admin_tokens, factors, groups, users};
 use crate::mail::Mailer;
+use crate::store::Store;
 
 #[derive(Subcommand)]
 pub enum AdminCmd {
@@ -73,12 +77,23 @@ pub async fn ctx(
     settings: &Settings,
     conn: sea_orm::DatabaseConnection,
 ) -> anyhow::Result<AdminCtx> {
+    // The server's Redis, when it has one; an embedded store lives inside the
+    // server process, out of reach (the session epoch in the database suffices).
+    let store = match &settings.redis_url {
+        Some(url) => Some(
+            Store::redis(url.expose(), crate::store::DEFAULT_PREFIX)
+                .await
+                .context("redis.url")?,
+        ),
+        None => None,
+    };
     Ok(AdminCtx {
         db: conn,
         settings: Arc::new(settings.clone()),
         mailer: Mailer::from_settings(&settings.mail).context("mail")?,
         sealer: SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?,
         actor: "cli".into(),
+        store,
     })
 }
 
@@ -101,6 +116,33 @@ pub async fn admin(conn: &sea_orm::DatabaseConnection, cmd: AdminCmd) -> anyhow:
     Ok(())
 }
 
+/// `user totp-set`: provisions a TOTP seed (e.g. when migrating). An operator
+/// may do that without the user's proof, but never silently: it is audited and
+/// the owner is mailed (CONTRACT §10).
+pub async fn totp_set(
+    ctx: &AdminCtx,
+    username: &str,
+    secret: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let user = users::find_by_username(&ctx.db, username)
+        .await?
+        .with_context(|| format!("unknown user {username:?}"))?;
+    let bytes = totp::from_base32(secret)?;
+    let replaced = factors::has_totp(&ctx.db, &user.id).await?;
+    factors::set_totp(&ctx.db, &ctx.sealer, &user.id, &bytes).await?;
+    ctx.audit(
+        "totp_set",
+        Some(&user),
+        "success",
+        json!({"replaced": replaced}),
+    )
+    .await?;
+    let notified = admin_users::notify_factor_change(ctx, &user, FactorChange::TotpAdded)
+        .await
+        .map_err(anyhow_of)?;
+    Ok(json!({"id": user.id, "username": user.username, "totp": true, "notified": notified}))
+}
+
 async fn user_id(ctx: &AdminCtx, username: &str) -> anyhow::Result<String> {
     Ok(users::find_by_username(&ctx.db, username)
         .await?
@@ -115,6 +157,10 @@ async fn group_id(ctx: &AdminCtx, group: &str) -> anyhow::Result<String> {
         .id)
 }
 
+/// `group add G USER` and `group rename G N` name their group on the command
+/// line: that is the explicit grant of `admin.group` (still audited as one).
+const EXPLICIT: AdminGrant = AdminGrant::Allowed;
+
 pub async fn group(ctx: &AdminCtx, cmd: GroupCmd) -> anyhow::Result<()> {
     let out = match cmd {
         GroupCmd::List => json!({"items": groups::list(&ctx.db).await?}),
@@ -124,7 +170,7 @@ pub async fn group(ctx: &AdminCtx, cmd: GroupCmd) -> anyhow::Result<()> {
         GroupCmd::Rename { group, new_name } => {
             let id = group_id(ctx, &group).await?;
             json!(
-                admin_groups::rename(ctx, &id, &new_name)
+                admin_groups::rename(ctx, &id, &new_name, EXPLICIT)
                     .await
                     .map_err(anyhow_of)?
             )
@@ -136,7 +182,7 @@ pub async fn group(ctx: &AdminCtx, cmd: GroupCmd) -> anyhow::Result<()> {
         GroupCmd::Add { group, username } => {
             let (g, u) = (group_id(ctx, &group).await?, user_id(ctx, &username).await?);
             json!(
-                admin_groups::add_member(ctx, &g, &u)
+                admin_groups::add_member(ctx, &g, &u, EXPLICIT)
                     .await
                     .map_err(anyhow_of)?
             )
@@ -157,16 +203,24 @@ pub async fn group(ctx: &AdminCtx, cmd: GroupCmd) -> anyhow::Result<()> {
 }
 
 /// Validates, then runs every batch with a progress bar on stderr; prints a JSON summary.
+/// `admin_grant`: `--allow-admin-group`, rows may put users into `admin.group`.
 pub async fn import(
     ctx: &AdminCtx,
     file: PathBuf,
     batch_size: u64,
     notify: bool,
+    admin_grant: AdminGrant,
 ) -> anyhow::Result<()> {
     let data = tokio::fs::read(&file)
         .await
         .with_context(|| format!("--csv {}", file.display()))?;
-    let v = import_run::validate_and_store(ctx, &data, Mode::Safe, batch_size, notify)
+    let opts = ImportOptions {
+        mode: Mode::Safe,
+        batch_size,
+        notify,
+        admin_grant,
+    };
+    let v = import_run::validate_and_store_with(ctx, &data, opts)
         .await
         .map_err(anyhow_of)?;
     let tty = std::io::stderr().is_terminal();

@@ -17,7 +17,7 @@ pub enum ManageCmd {
     /// Show one relying party.
     Show { client_id: String },
     /// Change a relying party; what is not given stays as it is.
-    Update(UpdateArgs),
+    Update(Box<UpdateArgs>),
     /// Issue a new client secret, shown once; the old one stops working at once.
     RotateSecret {
         client_id: String,
@@ -65,6 +65,9 @@ pub struct UpdateArgs {
     /// Replaces the scopes the client may be granted.
     #[arg(long = "scope")]
     scopes: Vec<String>,
+    /// Replaces the grant types (authorization_code, refresh_token, client_credentials).
+    #[arg(long = "grant")]
+    grants: Vec<String>,
 }
 
 impl UpdateArgs {
@@ -82,6 +85,7 @@ impl UpdateArgs {
             && self.default_max_age.is_none()
             && !self.clear_default_max_age
             && self.scopes.is_empty()
+            && self.grants.is_empty()
     }
 }
 
@@ -97,7 +101,7 @@ pub async fn run(
                 serde_json::to_value(existing(conn, &client_id).await?)?
             );
         }
-        ManageCmd::Update(args) => update(settings, conn, args).await?,
+        ManageCmd::Update(args) => update(settings, conn, *args).await?,
         ManageCmd::RotateSecret {
             client_id,
             expires_in,
@@ -189,6 +193,9 @@ async fn update(
             bail!("unknown scope {s:?}: use {}", SUPPORTED_SCOPES.join(", "));
         }
         c.scopes = a.scopes;
+    }
+    if !a.grants.is_empty() {
+        c.grant_types = a.grants;
     }
     let mut secret = None;
     if let Some(m) = a.auth_method {

@@ -9,16 +9,15 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::auth::password;
-use crate::auth::sealing::SecretBox;
-use crate::auth::totp;
 use crate::config::Settings;
-use crate::db::{self, clients, factors, users};
+use crate::db::{self, clients, users};
 use crate::keys::{self, SigningAlg};
 use crate::startup::Application;
 
 mod admin;
 mod client_admin;
 mod policy;
+mod user_admin;
 
 #[derive(Parser)]
 #[command(
@@ -100,6 +99,10 @@ enum ClientCmd {
         minimum_acr: Option<String>,
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
+        /// A grant type (repeatable): authorization_code, refresh_token,
+        /// client_credentials; default authorization_code and refresh_token.
+        #[arg(long = "grant")]
+        grants: Vec<String>,
     },
     /// List relying parties.
     List,
@@ -139,6 +142,9 @@ enum UserCmd {
         /// Create the users without mailing them.
         #[arg(long = "no-mail")]
         no_mail: bool,
+        /// Let rows put users into the admin group (`admin.group`); audited.
+        #[arg(long = "allow-admin-group")]
+        allow_admin_group: bool,
     },
     /// Provision an existing TOTP secret (SHA-1, 6 digits, 30 s), e.g. when migrating.
     TotpSet {
@@ -146,6 +152,8 @@ enum UserCmd {
         #[arg(long)]
         secret: String,
     },
+    #[command(flatten)]
+    Manage(user_admin::UserManageCmd),
 }
 
 #[derive(Subcommand)]
@@ -272,6 +280,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
             default_acr,
             minimum_acr,
             post_logout_redirect_uris,
+            grants,
         } => {
             let auth_method: clients::AuthMethod = if public {
                 clients::AuthMethod::None
@@ -284,7 +293,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
                     bail!("unknown acr value {acr:?}: use pwd, mfa, phr or a configured alias");
                 }
             }
-            let (c, secret) = clients::create(
+            let created = clients::create_with(
                 &conn,
                 clients::NewClient {
                     name,
@@ -296,10 +305,14 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
                     minimum_acr,
                     scopes: Vec::new(),
                 },
+                clients::Extras {
+                    grant_types: (!grants.is_empty()).then_some(grants),
+                    ..Default::default()
+                },
             )
             .await?;
-            let mut out = serde_json::to_value(&c)?;
-            if let (Some(obj), Some(s)) = (out.as_object_mut(), secret) {
+            let mut out = serde_json::to_value(&created.client)?;
+            if let (Some(obj), Some(s)) = (out.as_object_mut(), created.secret) {
                 obj.insert("client_secret".into(), s.into());
             }
             println!("{out}");
@@ -380,22 +393,17 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
             csv,
             batch_size,
             no_mail,
+            allow_admin_group,
         } => {
             let ctx = admin::ctx(&settings, conn).await?;
-            admin::import(&ctx, csv, batch_size, !no_mail).await?;
+            let grant = crate::admin::admin_group::AdminGrant::from_flag(allow_admin_group);
+            admin::import(&ctx, csv, batch_size, !no_mail, grant).await?;
         }
         UserCmd::TotpSet { username, secret } => {
-            let user = users::find_by_username(&conn, &username)
-                .await?
-                .with_context(|| format!("unknown user {username:?}"))?;
-            let bytes = totp::from_base32(&secret)?;
-            let sealer = SecretBox::load_or_create(&settings.keys_dir)?;
-            factors::set_totp(&conn, &sealer, &user.id, &bytes).await?;
-            println!(
-                "{}",
-                json!({"id": user.id, "username": user.username, "totp": true})
-            );
+            let ctx = admin::ctx(&settings, conn).await?;
+            println!("{}", admin::totp_set(&ctx, &username, &secret).await?);
         }
+        UserCmd::Manage(cmd) => user_admin::run(&settings, conn, cmd).await?,
     }
     Ok(())
 }

@@ -12,14 +12,16 @@ use crate::db::{audit, clients, policy_rules, users};
 #[derive(Subcommand)]
 pub enum PolicyCmd {
     /// Dry-run the policy for a user, client and address; prints the decided level,
-    /// the rule that fired and why the others did not.
+    /// the rule that fired and why the others did not. Several `--ip`: a login
+    /// whose requests came from these addresses (the highest decision counts);
+    /// `unknown` stands for an address that could not be known.
     Explain {
         #[arg(long)]
         user: String,
         #[arg(long)]
         client: String,
-        #[arg(long)]
-        ip: String,
+        #[arg(long = "ip", required = true)]
+        ips: Vec<String>,
         /// An acr value the relying party would send.
         #[arg(long)]
         acr: Option<String>,
@@ -70,7 +72,7 @@ pub async fn run(
         PolicyCmd::Explain {
             user,
             client,
-            ip,
+            ips,
             acr,
         } => {
             let u = users::find_by_username(conn, &user)
@@ -79,9 +81,16 @@ pub async fn run(
             let c = clients::find(conn, &client)
                 .await?
                 .with_context(|| format!("unknown client {client:?}"))?;
-            let ip: std::net::IpAddr = ip
-                .parse()
-                .with_context(|| format!("{ip:?} is not an IP address"))?;
+            let ips = ips
+                .iter()
+                .map(|ip| match ip.as_str() {
+                    "unknown" => Ok(None),
+                    other => other
+                        .parse::<std::net::IpAddr>()
+                        .map(|i| Some(i.to_canonical()))
+                        .with_context(|| format!("{other:?} is not an IP address")),
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let requested = match &acr {
                 Some(a) => Some(
                     settings
@@ -93,14 +102,20 @@ pub async fn run(
             };
             let groups = users::groups_of(conn, &u.id).await?;
             let stored = policy_rules::list(conn, &settings.acr).await?;
-            let subject = Subject {
-                username: &u.username,
-                groups: &groups,
-                client_id: &c.client_id,
-                ip: Some(ip),
-                two_factor: u.two_factor,
+            let decide = |ip| {
+                let subject = Subject {
+                    username: &u.username,
+                    groups: &groups,
+                    client_id: &c.client_id,
+                    ip,
+                    two_factor: u.two_factor,
+                };
+                settings.policy.decide(&stored, &subject)
             };
-            let d = settings.policy.decide(&stored, &subject);
+            let (ip, d, per_address) = crate::oidc::login_policy::highest(&ips, decide);
+            let show = |ip: Option<std::net::IpAddr>| {
+                ip.map_or_else(|| "unknown".to_owned(), |i| i.to_string())
+            };
             let minimum = crate::oidc::authorize::client_floor(&c, &settings.acr);
             let level = d.level.max(minimum).max(requested.unwrap_or(d.level));
             println!(
@@ -115,6 +130,11 @@ pub async fn run(
                     "mode": settings.policy.mode,
                     "default": settings.policy.default,
                     "groups": groups,
+                    "ip": show(ip),
+                    "addresses": per_address
+                        .iter()
+                        .map(|(ip, level)| json!({"ip": show(*ip), "level": level}))
+                        .collect::<Vec<_>>(),
                     "rules": d.trace,
                 })
             );

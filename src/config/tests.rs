@@ -211,3 +211,51 @@ fn embedded_store_caps() {
     let e = load(&[("PORTCULLIS__STORE__MAX_BYTES", "lots")]).unwrap_err();
     assert_eq!(e.key, "store.max_bytes");
 }
+
+#[test]
+fn the_forwarding_header_and_lockout_limits_are_checked() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.server.forwarded_header, ForwardedHeader::XForwardedFor);
+    assert_eq!(s.lockout.failures_per_address, 100);
+    assert_eq!(s.lockout.max_queued_passwords, None);
+    let s = load(&[
+        ("PORTCULLIS__SERVER__FORWARDED_HEADER", "Forwarded"),
+        ("PORTCULLIS__LOCKOUT__FAILURES_PER_ADDRESS", "20"),
+        ("PORTCULLIS__PASSWORDS__MAX_QUEUED", "8"),
+    ])
+    .unwrap();
+    assert_eq!(s.server.forwarded_header, ForwardedHeader::Forwarded);
+    assert_eq!(s.lockout.failures_per_address, 20);
+    assert_eq!(s.lockout.max_queued_passwords, Some(8));
+    for (var, key) in [
+        (
+            "PORTCULLIS__SERVER__FORWARDED_HEADER",
+            "server.forwarded_header",
+        ),
+        (
+            "PORTCULLIS__LOCKOUT__FAILURES_PER_ADDRESS",
+            "lockout.failures_per_address",
+        ),
+        ("PORTCULLIS__PASSWORDS__MAX_QUEUED", "passwords.max_queued"),
+    ] {
+        let bad = if key == "server.forwarded_header" {
+            "x-real-ip"
+        } else {
+            "0"
+        };
+        let e = load(&[(var, bad)]).unwrap_err();
+        assert_eq!(e.key, key, "{e}");
+    }
+}
+
+#[test]
+fn refresh_max_lifetime_defaults_to_ninety_days_and_must_be_positive() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.refresh_max_lifetime, Duration::from_secs(90 * 86400));
+    let s = load(&[("PORTCULLIS__TOKENS__REFRESH_MAX_LIFETIME", "3600")]).unwrap();
+    assert_eq!(s.refresh_max_lifetime, Duration::from_secs(3600));
+    for bad in ["0", "-5"] {
+        let e = load(&[("PORTCULLIS__TOKENS__REFRESH_MAX_LIFETIME", bad)]).unwrap_err();
+        assert_eq!(e.key, "tokens.refresh_max_lifetime");
+    }
+}

@@ -7,6 +7,9 @@ use entity::clients;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
+pub use super::client_rules::{
+    DEFAULT_GRANT_TYPES, GRANT_TYPES, check_grant_types, validate_redirect_uri,
+};
 use super::{DbError, from_json_list, now, to_json_list};
 use crate::keys::SigningAlg;
 use crate::secrets;
@@ -228,15 +231,6 @@ impl TryFrom<clients::Model> for Client {
     }
 }
 
-/// A redirect URI must be absolute and carry no fragment (RFC 6749 §3.1.2).
-pub fn validate_redirect_uri(uri: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(uri).map_err(|e| format!("redirect URI {uri:?}: {e}"))?;
-    if parsed.fragment().is_some() {
-        return Err(format!("redirect URI {uri:?} must not have a fragment"));
-    }
-    Ok(())
-}
-
 /// Registers a client; returns it with the plaintext secret, shown this once.
 pub async fn create(
     db: &DatabaseConnection,
@@ -247,11 +241,19 @@ pub async fn create(
 }
 
 /// The invariants every stored client keeps, however it was made or changed.
-fn check(name: &str, redirect_uris: &[String], post_logout: &[String]) -> Result<(), DbError> {
+/// Only a client of the code flow needs a redirect URI.
+fn check(
+    name: &str,
+    redirect_uris: &[String],
+    post_logout: &[String],
+    grants: &[String],
+    auth_method: AuthMethod,
+) -> Result<(), DbError> {
     if name.trim().is_empty() {
         return Err(DbError::Invalid("a client needs a name".into()));
     }
-    if redirect_uris.is_empty() {
+    check_grant_types(grants, auth_method).map_err(DbError::Invalid)?;
+    if redirect_uris.is_empty() && grants.iter().any(|g| g == "authorization_code") {
         return Err(DbError::Invalid(
             "a client needs at least one redirect URI".into(),
         ));
@@ -281,10 +283,15 @@ pub async fn create_with(
     new: NewClient,
     extras: Extras,
 ) -> Result<Created, DbError> {
+    let grant_types = extras
+        .grant_types
+        .unwrap_or_else(|| DEFAULT_GRANT_TYPES.map(String::from).to_vec());
     check(
         &new.name,
         &new.redirect_uris,
         &new.post_logout_redirect_uris,
+        &grant_types,
+        new.auth_method,
     )?;
     // Hex: safe in URLs, configuration files and command lines (a base64url id
     // could start with '-' and read as an option).
@@ -304,9 +311,6 @@ pub async fn create_with(
     } else {
         new.scopes
     };
-    let grant_types = extras
-        .grant_types
-        .unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
     let model = clients::ActiveModel {
         client_id: Set(client_id),
         name: Set(new.name.trim().to_owned()),
@@ -343,6 +347,8 @@ pub async fn save(db: &DatabaseConnection, client: &Client) -> Result<Client, Db
         &client.name,
         &client.redirect_uris,
         &client.post_logout_redirect_uris,
+        &client.grant_types,
+        client.auth_method,
     )?;
     let (secret_hash, expires_at) = match (client.auth_method, &client.secret_hash) {
         (AuthMethod::None, _) => (None, 0),

@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use super::{DbError, from_json_list, to_json_list};
+use crate::auth::stepup::Proof;
 
 /// What a refresh token stands for; every token of a family carries the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,13 @@ pub struct RefreshGrant {
     pub amr: Vec<String>,
     pub auth_time: i64,
     pub sid: String,
+    /// The proofs behind `acr`, with their times: a refresh never claims a
+    /// level whose step-up has expired since.
+    pub evidence: Vec<Proof>,
+    /// The user's session epoch when the family began.
+    pub epoch: i64,
+    /// When the family's first token was issued (unix seconds).
+    pub started_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +90,10 @@ impl From<refresh_tokens::Model> for RefreshToken {
                 amr: from_json_list(&m.amr),
                 auth_time: m.auth_time,
                 sid: m.sid,
+                // Rows from before evidence was kept read as none: nothing elevated is proven.
+                evidence: serde_json::from_str(&m.evidence).unwrap_or_default(),
+                epoch: m.session_epoch,
+                started_at: m.family_created_at,
             },
             access_token_hash: m.access_token_hash,
             created_at: m.created_at,
@@ -109,6 +121,9 @@ async fn insert_row<C: ConnectionTrait>(db: &C, new: &NewRefreshToken<'_>) -> Re
         expires_at: Set(new.expires_at),
         used_at: Set(None),
         revoked_at: Set(None),
+        session_epoch: Set(g.epoch),
+        evidence: Set(serde_json::to_string(&g.evidence).unwrap_or_else(|_| "[]".into())),
+        family_created_at: Set(g.started_at),
     }
     .insert(db)
     .await?;
@@ -179,6 +194,43 @@ pub async fn revoke_family(
         .all(db)
         .await?;
     Ok(hashes)
+}
+
+/// Revokes every refresh token of a user (an administrator's reset or sign-out);
+/// returns how many families were still usable and the digests of the access
+/// tokens issued since `access_since`, for the caller to revoke in the store.
+pub async fn revoke_user<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    now: i64,
+    access_since: i64,
+) -> Result<(u64, Vec<String>), DbError> {
+    let live: Vec<String> = refresh_tokens::Entity::find()
+        .select_only()
+        .column(refresh_tokens::Column::FamilyId)
+        .distinct()
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .filter(refresh_tokens::Column::ExpiresAt.gt(now))
+        .into_tuple()
+        .all(db)
+        .await?;
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    let access: Vec<String> = refresh_tokens::Entity::find()
+        .select_only()
+        .column(refresh_tokens::Column::AccessTokenHash)
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::CreatedAt.gte(access_since))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok((live.len() as u64, access))
 }
 
 /// Deletes rows past their expiry: an expired token is refused whether or not its

@@ -23,6 +23,10 @@ pub struct User {
     pub two_factor: bool,
     pub created_at: i64,
     pub last_login: Option<i64>,
+    /// Moves on whenever an administrator ends all of the user's sessions and
+    /// tokens: whatever was made in an earlier epoch no longer counts.
+    #[serde(skip)]
+    pub session_epoch: i64,
 }
 
 impl User {
@@ -73,6 +77,7 @@ impl From<users::Model> for User {
             two_factor: m.two_factor,
             created_at: m.created_at,
             last_login: m.last_login,
+            session_epoch: m.session_epoch,
         }
     }
 }
@@ -142,6 +147,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         created_at: Set(t),
         updated_at: Set(t),
         last_login: Set(None),
+        session_epoch: Set(0),
         search: Set(search_text(&[
             &username,
             &email,

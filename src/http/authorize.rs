@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{found, session_cookie};
+use super::found;
 use crate::error::PageError;
 use crate::oidc::interaction::{self, AuthorizeOutcome};
 use crate::startup::AppState;
@@ -29,13 +29,19 @@ async fn run(
     req: &HttpRequest,
     params: &HashMap<String, String>,
 ) -> Result<HttpResponse, PageError> {
-    let cookie = session_cookie(req);
-    let ip = super::client_addr::client_ip(req, &state.settings.server.trusted_proxies);
-    match interaction::authorize(state, params, cookie.as_deref(), ip).await? {
+    let visit = super::interaction::visit(state, req);
+    match interaction::authorize(state, params, &visit).await? {
         AuthorizeOutcome::ToClient(url) => Ok(found(&url)),
-        AuthorizeOutcome::Interact(id) => Ok(found(&format!(
-            "{}/interaction/{id}",
-            state.settings.issuer_path()
-        ))),
+        AuthorizeOutcome::Interact { id, new_browser } => {
+            let mut resp = found(&format!(
+                "{}/interaction/{id}",
+                state.settings.issuer_path()
+            ));
+            if let Some(browser) = new_browser {
+                resp.add_cookie(&super::interaction::browser_cookie(state, &browser))
+                    .map_err(|e| PageError::BadRequest(e.to_string()))?;
+            }
+            Ok(resp)
+        }
     }
 }

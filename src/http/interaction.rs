@@ -1,22 +1,48 @@
 //! The pages a user sees while signing in: `/interaction/{id}` shows whatever the
 //! pending request needs next; each form posts back and returns here.
 
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::client_addr::client_ip;
 use super::pages::{self, LoginForm};
 use super::{html, see_other, session_cookie, set_session_cookie};
 use crate::db::users::{self, User};
 use crate::error::PageError;
 use crate::oidc::authorize::AuthRequest;
-use crate::oidc::interaction::{self, LoginResult, Step};
+use crate::oidc::interaction::{self, LoginResult, Step, Visit};
 use crate::oidc::now_ms;
-use crate::oidc::session::BrowserSession;
+use crate::oidc::session::{BROWSER_COOKIE, BrowserSession};
 use crate::startup::AppState;
 
 pub(super) fn here(state: &AppState, id: &str) -> String {
     format!("{}/interaction/{id}", state.settings.issuer_path())
+}
+
+/// The cookies and client address of a request, for the login engine.
+pub(super) fn visit(state: &AppState, req: &HttpRequest) -> Visit {
+    Visit {
+        session: session_cookie(req),
+        browser: req
+            .cookie(&super::cookie_name(&state.settings, BROWSER_COOKIE))
+            .map(|c| c.value().to_owned())
+            .filter(|v| !v.is_empty()),
+        ip: client_ip(req, &state.settings.server),
+    }
+}
+
+/// The browser cookie that binds pending sign-ins to this browser: HttpOnly,
+/// SameSite=Lax (it must come along on the top-level redirect from a relying
+/// party to `/authorize`), Secure and `__Host-` when the issuer is https.
+pub(super) fn browser_cookie(state: &AppState, value: &str) -> Cookie<'static> {
+    super::cookie(&state.settings, BROWSER_COOKIE, value.to_owned(), "/")
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::seconds(
+            state.settings.session_ttl.as_secs() as i64,
+        ))
+        .finish()
 }
 
 /// Makes sure the browser has a session to bind CSRF tokens to; returns its cookie
@@ -77,8 +103,7 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let cookie = session_cookie(&req);
-    let (pending, step) = interaction::resume(&state, &id, cookie.as_deref()).await?;
+    let (pending, step) = interaction::resume(&state, &id, &visit(&state, &req)).await?;
     match step {
         Step::ToClient(url) => Ok(see_other(&url)),
         Step::Login => render_login(&state, &req, &id, &pending, StatusCode::OK, "", None).await,
@@ -95,11 +120,13 @@ pub(super) async fn signed_in(
 ) -> Result<(String, BrowserSession, User), PageError> {
     let expired = || PageError::BadRequest(interaction::EXPIRED.into());
     let cookie = session_cookie(req).ok_or_else(expired)?;
-    let session = state.sessions.load(&cookie).await?.ok_or_else(expired)?;
+    let mut session = state.sessions.load(&cookie).await?.ok_or_else(expired)?;
+    // A factor proved in this request is stamped with this request's address.
+    session.from = client_ip(req, &state.settings.server);
     let user_id = session.user_id.clone().ok_or_else(expired)?;
     let user = users::find_by_id(&state.db, &user_id)
         .await?
-        .filter(|u| u.active)
+        .filter(|u| session.belongs_to(u))
         .ok_or_else(expired)?;
     Ok((cookie, session, user))
 }
@@ -122,12 +149,9 @@ pub async fn login(
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let form = form.into_inner();
-    let pending = state
-        .sessions
-        .pending(&id)
-        .await?
-        .ok_or_else(|| PageError::BadRequest(interaction::EXPIRED.into()))?;
-    let cookie = session_cookie(&req);
+    let visit = visit(&state, &req);
+    let pending = interaction::pending(&state, &id, &visit).await?;
+    let cookie = visit.session.clone();
     let csrf_ok = match &cookie {
         Some(c) => state.sessions.check_csrf(&form.csrf_token, c, &id).await?,
         None => false,
@@ -148,14 +172,13 @@ pub async fn login(
         Some(c) => state.sessions.load(c).await?,
         None => None,
     };
-    let ip = super::client_addr::client_ip(&req, &state.settings.server.trusted_proxies);
     match interaction::password_login(
         &state,
         cookie.as_deref(),
         session,
         form.username.trim(),
         &form.password,
-        ip,
+        visit.ip,
     )
     .await?
     {
@@ -188,6 +211,23 @@ pub async fn login(
                 Some("Too many failed attempts. Please wait a few minutes and try again."),
             )
             .await
+        }
+        LoginResult::Busy => {
+            let mut resp = render_login(
+                &state,
+                &req,
+                &id,
+                &pending,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &form.username,
+                Some("Too many sign-ins at this moment. Please try again in a few seconds."),
+            )
+            .await?;
+            resp.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from_static("2"),
+            );
+            Ok(resp)
         }
     }
 }

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -11,7 +10,6 @@ use super::pages::{esc, layout};
 use super::{found, html, see_other, session_cookie};
 use crate::error::PageError;
 use crate::oidc::logout::{self, LogoutRequest, ValidLogout};
-use crate::oidc::session::COOKIE;
 use crate::startup::AppState;
 
 /// CSRF purpose of the confirmation form.
@@ -48,7 +46,12 @@ async fn start(
     match cookie {
         Some(cookie) if logout::needs_confirmation(&logout, session.as_ref()) => {
             let csrf = state.sessions.issue_csrf(&cookie, PURPOSE).await?;
-            Ok(html(StatusCode::OK, confirm_page(state, &logout, &csrf)))
+            let mut resp = html(StatusCode::OK, confirm_page(state, &logout, &csrf));
+            // The confirmation's post ends in a redirect to the relying party.
+            if let Some(url) = &logout.redirect {
+                super::security_headers::allow_form_target(&mut resp, url);
+            }
+            Ok(resp)
         }
         cookie => sign_out(state, cookie.as_deref(), logout.redirect.as_deref(), posted).await,
     }
@@ -99,7 +102,7 @@ async fn sign_out(
         Some(url) => found(url),
         None => html(StatusCode::OK, signed_out_page()),
     };
-    resp.add_removal_cookie(&Cookie::build(COOKIE, "").path("/").finish())
+    resp.add_removal_cookie(&super::session_cookie_removal(state))
         .map_err(|e| PageError::BadRequest(e.to_string()))?;
     Ok(resp)
 }

@@ -4,7 +4,9 @@ pub mod admin;
 pub mod authorize;
 pub mod client_addr;
 pub mod console;
+pub mod context;
 pub mod discovery;
+pub mod errors;
 pub mod health;
 pub mod interaction;
 pub mod introspection;
@@ -13,14 +15,16 @@ pub mod pages;
 pub mod registration;
 pub mod revocation;
 pub mod second_factor;
+pub mod security_headers;
 pub mod set_password;
 pub mod token;
 pub mod userinfo;
 pub mod webauthn;
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::cookie::{Cookie, CookieBuilder, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::config::Settings;
 use crate::oidc::session::COOKIE;
 use crate::startup::AppState;
 
@@ -80,23 +84,77 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     registration::routes(cfg);
 }
 
+/// A cookie's name as the browser sees it. With an https issuer it carries the
+/// `__Host-` prefix (RFC 6265bis §4.1.3.2): the browser keeps such a cookie only
+/// when it is Secure, has Path=/ and no Domain, so neither a sibling subdomain
+/// nor a plain-http answer can plant or shadow it. On http, the plain name.
+pub fn cookie_name(settings: &Settings, name: &str) -> String {
+    if settings.secure_cookies() {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// A cookie named and scoped by [`cookie_name`]: on https Secure with Path=/ (what
+/// the prefix demands), on http the given `path`. HttpOnly, never a Domain.
+pub fn cookie(
+    settings: &Settings,
+    name: &str,
+    value: String,
+    path: &'static str,
+) -> CookieBuilder<'static> {
+    let secure = settings.secure_cookies();
+    Cookie::build(cookie_name(settings, name), value)
+        .path(if secure { "/" } else { path })
+        .secure(secure)
+        .http_only(true)
+}
+
 pub fn session_cookie(req: &HttpRequest) -> Option<String> {
-    req.cookie(COOKIE)
+    let state = req.app_data::<web::Data<AppState>>()?;
+    req.cookie(&cookie_name(&state.settings, COOKIE))
         .map(|c| c.value().to_owned())
         .filter(|v| !v.is_empty())
 }
 
-/// HttpOnly, SameSite=Lax, Secure when the issuer is https (Issue #2 §4).
+/// HttpOnly, SameSite=Lax, Secure and `__Host-` when the issuer is https.
 pub fn set_session_cookie(state: &AppState, value: &str) -> Cookie<'static> {
-    Cookie::build(COOKIE, value.to_owned())
-        .path("/")
-        .http_only(true)
+    cookie(&state.settings, COOKIE, value.to_owned(), "/")
         .same_site(SameSite::Lax)
-        .secure(state.settings.secure_cookies())
         .max_age(CookieDuration::seconds(
             state.settings.session_ttl.as_secs() as i64,
         ))
         .finish()
+}
+
+/// What removes the session cookie (same name and scope as the one set).
+pub fn session_cookie_removal(state: &AppState) -> Cookie<'static> {
+    let mut c = cookie(&state.settings, COOKIE, String::new(), "/").finish();
+    c.make_removal();
+    c
+}
+
+/// The request body up to `limit` bytes; above it a 413 as JSON, not actix's
+/// plain text, and nothing of the request has been acted on yet.
+pub async fn limited_body(
+    payload: web::Payload,
+    limit: usize,
+    what: &str,
+) -> Result<web::Bytes, crate::error::JsonError> {
+    use crate::error::JsonError;
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(JsonError::bad_request(
+            "invalid_request",
+            "the request body could not be read",
+        )),
+        Err(_) => Err(JsonError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            format!("{what} are limited to {limit} bytes"),
+        )),
+    }
 }
 
 /// A 302 Found to `location`, never cached.
@@ -118,8 +176,6 @@ pub fn see_other(location: &str) -> HttpResponse {
 pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("X-Frame-Options", "DENY"))
-        .insert_header(("Content-Security-Policy", "frame-ancestors 'none'"))
         .content_type("text/html; charset=utf-8")
         .body(body)
 }

@@ -16,7 +16,10 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-const STYLE: &str = "
+/// Inlined in every page; allowed by its hash (see `security_headers`), so it
+/// must stay a fixed text. Pages use classes, never `style` attributes, and the
+/// sheet names no element ids (pages are told apart by their ids).
+pub(crate) const STYLE: &str = "
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f3f4f6;color:#111827}
 main{max-width:26rem;margin:8vh auto;background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.1),0 8px 24px rgba(0,0,0,.06);padding:2rem}
@@ -30,6 +33,8 @@ button,.button{display:inline-block;width:100%;margin-top:1.25rem;padding:.7rem;
 .note{background:#eff6ff;color:#1e3a8a;border-radius:8px;padding:.6rem .8rem;margin-bottom:1rem}
 .brand{font-weight:700;letter-spacing:.02em;color:#1d4ed8;margin-bottom:1rem}
 code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}
+.sub.mt{margin-top:1rem}.button.secondary{background:#374151}
+.center{text-align:center}.two-cols{columns:2;font-size:1.05rem}.danger-text{color:#991b1b}
 ";
 
 pub fn layout(title: &str, body: &str) -> String {
@@ -92,20 +97,33 @@ pub struct TotpForm<'a> {
     pub action: &'a str,
     pub csrf: &'a str,
     pub error: Option<&'a str>,
+    /// This code confirms an existing factor before a security key is added.
+    pub before_enrolling: bool,
 }
+
+/// Says why a factor is asked for before another is added.
+const BEFORE_ENROLLING: &str = "<div class=\"note\" id=\"prove-existing-factor\">This sign-in needs a security key, which your account does not have yet. Before one can be added, confirm it's you with your authenticator app (or a recovery code).</div>";
+
+/// Says plainly that an account with no second factor is getting its first one.
+const FIRST_FACTOR: &str = "<div class=\"note\" id=\"first-factor\">Your account has no second factor yet: you are setting up its first one now. Only continue if you just signed in yourself.</div>";
 
 /// The TOTP step-up form (CONTRACT §4: input `code`).
 pub fn totp(f: &TotpForm<'_>) -> String {
     layout(
         "Two-step verification",
         &format!(
-            "<h1>Two-step verification</h1><p class=\"sub\">Enter the 6-digit code from your authenticator app.</p>{err}\
+            "<h1>Two-step verification</h1><p class=\"sub\">Enter the 6-digit code from your authenticator app.</p>{note}{err}\
 <form method=\"post\" action=\"{action}\">\
 <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
 <label for=\"code\">Code</label>\
 <input type=\"text\" id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"16\" required autofocus>\
 <button type=\"submit\">Verify</button></form>\
-<p class=\"sub\" style=\"margin-top:1rem\">Lost your device? Enter one of your recovery codes instead.</p>",
+<p class=\"sub mt\">Lost your device? Enter one of your recovery codes instead.</p>",
+            note = if f.before_enrolling {
+                BEFORE_ENROLLING
+            } else {
+                ""
+            },
             err = error_box(f.error),
             action = esc(f.action),
             csrf = esc(f.csrf),
@@ -122,6 +140,8 @@ pub struct EnrollTotp<'a> {
     pub error: Option<&'a str>,
     /// A link to enroll a security key instead, when that is possible.
     pub security_key_href: Option<&'a str>,
+    /// The account has no second factor: this is its first (trust on first use).
+    pub first_factor: bool,
 }
 
 /// TOTP enrollment: QR code, the secret as text, and the `otpauth://` URI in
@@ -136,8 +156,8 @@ pub fn enroll_totp(f: &EnrollTotp<'_>) -> String {
     layout(
         "Set up two-step verification",
         &format!(
-            "<h1>Set up two-step verification</h1><p class=\"sub\">This sign-in needs a second factor. Scan the code with an authenticator app (Google Authenticator, Aegis, 1Password …), then enter the 6-digit code it shows.</p>{err}\
-<div id=\"totp-enroll\" data-otpauth=\"{uri}\" style=\"text-align:center\">{qr}</div>\
+            "<h1>Set up two-step verification</h1>{first}<p class=\"sub\">This sign-in needs a second factor. Scan the code with an authenticator app (Google Authenticator, Aegis, 1Password …), then enter the 6-digit code it shows.</p>{err}\
+<div id=\"totp-enroll\" class=\"center\" data-otpauth=\"{uri}\">{qr}</div>\
 <p>Can't scan? Enter this key by hand:<br><code id=\"totp-secret\">{secret}</code></p>\
 <form method=\"post\" action=\"{action}\">\
 <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
@@ -146,8 +166,9 @@ pub fn enroll_totp(f: &EnrollTotp<'_>) -> String {
 <button type=\"submit\">Confirm</button></form>{alt}",
             alt = f
                 .security_key_href
-                .map(|h| format!("<p class=\"sub\" style=\"margin-top:1rem\"><a href=\"{}\">Use a security key or passkey instead</a></p>", esc(h)))
+                .map(|h| format!("<p class=\"sub mt\"><a href=\"{}\">Use a security key or passkey instead</a></p>", esc(h)))
                 .unwrap_or_default(),
+            first = if f.first_factor { FIRST_FACTOR } else { "" },
             err = error_box(f.error),
             uri = esc(f.otpauth),
             qr = f.qr_svg,
@@ -168,7 +189,7 @@ pub fn recovery_codes(codes: &[String], continue_to: &str) -> String {
         "Save your recovery codes",
         &format!(
             "<h1>Save your recovery codes</h1><div class=\"note\">Two-step verification is on. If you lose your device, each of these codes signs you in once. They are shown only now: print them or store them in a password manager.</div>\
-<ol id=\"recovery-codes\" style=\"columns:2;font-size:1.05rem\">{items}</ol>\
+<ol id=\"recovery-codes\" class=\"two-cols\">{items}</ol>\
 <a class=\"button\" href=\"{next}\">I have saved them, continue</a>",
             next = esc(continue_to),
         ),
@@ -216,9 +237,13 @@ if(el.dataset.autostart==='true'){run();}
 
 pub struct WebauthnPage<'a> {
     pub register: bool,
+    /// Registering the account's first second factor (trust on first use).
+    pub first_factor: bool,
     pub begin: &'a str,
     pub finish: &'a str,
     pub csrf: &'a str,
+    /// The response's script nonce (`CspNonce::of`): the page's script needs it.
+    pub nonce: &'a str,
     /// Another way to pass this step (href, label).
     pub alternative: Option<(&'a str, &'a str)>,
 }
@@ -227,7 +252,11 @@ pub fn webauthn(p: &WebauthnPage<'_>) -> String {
     let (title, intro, button) = if p.register {
         (
             "Add a security key",
-            "This sign-in needs a security key or passkey. Register one now: your browser will ask you to touch the key or confirm with your fingerprint, face or PIN.",
+            if p.first_factor {
+                "This sign-in needs a security key or passkey. Register one now: your browser will ask you to touch the key or confirm with your fingerprint, face or PIN."
+            } else {
+                "You confirmed it's you with your existing second factor. This sign-in needs a security key or passkey as well: register one now, and your browser will ask you to touch the key or confirm with your fingerprint, face or PIN."
+            },
             "Register security key",
         )
     } else {
@@ -241,7 +270,7 @@ pub fn webauthn(p: &WebauthnPage<'_>) -> String {
         .alternative
         .map(|(href, label)| {
             format!(
-                "<p class=\"sub\" style=\"margin-top:1rem\"><a href=\"{}\">{}</a></p>",
+                "<p class=\"sub mt\"><a href=\"{}\">{}</a></p>",
                 esc(href),
                 esc(label)
             )
@@ -251,18 +280,24 @@ pub fn webauthn(p: &WebauthnPage<'_>) -> String {
         title,
         &format!("<meta name=\"csrf-token\" content=\"{}\">", esc(p.csrf)),
         &format!(
-            "<h1>{title}</h1><p class=\"sub\">{intro}</p>\
+            "<h1>{title}</h1>{first}<p class=\"sub\">{intro}</p>\
 <div id=\"webauthn\" data-mode=\"{mode}\" data-webauthn-begin=\"{begin}\" data-webauthn-finish=\"{finish}\">\
-<p id=\"webauthn-message\" role=\"alert\" style=\"color:#991b1b\"></p>\
+<p id=\"webauthn-message\" class=\"danger-text\" role=\"alert\"></p>\
 <button type=\"button\" id=\"webauthn-start\">{button}</button></div>\
-<noscript><div class=\"error\">Security keys need JavaScript enabled.</div></noscript>{alt}<script>{WEBAUTHN_JS}</script>",
+<noscript><div class=\"error\">Security keys need JavaScript enabled.</div></noscript>{alt}<script nonce=\"{nonce}\">{WEBAUTHN_JS}</script>",
             mode = if p.register {
                 "register"
             } else {
                 "authenticate"
             },
+            first = if p.register && p.first_factor {
+                FIRST_FACTOR
+            } else {
+                ""
+            },
             begin = esc(p.begin),
             finish = esc(p.finish),
+            nonce = esc(p.nonce),
         ),
     )
 }
@@ -274,7 +309,7 @@ pub fn factor_choice(totp_href: &str, webauthn_href: &str) -> String {
         &format!(
             "<h1>Two-step verification</h1><p class=\"sub\">Choose how to confirm it's you.</p>\
 <a class=\"button\" href=\"{w}\">Use a security key or passkey</a>\
-<a class=\"button\" style=\"background:#374151\" href=\"{t}\">Enter a code from your authenticator app</a>",
+<a class=\"button secondary\" href=\"{t}\">Enter a code from your authenticator app</a>",
             w = esc(webauthn_href),
             t = esc(totp_href),
         ),
@@ -295,7 +330,9 @@ mod tests {
             qr_svg: "<svg></svg>",
             error: None,
             security_key_href: Some("/x?method=webauthn"),
+            first_factor: true,
         });
+        assert!(html.contains("id=\"first-factor\""));
         assert!(html.contains("method=webauthn"));
         assert!(html.contains(
             "data-otpauth=\"otpauth://totp/Portcullis:a?secret=X&amp;issuer=Portcullis\""

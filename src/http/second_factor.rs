@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::interaction::{here, signed_in};
 use super::pages;
-use super::{html, see_other, session_cookie, set_session_cookie};
+use super::security_headers::CspNonce;
+use super::{html, see_other, set_session_cookie};
 use crate::auth::totp;
 use crate::db::users::User;
 use crate::error::PageError;
@@ -34,7 +35,10 @@ pub(super) async fn render_step(
     let base = here(state, id);
     let with_method = |m: &str| format!("{base}?method={m}");
     match next {
-        Next::SecondFactor { webauthn_only } => {
+        Next::SecondFactor {
+            webauthn_only,
+            before_enrolling,
+        } => {
             let both = caps.has_totp && caps.has_webauthn;
             if !webauthn_only && both && method.is_none() && error.is_none() {
                 return Ok(html(
@@ -50,7 +54,8 @@ pub(super) async fn render_step(
                     state,
                     &cookie,
                     id,
-                    false,
+                    &CspNonce::of(req),
+                    KeyStep::Authenticate,
                     status,
                     alternative
                         .as_deref()
@@ -66,18 +71,25 @@ pub(super) async fn render_step(
                     action: &action,
                     csrf: &csrf,
                     error,
+                    before_enrolling,
                 }),
             ))
         }
-        Next::Enroll { webauthn_only } => {
+        Next::Enroll {
+            webauthn_only,
+            permit,
+        } => {
+            let first_factor = permit.first_factor();
             if webauthn_only || (method.as_deref() == Some("webauthn") && caps.can_enroll_webauthn)
             {
+                // Another kind instead is only ever offered for the first factor.
                 let alternative = (!webauthn_only).then(|| with_method("totp"));
                 return webauthn_page(
                     state,
                     &cookie,
                     id,
-                    true,
+                    &CspNonce::of(req),
+                    KeyStep::Register { first_factor },
                     status,
                     alternative
                         .as_deref()
@@ -100,11 +112,19 @@ pub(super) async fn render_step(
                     qr_svg: &totp::qr_svg(&otpauth),
                     error,
                     security_key_href: key_href.as_deref(),
+                    first_factor,
                 }),
             ))
         }
         Next::Issue { .. } | Next::Password => Ok(see_other(&base)),
     }
+}
+
+/// Which security-key page to show.
+#[derive(Clone, Copy)]
+enum KeyStep {
+    Authenticate,
+    Register { first_factor: bool },
 }
 
 #[derive(Deserialize)]
@@ -116,10 +136,15 @@ async fn webauthn_page(
     state: &AppState,
     cookie: &str,
     id: &str,
-    register: bool,
+    nonce: &str,
+    step: KeyStep,
     status: StatusCode,
     alternative: Option<(&str, &str)>,
 ) -> Result<HttpResponse, PageError> {
+    let (register, first_factor) = match step {
+        KeyStep::Authenticate => (false, false),
+        KeyStep::Register { first_factor } => (true, first_factor),
+    };
     let csrf = state
         .sessions
         .issue_csrf(cookie, &super::webauthn::csrf_purpose(id))
@@ -133,9 +158,11 @@ async fn webauthn_page(
         status,
         pages::webauthn(&pages::WebauthnPage {
             register,
+            first_factor,
             begin: &format!("{base}/begin"),
             finish: &format!("{base}/finish"),
             csrf: &csrf,
+            nonce,
             alternative,
         }),
     ))
@@ -159,36 +186,40 @@ pub struct CodeInput {
     code: String,
 }
 
-/// The common start of a second-factor post: the step must be the expected one and
-/// the CSRF token must belong to this browser and request.
-async fn second_factor_post(
+/// The common start of a second-factor post: the step must be one that `select`
+/// takes (it returns what the post needs from it) and the CSRF token must belong
+/// to this browser and request. The step is recomputed here, server-side: a post
+/// never relies on what the page offered.
+async fn second_factor_post<T>(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
     csrf: &str,
-    expected: Next,
-) -> Result<Result<(String, BrowserSession, User), HttpResponse>, PageError> {
-    let cookie = session_cookie(req);
-    let (_, step) = interaction::resume(state, id, cookie.as_deref()).await?;
-    match step {
+    select: impl Fn(&Next) -> Option<T>,
+) -> Result<Result<(String, BrowserSession, User, Next, T), HttpResponse>, PageError> {
+    let (_, step) = interaction::resume(state, id, &super::interaction::visit(state, req)).await?;
+    let (next, picked) = match step {
         Step::ToClient(url) => return Ok(Err(see_other(&url))),
-        Step::Do(next) if next == expected => {}
-        _ => return Ok(Err(see_other(&here(state, id)))),
-    }
+        Step::Do(next) => match select(&next) {
+            Some(picked) => (next, picked),
+            None => return Ok(Err(see_other(&here(state, id)))),
+        },
+        Step::Login => return Ok(Err(see_other(&here(state, id)))),
+    };
     let (cookie, session, user) = signed_in(state, req).await?;
     if !state.sessions.check_csrf(csrf, &cookie, id).await? {
         let page = render_step(
             state,
             req,
             id,
-            expected,
+            next,
             StatusCode::BAD_REQUEST,
             Some("This form has expired or was not sent by this browser. Please try again."),
         )
         .await?;
         return Ok(Err(page));
     }
-    Ok(Ok((cookie, session, user)))
+    Ok(Ok((cookie, session, user, next, picked)))
 }
 
 pub async fn totp_post(
@@ -198,11 +229,18 @@ pub async fn totp_post(
     form: web::Form<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let expected = Next::SecondFactor {
-        webauthn_only: false,
+    let takes_totp = |n: &Next| {
+        matches!(
+            n,
+            Next::SecondFactor {
+                webauthn_only: false,
+                ..
+            }
+        )
+        .then_some(())
     };
-    let (cookie, session, user) =
-        match second_factor_post(&state, &req, &id, &form.csrf_token, expected.clone()).await? {
+    let (cookie, session, user, expected, ()) =
+        match second_factor_post(&state, &req, &id, &form.csrf_token, takes_totp).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
         };
@@ -248,16 +286,28 @@ pub async fn enroll_totp_post(
     form: web::Form<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let expected = Next::Enroll {
-        webauthn_only: false,
+    // Only at a step where the factor rules permit adding a TOTP authenticator.
+    let permit_for_totp = |n: &Next| match n {
+        Next::Enroll {
+            webauthn_only: false,
+            permit,
+        } => Some(*permit),
+        _ => None,
     };
-    let (cookie, session, user) =
-        match second_factor_post(&state, &req, &id, &form.csrf_token, expected.clone()).await? {
+    let (cookie, session, user, expected, permit) =
+        match second_factor_post(&state, &req, &id, &form.csrf_token, permit_for_totp).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
         };
-    match second_factor::confirm_enrollment(&state, &cookie, session, &user, form.code.trim())
-        .await?
+    match second_factor::confirm_enrollment(
+        &state,
+        &cookie,
+        session,
+        &user,
+        form.code.trim(),
+        permit,
+    )
+    .await?
     {
         Enrolled::Done {
             cookie,

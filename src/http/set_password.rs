@@ -1,6 +1,9 @@
 //! The onboarding page behind a set-password link (CONTRACT §7): a form with
 //! `password` and `password_confirm`, CSRF-protected like every form; the link's
-//! token is spent only when the new password is stored, and works once.
+//! token is spent only when the new password is stored, and works once. Opening
+//! links that are not valid counts as a failure of the client address, like a
+//! wrong password ([`crate::auth::limiter`]): counted first, taken back for a
+//! valid link.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,6 +13,7 @@ use super::pages::{esc, layout};
 use super::{html, session_cookie, set_session_cookie};
 use crate::admin::users::hash_password;
 use crate::admin::{AdminCtx, AdminError};
+use crate::auth::limiter::{self, Bucket};
 use crate::db::{password_tokens, users};
 use crate::error::PageError;
 use crate::oidc::now_ms;
@@ -88,11 +92,49 @@ async fn render(
     Ok(resp)
 }
 
+fn too_many_page() -> HttpResponse {
+    html(
+        StatusCode::TOO_MANY_REQUESTS,
+        layout(
+            "Too many attempts",
+            "<h1>Too many attempts</h1><p>Too many links that are not valid were opened from your network. Please wait a few minutes and try again.</p>",
+        ),
+    )
+}
+
 async fn user_of(state: &AppState, token: &str) -> Result<Option<users::User>, PageError> {
     let Some(user_id) = password_tokens::peek(&state.db, token).await? else {
         return Ok(None);
     };
     Ok(users::find_by_id(&state.db, &user_id).await?)
+}
+
+/// The user a link belongs to, or the page to show instead: the attempt is
+/// counted against the client address before the link is looked up.
+async fn link_user(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+) -> Result<Result<users::User, HttpResponse>, PageError> {
+    let ip = super::client_addr::client_ip(req, &state.settings.server);
+    let bucket = Bucket::address(ip, state.settings.lockout.failures_per_address);
+    let Some(attempt) = limiter::admit(&state.store, &[bucket]).await? else {
+        return Ok(Err(too_many_page()));
+    };
+    match user_of(state, token).await {
+        Ok(Some(user)) => {
+            attempt.take_back().await?;
+            Ok(Ok(user))
+        }
+        Ok(None) => {
+            attempt.failed();
+            Ok(Err(invalid_page()))
+        }
+        Err(e) => {
+            attempt.take_back().await?;
+            Err(e)
+        }
+    }
 }
 
 pub async fn show(
@@ -101,9 +143,9 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    match user_of(&state, &token).await? {
-        Some(u) => render(&state, &req, &token, &u.username, StatusCode::OK, None).await,
-        None => Ok(invalid_page()),
+    match link_user(&state, &req, &token).await? {
+        Ok(u) => render(&state, &req, &token, &u.username, StatusCode::OK, None).await,
+        Err(page) => Ok(page),
     }
 }
 
@@ -123,8 +165,9 @@ pub async fn submit(
     form: web::Form<Input>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let Some(user) = user_of(&state, &token).await? else {
-        return Ok(invalid_page());
+    let user = match link_user(&state, &req, &token).await? {
+        Ok(u) => u,
+        Err(page) => return Ok(page),
     };
     let csrf_ok = match session_cookie(&req) {
         Some(c) => {

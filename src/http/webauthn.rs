@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use super::interaction::{here, signed_in};
+use crate::auth::factor_rules::Permit;
 use crate::auth::webauthn::origin_of;
 use crate::db::users::User;
 use crate::error::{JsonError, PageError};
@@ -19,6 +20,21 @@ use crate::startup::AppState;
 
 pub fn csrf_purpose(id: &str) -> String {
     format!("{id}:webauthn")
+}
+
+/// A WebAuthn message is a few KiB (options, attestation, assertion); the bodies
+/// of all four endpoints are read up to this size before anything else happens,
+/// so a larger one is refused (413) with no ceremony state read, taken or stored.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+async fn small_body(payload: web::Payload) -> Result<web::Bytes, JsonError> {
+    super::limited_body(payload, BODY_LIMIT, "WebAuthn messages").await
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
+    serde_json::from_slice(body).map_err(|e| {
+        JsonError::bad_request("invalid_request", format!("not a WebAuthn credential: {e}"))
+    })
 }
 
 fn forbidden(description: &str) -> JsonError {
@@ -34,14 +50,13 @@ fn page_to_json(e: PageError) -> JsonError {
     }
 }
 
-/// Origin, CSRF and step checks shared by the four endpoints. `register`: the
-/// request must be at an enrollment step; else at a second-factor step.
+/// Origin and CSRF checks shared by the four endpoints; returns the step the
+/// request is at, recomputed server-side (never taken from the page).
 async fn guard(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
-    register: bool,
-) -> Result<(String, BrowserSession, User), JsonError> {
+) -> Result<(String, BrowserSession, User, Next), JsonError> {
     let origin = req
         .headers()
         .get("origin")
@@ -63,21 +78,36 @@ async fn guard(
     {
         return Err(forbidden("missing or invalid CSRF token"));
     }
-    let (_, step) = interaction::resume(state, id, Some(&cookie))
+    let (_, step) = interaction::resume(state, id, &super::interaction::visit(state, req))
         .await
         .map_err(page_to_json)?;
-    let allowed = match step {
-        Step::Do(Next::Enroll { .. }) => register,
-        Step::Do(Next::SecondFactor { .. }) => !register,
-        _ => false,
-    };
-    if !allowed {
-        return Err(JsonError::bad_request(
-            "invalid_request",
-            "this sign-in step does not take a security key now",
-        ));
+    match step {
+        Step::Do(next) => Ok((cookie, session, user, next)),
+        _ => Err(not_now()),
     }
-    Ok((cookie, session, user))
+}
+
+fn not_now() -> JsonError {
+    JsonError::bad_request(
+        "invalid_request",
+        "this sign-in step does not take a security key now",
+    )
+}
+
+/// Registration only at a step where the factor rules permit adding a factor:
+/// an account with a factor must have proven it in this login first.
+fn registration_permit(next: &Next) -> Result<Permit, JsonError> {
+    match next {
+        Next::Enroll { permit, .. } => Ok(*permit),
+        _ => Err(not_now()),
+    }
+}
+
+fn at_key_check(next: &Next) -> Result<(), JsonError> {
+    match next {
+        Next::SecondFactor { .. } => Ok(()),
+        _ => Err(not_now()),
+    }
 }
 
 fn redirect_with_cookie(
@@ -97,10 +127,13 @@ pub async fn register_begin(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    small_body(payload).await?;
     let id = path.into_inner();
-    let (cookie, _, user) = guard(&state, &req, &id, true).await?;
-    let options = webauthn_step::begin_registration(&state, &cookie, &user, &id).await?;
+    let (cookie, _, user, next) = guard(&state, &req, &id).await?;
+    let permit = registration_permit(&next)?;
+    let options = webauthn_step::begin_registration(&state, &cookie, &user, &id, permit).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(options))
@@ -110,12 +143,15 @@ pub async fn register_finish(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<RegisterPublicKeyCredential>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    let body: RegisterPublicKeyCredential = parse(&small_body(payload).await?)?;
     let id = path.into_inner();
-    let (cookie, session, user) = guard(&state, &req, &id, true).await?;
+    let (cookie, session, user, next) = guard(&state, &req, &id).await?;
+    let permit = registration_permit(&next)?;
     let new_cookie =
-        webauthn_step::finish_registration(&state, &cookie, session, &user, &id, &body).await?;
+        webauthn_step::finish_registration(&state, &cookie, session, &user, &id, &body, permit)
+            .await?;
     redirect_with_cookie(&state, &id, &new_cookie)
 }
 
@@ -123,9 +159,12 @@ pub async fn authenticate_begin(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    small_body(payload).await?;
     let id = path.into_inner();
-    let (cookie, _, user) = guard(&state, &req, &id, false).await?;
+    let (cookie, _, user, next) = guard(&state, &req, &id).await?;
+    at_key_check(&next)?;
     let options = webauthn_step::begin_authentication(&state, &cookie, &user, &id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -136,10 +175,12 @@ pub async fn authenticate_finish(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<PublicKeyCredential>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    let body: PublicKeyCredential = parse(&small_body(payload).await?)?;
     let id = path.into_inner();
-    let (cookie, session, user) = guard(&state, &req, &id, false).await?;
+    let (cookie, session, user, next) = guard(&state, &req, &id).await?;
+    at_key_check(&next)?;
     let new_cookie =
         webauthn_step::finish_authentication(&state, &cookie, session, &user, &id, &body).await?;
     redirect_with_cookie(&state, &id, &new_cookie)

@@ -6,30 +6,60 @@
 use super::authorize::AcrRequest;
 use super::error::{AuthzError, AuthzErrorCode};
 use crate::auth::acr::{AcrRegistry, Level};
+use crate::auth::factor_rules::{self, Enrolled, Permit};
 use crate::auth::stepup::{self, Freshness, Missing, Proof};
 
 /// What a user could prove in this request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Capabilities {
+    /// A TOTP authenticator is enrolled.
     pub has_totp: bool,
+    /// A security key is enrolled and WebAuthn is available here.
     pub has_webauthn: bool,
-    /// The user may enroll a TOTP authenticator during this login.
+    /// A security key is enrolled but WebAuthn is unavailable here (the issuer is
+    /// not a domain name): it cannot be checked, yet the account is not new.
+    pub unusable_webauthn: bool,
+    /// Enrollment is allowed and TOTP can be enrolled here.
     pub can_enroll_totp: bool,
-    /// The user may enroll a security key during this login.
+    /// Enrollment is allowed and a security key can be enrolled here.
     pub can_enroll_webauthn: bool,
 }
 
 impl Capabilities {
+    /// The factors on the account, usable here or not.
+    pub fn enrolled(&self) -> Enrolled {
+        Enrolled {
+            totp: self.has_totp,
+            webauthn: self.has_webauthn || self.unusable_webauthn,
+        }
+    }
+
+    fn can_prove_any(&self) -> bool {
+        self.has_totp || self.has_webauthn
+    }
+
+    /// Whether a login could get to add a factor: the account has none, or one
+    /// that can be proven first (CONTRACT §10, [`factor_rules`]).
+    fn may_reach_enrollment(&self) -> bool {
+        factor_rules::reachable(self.enrolled(), self.can_prove_any())
+    }
+
     pub fn can_meet(&self, level: Level) -> bool {
         match level {
             Level::Pwd => true,
+            // Any enrolled factor proves mfa, so enrollment is only ever the first
+            // factor here: an account whose only factor cannot be checked here is
+            // never offered another one in its place.
             Level::Mfa => {
-                self.has_totp
-                    || self.has_webauthn
-                    || self.can_enroll_totp
-                    || self.can_enroll_webauthn
+                self.can_prove_any()
+                    || (self.may_reach_enrollment()
+                        && (self.can_enroll_totp || self.can_enroll_webauthn))
             }
-            Level::Phr => self.has_webauthn || self.can_enroll_webauthn,
+            // phr needs a key: the user's own, or one added now (after proving an
+            // existing factor when the account has one).
+            Level::Phr => {
+                self.has_webauthn || (self.can_enroll_webauthn && self.may_reach_enrollment())
+            }
         }
     }
 }
@@ -93,12 +123,17 @@ pub enum Next {
     },
     Password,
     /// Verify an enrolled second factor (`webauthn_only` for phr).
+    /// `before_enrolling`: the target needs a kind of factor the account lacks,
+    /// and one of its existing factors must be proven before another is added.
     SecondFactor {
         webauthn_only: bool,
+        before_enrolling: bool,
     },
-    /// No usable factor is enrolled: enroll one first.
+    /// Enroll a factor (only a security key when `webauthn_only`), as `permit`
+    /// allows: the account's first factor, or one more after a recent proof.
     Enroll {
         webauthn_only: bool,
+        permit: Permit,
     },
 }
 
@@ -119,9 +154,24 @@ pub fn next(target: &Target, proofs: &[Proof], caps: &Capabilities, fresh: &Fres
                 caps.has_totp || caps.has_webauthn
             };
             if has {
-                Next::SecondFactor { webauthn_only }
-            } else {
-                Next::Enroll { webauthn_only }
+                return Next::SecondFactor {
+                    webauthn_only,
+                    before_enrolling: false,
+                };
+            }
+            match factor_rules::may_add_factor(caps.enrolled(), proofs, fresh) {
+                Ok(permit) => Next::Enroll {
+                    webauthn_only,
+                    permit,
+                },
+                // A password alone never adds a factor to an account that has one:
+                // first a proof of a factor it already has (any kind will do).
+                // [`choose_target`] only picks such a target when the account has
+                // a factor usable here; otherwise this step cannot be passed.
+                Err(_) => Next::SecondFactor {
+                    webauthn_only: false,
+                    before_enrolling: true,
+                },
             }
         }
     }

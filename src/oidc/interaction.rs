@@ -5,18 +5,15 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::Duration;
 
 use super::authorize::{self, AuthRequest, ReturnTo};
 use super::error::{AuthzError, AuthzErrorCode};
 use super::flow::{self, Capabilities, Next};
+use super::login_policy;
 use super::now_ms;
-use super::session::BrowserSession;
+use super::session::{BrowserSession, Pending};
 use super::token::{CodeGrant, put_code};
-use crate::auth::acr::Level;
-use crate::auth::policy::{Decision, Subject};
-use crate::auth::stepup::{Factor, Freshness, Proof};
-use crate::db::audit::AuditEvent;
+use crate::auth::stepup::Freshness;
 use crate::db::clients::Client;
 use crate::db::users::{self, FactorsPresent, User};
 use crate::db::{factors, webauthn};
@@ -24,15 +21,28 @@ use crate::error::{Failure, PageError};
 use crate::secrets;
 use crate::startup::AppState;
 
-/// Failed password attempts per username before a temporary lock-out.
-pub const MAX_PASSWORD_FAILURES: u64 = 10;
-pub const PASSWORD_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub use super::password_login::{LoginResult, MAX_PASSWORD_FAILURES, password_login};
+
+/// One request of a browser, as the login engine sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Visit {
+    /// The session cookie's value.
+    pub session: Option<String>,
+    /// The browser cookie's value ([`super::session::BROWSER_COOKIE`]).
+    pub browser: Option<String>,
+    /// The client address; None when unknown.
+    pub ip: Option<IpAddr>,
+}
 
 pub enum AuthorizeOutcome {
     /// Straight back to the client: a code, or an error.
     ToClient(String),
-    /// The user has something to do at `/interaction/{id}`.
-    Interact(String),
+    /// The user has something to do at `/interaction/{id}`; `new_browser` is a
+    /// browser cookie to set when the browser had none.
+    Interact {
+        id: String,
+        new_browser: Option<String>,
+    },
 }
 
 /// Where a login stands.
@@ -77,8 +87,7 @@ pub fn error_url(state: &AppState, to: &ReturnTo, e: &AuthzError) -> String {
 pub async fn authorize(
     state: &AppState,
     params: &HashMap<String, String>,
-    cookie: Option<&str>,
-    client_ip: Option<IpAddr>,
+    visit: &Visit,
 ) -> Result<AuthorizeOutcome, PageError> {
     let client = match params.get("client_id") {
         Some(id) => state.cache.client(&state.db, id).await?,
@@ -95,12 +104,12 @@ pub async fn authorize(
         Ok(r) => r,
         Err(e) => return Ok(AuthorizeOutcome::ToClient(error_url(state, &to, &e))),
     };
-    req.client_ip = client_ip;
-    let session = match cookie {
+    req.client_ip = visit.ip;
+    let session = match &visit.session {
         Some(c) => state.sessions.load(c).await?,
         None => None,
     };
-    match evaluate(state, &req, &client, session.as_ref()).await? {
+    match evaluate(state, &req, &client, session.as_ref(), visit.ip).await? {
         Step::ToClient(url) => Ok(AuthorizeOutcome::ToClient(url)),
         Step::Login if req.prompt.none => Ok(AuthorizeOutcome::ToClient(error_url(
             state,
@@ -115,9 +124,17 @@ pub async fn authorize(
                 "this request needs a further authentication step",
             ),
         ))),
-        Step::Login | Step::Do(_) => Ok(AuthorizeOutcome::Interact(
-            state.sessions.put_pending(&req).await?,
-        )),
+        Step::Login | Step::Do(_) => {
+            // Only a request that goes to a page gets a browser binding.
+            let usable = visit
+                .browser
+                .as_deref()
+                .filter(|b| !b.is_empty() && b.len() <= 128);
+            let new_browser = usable.is_none().then(|| secrets::random_token(32));
+            let browser = usable.or(new_browser.as_deref()).unwrap_or_default();
+            let id = state.sessions.put_pending(&req, browser).await?;
+            Ok(AuthorizeOutcome::Interact { id, new_browser })
+        }
     }
 }
 
@@ -125,8 +142,9 @@ pub async fn authorize(
 pub async fn capabilities(state: &AppState, user: &User) -> Result<Capabilities, Failure> {
     let present = FactorsPresent {
         totp: factors::has_totp(&state.db, &user.id).await?,
-        // Without a WebAuthn relying party the answer is not used.
-        webauthn: state.webauthn.is_some() && webauthn::has_any(&state.db, &user.id).await?,
+        // Read even without a WebAuthn relying party: a key that cannot be checked
+        // here still means the account is not new (no first-use enrollment).
+        webauthn: webauthn::has_any(&state.db, &user.id).await?,
     };
     Ok(capabilities_of(state, present))
 }
@@ -136,95 +154,46 @@ pub fn capabilities_of(state: &AppState, present: FactorsPresent) -> Capabilitie
     Capabilities {
         has_totp: present.totp,
         has_webauthn: state.webauthn.is_some() && present.webauthn,
+        unusable_webauthn: state.webauthn.is_none() && present.webauthn,
         can_enroll_totp: state.settings.enrollment_allowed,
         can_enroll_webauthn: state.settings.enrollment_allowed && state.webauthn.is_some(),
     }
 }
 
-/// What the server itself demands for this login: the policy's decision
-/// (CONTRACT §6), raised to the client's minimum acr.
-pub async fn policy_floor(
-    state: &AppState,
-    client: &Client,
-    user: &User,
-    ip: Option<IpAddr>,
-) -> Result<(Level, Decision), Failure> {
-    let stored = state
-        .cache
-        .policy_rules(&state.db, &state.settings.acr)
-        .await?;
-    let groups = if state.settings.policy.needs_groups(&stored) {
-        users::groups_of(&state.db, &user.id).await?
-    } else {
-        Vec::new()
-    };
-    let subject = Subject {
-        username: &user.username,
-        groups: &groups,
-        client_id: &client.client_id,
-        ip,
-        two_factor: user.two_factor,
-    };
-    let decision = state.settings.policy.decide(&stored, &subject);
-    let floor = decision
-        .level
-        .max(authorize::client_floor(client, &state.settings.acr));
-    Ok((floor, decision))
-}
-
-/// Writes the outcome of a decided request to the audit log.
-async fn audit_decision(
-    state: &AppState,
-    req: &AuthRequest,
-    user: &User,
-    decision: &Decision,
-    floor: Level,
-    outcome: &str,
-    acr: Option<&str>,
-) -> Result<(), Failure> {
-    state
-        .audit
-        .record(AuditEvent {
-            actor: format!("user:{}", user.username),
-            event: "authorization".into(),
-            user_id: Some(user.id.clone()),
-            username: Some(user.username.clone()),
-            client_id: Some(req.client_id.clone()),
-            ip: req.client_ip.map(|i| i.to_string()),
-            requested_acr: (!req.acr.values.is_empty()).then(|| req.acr.values.join(" ")),
-            level: Some(floor.to_string()),
-            rule: decision.rule.clone(),
-            outcome: outcome.into(),
-            detail: serde_json::json!({ "acr": acr, "exempt": decision.exempt }),
-            ..AuditEvent::default()
-        })
-        .await?;
-    Ok(())
-}
-
 /// Recomputes where a request stands from the session's proofs; issues the code
-/// when nothing is missing.
+/// when nothing is missing. `current` is the address of the request being served.
 pub async fn evaluate(
     state: &AppState,
     req: &AuthRequest,
     client: &Client,
     session: Option<&BrowserSession>,
+    current: Option<IpAddr>,
 ) -> Result<Step, PageError> {
     let Some((session, user_id)) = session.and_then(|s| s.user_id.clone().map(|u| (s, u))) else {
         return Ok(Step::Login);
     };
     let Some((user, present)) = users::find_with_factors(&state.db, &user_id)
         .await?
-        .filter(|(u, _)| u.active)
+        .filter(|(u, _)| session.belongs_to(u))
     else {
         return Ok(Step::Login);
     };
     let caps = capabilities_of(state, present);
-    let (floor, decision) = policy_floor(state, client, &user, req.client_ip).await?;
-    let target = match flow::choose_target(&req.acr, floor, &state.settings.acr, &caps) {
+    let ips = login_policy::addresses(req, Some(session), current);
+    let floor = login_policy::floor(state, client, &user, &ips).await?;
+    let target = match flow::choose_target(&req.acr, floor.level, &state.settings.acr, &caps) {
         Ok(t) => t,
         Err(e) => {
-            audit_decision(state, req, &user, &decision, floor, e.code.as_str(), None).await?;
+            login_policy::audit(
+                state,
+                req,
+                &user,
+                &floor,
+                floor.level,
+                e.code.as_str(),
+                None,
+            )
+            .await?;
             return Ok(Step::ToClient(error_url(state, &req.return_to, &e)));
         }
     };
@@ -235,11 +204,11 @@ pub async fn evaluate(
     );
     match flow::next(&target, &session.proofs, &caps, &fresh) {
         Next::Issue { acr, evidence } => {
-            audit_decision(
+            login_policy::audit(
                 state,
                 req,
                 &user,
-                &decision,
+                &floor,
                 target.level,
                 "issued",
                 Some(&acr),
@@ -255,6 +224,7 @@ pub async fn evaluate(
                 acr,
                 evidence,
                 sid: session.sid.clone(),
+                epoch: session.epoch,
             };
             let code = put_code(&state.store, &grant, state.settings.code_ttl).await?;
             Ok(Step::ToClient(response_url(
@@ -268,97 +238,34 @@ pub async fn evaluate(
     }
 }
 
-pub enum LoginResult {
-    /// Signed in; the browser gets this new session cookie.
-    SignedIn(String),
-    Invalid,
-    LockedOut,
-}
-
-fn failure_key(username: &str) -> String {
-    format!("pwdfail:{}", secrets::digest(&users::normalize(username)))
-}
-
-/// Verifies a password. Unknown users cost the same argon2 work as known ones, and
-/// only failures count towards the lock-out (CONTRACT §5).
-pub async fn password_login(
+/// The pending request `req_id` if this browser started it; else the page that
+/// says why not (status 400), never the login form.
+pub async fn pending(
     state: &AppState,
-    cookie: Option<&str>,
-    session: Option<BrowserSession>,
-    username: &str,
-    password: &str,
-    ip: Option<IpAddr>,
-) -> Result<LoginResult, PageError> {
-    let audit_name = users::normalize(username);
-    let key = failure_key(username);
-    let failures: u64 = state.store.get_json(&key).await?.unwrap_or(0);
-    if failures >= MAX_PASSWORD_FAILURES {
-        state
-            .audit
-            .factor(None, &audit_name, "password", "locked", ip)
-            .await?;
-        return Ok(LoginResult::LockedOut);
-    }
-    let creds = if username.is_empty() || username.len() > 256 {
-        None
-    } else {
-        users::credentials(&state.db, username).await?
-    };
-    let stored = creds
-        .as_ref()
-        .and_then(|c| c.password_hash.clone())
-        .unwrap_or_else(|| state.dummy_hash.to_string());
-    let matches = state
-        .passwords
-        .verify(password.to_owned(), stored)
-        .await
-        .map_err(Failure::Internal)?;
-    let user = match creds {
-        Some(c) if matches && c.password_hash.is_some() && c.user.active => c.user,
-        other => {
-            state.store.incr(&key, PASSWORD_FAILURE_WINDOW).await?;
-            let known = other.as_ref().map(|c| c.user.id.as_str());
-            state
-                .audit
-                .factor(known, &audit_name, "password", "failure", ip)
-                .await?;
-            return Ok(LoginResult::Invalid);
+    req_id: &str,
+    visit: &Visit,
+) -> Result<AuthRequest, PageError> {
+    match state
+        .sessions
+        .pending(req_id, visit.browser.as_deref())
+        .await?
+    {
+        Pending::Found(req) => Ok(*req),
+        Pending::Missing => Err(PageError::BadRequest(EXPIRED.into())),
+        Pending::OtherBrowser => {
+            tracing::warn!("a pending sign-in was opened from another browser");
+            Err(PageError::BadRequest(OTHER_BROWSER.into()))
         }
-    };
-    state
-        .audit
-        .factor(Some(&user.id), &user.username, "password", "success", ip)
-        .await?;
-    let now = now_ms();
-    // Keep what this session proved only when it is the same person signing in again.
-    let mut next = match session {
-        Some(s) if s.user_id.as_deref() == Some(user.id.as_str()) => s,
-        _ => BrowserSession::anonymous(now),
-    };
-    next.user_id = Some(user.id.clone());
-    next.proofs.retain(|p| p.factor != Factor::Password);
-    next.proofs.push(Proof {
-        factor: Factor::Password,
-        at: now,
-        user_verified: false,
-    });
-    let new_cookie = state.sessions.rotate(cookie, &next).await?;
-    users::record_login(&state.db, &user.id).await?;
-    tracing::info!(user = %user.username, "password verified");
-    Ok(LoginResult::SignedIn(new_cookie))
+    }
 }
 
 /// Finishes a pending request: recompute, and when done consume it exactly once.
 pub async fn resume(
     state: &AppState,
     req_id: &str,
-    cookie: Option<&str>,
+    visit: &Visit,
 ) -> Result<(AuthRequest, Step), PageError> {
-    let req = state
-        .sessions
-        .pending(req_id)
-        .await?
-        .ok_or_else(|| PageError::BadRequest(EXPIRED.into()))?;
+    let req = pending(state, req_id, visit).await?;
     let client = state
         .cache
         .client(&state.db, &req.client_id)
@@ -366,11 +273,11 @@ pub async fn resume(
         .ok_or_else(|| {
             PageError::BadRequest("The client of this sign-in no longer exists.".into())
         })?;
-    let session = match cookie {
+    let session = match &visit.session {
         Some(c) => state.sessions.load(c).await?,
         None => None,
     };
-    let step = evaluate(state, &req, &client, session.as_ref()).await?;
+    let step = evaluate(state, &req, &client, session.as_ref(), visit.ip).await?;
     if let Step::ToClient(_) = step
         && state.sessions.take_pending(req_id).await?.is_none()
     {
@@ -379,5 +286,7 @@ pub async fn resume(
     }
     Ok((req, step))
 }
+
+pub const OTHER_BROWSER: &str = "This sign-in was started in another browser. Go back to the application and sign in again from this one.";
 
 pub const EXPIRED: &str = "This sign-in request has expired or was already completed. Go back to the application and sign in again.";

@@ -4,11 +4,14 @@
 pub mod authorize;
 pub mod discovery;
 pub mod error;
+pub mod factor_notice;
 pub mod flow;
 pub mod id_token;
 pub mod interaction;
 pub mod introspection;
+pub mod login_policy;
 pub mod logout;
+pub mod password_login;
 pub mod registration;
 pub mod revocation;
 pub mod second_factor;

@@ -1,14 +1,20 @@
 //! Second-factor steps of a login: TOTP verification (with recovery codes as a
 //! stand-in), and TOTP enrollment inside the authorization request.
 //!
-//! Failures are limited per user and per browser session; only failures count.
-//! A TOTP step is accepted once per user (RFC 6238 §5.2), enforced by a
+//! Failures are limited per user, per browser session and per client address,
+//! counted before the code is checked ([`crate::auth::limiter`]); only failures
+//! count. A TOTP step is accepted once per user (RFC 6238 §5.2), enforced by a
 //! conditional update in the database so it holds across instances.
 
 use std::time::Duration;
 
+use serde_json::json;
+
+use super::factor_notice::{audit_factor, notify_owner};
 use super::now_ms;
 use super::session::BrowserSession;
+use crate::auth::factor_rules::{FactorChange, Permit};
+use crate::auth::limiter::{self, Attempt, Bucket};
 use crate::auth::stepup::{Factor, Proof};
 use crate::auth::totp;
 use crate::db::factors;
@@ -18,7 +24,6 @@ use crate::secrets;
 use crate::startup::AppState;
 
 pub const MAX_FAILURES: u64 = 5;
-pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 const ENROLL_TTL: Duration = Duration::from_secs(15 * 60);
 
 pub enum Verified {
@@ -34,45 +39,53 @@ pub enum Verified {
     LockedOut,
 }
 
-fn user_failures(user_id: &str) -> String {
-    format!("otpfail:user:{user_id}")
-}
-
-fn session_failures(sid: &str) -> String {
-    format!("otpfail:session:{sid}")
-}
-
-async fn locked(state: &AppState, user: &User, session: &BrowserSession) -> Result<bool, Failure> {
-    let by_user: u64 = state
-        .store
-        .get_json(&user_failures(&user.id))
-        .await?
-        .unwrap_or(0);
-    let by_session: u64 = state
-        .store
-        .get_json(&session_failures(&session.sid))
-        .await?
-        .unwrap_or(0);
-    Ok(by_user >= MAX_FAILURES || by_session >= MAX_FAILURES)
-}
-
-async fn record_failure(
+/// Counts a code attempt before it is checked: None when the user, this browser
+/// session or this client address has had too many failures (audited).
+async fn count_attempt(
     state: &AppState,
     user: &User,
     session: &BrowserSession,
     event: &str,
+) -> Result<Option<Attempt>, Failure> {
+    let buckets = [
+        Bucket::new("code:user", &user.id, MAX_FAILURES),
+        Bucket::new("code:session", &session.sid, MAX_FAILURES),
+        Bucket::address(session.from, state.settings.lockout.failures_per_address),
+    ];
+    let attempt = limiter::admit(&state.store, &buckets).await?;
+    if attempt.is_none() {
+        state
+            .audit
+            .factor(
+                Some(&user.id),
+                &user.username,
+                event,
+                "locked",
+                session.from,
+            )
+            .await?;
+    }
+    Ok(attempt)
+}
+
+/// A wrong code: it stays counted, and is audited.
+async fn record_failure(
+    state: &AppState,
+    user: &User,
+    session: &BrowserSession,
+    attempt: Attempt,
+    event: &str,
 ) -> Result<(), Failure> {
+    attempt.failed();
     state
         .audit
-        .factor(Some(&user.id), &user.username, event, "failure", None)
-        .await?;
-    state
-        .store
-        .incr(&user_failures(&user.id), FAILURE_WINDOW)
-        .await?;
-    state
-        .store
-        .incr(&session_failures(&session.sid), FAILURE_WINDOW)
+        .factor(
+            Some(&user.id),
+            &user.username,
+            event,
+            "failure",
+            session.from,
+        )
         .await?;
     tracing::warn!(user = %user.username, "second factor failed");
     Ok(())
@@ -87,10 +100,12 @@ pub(crate) async fn elevate(
     user_verified: bool,
 ) -> Result<String, Failure> {
     session.proofs.retain(|p| p.factor != factor);
+    let from = session.from;
     session.proofs.push(Proof {
         factor,
         at: now_ms(),
         user_verified,
+        from,
     });
     Ok(state.sessions.rotate(Some(cookie), &session).await?)
 }
@@ -103,11 +118,18 @@ pub async fn verify(
     user: &User,
     code: &str,
 ) -> Result<Verified, PageError> {
-    if locked(state, user, &session).await? {
+    let event = if factors::is_recovery_code_shape(code) {
+        "recovery_code"
+    } else {
+        "totp"
+    };
+    let Some(attempt) = count_attempt(state, user, &session, event).await? else {
         return Ok(Verified::LockedOut);
-    }
+    };
+    let from = session.from;
     if factors::is_recovery_code_shape(code) {
         if factors::use_recovery_code(&state.db, &user.id, code).await? {
+            attempt.take_back().await?;
             let remaining = factors::remaining_recovery_codes(&state.db, &user.id).await?;
             let cookie = elevate(state, cookie, session, Factor::RecoveryCode, false).await?;
             state
@@ -117,16 +139,19 @@ pub async fn verify(
                     &user.username,
                     "recovery_code",
                     "success",
-                    None,
+                    from,
                 )
                 .await?;
             tracing::info!(user = %user.username, remaining, "recovery code used");
+            // A recovery code is as good as the factor: its owner must hear of each use.
+            notify_owner(state, user, FactorChange::RecoveryCodeUsed { remaining }).await?;
             return Ok(Verified::RecoveryCode { cookie, remaining });
         }
-        record_failure(state, user, &session, "recovery_code").await?;
+        record_failure(state, user, &session, attempt, "recovery_code").await?;
         return Ok(Verified::Invalid);
     }
     let Some(factor) = factors::totp(&state.db, &state.sealer, &user.id).await? else {
+        record_failure(state, user, &session, attempt, "totp").await?;
         return Ok(Verified::Invalid);
     };
     let now = chrono::Utc::now().timestamp().max(0) as u64;
@@ -135,13 +160,14 @@ pub async fn verify(
         None => false,
     };
     if !accepted {
-        record_failure(state, user, &session, "totp").await?;
+        record_failure(state, user, &session, attempt, "totp").await?;
         return Ok(Verified::Invalid);
     }
+    attempt.take_back().await?;
     let cookie = elevate(state, cookie, session, Factor::Totp, false).await?;
     state
         .audit
-        .factor(Some(&user.id), &user.username, "totp", "success", None)
+        .factor(Some(&user.id), &user.username, "totp", "success", from)
         .await?;
     Ok(Verified::Totp { cookie })
 }
@@ -181,39 +207,41 @@ pub enum Enrolled {
 }
 
 /// Confirms enrollment with a code from the new authenticator; stores the factor,
-/// issues recovery codes and counts as the second factor of this login.
+/// issues recovery codes and counts as the second factor of this login. Only
+/// under a [`Permit`] of the factor rules: a password alone never adds a factor
+/// to an account that has one.
 pub async fn confirm_enrollment(
     state: &AppState,
     cookie: &str,
     session: BrowserSession,
     user: &User,
     code: &str,
+    permit: Permit,
 ) -> Result<Enrolled, PageError> {
-    if locked(state, user, &session).await? {
+    let Some(attempt) = count_attempt(state, user, &session, "totp_enrollment").await? else {
         return Ok(Enrolled::LockedOut);
-    }
+    };
     let secret = pending_secret(state, cookie, user).await?;
     let now = chrono::Utc::now().timestamp().max(0) as u64;
     let Some(step) = totp::verify(&secret, code, now) else {
-        record_failure(state, user, &session, "totp_enrollment").await?;
+        record_failure(state, user, &session, attempt, "totp_enrollment").await?;
         return Ok(Enrolled::Invalid);
     };
+    attempt.take_back().await?;
     factors::set_totp(&state.db, &state.sealer, &user.id, &secret).await?;
     factors::accept_step(&state.db, &user.id, step as i64).await?;
     let recovery_codes = factors::new_recovery_codes(&state.db, &user.id).await?;
     state.store.delete(&enroll_key(cookie, &user.id)).await?;
     let cookie = elevate(state, cookie, session, Factor::Totp, false).await?;
-    state
-        .audit
-        .factor(
-            Some(&user.id),
-            &user.username,
-            "totp_enrollment",
-            "success",
-            None,
-        )
-        .await?;
-    tracing::info!(user = %user.username, "TOTP enrolled");
+    audit_factor(
+        state,
+        user,
+        "totp_enrollment",
+        json!({ "first_factor": permit.first_factor() }),
+    )
+    .await?;
+    tracing::info!(user = %user.username, first = permit.first_factor(), "TOTP enrolled");
+    notify_owner(state, user, FactorChange::TotpAdded).await?;
     Ok(Enrolled::Done {
         cookie,
         recovery_codes,

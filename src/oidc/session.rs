@@ -1,17 +1,32 @@
 //! Browser sessions, pending authorization requests and CSRF tokens in the
 //! ephemeral store. Store keys hold digests of cookie values, never the values, so a
 //! dump of Redis does not hand out live sessions.
+//!
+//! Each signed-in session is also listed in its user's session index (a store
+//! index, see [`crate::store::Backend::index_add`]), tagged with its `sid`, so
+//! that all of a user's sessions can be listed and ended together, or one of
+//! them alone. A session is renewed only while its tag is still listed: one
+//! ended meanwhile stays ended.
+//! What makes an administrator's "end everything" certain, whichever store and
+//! instance, is the user's session epoch in the database (checked wherever the
+//! session's user is read, see [`BrowserSession::belongs_to`]); the index only
+//! removes what the epoch already outdated.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::authorize::AuthRequest;
 use crate::auth::stepup::Proof;
+use crate::db::users::User;
 use crate::secrets;
 use crate::store::{Store, StoreError};
 
 pub const COOKIE: &str = "portcullis_session";
+/// Binds pending sign-ins to the browser that started them. Apart from the session
+/// cookie, which is renewed at every sign-in and made only when a page needs one.
+pub const BROWSER_COOKIE: &str = "portcullis_browser";
 /// How long a user may take to finish one sign-in.
 pub const PENDING_TTL: Duration = Duration::from_secs(15 * 60);
 const CSRF_TTL: Duration = Duration::from_secs(30 * 60);
@@ -28,6 +43,17 @@ pub struct BrowserSession {
     pub sid: String,
     pub proofs: Vec<Proof>,
     pub created_ms: i64,
+    /// The user's session epoch at sign-in (see [`BrowserSession::belongs_to`]).
+    #[serde(default)]
+    pub epoch: i64,
+    /// Listed in the user's session index under `sid`.
+    #[serde(default)]
+    pub indexed: bool,
+    /// The client address of the request that loaded this session, stamped on the
+    /// proofs it adds (CONTRACT §6: the proving request's address counts). Never
+    /// stored: None on a session read without one means "unknown".
+    #[serde(skip)]
+    pub from: Option<IpAddr>,
 }
 
 impl BrowserSession {
@@ -37,14 +63,64 @@ impl BrowserSession {
             sid: secrets::random_token(16),
             proofs: Vec::new(),
             created_ms: now_ms,
+            epoch: 0,
+            indexed: false,
+            from: None,
         }
     }
+
+    /// Whether this session is signed in as `user` and still counts: an
+    /// administrator's password set, MFA reset, disable or sign-out moves the
+    /// user to a new epoch, and every session of an older one is over.
+    pub fn belongs_to(&self, user: &User) -> bool {
+        self.user_id.as_deref() == Some(user.id.as_str())
+            && self.epoch == user.session_epoch
+            && user.active
+    }
+}
+
+/// A signed-in browser session as its user may see it (an account page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSession {
+    pub sid: String,
+    pub created_ms: i64,
+    pub proofs: Vec<Proof>,
+    /// Compare with the user's epoch: a session of an older one no longer counts.
+    pub epoch: i64,
+}
+
+/// The store index of one user's sessions (browser and admin console).
+pub fn user_index(user_id: &str) -> String {
+    format!("usersessions:{user_id}")
+}
+
+/// The tag of a browser session's keys in its user's index.
+fn browser_tag(sid: &str) -> String {
+    format!("browser:{sid}")
 }
 
 #[derive(Clone)]
 pub struct Sessions {
     store: Store,
     ttl: Duration,
+}
+
+/// A pending authorization request as stored.
+#[derive(Serialize, Deserialize)]
+struct PendingRecord {
+    #[serde(flatten)]
+    request: AuthRequest,
+    /// Digest of the browser cookie of the browser that started it.
+    #[serde(default)]
+    browser: String,
+}
+
+pub enum Pending {
+    Found(Box<AuthRequest>),
+    /// Unknown, expired or completed.
+    Missing,
+    /// Started in another browser.
+    OtherBrowser,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -78,18 +154,100 @@ impl Sessions {
     }
 
     /// Stores `s` under a fresh cookie value and drops `old`: called whenever the
-    /// authenticated identity changes, against session fixation.
+    /// authenticated identity changes, against session fixation. A signed-in
+    /// session is listed in its user's index; if it was ended while this request
+    /// ran (its tag is no longer listed), the new one is dropped at once and the
+    /// cookie returned leads to a fresh sign-in. Two renewals of one session at
+    /// once (two tabs) both stay listed.
     pub async fn rotate(
         &self,
         old: Option<&str>,
         s: &BrowserSession,
     ) -> Result<String, StoreError> {
         let cookie = secrets::random_token(32);
-        self.save(&cookie, s).await?;
+        match s.user_id.as_deref() {
+            None => self.save(&cookie, s).await?,
+            Some(user_id) => {
+                let stored = BrowserSession {
+                    indexed: true,
+                    ..s.clone()
+                };
+                self.save(&cookie, &stored).await?;
+                let renewal = s.indexed && old.is_some();
+                let listed = self
+                    .store
+                    .index_add(
+                        &user_index(user_id),
+                        &session_key(&cookie),
+                        &browser_tag(&s.sid),
+                        renewal,
+                        self.ttl,
+                    )
+                    .await?;
+                if !listed {
+                    self.store.delete(&session_key(&cookie)).await?;
+                    tracing::info!("a session ended while it was renewed stays ended");
+                }
+            }
+        }
         if let Some(old) = old {
             self.store.delete(&session_key(old)).await?;
         }
         Ok(cookie)
+    }
+
+    /// Lists another session-like key of `user_id` (an admin console session) in
+    /// the user's index under `tag`, so that ending the user's sessions ends it too.
+    pub async fn track(
+        &self,
+        user_id: &str,
+        key: &str,
+        tag: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.store
+            .index_add(&user_index(user_id), key, tag, false, ttl)
+            .await
+    }
+
+    /// The user's signed-in browser sessions.
+    pub async fn list_for_user(&self, user_id: &str) -> Result<Vec<UserSession>, StoreError> {
+        let mut out = Vec::new();
+        for (key, tag) in self.store.index_entries(&user_index(user_id)).await? {
+            if !tag.starts_with("browser:") {
+                continue;
+            }
+            if let Some(s) = self.store.get_json::<BrowserSession>(&key).await?
+                && s.user_id.as_deref() == Some(user_id)
+            {
+                out.push(UserSession {
+                    sid: s.sid,
+                    created_ms: s.created_ms,
+                    proofs: s.proofs,
+                    epoch: s.epoch,
+                });
+            }
+        }
+        // Two tabs renewing one session at once leave two keys of one sid.
+        out.sort_by(|a, b| a.sid.cmp(&b.sid));
+        out.dedup_by(|a, b| a.sid == b.sid);
+        out.sort_by_key(|s| s.created_ms);
+        Ok(out)
+    }
+
+    /// Ends one browser session of the user (by its public `sid`); false when
+    /// there was none.
+    pub async fn end_one(&self, user_id: &str, sid: &str) -> Result<bool, StoreError> {
+        let ended = self
+            .store
+            .index_remove_tag(&user_index(user_id), &browser_tag(sid))
+            .await?;
+        Ok(ended > 0)
+    }
+
+    /// Ends every session of the user that this store holds; returns how many.
+    pub async fn end_all(&self, user_id: &str) -> Result<u64, StoreError> {
+        self.store.index_clear(&user_index(user_id)).await
     }
 
     pub async fn destroy(&self, cookie: &str) -> Result<(), StoreError> {
@@ -156,24 +314,51 @@ impl Sessions {
         }))
     }
 
-    pub async fn put_pending(&self, req: &AuthRequest) -> Result<String, StoreError> {
+    /// Stores a request that needs the user, bound to the browser (its
+    /// [`BROWSER_COOKIE`]) that started it.
+    pub async fn put_pending(
+        &self,
+        req: &AuthRequest,
+        browser: &str,
+    ) -> Result<String, StoreError> {
         let id = secrets::random_token(24);
+        let record = PendingRecord {
+            request: req.clone(),
+            browser: secrets::digest(browser),
+        };
         self.store
-            .put_json(&format!("authreq:{id}"), req, PENDING_TTL)
+            .put_json(&format!("authreq:{id}"), &record, PENDING_TTL)
             .await?;
         Ok(id)
     }
 
-    pub async fn pending(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
+    /// The pending request `id`, if this browser started it. Someone who learned
+    /// the URL (a shared screen, a leaked link) cannot use it from another browser.
+    pub async fn pending(&self, id: &str, browser: Option<&str>) -> Result<Pending, StoreError> {
         if id.is_empty() || id.len() > 64 {
-            return Ok(None);
+            return Ok(Pending::Missing);
         }
-        self.store.get_json(&format!("authreq:{id}")).await
+        let Some(record) = self
+            .store
+            .get_json::<PendingRecord>(&format!("authreq:{id}"))
+            .await?
+        else {
+            return Ok(Pending::Missing);
+        };
+        let ours = browser.is_some_and(|b| {
+            b.len() <= 128 && secrets::ct_eq(&record.browser, &secrets::digest(b))
+        });
+        // A record without a binding (written before bindings existed) is no one's.
+        if !ours || record.browser.is_empty() {
+            return Ok(Pending::OtherBrowser);
+        }
+        Ok(Pending::Found(Box::new(record.request)))
     }
 
     /// Completes a pending request exactly once.
     pub async fn take_pending(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
-        self.store.take_json(&format!("authreq:{id}")).await
+        let record: Option<PendingRecord> = self.store.take_json(&format!("authreq:{id}")).await?;
+        Ok(record.map(|r| r.request))
     }
 
     pub fn store(&self) -> &Store {

@@ -13,8 +13,10 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
 };
 
+use super::factor_notice::{audit_factor, notify_owner};
 use super::second_factor::elevate;
 use super::session::BrowserSession;
+use crate::auth::factor_rules::{FactorChange, Permit};
 use crate::auth::stepup::Factor;
 use crate::db::users::User;
 use crate::db::webauthn;
@@ -45,11 +47,13 @@ fn user_handle(user: &User) -> Result<Uuid, JsonError> {
         .map_err(|_| JsonError::from(Failure::Internal("user id is not a UUID".into())))
 }
 
+/// Starts registering a key, under a [`Permit`] of the factor rules.
 pub async fn begin_registration(
     state: &AppState,
     cookie: &str,
     user: &User,
     req_id: &str,
+    _permit: Permit,
 ) -> Result<CreationChallengeResponse, JsonError> {
     let rp = rp(state)?;
     let existing = webauthn::list(&state.db, &user.id).await?;
@@ -70,6 +74,8 @@ pub async fn begin_registration(
 
 /// Verifies the new credential, stores it (public key and counter only), and
 /// counts it as the second factor of this login. Returns the new session cookie.
+/// `permit` comes from the step as recomputed for this finish, not from begin:
+/// the account may have gained a factor in between.
 pub async fn finish_registration(
     state: &AppState,
     cookie: &str,
@@ -77,6 +83,7 @@ pub async fn finish_registration(
     user: &User,
     req_id: &str,
     credential: &RegisterPublicKeyCredential,
+    permit: Permit,
 ) -> Result<String, JsonError> {
     let rp = rp(state)?;
     let reg: PasskeyRegistration = state
@@ -110,18 +117,17 @@ pub async fn finish_registration(
             crate::db::DbError::Conflict(m) => refused(m),
             other => other.into(),
         })?;
-    state
-        .audit
-        .factor(
-            Some(&user.id),
-            &user.username,
-            "webauthn_enrollment",
-            "success",
-            None,
-        )
-        .await?;
+    audit_factor(
+        state,
+        user,
+        "webauthn_enrollment",
+        serde_json::json!({ "first_factor": permit.first_factor() }),
+    )
+    .await?;
     // The passkey ceremony requires user verification (PIN or biometric).
-    Ok(elevate(state, cookie, session, Factor::WebAuthn, true).await?)
+    let cookie = elevate(state, cookie, session, Factor::WebAuthn, true).await?;
+    notify_owner(state, user, FactorChange::SecurityKeyAdded).await?;
+    Ok(cookie)
 }
 
 pub async fn begin_authentication(

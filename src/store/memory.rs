@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::index_map::IndexMap;
 use super::{Backend, MAX_TTL, StoreError, Usage};
 
 /// How many expired entries a write evicts besides its own work: more than the one
@@ -47,6 +48,8 @@ impl Default for Limits {
 #[derive(Debug)]
 pub struct MemoryBackend {
     inner: Mutex<Inner>,
+    /// Locked after `inner`, never before: index operations see and delete entries.
+    indexes: Mutex<IndexMap>,
 }
 
 #[derive(Debug)]
@@ -208,7 +211,12 @@ impl MemoryBackend {
                 limits,
                 full: false,
             }),
+            indexes: Mutex::new(IndexMap::default()),
         }
+    }
+
+    fn lock_indexes(&self) -> MutexGuard<'_, IndexMap> {
+        self.indexes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -285,6 +293,31 @@ impl MemoryBackend {
         Ok(1)
     }
 
+    fn decr_at(&self, now: Instant, key: &str) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        let Some(entry) = inner.entries.get_mut(key).filter(|e| e.live(now)) else {
+            return Ok(0);
+        };
+        let next = parse_counter(&entry.value)?.saturating_sub(1);
+        if next == 0 {
+            inner.remove(key);
+        } else {
+            let text = next.to_string().into_bytes();
+            inner.bytes = inner.bytes - entry.value.len() + text.len();
+            entry.value = text;
+        }
+        Ok(next)
+    }
+
+    /// Deletes the keys an index operation let go of; how many were live.
+    fn delete_listed(&self, inner: &mut Inner, keys: &[String], now: Instant) -> u64 {
+        keys.iter()
+            .filter_map(|k| inner.remove(k))
+            .filter(|e| e.live(now))
+            .count() as u64
+    }
+
     fn ttl_at(&self, now: Instant, key: &str) -> Option<Duration> {
         self.lock()
             .live(key, now)
@@ -319,12 +352,57 @@ impl Backend for MemoryBackend {
         self.incr_at(Instant::now(), key, ttl)
     }
 
+    async fn decr(&self, key: &str) -> Result<u64, StoreError> {
+        self.decr_at(Instant::now(), key)
+    }
+
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {
         Ok(self.ttl_at(Instant::now(), key))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    async fn index_add(
+        &self,
+        index: &str,
+        key: &str,
+        tag: &str,
+        require_tag: bool,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let now = Instant::now();
+        let inner = self.lock();
+        let added = self
+            .lock_indexes()
+            .add(now, (index, key, tag), require_tag, ttl, |k| {
+                inner.live(k, now).is_some()
+            });
+        Ok(added)
+    }
+
+    async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let now = Instant::now();
+        let inner = self.lock();
+        let entries = self
+            .lock_indexes()
+            .entries(now, index, |k| inner.live(k, now).is_some());
+        Ok(entries)
+    }
+
+    async fn index_remove_tag(&self, index: &str, tag: &str) -> Result<u64, StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let keys = self.lock_indexes().remove_tag(now, index, tag);
+        Ok(self.delete_listed(&mut inner, &keys, now))
+    }
+
+    async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let keys = self.lock_indexes().clear(now, index);
+        Ok(self.delete_listed(&mut inner, &keys, now))
     }
 
     fn name(&self) -> &'static str {

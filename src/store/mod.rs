@@ -4,6 +4,7 @@
 //! [`Backend`] is the byte-level contract (Redis or in-process); [`Store`] is what the
 //! application holds: a backend, a key prefix and JSON helpers.
 
+mod index_map;
 pub mod memory;
 pub mod redis;
 
@@ -50,9 +51,37 @@ pub trait Backend: Send + Sync + 'static {
     /// Atomically increments a counter; the TTL is set when the counter is created (and not
     /// extended after). Returns the new value.
     async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError>;
+    /// Atomically takes one back from a live counter, keeping its TTL; never goes
+    /// below zero and never creates a counter. Returns the new value (0 when absent).
+    async fn decr(&self, key: &str) -> Result<u64, StoreError>;
     /// Remaining lifetime of a key, None when absent.
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
+
+    // An index is a small set of keys of this same store, each with a tag (for
+    // example one user's sessions, tagged with the session they belong to), so
+    // that the keys can be listed and ended together, or by tag. Each operation
+    // is atomic with respect to the keys it names.
+
+    /// Adds `key` with `tag`; true when added. Keys that have gone (expired,
+    /// deleted) are dropped first. With `require_tag`, the key is added only if a
+    /// key with the same tag is still listed (what it renews was not ended). The
+    /// index then lives at least `ttl`.
+    async fn index_add(
+        &self,
+        index: &str,
+        key: &str,
+        tag: &str,
+        require_tag: bool,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+    /// The keys that still exist, with their tags.
+    async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError>;
+    /// Deletes the keys tagged `tag` and drops them from the index; returns how many.
+    async fn index_remove_tag(&self, index: &str, tag: &str) -> Result<u64, StoreError>;
+    /// Deletes the index and every key in it; returns how many keys existed.
+    async fn index_clear(&self, index: &str) -> Result<u64, StoreError>;
+
     /// A short name for logs and health reports.
     fn name(&self) -> &'static str {
         "custom"
@@ -165,12 +194,47 @@ impl Store {
         self.backend.incr(&self.key(key), ttl).await
     }
 
+    pub async fn decr(&self, key: &str) -> Result<u64, StoreError> {
+        self.backend.decr(&self.key(key)).await
+    }
+
     pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {
         self.backend.ttl(&self.key(key)).await
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.backend.ping().await
+    }
+
+    /// See [`Backend::index_add`]; `key` is a key of this store.
+    pub async fn index_add(
+        &self,
+        index: &str,
+        key: &str,
+        tag: &str,
+        require_tag: bool,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.backend
+            .index_add(&self.key(index), &self.key(key), tag, require_tag, ttl)
+            .await
+    }
+
+    /// Live keys (of this store) of an index, with their tags.
+    pub async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let entries = self.backend.index_entries(&self.key(index)).await?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|(key, tag)| key.strip_prefix(&*self.prefix).map(|k| (k.to_owned(), tag)))
+            .collect())
+    }
+
+    pub async fn index_remove_tag(&self, index: &str, tag: &str) -> Result<u64, StoreError> {
+        self.backend.index_remove_tag(&self.key(index), tag).await
+    }
+
+    pub async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {
+        self.backend.index_clear(&self.key(index)).await
     }
 }
 

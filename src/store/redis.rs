@@ -31,6 +31,84 @@ end
 return n
 ";
 
+/// DECR only on an existing counter (DECR alone would create one without expiry), and
+/// the counter removed when it reaches zero.
+const DECR_EXISTING: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+local n = redis.call('DECR', KEYS[1])
+if n <= 0 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+return n
+";
+
+// Index scripts (see `Backend::index_add`). An index is a hash from the full
+// name of another key to its tag. Each script runs atomically, so a key is never
+// added after a concurrent removal ended its tag, and a cleared index takes every
+// key in it along. The keys in an index are not declared in KEYS: this needs a
+// single Redis server (or one hash slot), which is what this backend connects to.
+
+/// ARGV: key, tag, '1' when a key with the same tag must still be listed, ttl in ms.
+const INDEX_ADD: &str = r"
+local all = redis.call('HGETALL', KEYS[1])
+local tagged = false
+for i = 1, #all, 2 do
+  if redis.call('EXISTS', all[i]) == 0 then
+    redis.call('HDEL', KEYS[1], all[i])
+  elseif all[i + 1] == ARGV[2] then
+    tagged = true
+  end
+end
+if ARGV[3] == '1' and not tagged then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+return 1
+";
+
+const INDEX_ENTRIES: &str = r"
+local out = {}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if redis.call('EXISTS', all[i]) == 1 then
+    out[#out + 1] = all[i]
+    out[#out + 1] = all[i + 1]
+  end
+end
+return out
+";
+
+/// ARGV: tag.
+const INDEX_REMOVE_TAG: &str = r"
+local all = redis.call('HGETALL', KEYS[1])
+local n = 0
+for i = 1, #all, 2 do
+  if all[i + 1] == ARGV[1] then
+    n = n + redis.call('DEL', all[i])
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
+return n
+";
+
+const INDEX_CLEAR: &str = r"
+local keys = redis.call('HKEYS', KEYS[1])
+local n = 0
+for i = 1, #keys do n = n + redis.call('DEL', keys[i]) end
+redis.call('DEL', KEYS[1])
+return n
+";
+
+fn script(source: &str, key: &str) -> Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(source).arg(1).arg(key);
+    cmd
+}
+
 pub struct RedisBackend {
     client: Client,
     /// The current manager and its generation, so a stalled one is discarded only once.
@@ -223,6 +301,13 @@ impl Backend for RedisBackend {
         u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("negative counter {n}")))
     }
 
+    async fn decr(&self, key: &str) -> Result<u64, StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(DECR_EXISTING).arg(1).arg(key);
+        let n: i64 = self.run(&cmd).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {
         // PTTL: -2 when absent, -1 when the key has no expiry (never written by us).
         match self.run::<i64>(redis::cmd("PTTL").arg(key)).await? {
@@ -234,6 +319,42 @@ impl Backend for RedisBackend {
 
     async fn ping(&self) -> Result<(), StoreError> {
         self.run(&redis::cmd("PING")).await
+    }
+
+    async fn index_add(
+        &self,
+        index: &str,
+        key: &str,
+        tag: &str,
+        require_tag: bool,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut cmd = script(INDEX_ADD, index);
+        cmd.arg(key)
+            .arg(tag)
+            .arg(if require_tag { "1" } else { "0" })
+            .arg(millis(ttl));
+        Ok(self.run::<i64>(&cmd).await? == 1)
+    }
+
+    async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let flat: Vec<String> = self.run(&script(INDEX_ENTRIES, index)).await?;
+        Ok(flat
+            .chunks_exact(2)
+            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .collect())
+    }
+
+    async fn index_remove_tag(&self, index: &str, tag: &str) -> Result<u64, StoreError> {
+        let mut cmd = script(INDEX_REMOVE_TAG, index);
+        cmd.arg(tag);
+        let n: i64 = self.run(&cmd).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {
+        let n: i64 = self.run(&script(INDEX_CLEAR, index)).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn name(&self) -> &'static str {

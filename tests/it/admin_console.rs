@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::helpers::{Browser, Form, Landing, TestApp, form_with, spawn_app, totp_code};
 
 /// Signs `name` (with a TOTP authenticator, in `groups`) into the console.
-async fn sign_in(app: &TestApp, name: &str, groups: &[&str]) -> (Browser, Landing) {
+pub async fn sign_in(app: &TestApp, name: &str, groups: &[&str]) -> (Browser, Landing) {
     let user = app.user_in(name, groups).await;
     let secret = app.give_totp(&user).await;
     let b = Browser::new(app);

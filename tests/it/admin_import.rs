@@ -272,6 +272,7 @@ async fn an_auto_import_cut_short_by_a_restart_resumes() {
         settings: std::sync::Arc::new(settings),
         sealer: portcullis::auth::sealing::SecretBox::load_or_create(keys.path()).unwrap(),
         actor: "admin:night-shift".into(),
+        store: None,
     };
     // (No passwords: they are sealed under keys.dir, and this server has its own.)
     let csv = MIXED.replace("a fine password", "");

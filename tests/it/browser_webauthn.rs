@@ -8,7 +8,7 @@ use crate::helpers::*;
 use crate::webdriver::Driver;
 
 /// A redirect target that answers 200, so the browser settles on the callback URL.
-async fn callback_server() -> String {
+pub(crate) async fn callback_server() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {

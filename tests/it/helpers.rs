@@ -26,6 +26,8 @@ pub enum Backend {
 }
 
 pub struct TestApp {
+    /// Where the tests reach the server: the configured issuer, except with
+    /// `Options::https_issuer`.
     pub issuer: String,
     pub config_path: std::path::PathBuf,
     pub state: AppState,
@@ -43,6 +45,14 @@ pub struct Options {
     pub trusted_proxies: Vec<String>,
     /// `mail.smtp_url` (else mail goes to the outbox folder).
     pub smtp_url: Option<String>,
+    /// `server.forwarded_header` (else the default).
+    pub forwarded_header: Option<String>,
+    /// The configured issuer is `https://localhost:{port}` while the tests keep
+    /// talking plain http to the listener (`TestApp::issuer` stays http): only
+    /// what the server derives from the issuer changes (cookies, HSTS).
+    pub https_issuer: bool,
+    /// Issuer `http://127.0.0.1:{port}`: an IP address, so no WebAuthn.
+    pub ip_issuer: bool,
 }
 
 impl Default for Options {
@@ -53,6 +63,9 @@ impl Default for Options {
             database_url: None,
             trusted_proxies: Vec::new(),
             smtp_url: None,
+            forwarded_header: None,
+            https_issuer: false,
+            ip_issuer: false,
         }
     }
 }
@@ -75,9 +88,18 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let port = listener.local_addr().unwrap().port();
     let redis = (opts.backend == Backend::Redis).then(RedisServer::start);
     // `localhost` (not an IP) so WebAuthn works in tests; the listener is on 127.0.0.1.
-    let issuer = format!("http://localhost:{port}");
+    let issuer = if opts.ip_issuer {
+        format!("http://127.0.0.1:{port}")
+    } else {
+        format!("http://localhost:{port}")
+    };
+    let configured = if opts.https_issuer {
+        issuer.replacen("http:", "https:", 1)
+    } else {
+        issuer.clone()
+    };
     let mut toml = format!(
-        "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:{port}\"\ntrusted_proxies = {:?}\n[database]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\nfrom = \"Portcullis <idp@localhost>\"\n",
+        "issuer = \"{configured}\"\n[server]\nbind = \"127.0.0.1:{port}\"\ntrusted_proxies = {:?}\n[database]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\nfrom = \"Portcullis <idp@localhost>\"\n",
         opts.trusted_proxies,
         opts.database_url
             .clone()
@@ -85,6 +107,12 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         dir.path().join("keys").display(),
         dir.path().join("outbox").display(),
     );
+    if let Some(h) = &opts.forwarded_header {
+        toml = toml.replace(
+            "trusted_proxies = ",
+            &format!("forwarded_header = \"{h}\"\ntrusted_proxies = "),
+        );
+    }
     if let Some(u) = &opts.smtp_url {
         toml.push_str(&format!("smtp_url = \"{u}\"\n"));
     }
@@ -593,6 +621,86 @@ impl Browser {
             issuer: app.issuer.clone(),
         }
     }
+}
+
+impl Browser {
+    /// A browser behind a proxy that sends these headers on every request (one
+    /// line per header name: reqwest sends only one value of a default header).
+    pub fn with_headers(app: &TestApp, headers: &[(&str, &str)]) -> Self {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(map)
+            .build()
+            .unwrap();
+        Self {
+            http,
+            issuer: app.issuer.clone(),
+        }
+    }
+}
+
+/// Signs in with the password at `client`; true when the next page asks for a
+/// code (a second factor or its enrollment), false when a code came back.
+pub async fn asks_for_a_code(browser: &Browser, client: &TestClient, user: &TestUser) -> bool {
+    let page = browser.authorize(&AuthParams::new(client)).await;
+    let after = browser.login(&page, user).await;
+    match &after {
+        Landing::Left { .. } => {
+            after.code();
+            false
+        }
+        Landing::Page { html, status } => {
+            assert!(html.contains("name=\"code\""), "{status}: {html}");
+            true
+        }
+    }
+}
+
+impl TestApp {
+    /// Every mail written to the outbox folder so far (no `mail.smtp_url`), as
+    /// raw messages, oldest first.
+    pub fn outbox(&self) -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir(&self.state.settings.mail.outbox_dir) else {
+            return Vec::new();
+        };
+        let mut files: Vec<_> = dir.map(|e| e.unwrap().path()).collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect()
+    }
+
+    /// The outbox mails to `email` whose subject is `subject`.
+    pub fn mails_to(&self, email: &str, subject: &str) -> Vec<String> {
+        self.outbox()
+            .into_iter()
+            .filter(|m| m.contains(&format!("To: {email}")) || m.contains(&format!("<{email}>")))
+            .filter(|m| m.contains(&format!("Subject: {subject}")))
+            .collect()
+    }
+}
+
+/// The session cookie a browser built with [`Browser::with_jar`] holds.
+pub fn session_cookie(app: &TestApp, jar: &reqwest::cookie::Jar) -> String {
+    use reqwest::cookie::CookieStore;
+    let url = url::Url::parse(&app.issuer).unwrap();
+    let header = jar.cookies(&url).expect("no cookies");
+    header
+        .to_str()
+        .unwrap()
+        .split("; ")
+        .find_map(|c| c.strip_prefix("portcullis_session="))
+        .expect("no session cookie")
+        .to_string()
 }
 
 impl Browser {

@@ -141,7 +141,18 @@ async fn session_cookie_is_httponly_lax_and_rotates_at_login() {
         .await
         .unwrap();
     let interaction = r.headers()["location"].to_str().unwrap().to_string();
-    let r = http.get(app.url(&interaction)).send().await.unwrap();
+    // The pending sign-in is bound to this browser by a cookie of its own.
+    let browser_cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(browser_cookie.starts_with("portcullis_browser="));
+    assert!(browser_cookie.contains("HttpOnly"));
+    assert!(browser_cookie.contains("SameSite=Lax"));
+    let browser_cookie = browser_cookie.split(';').next().unwrap().to_string();
+    let r = http
+        .get(app.url(&interaction))
+        .header("Cookie", &browser_cookie)
+        .send()
+        .await
+        .unwrap();
     let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(set_cookie.contains("HttpOnly"));
     assert!(set_cookie.contains("SameSite=Lax"));
@@ -153,7 +164,7 @@ async fn session_cookie_is_httponly_lax_and_rotates_at_login() {
         .set("password", &user.password);
     let r = http
         .post(app.url(&form.action))
-        .header("Cookie", &before)
+        .header("Cookie", format!("{before}; {browser_cookie}"))
         .form(&form.fields)
         .send()
         .await

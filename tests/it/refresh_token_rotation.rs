@@ -275,6 +275,9 @@ async fn concurrent_rotation(db: TestDb) {
         amr: vec!["pwd".into()],
         auth_time: 1,
         sid: "sid".into(),
+        evidence: vec![],
+        epoch: 0,
+        started_at: chrono::Utc::now().timestamp(),
     };
     let now = chrono::Utc::now().timestamp();
     let row = |hash: &'static str| NewRefreshToken {

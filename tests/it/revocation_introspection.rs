@@ -157,7 +157,8 @@ async fn revoking_a_refresh_token_revokes_its_family_and_access_tokens() {
 #[tokio::test]
 async fn client_credentials_is_for_confidential_clients_and_names_no_user() {
     let app = spawn_app().await;
-    let service = app.client(false).await;
+    // Only a client registered for the grant may use it.
+    let service = app.client_with_grants(false, &["client_credentials"]).await;
     let rs = app.client(false).await;
     let resp = app
         .post_as(&service, "/token", &[("grant_type", "client_credentials")])

@@ -180,6 +180,29 @@ async fn incr_counts_and_sets_ttl_once(store: Store) {
     assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
 }
 
+async fn decr_takes_back_without_creating(store: Store) {
+    assert_eq!(store.incr("rate:carol", MINUTE).await.unwrap(), 1);
+    assert_eq!(store.incr("rate:carol", MINUTE).await.unwrap(), 2);
+    assert_eq!(store.decr("rate:carol").await.unwrap(), 1);
+    // The window is the one the first hit opened.
+    let ttl = store.ttl("rate:carol").await.unwrap().unwrap();
+    assert!(
+        ttl > Duration::from_secs(50) && ttl <= MINUTE,
+        "ttl {ttl:?}"
+    );
+    assert_eq!(store.decr("rate:carol").await.unwrap(), 0);
+    assert_eq!(
+        store.decr("rate:carol").await.unwrap(),
+        0,
+        "never below zero"
+    );
+    // Taking back from no counter creates none (a counter without expiry would
+    // lock its subject out for good).
+    assert_eq!(store.decr("rate:nobody").await.unwrap(), 0);
+    assert_eq!(store.ttl("rate:nobody").await.unwrap(), None);
+    assert_eq!(store.incr("rate:nobody", MINUTE).await.unwrap(), 1);
+}
+
 async fn delete_removes(store: Store) {
     store
         .put_json("session:gone", &session(), MINUTE)
@@ -255,6 +278,7 @@ async fn behaves_as_a_store(backend: Arc<dyn Backend>) {
     take_is_single_use(store.clone()).await;
     put_new_refuses_an_existing_key(store.clone()).await;
     incr_counts_and_sets_ttl_once(store.clone()).await;
+    decr_takes_back_without_creating(store.clone()).await;
     delete_removes(store).await;
     prefixes_isolate(backend.clone()).await;
     json_round_trip_and_corrupt_values(backend).await;

@@ -104,6 +104,40 @@ impl TestApp {
             .await
     }
 
+    /// A confidential or public client registered with exactly `grants`.
+    pub async fn client_with_grants(&self, public: bool, grants: &[&str]) -> TestClient {
+        use portcullis::db::clients;
+        let redirect_uri = "http://127.0.0.1:9/callback".to_string();
+        let created = clients::create_with(
+            &self.state.db,
+            clients::NewClient {
+                name: "Grants RP".into(),
+                redirect_uris: vec![redirect_uri.clone()],
+                post_logout_redirect_uris: vec![],
+                auth_method: if public {
+                    clients::AuthMethod::None
+                } else {
+                    clients::AuthMethod::ClientSecretBasic
+                },
+                id_token_alg: portcullis::keys::SigningAlg::RS256,
+                default_acr_values: vec![],
+                minimum_acr: None,
+                scopes: vec![],
+            },
+            clients::Extras {
+                grant_types: Some(grants.iter().map(|g| g.to_string()).collect()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        TestClient {
+            client_id: created.client.client_id,
+            secret: created.secret,
+            redirect_uri,
+        }
+    }
+
     pub async fn client_with_logout(&self, post_logout_redirect_uri: &str) -> TestClient {
         let redirect_uri = "http://127.0.0.1:9/callback".to_string();
         let (c, secret) = portcullis::db::clients::create(

@@ -8,7 +8,7 @@ use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse};
 
 use crate::helpers::*;
 
-fn attr(html: &str, name: &str) -> String {
+pub(crate) fn attr(html: &str, name: &str) -> String {
     let needle = format!("{name}=\"");
     let start = html
         .find(&needle)
@@ -21,18 +21,18 @@ fn attr(html: &str, name: &str) -> String {
         .replace("&amp;", "&")
 }
 
-fn meta_csrf(html: &str) -> String {
+pub(crate) fn meta_csrf(html: &str) -> String {
     let start = html.find("name=\"csrf-token\" content=\"").unwrap() + 27;
     html[start..].split('"').next().unwrap().to_string()
 }
 
-struct KeyPage {
-    begin: String,
-    finish: String,
-    csrf: String,
+pub(crate) struct KeyPage {
+    pub begin: String,
+    pub finish: String,
+    pub csrf: String,
 }
 
-fn key_page(landing: &Landing) -> KeyPage {
+pub(crate) fn key_page(landing: &Landing) -> KeyPage {
     let html = landing.html();
     KeyPage {
         begin: attr(html, "data-webauthn-begin"),
@@ -41,7 +41,7 @@ fn key_page(landing: &Landing) -> KeyPage {
     }
 }
 
-async fn post_json(
+pub(crate) async fn post_json(
     app: &TestApp,
     browser: &Browser,
     url: &str,
@@ -60,12 +60,12 @@ async fn post_json(
         .unwrap()
 }
 
-fn origin(app: &TestApp) -> url::Url {
+pub(crate) fn origin(app: &TestApp) -> url::Url {
     url::Url::parse(&app.issuer).unwrap()
 }
 
 /// Runs a registration ceremony on a page; returns the finish response body.
-async fn register(
+pub(crate) async fn register(
     app: &TestApp,
     browser: &Browser,
     page: &KeyPage,
@@ -89,7 +89,7 @@ async fn register(
     (status, resp.json().await.unwrap(), body)
 }
 
-async fn authenticate(
+pub(crate) async fn authenticate(
     app: &TestApp,
     browser: &Browser,
     page: &KeyPage,
@@ -113,7 +113,7 @@ async fn authenticate(
     (status, resp.json().await.unwrap(), body)
 }
 
-fn amr(claims: &Value) -> Vec<String> {
+pub(crate) fn amr(claims: &Value) -> Vec<String> {
     claims["amr"]
         .as_array()
         .unwrap()
@@ -123,7 +123,7 @@ fn amr(claims: &Value) -> Vec<String> {
 }
 
 /// Signs in at a phr request and lands on the key page.
-async fn phr_key_page(
+pub(crate) async fn phr_key_page(
     _app: &TestApp,
     browser: &Browser,
     client: &TestClient,
@@ -291,7 +291,14 @@ async fn a_second_key_works_and_both_factors_offer_a_choice() {
     // relying-party API directly, as an administrator tool would.
     let mut first = SoftPasskey::new(true);
     let browser = Browser::new(&app);
-    let (_, page) = phr_key_page(&app, &browser, &client, &user).await;
+    // Mona has TOTP: a key is added only after her TOTP code in this sign-in.
+    let page = browser
+        .authorize(&AuthParams::new(&client).set("acr_values", "phr"))
+        .await;
+    let page = browser.login(&page, &user).await;
+    let page = browser
+        .submit(&form_with(page.html(), "code").set("code", &totp_code(&secret, 0)))
+        .await;
     assert_eq!(
         register(&app, &browser, &key_page(&page), &mut first)
             .await
@@ -348,7 +355,7 @@ async fn a_second_key_works_and_both_factors_offer_a_choice() {
     };
     let form_page = c.get(&totp_href).await;
     let back = c
-        .submit(&form_with(form_page.html(), "code").set("code", &totp_code(&secret, 0)))
+        .submit(&form_with(form_page.html(), "code").set("code", &totp_code(&secret, 1)))
         .await;
     let claims = app.tokens(&client, &params, &back).await;
     assert_eq!(claims["acr"], "mfa");

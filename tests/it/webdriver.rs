@@ -226,6 +226,16 @@ impl Driver {
         .await;
     }
 
+    /// Runs `script` (a function body) in the page; returns what it returns.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
     pub async fn delete_cookies(&self) {
         self.call(reqwest::Method::DELETE, "/cookie", None).await;
     }

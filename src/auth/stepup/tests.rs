@@ -5,6 +5,7 @@ fn proof(factor: Factor, at: i64) -> Proof {
         factor,
         at,
         user_verified: false,
+        from: None,
     }
 }
 

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Admin, json, no_content};
+use super::{Admin, GrantParam, json, no_content};
 use crate::admin::{AdminError, groups as admin_groups};
 use crate::db::groups;
 use crate::error::JsonError;
@@ -41,9 +41,10 @@ pub async fn get(admin: Admin, id: web::Path<String>) -> Result<HttpResponse, Js
 pub async fn rename(
     admin: Admin,
     id: web::Path<String>,
+    q: web::Query<GrantParam>,
     body: web::Json<NameBody>,
 ) -> Result<HttpResponse, JsonError> {
-    let g = admin_groups::rename(&admin.ctx, &id, &body.name).await?;
+    let g = admin_groups::rename(&admin.ctx, &id, &body.name, q.grant()).await?;
     Ok(json(StatusCode::OK, &g))
 }
 
@@ -74,9 +75,10 @@ pub struct MemberBody {
 pub async fn add_member(
     admin: Admin,
     id: web::Path<String>,
+    q: web::Query<GrantParam>,
     body: web::Json<MemberBody>,
 ) -> Result<HttpResponse, JsonError> {
-    let g = admin_groups::add_member(&admin.ctx, &id, &body.user_id).await?;
+    let g = admin_groups::add_member(&admin.ctx, &id, &body.user_id, q.grant()).await?;
     Ok(json(StatusCode::OK, &g))
 }
 

@@ -8,7 +8,8 @@ use serde_json::json;
 
 use super::{Admin, json};
 use crate::admin::AdminError;
-use crate::admin::import_run::{self, DEFAULT_BATCH, Mode};
+use crate::admin::admin_group::AdminGrant;
+use crate::admin::import_run::{self, DEFAULT_BATCH, ImportOptions, Mode};
 use crate::admin::import_status;
 use crate::error::JsonError;
 
@@ -18,22 +19,25 @@ pub struct Params {
     batch_size: Option<u64>,
     /// `false` creates the users without mailing them.
     notify: Option<bool>,
+    /// `true` lets rows put users into `admin.group`.
+    #[serde(default)]
+    allow_admin_group: bool,
 }
 
 pub async fn create(
     admin: Admin,
     p: web::Query<Params>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
+    let body = crate::http::limited_body(payload, import_run::MAX_FILE, "CSV files").await?;
     let mode = Mode::parse(p.mode.as_deref().unwrap_or("safe"))?;
-    let v = import_run::validate_and_store(
-        &admin.ctx,
-        &body,
+    let opts = ImportOptions {
         mode,
-        p.batch_size.unwrap_or(DEFAULT_BATCH),
-        p.notify.unwrap_or(true),
-    )
-    .await?;
+        batch_size: p.batch_size.unwrap_or(DEFAULT_BATCH),
+        notify: p.notify.unwrap_or(true),
+        admin_grant: AdminGrant::from_flag(p.allow_admin_group),
+    };
+    let v = import_run::validate_and_store_with(&admin.ctx, &body, opts).await?;
     if mode == Mode::Auto {
         import_run::spawn_auto(admin.ctx.clone(), v.id.clone());
     }

@@ -6,8 +6,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Admin, json, no_content};
+use super::{Admin, GrantParam, json, no_content};
 use crate::admin::AdminError;
+use crate::admin::sign_out as ending;
 use crate::admin::users::{self as admin_users, BulkAction, CreateUser};
 use crate::db::user_admin::{self, Patch, Query, TwoFactorFilter};
 use crate::error::JsonError;
@@ -79,7 +80,11 @@ pub struct CreateBody {
     groups: Vec<String>,
 }
 
-pub async fn create(admin: Admin, body: web::Json<CreateBody>) -> Result<HttpResponse, JsonError> {
+pub async fn create(
+    admin: Admin,
+    q: web::Query<GrantParam>,
+    body: web::Json<CreateBody>,
+) -> Result<HttpResponse, JsonError> {
     let b = body.into_inner();
     let (user, mail) = admin_users::create(
         &admin.ctx,
@@ -91,6 +96,7 @@ pub async fn create(admin: Admin, body: web::Json<CreateBody>) -> Result<HttpRes
             display_name: b.display_name,
             password: b.password,
             groups: b.groups,
+            admin_grant: q.grant(),
         },
     )
     .await?;
@@ -118,11 +124,14 @@ pub struct PatchBody {
     display_name: Option<String>,
     groups: Option<Vec<String>>,
     two_factor: Option<bool>,
+    /// false disables sign-in and ends the user's sessions and tokens.
+    active: Option<bool>,
 }
 
 pub async fn patch(
     admin: Admin,
     id: web::Path<String>,
+    q: web::Query<GrantParam>,
     body: web::Json<PatchBody>,
 ) -> Result<HttpResponse, JsonError> {
     let b = body.into_inner();
@@ -138,9 +147,26 @@ pub async fn patch(
             groups: b.groups,
             two_factor: b.two_factor,
         },
+        q.grant(),
     )
     .await?;
+    let u = match b.active {
+        Some(active) => {
+            ending::set_active(&admin.ctx, &id, active).await?;
+            user_admin::get(&admin.ctx.db, &id)
+                .await
+                .map_err(AdminError::from)?
+        }
+        None => u,
+    };
     Ok(json(StatusCode::OK, &u))
+}
+
+/// Ends the user's browser sessions and revokes their refresh tokens (with the
+/// access tokens issued from them), and nothing else.
+pub async fn sign_out(admin: Admin, id: web::Path<String>) -> Result<HttpResponse, JsonError> {
+    let out = ending::sign_out(&admin.ctx, &id).await?;
+    Ok(json(StatusCode::OK, &out))
 }
 
 pub async fn delete(admin: Admin, id: web::Path<String>) -> Result<HttpResponse, JsonError> {

@@ -6,8 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{csrf_ok, ctx, redirect_to_login, session};
-use crate::admin::AdminError;
+use crate::admin::admin_group::AdminGrant;
 use crate::admin::users::{self as admin_users, BulkAction, CreateUser};
+use crate::admin::{AdminError, sign_out};
 use crate::db::user_admin::Patch;
 use crate::error::PageError;
 use crate::http::see_other;
@@ -153,6 +154,8 @@ pub async fn user_action(
                 display_name: opt("display_name"),
                 ..Default::default()
             },
+            // The console's edit form changes no groups.
+            AdminGrant::Refused,
         )
         .await
         .map(|_| "updated"),
@@ -171,6 +174,13 @@ pub async fn user_action(
             .await
             .map(|_| "2fa-off"),
         "reset-mfa" => admin_users::reset_mfa(&ctx, &id).await.map(|_| "mfa"),
+        "sign-out" => sign_out::sign_out(&ctx, &id).await.map(|_| "signed-out"),
+        "disable" => sign_out::set_active(&ctx, &id, false)
+            .await
+            .map(|_| "disabled"),
+        "enable" => sign_out::set_active(&ctx, &id, true)
+            .await
+            .map(|_| "enabled"),
         "delete" => {
             admin_users::delete(&ctx, &id).await.map_err(failure)?;
             return Ok(see_other(&format!(

@@ -15,6 +15,7 @@ use crate::admin::{AdminError, import_status};
 use crate::error::PageError;
 use crate::error::{Failure, JsonError};
 use crate::http::html;
+use crate::http::security_headers::CspNonce;
 use crate::startup::AppState;
 
 const SCRIPT: &str = r#"
@@ -49,11 +50,12 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     let body = "<h1>Import users</h1><div class=\"card\"><p class=\"muted\">CSV with a header line: <code>username,email,first_name,last_name,display_name,password,groups</code> (groups separated by <code>;</code>) or an Atlassian portal-customer export. The file is checked first; nothing is created until batches run.</p>\
 <form id=\"import-form\" class=\"bar\"><input type=\"file\" id=\"csv-file\" accept=\".csv,text/csv\">\
 <select id=\"mode\"><option value=\"safe\">Safe mode: start each batch</option><option value=\"auto\">Auto mode: run all batches</option></select>\
-<label for=\"batch-size\" style=\"margin:0\">Batch size</label><input type=\"number\" id=\"batch-size\" value=\"100\" min=\"1\" max=\"1000\">\
+<label for=\"batch-size\" class=\"m0\">Batch size</label><input type=\"number\" id=\"batch-size\" value=\"100\" min=\"1\" max=\"1000\">\
 <button id=\"validate\">Check and import</button></form><div id=\"import-result\"></div>\
 <div id=\"import-status\" hidden><div class=\"bar\" id=\"batches\"></div><div class=\"progress\" role=\"progressbar\" aria-valuemin=\"0\" aria-valuemax=\"100\"><div id=\"progress-bar\"></div></div>\
 <p id=\"progress-text\" class=\"muted\"></p><a id=\"results-link\" class=\"btn\" hidden>Download results (CSV)</a></div></div>";
-    let page = layout(&state, &s, "Import", "import", body)
+    let nonce = CspNonce::of(&req);
+    let page = layout(&state, &s, &nonce, "Import", "import", body)
         .replace(
             "<body>",
             &format!(
@@ -61,7 +63,13 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
                 crate::http::pages::esc(&state.settings.issuer_path())
             ),
         )
-        .replace("</body>", &format!("<script>{SCRIPT}</script></body>"));
+        .replace(
+            "</body>",
+            &format!(
+                "<script nonce=\"{}\">{SCRIPT}</script></body>",
+                crate::http::pages::esc(&nonce)
+            ),
+        );
     Ok(html(StatusCode::OK, page))
 }
 
@@ -102,9 +110,10 @@ pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
     p: web::Query<UploadParams>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
     let s = api_session(&state, &req).await?;
+    let body = crate::http::limited_body(payload, import_run::MAX_FILE, "CSV files").await?;
     let ctx = ctx(&state, &s);
     let mode = Mode::parse(p.mode.as_deref().unwrap_or("safe"))?;
     let v = import_run::validate_and_store(&ctx, &body, mode, p.batch_size.unwrap_or(100), true)

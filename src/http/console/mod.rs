@@ -7,6 +7,8 @@ mod actions;
 mod import;
 mod pages;
 
+pub(crate) use pages::STYLE;
+
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -45,22 +47,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// Console cookies: HttpOnly, `__Host-` and Secure on https (then Path=/, as the
+/// prefix demands), else scoped to /admin; the session cookie SameSite=Strict.
 fn cookie(
     state: &AppState,
     name: &'static str,
     value: String,
     path: &'static str,
 ) -> Cookie<'static> {
-    Cookie::build(name, value)
-        .path(path)
-        .http_only(true)
+    super::cookie(&state.settings, name, value, path)
         .same_site(if name == COOKIE {
             SameSite::Strict
         } else {
             SameSite::Lax
         })
-        .secure(state.settings.secure_cookies())
         .finish()
+}
+
+fn read_cookie(state: &AppState, req: &HttpRequest, name: &str) -> Option<String> {
+    req.cookie(&super::cookie_name(&state.settings, name))
+        .map(|c| c.value().to_owned())
 }
 
 /// The signed-in administrator, or None (the caller redirects to sign-in).
@@ -68,8 +74,8 @@ pub(crate) async fn session(
     state: &AppState,
     req: &HttpRequest,
 ) -> Result<Option<ConsoleSession>, PageError> {
-    match req.cookie(COOKIE) {
-        Some(c) => Ok(console::session(state, c.value()).await?),
+    match read_cookie(state, req, COOKIE) {
+        Some(c) => Ok(console::session(state, &c).await?),
         None => Ok(None),
     }
 }
@@ -123,7 +129,7 @@ async fn callback(
     let (Some(code), Some(returned)) = (p.code.as_deref(), p.state.as_deref()) else {
         return Err(PageError::BadRequest("missing code or state".into()));
     };
-    let started = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_owned());
+    let started = read_cookie(&state, &req, LOGIN_COOKIE);
     match console::finish(&state, started.as_deref(), returned, code).await? {
         Ok((value, s)) => {
             let ctx = ctx(&state, &s);
@@ -164,9 +170,9 @@ async fn logout(
 ) -> Result<HttpResponse, PageError> {
     if let Some(s) = session(&state, &req).await?
         && csrf_ok(&s, &form.csrf_token)
-        && let Some(c) = req.cookie(COOKIE)
+        && let Some(c) = read_cookie(&state, &req, COOKIE)
     {
-        console::end(&state, c.value()).await?;
+        console::end(&state, &c).await?;
     }
     let mut resp = html(
         StatusCode::OK,

@@ -11,9 +11,11 @@ use crate::db::user_admin::{self, AdminUser, Query, TwoFactorFilter};
 use crate::error::PageError;
 use crate::http::html;
 use crate::http::pages::esc;
+use crate::http::security_headers::CspNonce;
 use crate::startup::AppState;
 
-const STYLE: &str = "
+/// Inlined in every console page; allowed by its hash (see `security_headers`).
+pub(crate) const STYLE: &str = "
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f3f4f6;color:#111827}
 header{background:#1e293b;color:#fff;padding:.7rem 1.5rem;display:flex;gap:1.5rem;align-items:center}
 header a{color:#cbd5e1;text-decoration:none}header a.on,header a:hover{color:#fff}header .who{margin-left:auto;color:#94a3b8}
@@ -33,6 +35,7 @@ th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:#6b7280}t
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.6rem}label{display:block;font-size:.85rem;font-weight:600;margin-bottom:.2rem}
 .progress{height:14px;background:#e5e7eb;border-radius:99px;overflow:hidden}.progress>div{height:100%;background:#16a34a;width:0;transition:width .3s}
 details summary{cursor:pointer;font-weight:600}
+.m0{margin:0}.push{margin:0 0 0 auto}.mt{margin-top:.75rem}
 ";
 
 /// Confirmation dialogs: any form with `data-confirm` asks first.
@@ -42,9 +45,11 @@ var a=f.querySelector('select[name=action]');m=a.options[a.selectedIndex].text+'
 if(m&&!confirm(m)){e.preventDefault();}});\
 var all=document.getElementById('select-all');if(all){all.addEventListener('change',function(){document.querySelectorAll('input[name=ids]').forEach(function(c){c.checked=all.checked;});});}";
 
+/// A console page; `nonce` is the response's script nonce (`CspNonce::of`).
 pub(crate) fn layout(
     state: &AppState,
     s: &ConsoleSession,
+    nonce: &str,
     title: &str,
     active: &str,
     body: &str,
@@ -61,12 +66,13 @@ pub(crate) fn layout(
 <meta name=\"csrf-token\" content=\"{csrf}\"><title>{t} · Portcullis admin</title><style>{STYLE}</style></head><body>\
 <header><strong>Portcullis admin</strong>{users}{import}<span class=\"who\">{who}</span>\
 <form method=\"post\" action=\"{base}/admin/logout\"><input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\"><button>Sign out</button></form></header>\
-<main>{body}</main><script>{SCRIPT}</script></body></html>",
+<main>{body}</main><script nonce=\"{nonce}\">{SCRIPT}</script></body></html>",
         csrf = esc(&s.csrf),
         t = esc(title),
         users = nav("/admin/users", "Users", "users"),
         import = nav("/admin/import", "Import", "import"),
         who = esc(&s.username),
+        nonce = esc(nonce),
     )
 }
 
@@ -76,8 +82,11 @@ pub(crate) fn flash(code: Option<&str>) -> String {
         "created" => "User created; the welcome or set-password mail is on its way.",
         "updated" => "Changes saved.",
         "deleted" => "User deleted.",
-        "password" => "Password set.",
+        "password" => "Password set; the user's sessions and tokens were ended.",
         "mfa" => "Second factors removed: the user enrolls again at the next sign-in.",
+        "signed-out" => "The user's sessions and tokens were ended.",
+        "disabled" => "User disabled; their sessions and tokens were ended.",
+        "enabled" => "User enabled.",
         "2fa-on" => "2FA switched on.",
         "2fa-off" => "2FA switched off.",
         "bulk" => "Bulk action done.",
@@ -230,15 +239,15 @@ pub async fn users(
     };
     let body = format!(
         "<h1>Users</h1>{flash}{error}<div class=\"card\"><div class=\"tabs\">{tabs}</div>\
-<div class=\"bar\"><form method=\"get\" action=\"{base}/admin/users\" class=\"bar\" style=\"margin:0\"><input type=\"hidden\" name=\"tab\" value=\"{tab_key}\">\
+<div class=\"bar\"><form method=\"get\" action=\"{base}/admin/users\" class=\"bar m0\"><input type=\"hidden\" name=\"tab\" value=\"{tab_key}\">\
 <input type=\"search\" name=\"q\" id=\"search\" value=\"{q}\" placeholder=\"Search name, email or username\" size=\"32\"><button class=\"quiet\">Search</button></form>\
-<form method=\"post\" action=\"{base}/admin/users/bulk\" id=\"bulk\" class=\"bar\" style=\"margin:0 0 0 auto\">\
+<form method=\"post\" action=\"{base}/admin/users/bulk\" id=\"bulk\" class=\"bar push\">\
 <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\"><input type=\"hidden\" name=\"tab\" value=\"{tab_key}\">\
 <select name=\"action\" id=\"bulk-action\">{options}</select><button id=\"bulk-perform\">Perform</button></form></div>\
 <table><thead><tr><th><input type=\"checkbox\" id=\"select-all\" aria-label=\"select all\"></th><th>Username</th><th>Name</th><th>Email</th><th>Groups</th><th>2FA</th><th>Factors</th><th>Last sign-in</th></tr></thead>\
-<tbody>{rows}</tbody></table><div class=\"bar\" style=\"margin-top:.75rem\"><span class=\"muted\" id=\"total\">{total} users · page {page} of {pages}</span>{prev}{next}</div></div>\
+<tbody>{rows}</tbody></table><div class=\"bar mt\"><span class=\"muted\" id=\"total\">{total} users · page {page} of {pages}</span>{prev}{next}</div></div>\
 <div class=\"card\"><details id=\"add-user\"><summary>Add user</summary>\
-<form method=\"post\" action=\"{base}/admin/users\" style=\"margin-top:.75rem\"><input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\"><div class=\"grid\">\
+<form method=\"post\" action=\"{base}/admin/users\" class=\"mt\"><input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\"><div class=\"grid\">\
 <div><label for=\"first_name\">First name</label><input type=\"text\" id=\"first_name\" name=\"first_name\"></div>\
 <div><label for=\"last_name\">Last name</label><input type=\"text\" id=\"last_name\" name=\"last_name\"></div>\
 <div><label for=\"email\">Email</label><input type=\"email\" id=\"email\" name=\"email\" required></div>\
@@ -252,7 +261,7 @@ pub async fn users(
     );
     Ok(html(
         StatusCode::OK,
-        layout(&state, &s, "Users", "users", &body),
+        layout(&state, &s, &CspNonce::of(&req), "Users", "users", &body),
     ))
 }
 
@@ -334,6 +343,24 @@ pub async fn user(
         "Reset MFA",
         "quiet",
     );
+    let sign_out = form(
+        "sign-out",
+        Some("End every session of this user and revoke their tokens? They sign in again."),
+        "",
+        "Sign out everywhere",
+        "quiet",
+    );
+    let status = if u.user.active {
+        form(
+            "disable",
+            Some("Disable this user? They cannot sign in, and their sessions and tokens end."),
+            "",
+            "Disable user",
+            "quiet",
+        )
+    } else {
+        form("enable", None, "", "Enable user", "")
+    };
     let delete = form(
         "delete",
         Some("Delete this user permanently? This cannot be undone."),
@@ -349,12 +376,17 @@ pub async fn user(
         _ => "",
     };
     let body = format!(
-        "<h1>{name}</h1>{flash}{error}<div class=\"card\"><p>{full} · {email} · 2FA <span class=\"pill {cls}\">{tf}</span> · factors: {factors} · groups: {groups}</p>\
-<div class=\"bar\">{switch}{reset}{delete}</div></div><div class=\"card\"><h2>Edit</h2>{edit}</div><div class=\"card\"><h2>Reset password</h2>{password}</div>",
+        "<h1>{name}</h1>{flash}{error}<div class=\"card\"><p>{full} · {email}{inactive} · 2FA <span class=\"pill {cls}\">{tf}</span> · factors: {factors} · groups: {groups}</p>\
+<div class=\"bar\">{switch}{reset}{sign_out}{status}{delete}</div></div><div class=\"card\"><h2>Edit</h2>{edit}</div><div class=\"card\"><h2>Reset password</h2>{password}</div>",
         name = esc(&u.user.username),
         flash = flash(p.msg.as_deref()),
         full = esc(&u.user.full_name()),
         email = esc(&u.user.email),
+        inactive = if u.user.active {
+            ""
+        } else {
+            " · <span class=\"pill off2\">disabled</span>"
+        },
         cls = if u.user.two_factor { "on2" } else { "off2" },
         tf = if u.user.two_factor { "on" } else { "off" },
         factors = factors_cell(&u),
@@ -362,6 +394,13 @@ pub async fn user(
     );
     Ok(html(
         StatusCode::OK,
-        layout(&state, &s, &u.user.username, "users", &body),
+        layout(
+            &state,
+            &s,
+            &CspNonce::of(&req),
+            &u.user.username,
+            "users",
+            &body,
+        ),
     ))
 }

@@ -8,7 +8,9 @@ use serde_json::{Map, Value};
 use url::{Host, Url};
 
 use crate::auth::acr::AcrRegistry;
-use crate::db::clients::{ApplicationType, AuthMethod, Client, ClientProfile, NewClient};
+use crate::db::clients::{
+    ApplicationType, AuthMethod, Client, ClientProfile, GRANT_TYPES, NewClient, check_grant_types,
+};
 use crate::keys::SigningAlg;
 use crate::oidc::authorize::SUPPORTED_SCOPES;
 
@@ -37,8 +39,6 @@ fn invalid(description: impl Into<String>) -> MetadataError {
     MetadataError::InvalidClientMetadata(description.into())
 }
 
-/// Grant types a client may register: the code flow and its refresh tokens.
-pub const GRANT_TYPES: [&str; 2] = ["authorization_code", "refresh_token"];
 /// Scopes a client gets when it names none: what administrator-made clients get.
 pub const DEFAULT_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 const MAX_ITEMS: usize = 20;
@@ -131,8 +131,21 @@ pub fn parse(body: &Value, registry: &AcrRegistry) -> Result<Metadata, MetadataE
             )));
         }
     };
+    let auth_method = match f.string("token_endpoint_auth_method")? {
+        // RFC 7591 §2: the default is client_secret_basic.
+        None => AuthMethod::ClientSecretBasic,
+        Some(m) => m.parse().map_err(|_| {
+            invalid(format!(
+                "token_endpoint_auth_method {m:?} is not supported: use client_secret_basic, client_secret_post or none"
+            ))
+        })?,
+    };
+    let grant_types = grant_and_response_types(&f, auth_method)?;
+    let code_flow = grant_types.iter().any(|g| g == "authorization_code");
+
     let redirect_uris = f.list("redirect_uris")?.unwrap_or_default();
-    if redirect_uris.is_empty() {
+    // A client that only acts for itself (client_credentials) is never redirected to.
+    if redirect_uris.is_empty() && code_flow {
         return Err(MetadataError::InvalidRedirectUri(
             "redirect_uris must name at least one redirect URI".into(),
         ));
@@ -144,17 +157,6 @@ pub fn parse(body: &Value, registry: &AcrRegistry) -> Result<Metadata, MetadataE
     for uri in &post_logout_redirect_uris {
         check_redirect_uri("post_logout_redirect_uris", uri, application_type)?;
     }
-
-    let auth_method = match f.string("token_endpoint_auth_method")? {
-        // RFC 7591 §2: the default is client_secret_basic.
-        None => AuthMethod::ClientSecretBasic,
-        Some(m) => m.parse().map_err(|_| {
-            invalid(format!(
-                "token_endpoint_auth_method {m:?} is not supported: use client_secret_basic, client_secret_post or none"
-            ))
-        })?,
-    };
-    let grant_types = grant_and_response_types(&f)?;
 
     // Unknown scope values are left out of the registration (RFC 7591 §2: the
     // server may replace what was asked); the response says what was registered.
@@ -202,8 +204,9 @@ pub fn parse(body: &Value, registry: &AcrRegistry) -> Result<Metadata, MetadataE
         Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
         Some(_) => return Err(invalid("client_name must not be blank")),
         // Without a name, the redirect URI's host tells an operator who this is.
-        None => Url::parse(&redirect_uris[0])
-            .ok()
+        None => redirect_uris
+            .first()
+            .and_then(|uri| Url::parse(uri).ok())
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_else(|| "unnamed client".into()),
     };
@@ -260,15 +263,20 @@ fn refuse_unsupported(f: &Fields) -> Result<(), MetadataError> {
     }
 }
 
-/// RFC 7591 §2.1: grant types and response types must agree. We serve the code
-/// flow only, so `code` needs `authorization_code` and the other way round.
-fn grant_and_response_types(f: &Fields) -> Result<Vec<String>, MetadataError> {
+/// RFC 7591 §2.1: grant types and response types must agree. The only response
+/// type is `code`, which goes with `authorization_code` and the other way round;
+/// a client of `client_credentials` alone registers `response_types: []`.
+fn grant_and_response_types(
+    f: &Fields,
+    auth_method: AuthMethod,
+) -> Result<Vec<String>, MetadataError> {
     let grants = f
         .list("grant_types")?
         .unwrap_or_else(|| vec!["authorization_code".into()]);
     if let Some(g) = grants.iter().find(|g| !GRANT_TYPES.contains(&g.as_str())) {
         return Err(invalid(format!(
-            "grant type {g:?} is not supported: use authorization_code and refresh_token"
+            "grant type {g:?} is not supported: use {}",
+            GRANT_TYPES.join(", ")
         )));
     }
     let responses = f
@@ -282,15 +290,11 @@ fn grant_and_response_types(f: &Fields) -> Result<Vec<String>, MetadataError> {
     let code_grant = grants.iter().any(|g| g == "authorization_code");
     let code_response = responses.iter().any(|r| r == "code");
     if code_grant != code_response {
-        return Err(invalid(
-            "grant_types and response_types disagree: response type code goes with the authorization_code grant (RFC 7591 §2.1)",
-        ));
+        return Err(invalid(format!(
+            "grant_types {grants:?} and response_types {responses:?} disagree: response type code goes with the authorization_code grant (RFC 7591 §2.1)",
+        )));
     }
-    if !code_grant {
-        return Err(invalid(
-            "grant_types must include authorization_code: it is the only flow served",
-        ));
-    }
+    check_grant_types(&grants, auth_method).map_err(invalid)?;
     Ok(grants)
 }
 

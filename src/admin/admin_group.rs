@@ -1,0 +1,115 @@
+//! Membership of `admin.group` opens the admin console: whoever holds an admin
+//! API token or runs an import could otherwise mint administrators with a
+//! `groups` field or a CSV cell. A call that would put someone into that group
+//! is refused unless it says so explicitly (`allow_admin_group=true`,
+//! `--allow-admin-group`), and every grant made that way is audited.
+
+use serde_json::json;
+
+use super::{AdminCtx, AdminError};
+use crate::db::DbError;
+use crate::db::audit::{self, AuditEvent};
+use crate::db::users::User;
+
+/// Whether the caller explicitly allowed this call to make administrators.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AdminGrant {
+    #[default]
+    Refused,
+    Allowed,
+}
+
+impl AdminGrant {
+    pub fn from_flag(allowed: bool) -> Self {
+        if allowed {
+            Self::Allowed
+        } else {
+            Self::Refused
+        }
+    }
+}
+
+/// The audit event of an explicit grant.
+pub const GRANTED: &str = "admin_group_granted";
+
+/// Whether `group` names the admin group, compared as memberships are stored
+/// (trimmed, case-sensitive).
+pub fn is_admin_group(ctx: &AdminCtx, group: &str) -> bool {
+    group.trim() == ctx.settings.admin.group
+}
+
+pub fn names_admin_group(ctx: &AdminCtx, groups: &[String]) -> bool {
+    groups.iter().any(|g| is_admin_group(ctx, g))
+}
+
+/// The 400 for a call that would grant the admin group without saying so.
+pub fn refusal(ctx: &AdminCtx) -> AdminError {
+    AdminError::Invalid(refusal_message(ctx))
+}
+
+pub fn refusal_message(ctx: &AdminCtx) -> String {
+    format!(
+        "group {:?} is the administrators' group (admin.group): granting it needs \
+         allow_admin_group=true (--allow-admin-group on the command line)",
+        ctx.settings.admin.group
+    )
+}
+
+/// Refuses unless allowed; Ok(true) when the call does grant the group.
+pub fn check(ctx: &AdminCtx, grants: bool, grant: AdminGrant) -> Result<bool, AdminError> {
+    match (grants, grant) {
+        (true, AdminGrant::Refused) => Err(refusal(ctx)),
+        (grants, _) => Ok(grants),
+    }
+}
+
+/// The audit record of `user` put into the admin group by this actor.
+pub fn event(ctx: &AdminCtx, user: &User, detail: serde_json::Value) -> AuditEvent {
+    let mut detail = detail;
+    if let Some(d) = detail.as_object_mut() {
+        d.insert("group".into(), json!(ctx.settings.admin.group));
+    }
+    AuditEvent {
+        actor: ctx.actor.clone(),
+        event: GRANTED.into(),
+        user_id: Some(user.id.clone()),
+        username: Some(user.username.clone()),
+        outcome: "success".into(),
+        detail,
+        ..AuditEvent::default()
+    }
+}
+
+/// Records that `user` was put into the admin group, and how (`via`).
+pub async fn audit(ctx: &AdminCtx, user: &User, via: &str) -> Result<(), DbError> {
+    audit::record(&ctx.db, event(ctx, user, json!({ "via": via }))).await
+}
+
+/// What a pending import row that may join the admin group carries as its
+/// message from validation on. Validation is where the caller's flag is seen;
+/// a batch runs later (in the background, or after a restart), so the row keeps
+/// the decision, and a row naming the admin group without it never runs: not
+/// even when `admin.group` was changed between validation and the run.
+pub const IMPORT_NOTE: &str = "joins the administrators' group (allowed explicitly)";
+
+/// At validation: Ok(the row's message) or Err(the row's problem).
+pub fn import_row(
+    ctx: &AdminCtx,
+    groups: &[String],
+    grant: AdminGrant,
+) -> Result<&'static str, String> {
+    match (names_admin_group(ctx, groups), grant) {
+        (false, _) => Ok(""),
+        (true, AdminGrant::Allowed) => Ok(IMPORT_NOTE),
+        (true, AdminGrant::Refused) => Err(refusal_message(ctx)),
+    }
+}
+
+/// At run time: Ok(whether the row grants the admin group) or Err(why it fails).
+pub fn import_row_runs(ctx: &AdminCtx, groups: &[String], message: &str) -> Result<bool, String> {
+    match (names_admin_group(ctx, groups), message == IMPORT_NOTE) {
+        (false, _) => Ok(false),
+        (true, true) => Ok(true),
+        (true, false) => Err(refusal_message(ctx)),
+    }
+}

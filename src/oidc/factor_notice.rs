@@ -1,0 +1,63 @@
+//! Tells an account's owner when a sign-in changed or spent one of their second
+//! factors (CONTRACT §10), and audits both the mail and its delivery.
+//!
+//! The change is stored before the mail goes out. A mail that cannot be
+//! delivered is logged and audited (`mail_sent` / `failure`) and the request
+//! carries on: failing it would not undo the change, would hide the recovery
+//! codes that are shown only once, and would let a mail outage stop sign-ins.
+
+use serde_json::json;
+
+use crate::auth::factor_rules::FactorChange;
+use crate::db::audit::{self, AuditEvent};
+use crate::db::users::User;
+use crate::error::Failure;
+use crate::mail;
+use crate::startup::AppState;
+
+/// Audits a factor event of a sign-in with `detail` (first factor or not …).
+pub(crate) async fn audit_factor(
+    state: &AppState,
+    user: &User,
+    event: &str,
+    detail: serde_json::Value,
+) -> Result<(), Failure> {
+    let mut e = audit::factor_event(Some(&user.id), &user.username, event, "success", None);
+    e.detail = detail;
+    state.audit.record(e).await?;
+    Ok(())
+}
+
+/// Mails the owner about `change` and audits the delivery.
+pub(crate) async fn notify_owner(
+    state: &AppState,
+    user: &User,
+    change: FactorChange,
+) -> Result<(), Failure> {
+    let sent = state
+        .mailer
+        .send_notice(mail::factor_notice(change, user, false))
+        .await;
+    let error = sent.err().map(|e| e.to_string());
+    if let Some(e) = &error {
+        tracing::warn!(user = %user.username, kind = change.kind(), error = %e, "factor notice not delivered");
+    }
+    state
+        .audit
+        .record(AuditEvent {
+            actor: format!("user:{}", user.username),
+            event: "mail_sent".into(),
+            user_id: Some(user.id.clone()),
+            username: Some(user.username.clone()),
+            outcome: if error.is_none() {
+                "success"
+            } else {
+                "failure"
+            }
+            .into(),
+            detail: json!({ "kind": change.kind(), "error": error }),
+            ..AuditEvent::default()
+        })
+        .await?;
+    Ok(())
+}

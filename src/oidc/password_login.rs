@@ -1,0 +1,116 @@
+//! The password step of a login. Each attempt is counted before its argon2 run
+//! (per username and per client address, [`crate::auth::limiter`]), so a burst of
+//! parallel guesses gets no more verifications than the limit; a success is taken
+//! back, since only failures count (CONTRACT §5).
+
+use std::net::IpAddr;
+
+use super::now_ms;
+use super::session::BrowserSession;
+use crate::auth::limiter::{self, Bucket};
+use crate::auth::password::VerifyError;
+use crate::auth::stepup::{Factor, Proof};
+use crate::db::users;
+use crate::error::{Failure, PageError};
+use crate::secrets;
+use crate::startup::AppState;
+
+/// Failed password attempts per username before a temporary lock-out.
+pub const MAX_PASSWORD_FAILURES: u64 = 10;
+
+pub enum LoginResult {
+    /// Signed in; the browser gets this new session cookie.
+    SignedIn(String),
+    Invalid,
+    LockedOut,
+    /// Too many passwords are waiting to be checked: try again shortly (503).
+    Busy,
+}
+
+fn username_bucket(username: &str) -> Bucket {
+    Bucket::new(
+        "password",
+        &secrets::digest(&users::normalize(username)),
+        MAX_PASSWORD_FAILURES,
+    )
+}
+
+/// Verifies a password. Unknown users cost the same argon2 work as known ones, and
+/// only failures count towards the lock-outs.
+pub async fn password_login(
+    state: &AppState,
+    cookie: Option<&str>,
+    session: Option<BrowserSession>,
+    username: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<LoginResult, PageError> {
+    let audit_name = users::normalize(username);
+    let buckets = [
+        username_bucket(username),
+        Bucket::address(ip, state.settings.lockout.failures_per_address),
+    ];
+    let Some(attempt) = limiter::admit(&state.store, &buckets).await? else {
+        state
+            .audit
+            .factor(None, &audit_name, "password", "locked", ip)
+            .await?;
+        return Ok(LoginResult::LockedOut);
+    };
+    let creds = if username.is_empty() || username.len() > 256 {
+        None
+    } else {
+        users::credentials(&state.db, username).await?
+    };
+    let stored = creds
+        .as_ref()
+        .and_then(|c| c.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_hash.to_string());
+    let matches = match state.passwords.verify(password.to_owned(), stored).await {
+        Ok(m) => m,
+        Err(VerifyError::Busy) => {
+            // Never checked, so not a failure.
+            attempt.take_back().await?;
+            tracing::warn!("password queue full: login refused with 503");
+            return Ok(LoginResult::Busy);
+        }
+        Err(e) => return Err(Failure::Internal(e.to_string()).into()),
+    };
+    let user = match creds {
+        Some(c) if matches && c.password_hash.is_some() && c.user.active => c.user,
+        other => {
+            attempt.failed();
+            let known = other.as_ref().map(|c| c.user.id.as_str());
+            state
+                .audit
+                .factor(known, &audit_name, "password", "failure", ip)
+                .await?;
+            return Ok(LoginResult::Invalid);
+        }
+    };
+    attempt.take_back().await?;
+    state
+        .audit
+        .factor(Some(&user.id), &user.username, "password", "success", ip)
+        .await?;
+    let now = now_ms();
+    // Keep what this session proved only when it is the same person signing in
+    // again, in the same session epoch (an admin's reset outdates older proofs).
+    let mut next = match session {
+        Some(s) if s.belongs_to(&user) => s,
+        _ => BrowserSession::anonymous(now),
+    };
+    next.user_id = Some(user.id.clone());
+    next.epoch = user.session_epoch;
+    next.proofs.retain(|p| p.factor != Factor::Password);
+    next.proofs.push(Proof {
+        factor: Factor::Password,
+        at: now,
+        user_verified: false,
+        from: ip,
+    });
+    let new_cookie = state.sessions.rotate(cookie, &next).await?;
+    users::record_login(&state.db, &user.id).await?;
+    tracing::info!(user = %user.username, "password verified");
+    Ok(LoginResult::SignedIn(new_cookie))
+}

@@ -1,0 +1,185 @@
+//! The owner of an account is mailed whenever a recovery code is spent and
+//! whenever an administrator adds or removes second factors; every such event
+//! and its mail are in the audit log, and a mail that cannot be delivered never
+//! undoes the change.
+
+use portcullis::db::audit::{self, AuditEvent};
+use serde_json::json;
+
+use crate::admin_helpers::AdminApi;
+use crate::helpers::*;
+
+async fn events(app: &TestApp, user: &str) -> Vec<AuditEvent> {
+    audit::list(&app.state.db, Some(user), None, 100)
+        .await
+        .unwrap()
+}
+
+fn has(events: &[AuditEvent], event: &str, actor: &str, kind: Option<&str>) -> bool {
+    events.iter().any(|e| {
+        e.event == event
+            && e.actor == actor
+            && e.outcome == "success"
+            && kind.is_none_or(|k| e.detail["kind"] == k)
+    })
+}
+
+#[tokio::test]
+async fn a_spent_recovery_code_is_mailed_and_audited() {
+    let app = spawn_app().await;
+    let user = app.user("rory").await;
+    app.give_totp(&user).await;
+    let codes = portcullis::db::factors::new_recovery_codes(&app.state.db, &user.id)
+        .await
+        .unwrap();
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let page = browser
+        .authorize(&AuthParams::new(&client).set("acr_values", "mfa"))
+        .await;
+    let page = browser.login(&page, &user).await;
+    let used = browser
+        .submit(&form_with(page.html(), "code").set("code", &codes[0]))
+        .await;
+    assert!(
+        used.html().contains("recovery-remaining"),
+        "{}",
+        used.html()
+    );
+
+    let mails = app.mails_to("rory@example.com", "A recovery code was used to sign in");
+    assert_eq!(mails.len(), 1, "{:?}", app.outbox());
+    assert!(mails[0].contains("9 recovery codes remain"), "{}", mails[0]);
+    let ev = events(&app, "rory").await;
+    assert!(has(&ev, "recovery_code", "user:rory", None));
+    assert!(has(
+        &ev,
+        "mail_sent",
+        "user:rory",
+        Some("recovery_code_used")
+    ));
+}
+
+#[tokio::test]
+async fn an_admin_mfa_reset_is_mailed_and_audited_one_by_one_and_in_bulk() {
+    let app = spawn_app().await;
+    let api = AdminApi::new(&app, "helpdesk").await;
+    let one = app.user("ona").await;
+    app.give_totp(&one).await;
+    let (status, _) = api
+        .post(&format!("/users/{}/reset-mfa", one.id), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.mails_to("ona@example.com", "Your two-step verification was reset")
+            .len(),
+        1,
+        "{:?}",
+        app.outbox()
+    );
+    let ev = events(&app, "ona").await;
+    assert!(has(&ev, "mfa_reset", "admin:helpdesk", None));
+    assert!(has(
+        &ev,
+        "mail_sent",
+        "admin:helpdesk",
+        Some("factors_removed")
+    ));
+
+    // In bulk: each owner whose factors went is told; one without any is not.
+    let two = app.user("two").await;
+    app.give_totp(&two).await;
+    let bare = app.user("bare").await;
+    let (status, body) = api
+        .post(
+            "/users/bulk",
+            json!({"action": "reset_mfa", "ids": [two.id, bare.id]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["succeeded"], 2);
+    let subject = "Your two-step verification was reset";
+    assert_eq!(app.mails_to("two@example.com", subject).len(), 1);
+    assert!(app.mails_to("bare@example.com", subject).is_empty());
+    // The audit API shows it too.
+    let (status, listed) = api.get("/audit?user=two").await;
+    assert_eq!(status, 200);
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "mail_sent" && e["detail"]["kind"] == "factors_removed"),
+        "{listed}"
+    );
+}
+
+#[tokio::test]
+async fn a_totp_seed_set_by_the_cli_is_mailed_and_audited() {
+    let app = spawn_app().await;
+    app.user("cleo").await;
+    let b32 = portcullis::auth::totp::to_base32(&portcullis::auth::totp::generate_secret());
+    let out = cli(&app, &["user", "totp-set", "cleo", "--secret", &b32]).unwrap();
+    assert_eq!(out["totp"], true);
+    assert_eq!(out["notified"], true);
+    let mails = app.mails_to(
+        "cleo@example.com",
+        "An authenticator app was added to your account",
+    );
+    assert_eq!(mails.len(), 1, "{:?}", app.outbox());
+    assert!(mails[0].contains("by an administrator"));
+    let ev = events(&app, "cleo").await;
+    assert!(has(&ev, "totp_set", "cli", None));
+    assert!(has(&ev, "mail_sent", "cli", Some("factor_added_totp")));
+}
+
+#[tokio::test]
+async fn an_undeliverable_notice_keeps_the_new_factor_and_is_audited() {
+    // A mail server that refuses connections.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let app = spawn_with(Options {
+        smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+        ..Options::default()
+    })
+    .await;
+    let user = app.user("nomail").await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let page = browser
+        .authorize(&AuthParams::new(&client).set("acr_values", "mfa"))
+        .await;
+    let enroll = browser.login(&page, &user).await;
+    let uri = enroll
+        .html()
+        .split("data-otpauth=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let b32 = url::Url::parse(&uri)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "secret")
+        .unwrap()
+        .1
+        .to_string();
+    let secret = portcullis::auth::totp::from_base32(&b32).unwrap();
+    let codes = browser
+        .submit(&form_with(enroll.html(), "code").set("code", &totp_code(&secret, 0)))
+        .await;
+    assert_eq!(codes.status(), 200);
+    assert!(codes.html().contains("recovery-codes"), "{}", codes.html());
+    assert!(
+        portcullis::db::factors::has_totp(&app.state.db, &user.id)
+            .await
+            .unwrap()
+    );
+    let ev = events(&app, "nomail").await;
+    assert!(ev.iter().any(|e| e.event == "mail_sent"
+        && e.outcome == "failure"
+        && e.detail["kind"] == "factor_added_totp"));
+}
