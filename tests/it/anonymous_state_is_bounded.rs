@@ -113,7 +113,13 @@ async fn over_long_parameters_are_invalid_requests_and_nothing_is_kept() {
 async fn only_a_page_makes_a_browser_session() {
     let app = spawn_app().await;
     let client = app.client(false).await;
-    let http = bare();
+    // A browser that keeps cookies (the pending request is bound to it) but
+    // follows no redirect.
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let before = entries(&app);
     let silent = [
         AuthParams::new(&client).set("prompt", "none"),
@@ -129,7 +135,7 @@ async fn only_a_page_makes_a_browser_session() {
             .unwrap();
         assert!(!sets_session(&resp), "{:?}", params.pairs);
     }
-    for path in ["/set-password/not-a-token", "/logout", "/jwks"] {
+    for path in ["/logout", "/jwks"] {
         let resp = http.get(app.url(path)).send().await.unwrap();
         assert!(!sets_session(&resp), "{path}");
     }
@@ -138,6 +144,23 @@ async fn only_a_page_makes_a_browser_session() {
         before,
         "nothing kept for requests that show no page"
     );
+    // A wrong set-password link shows no form, so no session; the guess itself
+    // is counted against the address (one counter per address, not per request).
+    let resp = http
+        .get(app.url("/set-password/not-a-token"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!sets_session(&resp));
+    let counted = entries(&app);
+    let resp = http
+        .get(app.url("/set-password/not-a-token-either"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!sets_session(&resp));
+    assert_eq!(entries(&app), counted);
+    let before = counted;
 
     // A request that needs the user keeps itself (one entry) and still no session:
     // that is made by the login page, which binds its CSRF token to it.
