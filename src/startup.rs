@@ -57,7 +57,7 @@ impl AppState {
             Some(url) => Store::redis(url.expose(), "portcullis:")
                 .await
                 .context("redis.url")?,
-            None => Store::memory(),
+            None => Store::memory_with(settings.store),
         };
         let keys =
             KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)
@@ -139,10 +139,9 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
-                // Method and path only: query strings carry `login_hint`, `state`
-                // and `nonce`, which have no place in an access log.
-                // Request id, its log span, the access log line and the HTTP
-                // metrics (route patterns only: paths carry tokens).
+                // Request id and its log span around the access log line and
+                // everything else the request logs; HTTP metrics by route pattern.
+                .wrap(middleware::from_fn(crate::telemetry::access_log))
                 .wrap(middleware::from_fn(crate::http::observe::observe))
                 // Outermost: CSP with a per-response nonce, HSTS … on every answer.
                 .wrap(middleware::from_fn(

@@ -1,10 +1,11 @@
 //! Per-request observability: a request id, a tracing span that carries it into
-//! every log line of the request, the access log line, and the HTTP metrics.
+//! every log line of the request (the access log line included), and the HTTP
+//! metrics.
 //!
 //! The id comes from an incoming `X-Request-Id` only when it is short and
 //! printable (a proxy's id joins our logs to its own); anything else is
 //! replaced, so a client cannot inject line breaks or megabytes into the logs.
-//! Log lines and metric labels name the matched route pattern, never the path:
+//! Metric labels name the matched route pattern, never the path:
 //! paths carry set-password tokens and interaction ids, query strings carry
 //! `login_hint`, `state` and `nonce`.
 
@@ -18,9 +19,6 @@ use actix_web::middleware::Next;
 use tracing::Instrument;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Probes are polled every few seconds: they would drown the access log.
-const QUIET: [&str; 3] = ["/health", "/livez", "/readyz"];
 
 /// The longest incoming id we keep (a UUID is 36).
 const MAX_ID: usize = 64;
@@ -54,38 +52,23 @@ pub async fn observe(
         .unwrap_or_else(new_id);
     let method = req.method().to_string();
     let span = tracing::info_span!("request", request_id = %id);
-    let result = next.call(req).instrument(span.clone()).await;
+    let result = next.call(req).instrument(span).await;
     let mut res = match result {
         Ok(res) => res,
         Err(e) => {
-            // An error that no handler turned into a response: still counted,
-            // still logged with its id.
+            // An error that no handler turned into a response: still counted.
             let status = e.as_response_error().status_code().as_u16();
             let seconds = started.elapsed().as_secs_f64();
             crate::metrics::http_request("(error)", &method, status, seconds);
-            span.in_scope(|| tracing::warn!(method, status, "request failed"));
             return Err(e);
         }
     };
     let route = res
         .request()
         .match_pattern()
-        .unwrap_or_else(|| "(unmatched)".to_owned());
+        .unwrap_or_else(|| crate::telemetry::UNMATCHED.to_owned());
     let status = res.status().as_u16();
-    let elapsed = started.elapsed();
-    crate::metrics::http_request(&route, &method, status, elapsed.as_secs_f64());
-    if !QUIET.contains(&route.as_str()) {
-        span.in_scope(|| {
-            tracing::info!(
-                target: "portcullis::access",
-                method,
-                route,
-                status,
-                ms = elapsed.as_millis() as u64,
-                "request"
-            )
-        });
-    }
+    crate::metrics::http_request(&route, &method, status, started.elapsed().as_secs_f64());
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }
