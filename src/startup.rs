@@ -41,6 +41,8 @@ pub struct AppState {
     pub cache: Arc<db::cache::ReadCache>,
     /// Audit rows of sign-ins, committed in batches.
     pub audit: db::audit_writer::AuditWriter,
+    /// Loads of a user with their factors (the login engine's one read per request).
+    pub user_loads: Arc<db::users::LoadCounter>,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             mailer,
             cache,
             audit,
+            user_loads: Arc::default(),
         })
     }
 }
