@@ -32,6 +32,7 @@ mod https_issuer_pins_transport_and_cookies;
 mod key_only_account_never_enrolls_totp;
 mod key_rotation;
 mod lockouts_hold_under_parallel_guessing;
+mod login_loads_the_user_once_per_request;
 mod login_security;
 mod logout;
 mod outbox_mail_is_private;
