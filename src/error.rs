@@ -1,5 +1,5 @@
 //! Failures of the infrastructure under a request, and how the HTTP layer shows
-//! them: an HTML page for browsers, RFC 6749 §5.2 JSON for API clients. When the
+//! them to browsers (an HTML page); JSON endpoints map them in `crate::http::errors`. When the
 //! session store or the database cannot be reached the answer is a clear 503:
 //! nothing is skipped and no factor is waived (fail closed).
 
@@ -52,7 +52,7 @@ impl Failure {
         }
     }
 
-    fn log(&self) {
+    pub(crate) fn log(&self) {
         match self {
             Failure::Unavailable(m) => tracing::warn!(reason = %m, "request failed closed: 503"),
             Failure::Internal(m) => tracing::error!(reason = %m, "request failed: 500"),
@@ -118,71 +118,6 @@ impl ResponseError for PageError {
     }
 }
 
-/// A failure on a JSON endpoint (token, userinfo, registration …): RFC 6749 §5.2.
-#[derive(Debug, thiserror::Error)]
-#[error("{error}: {description}")]
-pub struct JsonError {
-    pub status: StatusCode,
-    pub error: &'static str,
-    pub description: String,
-    /// `WWW-Authenticate` value, for 401s.
-    pub challenge: Option<String>,
-}
-
-impl JsonError {
-    pub fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
-        Self {
-            status,
-            error,
-            description: description.into(),
-            challenge: None,
-        }
-    }
-    pub fn bad_request(error: &'static str, description: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, error, description)
-    }
-    pub fn with_challenge(mut self, challenge: impl Into<String>) -> Self {
-        self.challenge = Some(challenge.into());
-        self
-    }
-}
-
-impl From<Failure> for JsonError {
-    fn from(f: Failure) -> Self {
-        f.log();
-        let error = match f {
-            Failure::Unavailable(_) => "temporarily_unavailable",
-            Failure::Internal(_) => "server_error",
-        };
-        JsonError::new(f.status(), error, f.public_message())
-    }
-}
-impl From<StoreError> for JsonError {
-    fn from(e: StoreError) -> Self {
-        Failure::from(e).into()
-    }
-}
-impl From<DbError> for JsonError {
-    fn from(e: DbError) -> Self {
-        Failure::from(e).into()
-    }
-}
-impl From<KeyError> for JsonError {
-    fn from(e: KeyError) -> Self {
-        Failure::from(e).into()
-    }
-}
-
-impl ResponseError for JsonError {
-    fn status_code(&self) -> StatusCode {
-        self.status
-    }
-    fn error_response(&self) -> HttpResponse {
-        let mut b = HttpResponse::build(self.status);
-        b.insert_header(("Cache-Control", "no-store"));
-        if let Some(c) = &self.challenge {
-            b.insert_header(("WWW-Authenticate", c.clone()));
-        }
-        b.json(serde_json::json!({"error": self.error, "error_description": self.description}))
-    }
-}
+/// JSON errors are mapped to HTTP in `crate::http::errors`; re-exported here
+/// for the code that still names them by this path.
+pub use crate::http::errors::JsonError;

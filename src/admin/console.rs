@@ -142,7 +142,7 @@ pub async fn finish(
         )));
     };
     let client = client(state).await?;
-    let Some(grant) = redeem_code(state, code).await? else {
+    let Some(grant) = redeem_code(&state.token_ctx(), code).await? else {
         return Ok(Err(Refused::Invalid(
             "the code is invalid, expired or already used",
         )));

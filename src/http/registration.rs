@@ -3,8 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::error::JsonError;
-use crate::oidc::registration;
+use super::errors::JsonError;
+use super::userinfo::bearer;
+use crate::oidc::error::RegistrationError;
+use crate::oidc::registration::{self, metadata::MetadataError};
 use crate::startup::AppState;
 
 /// Client metadata is small; a larger body is refused before it is parsed.
@@ -22,26 +24,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The request body, refused as JSON (not actix's plain text) when too large.
 async fn body(payload: web::Payload) -> Result<web::Bytes, JsonError> {
+    let refused = |d: String| JsonError::from(registration_error(d));
     match payload.to_bytes_limited(BODY_LIMIT).await {
         Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(JsonError::bad_request(
-            "invalid_client_metadata",
-            "the request body could not be read",
-        )),
-        Err(_) => Err(JsonError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_client_metadata",
-            format!("client metadata is limited to {BODY_LIMIT} bytes"),
-        )),
+        Ok(Err(_)) => Err(refused("the request body could not be read".into())),
+        Err(_) => Err(
+            refused(format!("client metadata is limited to {BODY_LIMIT} bytes"))
+                .with_status(StatusCode::PAYLOAD_TOO_LARGE),
+        ),
     }
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
-    let h = req.headers().get("Authorization")?.to_str().ok()?;
-    let (scheme, token) = h.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
+fn registration_error(description: String) -> RegistrationError {
+    MetadataError::InvalidClientMetadata(description).into()
 }
 
 /// Answers carry secrets or what protects them: never cached.
@@ -57,7 +52,8 @@ pub async fn register(
     payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
     let body = body(payload).await?;
-    let doc = registration::register(&state, bearer(&req).as_deref(), &body).await?;
+    let doc =
+        registration::register(&state.registration_ctx(), bearer(&req).as_deref(), &body).await?;
     Ok(json(HttpResponse::Created(), doc))
 }
 
@@ -66,7 +62,12 @@ pub async fn read(
     req: HttpRequest,
     client_id: web::Path<String>,
 ) -> Result<HttpResponse, JsonError> {
-    let doc = registration::read(&state, &client_id, bearer(&req).as_deref()).await?;
+    let doc = registration::read(
+        &state.registration_ctx(),
+        &client_id,
+        bearer(&req).as_deref(),
+    )
+    .await?;
     Ok(json(HttpResponse::Ok(), doc))
 }
 
@@ -77,7 +78,13 @@ pub async fn update(
     payload: web::Payload,
 ) -> Result<HttpResponse, JsonError> {
     let body = body(payload).await?;
-    let doc = registration::update(&state, &client_id, bearer(&req).as_deref(), &body).await?;
+    let doc = registration::update(
+        &state.registration_ctx(),
+        &client_id,
+        bearer(&req).as_deref(),
+        &body,
+    )
+    .await?;
     Ok(json(HttpResponse::Ok(), doc))
 }
 
@@ -86,7 +93,12 @@ pub async fn delete(
     req: HttpRequest,
     client_id: web::Path<String>,
 ) -> Result<HttpResponse, JsonError> {
-    registration::delete(&state, &client_id, bearer(&req).as_deref()).await?;
+    registration::delete(
+        &state.registration_ctx(),
+        &client_id,
+        bearer(&req).as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent()
         .insert_header(("Cache-Control", "no-store"))
         .finish())

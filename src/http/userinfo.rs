@@ -2,11 +2,11 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::error::JsonError;
+use super::errors::JsonError;
 use crate::oidc::userinfo;
 use crate::startup::AppState;
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub fn bearer(req: &HttpRequest) -> Option<String> {
     let h = req.headers().get("Authorization")?.to_str().ok()?;
     let (scheme, token) = h.split_once(' ')?;
     scheme
@@ -15,7 +15,7 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 }
 
 pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, JsonError> {
-    let claims = userinfo::claims(&state, bearer(&req).as_deref()).await?;
+    let claims = userinfo::claims(&state.token_ctx(), bearer(&req).as_deref()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(claims))
@@ -28,7 +28,7 @@ pub async fn post(
     form: Option<web::Form<HashMap<String, String>>>,
 ) -> Result<HttpResponse, JsonError> {
     let token = bearer(&req).or_else(|| form.and_then(|f| f.get("access_token").cloned()));
-    let claims = userinfo::claims(&state, token.as_deref()).await?;
+    let claims = userinfo::claims(&state.token_ctx(), token.as_deref()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(claims))

@@ -4,17 +4,20 @@
 //! (unknown, expired, revoked, user deactivated, sessions ended by an
 //! administrator, client deleted) is `{"active": false}` and nothing else (§2.2).
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
+use super::error::TokenError;
 use super::now_s;
-use super::revocation::Hint;
-use super::token::{AccessGrant, refresh_token};
+use super::revocation::{Hint, TokenRef};
+use super::token::client_auth::confidential_client_of_request;
+use super::token::{AccessGrant, ClientAuth, TokenCtx, refresh_token};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens::{self, TokenState};
 use crate::db::users;
 use crate::error::Failure;
 use crate::secrets;
-use crate::startup::AppState;
 
 pub fn inactive() -> Value {
     json!({ "active": false })
@@ -22,23 +25,34 @@ pub fn inactive() -> Value {
 
 /// The user still stands behind a token of `epoch`: active, and no
 /// administrator ended their sessions since.
-async fn user_current(state: &AppState, user_id: &str, epoch: i64) -> Result<bool, Failure> {
-    Ok(users::find_by_id(&state.db, user_id)
+async fn user_current(ctx: &TokenCtx<'_>, user_id: &str, epoch: i64) -> Result<bool, Failure> {
+    Ok(users::find_by_id(ctx.db, user_id)
         .await?
         .is_some_and(|u| u.active && u.session_epoch == epoch))
 }
 
 /// RFC 7662 §2.2: a token whose client is gone is not active; its tokens go
 /// with it (as at userinfo), within `database.cache_ttl` when deleted elsewhere.
-async fn client_exists(state: &AppState, client_id: &str) -> Result<bool, Failure> {
-    Ok(state.cache.client(&state.db, client_id).await?.is_some())
+async fn client_exists(ctx: &TokenCtx<'_>, client_id: &str) -> Result<bool, Failure> {
+    Ok(ctx.cache.client(ctx.db, client_id).await?.is_some())
+}
+
+/// `POST /introspect`: a confidential client authenticates, then names a token.
+pub async fn handle(
+    ctx: &TokenCtx<'_>,
+    auth: &ClientAuth,
+    form: &HashMap<String, String>,
+) -> Result<Value, TokenError> {
+    let caller = confidential_client_of_request(ctx, auth).await?;
+    let r = TokenRef::from_form(form)?;
+    Ok(introspect(ctx, &caller, &r.token, r.hint).await?)
 }
 
 /// Any authenticated confidential client may introspect access tokens (that is
 /// what a resource server does); a refresh token is reported only to the client it
 /// was issued to, since no one else should ever hold it.
 pub async fn introspect(
-    state: &AppState,
+    ctx: &TokenCtx<'_>,
     caller: &Client,
     token: &str,
     hint: Option<Hint>,
@@ -48,16 +62,16 @@ pub async fn introspect(
     }
     let digest = secrets::digest(token);
     let now = now_s();
-    let issuer = state.settings.issuer_str();
+    let issuer = ctx.settings.issuer_str();
     for kind in Hint::order(hint) {
         match kind {
             Hint::AccessToken => {
                 let grant: Option<AccessGrant> =
-                    state.store.get_json(&format!("at:{digest}")).await?;
+                    ctx.store.get_json(&format!("at:{digest}")).await?;
                 let Some(g) = grant.filter(|g| g.expires_at > now) else {
                     continue;
                 };
-                if !client_exists(state, &g.client_id).await? {
+                if !client_exists(ctx, &g.client_id).await? {
                     return Ok(inactive());
                 }
                 let mut out = json!({
@@ -71,7 +85,7 @@ pub async fn introspect(
                 });
                 match &g.user_id {
                     Some(user_id) => {
-                        if !user_current(state, user_id, g.epoch).await? {
+                        if !user_current(ctx, user_id, g.epoch).await? {
                             return Ok(inactive());
                         }
                         out["sub"] = json!(user_id);
@@ -85,14 +99,14 @@ pub async fn introspect(
                 return Ok(out);
             }
             Hint::RefreshToken => {
-                let Some(record) = refresh_tokens::find(&state.db, &digest).await? else {
+                let Some(record) = refresh_tokens::find(ctx.db, &digest).await? else {
                     continue;
                 };
                 let g = &record.grant;
                 if g.client_id != caller.client_id
                     || record.state(now) != TokenState::Usable
-                    || refresh_token::family_expired(state, g, now)
-                    || !user_current(state, &g.user_id, g.epoch).await?
+                    || refresh_token::family_expired(ctx, g, now)
+                    || !user_current(ctx, &g.user_id, g.epoch).await?
                 {
                     return Ok(inactive());
                 }

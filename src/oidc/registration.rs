@@ -9,41 +9,41 @@
 
 pub mod metadata;
 
-use actix_web::http::StatusCode;
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
 use self::metadata::MetadataError;
+use super::error::{BearerError, RegistrationError};
 use crate::config::Settings;
 use crate::db::DbError;
+use crate::db::cache::ReadCache;
 use crate::db::clients::{self, Client, Extras};
-use crate::error::{Failure, JsonError};
+use crate::error::Failure;
 use crate::secrets;
-use crate::startup::AppState;
 
 /// The path of the registration endpoint; a client's configuration lives below it.
 pub const PATH: &str = "/register";
 
-impl From<MetadataError> for JsonError {
-    fn from(e: MetadataError) -> Self {
-        JsonError::bad_request(e.code(), e.description())
-    }
+/// What registration uses of the server: built per request by the HTTP layer.
+#[derive(Clone, Copy)]
+pub struct RegistrationCtx<'a> {
+    pub settings: &'a Settings,
+    pub db: &'a DatabaseConnection,
+    pub cache: &'a ReadCache,
 }
 
 /// RFC 6750 §3: a missing token gets a bare challenge, a bad one `invalid_token`.
-fn unauthorized(description: &str, token_sent: bool) -> JsonError {
-    let challenge = if token_sent {
-        format!(
-            "Bearer realm=\"portcullis\", error=\"invalid_token\", error_description=\"{description}\""
-        )
-    } else {
-        "Bearer realm=\"portcullis\"".to_owned()
-    };
-    JsonError::new(StatusCode::UNAUTHORIZED, "invalid_token", description).with_challenge(challenge)
+fn unauthorized(description: &str, token_sent: bool) -> RegistrationError {
+    BearerError::invalid_token(description, token_sent).into()
 }
 
-fn db_error(e: DbError) -> JsonError {
+fn invalid_metadata(description: impl Into<String>) -> RegistrationError {
+    MetadataError::InvalidClientMetadata(description.into()).into()
+}
+
+fn db_error(e: DbError) -> RegistrationError {
     match e {
-        DbError::Invalid(m) => JsonError::bad_request("invalid_client_metadata", m),
+        DbError::Invalid(m) => invalid_metadata(m),
         other => Failure::from(other).into(),
     }
 }
@@ -61,7 +61,7 @@ pub fn endpoint(settings: &Settings) -> Option<String> {
 pub fn check_initial_access_token(
     settings: &Settings,
     token: Option<&str>,
-) -> Result<(), JsonError> {
+) -> Result<(), RegistrationError> {
     let Some(expected) = &settings.initial_access_token else {
         return Err(unauthorized(
             "dynamic client registration is not enabled on this server",
@@ -75,13 +75,9 @@ pub fn check_initial_access_token(
     Ok(())
 }
 
-fn parse_body(body: &[u8]) -> Result<Value, JsonError> {
-    serde_json::from_slice(body).map_err(|_| {
-        JsonError::bad_request(
-            "invalid_client_metadata",
-            "the request body must be a JSON object of client metadata",
-        )
-    })
+fn parse_body(body: &[u8]) -> Result<Value, RegistrationError> {
+    serde_json::from_slice(body)
+        .map_err(|_| invalid_metadata("the request body must be a JSON object of client metadata"))
 }
 
 /// When a secret issued now expires: `registration.client_secret_ttl`, 0 for never.
@@ -94,21 +90,21 @@ fn secret_expiry(settings: &Settings) -> i64 {
 /// RFC 7591 §3.1: registers a client; the answer carries its secret and
 /// registration access token, shown this once.
 pub async fn register(
-    state: &AppState,
+    ctx: &RegistrationCtx<'_>,
     token: Option<&str>,
     body: &[u8],
-) -> Result<Value, JsonError> {
-    check_initial_access_token(&state.settings, token)?;
-    let m = metadata::parse(&parse_body(body)?, &state.settings.acr)?;
+) -> Result<Value, RegistrationError> {
+    check_initial_access_token(ctx.settings, token)?;
+    let m = metadata::parse(&parse_body(body)?, &ctx.settings.acr)?;
     let extras = Extras {
         grant_types: Some(m.grant_types.clone()),
-        profile: m.dynamic_profile(secret_expiry(&state.settings)),
+        profile: m.dynamic_profile(secret_expiry(ctx.settings)),
     };
-    let created = clients::create_with(&state.db, m.new_client(), extras)
+    let created = clients::create_with(ctx.db, m.new_client(), extras)
         .await
         .map_err(db_error)?;
     tracing::info!(client_id = %created.client.client_id, name = ?created.client.name, "client registered");
-    let mut doc = describe(&state.settings, &created.client);
+    let mut doc = describe(ctx.settings, &created.client);
     if let Some(s) = created.secret {
         doc["client_secret"] = s.into();
     }
@@ -121,13 +117,16 @@ pub async fn register(
 /// RFC 7592 §2: the client named in the path, if the token is its registration
 /// access token. An unknown client and a wrong token look the same: 401.
 async fn managed_client(
-    state: &AppState,
+    ctx: &RegistrationCtx<'_>,
     client_id: &str,
     token: Option<&str>,
-) -> Result<Client, JsonError> {
+) -> Result<Client, RegistrationError> {
     let token =
         token.ok_or_else(|| unauthorized("a registration access token is required", false))?;
-    match clients::find(&state.db, client_id).await? {
+    match clients::find(ctx.db, client_id)
+        .await
+        .map_err(Failure::from)?
+    {
         Some(c) if c.registration_token_matches(token) => Ok(c),
         _ => Err(unauthorized(
             "the registration access token is invalid",
@@ -139,46 +138,44 @@ async fn managed_client(
 /// RFC 7592 §2.1: the client's current registration. Secrets are stored as
 /// digests, so neither the secret nor the registration access token is repeated.
 pub async fn read(
-    state: &AppState,
+    ctx: &RegistrationCtx<'_>,
     client_id: &str,
     token: Option<&str>,
-) -> Result<Value, JsonError> {
-    let client = managed_client(state, client_id, token).await?;
-    Ok(describe(&state.settings, &client))
+) -> Result<Value, RegistrationError> {
+    let client = managed_client(ctx, client_id, token).await?;
+    Ok(describe(ctx.settings, &client))
 }
 
 /// RFC 7592 §2.2: replaces the client's metadata with the request's. A client that
 /// becomes confidential, or whose secret expires, gets a new secret in the answer.
 pub async fn update(
-    state: &AppState,
+    ctx: &RegistrationCtx<'_>,
     client_id: &str,
     token: Option<&str>,
     body: &[u8],
-) -> Result<Value, JsonError> {
-    let mut client = managed_client(state, client_id, token).await?;
+) -> Result<Value, RegistrationError> {
+    let mut client = managed_client(ctx, client_id, token).await?;
     let doc = parse_body(body)?;
     if doc.get("client_id").and_then(Value::as_str) != Some(client.client_id.as_str()) {
-        return Err(JsonError::bad_request(
-            "invalid_client_metadata",
+        return Err(invalid_metadata(
             "client_id must be present and name the client being updated (RFC 7592 §2.2)",
         ));
     }
     if let Some(presented) = doc.get("client_secret").filter(|v| !v.is_null())
         && !presented.as_str().is_some_and(|s| client.secret_matches(s))
     {
-        return Err(JsonError::bad_request(
-            "invalid_client_metadata",
+        return Err(invalid_metadata(
             "client_secret does not match the current secret",
         ));
     }
-    let m = metadata::parse(&doc, &state.settings.acr)?;
+    let m = metadata::parse(&doc, &ctx.settings.acr)?;
     let was_public = client.is_public();
     let expiring = client.profile.client_secret_expires_at != 0;
     m.apply_to(&mut client);
     let new_secret = (!client.is_public() && (was_public || expiring))
-        .then(|| client.replace_secret(secret_expiry(&state.settings)));
-    let saved = clients::save(&state.db, &client).await;
-    state.cache.forget_client(&client.client_id);
+        .then(|| client.replace_secret(secret_expiry(ctx.settings)));
+    let saved = clients::save(ctx.db, &client).await;
+    ctx.cache.forget_client(&client.client_id);
     let saved = match saved {
         Ok(c) => c,
         Err(DbError::NotFound) => {
@@ -190,7 +187,7 @@ pub async fn update(
         Err(e) => return Err(db_error(e)),
     };
     tracing::info!(client_id = %saved.client_id, "client registration updated");
-    let mut out = describe(&state.settings, &saved);
+    let mut out = describe(ctx.settings, &saved);
     if let Some(s) = new_secret {
         out["client_secret"] = s.into();
     }
@@ -201,14 +198,14 @@ pub async fn update(
 /// token stop working at once on this server, and on the others within
 /// `database.cache_ttl`.
 pub async fn delete(
-    state: &AppState,
+    ctx: &RegistrationCtx<'_>,
     client_id: &str,
     token: Option<&str>,
-) -> Result<(), JsonError> {
-    let client = managed_client(state, client_id, token).await?;
-    let deleted = clients::delete(&state.db, &client.client_id).await;
-    state.cache.forget_client(&client.client_id);
-    if !deleted? {
+) -> Result<(), RegistrationError> {
+    let client = managed_client(ctx, client_id, token).await?;
+    let deleted = clients::delete(ctx.db, &client.client_id).await;
+    ctx.cache.forget_client(&client.client_id);
+    if !deleted.map_err(Failure::from)? {
         return Err(unauthorized(
             "the registration access token is invalid",
             true,

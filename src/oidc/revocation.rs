@@ -3,12 +3,14 @@
 //! (§2.1); revoking an access token removes it from the store at once, so userinfo
 //! and introspection refuse it from then on.
 
-use super::token::{AccessGrant, refresh_token, revoke_access_digest};
+use std::collections::HashMap;
+
+use super::error::TokenError;
+use super::token::client_auth::client_of_request;
+use super::token::{AccessGrant, ClientAuth, TokenCtx, refresh_token, revoke_access_digest};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens;
-use crate::error::JsonError;
 use crate::secrets;
-use crate::startup::AppState;
 
 /// `token_type_hint` (RFC 7009 §2.1): where to look first; the other kind is
 /// searched too when the hint is wrong or unknown.
@@ -36,21 +38,50 @@ impl Hint {
     }
 }
 
-fn not_yours() -> JsonError {
-    JsonError::bad_request(
-        "unauthorized_client",
-        "the token was not issued to this client",
-    )
+fn not_yours() -> TokenError {
+    TokenError::UnauthorizedClient("the token was not issued to this client".into())
+}
+
+/// The token a revocation or introspection request names (RFC 7009 §2.1,
+/// RFC 7662 §2.1), with its hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRef {
+    pub token: String,
+    pub hint: Option<Hint>,
+}
+
+impl TokenRef {
+    pub fn from_form(form: &HashMap<String, String>) -> Result<Self, TokenError> {
+        let token = form
+            .get("token")
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| TokenError::InvalidRequest("token is required".into()))?;
+        Ok(Self {
+            token: token.clone(),
+            hint: Hint::parse(form.get("token_type_hint").map(String::as_str)),
+        })
+    }
+}
+
+/// `POST /revoke`: the client authenticates, then names a token of its own.
+pub async fn handle(
+    ctx: &TokenCtx<'_>,
+    auth: &ClientAuth,
+    form: &HashMap<String, String>,
+) -> Result<(), TokenError> {
+    let client = client_of_request(ctx, auth).await?;
+    let r = TokenRef::from_form(form)?;
+    revoke(ctx, &client, &r.token, r.hint).await
 }
 
 /// Revokes `token` for `client`. An unknown, expired or already revoked token is
 /// not an error (§2.2): the client cannot tell them apart, and need not.
 pub async fn revoke(
-    state: &AppState,
+    ctx: &TokenCtx<'_>,
     client: &Client,
     token: &str,
     hint: Option<Hint>,
-) -> Result<(), JsonError> {
+) -> Result<(), TokenError> {
     if token.len() > 256 {
         return Ok(());
     }
@@ -59,23 +90,21 @@ pub async fn revoke(
         match kind {
             Hint::AccessToken => {
                 let grant: Option<AccessGrant> =
-                    state.store.get_json(&format!("at:{digest}")).await?;
+                    ctx.store.get_json(&format!("at:{digest}")).await?;
                 if let Some(grant) = grant {
                     if grant.client_id != client.client_id {
                         return Err(not_yours());
                     }
-                    revoke_access_digest(&state.store, &digest).await?;
+                    revoke_access_digest(ctx.store, &digest).await?;
                     return Ok(());
                 }
             }
             Hint::RefreshToken => {
-                if let Some(record) = refresh_tokens::find(&state.db, &digest).await? {
+                if let Some(record) = refresh_tokens::find(ctx.db, &digest).await? {
                     if record.grant.client_id != client.client_id {
                         return Err(not_yours());
                     }
-                    refresh_token::revoke_family(state, &record.grant.family_id)
-                        .await
-                        .map_err(JsonError::from)?;
+                    refresh_token::revoke_family(ctx, &record.grant.family_id).await?;
                     return Ok(());
                 }
             }

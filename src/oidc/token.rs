@@ -4,14 +4,16 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::stepup::Proof;
-use crate::db::clients::{AuthMethod, Client};
-use crate::error::{Failure, JsonError};
+use crate::config::Settings;
+use crate::db::cache::ReadCache;
+use crate::error::Failure;
+use crate::keys::KeyRing;
+use crate::oidc::error::TokenError;
 use crate::secrets;
-use crate::startup::AppState;
 use crate::store::{Store, StoreError};
 
 pub mod authorization_code;
@@ -19,92 +21,38 @@ pub mod client_auth;
 pub mod client_credentials;
 pub mod issue;
 pub mod refresh_token;
+pub mod request;
+
+pub use client_auth::ClientAuth;
+pub use request::TokenRequest;
 
 pub const ACCESS_TOKEN_TTL: Duration = Duration::from_secs(3600);
 /// How long a redeemed code is remembered, to detect and punish its reuse.
 const USED_CODE_TTL: Duration = Duration::from_secs(3600);
 
-/// How the client presented itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PresentedClient {
-    pub client_id: String,
-    pub secret: Option<String>,
-    pub via_basic: bool,
+/// What the token, revocation and introspection endpoints use of the server:
+/// built per request by the HTTP layer.
+#[derive(Clone, Copy)]
+pub struct TokenCtx<'a> {
+    pub settings: &'a Settings,
+    pub db: &'a DatabaseConnection,
+    pub store: &'a Store,
+    pub keys: &'a KeyRing,
+    pub cache: &'a ReadCache,
 }
 
-/// RFC 6749 §2.3.1: credentials from the Basic header (form-urlencoded inside) or
-/// the body; both at once is an error.
-pub fn presented_client(
-    authorization: Option<&str>,
+/// RFC 6749 §3.2: the token request, authenticated and parsed, then handed to
+/// its grant.
+pub async fn exchange(
+    ctx: &TokenCtx<'_>,
+    auth: &ClientAuth,
     form: &HashMap<String, String>,
-) -> Result<PresentedClient, JsonError> {
-    let basic = authorization.and_then(|h| {
-        h.strip_prefix("Basic ")
-            .or_else(|| h.strip_prefix("basic "))
-    });
-    if let Some(b64) = basic {
-        use base64::Engine;
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(b64.trim())
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| invalid_client("malformed Basic credentials", true))?;
-        let (id, secret) = raw
-            .split_once(':')
-            .ok_or_else(|| invalid_client("malformed Basic credentials", true))?;
-        let decode = |s: &str| {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
-        if form.contains_key("client_secret") {
-            return Err(JsonError::bad_request(
-                "invalid_request",
-                "use one client authentication method",
-            ));
-        }
-        return Ok(PresentedClient {
-            client_id: decode(id),
-            secret: Some(decode(secret)),
-            via_basic: true,
-        });
-    }
-    let client_id = form
-        .get("client_id")
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| invalid_client("client authentication is required", false))?;
-    Ok(PresentedClient {
-        client_id: client_id.clone(),
-        secret: form.get("client_secret").cloned(),
-        via_basic: false,
-    })
-}
-
-pub fn invalid_client(description: &str, basic: bool) -> JsonError {
-    let e = JsonError::new(StatusCode::UNAUTHORIZED, "invalid_client", description);
-    if basic {
-        e.with_challenge("Basic realm=\"portcullis\"")
-    } else {
-        e
-    }
-}
-
-/// Checks presented credentials against the registered client. Confidential
-/// clients may use either secret method; public clients send no secret.
-pub fn authenticate(
-    client: Option<Client>,
-    presented: &PresentedClient,
-) -> Result<Client, JsonError> {
-    let basic = presented.via_basic;
-    let client = client.ok_or_else(|| invalid_client("unknown client", basic))?;
-    match (client.auth_method, &presented.secret) {
-        (AuthMethod::None, None) => Ok(client),
-        (AuthMethod::None, Some(_)) => {
-            Err(invalid_client("public clients do not use a secret", basic))
-        }
-        (_, Some(secret)) if client.verify_secret(secret) => Ok(client),
-        _ => Err(invalid_client("client authentication failed", basic)),
+) -> Result<TokenResponse, TokenError> {
+    let client = client_auth::client_of_request(ctx, auth).await?;
+    match TokenRequest::from_form(form)? {
+        TokenRequest::AuthorizationCode(r) => authorization_code::exchange(ctx, &client, r).await,
+        TokenRequest::RefreshToken(r) => refresh_token::exchange(ctx, &client, r).await,
+        TokenRequest::ClientCredentials(r) => client_credentials::exchange(ctx, &client, r).await,
     }
 }
 
@@ -177,9 +125,9 @@ pub async fn put_code(
 /// Redeems a code once. A second redemption finds the code gone; if it was used
 /// before, every token it issued is revoked (RFC 6749 §4.1.2, §10.5): the access
 /// tokens and the whole refresh-token family.
-pub async fn redeem_code(state: &AppState, code: &str) -> Result<Option<CodeGrant>, Failure> {
+pub async fn redeem_code(ctx: &TokenCtx<'_>, code: &str) -> Result<Option<CodeGrant>, Failure> {
     let digest = secrets::digest(code);
-    let store = &state.store;
+    let store = ctx.store;
     if let Some(grant) = store
         .take_json::<CodeGrant>(&format!("code:{digest}"))
         .await?
@@ -194,7 +142,7 @@ pub async fn redeem_code(state: &AppState, code: &str) -> Result<Option<CodeGran
             revoke_access_digest(store, at).await?;
         }
         if let Some(family) = &used.refresh_family {
-            refresh_token::revoke_family(state, family).await?;
+            refresh_token::revoke_family(ctx, family).await?;
         }
         tracing::warn!("authorization code replayed: tokens issued from it were revoked");
     }
@@ -250,46 +198,4 @@ pub struct TokenResponse {
     pub scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn basic_credentials_are_form_decoded() {
-        use base64::Engine;
-        let h = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode("my%3Aid:p%40ss")
-        );
-        let p = presented_client(Some(&h), &form(&[])).unwrap();
-        assert_eq!(p.client_id, "my:id");
-        assert_eq!(p.secret.as_deref(), Some("p@ss"));
-        assert!(p.via_basic);
-    }
-
-    #[test]
-    fn two_methods_at_once_are_refused() {
-        use base64::Engine;
-        let h = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode("a:b")
-        );
-        assert!(presented_client(Some(&h), &form(&[("client_secret", "b")])).is_err());
-    }
-
-    #[test]
-    fn missing_client_is_invalid_client() {
-        let e = presented_client(None, &form(&[])).unwrap_err();
-        assert_eq!(e.error, "invalid_client");
-        assert_eq!(e.status, StatusCode::UNAUTHORIZED);
-    }
 }

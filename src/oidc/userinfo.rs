@@ -2,44 +2,24 @@
 
 use serde_json::{Value, json};
 
+use super::error::BearerError;
 use super::id_token::ProfileClaims;
-use super::token::access_grant;
+use super::token::{TokenCtx, access_grant};
 use crate::db::users;
-use crate::error::{Failure, JsonError};
-use crate::startup::AppState;
 
-fn invalid_token(description: &str) -> JsonError {
-    JsonError::new(
-        actix_web::http::StatusCode::UNAUTHORIZED,
-        "invalid_token",
-        description,
-    )
-    .with_challenge(format!(
-        "Bearer realm=\"portcullis\", error=\"invalid_token\", error_description=\"{description}\""
-    ))
+/// RFC 6750 §3.1: the token was sent but is not good (any more).
+fn invalid_token(description: &str) -> BearerError {
+    BearerError::invalid_token(description, true)
 }
 
-pub async fn claims(state: &AppState, token: Option<&str>) -> Result<Value, JsonError> {
-    let token = token.ok_or_else(|| {
-        JsonError::new(
-            actix_web::http::StatusCode::UNAUTHORIZED,
-            "invalid_request",
-            "a bearer token is required",
-        )
-        .with_challenge("Bearer realm=\"portcullis\"")
-    })?;
-    let grant = access_grant(&state.store, token)
-        .await
-        .map_err(Failure::from)?
+pub async fn claims(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<Value, BearerError> {
+    let token =
+        token.ok_or_else(|| BearerError::InvalidRequest("a bearer token is required".into()))?;
+    let grant = access_grant(ctx.store, token)
+        .await?
         .ok_or_else(|| invalid_token("the access token is invalid or expired"))?;
     // A deleted client's tokens go with it.
-    if state
-        .cache
-        .client(&state.db, &grant.client_id)
-        .await
-        .map_err(Failure::from)?
-        .is_none()
-    {
+    if ctx.cache.client(ctx.db, &grant.client_id).await?.is_none() {
         return Err(invalid_token("the access token is invalid or expired"));
     }
     // A client_credentials token acts for a client: there is no user to describe.
@@ -47,17 +27,12 @@ pub async fn claims(state: &AppState, token: Option<&str>) -> Result<Value, Json
         .user_id
         .as_deref()
         .ok_or_else(|| invalid_token("the access token does not identify a user"))?;
-    let user = users::find_by_id(&state.db, user_id)
-        .await
-        .map_err(Failure::from)?
+    let user = users::find_by_id(ctx.db, user_id)
+        .await?
         .filter(|u| grant.valid_for(u))
         .ok_or_else(|| invalid_token("the user is no longer active"))?;
     let groups = if grant.scopes.iter().any(|s| s == "groups") {
-        Some(
-            users::groups_of(&state.db, &user.id)
-                .await
-                .map_err(Failure::from)?,
-        )
+        Some(users::groups_of(ctx.db, &user.id).await?)
     } else {
         None
     };

@@ -4,26 +4,25 @@ use sha2::{Digest, Sha256};
 
 use super::issue::{self, Authentication};
 use super::{
-    AccessGrant, TokenResponse, UsedCode, put_access_token, redeem_code, refresh_token,
+    AccessGrant, TokenCtx, TokenResponse, UsedCode, put_access_token, redeem_code, refresh_token,
     remember_code,
 };
 use crate::auth::stepup;
 use crate::db::refresh_tokens::RefreshGrant;
 use crate::db::{clients::Client, users};
-use crate::error::JsonError;
+use crate::oidc::error::TokenError;
 use crate::oidc::now_s;
 use crate::secrets;
-use crate::startup::AppState;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct CodeRequest {
     pub code: String,
     pub redirect_uri: Option<String>,
     pub code_verifier: Option<String>,
 }
 
-fn invalid_grant(description: &str) -> JsonError {
-    JsonError::bad_request("invalid_grant", description)
+fn invalid_grant(description: &str) -> TokenError {
+    TokenError::InvalidGrant(description.into())
 }
 
 /// S256: BASE64URL(SHA256(verifier)) == challenge, compared in constant time.
@@ -40,17 +39,16 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
 }
 
 pub async fn exchange(
-    state: &AppState,
+    ctx: &TokenCtx<'_>,
     client: &Client,
     req: CodeRequest,
-) -> Result<TokenResponse, JsonError> {
+) -> Result<TokenResponse, TokenError> {
     if !client.allows_grant("authorization_code") {
-        return Err(JsonError::bad_request(
-            "unauthorized_client",
-            "this client may not use the authorization code grant",
+        return Err(TokenError::UnauthorizedClient(
+            "this client may not use the authorization code grant".into(),
         ));
     }
-    let grant = redeem_code(state, &req.code)
+    let grant = redeem_code(ctx, &req.code)
         .await?
         .ok_or_else(|| invalid_grant("the code is invalid, expired or already used"))?;
     if grant.client_id != client.client_id {
@@ -71,7 +69,7 @@ pub async fn exchange(
         }
         (None, None) => {}
     }
-    let user = users::find_by_id(&state.db, &grant.user_id)
+    let user = users::find_by_id(ctx.db, &grant.user_id)
         .await?
         .filter(|u| u.active)
         .ok_or_else(|| invalid_grant("the user is no longer active"))?;
@@ -99,7 +97,7 @@ pub async fn exchange(
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
         epoch: grant.epoch,
     };
-    let (access_token, access_digest) = put_access_token(&state.store, &access).await?;
+    let (access_token, access_digest) = put_access_token(ctx.store, &access).await?;
     let mut used = UsedCode {
         access_tokens: vec![access_digest.clone()],
         refresh_family: None,
@@ -122,16 +120,16 @@ pub async fn exchange(
             epoch: grant.epoch,
             started_at: now,
         };
-        let token = refresh_token::start_family(state, &family, &access_digest).await?;
+        let token = refresh_token::start_family(ctx, &family, &access_digest).await?;
         used.refresh_family = Some(family.family_id);
         Some(token)
     } else {
         None
     };
-    remember_code(&state.store, &req.code, &used).await?;
+    remember_code(ctx.store, &req.code, &used).await?;
 
     let id_token = issue::id_token(
-        state,
+        ctx,
         client,
         &user,
         &authn,

@@ -2,13 +2,12 @@
 //! access token that acts for itself. No user took part, so there is no ID token
 //! and no refresh token (§4.4.3), and the token is refused at userinfo.
 
-use super::{AccessGrant, TokenResponse, put_access_token};
+use super::{AccessGrant, TokenCtx, TokenResponse, put_access_token};
 use crate::db::clients::Client;
-use crate::error::JsonError;
+use crate::oidc::error::TokenError;
 use crate::oidc::now_s;
-use crate::startup::AppState;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct ClientCredentialsRequest {
     pub scope: Option<String>,
 }
@@ -36,27 +35,24 @@ pub fn machine_scopes(client: &Client, requested: Option<&str>) -> Result<Vec<St
 }
 
 pub async fn exchange(
-    state: &AppState,
+    ctx: &TokenCtx<'_>,
     client: &Client,
     req: ClientCredentialsRequest,
-) -> Result<TokenResponse, JsonError> {
+) -> Result<TokenResponse, TokenError> {
     // RFC 6749 §5.2 unauthorized_client: the grant must be registered for the
     // client (an RP registered for the code flow does not act for itself).
     if !client.allows_grant("client_credentials") {
-        return Err(JsonError::bad_request(
-            "unauthorized_client",
-            "this client is not registered for the client_credentials grant",
+        return Err(TokenError::UnauthorizedClient(
+            "this client is not registered for the client_credentials grant".into(),
         ));
     }
     // RFC 6749 §4.4: only for clients that can keep a secret.
     if client.is_public() {
-        return Err(JsonError::bad_request(
-            "unauthorized_client",
-            "the client_credentials grant is for confidential clients only",
+        return Err(TokenError::UnauthorizedClient(
+            "the client_credentials grant is for confidential clients only".into(),
         ));
     }
-    let scopes = machine_scopes(client, req.scope.as_deref())
-        .map_err(|e| JsonError::bad_request("invalid_scope", e))?;
+    let scopes = machine_scopes(client, req.scope.as_deref()).map_err(TokenError::InvalidScope)?;
     let now = now_s();
     let grant = AccessGrant {
         user_id: None,
@@ -69,7 +65,7 @@ pub async fn exchange(
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
         epoch: 0,
     };
-    let (access_token, _) = put_access_token(&state.store, &grant).await?;
+    let (access_token, _) = put_access_token(ctx.store, &grant).await?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -1,19 +1,20 @@
 //! Signing an ID token for a code exchange or a refresh: the same claims, taken
 //! from the authentication the grant descends from.
 
+use super::TokenCtx;
 use crate::auth::acr::{AcrRegistry, Level};
 use crate::auth::stepup::{self, Freshness};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens::RefreshGrant;
 use crate::db::users::{self, User};
-use crate::error::{Failure, JsonError};
+use crate::error::Failure;
 use crate::keys::SigningAlg;
+use crate::oidc::error::TokenError;
 use crate::oidc::id_token::{self, IdTokenClaims, ProfileClaims};
 use crate::oidc::now_s;
-use crate::startup::AppState;
 
 /// The authentication behind a grant, as the ID token reports it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Authentication {
     pub acr: String,
     pub amr: Vec<String>,
@@ -69,22 +70,22 @@ pub fn refreshed_authentication(
 /// Signs an ID token for `user` with the client's algorithm. `scopes` select the
 /// profile claims; `nonce` is only ever the one of an authorization request.
 pub async fn id_token(
-    state: &AppState,
+    ctx: &TokenCtx<'_>,
     client: &Client,
     user: &User,
     authn: &Authentication,
     scopes: &[String],
     nonce: Option<String>,
     access_token: &str,
-) -> Result<String, JsonError> {
+) -> Result<String, TokenError> {
     let groups = if scopes.iter().any(|s| s == "groups") {
-        Some(users::groups_of(&state.db, &user.id).await?)
+        Some(users::groups_of(ctx.db, &user.id).await?)
     } else {
         None
     };
     let now = now_s();
     let claims = IdTokenClaims {
-        iss: state.settings.issuer_str(),
+        iss: ctx.settings.issuer_str(),
         sub: user.id.clone(),
         aud: client.client_id.clone(),
         exp: now + id_token::ID_TOKEN_TTL_S,
@@ -101,13 +102,13 @@ pub async fn id_token(
     let alg = client.id_token_alg;
     let jwt = if alg == SigningAlg::RS256 {
         // An RSA signature takes about 0.4 ms: keep it off the async workers.
-        let keys = state.keys.clone();
+        let keys = ctx.keys.clone();
         tokio::task::spawn_blocking(move || id_token::sign(&keys, alg, &claims))
             .await
             .map_err(|e| Failure::Internal(e.to_string()))?
     } else {
         // ES256 takes a few dozen microseconds, less than handing it to a thread.
-        id_token::sign(&state.keys, alg, &claims)
+        id_token::sign(ctx.keys, alg, &claims)
     };
     Ok(jwt.map_err(Failure::from)?)
 }

@@ -3,62 +3,62 @@
 //! with the access tokens issued from it (OAuth 2.0 Security BCP §4.14.2).
 
 use super::issue;
-use super::{AccessGrant, TokenResponse, put_access_token, revoke_access_digest};
+use super::{AccessGrant, TokenCtx, TokenResponse, put_access_token, revoke_access_digest};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens::{self, NewRefreshToken, RefreshGrant, TokenState};
 use crate::db::users;
-use crate::error::{Failure, JsonError};
+use crate::error::Failure;
+use crate::oidc::error::TokenError;
 use crate::oidc::{now_ms, now_s};
 use crate::secrets;
-use crate::startup::AppState;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct RefreshRequest {
     pub refresh_token: String,
     /// A narrower scope for the new access token (RFC 6749 §6).
     pub scope: Option<String>,
 }
 
-fn invalid_grant(description: &str) -> JsonError {
-    JsonError::bad_request("invalid_grant", description)
+fn invalid_grant(description: &str) -> TokenError {
+    TokenError::InvalidGrant(description.into())
 }
 
 /// When a token issued `now` expires: after `tokens.refresh_ttl` unused, and
 /// never after the family's absolute end (`tokens.refresh_max_lifetime` from its
 /// first token), however often it is refreshed.
-fn expiry(state: &AppState, family: &RefreshGrant, now: i64) -> i64 {
-    (now + state.settings.refresh_ttl.as_secs() as i64).min(family_end(state, family))
+fn expiry(ctx: &TokenCtx<'_>, family: &RefreshGrant, now: i64) -> i64 {
+    (now + ctx.settings.refresh_ttl.as_secs() as i64).min(family_end(ctx, family))
 }
 
-fn family_end(state: &AppState, family: &RefreshGrant) -> i64 {
+fn family_end(ctx: &TokenCtx<'_>, family: &RefreshGrant) -> i64 {
     family
         .started_at
-        .saturating_add(state.settings.refresh_max_lifetime.as_secs() as i64)
+        .saturating_add(ctx.settings.refresh_max_lifetime.as_secs() as i64)
 }
 
 /// Whether the family is past its absolute lifetime (checked at every use, so a
 /// lifetime shortened in the configuration applies to existing families too).
-pub fn family_expired(state: &AppState, family: &RefreshGrant, now: i64) -> bool {
-    now >= family_end(state, family)
+pub fn family_expired(ctx: &TokenCtx<'_>, family: &RefreshGrant, now: i64) -> bool {
+    now >= family_end(ctx, family)
 }
 
 /// Issues the first refresh token of a new family, bound to the access token
 /// issued with it.
 pub async fn start_family(
-    state: &AppState,
+    ctx: &TokenCtx<'_>,
     grant: &RefreshGrant,
     access_digest: &str,
 ) -> Result<String, Failure> {
     let token = secrets::random_token(32);
     let now = now_s();
     refresh_tokens::insert(
-        &state.db,
+        ctx.db,
         &NewRefreshToken {
             token_hash: &secrets::digest(&token),
             grant,
             access_token_hash: access_digest,
             now,
-            expires_at: expiry(state, grant, now),
+            expires_at: expiry(ctx, grant, now),
         },
     )
     .await?;
@@ -66,10 +66,10 @@ pub async fn start_family(
 }
 
 /// Revokes every refresh token of a family and every access token issued with them.
-pub async fn revoke_family(state: &AppState, family_id: &str) -> Result<(), Failure> {
-    let access = refresh_tokens::revoke_family(&state.db, family_id, now_s()).await?;
+pub async fn revoke_family(ctx: &TokenCtx<'_>, family_id: &str) -> Result<(), Failure> {
+    let access = refresh_tokens::revoke_family(ctx.db, family_id, now_s()).await?;
     for digest in access {
-        revoke_access_digest(&state.store, &digest).await?;
+        revoke_access_digest(ctx.store, &digest).await?;
     }
     Ok(())
 }
@@ -94,28 +94,27 @@ pub fn narrowed_scope(granted: &[String], requested: Option<&str>) -> Result<Vec
 }
 
 pub async fn exchange(
-    state: &AppState,
+    ctx: &TokenCtx<'_>,
     client: &Client,
     req: RefreshRequest,
-) -> Result<TokenResponse, JsonError> {
+) -> Result<TokenResponse, TokenError> {
     if !client.allows_grant("refresh_token") {
-        return Err(JsonError::bad_request(
-            "unauthorized_client",
-            "this client may not use refresh tokens",
+        return Err(TokenError::UnauthorizedClient(
+            "this client may not use refresh tokens".into(),
         ));
     }
     if req.refresh_token.len() > 256 {
         return Err(invalid_grant("the refresh token is invalid"));
     }
     let hash = secrets::digest(&req.refresh_token);
-    let record = refresh_tokens::find(&state.db, &hash)
+    let record = refresh_tokens::find(ctx.db, &hash)
         .await?
         .ok_or_else(|| invalid_grant("the refresh token is invalid"))?;
     let family = record.grant.clone();
     if family.client_id != client.client_id {
         // RFC 6749 §10.4: refresh tokens are bound to their client. Another client
         // holding one means it leaked.
-        revoke_family(state, &family.family_id).await?;
+        revoke_family(ctx, &family.family_id).await?;
         tracing::warn!(client = %client.client_id, "refresh token presented by another client: its family was revoked");
         return Err(invalid_grant(
             "the refresh token was issued to another client",
@@ -125,7 +124,7 @@ pub async fn exchange(
     match record.state(now) {
         TokenState::Usable => {}
         TokenState::Rotated => {
-            revoke_family(state, &family.family_id).await?;
+            revoke_family(ctx, &family.family_id).await?;
             tracing::warn!(client = %client.client_id, "rotated refresh token replayed: its family was revoked");
             return Err(invalid_grant(
                 "the refresh token was already used; every token of this grant is now revoked",
@@ -134,14 +133,14 @@ pub async fn exchange(
         TokenState::Revoked => return Err(invalid_grant("the refresh token was revoked")),
         TokenState::Expired => return Err(invalid_grant("the refresh token has expired")),
     }
-    if family_expired(state, &family, now) {
+    if family_expired(ctx, &family, now) {
         return Err(invalid_grant(
             "this grant has reached its maximum lifetime: sign in again",
         ));
     }
-    let scopes = narrowed_scope(&family.scopes, req.scope.as_deref())
-        .map_err(|e| JsonError::bad_request("invalid_scope", e))?;
-    let user = users::find_by_id(&state.db, &family.user_id)
+    let scopes =
+        narrowed_scope(&family.scopes, req.scope.as_deref()).map_err(TokenError::InvalidScope)?;
+    let user = users::find_by_id(ctx.db, &family.user_id)
         .await?
         .filter(|u| u.active)
         .ok_or_else(|| invalid_grant("the user is no longer active"))?;
@@ -149,15 +148,15 @@ pub async fn exchange(
         // An administrator ended the user's sessions after this family began
         // (a family started in the middle of that is caught here, not by the
         // revocation that ran before it existed).
-        revoke_family(state, &family.family_id).await?;
+        revoke_family(ctx, &family.family_id).await?;
         return Err(invalid_grant(
             "the sign-in behind this grant has been ended",
         ));
     }
     let authn = issue::refreshed_authentication(
         &family,
-        &state.settings.acr,
-        state.settings.step_up_ttl.map(|d| d.as_millis() as i64),
+        &ctx.settings.acr,
+        ctx.settings.step_up_ttl.map(|d| d.as_millis() as i64),
         now_ms(),
     );
 
@@ -172,27 +171,27 @@ pub async fn exchange(
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
         epoch: family.epoch,
     };
-    let (access_token, access_digest) = put_access_token(&state.store, &access).await?;
+    let (access_token, access_digest) = put_access_token(ctx.store, &access).await?;
     let next = secrets::random_token(32);
     let rotated = refresh_tokens::rotate(
-        &state.db,
+        ctx.db,
         &hash,
         &NewRefreshToken {
             token_hash: &secrets::digest(&next),
             grant: &family,
             access_token_hash: &access_digest,
             now,
-            expires_at: expiry(state, &family, now),
+            expires_at: expiry(ctx, &family, now),
         },
     )
     .await;
     if !matches!(rotated, Ok(true)) {
-        revoke_access_digest(&state.store, &access_digest).await?;
+        revoke_access_digest(ctx.store, &access_digest).await?;
     }
     if !rotated? {
         // Another request rotated it between our read and our update: the token
         // was used twice.
-        revoke_family(state, &family.family_id).await?;
+        revoke_family(ctx, &family.family_id).await?;
         tracing::warn!(client = %client.client_id, "refresh token used concurrently: its family was revoked");
         return Err(invalid_grant(
             "the refresh token was already used; every token of this grant is now revoked",
@@ -202,7 +201,7 @@ pub async fn exchange(
     let id_token = if scopes.iter().any(|s| s == "openid") {
         // OIDC Core §12.2: a refreshed ID token repeats the original authentication
         // (acr, amr, auth_time), minus an expired step-up, and carries no nonce.
-        Some(issue::id_token(state, client, &user, &authn, &scopes, None, &access_token).await?)
+        Some(issue::id_token(ctx, client, &user, &authn, &scopes, None, &access_token).await?)
     } else {
         None
     };
