@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help run build test test-services lint fmt clean bench bench-micro
+.PHONY: help run build test test-services lint fmt clean bench bench-micro bench-store
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,6 +24,12 @@ bench: ## Load-test Portcullis (embedded store, Redis) and node-oidc-provider si
 
 bench-micro: ## Criterion micro-benchmarks: ID-token signing, TOTP, argon2id, acr resolution, policy
 	$(CARGO) bench --bench crypto --bench decisions
+
+bench-store: ## Resident memory of the server under a flood of anonymous authorization requests (docs/performance.md)
+	$(CARGO) build --release --bin portcullis --example store_flood
+	$(CARGO) run --release --example store_flood -- --requests 300000
+	$(CARGO) run --release --example store_flood -- --requests 300000 --max-entries 100000
+	$(CARGO) run --release --example store_flood -- --requests 300000 --max-bytes 67108864
 
 lint: ## rustfmt check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check

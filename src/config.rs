@@ -15,6 +15,7 @@ use crate::auth::acr::{AcrRegistry, Level};
 use crate::auth::policy::{Mode, Policy, Rule, RuleSpec};
 
 mod security;
+mod store;
 pub use security::{ForwardedHeader, LockoutSettings};
 
 /// A string that must never reach a log line.
@@ -83,6 +84,8 @@ pub struct Settings {
     pub policy: Policy,
     /// The admin console: who may sign in (`admin.group`) and the level they must meet (`admin.acr`).
     pub admin: AdminSettings,
+    /// Caps of the embedded store (`store.max_entries`, `store.max_bytes`).
+    pub store: crate::store::MemoryLimits,
     /// Failure limits per client address and the password queue bound.
     pub lockout: LockoutSettings,
 }
@@ -130,6 +133,8 @@ struct Raw {
     mail: RawMail,
     policy: RawPolicy,
     admin: RawAdmin,
+    #[serde(default)]
+    store: store::RawStore,
     #[serde(default)]
     lockout: security::RawLockout,
     #[serde(default)]
@@ -439,6 +444,7 @@ impl Settings {
         if raw.admin.group.trim().is_empty() {
             return Err(ConfigError::new("admin.group", "must not be empty"));
         }
+        let store_limits = store::parse(raw.store)?;
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
@@ -486,6 +492,7 @@ impl Settings {
                 acr: raw.admin.acr,
                 level: admin_level,
             },
+            store: store_limits,
             lockout,
         })
     }

@@ -56,7 +56,7 @@ impl AppState {
             Some(url) => Store::redis(url.expose(), "portcullis:")
                 .await
                 .context("redis.url")?,
-            None => Store::memory(),
+            None => Store::memory_with(settings.store),
         };
         let keys =
             KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)
@@ -126,13 +126,8 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
-                // Method and path only: query strings carry `login_hint`, `state`
-                // and `nonce`, which have no place in an access log.
-                .wrap(
-                    middleware::Logger::new("%{method}xi %U %s %Dms")
-                        .custom_request_replace("method", |r| r.method().to_string())
-                        .exclude("/health"),
-                )
+                // Names route patterns, never paths (see `telemetry::access_log`).
+                .wrap(middleware::from_fn(crate::telemetry::access_log))
                 // Outermost: CSP with a per-response nonce, HSTS … on every answer.
                 .wrap(middleware::from_fn(
                     crate::http::security_headers::security_headers,

@@ -1,5 +1,13 @@
 //! Logging to stderr, filtered by `RUST_LOG` (default: `info` for the server,
-//! `warn` for one-shot commands, whose stderr carries only their error line).
+//! `warn` for one-shot commands, whose stderr carries only their error line), and
+//! the access log.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 
 pub fn init(default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -7,5 +15,47 @@ pub fn init(default_level: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in files or journald.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
+}
+
+/// Probes that a load balancer sends every few seconds: not worth a line each.
+const UNLOGGED: [&str; 3] = ["/health", "/livez", "/readyz"];
+
+/// What the access log names instead of a path that matched no route.
+pub const UNMATCHED: &str = "(no route)";
+
+/// One line per request: method, route, status and duration.
+///
+/// The route is the pattern that matched (`/set-password/{token}`,
+/// `/interaction/{id}`), never the path: paths carry set-password tokens,
+/// pending-request ids and client ids, and query strings carry `login_hint`,
+/// `state` and `nonce`. A path that matches no route is not written either, since
+/// it may be a mistyped one of those. Logs are read by more people, and kept
+/// longer, than the secrets they would hold.
+pub async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if UNLOGGED.contains(&req.path()) {
+        return next.call(req).await;
+    }
+    let method = req.method().clone();
+    let route = req.match_pattern();
+    let started = Instant::now();
+    let res = next.call(req).await;
+    let status = match &res {
+        Ok(r) => r.status(),
+        Err(e) => e.as_response_error().status_code(),
+    };
+    tracing::info!(
+        target: "access",
+        method = %method,
+        route = %route.as_deref().unwrap_or(UNMATCHED),
+        status = status.as_u16(),
+        ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+        "request"
+    );
+    res
 }

@@ -14,7 +14,6 @@ use crate::db::imports::{self, Claim, ImportRow};
 use crate::db::user_admin;
 use crate::db::users::{self, NewUser};
 use crate::error::Failure;
-use sea_orm::TransactionTrait;
 
 /// Largest CSV file accepted: 10,000 rows are about 1 MB; this leaves room for
 /// wide exports.
@@ -102,7 +101,9 @@ pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow
         });
     }
     let mut created = Vec::new();
-    let txn = ctx.db.begin().await.map_err(crate::db::DbError::from)?;
+    let txn = crate::db::begin_write(&ctx.db)
+        .await
+        .map_err(crate::db::DbError::from)?;
     for (r, hash) in pending.iter().zip(hashes) {
         let hash = match hash {
             Ok(h) => h,
@@ -126,7 +127,9 @@ pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow
                 None,
             )
         } else {
-            let sp = txn.begin().await.map_err(crate::db::DbError::from)?;
+            let sp = crate::db::begin_write(&txn)
+                .await
+                .map_err(crate::db::DbError::from)?;
             let res = users::create(
                 &sp,
                 NewUser {

@@ -196,6 +196,23 @@ fn registration_settings() {
 }
 
 #[test]
+fn embedded_store_caps() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.store, crate::store::MemoryLimits::default());
+    let s = load(&[
+        ("PORTCULLIS__STORE__MAX_ENTRIES", "5000"),
+        ("PORTCULLIS__STORE__MAX_BYTES", "64 MiB"),
+    ])
+    .unwrap();
+    assert_eq!(s.store.max_entries, 5000);
+    assert_eq!(s.store.max_bytes, 64 << 20);
+    let e = load(&[("PORTCULLIS__STORE__MAX_ENTRIES", "10")]).unwrap_err();
+    assert_eq!(e.key, "store.max_entries");
+    let e = load(&[("PORTCULLIS__STORE__MAX_BYTES", "lots")]).unwrap_err();
+    assert_eq!(e.key, "store.max_bytes");
+}
+
+#[test]
 fn the_forwarding_header_and_lockout_limits_are_checked() {
     let s = load(&[]).unwrap();
     assert_eq!(s.server.forwarded_header, ForwardedHeader::XForwardedFor);

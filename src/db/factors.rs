@@ -5,7 +5,7 @@ use entity::{recovery_codes, totp_factors};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 
 use super::{DbError, now};
@@ -54,7 +54,7 @@ pub async fn set_totp(
     user_id: &str,
     secret: &[u8],
 ) -> Result<(), DbError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     totp_factors::Entity::delete_by_id(user_id.to_owned())
         .exec(&txn)
         .await?;
@@ -122,7 +122,7 @@ pub async fn new_recovery_codes(
     user_id: &str,
 ) -> Result<Vec<String>, DbError> {
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_code()).collect();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     recovery_codes::Entity::delete_many()
         .filter(recovery_codes::Column::UserId.eq(user_id))
         .exec(&txn)
@@ -173,7 +173,7 @@ pub async fn remaining_recovery_codes(
 
 /// Removes every factor and recovery code (admin "reset MFA").
 pub async fn remove_all(db: &DatabaseConnection, user_id: &str) -> Result<(), DbError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     entity::webauthn_credentials::Entity::delete_many()
         .filter(entity::webauthn_credentials::Column::UserId.eq(user_id))
         .exec(&txn)

@@ -5,7 +5,7 @@ use entity::{groups, user_groups, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -117,7 +117,7 @@ pub async fn rename(db: &DatabaseConnection, id: &str, name: &str) -> Result<Gro
 
 pub async fn delete(db: &DatabaseConnection, id: &str) -> Result<Group, DbError> {
     let g = find(db, id).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     user_groups::Entity::delete_many()
         .filter(user_groups::Column::GroupId.eq(g.id.clone()))
         .exec(&txn)

@@ -6,7 +6,7 @@ use entity::{import_batches, import_rows, imports};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -114,7 +114,7 @@ pub async fn create(db: &DatabaseConnection, new: NewImport) -> Result<Import, D
     let total = new.rows.len() as u64;
     let size = new.batch_size.max(1);
     let batches = total.div_ceil(size);
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let model = imports::ActiveModel {
         id: Set(id.clone()),
         actor: Set(new.actor),

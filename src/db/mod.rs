@@ -22,7 +22,17 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, SqlxError};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, SqliteTransactionMode,
+    SqlxError, TransactionOptions, TransactionTrait,
+};
+
+/// How long a SQLite connection waits for another writer (this process or
+/// another one, such as `portcullis user import` next to a running server) before
+/// giving up with "database is locked". The longest write transaction is one
+/// import batch (at most 1,000 rows, passwords hashed beforehand), which commits in
+/// well under a second.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -113,7 +123,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
         opts.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
         });
+    } else if url.starts_with("sqlite:") {
+        opts.map_sqlx_sqlite_opts(|o| o.busy_timeout(SQLITE_BUSY_TIMEOUT));
     }
     Database::connect(opts)
         .await
@@ -127,6 +140,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
 fn sqlite_connections() -> u32 {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 32)
+}
+
+/// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the
+/// write lock is taken at the start, waiting up to [`SQLITE_BUSY_TIMEOUT`] for
+/// another writer. A plain (deferred) transaction that reads first and then writes
+/// cannot wait: if another connection committed in between, SQLite refuses the
+/// upgrade at once with "database is locked" (SQLITE_BUSY_SNAPSHOT in WAL mode),
+/// whatever the busy timeout. Elsewhere the options are ignored; nested calls are
+/// savepoints.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {

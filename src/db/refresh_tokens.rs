@@ -7,7 +7,7 @@ use entity::refresh_tokens;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 
 use super::{DbError, from_json_list, to_json_list};
@@ -154,7 +154,7 @@ pub async fn rotate(
     old_hash: &str,
     next: &NewRefreshToken<'_>,
 ) -> Result<bool, DbError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let res = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::UsedAt, Expr::value(next.now))
         .filter(refresh_tokens::Column::TokenHash.eq(old_hash))

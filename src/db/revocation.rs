@@ -4,7 +4,7 @@
 
 use entity::users;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::{DbError, now, refresh_tokens};
 
@@ -28,7 +28,7 @@ pub async fn end_everything(
     user_id: &str,
     access_since: i64,
 ) -> Result<Ended, DbError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let res = users::Entity::update_many()
         .col_expr(
             users::Column::SessionEpoch,

@@ -7,7 +7,7 @@ use entity::{groups, recovery_codes, totp_factors, user_groups, users as user_ro
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
@@ -207,7 +207,7 @@ pub async fn update(db: &DatabaseConnection, id: &str, patch: &Patch) -> Result<
     if let Some(e) = &email {
         validate_email(e)?;
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let mut upd = user_rows::Entity::update_many()
         .col_expr(user_rows::Column::UpdatedAt, Expr::value(now()))
         .filter(user_rows::Column::Id.eq(id));
@@ -265,7 +265,7 @@ pub async fn update(db: &DatabaseConnection, id: &str, patch: &Patch) -> Result<
 /// Deletes the user with memberships, factors, recovery codes and set-password links.
 pub async fn delete(db: &DatabaseConnection, id: &str) -> Result<User, DbError> {
     let user = users::find_by_id(db, id).await?.ok_or(DbError::NotFound)?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     user_groups::Entity::delete_many()
         .filter(user_groups::Column::UserId.eq(id))
         .exec(&txn)

@@ -132,7 +132,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     let email = normalize(&new.email);
     validate_username(&username)?;
     validate_email(&email)?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let t = now();
     let model = users::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),

@@ -10,6 +10,8 @@ use super::error::{AuthzError, AuthzErrorCode};
 use crate::auth::acr::{AcrRegistry, Level};
 use crate::db::clients::Client;
 
+pub mod limits;
+
 pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "offline_access", "groups"];
 
 /// Where an authorization response (or error) goes back to.
@@ -75,6 +77,7 @@ pub fn return_to(
     if !client.has_redirect_uri(uri) {
         return Err("The redirect_uri is not registered for this client.".to_owned());
     }
+    limits::state_fits(params)?;
     Ok(ReturnTo {
         redirect_uri: uri.clone(),
         state: params.get("state").cloned(),
@@ -96,6 +99,7 @@ pub fn parse(
     registry: &AcrRegistry,
     now_ms: i64,
 ) -> Result<AuthRequest, AuthzError> {
+    limits::check(params)?;
     if params.contains_key("request") {
         return Err(AuthzError::new(
             AuthzErrorCode::RequestNotSupported,

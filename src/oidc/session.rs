@@ -30,6 +30,10 @@ pub const BROWSER_COOKIE: &str = "portcullis_browser";
 /// How long a user may take to finish one sign-in.
 pub const PENDING_TTL: Duration = Duration::from_secs(15 * 60);
 const CSRF_TTL: Duration = Duration::from_secs(30 * 60);
+/// A session nobody has signed in to exists only to bind a form's CSRF token, so
+/// it lives as long as that token, not `session.ttl`: anyone can make one by
+/// loading a login page, and each is kept until it expires.
+const ANONYMOUS_TTL: Duration = CSRF_TTL;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrowserSession {
@@ -147,7 +151,11 @@ impl Sessions {
     }
 
     pub async fn save(&self, cookie: &str, s: &BrowserSession) -> Result<(), StoreError> {
-        self.store.put_json(&session_key(cookie), s, self.ttl).await
+        let ttl = match s.user_id {
+            Some(_) => self.ttl,
+            None => ANONYMOUS_TTL.min(self.ttl),
+        };
+        self.store.put_json(&session_key(cookie), s, ttl).await
     }
 
     /// Stores `s` under a fresh cookie value and drops `old`: called whenever the

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use self::memory::MemoryBackend;
+pub use self::memory::{Limits as MemoryLimits, MemoryBackend};
 pub use self::redis::RedisBackend;
 
 /// The prefix [`Store::memory`] uses.
@@ -29,6 +29,14 @@ pub enum StoreError {
     /// A stored value could not be decoded (or encoded) as expected.
     #[error("stored value is corrupt: {0}")]
     Corrupt(String),
+}
+
+/// How much a backend holds, where it counts (the embedded store does; Redis
+/// answers for itself through its own `INFO`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub entries: usize,
+    pub bytes: usize,
 }
 
 #[async_trait::async_trait]
@@ -78,6 +86,10 @@ pub trait Backend: Send + Sync + 'static {
     fn name(&self) -> &'static str {
         "custom"
     }
+    /// Entries and bytes held, when the backend keeps count.
+    fn usage(&self) -> Option<Usage> {
+        None
+    }
 }
 
 /// What the application holds: a backend plus a key prefix, with JSON helpers.
@@ -106,7 +118,12 @@ impl Store {
 
     /// The embedded backend, for development and tests; prefix `portcullis:`.
     pub fn memory() -> Self {
-        Self::new(Arc::new(MemoryBackend::new()), DEFAULT_PREFIX)
+        Self::memory_with(MemoryLimits::default())
+    }
+
+    /// The embedded backend with caps on its size (`store.max_entries`, `store.max_bytes`).
+    pub fn memory_with(limits: MemoryLimits) -> Self {
+        Self::new(Arc::new(MemoryBackend::with_limits(limits)), DEFAULT_PREFIX)
     }
 
     /// A Redis-backed store. Fails only on a malformed URL: an unreachable server is
@@ -122,6 +139,10 @@ impl Store {
 
     pub fn backend_name(&self) -> &'static str {
         self.backend.name()
+    }
+
+    pub fn usage(&self) -> Option<Usage> {
+        self.backend.usage()
     }
 
     fn key(&self, key: &str) -> String {

@@ -702,3 +702,18 @@ pub fn session_cookie(app: &TestApp, jar: &reqwest::cookie::Jar) -> String {
         .expect("no session cookie")
         .to_string()
 }
+
+impl Browser {
+    /// A browser for a provider running outside this process (the real binary).
+    pub fn for_issuer(issuer: &str, jar: std::sync::Arc<reqwest::cookie::Jar>) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            http,
+            issuer: issuer.to_owned(),
+        }
+    }
+}

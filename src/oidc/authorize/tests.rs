@@ -182,3 +182,44 @@ fn public_clients_need_s256_pkce() {
     );
     assert!(ok.code_challenge.is_some());
 }
+
+#[test]
+fn over_long_parameters_are_invalid_requests() {
+    let c = client(false, &[]);
+    for (name, max) in limits::MAX_PARAM {
+        let at_max = "a".repeat(max);
+        let p = params(&[(name, &at_max)]);
+        let to = return_to(&p, Some(&c)).unwrap();
+        if let Err(e) = parse(&p, &c, to.clone(), &registry(), 0) {
+            // At the bound the value may still be wrong, but not for its size.
+            assert!(!e.description.contains("longer"), "{name}: {e:?}");
+        }
+        let over = "a".repeat(max + 1);
+        let e = parse_err(&[(name, &over)], &c);
+        assert_eq!(e.code, AuthzErrorCode::InvalidRequest, "{name}");
+        assert!(e.description.contains(name), "{name}: {e:?}");
+    }
+}
+
+#[test]
+fn an_over_long_state_cannot_be_answered_by_redirect() {
+    let c = client(false, &[]);
+    let ok = "s".repeat(limits::MAX_STATE);
+    assert!(return_to(&params(&[("state", &ok)]), Some(&c)).is_ok());
+    let over = "s".repeat(limits::MAX_STATE + 1);
+    assert!(return_to(&params(&[("state", &over)]), Some(&c)).is_err());
+}
+
+#[test]
+fn the_whole_request_is_bounded() {
+    let c = client(false, &[]);
+    let filler = "x".repeat(1000);
+    let many: Vec<(String, String)> = (0..20)
+        .map(|i| (format!("ext{i}"), filler.clone()))
+        .collect();
+    let pairs: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(parse_err(&pairs, &c).code, AuthzErrorCode::InvalidRequest);
+    let names: Vec<String> = (0..limits::MAX_PARAMS).map(|i| format!("p{i}")).collect();
+    let pairs: Vec<(&str, &str)> = names.iter().map(|k| (k.as_str(), "1")).collect();
+    assert_eq!(parse_err(&pairs, &c).code, AuthzErrorCode::InvalidRequest);
+}

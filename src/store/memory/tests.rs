@@ -1,0 +1,215 @@
+use super::*;
+
+const SEC: Duration = Duration::from_secs(1);
+
+fn len(backend: &MemoryBackend) -> usize {
+    backend.usage().entries
+}
+
+fn capped(max_entries: usize, max_bytes: usize) -> MemoryBackend {
+    MemoryBackend::with_limits(Limits {
+        max_entries,
+        max_bytes,
+    })
+}
+
+#[test]
+fn entries_vanish_at_their_deadline() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    b.put_at(t0, "k", b"v".to_vec(), 10 * SEC).unwrap();
+    assert_eq!(b.get_at(t0 + 9 * SEC, "k"), Some(b"v".to_vec()));
+    assert_eq!(b.ttl_at(t0 + 9 * SEC, "k"), Some(SEC));
+    assert_eq!(b.get_at(t0 + 10 * SEC, "k"), None);
+    assert_eq!(b.ttl_at(t0 + 10 * SEC, "k"), None);
+    assert_eq!(b.take_at(t0 + 11 * SEC, "k"), None);
+}
+
+#[test]
+fn put_replaces_value_and_deadline() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    b.put_at(t0, "k", b"old".to_vec(), SEC).unwrap();
+    b.put_at(t0, "k", b"new".to_vec(), 5 * SEC).unwrap();
+    assert_eq!(b.get_at(t0 + 2 * SEC, "k"), Some(b"new".to_vec()));
+    assert_eq!(len(&b), 1);
+}
+
+#[test]
+fn put_new_succeeds_over_an_expired_entry() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    assert!(b.put_new_at(t0, "k", b"a".to_vec(), SEC).unwrap());
+    assert!(!b.put_new_at(t0, "k", b"b".to_vec(), SEC).unwrap());
+    assert!(b.put_new_at(t0 + SEC, "k", b"c".to_vec(), SEC).unwrap());
+    assert_eq!(b.get_at(t0 + SEC, "k"), Some(b"c".to_vec()));
+}
+
+#[test]
+fn counter_keeps_its_first_deadline_and_restarts_after_it() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    assert_eq!(b.incr_at(t0, "n", 10 * SEC).ok(), Some(1));
+    assert_eq!(b.incr_at(t0 + 5 * SEC, "n", 60 * SEC).ok(), Some(2));
+    assert_eq!(b.ttl_at(t0 + 5 * SEC, "n"), Some(5 * SEC));
+    assert_eq!(b.get_at(t0 + 5 * SEC, "n"), Some(b"2".to_vec()));
+    assert_eq!(b.incr_at(t0 + 10 * SEC, "n", 10 * SEC).ok(), Some(1));
+}
+
+#[test]
+fn incr_on_a_non_counter_is_corrupt() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    b.put_at(t0, "n", b"{}".to_vec(), SEC).unwrap();
+    assert!(matches!(
+        b.incr_at(t0, "n", SEC),
+        Err(StoreError::Corrupt(_))
+    ));
+}
+
+#[test]
+fn zero_ttl_is_never_visible_and_takes_no_room() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    b.put_at(t0, "k", b"v".to_vec(), SEC).unwrap();
+    b.put_at(t0, "k", b"v".to_vec(), Duration::ZERO).unwrap();
+    assert_eq!(b.get_at(t0, "k"), None);
+    assert_eq!(b.usage(), Usage::default());
+}
+
+#[test]
+fn huge_ttl_does_not_overflow() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    b.put_at(t0, "k", b"v".to_vec(), Duration::MAX).unwrap();
+    assert_eq!(b.ttl_at(t0, "k"), Some(MAX_TTL));
+}
+
+#[test]
+fn expired_entries_are_evicted_by_later_writes() {
+    let b = MemoryBackend::new();
+    let mut now = Instant::now();
+    // Ten rounds of short-lived writes, each round outliving the previous one.
+    for round in 0..10 {
+        for i in 0..1000 {
+            b.put_at(now, &format!("r{round}:{i}"), vec![0], SEC)
+                .unwrap();
+        }
+        now += 2 * SEC;
+    }
+    // Each write evicts several expired entries, so at most the last round and a
+    // remnant of the one before are left.
+    assert!(len(&b) <= 2000, "map holds {} entries", len(&b));
+}
+
+#[test]
+fn eviction_keeps_live_entries() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    b.put_at(t0, "keep", b"v".to_vec(), 60 * SEC).unwrap();
+    for i in 0..4000 {
+        b.put_at(t0, &format!("short:{i}"), vec![0], SEC).unwrap();
+    }
+    for i in 0..1000 {
+        b.put_at(t0 + 2 * SEC, &format!("later:{i}"), vec![0], 60 * SEC)
+            .unwrap();
+    }
+    // 1000 writes evict up to 8000 expired entries: all 4000 are gone.
+    assert_eq!(len(&b), 1001);
+    assert_eq!(b.get_at(t0 + 2 * SEC, "keep"), Some(b"v".to_vec()));
+}
+
+#[test]
+fn a_full_store_refuses_new_keys_and_keeps_the_live_ones() {
+    let b = capped(3, usize::MAX);
+    let t0 = Instant::now();
+    for k in ["a", "b", "c"] {
+        b.put_at(t0, k, b"v".to_vec(), 60 * SEC).unwrap();
+    }
+    assert!(matches!(
+        b.put_at(t0, "d", b"v".to_vec(), 60 * SEC),
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        b.put_new_at(t0, "d", b"v".to_vec(), 60 * SEC),
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        b.incr_at(t0, "n", 60 * SEC),
+        Err(StoreError::Unavailable(_))
+    ));
+    // Nothing live was dropped to make room, and existing keys can still change.
+    for k in ["a", "b", "c"] {
+        assert_eq!(b.get_at(t0, k), Some(b"v".to_vec()));
+    }
+    b.put_at(t0, "a", b"w".to_vec(), 60 * SEC).unwrap();
+    assert_eq!(b.get_at(t0, "a"), Some(b"w".to_vec()));
+    // Deleting makes room again.
+    b.delete_at("b");
+    b.put_at(t0, "d", b"v".to_vec(), 60 * SEC).unwrap();
+}
+
+#[test]
+fn a_full_store_first_evicts_what_has_expired() {
+    let b = capped(100, usize::MAX);
+    let t0 = Instant::now();
+    b.put_at(t0, "live", b"v".to_vec(), 60 * SEC).unwrap();
+    for i in 0..99 {
+        b.put_at(t0, &format!("short:{i}"), b"v".to_vec(), SEC)
+            .unwrap();
+    }
+    assert!(b.put_at(t0, "x", b"v".to_vec(), 60 * SEC).is_err());
+    // Once they expired, a write evicts a few of them and fits.
+    b.put_at(t0 + SEC, "x", b"v".to_vec(), 60 * SEC).unwrap();
+    assert_eq!(len(&b), 100 - EVICT_PER_WRITE + 1);
+    assert_eq!(b.get_at(t0 + SEC, "live"), Some(b"v".to_vec()));
+}
+
+#[test]
+fn a_write_that_needs_more_room_drains_every_expired_entry() {
+    let small = cost("short:00", b"v");
+    let b = capped(usize::MAX, 100 * small);
+    let t0 = Instant::now();
+    for i in 0..100 {
+        b.put_at(t0, &format!("short:{i:02}"), b"v".to_vec(), SEC)
+            .unwrap();
+    }
+    let big = vec![0; 50 * small];
+    assert!(b.put_at(t0, "big", big.clone(), 60 * SEC).is_err());
+    b.put_at(t0 + SEC, "big", big, 60 * SEC).unwrap();
+    assert_eq!(len(&b), 1);
+}
+
+#[test]
+fn the_byte_cap_counts_keys_values_and_overhead() {
+    let room = 2 * (ENTRY_OVERHEAD + 1 + 100);
+    let b = capped(usize::MAX, room);
+    let t0 = Instant::now();
+    b.put_at(t0, "a", vec![0; 100], 60 * SEC).unwrap();
+    b.put_at(t0, "b", vec![0; 100], 60 * SEC).unwrap();
+    assert_eq!(b.usage().bytes, room);
+    assert!(b.put_at(t0, "c", vec![0], 60 * SEC).is_err());
+    // A bigger value under an existing key does not fit either; a smaller one does.
+    assert!(b.put_at(t0, "a", vec![0; 101], 60 * SEC).is_err());
+    b.put_at(t0, "a", vec![0; 10], 60 * SEC).unwrap();
+    b.put_at(t0, "c", vec![0; 10], 60 * SEC).unwrap_err();
+    b.put_at(t0, "c", vec![], 60 * SEC).unwrap_err();
+    b.take_at(t0, "a");
+    b.delete_at("b");
+    assert_eq!(b.usage(), Usage::default());
+}
+
+#[test]
+fn accounting_follows_counters_and_replacements() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    for _ in 0..12 {
+        b.incr_at(t0, "n", 60 * SEC).unwrap();
+    }
+    assert_eq!(b.usage().bytes, cost("n", b"12"));
+    b.put_at(t0, "n", b"abc".to_vec(), 60 * SEC).unwrap();
+    assert_eq!(b.usage().bytes, cost("n", b"abc"));
+    b.put_at(t0 + 61 * SEC, "other", vec![], 60 * SEC).unwrap();
+    assert_eq!(b.usage().entries, 1);
+    assert_eq!(b.usage().bytes, cost("other", b""));
+}
