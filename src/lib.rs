@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod login;
 pub mod mail;
 pub mod metrics;
 pub mod oidc;

@@ -42,6 +42,8 @@ pub struct AppState {
     pub cache: Arc<db::cache::ReadCache>,
     /// Audit rows of sign-ins, committed in batches.
     pub audit: db::audit_writer::AuditWriter,
+    /// Loads of a user with their factors (the login engine's one read per request).
+    pub user_loads: Arc<db::users::LoadCounter>,
     /// Background import batches: a shutdown lets the running one commit.
     pub imports: crate::admin::background::Background,
 }
@@ -87,6 +89,7 @@ impl AppState {
             mailer,
             cache,
             audit,
+            user_loads: Arc::default(),
             imports: Default::default(),
         })
     }

@@ -4,7 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::found;
 use crate::error::PageError;
-use crate::oidc::interaction::{self, AuthorizeOutcome};
+use crate::login::NextStep;
+use crate::oidc::interaction::{self, Authorized, Started};
 use crate::startup::AppState;
 
 pub async fn get(
@@ -31,8 +32,14 @@ async fn run(
 ) -> Result<HttpResponse, PageError> {
     let visit = super::interaction::visit(state, req);
     match interaction::authorize(state, params, &visit).await? {
-        AuthorizeOutcome::ToClient(url) => Ok(found(&url)),
-        AuthorizeOutcome::Interact { id, new_browser } => {
+        Authorized {
+            next: NextStep::Finish(url),
+            ..
+        } => Ok(found(&url)),
+        Authorized {
+            started: Some(Started { id, new_browser }),
+            ..
+        } => {
             let mut resp = found(&format!(
                 "{}/interaction/{id}",
                 state.settings.issuer_path()
@@ -43,5 +50,9 @@ async fn run(
             }
             Ok(resp)
         }
+        // The engine stores every login that goes to a page.
+        Authorized { started: None, .. } => Err(PageError::Failure(
+            crate::error::Failure::Internal("a login step without its page".into()),
+        )),
     }
 }

@@ -9,10 +9,10 @@ use serde::Deserialize;
 use super::client_addr::client_ip;
 use super::pages::{self, LoginForm};
 use super::{html, see_other, session_cookie, set_session_cookie};
-use crate::db::users::{self, User};
 use crate::error::PageError;
-use crate::oidc::authorize::AuthRequest;
-use crate::oidc::interaction::{self, LoginResult, Step, Visit};
+use crate::login::identity::{self, IdentityProof};
+use crate::login::{self, Expect, Method, NextStep, PendingLogin, Resumed, Visit};
+use crate::oidc::interaction::LoginResult;
 use crate::oidc::now_ms;
 use crate::oidc::session::{BROWSER_COOKIE, BrowserSession};
 use crate::startup::AppState;
@@ -45,12 +45,14 @@ pub(super) fn browser_cookie(state: &AppState, value: &str) -> Cookie<'static> {
         .finish()
 }
 
-/// Makes sure the browser has a session to bind CSRF tokens to; returns its cookie
-/// value and whether it is new.
-async fn ensure_session(state: &AppState, req: &HttpRequest) -> Result<(String, bool), PageError> {
-    if let Some(c) = session_cookie(req)
-        && state.sessions.load(&c).await?.is_some()
-    {
+/// The browser's session cookie, made (anonymous) when it has no valid one, to
+/// bind CSRF tokens to; returns its value and whether it is new. `known` is a
+/// cookie whose session this request has already loaded.
+async fn ensure_session(
+    state: &AppState,
+    known: Option<String>,
+) -> Result<(String, bool), PageError> {
+    if let Some(c) = known {
         return Ok((c, false));
     }
     let cookie = state
@@ -60,32 +62,33 @@ async fn ensure_session(state: &AppState, req: &HttpRequest) -> Result<(String, 
     Ok((cookie, true))
 }
 
+/// The login form of a pending login.
+pub(super) struct LoginPage<'a> {
+    pub id: &'a str,
+    pub login: &'a PendingLogin,
+    pub client_name: &'a str,
+    /// The cookie of a session this request loaded.
+    pub session: Option<String>,
+}
+
 async fn render_login(
     state: &AppState,
-    req: &HttpRequest,
-    id: &str,
-    pending: &AuthRequest,
+    page: LoginPage<'_>,
     status: StatusCode,
     username: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let (cookie, new) = ensure_session(state, req).await?;
-    let csrf = state.sessions.issue_csrf(&cookie, id).await?;
-    let client_name = state
-        .cache
-        .client(&state.db, &pending.client_id)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
+    let (cookie, new) = ensure_session(state, page.session).await?;
+    let csrf = state.sessions.issue_csrf(&cookie, page.id).await?;
     let username = if username.is_empty() {
-        pending.login_hint.as_deref().unwrap_or_default()
+        page.login.login_hint.as_deref().unwrap_or_default()
     } else {
         username
     };
     let body = pages::login(&LoginForm {
-        action: &format!("{}/login", here(state, id)),
+        action: &format!("{}/login", here(state, page.id)),
         csrf: &csrf,
-        client_name: &client_name,
+        client_name: page.client_name,
         username,
         error,
     });
@@ -97,38 +100,57 @@ async fn render_login(
     Ok(resp)
 }
 
+/// The `?method=` a second-factor page was asked with.
+pub(super) fn method_of(req: &HttpRequest) -> Option<Method> {
+    web::Query::<MethodQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().method)
+        .map(|m| Method::parse(&m))
+}
+
+#[derive(Deserialize)]
+struct MethodQuery {
+    method: Option<String>,
+}
+
+/// Renders what the resumed login needs next.
+pub(super) async fn render(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    resumed: Resumed,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    match resumed.next {
+        NextStep::Finish(url) => Ok(see_other(&url)),
+        NextStep::ShowLogin => {
+            let page = LoginPage {
+                id,
+                login: &resumed.login,
+                client_name: &resumed.client.name,
+                session: resumed.session_cookie,
+            };
+            render_login(state, page, status, "", error).await
+        }
+        _ => {
+            let (next, signed_in) = resumed.signed_in()?;
+            super::second_factor::render_step(state, req, id, next, &signed_in, status, error).await
+        }
+    }
+}
+
 pub async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let (pending, step) = interaction::resume(&state, &id, &visit(&state, &req)).await?;
-    match step {
-        Step::ToClient(url) => Ok(see_other(&url)),
-        Step::Login => render_login(&state, &req, &id, &pending, StatusCode::OK, "", None).await,
-        Step::Do(next) => {
-            super::second_factor::render_step(&state, &req, &id, next, StatusCode::OK, None).await
-        }
-    }
-}
-
-/// The signed-in browser session and its user, or the page to start over.
-pub(super) async fn signed_in(
-    state: &AppState,
-    req: &HttpRequest,
-) -> Result<(String, BrowserSession, User), PageError> {
-    let expired = || PageError::BadRequest(interaction::EXPIRED.into());
-    let cookie = session_cookie(req).ok_or_else(expired)?;
-    let mut session = state.sessions.load(&cookie).await?.ok_or_else(expired)?;
-    // A factor proved in this request is stamped with this request's address.
-    session.from = client_ip(req, &state.settings.server);
-    let user_id = session.user_id.clone().ok_or_else(expired)?;
-    let user = users::find_by_id(&state.db, &user_id)
-        .await?
-        .filter(|u| session.belongs_to(u))
-        .ok_or_else(expired)?;
-    Ok((cookie, session, user))
+    let expect = Expect::Page {
+        method: method_of(&req),
+    };
+    let resumed = login::resume(&state, &id, &visit(&state, &req), expect).await?;
+    render(&state, &req, &id, resumed, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -150,84 +172,68 @@ pub async fn login(
     let id = path.into_inner();
     let form = form.into_inner();
     let visit = visit(&state, &req);
-    let pending = interaction::pending(&state, &id, &visit).await?;
+    let pending = login::resume::pending(&state, &id, &visit).await?;
+    let client_name = state
+        .cache
+        .client(&state.db, &pending.client_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
     let cookie = visit.session.clone();
-    let csrf_ok = match &cookie {
+    let session = match &cookie {
+        Some(c) => state.sessions.load(c).await?,
+        None => None,
+    };
+    let known = session.as_ref().and(cookie.clone());
+    let page = || LoginPage {
+        id: &id,
+        login: &pending,
+        client_name: &client_name,
+        session: known.clone(),
+    };
+    let csrf_ok = match &known {
         Some(c) => state.sessions.check_csrf(&form.csrf_token, c, &id).await?,
         None => false,
     };
     if !csrf_ok {
         return render_login(
             &state,
-            &req,
-            &id,
-            &pending,
+            page(),
             StatusCode::BAD_REQUEST,
             &form.username,
             Some("This form has expired or was not sent by this browser. Please sign in again."),
         )
         .await;
     }
-    let session = match &cookie {
-        Some(c) => state.sessions.load(c).await?,
-        None => None,
+    let proof = IdentityProof::Password {
+        username: form.username.trim(),
+        password: &form.password,
     };
-    match interaction::password_login(
-        &state,
-        cookie.as_deref(),
-        session,
-        form.username.trim(),
-        &form.password,
-        visit.ip,
-    )
-    .await?
-    {
-        LoginResult::SignedIn(new_cookie) => {
-            let mut resp = see_other(&here(&state, &id));
-            resp.add_cookie(&set_session_cookie(&state, &new_cookie))
-                .map_err(|e| PageError::BadRequest(e.to_string()))?;
-            Ok(resp)
-        }
-        LoginResult::Invalid => {
-            render_login(
-                &state,
-                &req,
-                &id,
-                &pending,
-                StatusCode::UNAUTHORIZED,
-                &form.username,
-                Some("Invalid username or password."),
-            )
-            .await
-        }
-        LoginResult::LockedOut => {
-            render_login(
-                &state,
-                &req,
-                &id,
-                &pending,
+    let (status, message) =
+        match identity::prove(&state, cookie.as_deref(), session, proof, visit.ip).await? {
+            LoginResult::SignedIn(new_cookie) => {
+                let mut resp = see_other(&here(&state, &id));
+                resp.add_cookie(&set_session_cookie(&state, &new_cookie))
+                    .map_err(|e| PageError::BadRequest(e.to_string()))?;
+                return Ok(resp);
+            }
+            LoginResult::Invalid => (StatusCode::UNAUTHORIZED, "Invalid username or password."),
+            LoginResult::LockedOut => (
                 StatusCode::TOO_MANY_REQUESTS,
-                &form.username,
-                Some("Too many failed attempts. Please wait a few minutes and try again."),
-            )
-            .await
-        }
-        LoginResult::Busy => {
-            let mut resp = render_login(
-                &state,
-                &req,
-                &id,
-                &pending,
+                "Too many failed attempts. Please wait a few minutes and try again.",
+            ),
+            LoginResult::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                &form.username,
-                Some("Too many sign-ins at this moment. Please try again in a few seconds."),
-            )
-            .await?;
-            resp.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from_static("2"),
-            );
-            Ok(resp)
-        }
+                "Too many sign-ins at this moment. Please try again in a few seconds.",
+            ),
+        };
+    // A wrong password leaves the session as it was: its cookie still holds.
+    let mut resp = render_login(&state, page(), status, &form.username, Some(message)).await?;
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("2"),
+        );
     }
+    Ok(resp)
 }

@@ -5,54 +5,44 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::interaction::{here, signed_in};
+use super::interaction::{here, method_of};
 use super::pages;
 use super::security_headers::CspNonce;
 use super::{html, see_other, set_session_cookie};
 use crate::auth::totp;
-use crate::db::users::User;
 use crate::error::PageError;
-use crate::oidc::flow::Next;
-use crate::oidc::interaction::{self, Step};
+use crate::login::{self, EnrollWith, Expect, Method, NextStep, Post, ProveWith, SignedIn};
 use crate::oidc::second_factor::{self, Enrolled, Verified};
-use crate::oidc::session::BrowserSession;
 use crate::startup::AppState;
 
-/// Renders the page for a second-factor step.
+/// Renders the page of a second-factor step, as decided by the login engine.
 pub(super) async fn render_step(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
-    next: Next,
+    next: NextStep,
+    signed_in: &SignedIn,
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let (cookie, _, user) = signed_in(state, req).await?;
-    let caps = interaction::capabilities(state, &user).await?;
-    let method = web::Query::<MethodQuery>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| q.into_inner().method);
+    let cookie = &signed_in.cookie;
     let base = here(state, id);
-    let with_method = |m: &str| format!("{base}?method={m}");
+    let with_method = |m: Method| format!("{base}?method={}", m.as_str());
     match next {
-        Next::SecondFactor {
-            webauthn_only,
+        NextStep::Prove {
             before_enrolling,
-        } => {
-            let both = caps.has_totp && caps.has_webauthn;
-            if !webauthn_only && both && method.is_none() && error.is_none() {
-                return Ok(html(
-                    status,
-                    pages::factor_choice(&with_method("totp"), &with_method("webauthn")),
-                ));
-            }
-            let use_key = webauthn_only
-                || (caps.has_webauthn && (!caps.has_totp || method.as_deref() == Some("webauthn")));
-            if use_key {
-                let alternative = (!webauthn_only && caps.has_totp).then(|| with_method("totp"));
-                return webauthn_page(
+            show,
+            ..
+        } => match show {
+            ProveWith::Choice => Ok(html(
+                status,
+                pages::factor_choice(&with_method(Method::Totp), &with_method(Method::WebAuthn)),
+            )),
+            ProveWith::Key { totp_instead } => {
+                let alternative = totp_instead.then(|| with_method(Method::Totp));
+                webauthn_page(
                     state,
-                    &cookie,
+                    cookie,
                     id,
                     &CspNonce::of(req),
                     KeyStep::Authenticate,
@@ -61,62 +51,64 @@ pub(super) async fn render_step(
                         .as_deref()
                         .map(|h| (h, "Enter a code from your authenticator app instead")),
                 )
-                .await;
+                .await
             }
-            let csrf = state.sessions.issue_csrf(&cookie, id).await?;
-            let action = format!("{base}/totp");
-            Ok(html(
-                status,
-                pages::totp(&pages::TotpForm {
-                    action: &action,
-                    csrf: &csrf,
-                    error,
-                    before_enrolling,
-                }),
-            ))
-        }
-        Next::Enroll {
-            webauthn_only,
-            permit,
-        } => {
-            let first_factor = permit.first_factor();
-            if webauthn_only || (method.as_deref() == Some("webauthn") && caps.can_enroll_webauthn)
-            {
-                // Another kind instead is only ever offered for the first factor.
-                let alternative = (!webauthn_only).then(|| with_method("totp"));
-                return webauthn_page(
-                    state,
-                    &cookie,
-                    id,
-                    &CspNonce::of(req),
-                    KeyStep::Register { first_factor },
+            ProveWith::Totp => {
+                let csrf = state.sessions.issue_csrf(cookie, id).await?;
+                let action = format!("{base}/totp");
+                Ok(html(
                     status,
-                    alternative
-                        .as_deref()
-                        .map(|h| (h, "Use an authenticator app instead")),
-                )
-                .await;
+                    pages::totp(&pages::TotpForm {
+                        action: &action,
+                        csrf: &csrf,
+                        error,
+                        before_enrolling,
+                    }),
+                ))
             }
-            let csrf = state.sessions.issue_csrf(&cookie, id).await?;
-            let secret = second_factor::pending_secret(state, &cookie, &user).await?;
-            let otpauth = totp::otpauth_uri(&secret, &user.username);
-            let action = format!("{base}/enroll/totp");
-            let key_href = caps.can_enroll_webauthn.then(|| with_method("webauthn"));
-            Ok(html(
-                status,
-                pages::enroll_totp(&pages::EnrollTotp {
-                    action: &action,
-                    csrf: &csrf,
-                    otpauth: &otpauth,
-                    secret_b32: &totp::to_base32(&secret),
-                    qr_svg: &totp::qr_svg(&otpauth),
-                    error,
-                    security_key_href: key_href.as_deref(),
-                    first_factor,
-                }),
-            ))
+        },
+        NextStep::Enroll { permit, show, .. } => {
+            let first_factor = permit.first_factor();
+            match show {
+                EnrollWith::Key { totp_instead } => {
+                    let alternative = totp_instead.then(|| with_method(Method::Totp));
+                    webauthn_page(
+                        state,
+                        cookie,
+                        id,
+                        &CspNonce::of(req),
+                        KeyStep::Register { first_factor },
+                        status,
+                        alternative
+                            .as_deref()
+                            .map(|h| (h, "Use an authenticator app instead")),
+                    )
+                    .await
+                }
+                EnrollWith::Totp { key_instead } => {
+                    let user = &signed_in.user;
+                    let csrf = state.sessions.issue_csrf(cookie, id).await?;
+                    let secret = second_factor::pending_secret(state, cookie, user).await?;
+                    let otpauth = totp::otpauth_uri(&secret, &user.username);
+                    let action = format!("{base}/enroll/totp");
+                    let key_href = key_instead.then(|| with_method(Method::WebAuthn));
+                    Ok(html(
+                        status,
+                        pages::enroll_totp(&pages::EnrollTotp {
+                            action: &action,
+                            csrf: &csrf,
+                            otpauth: &otpauth,
+                            secret_b32: &totp::to_base32(&secret),
+                            qr_svg: &totp::qr_svg(&otpauth),
+                            error,
+                            security_key_href: key_href.as_deref(),
+                            first_factor,
+                        }),
+                    ))
+                }
+            }
         }
-        Next::Issue { .. } | Next::Password => Ok(see_other(&base)),
+        NextStep::ShowLogin | NextStep::Finish(_) => Ok(see_other(&base)),
     }
 }
 
@@ -125,11 +117,6 @@ pub(super) async fn render_step(
 enum KeyStep {
     Authenticate,
     Register { first_factor: bool },
-}
-
-#[derive(Deserialize)]
-struct MethodQuery {
-    method: Option<String>,
 }
 
 async fn webauthn_page(
@@ -186,40 +173,44 @@ pub struct CodeInput {
     code: String,
 }
 
-/// The common start of a second-factor post: the step must be one that `select`
-/// takes (it returns what the post needs from it) and the CSRF token must belong
-/// to this browser and request. The step is recomputed here, server-side: a post
-/// never relies on what the page offered.
-async fn second_factor_post<T>(
+/// The common start of a second-factor post: one resume that recomputes the step
+/// server-side (a post never relies on what the page offered), which must take
+/// `post`, and a CSRF token that belongs to this browser and login. Otherwise the
+/// answer to send instead.
+async fn second_factor_post(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
     csrf: &str,
-    select: impl Fn(&Next) -> Option<T>,
-) -> Result<Result<(String, BrowserSession, User, Next, T), HttpResponse>, PageError> {
-    let (_, step) = interaction::resume(state, id, &super::interaction::visit(state, req)).await?;
-    let (next, picked) = match step {
-        Step::ToClient(url) => return Ok(Err(see_other(&url))),
-        Step::Do(next) => match select(&next) {
-            Some(picked) => (next, picked),
-            None => return Ok(Err(see_other(&here(state, id)))),
-        },
-        Step::Login => return Ok(Err(see_other(&here(state, id)))),
-    };
-    let (cookie, session, user) = signed_in(state, req).await?;
-    if !state.sessions.check_csrf(csrf, &cookie, id).await? {
+    post: Post,
+) -> Result<Result<(NextStep, SignedIn), HttpResponse>, PageError> {
+    let expect = Expect::Post(post, method_of(req));
+    let resumed = login::resume(state, id, &super::interaction::visit(state, req), expect).await?;
+    if let NextStep::Finish(url) = &resumed.next {
+        return Ok(Err(see_other(url)));
+    }
+    if !resumed.taken {
+        return Ok(Err(see_other(&here(state, id))));
+    }
+    let (next, signed_in) = resumed.signed_in()?;
+    if !state
+        .sessions
+        .check_csrf(csrf, &signed_in.cookie, id)
+        .await?
+    {
         let page = render_step(
             state,
             req,
             id,
             next,
+            &signed_in,
             StatusCode::BAD_REQUEST,
             Some("This form has expired or was not sent by this browser. Please try again."),
         )
         .await?;
         return Ok(Err(page));
     }
-    Ok(Ok((cookie, session, user, next, picked)))
+    Ok(Ok((next, signed_in)))
 }
 
 pub async fn totp_post(
@@ -229,22 +220,18 @@ pub async fn totp_post(
     form: web::Form<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let takes_totp = |n: &Next| {
-        matches!(
-            n,
-            Next::SecondFactor {
-                webauthn_only: false,
-                ..
-            }
-        )
-        .then_some(())
-    };
-    let (cookie, session, user, expected, ()) =
-        match second_factor_post(&state, &req, &id, &form.csrf_token, takes_totp).await? {
+    let (expected, signed_in) =
+        match second_factor_post(&state, &req, &id, &form.csrf_token, Post::TotpCode).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
         };
-    match second_factor::verify(&state, &cookie, session, &user, form.code.trim()).await? {
+    let SignedIn {
+        cookie,
+        session,
+        user,
+        ..
+    } = &signed_in;
+    match second_factor::verify(&state, cookie, session.clone(), user, form.code.trim()).await? {
         Verified::Totp { cookie } => with_cookie(&state, see_other(&here(&state, &id)), &cookie),
         Verified::RecoveryCode { cookie, remaining } => with_cookie(
             &state,
@@ -260,6 +247,7 @@ pub async fn totp_post(
                 &req,
                 &id,
                 expected,
+                &signed_in,
                 StatusCode::UNAUTHORIZED,
                 Some("That code is not valid. Try the next one."),
             )
@@ -271,6 +259,7 @@ pub async fn totp_post(
                 &req,
                 &id,
                 expected,
+                &signed_in,
                 StatusCode::TOO_MANY_REQUESTS,
                 Some("Too many wrong codes. Please wait 15 minutes and try again."),
             )
@@ -287,23 +276,26 @@ pub async fn enroll_totp_post(
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     // Only at a step where the factor rules permit adding a TOTP authenticator.
-    let permit_for_totp = |n: &Next| match n {
-        Next::Enroll {
-            webauthn_only: false,
-            permit,
-        } => Some(*permit),
-        _ => None,
-    };
-    let (cookie, session, user, expected, permit) =
-        match second_factor_post(&state, &req, &id, &form.csrf_token, permit_for_totp).await? {
+    let post = Post::TotpEnrollment;
+    let (expected, signed_in) =
+        match second_factor_post(&state, &req, &id, &form.csrf_token, post).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
         };
+    let Some(permit) = expected.permit() else {
+        return Ok(see_other(&here(&state, &id)));
+    };
+    let SignedIn {
+        cookie,
+        session,
+        user,
+        ..
+    } = &signed_in;
     match second_factor::confirm_enrollment(
         &state,
-        &cookie,
-        session,
-        &user,
+        cookie,
+        session.clone(),
+        user,
         form.code.trim(),
         permit,
     )
@@ -326,6 +318,7 @@ pub async fn enroll_totp_post(
                 &req,
                 &id,
                 expected,
+                &signed_in,
                 StatusCode::UNAUTHORIZED,
                 Some("That code does not match. Check the time on your device and try again."),
             )
@@ -337,6 +330,7 @@ pub async fn enroll_totp_post(
                 &req,
                 &id,
                 expected,
+                &signed_in,
                 StatusCode::TOO_MANY_REQUESTS,
                 Some("Too many wrong codes. Please wait 15 minutes and try again."),
             )

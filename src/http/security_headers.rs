@@ -171,10 +171,10 @@ async fn interaction_target(state: &AppState, res: &ServiceResponse<BoxBody>) ->
     }
     // Only the browser that started the request gets it (another gets an error page).
     let visit = super::interaction::visit(state, req);
-    let pending = crate::oidc::interaction::pending(state, req.match_info().get("id")?, &visit)
+    let pending = crate::login::resume::pending(state, req.match_info().get("id")?, &visit)
         .await
         .ok()?;
-    source_expression(&pending.return_to.redirect_uri)
+    source_expression(pending.destination())
 }
 
 #[cfg(test)]

@@ -7,14 +7,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
-use super::interaction::{here, signed_in};
+use super::interaction::here;
 use crate::auth::factor_rules::Permit;
 use crate::auth::webauthn::origin_of;
-use crate::db::users::User;
 use crate::error::{JsonError, PageError};
-use crate::oidc::flow::Next;
-use crate::oidc::interaction::{self, Step};
-use crate::oidc::session::BrowserSession;
+use crate::login::{self, Expect, NextStep, Post, SignedIn};
 use crate::oidc::webauthn_step;
 use crate::startup::AppState;
 
@@ -50,13 +47,15 @@ fn page_to_json(e: PageError) -> JsonError {
     }
 }
 
-/// Origin and CSRF checks shared by the four endpoints; returns the step the
-/// request is at, recomputed server-side (never taken from the page).
+/// Origin and CSRF checks shared by the four endpoints, around one resume of the
+/// login: the step must take `post`, recomputed server-side (never taken from
+/// the page).
 async fn guard(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
-) -> Result<(String, BrowserSession, User, Next), JsonError> {
+    post: Post,
+) -> Result<(NextStep, SignedIn), JsonError> {
     let origin = req
         .headers()
         .get("origin")
@@ -65,7 +64,17 @@ async fn guard(
     if origin != origin_of(&state.settings.issuer) {
         return Err(forbidden("cross-origin request refused"));
     }
-    let (cookie, session, user) = signed_in(state, req).await.map_err(page_to_json)?;
+    let visit = super::interaction::visit(state, req);
+    let resumed = login::resume(state, id, &visit, Expect::Post(post, None))
+        .await
+        .map_err(page_to_json)?;
+    let taken = resumed.taken;
+    let finished = matches!(resumed.next, NextStep::Finish(_));
+    let (next, signed_in) = match resumed.signed_in() {
+        Ok(v) => v,
+        Err(_) if finished => return Err(not_now()),
+        Err(e) => return Err(page_to_json(e)),
+    };
     let token = req
         .headers()
         .get("x-csrf-token")
@@ -73,18 +82,15 @@ async fn guard(
         .unwrap_or_default();
     if !state
         .sessions
-        .check_csrf_keep(token, &cookie, &csrf_purpose(id))
+        .check_csrf_keep(token, &signed_in.cookie, &csrf_purpose(id))
         .await?
     {
         return Err(forbidden("missing or invalid CSRF token"));
     }
-    let (_, step) = interaction::resume(state, id, &super::interaction::visit(state, req))
-        .await
-        .map_err(page_to_json)?;
-    match step {
-        Step::Do(next) => Ok((cookie, session, user, next)),
-        _ => Err(not_now()),
+    if !taken {
+        return Err(not_now());
     }
+    Ok((next, signed_in))
 }
 
 fn not_now() -> JsonError {
@@ -96,18 +102,8 @@ fn not_now() -> JsonError {
 
 /// Registration only at a step where the factor rules permit adding a factor:
 /// an account with a factor must have proven it in this login first.
-fn registration_permit(next: &Next) -> Result<Permit, JsonError> {
-    match next {
-        Next::Enroll { permit, .. } => Ok(*permit),
-        _ => Err(not_now()),
-    }
-}
-
-fn at_key_check(next: &Next) -> Result<(), JsonError> {
-    match next {
-        Next::SecondFactor { .. } => Ok(()),
-        _ => Err(not_now()),
-    }
+fn registration_permit(next: &NextStep) -> Result<Permit, JsonError> {
+    next.permit().ok_or_else(not_now)
 }
 
 fn redirect_with_cookie(
@@ -131,9 +127,10 @@ pub async fn register_begin(
 ) -> Result<HttpResponse, JsonError> {
     small_body(payload).await?;
     let id = path.into_inner();
-    let (cookie, _, user, next) = guard(&state, &req, &id).await?;
+    let (next, s) = guard(&state, &req, &id, Post::KeyRegistration).await?;
     let permit = registration_permit(&next)?;
-    let options = webauthn_step::begin_registration(&state, &cookie, &user, &id, permit).await?;
+    let options =
+        webauthn_step::begin_registration(&state, &s.cookie, &s.user, &id, permit).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(options))
@@ -147,11 +144,12 @@ pub async fn register_finish(
 ) -> Result<HttpResponse, JsonError> {
     let body: RegisterPublicKeyCredential = parse(&small_body(payload).await?)?;
     let id = path.into_inner();
-    let (cookie, session, user, next) = guard(&state, &req, &id).await?;
+    let (next, s) = guard(&state, &req, &id, Post::KeyRegistration).await?;
     let permit = registration_permit(&next)?;
-    let new_cookie =
-        webauthn_step::finish_registration(&state, &cookie, session, &user, &id, &body, permit)
-            .await?;
+    let new_cookie = webauthn_step::finish_registration(
+        &state, &s.cookie, s.session, &s.user, &id, &body, permit,
+    )
+    .await?;
     redirect_with_cookie(&state, &id, &new_cookie)
 }
 
@@ -163,9 +161,8 @@ pub async fn authenticate_begin(
 ) -> Result<HttpResponse, JsonError> {
     small_body(payload).await?;
     let id = path.into_inner();
-    let (cookie, _, user, next) = guard(&state, &req, &id).await?;
-    at_key_check(&next)?;
-    let options = webauthn_step::begin_authentication(&state, &cookie, &user, &id).await?;
+    let (_, s) = guard(&state, &req, &id, Post::KeyCheck).await?;
+    let options = webauthn_step::begin_authentication(&state, &s.cookie, &s.user, &id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(options))
@@ -179,9 +176,9 @@ pub async fn authenticate_finish(
 ) -> Result<HttpResponse, JsonError> {
     let body: PublicKeyCredential = parse(&small_body(payload).await?)?;
     let id = path.into_inner();
-    let (cookie, session, user, next) = guard(&state, &req, &id).await?;
-    at_key_check(&next)?;
+    let (_, s) = guard(&state, &req, &id, Post::KeyCheck).await?;
     let new_cookie =
-        webauthn_step::finish_authentication(&state, &cookie, session, &user, &id, &body).await?;
+        webauthn_step::finish_authentication(&state, &s.cookie, s.session, &s.user, &id, &body)
+            .await?;
     redirect_with_cookie(&state, &id, &new_cookie)
 }

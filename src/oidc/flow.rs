@@ -1,13 +1,11 @@
-//! The login state machine, as pure functions: which acr a request aims at for a
-//! given user, and what the session must still prove. It is recomputed from the
-//! session's proofs at every step, so no ordering of requests (back button, reused
-//! URLs, two tabs) can make it claim a level that was not met.
+//! Which acr a login aims at for a given user, as a pure function: the first
+//! requested value the user can meet, never below the server's floor. What the
+//! session must still prove towards it is [`crate::login::next_step::decide`].
 
 use super::authorize::AcrRequest;
 use super::error::{AuthzError, AuthzErrorCode};
 use crate::auth::acr::{AcrRegistry, Level};
-use crate::auth::factor_rules::{self, Enrolled, Permit};
-use crate::auth::stepup::{self, Freshness, Missing, Proof};
+use crate::auth::factor_rules::{self, Enrolled};
 
 /// What a user could prove in this request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -111,70 +109,6 @@ pub fn choose_target(
         acr: floor.as_str().to_owned(),
         level: floor,
     })
-}
-
-/// The next thing a login must do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Next {
-    /// Done: issue a code carrying `acr` and the evidence's amr/auth_time.
-    Issue {
-        acr: String,
-        evidence: Vec<Proof>,
-    },
-    Password,
-    /// Verify an enrolled second factor (`webauthn_only` for phr).
-    /// `before_enrolling`: the target needs a kind of factor the account lacks,
-    /// and one of its existing factors must be proven before another is added.
-    SecondFactor {
-        webauthn_only: bool,
-        before_enrolling: bool,
-    },
-    /// Enroll a factor (only a security key when `webauthn_only`), as `permit`
-    /// allows: the account's first factor, or one more after a recent proof.
-    Enroll {
-        webauthn_only: bool,
-        permit: Permit,
-    },
-}
-
-pub fn next(target: &Target, proofs: &[Proof], caps: &Capabilities, fresh: &Freshness) -> Next {
-    match stepup::missing(proofs, target.level, fresh) {
-        Missing::Nothing => match stepup::evidence(proofs, target.level, fresh) {
-            Some(evidence) => Next::Issue {
-                acr: target.acr.clone(),
-                evidence,
-            },
-            None => Next::Password,
-        },
-        Missing::Password => Next::Password,
-        Missing::SecondFactor { webauthn_only } => {
-            let has = if webauthn_only {
-                caps.has_webauthn
-            } else {
-                caps.has_totp || caps.has_webauthn
-            };
-            if has {
-                return Next::SecondFactor {
-                    webauthn_only,
-                    before_enrolling: false,
-                };
-            }
-            match factor_rules::may_add_factor(caps.enrolled(), proofs, fresh) {
-                Ok(permit) => Next::Enroll {
-                    webauthn_only,
-                    permit,
-                },
-                // A password alone never adds a factor to an account that has one:
-                // first a proof of a factor it already has (any kind will do).
-                // [`choose_target`] only picks such a target when the account has
-                // a factor usable here; otherwise this step cannot be passed.
-                Err(_) => Next::SecondFactor {
-                    webauthn_only: false,
-                    before_enrolling: true,
-                },
-            }
-        }
-    }
 }
 
 #[cfg(test)]

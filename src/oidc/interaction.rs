@@ -1,55 +1,40 @@
-//! Orchestrates one authorization request across the store, the database and the
-//! pure state machine in [`super::flow`]: the hot path (a session that already
-//! satisfies the request answers with a code at once), the interaction steps, and
-//! the final redirect.
+//! The OpenID Connect front door of the login engine ([`crate::login`]): an
+//! authorization request becomes a [`PendingLogin`] that returns with a code
+//! ([`Return::Oidc`]); the hot path (a session that already satisfies the request)
+//! answers with the code at once.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 
-use super::authorize::{self, AuthRequest, ReturnTo};
+use super::authorize::{self, ReturnTo};
 use super::error::{AuthzError, AuthzErrorCode};
-use super::flow::{self, Capabilities, Next};
-use super::login_policy;
 use super::now_ms;
-use super::session::{BrowserSession, Pending};
+use super::session::BrowserSession;
 use super::token::{CodeGrant, put_code};
-use crate::auth::stepup::Freshness;
 use crate::db::clients::Client;
-use crate::db::users::{self, FactorsPresent, User};
-use crate::db::{factors, webauthn};
-use crate::error::{Failure, PageError};
+use crate::db::users::User;
+use crate::error::PageError;
+use crate::login::next_step::{Proven, View};
+use crate::login::resume::{evaluate, refuse};
+use crate::login::{NextStep, OidcReturn, PendingLogin, Visit};
 use crate::secrets;
 use crate::startup::AppState;
+use crate::store::StoreError;
 
 pub use super::password_login::{LoginResult, MAX_PASSWORD_FAILURES, password_login};
+pub use crate::login::resume::{EXPIRED, OTHER_BROWSER};
 
-/// One request of a browser, as the login engine sees it.
-#[derive(Debug, Clone, Default)]
-pub struct Visit {
-    /// The session cookie's value.
-    pub session: Option<String>,
-    /// The browser cookie's value ([`super::session::BROWSER_COOKIE`]).
-    pub browser: Option<String>,
-    /// The client address; None when unknown.
-    pub ip: Option<IpAddr>,
+/// A login that went to a page: its id (`/interaction/{id}`) and the browser
+/// cookie to set when the browser had none.
+pub struct Started {
+    pub id: String,
+    pub new_browser: Option<String>,
 }
 
-pub enum AuthorizeOutcome {
-    /// Straight back to the client: a code, or an error.
-    ToClient(String),
-    /// The user has something to do at `/interaction/{id}`; `new_browser` is a
-    /// browser cookie to set when the browser had none.
-    Interact {
-        id: String,
-        new_browser: Option<String>,
-    },
-}
-
-/// Where a login stands.
-pub enum Step {
-    ToClient(String),
-    Login,
-    Do(Next),
+/// What an authorization request leads to: straight back to the client
+/// ([`NextStep::Finish`]), or to the page of `started`.
+pub struct Authorized {
+    pub next: NextStep,
+    pub started: Option<Started>,
 }
 
 /// The URL of an authorization response: the redirect URI with our parameters
@@ -84,11 +69,38 @@ pub fn error_url(state: &AppState, to: &ReturnTo, e: &AuthzError) -> String {
     )
 }
 
+/// A finished login, as an OpenID Connect answer: a code redirect.
+pub async fn code_redirect(
+    state: &AppState,
+    ret: &OidcReturn,
+    client: &Client,
+    user: &User,
+    session: &BrowserSession,
+    proven: Proven,
+) -> Result<String, StoreError> {
+    let grant = CodeGrant {
+        client_id: client.client_id.clone(),
+        redirect_uri: ret.return_to.redirect_uri.clone(),
+        user_id: user.id.clone(),
+        scopes: ret.scopes.clone(),
+        nonce: ret.nonce.clone(),
+        code_challenge: ret.code_challenge.clone(),
+        acr: proven.acr,
+        evidence: proven.evidence,
+        sid: session.sid.clone(),
+        epoch: session.epoch,
+    };
+    let code = put_code(&state.store, &grant, state.settings.code_ttl).await?;
+    Ok(response_url(state, &ret.return_to, &[("code", &code)]))
+}
+
+/// Parses the request into a pending login and decides it; only a request that
+/// goes to a page is stored (and bound to this browser).
 pub async fn authorize(
     state: &AppState,
     params: &HashMap<String, String>,
     visit: &Visit,
-) -> Result<AuthorizeOutcome, PageError> {
+) -> Result<Authorized, PageError> {
     let client = match params.get("client_id") {
         Some(id) => state.cache.client(&state.db, id).await?,
         None => None,
@@ -99,32 +111,42 @@ pub async fn authorize(
             "Unknown or missing client_id.".into(),
         ));
     };
+    let finish = |url| Authorized {
+        next: NextStep::Finish(url),
+        started: None,
+    };
     let mut req = match authorize::parse(params, &client, to.clone(), &state.settings.acr, now_ms())
     {
         Ok(r) => r,
-        Err(e) => return Ok(AuthorizeOutcome::ToClient(error_url(state, &to, &e))),
+        Err(e) => return Ok(finish(error_url(state, &to, &e))),
     };
     req.client_ip = visit.ip;
+    let login = PendingLogin::from_oidc(&req);
     let session = match &visit.session {
         Some(c) => state.sessions.load(c).await?,
         None => None,
     };
-    match evaluate(state, &req, &client, session.as_ref(), visit.ip).await? {
-        Step::ToClient(url) => Ok(AuthorizeOutcome::ToClient(url)),
-        Step::Login if req.prompt.none => Ok(AuthorizeOutcome::ToClient(error_url(
+    let view = View::default();
+    let (next, _) = evaluate(state, &login, &client, session.as_ref(), visit.ip, view).await?;
+    // OIDC Core §3.1.2.6: prompt=none never shows a page.
+    let silent = |code, description: &str| {
+        finish(refuse(
             state,
-            &to,
-            &AuthzError::new(AuthzErrorCode::LoginRequired, "the user is not signed in"),
-        ))),
-        Step::Do(_) if req.prompt.none => Ok(AuthorizeOutcome::ToClient(error_url(
-            state,
-            &to,
-            &AuthzError::new(
-                AuthzErrorCode::InteractionRequired,
-                "this request needs a further authentication step",
-            ),
-        ))),
-        Step::Login | Step::Do(_) => {
+            &login.ret,
+            &AuthzError::new(code, description),
+        ))
+    };
+    match next {
+        NextStep::Finish(url) => Ok(finish(url)),
+        NextStep::ShowLogin if req.prompt.none => Ok(silent(
+            AuthzErrorCode::LoginRequired,
+            "the user is not signed in",
+        )),
+        _ if req.prompt.none => Ok(silent(
+            AuthzErrorCode::InteractionRequired,
+            "this request needs a further authentication step",
+        )),
+        next => {
             // Only a request that goes to a page gets a browser binding.
             let usable = visit
                 .browser
@@ -132,161 +154,11 @@ pub async fn authorize(
                 .filter(|b| !b.is_empty() && b.len() <= 128);
             let new_browser = usable.is_none().then(|| secrets::random_token(32));
             let browser = usable.or(new_browser.as_deref()).unwrap_or_default();
-            let id = state.sessions.put_pending(&req, browser).await?;
-            Ok(AuthorizeOutcome::Interact { id, new_browser })
+            let id = state.sessions.put_pending(&login, browser).await?;
+            Ok(Authorized {
+                next,
+                started: Some(Started { id, new_browser }),
+            })
         }
     }
 }
-
-/// The user's second factors and whether they may enroll one now.
-pub async fn capabilities(state: &AppState, user: &User) -> Result<Capabilities, Failure> {
-    let present = FactorsPresent {
-        totp: factors::has_totp(&state.db, &user.id).await?,
-        // Read even without a WebAuthn relying party: a key that cannot be checked
-        // here still means the account is not new (no first-use enrollment).
-        webauthn: webauthn::has_any(&state.db, &user.id).await?,
-    };
-    Ok(capabilities_of(state, present))
-}
-
-/// [`capabilities`] when the factors were read with the user.
-pub fn capabilities_of(state: &AppState, present: FactorsPresent) -> Capabilities {
-    Capabilities {
-        has_totp: present.totp,
-        has_webauthn: state.webauthn.is_some() && present.webauthn,
-        unusable_webauthn: state.webauthn.is_none() && present.webauthn,
-        can_enroll_totp: state.settings.enrollment_allowed,
-        can_enroll_webauthn: state.settings.enrollment_allowed && state.webauthn.is_some(),
-    }
-}
-
-/// Recomputes where a request stands from the session's proofs; issues the code
-/// when nothing is missing. `current` is the address of the request being served.
-pub async fn evaluate(
-    state: &AppState,
-    req: &AuthRequest,
-    client: &Client,
-    session: Option<&BrowserSession>,
-    current: Option<IpAddr>,
-) -> Result<Step, PageError> {
-    let Some((session, user_id)) = session.and_then(|s| s.user_id.clone().map(|u| (s, u))) else {
-        return Ok(Step::Login);
-    };
-    let Some((user, present)) = users::find_with_factors(&state.db, &user_id)
-        .await?
-        .filter(|(u, _)| session.belongs_to(u))
-    else {
-        return Ok(Step::Login);
-    };
-    let caps = capabilities_of(state, present);
-    let ips = login_policy::addresses(req, Some(session), current);
-    let floor = login_policy::floor(state, client, &user, &ips).await?;
-    let target = match flow::choose_target(&req.acr, floor.level, &state.settings.acr, &caps) {
-        Ok(t) => t,
-        Err(e) => {
-            login_policy::audit(
-                state,
-                req,
-                &user,
-                &floor,
-                floor.level,
-                e.code.as_str(),
-                None,
-            )
-            .await?;
-            return Ok(Step::ToClient(error_url(state, &req.return_to, &e)));
-        }
-    };
-    let fresh = Freshness::new(
-        now_ms(),
-        req.not_before_ms,
-        state.settings.step_up_ttl.map(|d| d.as_millis() as i64),
-    );
-    match flow::next(&target, &session.proofs, &caps, &fresh) {
-        Next::Issue { acr, evidence } => {
-            login_policy::audit(
-                state,
-                req,
-                &user,
-                &floor,
-                target.level,
-                "issued",
-                Some(&acr),
-            )
-            .await?;
-            let grant = CodeGrant {
-                client_id: client.client_id.clone(),
-                redirect_uri: req.return_to.redirect_uri.clone(),
-                user_id: user.id.clone(),
-                scopes: req.scopes.clone(),
-                nonce: req.nonce.clone(),
-                code_challenge: req.code_challenge.clone(),
-                acr,
-                evidence,
-                sid: session.sid.clone(),
-                epoch: session.epoch,
-            };
-            let code = put_code(&state.store, &grant, state.settings.code_ttl).await?;
-            Ok(Step::ToClient(response_url(
-                state,
-                &req.return_to,
-                &[("code", &code)],
-            )))
-        }
-        Next::Password => Ok(Step::Login),
-        other => Ok(Step::Do(other)),
-    }
-}
-
-/// The pending request `req_id` if this browser started it; else the page that
-/// says why not (status 400), never the login form.
-pub async fn pending(
-    state: &AppState,
-    req_id: &str,
-    visit: &Visit,
-) -> Result<AuthRequest, PageError> {
-    match state
-        .sessions
-        .pending(req_id, visit.browser.as_deref())
-        .await?
-    {
-        Pending::Found(req) => Ok(*req),
-        Pending::Missing => Err(PageError::BadRequest(EXPIRED.into())),
-        Pending::OtherBrowser => {
-            tracing::warn!("a pending sign-in was opened from another browser");
-            Err(PageError::BadRequest(OTHER_BROWSER.into()))
-        }
-    }
-}
-
-/// Finishes a pending request: recompute, and when done consume it exactly once.
-pub async fn resume(
-    state: &AppState,
-    req_id: &str,
-    visit: &Visit,
-) -> Result<(AuthRequest, Step), PageError> {
-    let req = pending(state, req_id, visit).await?;
-    let client = state
-        .cache
-        .client(&state.db, &req.client_id)
-        .await?
-        .ok_or_else(|| {
-            PageError::BadRequest("The client of this sign-in no longer exists.".into())
-        })?;
-    let session = match &visit.session {
-        Some(c) => state.sessions.load(c).await?,
-        None => None,
-    };
-    let step = evaluate(state, &req, &client, session.as_ref(), visit.ip).await?;
-    if let Step::ToClient(_) = step
-        && state.sessions.take_pending(req_id).await?.is_none()
-    {
-        // Another tab finished this request first: one request, one response.
-        return Err(PageError::BadRequest(EXPIRED.into()));
-    }
-    Ok((req, step))
-}
-
-pub const OTHER_BROWSER: &str = "This sign-in was started in another browser. Go back to the application and sign in again from this one.";
-
-pub const EXPIRED: &str = "This sign-in request has expired or was already completed. Go back to the application and sign in again.";

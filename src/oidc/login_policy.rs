@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use super::authorize::{self, AuthRequest};
+use super::authorize;
 use super::session::BrowserSession;
 use crate::auth::acr::Level;
 use crate::auth::policy::{Decision, Subject};
@@ -15,6 +15,7 @@ use crate::db::audit::AuditEvent;
 use crate::db::clients::Client;
 use crate::db::users::{self, User};
 use crate::error::Failure;
+use crate::login::PendingLogin;
 use crate::startup::AppState;
 
 /// Each distinct address of a login and the policy level decided for it.
@@ -37,11 +38,11 @@ pub struct Floor {
 /// Proofs older than the request's `not_before` never count for it, so their
 /// addresses do not either. None (unknown) is an address like any other.
 pub fn addresses(
-    req: &AuthRequest,
+    req: &PendingLogin,
     session: Option<&BrowserSession>,
     current: Option<IpAddr>,
 ) -> Vec<Option<IpAddr>> {
-    let mut all = vec![req.client_ip, current];
+    let mut all = vec![req.started_from, current];
     if let Some(s) = session {
         all.extend(
             s.proofs
@@ -125,7 +126,7 @@ pub fn highest(
 /// login with its level, so the row says why this level was asked.
 pub async fn audit(
     state: &AppState,
-    req: &AuthRequest,
+    req: &PendingLogin,
     user: &User,
     floor: &Floor,
     level: Level,

@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::authorize::AuthRequest;
 use crate::auth::stepup::Proof;
 use crate::db::users::User;
+use crate::login::PendingLogin;
 use crate::secrets;
 use crate::store::{Store, StoreError};
 
@@ -105,18 +105,17 @@ pub struct Sessions {
     ttl: Duration,
 }
 
-/// A pending authorization request as stored.
+/// A pending login as stored.
 #[derive(Serialize, Deserialize)]
 struct PendingRecord {
-    #[serde(flatten)]
-    request: AuthRequest,
+    login: PendingLogin,
     /// Digest of the browser cookie of the browser that started it.
     #[serde(default)]
     browser: String,
 }
 
 pub enum Pending {
-    Found(Box<AuthRequest>),
+    Found(Box<PendingLogin>),
     /// Unknown, expired or completed.
     Missing,
     /// Started in another browser.
@@ -127,6 +126,12 @@ pub enum Pending {
 struct CsrfBinding {
     session: String,
     purpose: String,
+}
+
+/// A new key prefix for the protocol-neutral record: a request stored in the
+/// older shape is simply not found (it expires within [`PENDING_TTL`]).
+fn pending_key(id: &str) -> String {
+    format!("login:{id}")
 }
 
 fn session_key(cookie: &str) -> String {
@@ -314,20 +319,20 @@ impl Sessions {
         }))
     }
 
-    /// Stores a request that needs the user, bound to the browser (its
+    /// Stores a login that needs the user, bound to the browser (its
     /// [`BROWSER_COOKIE`]) that started it.
     pub async fn put_pending(
         &self,
-        req: &AuthRequest,
+        login: &PendingLogin,
         browser: &str,
     ) -> Result<String, StoreError> {
         let id = secrets::random_token(24);
         let record = PendingRecord {
-            request: req.clone(),
+            login: login.clone(),
             browser: secrets::digest(browser),
         };
         self.store
-            .put_json(&format!("authreq:{id}"), &record, PENDING_TTL)
+            .put_json(&pending_key(&id), &record, PENDING_TTL)
             .await?;
         Ok(id)
     }
@@ -340,7 +345,7 @@ impl Sessions {
         }
         let Some(record) = self
             .store
-            .get_json::<PendingRecord>(&format!("authreq:{id}"))
+            .get_json::<PendingRecord>(&pending_key(id))
             .await?
         else {
             return Ok(Pending::Missing);
@@ -352,13 +357,13 @@ impl Sessions {
         if !ours || record.browser.is_empty() {
             return Ok(Pending::OtherBrowser);
         }
-        Ok(Pending::Found(Box::new(record.request)))
+        Ok(Pending::Found(Box::new(record.login)))
     }
 
-    /// Completes a pending request exactly once.
-    pub async fn take_pending(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
-        let record: Option<PendingRecord> = self.store.take_json(&format!("authreq:{id}")).await?;
-        Ok(record.map(|r| r.request))
+    /// Completes a pending login exactly once.
+    pub async fn take_pending(&self, id: &str) -> Result<Option<PendingLogin>, StoreError> {
+        let record: Option<PendingRecord> = self.store.take_json(&pending_key(id)).await?;
+        Ok(record.map(|r| r.login))
     }
 
     pub fn store(&self) -> &Store {

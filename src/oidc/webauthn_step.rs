@@ -7,7 +7,6 @@
 
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use webauthn_rs::prelude::{
     CreationChallengeResponse, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
     RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
@@ -31,7 +30,7 @@ fn key(kind: &str, cookie: &str, req_id: &str) -> String {
 }
 
 fn refused(description: impl Into<String>) -> JsonError {
-    JsonError::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    JsonError::bad_request("invalid_request", description)
 }
 
 fn rp(state: &AppState) -> Result<&webauthn_rs::Webauthn, JsonError> {

@@ -518,7 +518,7 @@ impl Browser {
         }
     }
 
-    fn absolute(&self, url: &str) -> String {
+    pub fn absolute(&self, url: &str) -> String {
         if url.starts_with('/') {
             format!("{}{}", self.issuer, url)
         } else {

@@ -34,6 +34,7 @@ mod imports_survive_a_restart;
 mod key_only_account_never_enrolls_totp;
 mod key_rotation;
 mod lockouts_hold_under_parallel_guessing;
+mod login_loads_the_user_once_per_request;
 mod login_security;
 mod logout;
 mod logs_carry_the_request_id;

@@ -1,5 +1,48 @@
 use super::*;
-use crate::auth::stepup::Factor;
+use crate::auth::factor_rules::Permit;
+use crate::auth::stepup::{Factor, Freshness, Proof};
+use crate::login::next_step::{NextStep, Proven, View, decide};
+
+/// The step without its page, as these tests compare it.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    Issue {
+        acr: String,
+        evidence: Vec<Proof>,
+    },
+    Password,
+    SecondFactor {
+        webauthn_only: bool,
+        before_enrolling: bool,
+    },
+    Enroll {
+        webauthn_only: bool,
+        permit: Permit,
+    },
+}
+
+fn next(target: &Target, proofs: &[Proof], caps: &Capabilities, fresh: &Freshness) -> Next {
+    match decide(target, proofs, caps, fresh, View::default()) {
+        NextStep::Finish(Proven { acr, evidence }) => Next::Issue { acr, evidence },
+        NextStep::ShowLogin => Next::Password,
+        NextStep::Prove {
+            webauthn_only,
+            before_enrolling,
+            ..
+        } => Next::SecondFactor {
+            webauthn_only,
+            before_enrolling,
+        },
+        NextStep::Enroll {
+            webauthn_only,
+            permit,
+            ..
+        } => Next::Enroll {
+            webauthn_only,
+            permit,
+        },
+    }
+}
 
 fn registry() -> AcrRegistry {
     let mut r = AcrRegistry::default();

@@ -1,0 +1,35 @@
+//! The first factor of a login is a proof of identity. Today that is a password
+//! checked here; another source (an upstream identity provider) becomes another
+//! variant, and everything after it (step-up, policy, lock-out, audit) stays the
+//! same, because it only sees the session the proof signed in.
+
+use std::net::IpAddr;
+
+use crate::error::PageError;
+use crate::oidc::password_login::{LoginResult, password_login};
+use crate::oidc::session::BrowserSession;
+use crate::startup::AppState;
+
+/// Who the user says they are, and the proof of it.
+pub enum IdentityProof<'a> {
+    Password {
+        username: &'a str,
+        password: &'a str,
+    },
+}
+
+/// Checks the proof; on success the browser is signed in under a new session
+/// cookie carrying it ([`LoginResult::SignedIn`]).
+pub async fn prove(
+    state: &AppState,
+    cookie: Option<&str>,
+    session: Option<BrowserSession>,
+    proof: IdentityProof<'_>,
+    ip: Option<IpAddr>,
+) -> Result<LoginResult, PageError> {
+    match proof {
+        IdentityProof::Password { username, password } => {
+            password_login(state, cookie, session, username, password, ip).await
+        }
+    }
+}

@@ -1,0 +1,106 @@
+use super::*;
+use crate::auth::acr::Level;
+use crate::auth::stepup::Factor;
+
+const MFA: Target = Target {
+    acr: String::new(),
+    level: Level::Mfa,
+};
+
+fn caps(totp: bool, key: bool) -> Capabilities {
+    Capabilities {
+        has_totp: totp,
+        has_webauthn: key,
+        unusable_webauthn: false,
+        can_enroll_totp: true,
+        can_enroll_webauthn: true,
+    }
+}
+
+fn password() -> Vec<Proof> {
+    vec![Proof {
+        factor: Factor::Password,
+        at: 1_000,
+        user_verified: false,
+        from: None,
+    }]
+}
+
+fn show(c: &Capabilities, view: View) -> NextStep<Proven> {
+    decide(&MFA, &password(), c, &Freshness::new(10_000, 0, None), view)
+}
+
+#[test]
+fn both_factors_offer_a_choice_unless_one_was_asked_for_or_a_form_comes_back() {
+    let both = caps(true, true);
+    let at = |view| match show(&both, view) {
+        NextStep::Prove { show, .. } => show,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(at(View::default()), ProveWith::Choice);
+    let totp = View {
+        method: Some(Method::Totp),
+        retry: false,
+    };
+    assert_eq!(at(totp), ProveWith::Totp);
+    let key = View {
+        method: Some(Method::WebAuthn),
+        retry: false,
+    };
+    assert_eq!(at(key), ProveWith::Key { totp_instead: true });
+    let retry = View {
+        method: None,
+        retry: true,
+    };
+    assert_eq!(at(retry), ProveWith::Totp);
+}
+
+#[test]
+fn a_key_only_account_gets_the_key_page_and_no_code_form() {
+    match show(&caps(false, true), View::default()) {
+        NextStep::Prove { show, .. } => assert_eq!(
+            show,
+            ProveWith::Key {
+                totp_instead: false
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn first_enrollment_offers_the_app_then_a_key_on_request() {
+    let bare = caps(false, false);
+    let step = show(&bare, View::default());
+    assert!(step.takes(Post::TotpEnrollment) && step.takes(Post::KeyRegistration));
+    assert!(!step.takes(Post::TotpCode) && !step.takes(Post::KeyCheck));
+    match step {
+        NextStep::Enroll { show, .. } => assert_eq!(show, EnrollWith::Totp { key_instead: true }),
+        other => panic!("{other:?}"),
+    }
+    let key = View {
+        method: Some(Method::WebAuthn),
+        retry: false,
+    };
+    match show(&bare, key) {
+        NextStep::Enroll { show, .. } => assert_eq!(show, EnrollWith::Key { totp_instead: true }),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_code_is_taken_only_where_any_factor_will_do() {
+    let phr = Target {
+        acr: "phr".into(),
+        level: Level::Phr,
+    };
+    let step = decide(
+        &phr,
+        &password(),
+        &caps(true, true),
+        &Freshness::new(10_000, 0, None),
+        View::default(),
+    );
+    assert!(step.takes(Post::KeyCheck));
+    assert!(!step.takes(Post::TotpCode));
+}

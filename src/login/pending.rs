@@ -1,0 +1,69 @@
+//! A login waiting for the user, as any front door hands it over: the level it
+//! must meet and why, where it was started from, and where the finished login
+//! returns ([`Return`]). Stored in the ephemeral store, bound to the browser that
+//! started it (see [`crate::oidc::session::Sessions::put_pending`]).
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::oidc::authorize::{AcrRequest, AuthRequest, ReturnTo};
+
+/// Where a finished login goes. Each front door adds its own variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Return {
+    /// An OpenID Connect authorization request: a code redirect.
+    Oidc(OidcReturn),
+}
+
+/// What an OpenID Connect code carries back to its relying party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcReturn {
+    pub return_to: ReturnTo,
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLogin {
+    /// The relying party: its minimum level and the policy rules naming it apply.
+    pub client_id: String,
+    /// The level the relying party asked for (request, or its default).
+    pub acr: AcrRequest,
+    /// Proofs older than this never count for this login (max_age, prompt=login).
+    pub not_before_ms: i64,
+    /// The address of the request that started the login: the policy is decided
+    /// for it too (CONTRACT §6).
+    pub started_from: Option<IpAddr>,
+    /// Prefills the login form.
+    pub login_hint: Option<String>,
+    pub ret: Return,
+}
+
+impl PendingLogin {
+    /// The login an OpenID Connect authorization request asks for.
+    pub fn from_oidc(req: &AuthRequest) -> Self {
+        Self {
+            client_id: req.client_id.clone(),
+            acr: req.acr.clone(),
+            not_before_ms: req.not_before_ms,
+            started_from: req.client_ip,
+            login_hint: req.login_hint.clone(),
+            ret: Return::Oidc(OidcReturn {
+                return_to: req.return_to.clone(),
+                scopes: req.scopes.clone(),
+                nonce: req.nonce.clone(),
+                code_challenge: req.code_challenge.clone(),
+            }),
+        }
+    }
+
+    /// The URL a finished or failed login leaves for (the page's form target).
+    pub fn destination(&self) -> &str {
+        match &self.ret {
+            Return::Oidc(o) => &o.return_to.redirect_uri,
+        }
+    }
+}

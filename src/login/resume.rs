@@ -1,0 +1,247 @@
+//! One resume per request: the pending login, its client, the browser session,
+//! the user and their factors are loaded once, and one [`NextStep`] is decided.
+//! The handlers get everything they need from the returned [`Resumed`] and load
+//! none of it again.
+
+use std::net::IpAddr;
+
+use super::next_step::{self, Method, NextStep, Post, Proven, View};
+use super::pending::{PendingLogin, Return};
+use crate::auth::stepup::Freshness;
+use crate::db::clients::Client;
+use crate::db::users::{self, FactorsPresent, User};
+use crate::error::{Failure, PageError};
+use crate::oidc::error::AuthzError;
+use crate::oidc::flow::{self, Capabilities};
+use crate::oidc::session::{BrowserSession, Pending};
+use crate::oidc::{interaction, login_policy, now_ms};
+use crate::startup::AppState;
+
+/// One request of a browser, as the login engine sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Visit {
+    /// The session cookie's value.
+    pub session: Option<String>,
+    /// The browser cookie's value ([`crate::oidc::session::BROWSER_COOKIE`]).
+    pub browser: Option<String>,
+    /// The client address; None when unknown.
+    pub ip: Option<IpAddr>,
+}
+
+/// What the request came for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// The page of the current step.
+    Page { method: Option<Method> },
+    /// A post; if it is refused, its form comes back with a message.
+    Post(Post, Option<Method>),
+}
+
+/// A browser signed in to the pending login's account.
+pub struct SignedIn {
+    pub cookie: String,
+    /// Stamped with this request's address: a factor proven now carries it.
+    pub session: BrowserSession,
+    pub user: User,
+    pub caps: Capabilities,
+}
+
+pub struct Resumed {
+    pub login: PendingLogin,
+    pub client: Client,
+    /// The cookie of the browser's session when it has one (signed in or not).
+    pub session_cookie: Option<String>,
+    /// Present at every second-factor step.
+    pub signed_in: Option<SignedIn>,
+    /// What comes next; a finished login has been taken from the store.
+    pub next: NextStep,
+    /// The step takes the post this request made.
+    pub taken: bool,
+}
+
+impl Resumed {
+    /// The signed-in browser, or the page to start over.
+    pub fn signed_in(self) -> Result<(NextStep, SignedIn), PageError> {
+        match self.signed_in {
+            Some(s) => Ok((self.next, s)),
+            None => Err(PageError::BadRequest(EXPIRED.into())),
+        }
+    }
+}
+
+/// The pending login `id` if this browser started it; else the page that says
+/// why not (status 400), never the login form.
+pub async fn pending(state: &AppState, id: &str, visit: &Visit) -> Result<PendingLogin, PageError> {
+    match state.sessions.pending(id, visit.browser.as_deref()).await? {
+        Pending::Found(login) => Ok(*login),
+        Pending::Missing => Err(PageError::BadRequest(EXPIRED.into())),
+        Pending::OtherBrowser => {
+            tracing::warn!("a pending sign-in was opened from another browser");
+            Err(PageError::BadRequest(OTHER_BROWSER.into()))
+        }
+    }
+}
+
+/// Loads the pending login `id` and everything it depends on once, decides what
+/// comes next, and completes a finished login exactly once.
+pub async fn resume(
+    state: &AppState,
+    id: &str,
+    visit: &Visit,
+    expect: Expect,
+) -> Result<Resumed, PageError> {
+    let login = pending(state, id, visit).await?;
+    let client = state
+        .cache
+        .client(&state.db, &login.client_id)
+        .await?
+        .ok_or_else(|| {
+            PageError::BadRequest("The client of this sign-in no longer exists.".into())
+        })?;
+    let session = match &visit.session {
+        Some(c) => state.sessions.load(c).await?.map(|s| (c.clone(), s)),
+        None => None,
+    };
+    let (view, post) = match expect {
+        Expect::Page { method } => (
+            View {
+                method,
+                retry: false,
+            },
+            None,
+        ),
+        Expect::Post(post, method) => (
+            View {
+                method,
+                retry: true,
+            },
+            Some(post),
+        ),
+    };
+    let (next, user) = evaluate(
+        state,
+        &login,
+        &client,
+        session.as_ref().map(|(_, s)| s),
+        visit.ip,
+        view,
+    )
+    .await?;
+    if let NextStep::Finish(_) = next
+        && state.sessions.take_pending(id).await?.is_none()
+    {
+        // Another tab finished this login first: one login, one answer.
+        return Err(PageError::BadRequest(EXPIRED.into()));
+    }
+    let session_cookie = session.as_ref().map(|(c, _)| c.clone());
+    let signed_in = match (session, user) {
+        (Some((cookie, mut session)), Some((user, caps))) => {
+            // A factor proven in this request is stamped with its address.
+            session.from = visit.ip;
+            Some(SignedIn {
+                cookie,
+                session,
+                user,
+                caps,
+            })
+        }
+        _ => None,
+    };
+    let taken = post.is_some_and(|p| next.takes(p));
+    Ok(Resumed {
+        login,
+        client,
+        session_cookie,
+        signed_in,
+        next,
+        taken,
+    })
+}
+
+/// What the account can prove here and whether it may enroll now.
+pub fn capabilities(state: &AppState, present: FactorsPresent) -> Capabilities {
+    Capabilities {
+        has_totp: present.totp,
+        has_webauthn: state.webauthn.is_some() && present.webauthn,
+        unusable_webauthn: state.webauthn.is_none() && present.webauthn,
+        can_enroll_totp: state.settings.enrollment_allowed,
+        can_enroll_webauthn: state.settings.enrollment_allowed && state.webauthn.is_some(),
+    }
+}
+
+/// Decides where `login` stands from the session's proofs, loading the user with
+/// their factors (once); a finished login gets its answer from its [`Return`].
+/// `current` is the address of the request being served.
+pub async fn evaluate(
+    state: &AppState,
+    login: &PendingLogin,
+    client: &Client,
+    session: Option<&BrowserSession>,
+    current: Option<IpAddr>,
+    view: View,
+) -> Result<(NextStep, Option<(User, Capabilities)>), PageError> {
+    let Some((session, user_id)) = session.and_then(|s| s.user_id.clone().map(|u| (s, u))) else {
+        return Ok((NextStep::ShowLogin, None));
+    };
+    let Some((user, present)) = users::find_with_factors(&state.db, &state.user_loads, &user_id)
+        .await?
+        .filter(|(u, _)| session.belongs_to(u))
+    else {
+        return Ok((NextStep::ShowLogin, None));
+    };
+    let caps = capabilities(state, present);
+    let ips = login_policy::addresses(login, Some(session), current);
+    let floor = login_policy::floor(state, client, &user, &ips).await?;
+    let target = match flow::choose_target(&login.acr, floor.level, &state.settings.acr, &caps) {
+        Ok(t) => t,
+        Err(e) => {
+            let code = e.code.as_str();
+            login_policy::audit(state, login, &user, &floor, floor.level, code, None).await?;
+            return Ok((
+                NextStep::Finish(refuse(state, &login.ret, &e)),
+                Some((user, caps)),
+            ));
+        }
+    };
+    let fresh = Freshness::new(
+        now_ms(),
+        login.not_before_ms,
+        state.settings.step_up_ttl.map(|d| d.as_millis() as i64),
+    );
+    let next = match next_step::decide(&target, &session.proofs, &caps, &fresh, view) {
+        NextStep::Finish(proven) => {
+            let acr = Some(proven.acr.as_str());
+            login_policy::audit(state, login, &user, &floor, target.level, "issued", acr).await?;
+            NextStep::Finish(finish(state, login, client, &user, session, proven).await?)
+        }
+        other => other.map_finish(|_| String::new()),
+    };
+    Ok((next, Some((user, caps))))
+}
+
+/// Hands a finished login back to its front door: where the browser goes now.
+async fn finish(
+    state: &AppState,
+    login: &PendingLogin,
+    client: &Client,
+    user: &User,
+    session: &BrowserSession,
+    proven: Proven,
+) -> Result<String, Failure> {
+    match &login.ret {
+        Return::Oidc(ret) => interaction::code_redirect(state, ret, client, user, session, proven)
+            .await
+            .map_err(Failure::from),
+    }
+}
+
+/// Where a login that cannot be met goes: back to its front door with an error.
+pub fn refuse(state: &AppState, ret: &Return, e: &AuthzError) -> String {
+    match ret {
+        Return::Oidc(ret) => interaction::error_url(state, &ret.return_to, e),
+    }
+}
+
+pub const OTHER_BROWSER: &str = "This sign-in was started in another browser. Go back to the application and sign in again from this one.";
+
+pub const EXPIRED: &str = "This sign-in request has expired or was already completed. Go back to the application and sign in again.";
