@@ -1,4 +1,4 @@
-//! Layered settings (CONTRACT §2): built-in defaults, then a TOML file, then
+//! Layered settings: built-in defaults, then a TOML file, then
 //! `PORTCULLIS__SECTION__KEY` environment variables. Every value is parsed into a
 //! typed field here, so a bad value stops start-up with one line naming its key.
 
@@ -270,7 +270,7 @@ format = "text"
 "#;
 
 impl Settings {
-    /// Loads the layers in CONTRACT order. `file` is `--config`; without it
+    /// Loads the layers in order. `file` is `--config`; without it
     /// `PORTCULLIS_CONFIG`, then `./portcullis.toml` when present.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let env: Vec<(String, String)> = std::env::vars().collect();

@@ -1,4 +1,4 @@
-//! User mail (CONTRACT §2 `mail.*`): SMTP through lettre when `mail.smtp_url` is
+//! User mail (`mail.*`): SMTP through lettre when `mail.smtp_url` is
 //! set, otherwise `.eml` files in `mail.outbox_dir`, so a fresh install can onboard
 //! users without a mail server and an operator can read what would have been sent.
 

@@ -1,5 +1,5 @@
 //! Random tokens and their digests. Generated secrets are high-entropy, so a fast
-//! SHA-256 digest is enough at rest (CONTRACT §5); comparison is constant-time.
+//! SHA-256 digest is enough at rest; comparison is constant-time.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

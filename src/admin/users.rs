@@ -244,7 +244,7 @@ pub async fn set_password(ctx: &AdminCtx, id: &str, pw: String) -> Result<(), Ad
         serde_json::Value::Null,
     )
     .await?;
-    // Whoever signed in with the old password is signed out (CONTRACT §10).
+    // Whoever signed in with the old password is signed out.
     sign_out::end_everything(ctx, &user, Reason::PasswordSet).await?;
     Ok(())
 }
@@ -258,7 +258,7 @@ pub async fn reset_mfa(ctx: &AdminCtx, id: &str) -> Result<AdminUser, AdminError
     factors::remove_all(&ctx.db, &user.id).await?;
     ctx.audit("mfa_reset", Some(&user), "success", json!({"removed": had}))
         .await?;
-    // Sessions that proved a removed factor must not outlive it (CONTRACT §10).
+    // Sessions that proved a removed factor must not outlive it.
     sign_out::end_everything(ctx, &user, Reason::MfaReset).await?;
     if !had.is_empty() {
         notify_factor_change(ctx, &user, FactorChange::AllRemoved).await?;
@@ -267,7 +267,7 @@ pub async fn reset_mfa(ctx: &AdminCtx, id: &str) -> Result<AdminUser, AdminError
 }
 
 /// Mails the owner about a change an administrator made to their factors
-/// (CONTRACT §10) and audits the delivery. The change stays whatever the mail
+/// and audits the delivery. The change stays whatever the mail
 /// does: a failed delivery is logged and audited, and the answer says `false`.
 pub async fn notify_factor_change(
     ctx: &AdminCtx,

@@ -1,4 +1,4 @@
-//! Authentication levels (CONTRACT §3) and the custom acr strings mapped onto them.
+//! Authentication levels and the custom acr strings mapped onto them.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -6,7 +6,7 @@
 //! is counted first, with one atomic increment per bucket in the shared store, and
 //! refused when that takes any bucket over its limit; only then is the guess
 //! verified. A guess that turns out right (or is never verified) is taken back, so
-//! only failures count (CONTRACT §5). At any moment at most `max` attempts per
+//! only failures count. At any moment at most `max` attempts per
 //! bucket are admitted and not taken back, however many arrive at once.
 
 use std::net::IpAddr;

@@ -1,4 +1,4 @@
-//! Conditional 2FA policy (CONTRACT §6): ordered rules, first match wins, else the
+//! Conditional 2FA policy: ordered rules, first match wins, else the
 //! default. The result is a floor: the level a login must meet is the higher of
 //! this and what the relying party asked for, so a policy can raise a request but
 //! never lower it.

@@ -1,4 +1,4 @@
-//! What a browser session has proven, and what a request still needs (CONTRACT §3).
+//! What a browser session has proven, and what a request still needs.
 //!
 //! A session keeps one proof per factor use with its time. A request carries a
 //! `not_before` (from `max_age` or `prompt=login`) and the server may give elevated
@@ -33,7 +33,7 @@ pub struct Proof {
     /// WebAuthn user verification (PIN or biometric) happened.
     #[serde(default)]
     pub user_verified: bool,
-    /// The client address of the request that proved it (the policy of CONTRACT §6
+    /// The client address of the request that proved it (the policy
     /// is decided for it too); None when unknown.
     #[serde(default)]
     pub from: Option<std::net::IpAddr>,

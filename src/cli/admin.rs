@@ -119,7 +119,7 @@ pub async fn admin(conn: &sea_orm::DatabaseConnection, cmd: AdminCmd) -> anyhow:
 
 /// `user totp-set`: provisions a TOTP seed (e.g. when migrating). An operator
 /// may do that without the user's proof, but never silently: it is audited and
-/// the owner is mailed (CONTRACT §10).
+/// the owner is mailed.
 pub async fn totp_set(
     ctx: &AdminCtx,
     username: &str,

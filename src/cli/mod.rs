@@ -1,4 +1,4 @@
-//! The `portcullis` command line (CONTRACT §1). Every subcommand reads the same
+//! The `portcullis` command line. Every subcommand reads the same
 //! configuration; output is one JSON object on stdout.
 
 use std::ffi::OsString;

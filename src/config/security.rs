@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::ConfigError;
 
-/// The one forwarding header a trusted proxy sets (CONTRACT §6). The other one is
+/// The one forwarding header a trusted proxy sets. The other one is
 /// never read: a client can send it through the proxy, which passes it on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ForwardedHeader {

@@ -1,6 +1,6 @@
 //! Admin API tokens. A token reads `pcat_<id>.<secret>`: the id finds the row, the
 //! secret is checked against its stored SHA-256 digest in constant time. Tokens
-//! are 256-bit random values, so a fast digest is enough at rest (CONTRACT §7).
+//! are 256-bit random values, so a fast digest is enough at rest.
 
 use entity::admin_tokens;
 use sea_orm::sea_query::Expr;

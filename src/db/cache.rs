@@ -1,6 +1,6 @@
 //! Short-lived copies of what every authorization reads and operators rarely
 //! change: registered clients and the stored policy rules. Each entry is reused
-//! for `database.cache_ttl` seconds (CONTRACT §1 lets CLI changes take up to ten),
+//! for `database.cache_ttl` seconds (CLI changes may take up to ten seconds),
 //! and this server's own writes drop the entry at once. Only clients that exist
 //! are kept, so probing random client ids grows nothing.
 

@@ -1,4 +1,4 @@
-//! Refresh tokens, durable across restarts (CONTRACT §5). Only SHA-256 digests of
+//! Refresh tokens, durable across restarts. Only SHA-256 digests of
 //! token values are stored. Each use rotates the token: the old row is marked used
 //! and a new row of the same family is inserted in one transaction, so that a
 //! replayed (stolen) token is recognised (OAuth 2.0 Security BCP §4.14.2).

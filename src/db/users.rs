@@ -380,7 +380,7 @@ pub async fn list_all(db: &DatabaseConnection) -> Result<Vec<User>, DbError> {
         .collect())
 }
 
-/// The per-user 2FA switch (CONTRACT §6); off exempts from policy-driven 2FA only.
+/// The per-user 2FA switch; off exempts from policy-driven 2FA only.
 pub async fn set_two_factor(
     db: &DatabaseConnection,
     user_id: &str,

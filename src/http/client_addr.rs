@@ -1,4 +1,4 @@
-//! The client address of a request (CONTRACT §6). A forwarding header is believed
+//! The client address of a request. A forwarding header is believed
 //! only from peers in `server.trusted_proxies`, and only the one header named by
 //! `server.forwarded_header`: the other one is whatever the client sent, passed on
 //! by the proxy. Otherwise anyone could claim to be inside the office network and

@@ -1,5 +1,5 @@
 //! Server-rendered pages: plain HTML forms that work without JavaScript
-//! (CONTRACT §4). Every dynamic value goes through [`esc`].
+//! (except WebAuthn). Every dynamic value goes through [`esc`].
 
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -107,7 +107,7 @@ const BEFORE_ENROLLING: &str = "<div class=\"note\" id=\"prove-existing-factor\"
 /// Says plainly that an account with no second factor is getting its first one.
 const FIRST_FACTOR: &str = "<div class=\"note\" id=\"first-factor\">Your account has no second factor yet: you are setting up its first one now. Only continue if you just signed in yourself.</div>";
 
-/// The TOTP step-up form (CONTRACT §4: input `code`).
+/// The TOTP step-up form (input `code`).
 pub fn totp(f: &TotpForm<'_>) -> String {
     layout(
         "Two-step verification",
@@ -145,7 +145,7 @@ pub struct EnrollTotp<'a> {
 }
 
 /// TOTP enrollment: QR code, the secret as text, and the `otpauth://` URI in
-/// `data-otpauth` (CONTRACT §4); confirmed with a code.
+/// `data-otpauth`; confirmed with a code.
 pub fn enroll_totp(f: &EnrollTotp<'_>) -> String {
     let grouped: Vec<String> = f
         .secret_b32
@@ -213,7 +213,7 @@ pub fn recovery_used(remaining: u64, continue_to: &str) -> String {
     )
 }
 
-/// The page's own script for WebAuthn (CONTRACT §4): POST begin with the CSRF
+/// The page's own script for WebAuthn: POST begin with the CSRF
 /// header, call the browser API, POST the credential in WebAuthn's JSON form,
 /// follow the returned redirect. Cancels and errors are shown, not swallowed.
 const WEBAUTHN_JS: &str = r#"(function(){
@@ -302,7 +302,7 @@ pub fn webauthn(p: &WebauthnPage<'_>) -> String {
     )
 }
 
-/// A user with several usable factors chooses one (CONTRACT §4: `method=` links).
+/// A user with several usable factors chooses one (`method=` links).
 pub fn factor_choice(totp_href: &str, webauthn_href: &str) -> String {
     layout(
         "Two-step verification",

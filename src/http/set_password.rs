@@ -1,4 +1,4 @@
-//! The onboarding page behind a set-password link (CONTRACT §7): a form with
+//! The onboarding page behind a set-password link: a form with
 //! `password` and `password_confirm`, CSRF-protected like every form; the link's
 //! token is spent only when the new password is stored, and works once. Opening
 //! links that are not valid counts as a failure of the client address, like a

@@ -1,4 +1,4 @@
-//! The JSON half of the WebAuthn pages (CONTRACT §4): begin returns the standard
+//! The JSON half of the WebAuthn pages: begin returns the standard
 //! options (`{"publicKey": …}`), finish takes the credential in WebAuthn's JSON
 //! form and returns `{"redirect": URL}`. Both need the page's CSRF token in
 //! `X-CSRF-Token` and a same-origin `Origin`.

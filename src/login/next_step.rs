@@ -7,7 +7,7 @@ use crate::auth::factor_rules::{self, Permit};
 use crate::auth::stepup::{self, Freshness, Missing, Proof};
 use crate::oidc::flow::{Capabilities, Target};
 
-/// The second-factor method a page was asked for (`?method=`, CONTRACT §4).
+/// The second-factor method a page was asked for (`?method=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Totp,

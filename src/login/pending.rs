@@ -35,7 +35,7 @@ pub struct PendingLogin {
     /// Proofs older than this never count for this login (max_age, prompt=login).
     pub not_before_ms: i64,
     /// The address of the request that started the login: the policy is decided
-    /// for it too (CONTRACT §6).
+    /// for it too.
     pub started_from: Option<IpAddr>,
     /// Prefills the login form.
     pub login_hint: Option<String>,

@@ -52,7 +52,7 @@ pub struct AuthRequest {
     /// Proofs older than this never satisfy this request (max_age, prompt=login).
     pub not_before_ms: i64,
     pub login_hint: Option<String>,
-    /// The client address of the authorization request, for the policy (CONTRACT §6).
+    /// The client address of the authorization request, for the policy.
     #[serde(default)]
     pub client_ip: Option<std::net::IpAddr>,
 }
@@ -314,7 +314,7 @@ fn parse_acr(
             "none of the essential acr values is supported",
         ));
     }
-    // CONTRACT §3: a request that names only unknown values is treated as one that
+    // A request that names only unknown values is treated as one that
     // names none, so the client's default_acr_values apply to it.
     let mut from_client_default = false;
     if known.is_empty() && !client.default_acr_values.is_empty() {

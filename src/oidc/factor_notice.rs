@@ -1,5 +1,5 @@
 //! Tells an account's owner when a sign-in changed or spent one of their second
-//! factors (CONTRACT §10), and audits both the mail and its delivery.
+//! factors, and audits both the mail and its delivery.
 //!
 //! The change is stored before the mail goes out. A mail that cannot be
 //! delivered is logged and audited (`mail_sent` / `failure`) and the request

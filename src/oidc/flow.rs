@@ -37,7 +37,7 @@ impl Capabilities {
     }
 
     /// Whether a login could get to add a factor: the account has none, or one
-    /// that can be proven first (CONTRACT §10, [`factor_rules`]).
+    /// that can be proven first ([`factor_rules`]).
     fn may_reach_enrollment(&self) -> bool {
         factor_rules::reachable(self.enrolled(), self.can_prove_any())
     }
@@ -70,7 +70,7 @@ pub struct Target {
 }
 
 /// Picks the first requested value (in the relying party's order) that this user
-/// can meet, never below `floor` (policy, client minimum: CONTRACT §6 floor rule).
+/// can meet, never below `floor` (policy, client minimum: the floor rule).
 /// An essential request that cannot be met fails; a voluntary one falls back to
 /// the floor and the ID token then names what was really met.
 pub fn choose_target(

@@ -1,4 +1,4 @@
-//! ID token claims (OIDC Core §2, CONTRACT §3) and signing.
+//! ID token claims (OIDC Core §2) and signing.
 
 use serde::Serialize;
 

@@ -1,4 +1,4 @@
-//! The policy floor of one login (CONTRACT §6), decided for every client address
+//! The policy floor of one login, decided for every client address
 //! that took part in it: the authorization request, each request that proved a
 //! factor the session holds, and the current request. The floor is the highest of
 //! those decisions, so no mix of addresses lowers the level: a login started

@@ -1,7 +1,7 @@
 //! The password step of a login. Each attempt is counted before its argon2 run
 //! (per username and per client address, [`crate::auth::limiter`]), so a burst of
 //! parallel guesses gets no more verifications than the limit; a success is taken
-//! back, since only failures count (CONTRACT §5).
+//! back, since only failures count.
 
 use std::net::IpAddr;
 

@@ -1,7 +1,7 @@
 //! Dynamic client registration (RFC 7591, OpenID Connect Dynamic Client
 //! Registration 1.0) and the client configuration endpoint (RFC 7592).
 //!
-//! Registration needs the operator's initial access token (CONTRACT §2); without
+//! Registration needs the operator's initial access token; without
 //! one configured, it is refused. Each registered client gets a registration
 //! access token that reads, updates and deletes that client only. Both tokens,
 //! like client secrets, are compared as SHA-256 digests in constant time, and

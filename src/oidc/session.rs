@@ -50,7 +50,7 @@ pub struct BrowserSession {
     #[serde(default)]
     pub indexed: bool,
     /// The client address of the request that loaded this session, stamped on the
-    /// proofs it adds (CONTRACT §6: the proving request's address counts). Never
+    /// proofs it adds (the proving request's address counts). Never
     /// stored: None on a session read without one means "unknown".
     #[serde(skip)]
     pub from: Option<IpAddr>,

@@ -1,4 +1,4 @@
-//! The admin API (CONTRACT §7): bearer tokens, users, groups, bulk actions,
+//! The admin API: bearer tokens, users, groups, bulk actions,
 //! errors and the audit trail with the acting token's name.
 
 use reqwest::Method;

@@ -1,4 +1,4 @@
-//! CSV import (CONTRACT §7): validation with per-row problems, safe-mode batches,
+//! CSV import: validation with per-row problems, safe-mode batches,
 //! auto mode in the background, idempotent re-runs, results.csv, and the CLI.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! acr-driven step-up with TOTP (CONTRACT §3, §4): only what is missing is asked,
+//! acr-driven step-up with TOTP: only what is missing is asked,
 //! and the ID token never names a level that was not met.
 
 use serde_json::Value;

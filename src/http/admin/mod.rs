@@ -1,4 +1,4 @@
-//! The admin REST API (CONTRACT §7) under `/admin/api/v1`: bearer admin tokens,
+//! The admin REST API under `/admin/api/v1`: bearer admin tokens,
 //! JSON in and out, errors as `{"error", "error_description"}`.
 
 mod audit;

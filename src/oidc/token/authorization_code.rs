@@ -102,7 +102,7 @@ pub async fn exchange(
         access_tokens: vec![access_digest.clone()],
         refresh_family: None,
     };
-    // CONTRACT §5: a refresh token only for `offline_access` and a client that
+    // A refresh token only for `offline_access` and a client that
     // holds the refresh_token grant.
     let refresh_token = if grant.scopes.iter().any(|s| s == "offline_access")
         && client.allows_grant("refresh_token")
