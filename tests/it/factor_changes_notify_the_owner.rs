@@ -151,23 +151,7 @@ async fn an_undeliverable_notice_keeps_the_new_factor_and_is_audited() {
         .authorize(&AuthParams::new(&client).set("acr_values", "mfa"))
         .await;
     let enroll = browser.login(&page, &user).await;
-    let uri = enroll
-        .html()
-        .split("data-otpauth=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
-    let b32 = url::Url::parse(&uri)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "secret")
-        .unwrap()
-        .1
-        .to_string();
-    let secret = portcullis::auth::totp::from_base32(&b32).unwrap();
+    let secret = otpauth_secret(enroll.html());
     let codes = browser
         .submit(&form_with(enroll.html(), "code").set("code", &totp_code(&secret, 0)))
         .await;

@@ -7,25 +7,6 @@ use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use crate::helpers::*;
 use crate::webauthn::{key_page, register};
 
-fn otpauth_secret(html: &str) -> Vec<u8> {
-    let uri = html
-        .split("data-otpauth=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
-    let b32 = url::Url::parse(&uri)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "secret")
-        .unwrap()
-        .1
-        .to_string();
-    portcullis::auth::totp::from_base32(&b32).unwrap()
-}
-
 fn continue_link(html: &str) -> String {
     html.split("class=\"button\" href=\"")
         .nth(1)

@@ -730,3 +730,30 @@ impl Browser {
         }
     }
 }
+
+/// The `otpauth://` URI that a TOTP enrollment page carries in `data-otpauth`.
+pub fn otpauth_uri(html: &str) -> String {
+    html.split("data-otpauth=\"")
+        .nth(1)
+        .expect("the page carries data-otpauth")
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+}
+
+/// The base32 `secret` parameter of an `otpauth://` URI.
+pub fn otpauth_secret_b32(uri: &str) -> String {
+    url::Url::parse(uri)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "secret")
+        .expect("the URI names a secret")
+        .1
+        .to_string()
+}
+
+/// The TOTP seed offered by an enrollment page.
+pub fn otpauth_secret(html: &str) -> Vec<u8> {
+    portcullis::auth::totp::from_base32(&otpauth_secret_b32(&otpauth_uri(html))).unwrap()
+}

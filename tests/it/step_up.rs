@@ -245,22 +245,9 @@ async fn enrollment_during_login_then_a_recovery_code() {
     let enroll = browser.login(&page, &user).await;
     let html = enroll.html().to_string();
     assert!(html.contains("<svg"), "QR code drawn inline");
-    let otpauth = html
-        .split("data-otpauth=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
+    let otpauth = otpauth_uri(&html);
     assert!(otpauth.starts_with("otpauth://totp/"));
-    let secret_b32 = url::Url::parse(&otpauth)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "secret")
-        .unwrap()
-        .1
-        .to_string();
+    let secret_b32 = otpauth_secret_b32(&otpauth);
     assert!(html.contains(&secret_b32[..4]), "secret shown as text");
     let secret = portcullis::auth::totp::from_base32(&secret_b32).unwrap();
 
