@@ -19,6 +19,7 @@ pub mod revocation;
 pub mod second_factor;
 pub mod security_headers;
 pub mod set_password;
+pub mod state;
 pub mod token;
 pub mod userinfo;
 pub mod webauthn;
@@ -28,7 +29,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::config::Settings;
 use crate::oidc::session::COOKIE;
-use crate::startup::AppState;
+use state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
