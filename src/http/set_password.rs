@@ -15,7 +15,7 @@ use crate::admin::AdminError;
 use crate::admin::users::hash_password;
 use crate::auth::limiter::{self, Bucket};
 use crate::db::{password_tokens, users};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::oidc::now_ms;
 use crate::oidc::session::BrowserSession;
@@ -86,8 +86,7 @@ async fn render(
         actix_web::http::header::HeaderValue::from_static("no-referrer"),
     );
     if new {
-        resp.add_cookie(&set_session_cookie(state, &cookie))
-            .map_err(|e| PageError::BadRequest(e.to_string()))?;
+        resp.add_cookie(&set_session_cookie(state, &cookie))?;
     }
     Ok(resp)
 }
