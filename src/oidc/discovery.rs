@@ -27,11 +27,7 @@ pub fn metadata(settings: &Settings) -> Value {
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
-        "claims_supported": [
-            "iss", "sub", "aud", "exp", "iat", "auth_time", "acr", "amr", "sid", "azp", "nonce",
-            "at_hash", "name", "given_name", "family_name", "preferred_username", "email",
-            "email_verified", "groups"
-        ],
+        "claims_supported": super::claims::supported(),
         "claim_types_supported": ["normal"],
         "userinfo_signing_alg_values_supported": [],
     });

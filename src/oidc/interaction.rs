@@ -5,13 +5,14 @@
 
 use std::collections::HashMap;
 
-use super::authorize::{self, ReturnTo};
+use super::authorize::{self, AuthRequest, ReturnTo};
 use super::error::{AuthzError, AuthzErrorCode};
+use super::hint;
 use super::now_ms;
 use super::session::BrowserSession;
 use super::token::{CodeGrant, put_code};
 use crate::db::clients::Client;
-use crate::db::users::User;
+use crate::db::users::{self, User};
 use crate::error::PageError;
 use crate::login::next_step::{Proven, View};
 use crate::login::resume::{evaluate, refuse};
@@ -89,9 +90,31 @@ pub async fn code_redirect(
         evidence: proven.evidence,
         sid: session.sid.clone(),
         epoch: session.epoch,
+        claims: ret.claims.clone(),
     };
     let code = put_code(&state.store, &grant, state.settings.code_ttl).await?;
     Ok(response_url(state, &ret.return_to, &[("code", &code)]))
+}
+
+/// OIDC Core §3.1.2.1: a valid `id_token_hint` (or a `sub` value in `claims`)
+/// names the user this request must answer for.
+fn expect_hinted_user(
+    state: &AppState,
+    params: &HashMap<String, String>,
+    client: &Client,
+    req: &mut AuthRequest,
+) -> Result<(), AuthzError> {
+    let hint = match params.get("id_token_hint").filter(|h| !h.is_empty()) {
+        Some(jwt) => Some(hint::subject(
+            &state.keys.current(),
+            &state.settings.issuer_str(),
+            &client.client_id,
+            jwt,
+        )?),
+        None => None,
+    };
+    req.expected_user = hint::expected_user(hint, req.claims.sub.as_deref())?;
+    Ok(())
 }
 
 /// Parses the request into a pending login and decides it; only a request that
@@ -121,7 +144,10 @@ pub async fn authorize(
         Err(e) => return Ok(finish(error_url(state, &to, &e))),
     };
     req.client_ip = visit.ip;
-    let login = PendingLogin::from_oidc(&req);
+    if let Err(e) = expect_hinted_user(state, params, &client, &mut req) {
+        return Ok(finish(error_url(state, &to, &e)));
+    }
+    let mut login = PendingLogin::from_oidc(&req);
     let session = match &visit.session {
         Some(c) => state.sessions.load(c).await?,
         None => None,
@@ -147,6 +173,12 @@ pub async fn authorize(
             "this request needs a further authentication step",
         )),
         next => {
+            // The login page for the user the relying party expects.
+            if let (Some(expected), None) = (&login.expected_user, &login.login_hint) {
+                login.login_hint = users::find_by_id(&state.db, expected)
+                    .await?
+                    .map(|u| u.username);
+            }
             // Only a request that goes to a page gets a browser binding.
             let usable = visit
                 .browser

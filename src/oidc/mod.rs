@@ -2,10 +2,12 @@
 //! machine, codes and tokens, ID tokens, discovery, userinfo.
 
 pub mod authorize;
+pub mod claims;
 pub mod discovery;
 pub mod error;
 pub mod factor_notice;
 pub mod flow;
+pub mod hint;
 pub mod id_token;
 pub mod interaction;
 pub mod introspection;

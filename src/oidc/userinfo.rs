@@ -31,7 +31,7 @@ pub async fn claims(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<Value, Be
         .await?
         .filter(|u| grant.valid_for(u))
         .ok_or_else(|| invalid_token("the user is no longer active"))?;
-    let groups = if grant.scopes.iter().any(|s| s == "groups") {
+    let groups = if ProfileClaims::wants_groups(&grant.scopes, &grant.userinfo_claims) {
         Some(users::groups_of(ctx.db, &user.id).await?)
     } else {
         None
@@ -39,8 +39,13 @@ pub async fn claims(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<Value, Be
     let mut out = json!({ "sub": user.id });
     if let (Some(obj), Value::Object(extra)) = (
         out.as_object_mut(),
-        serde_json::to_value(ProfileClaims::for_scopes(&user, &grant.scopes, groups))
-            .unwrap_or(Value::Null),
+        serde_json::to_value(ProfileClaims::for_scopes(
+            &user,
+            &grant.scopes,
+            &grant.userinfo_claims,
+            groups,
+        ))
+        .unwrap_or(Value::Null),
     ) {
         obj.extend(extra);
     }
