@@ -25,6 +25,8 @@ pub fn metadata(settings: &Settings) -> Value {
         "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
+        "pushed_authorization_request_endpoint": e(super::par::PATH),
+        "require_pushed_authorization_requests": false,
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_supported": super::claims::supported(),

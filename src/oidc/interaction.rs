@@ -7,10 +7,10 @@ use std::collections::HashMap;
 
 use super::authorize::{self, AuthRequest, ReturnTo};
 use super::error::{AuthzError, AuthzErrorCode};
-use super::hint;
 use super::now_ms;
 use super::session::BrowserSession;
 use super::token::{CodeGrant, put_code};
+use super::{hint, par};
 use crate::db::clients::Client;
 use crate::db::users::{self, User};
 use crate::error::PageError;
@@ -124,6 +124,23 @@ pub async fn authorize(
     params: &HashMap<String, String>,
     visit: &Visit,
 ) -> Result<Authorized, PageError> {
+    // RFC 9126 §4: a pushed request replaces the parameters, once.
+    let pushed = match params.get("request_uri") {
+        Some(uri) => {
+            let id = params
+                .get("client_id")
+                .map(String::as_str)
+                .unwrap_or_default();
+            Some(par::take(&state.store, id, uri).await?.ok_or_else(|| {
+                PageError::BadRequest(
+                    "The request_uri is unknown, expired, already used or not this client's."
+                        .into(),
+                )
+            })?)
+        }
+        None => None,
+    };
+    let params = pushed.as_ref().unwrap_or(params);
     let client = match params.get("client_id") {
         Some(id) => state.cache.client(&state.db, id).await?,
         None => None,
@@ -144,6 +161,12 @@ pub async fn authorize(
         Err(e) => return Ok(finish(error_url(state, &to, &e))),
     };
     req.client_ip = visit.ip;
+    if pushed.is_none() && client.profile.options.require_pushed_authorization_requests {
+        let e = AuthzError::invalid_request(
+            "this client must push its authorization requests (RFC 9126)",
+        );
+        return Ok(finish(error_url(state, &to, &e)));
+    }
     if let Err(e) = expect_hinted_user(state, params, &client, &mut req) {
         return Ok(finish(error_url(state, &to, &e)));
     }

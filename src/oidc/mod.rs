@@ -13,6 +13,7 @@ pub mod interaction;
 pub mod introspection;
 pub mod login_policy;
 pub mod logout;
+pub mod par;
 pub mod password_login;
 pub mod registration;
 pub mod revocation;

@@ -48,6 +48,7 @@ mod policy;
 mod protocol_errors;
 mod protocol_helpers;
 mod proving_address_counts;
+mod pushed_authorization_requests;
 mod readiness_fails_when_a_backend_is_down;
 mod redis_server;
 mod refresh_never_outlives_step_up;
