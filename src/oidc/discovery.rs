@@ -31,7 +31,7 @@ pub fn metadata(settings: &Settings) -> Value {
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_supported": super::claims::supported(),
         "claim_types_supported": ["normal"],
-        "userinfo_signing_alg_values_supported": [],
+        "userinfo_signing_alg_values_supported": ["RS256", "ES256"],
     });
     // Only when registration is enabled: without an initial access token the
     // endpoint refuses every request, so it is not offered.

@@ -61,6 +61,7 @@ mod secrets_stay_out_of_logs;
 mod security_headers_on_every_response;
 mod served_binary;
 mod shutdown_drains_requests_in_flight;
+mod signed_userinfo;
 mod smtp_server;
 mod sqlite_writers_wait_their_turn;
 mod step_up;

@@ -83,3 +83,27 @@ pub fn jwt_payload(jwt: &str) -> Value {
     )
     .unwrap()
 }
+
+/// Verifies a JWT of ours with the jsonwebtoken crate against the published
+/// JWKS (fetched over HTTP): signature, `iss` and `aud`; returns its claims.
+pub async fn verify_with_jwks(app: &TestApp, jwt: &str, audience: &str) -> Value {
+    let jwks: jsonwebtoken::jwk::JwkSet = reqwest::get(app.url("/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let header = jsonwebtoken::decode_header(jwt).unwrap();
+    let jwk = jwks
+        .find(header.kid.as_deref().expect("a kid"))
+        .expect("the signing key is published");
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
+    validation.set_audience(&[audience]);
+    validation.set_issuer(&[app.issuer.as_str()]);
+    validation.required_spec_claims = ["iss", "aud"].map(String::from).into();
+    validation.validate_exp = false;
+    jsonwebtoken::decode::<Value>(jwt, &key, &validation)
+        .unwrap_or_else(|e| panic!("{e}: {jwt}"))
+        .claims
+}
