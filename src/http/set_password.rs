@@ -9,25 +9,26 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::anon_form::{self, EXPIRED_FORM};
+use super::html;
 use super::pages::{esc, layout};
-use super::{html, session_cookie, set_session_cookie};
+use crate::accounts::mails;
 use crate::admin::users::hash_password;
-use crate::admin::{AdminCtx, AdminError};
+use crate::admin::{AdminCtx, AdminError, sign_out};
 use crate::auth::limiter::{self, Bucket};
 use crate::db::{password_tokens, users};
 use crate::error::PageError;
-use crate::oidc::now_ms;
-use crate::oidc::session::BrowserSession;
+use crate::mail::Mail;
 use crate::secrets;
 use crate::startup::AppState;
 
-const INVALID: &str = "This link is not valid: it has expired or was already used. Ask your administrator for a new one.";
+const INVALID: &str = "This link is not valid: it has expired or was already used. Ask for a new one with \"Forgot your password?\" on the sign-in page, or ask your administrator.";
 
 fn purpose(token: &str) -> String {
     format!("set-password:{}", secrets::digest(token))
 }
 
-fn invalid_page() -> HttpResponse {
+pub(super) fn invalid_page() -> HttpResponse {
     html(
         StatusCode::BAD_REQUEST,
         layout(
@@ -37,7 +38,7 @@ fn invalid_page() -> HttpResponse {
     )
 }
 
-fn form_page(action: &str, csrf: &str, username: &str, error: Option<&str>) -> String {
+pub(super) fn form_page(action: &str, csrf: &str, username: &str, error: Option<&str>) -> String {
     let err = error
         .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
         .unwrap_or_default();
@@ -59,7 +60,27 @@ fn form_page(action: &str, csrf: &str, username: &str, error: Option<&str>) -> S
     )
 }
 
-/// Renders the form with a fresh CSRF token bound to this browser's session.
+/// Renders the form at `action` with a fresh CSRF token for `purpose`, bound
+/// to this browser's session.
+pub(super) async fn render_form(
+    state: &AppState,
+    req: &HttpRequest,
+    target: (&str, &str),
+    username: &str,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let (action, purpose) = target;
+    let token = anon_form::issue(state, req, purpose).await?;
+    let mut resp = html(status, form_page(action, &token.csrf, username, error));
+    // The link's token is in this page's URL: never send it on as a referrer.
+    resp.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    token.attach(state, resp)
+}
+
 async fn render(
     state: &AppState,
     req: &HttpRequest,
@@ -68,28 +89,16 @@ async fn render(
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let (cookie, new) = match session_cookie(req) {
-        Some(c) if state.sessions.load(&c).await?.is_some() => (c, false),
-        _ => (
-            state
-                .sessions
-                .rotate(None, &BrowserSession::anonymous(now_ms()))
-                .await?,
-            true,
-        ),
-    };
-    let csrf = state.sessions.issue_csrf(&cookie, &purpose(token)).await?;
     let action = format!("{}/set-password/{token}", state.settings.issuer_path());
-    let mut resp = html(status, form_page(&action, &csrf, username, error));
-    resp.headers_mut().insert(
-        actix_web::http::header::REFERRER_POLICY,
-        actix_web::http::header::HeaderValue::from_static("no-referrer"),
-    );
-    if new {
-        resp.add_cookie(&set_session_cookie(state, &cookie))
-            .map_err(|e| PageError::BadRequest(e.to_string()))?;
-    }
-    Ok(resp)
+    render_form(
+        state,
+        req,
+        (&action, &purpose(token)),
+        username,
+        status,
+        error,
+    )
+    .await
 }
 
 fn too_many_page() -> HttpResponse {
@@ -102,29 +111,37 @@ fn too_many_page() -> HttpResponse {
     )
 }
 
-async fn user_of(state: &AppState, token: &str) -> Result<Option<users::User>, PageError> {
-    let Some(user_id) = password_tokens::peek(&state.db, token).await? else {
+async fn user_of(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(users::User, String)>, PageError> {
+    let Some(link) = password_tokens::peek(&state.db, token).await? else {
         return Ok(None);
     };
-    Ok(users::find_by_id(&state.db, &user_id).await?)
+    Ok(users::find_by_id(&state.db, &link.user_id)
+        .await?
+        .map(|u| (u, link.purpose)))
 }
 
-/// The user a link belongs to, or the page to show instead: the attempt is
-/// counted against the client address before the link is looked up.
-async fn link_user(
+/// Looks a link up, counted against the client address first: the link's
+/// value, or the page to show instead. A link found is taken back.
+pub(super) async fn counted_lookup<T, F>(
     state: &AppState,
     req: &HttpRequest,
-    token: &str,
-) -> Result<Result<users::User, HttpResponse>, PageError> {
+    lookup: F,
+) -> Result<Result<T, HttpResponse>, PageError>
+where
+    F: std::future::Future<Output = Result<Option<T>, PageError>>,
+{
     let ip = super::client_addr::client_ip(req, &state.settings.server);
     let bucket = Bucket::address(ip, state.settings.lockout.failures_per_address);
     let Some(attempt) = limiter::admit(&state.store, &[bucket]).await? else {
         return Ok(Err(too_many_page()));
     };
-    match user_of(state, token).await {
-        Ok(Some(user)) => {
+    match lookup.await {
+        Ok(Some(found)) => {
             attempt.take_back().await?;
-            Ok(Ok(user))
+            Ok(Ok(found))
         }
         Ok(None) => {
             attempt.failed();
@@ -137,6 +154,15 @@ async fn link_user(
     }
 }
 
+/// The user a link belongs to and what the link is for.
+async fn link_user(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+) -> Result<Result<(users::User, String), HttpResponse>, PageError> {
+    counted_lookup(state, req, user_of(state, token)).await
+}
+
 pub async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -144,7 +170,7 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
     match link_user(&state, &req, &token).await? {
-        Ok(u) => render(&state, &req, &token, &u.username, StatusCode::OK, None).await,
+        Ok((u, _)) => render(&state, &req, &token, &u.username, StatusCode::OK, None).await,
         Err(page) => Ok(page),
     }
 }
@@ -152,7 +178,7 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct Input {
     #[serde(default)]
-    csrf_token: String,
+    pub(super) csrf_token: String,
     #[serde(default)]
     password: String,
     password_confirm: Option<String>,
@@ -165,19 +191,11 @@ pub async fn submit(
     form: web::Form<Input>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let user = match link_user(&state, &req, &token).await? {
-        Ok(u) => u,
+    let (user, link_purpose) = match link_user(&state, &req, &token).await? {
+        Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let csrf_ok = match session_cookie(&req) {
-        Some(c) => {
-            state
-                .sessions
-                .check_csrf(&form.csrf_token, &c, &purpose(&token))
-                .await?
-        }
-        None => false,
-    };
+    let csrf_ok = anon_form::check(&state, &req, &form.csrf_token, &purpose(&token)).await?;
     let again = |msg: &'static str| {
         render(
             &state,
@@ -189,22 +207,11 @@ pub async fn submit(
         )
     };
     if !csrf_ok {
-        return again("This form has expired or was not sent by this browser. Please try again.")
-            .await;
+        return again(EXPIRED_FORM).await;
     }
-    if form
-        .password_confirm
-        .as_deref()
-        .is_some_and(|c| !secrets::ct_eq(c, &form.password))
-    {
-        return again("The two passwords differ.").await;
-    }
-    let hash = match hash_password(form.password.clone()).await {
+    let hash = match new_password_hash(&form).await? {
         Ok(h) => h,
-        Err(AdminError::Invalid(_)) => {
-            return again("Choose a password of at least 8 characters.").await;
-        }
-        Err(e) => return Err(PageError::Failure(admin_failure(e))),
+        Err(msg) => return again(msg).await,
     };
     // Spent only now, in one conditional update: a second use finds it gone.
     if password_tokens::spend(&state.db, &token).await?.as_deref() != Some(user.id.as_str()) {
@@ -212,14 +219,18 @@ pub async fn submit(
     }
     users::set_password_hash(&state.db, &user.id, hash).await?;
     password_tokens::revoke_for_user(&state.db, &user.id).await?;
-    AdminCtx::from_state(&state, format!("user:{}", user.username))
-        .audit(
-            "password_set",
-            Some(&user),
-            "success",
-            serde_json::json!({"via": "onboarding_link"}),
-        )
-        .await?;
+    let ctx = AdminCtx::from_state(&state, format!("user:{}", user.username));
+    let reset = link_purpose == password_tokens::RESET;
+    ctx.audit(
+        "password_set",
+        Some(&user),
+        "success",
+        serde_json::json!({"via": if reset { "reset_link" } else { "onboarding_link" }}),
+    )
+    .await?;
+    if reset {
+        after_reset(&ctx, &user).await?;
+    }
     Ok(html(
         StatusCode::OK,
         layout(
@@ -232,7 +243,46 @@ pub async fn submit(
     ))
 }
 
-fn admin_failure(e: AdminError) -> crate::error::Failure {
+/// The checked hash of a posted new password, or what to tell the user.
+pub(super) async fn new_password_hash(
+    form: &Input,
+) -> Result<Result<String, &'static str>, PageError> {
+    if form
+        .password_confirm
+        .as_deref()
+        .is_some_and(|c| !secrets::ct_eq(c, &form.password))
+    {
+        return Ok(Err("The two passwords differ."));
+    }
+    match hash_password(form.password.clone()).await {
+        Ok(h) => Ok(Ok(h)),
+        Err(AdminError::Invalid(_)) => Ok(Err("Choose a password of at least 8 characters.")),
+        Err(e) => Err(PageError::Failure(admin_failure(e))),
+    }
+}
+
+/// A reset by link: whoever may have had the old password is signed out
+/// everywhere, and the owner is told. The second factors stay.
+async fn after_reset(ctx: &AdminCtx, user: &users::User) -> Result<(), PageError> {
+    sign_out::end_everything(ctx, user, sign_out::Reason::PasswordSet)
+        .await
+        .map_err(|e| PageError::Failure(admin_failure(e)))?;
+    let sent = ctx
+        .mailer
+        .send_notice(Mail {
+            to_name: user.full_name(),
+            to_email: user.email.clone(),
+            subject: mails::PASSWORD_CHANGED_SUBJECT.into(),
+            body: mails::password_changed(user, "with a \"forgot password\" link"),
+        })
+        .await;
+    if let Err(e) = sent {
+        tracing::warn!(user = %user.username, error = %e, "password change notice not sent");
+    }
+    Ok(())
+}
+
+pub(super) fn admin_failure(e: AdminError) -> crate::error::Failure {
     match e {
         AdminError::Failure(f) => f,
         other => crate::error::Failure::Internal(other.to_string()),

@@ -1,0 +1,191 @@
+//! `/signup` (when `[signup] enabled`): inputs `email`, `first_name`,
+//! `last_name`; the same answer for every address. `/signup/{token}`: the
+//! mailed link, where choosing a password creates the account.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::anon_form::{self, EXPIRED_FORM};
+use super::client_addr::client_ip;
+use super::html;
+use super::pages::{esc, layout};
+use super::self_service_pages::{self as pages, SignupForm};
+use super::set_password::{self, counted_lookup, invalid_page, new_password_hash, render_form};
+use crate::accounts::signup::{self, Signup};
+use crate::accounts::{AccountsCtx, Requested};
+use crate::error::PageError;
+use crate::secrets;
+use crate::startup::AppState;
+
+const PURPOSE: &str = "signup";
+
+const SENT: &str = "If this address may sign up, we have mailed it a link to choose your password. Your account is created when you do.";
+
+fn enabled(state: &AppState) -> Result<(), PageError> {
+    if state.settings.signup.enabled {
+        Ok(())
+    } else {
+        Err(PageError::Status(
+            StatusCode::NOT_FOUND,
+            "Sign-up is not offered here. Ask your administrator for an account.".into(),
+        ))
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct Input {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+}
+
+async fn form(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    input: &Input,
+    error: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let token = anon_form::issue(state, req, PURPOSE).await?;
+    let action = format!("{}/signup", state.settings.issuer_path());
+    let page = pages::signup(&SignupForm {
+        action: &action,
+        csrf: &token.csrf,
+        email: input.email.trim(),
+        first_name: input.first_name.trim(),
+        last_name: input.last_name.trim(),
+        error,
+    });
+    token.attach(state, html(status, page))
+}
+
+pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    enabled(&state)?;
+    form(&state, &req, StatusCode::OK, &Input::default(), None).await
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    input: web::Form<Input>,
+) -> Result<HttpResponse, PageError> {
+    enabled(&state)?;
+    if !anon_form::check(&state, &req, &input.csrf_token, PURPOSE).await? {
+        return form(
+            &state,
+            &req,
+            StatusCode::BAD_REQUEST,
+            &input,
+            Some(EXPIRED_FORM),
+        )
+        .await;
+    }
+    let parsed = match Signup::parse(&input.email, &input.first_name, &input.last_name) {
+        Ok(s) => s,
+        Err(msg) => return form(&state, &req, StatusCode::BAD_REQUEST, &input, Some(msg)).await,
+    };
+    let ip = client_ip(&req, &state.settings.server);
+    match signup::request(&AccountsCtx::from_state(&state), parsed, ip).await? {
+        Requested::Accepted => Ok(html(StatusCode::OK, pages::check_your_mail(SENT))),
+        Requested::TooMany => Ok(html(StatusCode::TOO_MANY_REQUESTS, pages::too_many())),
+    }
+}
+
+fn link_purpose(token: &str) -> String {
+    format!("signup-link:{}", secrets::digest(token))
+}
+
+async fn pending(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+) -> Result<Result<Signup, HttpResponse>, PageError> {
+    let ctx = AccountsCtx::from_state(state);
+    counted_lookup(state, req, async { Ok(signup::peek(&ctx, token).await?) }).await
+}
+
+async fn password_form(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+    email: &str,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let action = format!("{}/signup/{token}", state.settings.issuer_path());
+    render_form(
+        state,
+        req,
+        (&action, &link_purpose(token)),
+        email,
+        status,
+        error,
+    )
+    .await
+}
+
+pub async fn link_show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    enabled(&state)?;
+    let token = path.into_inner();
+    match pending(&state, &req, &token).await? {
+        Ok(s) => password_form(&state, &req, &token, &s.email, StatusCode::OK, None).await,
+        Err(page) => Ok(page),
+    }
+}
+
+pub async fn link_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<set_password::Input>,
+) -> Result<HttpResponse, PageError> {
+    enabled(&state)?;
+    let token = path.into_inner();
+    let s = match pending(&state, &req, &token).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let again = |msg: &'static str| {
+        password_form(
+            &state,
+            &req,
+            &token,
+            &s.email,
+            StatusCode::BAD_REQUEST,
+            Some(msg),
+        )
+    };
+    if !anon_form::check(&state, &req, &form.csrf_token, &link_purpose(&token)).await? {
+        return again(EXPIRED_FORM).await;
+    }
+    let hash = match new_password_hash(&form).await? {
+        Ok(h) => h,
+        Err(msg) => return again(msg).await,
+    };
+    let ctx = AccountsCtx::from_state(&state);
+    let user = match signup::complete(&ctx, &token, hash).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Ok(invalid_page()),
+        Err(e) => return Err(PageError::Failure(set_password::admin_failure(e))),
+    };
+    Ok(html(
+        StatusCode::OK,
+        layout(
+            "Account created",
+            &format!(
+                "<h1>Account created</h1><div class=\"note\" id=\"account-created\">Your account is ready. Sign in as <strong>{}</strong> from any application that uses Portcullis.</div>",
+                esc(&user.username)
+            ),
+        ),
+    ))
+}
