@@ -17,7 +17,6 @@ use crate::admin::AdminCtx;
 use crate::auth::limiter::{self, Bucket, address_subject};
 use crate::error::Failure;
 use crate::secrets;
-use crate::startup::AppState;
 use crate::store::Store;
 
 /// The window of the request limits (reset mails, sign-ups).
@@ -32,13 +31,6 @@ pub struct AccountsCtx {
 }
 
 impl AccountsCtx {
-    pub fn from_state(state: &AppState) -> Self {
-        Self {
-            admin: AdminCtx::from_state(state, "self-service"),
-            store: state.store.clone(),
-        }
-    }
-
     /// The same context acting as `actor` in the audit log.
     pub fn acting_as(&self, actor: impl Into<String>) -> AdminCtx {
         AdminCtx {

@@ -6,9 +6,9 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::{session_cookie, set_session_cookie};
 use crate::error::PageError;
+use crate::http::state::AppState;
 use crate::oidc::now_ms;
 use crate::oidc::session::BrowserSession;
-use crate::startup::AppState;
 
 /// A CSRF token for one form, and the session cookie to set when it is new.
 pub(super) struct FormToken {

@@ -4,9 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::found;
 use crate::error::PageError;
+use crate::http::state::AppState;
 use crate::login::NextStep;
 use crate::oidc::interaction::{self, Authorized, Started};
-use crate::startup::AppState;
 
 pub async fn get(
     state: web::Data<AppState>,
@@ -31,7 +31,7 @@ async fn run(
     params: &HashMap<String, String>,
 ) -> Result<HttpResponse, PageError> {
     let visit = super::interaction::visit(state, req);
-    match interaction::authorize(state, params, &visit).await? {
+    match interaction::authorize(&state.login_ctx(), params, &visit).await? {
         Authorized {
             next: NextStep::Finish(url),
             ..

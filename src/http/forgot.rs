@@ -9,10 +9,10 @@ use super::anon_form::{self, EXPIRED_FORM};
 use super::client_addr::client_ip;
 use super::html;
 use super::self_service_pages as pages;
-use crate::accounts::{AccountsCtx, Requested, recovery};
+use crate::accounts::{Requested, recovery};
 use crate::db::users::validate_email;
 use crate::error::PageError;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 const PURPOSE: &str = "forgot-password";
 
@@ -64,7 +64,7 @@ pub async fn submit(
         return form(&state, &req, StatusCode::BAD_REQUEST, email, Some(msg)).await;
     }
     let ip = client_ip(&req, &state.settings.server);
-    match recovery::request(&AccountsCtx::from_state(&state), email, ip).await? {
+    match recovery::request(&state.accounts_ctx(), email, ip).await? {
         Requested::Accepted => Ok(html(StatusCode::OK, pages::check_your_mail(SENT))),
         Requested::TooMany => Ok(html(StatusCode::TOO_MANY_REQUESTS, pages::too_many())),
     }

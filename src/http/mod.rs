@@ -23,6 +23,7 @@ pub mod security_headers;
 mod self_service_pages;
 pub mod set_password;
 pub mod signup;
+pub mod state;
 pub mod token;
 pub mod userinfo;
 pub mod webauthn;
@@ -32,7 +33,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::config::Settings;
 use crate::oidc::session::COOKIE;
-use crate::startup::AppState;
+use state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(

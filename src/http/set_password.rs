@@ -18,9 +18,9 @@ use crate::admin::{AdminCtx, AdminError, sign_out};
 use crate::auth::limiter::{self, Bucket};
 use crate::db::{password_tokens, users};
 use crate::error::PageError;
+use crate::http::state::AppState;
 use crate::mail::Mail;
 use crate::secrets;
-use crate::startup::AppState;
 
 const INVALID: &str = "This link is not valid: it has expired or was already used. Ask for a new one with \"Forgot your password?\" on the sign-in page, or ask your administrator.";
 
@@ -219,7 +219,7 @@ pub async fn submit(
     }
     users::set_password_hash(&state.db, &user.id, hash).await?;
     password_tokens::revoke_for_user(&state.db, &user.id).await?;
-    let ctx = AdminCtx::from_state(&state, format!("user:{}", user.username));
+    let ctx = state.admin_ctx(format!("user:{}", user.username));
     let reset = link_purpose == password_tokens::RESET;
     ctx.audit(
         "password_set",

@@ -12,11 +12,11 @@ use super::html;
 use super::pages::{esc, layout};
 use super::self_service_pages::{self as pages, SignupForm};
 use super::set_password::{self, counted_lookup, invalid_page, new_password_hash, render_form};
+use crate::accounts::Requested;
 use crate::accounts::signup::{self, Signup};
-use crate::accounts::{AccountsCtx, Requested};
 use crate::error::PageError;
+use crate::http::state::AppState;
 use crate::secrets;
-use crate::startup::AppState;
 
 const PURPOSE: &str = "signup";
 
@@ -91,7 +91,7 @@ pub async fn submit(
         Err(msg) => return form(&state, &req, StatusCode::BAD_REQUEST, &input, Some(msg)).await,
     };
     let ip = client_ip(&req, &state.settings.server);
-    match signup::request(&AccountsCtx::from_state(&state), parsed, ip).await? {
+    match signup::request(&state.accounts_ctx(), parsed, ip).await? {
         Requested::Accepted => Ok(html(StatusCode::OK, pages::check_your_mail(SENT))),
         Requested::TooMany => Ok(html(StatusCode::TOO_MANY_REQUESTS, pages::too_many())),
     }
@@ -106,7 +106,7 @@ async fn pending(
     req: &HttpRequest,
     token: &str,
 ) -> Result<Result<Signup, HttpResponse>, PageError> {
-    let ctx = AccountsCtx::from_state(state);
+    let ctx = state.accounts_ctx();
     counted_lookup(state, req, async { Ok(signup::peek(&ctx, token).await?) }).await
 }
 
@@ -172,7 +172,7 @@ pub async fn link_submit(
         Ok(h) => h,
         Err(msg) => return again(msg).await,
     };
-    let ctx = AccountsCtx::from_state(&state);
+    let ctx = state.accounts_ctx();
     let user = match signup::complete(&ctx, &token, hash).await {
         Ok(Some(u)) => u,
         Ok(None) => return Ok(invalid_page()),

@@ -11,9 +11,9 @@ use super::interaction::here;
 use crate::auth::factor_rules::Permit;
 use crate::auth::webauthn::origin_of;
 use crate::error::{JsonError, PageError};
+use crate::http::state::AppState;
 use crate::login::{self, Expect, NextStep, Post, SignedIn};
 use crate::oidc::webauthn_step;
-use crate::startup::AppState;
 
 pub fn csrf_purpose(id: &str) -> String {
     format!("{id}:webauthn")
@@ -65,7 +65,7 @@ async fn guard(
         return Err(forbidden("cross-origin request refused"));
     }
     let visit = super::interaction::visit(state, req);
-    let resumed = login::resume(state, id, &visit, Expect::Post(post, None))
+    let resumed = login::resume(&state.login_ctx(), id, &visit, Expect::Post(post, None))
         .await
         .map_err(page_to_json)?;
     let taken = resumed.taken;
@@ -130,7 +130,8 @@ pub async fn register_begin(
     let (next, s) = guard(&state, &req, &id, Post::KeyRegistration).await?;
     let permit = registration_permit(&next)?;
     let options =
-        webauthn_step::begin_registration(&state, &s.cookie, &s.user, &id, permit).await?;
+        webauthn_step::begin_registration(&state.login_ctx(), &s.cookie, &s.user, &id, permit)
+            .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(options))
@@ -147,7 +148,13 @@ pub async fn register_finish(
     let (next, s) = guard(&state, &req, &id, Post::KeyRegistration).await?;
     let permit = registration_permit(&next)?;
     let new_cookie = webauthn_step::finish_registration(
-        &state, &s.cookie, s.session, &s.user, &id, &body, permit,
+        &state.login_ctx(),
+        &s.cookie,
+        s.session,
+        &s.user,
+        &id,
+        &body,
+        permit,
     )
     .await?;
     redirect_with_cookie(&state, &id, &new_cookie)
@@ -162,7 +169,8 @@ pub async fn authenticate_begin(
     small_body(payload).await?;
     let id = path.into_inner();
     let (_, s) = guard(&state, &req, &id, Post::KeyCheck).await?;
-    let options = webauthn_step::begin_authentication(&state, &s.cookie, &s.user, &id).await?;
+    let options =
+        webauthn_step::begin_authentication(&state.login_ctx(), &s.cookie, &s.user, &id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(options))
@@ -177,8 +185,14 @@ pub async fn authenticate_finish(
     let body: PublicKeyCredential = parse(&small_body(payload).await?)?;
     let id = path.into_inner();
     let (_, s) = guard(&state, &req, &id, Post::KeyCheck).await?;
-    let new_cookie =
-        webauthn_step::finish_authentication(&state, &s.cookie, s.session, &s.user, &id, &body)
-            .await?;
+    let new_cookie = webauthn_step::finish_authentication(
+        &state.login_ctx(),
+        &s.cookie,
+        s.session,
+        &s.user,
+        &id,
+        &body,
+    )
+    .await?;
     redirect_with_cookie(&state, &id, &new_cookie)
 }

@@ -6,9 +6,9 @@
 use std::net::IpAddr;
 
 use crate::error::PageError;
+use crate::login::LoginCtx;
 use crate::oidc::password_login::{LoginResult, password_login};
 use crate::oidc::session::BrowserSession;
-use crate::startup::AppState;
 
 /// Who the user says they are, and the proof of it.
 pub enum IdentityProof<'a> {
@@ -21,7 +21,7 @@ pub enum IdentityProof<'a> {
 /// Checks the proof; on success the browser is signed in under a new session
 /// cookie carrying it ([`LoginResult::SignedIn`]).
 pub async fn prove(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: Option<&str>,
     session: Option<BrowserSession>,
     proof: IdentityProof<'_>,
@@ -29,7 +29,7 @@ pub async fn prove(
 ) -> Result<LoginResult, PageError> {
     match proof {
         IdentityProof::Password { username, password } => {
-            password_login(state, cookie, session, username, password, ip).await
+            password_login(ctx, cookie, session, username, password, ip).await
         }
     }
 }

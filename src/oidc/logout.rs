@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::session::BrowserSession;
 use crate::db::clients::Client;
 use crate::error::PageError;
-use crate::startup::AppState;
+use crate::login::LoginCtx;
 
 /// The parameters of §2 that we act on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,13 +87,12 @@ fn bad(message: &str) -> PageError {
     PageError::BadRequest(message.to_owned())
 }
 
-pub async fn validate(state: &AppState, req: LogoutRequest) -> Result<ValidLogout, PageError> {
+pub async fn validate(ctx: &LoginCtx<'_>, req: LogoutRequest) -> Result<ValidLogout, PageError> {
     let hint = match &req.id_token_hint {
         Some(jwt) => Some(
-            state
-                .keys
+            ctx.keys
                 .current()
-                .verify_ignoring_expiry::<HintClaims>(jwt, &state.settings.issuer_str())
+                .verify_ignoring_expiry::<HintClaims>(jwt, &ctx.settings.issuer_str())
                 .ok_or_else(|| {
                     bad("The id_token_hint is not an ID token issued by this provider.")
                 })?,
@@ -111,7 +110,7 @@ pub async fn validate(state: &AppState, req: LogoutRequest) -> Result<ValidLogou
         (None, None) => None,
     };
     let client = match &client_id {
-        Some(id) => state.cache.client(&state.db, id).await?,
+        Some(id) => ctx.cache.client(ctx.db, id).await?,
         None => None,
     };
     if req.client_id.is_some() && client.is_none() {

@@ -15,7 +15,7 @@ use crate::admin::admin_group::AdminGrant;
 use crate::admin::{AdminCtx, AdminError};
 use crate::db::admin_tokens;
 use crate::error::JsonError;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 pub const OPENAPI: &str = include_str!("openapi.json");
 
@@ -73,7 +73,7 @@ impl FromRequest for Admin {
                 })?;
             match admin_tokens::authenticate(&state.db, presented).await? {
                 Some(token) => Ok(Admin {
-                    ctx: AdminCtx::from_state(&state, format!("admin:{}", token.name)),
+                    ctx: state.admin_ctx(format!("admin:{}", token.name)),
                 }),
                 None => Err(JsonError::new(
                     StatusCode::UNAUTHORIZED,

@@ -12,7 +12,7 @@ use crate::admin::{AdminError, sign_out};
 use crate::db::user_admin::Patch;
 use crate::error::PageError;
 use crate::http::see_other;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()

@@ -16,7 +16,7 @@ use crate::error::PageError;
 use crate::error::{Failure, JsonError};
 use crate::http::html;
 use crate::http::security_headers::CspNonce;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 const SCRIPT: &str = r#"
 (function(){

@@ -12,7 +12,7 @@ use crate::error::PageError;
 use crate::http::html;
 use crate::http::pages::esc;
 use crate::http::security_headers::CspNonce;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 /// Inlined in every console page; allowed by its hash (see `security_headers`).
 pub(crate) const STYLE: &str = "
