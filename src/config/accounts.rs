@@ -136,10 +136,16 @@ pub(super) fn factors(raw: RawFactors) -> Result<FactorSwitches, ConfigError> {
         webauthn: raw.webauthn.unwrap_or(d.webauthn),
         email_otp: raw.email_otp.unwrap_or(d.email_otp),
     };
-    if !(f.totp || f.webauthn || f.email_otp) {
+    if f.email_otp {
+        return Err(ConfigError::new(
+            "factors.email_otp",
+            "email one-time codes are not available in this version; leave it false",
+        ));
+    }
+    if !(f.totp || f.webauthn) {
         return Err(ConfigError::new(
             "factors",
-            "at least one of totp, webauthn, email_otp must stay on (levels above pwd need one)",
+            "at least one of totp and webauthn must stay on (levels above pwd need one)",
         ));
     }
     Ok(f)
@@ -173,6 +179,15 @@ mod tests {
             totp: Some(false),
             webauthn: Some(false),
             email_otp: Some(false),
+        };
+        assert!(factors(raw).is_err());
+    }
+
+    #[test]
+    fn email_codes_cannot_be_switched_on_before_they_exist() {
+        let raw = RawFactors {
+            email_otp: Some(true),
+            ..RawFactors::default()
         };
         assert!(factors(raw).is_err());
     }

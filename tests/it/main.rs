@@ -24,6 +24,7 @@ mod deleted_clients_tokens_are_inactive;
 mod ended_sessions_stay_ended;
 mod factor_changes_notify_the_owner;
 mod factor_enrollment_needs_proof;
+mod factor_switches;
 mod fail_closed;
 mod failures_are_limited_per_address;
 mod first_factor_trust_on_first_use;
