@@ -226,3 +226,40 @@ async fn a_reset_request_without_the_csrf_input_fails_and_mails_nobody() {
     assert_eq!(browser.submit(&form).await.status(), 400);
     assert!(settled_outbox(&app).await.is_empty());
 }
+
+/// Median time of the forgot-password post for `email`, `n` times, each with a
+/// fresh form (so the CSRF token is valid), interleaved by the caller.
+async fn post_time(browser: &Browser, email: &str) -> std::time::Duration {
+    let page = browser.get("/forgot-password").await;
+    let form = form_with(page.html(), "email").set("email", email);
+    let started = std::time::Instant::now();
+    let answer = browser.submit(&form).await;
+    let took = started.elapsed();
+    assert_eq!(answer.status(), 200);
+    took
+}
+
+#[tokio::test]
+async fn the_answer_takes_as_long_for_an_unknown_address_as_for_an_account() {
+    let app = spawn_with(Options {
+        toml: "[recovery]\nrequests_per_email = 100\nrequests_per_address = 1000\n".into(),
+        ..Options::default()
+    })
+    .await;
+    app.user("hal").await;
+    let browser = Browser::new(&app);
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        known.push(post_time(&browser, "hal@example.com").await);
+        unknown.push(post_time(&browser, "nobody-here@example.com").await);
+    }
+    known.sort();
+    unknown.sort();
+    let (k, u) = (known[known.len() / 2], unknown[unknown.len() / 2]);
+    println!("forgot-password median answer: account {k:?}, no account {u:?}");
+    // The account's lookup, link and mail run after the answer: the answer
+    // itself does the same work for both (a CSRF check and two counters).
+    let gap = k.abs_diff(u);
+    let bound = std::time::Duration::from_millis(15).max(u / 2);
+    assert!(gap < bound, "account {k:?} vs no account {u:?}");
+}
