@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::{session_cookie, set_session_cookie};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::oidc::now_ms;
 use crate::oidc::session::BrowserSession;

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::found;
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::login::NextStep;
 use crate::oidc::interaction::{self, Authorized, Started};
@@ -45,8 +45,7 @@ async fn run(
                 state.settings.issuer_path()
             ));
             if let Some(browser) = new_browser {
-                resp.add_cookie(&super::interaction::browser_cookie(state, &browser))
-                    .map_err(|e| PageError::BadRequest(e.to_string()))?;
+                resp.add_cookie(&super::interaction::browser_cookie(state, &browser))?;
             }
             Ok(resp)
         }

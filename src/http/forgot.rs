@@ -11,7 +11,7 @@ use super::html;
 use super::self_service_pages as pages;
 use crate::accounts::{Requested, recovery};
 use crate::db::users::validate_email;
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::state::AppState;
 
 const PURPOSE: &str = "forgot-password";

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::client_addr::client_ip;
 use super::pages::{self, LoginForm};
 use super::{html, see_other, session_cookie, set_session_cookie};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::login::identity::{self, IdentityProof};
 use crate::login::{self, Expect, Method, NextStep, PendingLogin, Resumed, Visit};
@@ -98,8 +98,7 @@ async fn render_login(
     });
     let mut resp = html(status, body);
     if new {
-        resp.add_cookie(&set_session_cookie(state, &cookie))
-            .map_err(|e| PageError::BadRequest(e.to_string()))?;
+        resp.add_cookie(&set_session_cookie(state, &cookie))?;
     }
     Ok(resp)
 }
@@ -224,8 +223,7 @@ pub async fn login(
     {
         LoginResult::SignedIn(new_cookie) => {
             let mut resp = see_other(&here(&state, &id));
-            resp.add_cookie(&set_session_cookie(&state, &new_cookie))
-                .map_err(|e| PageError::BadRequest(e.to_string()))?;
+            resp.add_cookie(&set_session_cookie(&state, &new_cookie))?;
             return Ok(resp);
         }
         LoginResult::Invalid => (StatusCode::UNAUTHORIZED, "Invalid username or password."),

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::pages::{esc, layout};
 use super::{found, html, see_other, session_cookie};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::oidc::logout::{self, LogoutRequest, ValidLogout};
 
@@ -102,8 +102,7 @@ async fn sign_out(
         Some(url) => found(url),
         None => html(StatusCode::OK, signed_out_page()),
     };
-    resp.add_removal_cookie(&super::session_cookie_removal(state))
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    resp.add_removal_cookie(&super::session_cookie_removal(state))?;
     Ok(resp)
 }
 

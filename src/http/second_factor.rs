@@ -10,7 +10,7 @@ use super::pages;
 use super::security_headers::CspNonce;
 use super::{html, see_other, set_session_cookie};
 use crate::auth::totp;
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::login::{self, EnrollWith, Expect, Method, NextStep, Post, ProveWith, SignedIn};
 use crate::oidc::second_factor::{self, Enrolled, Verified};
@@ -161,8 +161,7 @@ fn with_cookie(
     mut resp: HttpResponse,
     cookie: &str,
 ) -> Result<HttpResponse, PageError> {
-    resp.add_cookie(&set_session_cookie(state, cookie))
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    resp.add_cookie(&set_session_cookie(state, cookie))?;
     Ok(resp)
 }
 

@@ -17,7 +17,7 @@ use crate::admin::users::hash_password;
 use crate::admin::{AdminCtx, AdminError, sign_out};
 use crate::auth::limiter::{self, Bucket};
 use crate::db::{password_tokens, users};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::mail::Mail;
 use crate::secrets;

@@ -14,7 +14,7 @@ use super::self_service_pages::{self as pages, SignupForm};
 use super::set_password::{self, counted_lookup, invalid_page, new_password_hash, render_form};
 use crate::accounts::Requested;
 use crate::accounts::signup::{self, Signup};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::secrets;
 

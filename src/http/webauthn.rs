@@ -3,14 +3,13 @@
 //! form and returns `{"redirect": URL}`. Both need the page's CSRF token in
 //! `X-CSRF-Token` and a same-origin `Origin`.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
+use super::errors::JsonError;
 use super::interaction::here;
 use crate::auth::factor_rules::Permit;
 use crate::auth::webauthn::origin_of;
-use crate::error::{JsonError, PageError};
 use crate::http::state::AppState;
 use crate::login::{self, Expect, NextStep, Post, SignedIn};
 use crate::oidc::webauthn_step;
@@ -29,22 +28,8 @@ async fn small_body(payload: web::Payload) -> Result<web::Bytes, JsonError> {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
-    serde_json::from_slice(body).map_err(|e| {
-        JsonError::bad_request("invalid_request", format!("not a WebAuthn credential: {e}"))
-    })
-}
-
-fn forbidden(description: &str) -> JsonError {
-    JsonError::new(StatusCode::FORBIDDEN, "access_denied", description)
-}
-
-fn page_to_json(e: PageError) -> JsonError {
-    match e {
-        PageError::Failure(f) => f.into(),
-        PageError::BadRequest(m) | PageError::Status(_, m) => {
-            JsonError::bad_request("invalid_request", m)
-        }
-    }
+    serde_json::from_slice(body)
+        .map_err(|e| JsonError::invalid_request(format!("not a WebAuthn credential: {e}")))
 }
 
 /// Origin and CSRF checks shared by the four endpoints, around one resume of the
@@ -62,18 +47,16 @@ async fn guard(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if origin != origin_of(&state.settings.issuer) {
-        return Err(forbidden("cross-origin request refused"));
+        return Err(JsonError::access_denied("cross-origin request refused"));
     }
     let visit = super::interaction::visit(state, req);
-    let resumed = login::resume(&state.login_ctx(), id, &visit, Expect::Post(post, None))
-        .await
-        .map_err(page_to_json)?;
+    let resumed = login::resume(&state.login_ctx(), id, &visit, Expect::Post(post, None)).await?;
     let taken = resumed.taken;
     let finished = matches!(resumed.next, NextStep::Finish(_));
     let (next, signed_in) = match resumed.signed_in() {
         Ok(v) => v,
         Err(_) if finished => return Err(not_now()),
-        Err(e) => return Err(page_to_json(e)),
+        Err(e) => return Err(e.into()),
     };
     let token = req
         .headers()
@@ -85,7 +68,7 @@ async fn guard(
         .check_csrf_keep(token, &signed_in.cookie, &csrf_purpose(id))
         .await?
     {
-        return Err(forbidden("missing or invalid CSRF token"));
+        return Err(JsonError::access_denied("missing or invalid CSRF token"));
     }
     if !taken {
         return Err(not_now());
@@ -94,10 +77,7 @@ async fn guard(
 }
 
 fn not_now() -> JsonError {
-    JsonError::bad_request(
-        "invalid_request",
-        "this sign-in step does not take a security key now",
-    )
+    JsonError::invalid_request("this sign-in step does not take a security key now")
 }
 
 /// Registration only at a step where the factor rules permit adding a factor:
@@ -114,8 +94,7 @@ fn redirect_with_cookie(
     let mut resp = HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(serde_json::json!({ "redirect": here(state, id) }));
-    resp.add_cookie(&super::set_session_cookie(state, cookie))
-        .map_err(|e| JsonError::bad_request("invalid_request", e.to_string()))?;
+    resp.add_cookie(&super::set_session_cookie(state, cookie))?;
     Ok(resp)
 }
 

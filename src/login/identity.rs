@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use crate::error::PageError;
+use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::oidc::password_login::{LoginResult, password_login};
 use crate::oidc::session::BrowserSession;
@@ -26,7 +26,7 @@ pub async fn prove(
     session: Option<BrowserSession>,
     proof: IdentityProof<'_>,
     ip: Option<IpAddr>,
-) -> Result<LoginResult, PageError> {
+) -> Result<LoginResult, Failure> {
     match proof {
         IdentityProof::Password { username, password } => {
             password_login(ctx, cookie, session, username, password, ip).await

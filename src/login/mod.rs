@@ -6,12 +6,14 @@
 //! [`NextStep`].
 
 pub mod context;
+pub mod error;
 pub mod identity;
 pub mod next_step;
 pub mod pending;
 pub mod resume;
 
 pub use context::LoginCtx;
+pub use error::LoginError;
 pub use identity::IdentityProof;
 pub use next_step::{EnrollWith, Method, NextStep, Post, ProveWith, View};
 pub use pending::{OidcReturn, PendingLogin, Return};

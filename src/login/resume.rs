@@ -5,12 +5,13 @@
 
 use std::net::IpAddr;
 
+use super::error::LoginError;
 use super::next_step::{self, Method, NextStep, Post, Proven, View};
 use super::pending::{PendingLogin, Return};
 use crate::auth::stepup::Freshness;
 use crate::db::clients::Client;
 use crate::db::users::{self, FactorsPresent, User};
-use crate::error::{Failure, PageError};
+use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::oidc::error::AuthzError;
 use crate::oidc::flow::{self, Capabilities};
@@ -61,10 +62,10 @@ pub struct Resumed {
 
 impl Resumed {
     /// The signed-in browser, or the page to start over.
-    pub fn signed_in(self) -> Result<(NextStep, SignedIn), PageError> {
+    pub fn signed_in(self) -> Result<(NextStep, SignedIn), LoginError> {
         match self.signed_in {
             Some(s) => Ok((self.next, s)),
-            None => Err(PageError::BadRequest(EXPIRED.into())),
+            None => Err(LoginError::Expired),
         }
     }
 }
@@ -75,13 +76,13 @@ pub async fn pending(
     ctx: &LoginCtx<'_>,
     id: &str,
     visit: &Visit,
-) -> Result<PendingLogin, PageError> {
+) -> Result<PendingLogin, LoginError> {
     match ctx.sessions.pending(id, visit.browser.as_deref()).await? {
         Pending::Found(login) => Ok(*login),
-        Pending::Missing => Err(PageError::BadRequest(EXPIRED.into())),
+        Pending::Missing => Err(LoginError::Expired),
         Pending::OtherBrowser => {
             tracing::warn!("a pending sign-in was opened from another browser");
-            Err(PageError::BadRequest(OTHER_BROWSER.into()))
+            Err(LoginError::OtherBrowser)
         }
     }
 }
@@ -93,15 +94,13 @@ pub async fn resume(
     id: &str,
     visit: &Visit,
     expect: Expect,
-) -> Result<Resumed, PageError> {
+) -> Result<Resumed, LoginError> {
     let login = pending(ctx, id, visit).await?;
     let client = ctx
         .cache
         .client(ctx.db, &login.client_id)
         .await?
-        .ok_or_else(|| {
-            PageError::BadRequest("The client of this sign-in no longer exists.".into())
-        })?;
+        .ok_or(LoginError::ClientGone)?;
     let session = match &visit.session {
         Some(c) => ctx.sessions.load(c).await?.map(|s| (c.clone(), s)),
         None => None,
@@ -135,7 +134,7 @@ pub async fn resume(
         && ctx.sessions.take_pending(id).await?.is_none()
     {
         // Another tab finished this login first: one login, one answer.
-        return Err(PageError::BadRequest(EXPIRED.into()));
+        return Err(LoginError::Expired);
     }
     let session_cookie = session.as_ref().map(|(c, _)| c.clone());
     let signed_in = match (session, user) {
@@ -187,7 +186,7 @@ pub async fn evaluate(
     session: Option<&BrowserSession>,
     current: Option<IpAddr>,
     view: View,
-) -> Result<(NextStep, Option<(User, Capabilities)>), PageError> {
+) -> Result<(NextStep, Option<(User, Capabilities)>), Failure> {
     let Some((session, user_id)) = session.and_then(|s| s.user_id.clone().map(|u| (s, u))) else {
         return Ok((NextStep::ShowLogin, None));
     };
@@ -249,7 +248,3 @@ pub fn refuse(ctx: &LoginCtx<'_>, ret: &Return, e: &AuthzError) -> String {
         Return::Oidc(ret) => interaction::error_url(ctx, &ret.return_to, e),
     }
 }
-
-pub const OTHER_BROWSER: &str = "This sign-in was started in another browser. Go back to the application and sign in again from this one.";
-
-pub const EXPIRED: &str = "This sign-in request has expired or was already completed. Go back to the application and sign in again.";

@@ -12,8 +12,8 @@ use super::session::BrowserSession;
 use super::token::{CodeGrant, put_code};
 use crate::db::clients::Client;
 use crate::db::users::User;
-use crate::error::PageError;
 use crate::login::LoginCtx;
+use crate::login::LoginError;
 use crate::login::next_step::{Proven, View};
 use crate::login::resume::{evaluate, refuse};
 use crate::login::{NextStep, OidcReturn, PendingLogin, Visit};
@@ -21,7 +21,6 @@ use crate::secrets;
 use crate::store::StoreError;
 
 pub use super::password_login::{LoginResult, MAX_PASSWORD_FAILURES, password_login};
-pub use crate::login::resume::{EXPIRED, OTHER_BROWSER};
 
 /// A login that went to a page: its id (`/interaction/{id}`) and the browser
 /// cookie to set when the browser had none.
@@ -100,16 +99,14 @@ pub async fn authorize(
     ctx: &LoginCtx<'_>,
     params: &HashMap<String, String>,
     visit: &Visit,
-) -> Result<Authorized, PageError> {
+) -> Result<Authorized, LoginError> {
     let client = match params.get("client_id") {
         Some(id) => ctx.cache.client(ctx.db, id).await?,
         None => None,
     };
-    let to = authorize::return_to(params, client.as_ref()).map_err(PageError::BadRequest)?;
+    let to = authorize::return_to(params, client.as_ref()).map_err(LoginError::BadRedirect)?;
     let Some(client) = client else {
-        return Err(PageError::BadRequest(
-            "Unknown or missing client_id.".into(),
-        ));
+        return Err(LoginError::UnknownClient);
     };
     let finish = |url| Authorized {
         next: NextStep::Finish(url),

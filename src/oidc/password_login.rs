@@ -11,7 +11,7 @@ use crate::auth::limiter::{self, Bucket};
 use crate::auth::password::VerifyError;
 use crate::auth::stepup::{Factor, Proof};
 use crate::db::users;
-use crate::error::{Failure, PageError};
+use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::secrets;
 
@@ -44,7 +44,7 @@ pub async fn password_login(
     username: &str,
     password: &str,
     ip: Option<IpAddr>,
-) -> Result<LoginResult, PageError> {
+) -> Result<LoginResult, Failure> {
     let audit_name = users::normalize(username);
     let buckets = [
         username_bucket(username),
@@ -73,7 +73,7 @@ pub async fn password_login(
             tracing::warn!("password queue full: login refused with 503");
             return Ok(LoginResult::Busy);
         }
-        Err(e) => return Err(Failure::Internal(e.to_string()).into()),
+        Err(e) => return Err(Failure::Internal(e.to_string())),
     };
     let user = match creds {
         Some(c) if matches && c.password_hash.is_some() && c.user.active => c.user,

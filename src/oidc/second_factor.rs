@@ -19,7 +19,7 @@ use crate::auth::stepup::{Factor, Proof};
 use crate::auth::totp;
 use crate::db::factors;
 use crate::db::users::User;
-use crate::error::{Failure, PageError};
+use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::secrets;
 
@@ -115,7 +115,7 @@ pub async fn verify(
     session: BrowserSession,
     user: &User,
     code: &str,
-) -> Result<Verified, PageError> {
+) -> Result<Verified, Failure> {
     let event = if factors::is_recovery_code_shape(code) {
         "recovery_code"
     } else {
@@ -212,7 +212,7 @@ pub async fn confirm_enrollment(
     user: &User,
     code: &str,
     permit: Permit,
-) -> Result<Enrolled, PageError> {
+) -> Result<Enrolled, Failure> {
     let Some(attempt) = count_attempt(ctx, user, &session, "totp_enrollment").await? else {
         return Ok(Enrolled::LockedOut);
     };

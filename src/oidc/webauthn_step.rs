@@ -19,7 +19,7 @@ use crate::auth::factor_rules::{FactorChange, Permit};
 use crate::auth::stepup::Factor;
 use crate::db::users::User;
 use crate::db::webauthn;
-use crate::error::{Failure, JsonError};
+use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::secrets;
 
@@ -29,19 +29,40 @@ fn key(kind: &str, cookie: &str, req_id: &str) -> String {
     format!("webauthn:{kind}:{}:{req_id}", secrets::digest(cookie))
 }
 
-fn refused(description: impl Into<String>) -> JsonError {
-    JsonError::bad_request("invalid_request", description)
+/// Why a ceremony step did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum CeremonyError {
+    #[error(transparent)]
+    Failure(#[from] Failure),
+    /// Refused, with the reason the page shows the user.
+    #[error("{0}")]
+    Refused(String),
 }
 
-fn rp<'a>(ctx: &LoginCtx<'a>) -> Result<&'a webauthn_rs::Webauthn, JsonError> {
+impl From<crate::store::StoreError> for CeremonyError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CeremonyError::Failure(e.into())
+    }
+}
+
+impl From<crate::db::DbError> for CeremonyError {
+    fn from(e: crate::db::DbError) -> Self {
+        CeremonyError::Failure(e.into())
+    }
+}
+
+fn refused(description: impl Into<String>) -> CeremonyError {
+    CeremonyError::Refused(description.into())
+}
+
+fn rp<'a>(ctx: &LoginCtx<'a>) -> Result<&'a webauthn_rs::Webauthn, CeremonyError> {
     ctx.webauthn
         .ok_or_else(|| refused("security keys are not available: the issuer is not a domain name"))
 }
 
 /// WebAuthn needs a stable user handle: our user ids are UUIDs.
-fn user_handle(user: &User) -> Result<Uuid, JsonError> {
-    Uuid::parse_str(&user.id)
-        .map_err(|_| JsonError::from(Failure::Internal("user id is not a UUID".into())))
+fn user_handle(user: &User) -> Result<Uuid, CeremonyError> {
+    Uuid::parse_str(&user.id).map_err(|_| Failure::Internal("user id is not a UUID".into()).into())
 }
 
 /// Starts registering a key, under a [`Permit`] of the factor rules.
@@ -51,7 +72,7 @@ pub async fn begin_registration(
     user: &User,
     req_id: &str,
     _permit: Permit,
-) -> Result<CreationChallengeResponse, JsonError> {
+) -> Result<CreationChallengeResponse, CeremonyError> {
     let rp = rp(ctx)?;
     let existing = webauthn::list(ctx.db, &user.id).await?;
     let exclude = existing
@@ -80,7 +101,7 @@ pub async fn finish_registration(
     req_id: &str,
     credential: &RegisterPublicKeyCredential,
     permit: Permit,
-) -> Result<String, JsonError> {
+) -> Result<String, CeremonyError> {
     let rp = rp(ctx)?;
     let reg: PasskeyRegistration = ctx
         .store
@@ -130,7 +151,7 @@ pub async fn begin_authentication(
     cookie: &str,
     user: &User,
     req_id: &str,
-) -> Result<RequestChallengeResponse, JsonError> {
+) -> Result<RequestChallengeResponse, CeremonyError> {
     let rp = rp(ctx)?;
     let creds: Vec<_> = webauthn::list(ctx.db, &user.id)
         .await?
@@ -158,7 +179,7 @@ pub async fn finish_authentication(
     user: &User,
     req_id: &str,
     credential: &PublicKeyCredential,
-) -> Result<String, JsonError> {
+) -> Result<String, CeremonyError> {
     let rp = rp(ctx)?;
     let auth: PasskeyAuthentication = ctx
         .store

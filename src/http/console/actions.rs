@@ -10,7 +10,7 @@ use crate::admin::admin_group::AdminGrant;
 use crate::admin::users::{self as admin_users, BulkAction, CreateUser};
 use crate::admin::{AdminError, sign_out};
 use crate::db::user_admin::Patch;
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::see_other;
 use crate::http::state::AppState;
 

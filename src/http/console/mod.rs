@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::{found, html};
 use crate::admin::AdminCtx;
 use crate::admin::console::{self, ConsoleSession, Refused};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::secrets;
 
@@ -99,8 +99,7 @@ async fn home(state: web::Data<AppState>) -> HttpResponse {
 async fn login(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let (login_state, url) = console::begin(&state.console_ctx()).await?;
     let mut resp = found(&url);
-    resp.add_cookie(&cookie(&state, LOGIN_COOKIE, login_state, "/admin"))
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    resp.add_cookie(&cookie(&state, LOGIN_COOKIE, login_state, "/admin"))?;
     Ok(resp)
 }
 
@@ -141,12 +140,10 @@ async fn callback(
             )
             .await?;
             let mut resp = found(&format!("{}/admin/users", state.settings.issuer_path()));
-            resp.add_cookie(&cookie(&state, COOKIE, value, "/admin"))
-                .map_err(|e| PageError::BadRequest(e.to_string()))?;
+            resp.add_cookie(&cookie(&state, COOKIE, value, "/admin"))?;
             let mut gone = cookie(&state, LOGIN_COOKIE, String::new(), "/admin");
             gone.make_removal();
-            resp.add_cookie(&gone)
-                .map_err(|e| PageError::BadRequest(e.to_string()))?;
+            resp.add_cookie(&gone)?;
             Ok(resp)
         }
         Err(Refused::Invalid(m)) => Err(PageError::BadRequest(m.into())),
@@ -183,7 +180,6 @@ async fn logout(
     );
     let mut gone = cookie(&state, COOKIE, String::new(), "/admin");
     gone.make_removal();
-    resp.add_cookie(&gone)
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    resp.add_cookie(&gone)?;
     Ok(resp)
 }

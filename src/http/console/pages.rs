@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{redirect_to_login, session};
 use crate::admin::console::ConsoleSession;
 use crate::db::user_admin::{self, AdminUser, Query, TwoFactorFilter};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::html;
 use crate::http::pages::esc;
 use crate::http::security_headers::CspNonce;
