@@ -5,14 +5,20 @@
 use portcullis::db::user_admin;
 
 use crate::helpers::{
-    AuthParams, Browser, Landing, Options, TestApp, TestUser, form_with, spawn_app, spawn_with,
+    AuthParams, Backend, Browser, Landing, Options, TestApp, TestUser, form_with, spawn_app,
+    spawn_with,
 };
 use crate::self_service_helpers::{link_path, set_password_at, settled_outbox, wait_for_mails};
 
 const SUBJECT: &str = "Finish signing up for Portcullis";
 
 async fn open_signup() -> TestApp {
+    open_signup_on(Backend::Memory).await
+}
+
+async fn open_signup_on(backend: Backend) -> TestApp {
     spawn_with(Options {
+        backend,
         toml: "[signup]\nenabled = true\nallowed_domains = [\"customer.example\"]\n".into(),
         ..Options::default()
     })
@@ -61,7 +67,16 @@ async fn sign_up_is_not_offered_unless_enabled() {
 
 #[tokio::test]
 async fn an_allowed_address_gets_an_account_once_the_link_is_followed() {
-    let app = open_signup().await;
+    allowed_address_gets_an_account(Backend::Memory).await;
+}
+
+#[tokio::test]
+async fn a_sign_up_waits_in_redis_until_its_link_is_followed() {
+    allowed_address_gets_an_account(Backend::Redis).await;
+}
+
+async fn allowed_address_gets_an_account(backend: Backend) {
+    let app = open_signup_on(backend).await;
     let browser = Browser::new(&app);
     let answer = sign_up(&app, &browser, "sam@customer.example").await;
     assert_eq!(answer.status(), 200);
