@@ -11,6 +11,8 @@ use serde_json::json;
 
 use super::{AccountsCtx, Requested, count_request, mails};
 use crate::admin::AdminError;
+use crate::admin::users::hash_password;
+use crate::auth::limiter::{self, Bucket};
 use crate::db::users::{self, NewUser, User, validate_email};
 use crate::db::{DbError, user_admin};
 use crate::error::Failure;
@@ -125,36 +127,82 @@ async fn deliver(ctx: &AccountsCtx, signup: Signup) -> Result<(), AdminError> {
     Ok(())
 }
 
-/// The sign-up a link stands for, without using it up.
-pub async fn peek(ctx: &AccountsCtx, token: &str) -> Result<Option<Signup>, Failure> {
-    if !looks_valid(token) {
-        return Ok(None);
-    }
-    Ok(ctx.store.get_json(&key(token)).await?)
+/// What a sign-up link leads to.
+pub enum SignupLink {
+    Pending(Signup),
+    /// Unknown, expired or already used.
+    Invalid,
+    /// Too many links that are not valid from this address.
+    TooMany,
 }
 
-/// Creates the account of a sign-up link with this password hash: exactly once
-/// (the link is taken from the store first), and None when the link is not
-/// valid or the address got an account meanwhile.
+/// The sign-up a link stands for, without using it up: counted against the
+/// client address first, like a wrong password, and taken back when valid.
+pub async fn open_link(
+    ctx: &AccountsCtx,
+    token: &str,
+    ip: Option<IpAddr>,
+) -> Result<SignupLink, Failure> {
+    let bucket = Bucket::address(ip, ctx.admin.settings.lockout.failures_per_address);
+    let Some(attempt) = limiter::admit(&ctx.store, &[bucket]).await? else {
+        return Ok(SignupLink::TooMany);
+    };
+    let found = if looks_valid(token) {
+        ctx.store.get_json::<Signup>(&key(token)).await
+    } else {
+        Ok(None)
+    };
+    match found {
+        Ok(Some(s)) => {
+            attempt.take_back().await?;
+            Ok(SignupLink::Pending(s))
+        }
+        Ok(None) => {
+            attempt.failed();
+            Ok(SignupLink::Invalid)
+        }
+        Err(e) => {
+            attempt.take_back().await?;
+            Err(e.into())
+        }
+    }
+}
+
+/// How completing a sign-up went.
+pub enum Completed {
+    Created(User),
+    /// The password does not meet the rules (at least 8 characters).
+    TooShort,
+    /// The link was used meanwhile, or the address got an account.
+    LinkSpent,
+}
+
+/// Creates the account of a sign-up link with this password: exactly once (the
+/// link is taken from the store first, after the password passed the rules).
 pub async fn complete(
     ctx: &AccountsCtx,
     token: &str,
-    password_hash: String,
-) -> Result<Option<User>, AdminError> {
+    password: String,
+) -> Result<Completed, AdminError> {
     if !looks_valid(token) {
-        return Ok(None);
+        return Ok(Completed::LinkSpent);
     }
+    let password_hash = match hash_password(password).await {
+        Ok(h) => h,
+        Err(AdminError::Invalid(_)) => return Ok(Completed::TooShort),
+        Err(e) => return Err(e),
+    };
     let Some(signup) = ctx
         .store
         .take_json::<Signup>(&key(token))
         .await
         .map_err(Failure::from)?
     else {
-        return Ok(None);
+        return Ok(Completed::LinkSpent);
     };
     // The domain may have been taken off the list since the link was mailed.
     if !ctx.admin.settings.signup.allows(&signup.email) {
-        return Ok(None);
+        return Ok(Completed::LinkSpent);
     }
     let created = users::create(
         &ctx.admin.db,
@@ -171,7 +219,7 @@ pub async fn complete(
     .await;
     let user = match created {
         Ok(u) => u,
-        Err(DbError::Conflict(_)) => return Ok(None),
+        Err(DbError::Conflict(_)) => return Ok(Completed::LinkSpent),
         Err(e) => return Err(e.into()),
     };
     ctx.acting_as(format!("user:{}", user.username))
@@ -182,5 +230,5 @@ pub async fn complete(
             json!({"via": "signup", "email": user.email}),
         )
         .await?;
-    Ok(Some(user))
+    Ok(Completed::Created(user))
 }

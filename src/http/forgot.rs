@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::anon_form::{self, EXPIRED_FORM};
 use super::client_addr::client_ip;
+use super::extract::CsrfForm;
 use super::html;
 use super::self_service_pages as pages;
 use crate::accounts::{Requested, recovery};
@@ -38,18 +39,16 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 #[derive(Deserialize)]
 pub struct Input {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     email: String,
 }
 
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    input: web::Form<Input>,
+    input: CsrfForm<Input>,
 ) -> Result<HttpResponse, PageError> {
-    let email = input.email.trim();
-    if !anon_form::check(&state, &req, &input.csrf_token, PURPOSE).await? {
+    let email = input.form.email.trim();
+    if !input.check(PURPOSE).await? {
         return form(
             &state,
             &req,

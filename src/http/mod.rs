@@ -8,6 +8,7 @@ pub mod console;
 pub mod context;
 pub mod discovery;
 pub mod errors;
+pub mod extract;
 pub mod forgot;
 pub mod health;
 pub mod interaction;

@@ -8,12 +8,13 @@ use serde::Deserialize;
 
 use super::anon_form::{self, EXPIRED_FORM};
 use super::client_addr::client_ip;
+use super::extract::CsrfForm;
 use super::html;
 use super::pages::{esc, layout};
 use super::self_service_pages::{self as pages, SignupForm};
-use super::set_password::{self, counted_lookup, invalid_page, new_password_hash, render_form};
+use super::set_password::{self, invalid_page, render_form, too_many_page};
 use crate::accounts::Requested;
-use crate::accounts::signup::{self, Signup};
+use crate::accounts::signup::{self, Completed, Signup, SignupLink};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::secrets;
@@ -35,8 +36,6 @@ fn enabled(state: &AppState) -> Result<(), PageError> {
 
 #[derive(Deserialize, Default)]
 pub struct Input {
-    #[serde(default)]
-    csrf_token: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -73,22 +72,23 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    input: web::Form<Input>,
+    form_in: CsrfForm<Input>,
 ) -> Result<HttpResponse, PageError> {
     enabled(&state)?;
-    if !anon_form::check(&state, &req, &input.csrf_token, PURPOSE).await? {
+    let input = &form_in.form;
+    if !form_in.check(PURPOSE).await? {
         return form(
             &state,
             &req,
             StatusCode::BAD_REQUEST,
-            &input,
+            input,
             Some(EXPIRED_FORM),
         )
         .await;
     }
     let parsed = match Signup::parse(&input.email, &input.first_name, &input.last_name) {
         Ok(s) => s,
-        Err(msg) => return form(&state, &req, StatusCode::BAD_REQUEST, &input, Some(msg)).await,
+        Err(msg) => return form(&state, &req, StatusCode::BAD_REQUEST, input, Some(msg)).await,
     };
     let ip = client_ip(&req, &state.settings.server);
     match signup::request(&state.accounts_ctx(), parsed, ip).await? {
@@ -106,8 +106,14 @@ async fn pending(
     req: &HttpRequest,
     token: &str,
 ) -> Result<Result<Signup, HttpResponse>, PageError> {
-    let ctx = state.accounts_ctx();
-    counted_lookup(state, req, async { Ok(signup::peek(&ctx, token).await?) }).await
+    let ip = client_ip(req, &state.settings.server);
+    Ok(
+        match signup::open_link(&state.accounts_ctx(), token, ip).await? {
+            SignupLink::Pending(s) => Ok(s),
+            SignupLink::Invalid => Err(invalid_page()),
+            SignupLink::TooMany => Err(too_many_page()),
+        },
+    )
 }
 
 async fn password_form(
@@ -147,7 +153,7 @@ pub async fn link_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<set_password::Input>,
+    form: CsrfForm<set_password::Input>,
 ) -> Result<HttpResponse, PageError> {
     enabled(&state)?;
     let token = path.into_inner();
@@ -165,17 +171,19 @@ pub async fn link_submit(
             Some(msg),
         )
     };
-    if !anon_form::check(&state, &req, &form.csrf_token, &link_purpose(&token)).await? {
+    if !form.check(&link_purpose(&token)).await? {
         return again(EXPIRED_FORM).await;
     }
-    let hash = match new_password_hash(&form).await? {
-        Ok(h) => h,
-        Err(msg) => return again(msg).await,
-    };
-    let ctx = state.accounts_ctx();
-    let user = match signup::complete(&ctx, &token, hash).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return Ok(invalid_page()),
+    if form.form.mismatched() {
+        return again("The two passwords differ.").await;
+    }
+    let password = form.form.password.clone();
+    let user = match signup::complete(&state.accounts_ctx(), &token, password).await {
+        Ok(Completed::Created(u)) => u,
+        Ok(Completed::TooShort) => {
+            return again("Choose a password of at least 8 characters.").await;
+        }
+        Ok(Completed::LinkSpent) => return Ok(invalid_page()),
         Err(e) => return Err(PageError::Failure(set_password::admin_failure(e))),
     };
     Ok(html(
