@@ -14,8 +14,10 @@ use url::Url;
 use crate::auth::acr::{AcrRegistry, Level};
 use crate::auth::policy::{Mode, Policy, Rule, RuleSpec};
 
+mod accounts;
 mod security;
 mod store;
+pub use accounts::{FactorSwitches, RecoverySettings, SignupSettings};
 pub use security::{ForwardedHeader, LockoutSettings};
 
 /// A string that must never reach a log line.
@@ -92,6 +94,12 @@ pub struct Settings {
     pub metrics_bind: Option<SocketAddr>,
     /// `log.format`: one line of text or one JSON object per event.
     pub log_format: LogFormat,
+    /// `[recovery]`: forgot-password links and their limits.
+    pub recovery: RecoverySettings,
+    /// `[signup]`: self-service sign-up.
+    pub signup: SignupSettings,
+    /// `[factors]`: the second-factor methods offered.
+    pub factors: FactorSwitches,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +159,12 @@ struct Raw {
     passwords: security::RawPasswords,
     metrics: RawMetrics,
     log: RawLog,
+    #[serde(default)]
+    recovery: accounts::RawRecovery,
+    #[serde(default)]
+    signup: accounts::RawSignup,
+    #[serde(default)]
+    factors: accounts::RawFactors,
 }
 
 #[derive(Debug, Deserialize)]
@@ -538,6 +552,9 @@ impl Settings {
             lockout,
             metrics_bind,
             log_format,
+            recovery: accounts::recovery(raw.recovery)?,
+            signup: accounts::signup(raw.signup)?,
+            factors: accounts::factors(raw.factors)?,
         })
     }
 

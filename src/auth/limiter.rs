@@ -35,19 +35,33 @@ impl Bucket {
         }
     }
 
+    /// A counter over `window` instead of the failure window: for requests that
+    /// are limited whether or not they succeed (a reset mail, a sign-up).
+    pub fn per(kind: &str, subject: &str, max: u64, window: Duration) -> Self {
+        Self {
+            window,
+            ..Self::new(kind, subject, max)
+        }
+    }
+
     /// The failures of one client address, shared by every kind of guess. IPv6
     /// counts per /64: one host commonly holds a whole /64. An unknown address
     /// has a bucket of its own, not a free pass.
     pub fn address(ip: Option<IpAddr>, max: u64) -> Self {
-        let subject = match ip.map(|i| i.to_canonical()) {
-            Some(IpAddr::V4(v4)) => v4.to_string(),
-            Some(IpAddr::V6(v6)) => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-            None => "unknown".to_owned(),
-        };
-        Self::new("addr", &subject, max)
+        Self::new("addr", &address_subject(ip), max)
+    }
+}
+
+/// How a client address is named in a bucket: IPv6 per /64, an unknown address
+/// as `unknown`.
+pub fn address_subject(ip: Option<IpAddr>) -> String {
+    match ip.map(|i| i.to_canonical()) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        None => "unknown".to_owned(),
     }
 }
 

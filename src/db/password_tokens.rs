@@ -1,4 +1,5 @@
-//! Single-use, expiring set-password links for onboarding. The link carries a
+//! Single-use, expiring set-password links: onboarding (`set_password`) and
+//! "forgot password" (`reset_password`). The link carries a
 //! 256-bit random token; only its digest is stored, and spending it is one
 //! conditional update, so two concurrent uses cannot both succeed.
 
@@ -12,18 +13,40 @@ use sea_orm::{
 use super::{DbError, now};
 use crate::secrets;
 
-/// Issues a link token for the user; returns the token (to mail, never stored).
+/// What a link is for.
+pub const ONBOARDING: &str = "set_password";
+pub const RESET: &str = "reset_password";
+
+/// A usable link: whose it is and what for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub user_id: String,
+    pub purpose: String,
+}
+
+/// Issues an onboarding link token for the user; returns the token (to mail,
+/// never stored).
 pub async fn issue<C: ConnectionTrait>(
     db: &C,
     user_id: &str,
     ttl_secs: i64,
+) -> Result<String, DbError> {
+    issue_for(db, user_id, ttl_secs, ONBOARDING).await
+}
+
+/// Issues a link token for `purpose` ([`ONBOARDING`] or [`RESET`]).
+pub async fn issue_for<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    ttl_secs: i64,
+    purpose: &str,
 ) -> Result<String, DbError> {
     let token = secrets::random_token(32);
     let t = now();
     password_tokens::ActiveModel {
         token_hash: Set(secrets::digest(&token)),
         user_id: Set(user_id.to_owned()),
-        purpose: Set("set_password".into()),
+        purpose: Set(purpose.to_owned()),
         created_at: Set(t),
         expires_at: Set(t + ttl_secs),
         used_at: Set(None),
@@ -41,8 +64,8 @@ fn looks_valid(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// The user a still-usable token belongs to, without spending it.
-pub async fn peek(db: &DatabaseConnection, token: &str) -> Result<Option<String>, DbError> {
+/// The link a still-usable token is, without spending it.
+pub async fn peek(db: &DatabaseConnection, token: &str) -> Result<Option<Link>, DbError> {
     if !looks_valid(token) {
         return Ok(None);
     }
@@ -51,12 +74,15 @@ pub async fn peek(db: &DatabaseConnection, token: &str) -> Result<Option<String>
         .filter(password_tokens::Column::ExpiresAt.gt(now()))
         .one(db)
         .await?
-        .map(|m| m.user_id))
+        .map(|m| Link {
+            user_id: m.user_id,
+            purpose: m.purpose,
+        }))
 }
 
 /// Spends the token: Some(user id) exactly once, and only before it expires.
 pub async fn spend(db: &DatabaseConnection, token: &str) -> Result<Option<String>, DbError> {
-    let Some(user_id) = peek(db, token).await? else {
+    let Some(Link { user_id, .. }) = peek(db, token).await? else {
         return Ok(None);
     };
     let t = now();

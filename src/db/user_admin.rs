@@ -304,3 +304,12 @@ pub async fn exists<C: ConnectionTrait>(
         .await?
         > 0)
 }
+
+/// The user whose (lower-cased, unique) email address this is.
+pub async fn find_by_email(db: &DatabaseConnection, email: &str) -> Result<Option<User>, DbError> {
+    Ok(user_rows::Entity::find()
+        .filter(user_rows::Column::Email.eq(normalize(email)))
+        .one(db)
+        .await?
+        .map(User::from))
+}

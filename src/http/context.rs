@@ -1,6 +1,7 @@
 //! The narrow contexts the domain modules work with, cut from the app state:
 //! each domain call sees what it uses, not the whole application.
 
+use crate::accounts::AccountsCtx;
 use crate::admin::AdminCtx;
 use crate::admin::console::ConsoleCtx;
 use crate::http::state::AppState;
@@ -79,6 +80,14 @@ impl AppState {
             actor: actor.into(),
             store: Some(self.store.clone()),
             background: self.imports.clone(),
+        }
+    }
+
+    /// For the self-service pages (forgot password, sign-up).
+    pub fn accounts_ctx(&self) -> AccountsCtx {
+        AccountsCtx {
+            admin: self.admin_ctx("self-service"),
+            store: self.store.clone(),
         }
     }
 }

@@ -55,12 +55,16 @@ async fn render_login(
     } else {
         username
     };
+    let base = state.settings.issuer_path();
+    let signup = format!("{base}/signup");
     let body = pages::login(&LoginForm {
         action: &format!("{}/login", here(state, page.id)),
         csrf: &csrf,
         client_name: page.client_name,
         username,
         error,
+        forgot_href: &format!("{base}/forgot-password"),
+        signup_href: state.settings.signup.enabled.then_some(signup.as_str()),
     });
     let mut resp = html(status, body);
     if new {

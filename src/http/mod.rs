@@ -1,6 +1,7 @@
 //! Thin HTTP handlers: extract, call the domain, map the result. No SQL, no Redis.
 
 pub mod admin;
+mod anon_form;
 pub mod authorize;
 pub mod client_addr;
 pub mod console;
@@ -8,6 +9,7 @@ pub mod context;
 pub mod discovery;
 pub mod errors;
 pub mod extract;
+pub mod forgot;
 pub mod health;
 pub mod interaction;
 pub mod introspection;
@@ -20,7 +22,9 @@ pub mod registration;
 pub mod revocation;
 pub mod second_factor;
 pub mod security_headers;
+mod self_service_pages;
 pub mod set_password;
+pub mod signup;
 pub mod state;
 pub mod token;
 pub mod userinfo;
@@ -87,6 +91,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/set-password/{token}",
         web::post().to(set_password::submit),
     )
+    .route("/forgot-password", web::get().to(forgot::show))
+    .route("/forgot-password", web::post().to(forgot::submit))
+    .route("/signup", web::get().to(signup::show))
+    .route("/signup", web::post().to(signup::submit))
+    .route("/signup/{token}", web::get().to(signup::link_show))
+    .route("/signup/{token}", web::post().to(signup::link_submit))
     .configure(admin::routes)
     .configure(console::routes);
     registration::routes(cfg);

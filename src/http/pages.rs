@@ -70,6 +70,10 @@ pub struct LoginForm<'a> {
     pub client_name: &'a str,
     pub username: &'a str,
     pub error: Option<&'a str>,
+    /// The "forgot password" page.
+    pub forgot_href: &'a str,
+    /// The sign-up page, when sign-up is on.
+    pub signup_href: Option<&'a str>,
 }
 
 pub fn login(f: &LoginForm<'_>) -> String {
@@ -83,7 +87,16 @@ pub fn login(f: &LoginForm<'_>) -> String {
 <input type=\"text\" id=\"username\" name=\"username\" value=\"{user}\" autocomplete=\"username\" autocapitalize=\"none\" required autofocus>\
 <label for=\"password\">Password</label>\
 <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
-<button type=\"submit\">Sign in</button></form>",
+<button type=\"submit\">Sign in</button></form>\
+<p class=\"sub mt\"><a id=\"forgot-password-link\" href=\"{forgot}\">Forgot your password?</a>{signup}</p>",
+            forgot = esc(f.forgot_href),
+            signup = f
+                .signup_href
+                .map(|h| format!(
+                    " · <a id=\"signup-link\" href=\"{}\">Create an account</a>",
+                    esc(h)
+                ))
+                .unwrap_or_default(),
             client = esc(f.client_name),
             err = error_box(f.error),
             action = esc(f.action),
@@ -358,6 +371,8 @@ mod tests {
             client_name: "Jira",
             username: "",
             error: Some("Bad"),
+            forgot_href: "/forgot-password",
+            signup_href: None,
         });
         assert!(html.contains("name=\"username\""));
         assert!(html.contains("name=\"password\""));

@@ -57,6 +57,7 @@ pub enum ProveWith {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnrollWith {
     /// The authenticator-app page; `key_instead` links to the security-key one.
+    /// A post is taken only for a kind the page offers.
     Totp {
         key_instead: bool,
     },
@@ -121,11 +122,17 @@ impl<F> NextStep<F> {
             ) | (
                 NextStep::Enroll {
                     webauthn_only: false,
+                    show: EnrollWith::Totp { .. } | EnrollWith::Key { totp_instead: true },
                     ..
                 },
                 Post::TotpEnrollment
-            ) | (NextStep::Enroll { .. }, Post::KeyRegistration)
-                | (NextStep::Prove { .. }, Post::KeyCheck)
+            ) | (
+                NextStep::Enroll {
+                    show: EnrollWith::Key { .. } | EnrollWith::Totp { key_instead: true },
+                    ..
+                },
+                Post::KeyRegistration
+            ) | (NextStep::Prove { .. }, Post::KeyCheck)
         )
     }
 
@@ -231,10 +238,14 @@ fn prove(
 }
 
 fn enroll_with(webauthn_only: bool, caps: &Capabilities, view: View) -> EnrollWith {
-    if webauthn_only || (view.method == Some(Method::WebAuthn) && caps.can_enroll_webauthn) {
-        // Another kind instead is only ever offered for the first factor.
+    if webauthn_only
+        || !caps.can_enroll_totp
+        || (view.method == Some(Method::WebAuthn) && caps.can_enroll_webauthn)
+    {
+        // Another kind instead is only ever offered for the first factor, and
+        // only a kind that may be added here.
         EnrollWith::Key {
-            totp_instead: !webauthn_only,
+            totp_instead: !webauthn_only && caps.can_enroll_totp,
         }
     } else {
         EnrollWith::Totp {

@@ -1,4 +1,5 @@
-//! The set-password link an administrator sends a new user: opening it counts
+//! The set-password links: onboarding (an administrator created the user) and
+//! "forgot password" (`crate::accounts::recovery`). Opening one counts
 //! against the client address like a wrong password ([`crate::auth::limiter`]),
 //! counted first and taken back for a valid link; the link's token is spent only
 //! when the new password is stored, in one conditional update, so it works once.
@@ -16,7 +17,9 @@ use crate::error::Failure;
 
 /// What a set-password link leads to.
 pub enum Link {
-    User(User),
+    /// A usable link of `user`; `reset`: mailed by "forgot password" (else an
+    /// onboarding link).
+    User { user: User, reset: bool },
     /// Unknown, expired or already used.
     Invalid,
     /// Too many links that are not valid from this address.
@@ -34,9 +37,9 @@ pub async fn open_link(
         return Ok(Link::TooMany);
     };
     match user_of(ctx, token).await {
-        Ok(Some(user)) => {
+        Ok(Some((user, reset))) => {
             attempt.take_back().await?;
-            Ok(Link::User(user))
+            Ok(Link::User { user, reset })
         }
         Ok(None) => {
             attempt.failed();
@@ -49,11 +52,14 @@ pub async fn open_link(
     }
 }
 
-async fn user_of(ctx: &LoginCtx<'_>, token: &str) -> Result<Option<User>, Failure> {
-    let Some(user_id) = password_tokens::peek(ctx.db, token).await? else {
+async fn user_of(ctx: &LoginCtx<'_>, token: &str) -> Result<Option<(User, bool)>, Failure> {
+    let Some(link) = password_tokens::peek(ctx.db, token).await? else {
         return Ok(None);
     };
-    Ok(users::find_by_id(ctx.db, &user_id).await?)
+    let reset = link.purpose == password_tokens::RESET;
+    Ok(users::find_by_id(ctx.db, &link.user_id)
+        .await?
+        .map(|u| (u, reset)))
 }
 
 pub enum PasswordSet {
@@ -65,12 +71,14 @@ pub enum PasswordSet {
 }
 
 /// Stores `password` for the link's `user`, spends the link and revokes the
-/// user's other links, and audits it as the user.
+/// user's other links, and audits it as the user. The second factors stay as
+/// they are. `reset`: a "forgot password" link.
 pub async fn set_password(
     ctx: &LoginCtx<'_>,
     token: &str,
     user: &User,
     password: String,
+    reset: bool,
 ) -> Result<PasswordSet, Failure> {
     let hash = match hash_password(password).await {
         Ok(h) => h,
@@ -92,7 +100,7 @@ pub async fn set_password(
             user_id: Some(user.id.clone()),
             username: Some(user.username.clone()),
             outcome: "success".into(),
-            detail: serde_json::json!({"via": "onboarding_link"}),
+            detail: serde_json::json!({"via": if reset { "reset_link" } else { "onboarding_link" }}),
             ..AuditEvent::default()
         },
     )

@@ -199,8 +199,12 @@ pub fn capabilities(ctx: &LoginCtx<'_>, present: FactorsPresent) -> Capabilities
         has_totp: present.totp,
         has_webauthn: ctx.webauthn.is_some() && present.webauthn,
         unusable_webauthn: ctx.webauthn.is_none() && present.webauthn,
-        can_enroll_totp: ctx.settings.enrollment_allowed,
-        can_enroll_webauthn: ctx.settings.enrollment_allowed && ctx.webauthn.is_some(),
+        // `[factors]` decides which kinds may be added; a factor already
+        // enrolled stays usable when its kind is switched off later.
+        can_enroll_totp: ctx.settings.enrollment_allowed && ctx.settings.factors.totp,
+        can_enroll_webauthn: ctx.settings.enrollment_allowed
+            && ctx.settings.factors.webauthn
+            && ctx.webauthn.is_some(),
     }
 }
 

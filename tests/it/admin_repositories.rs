@@ -158,8 +158,11 @@ async fn admin_repos(db: &DatabaseConnection) {
     // Set-password links: once, and not after expiry.
     let link = password_tokens::issue(db, &u0, 60).await.unwrap();
     assert_eq!(
-        password_tokens::peek(db, &link).await.unwrap().as_deref(),
-        Some(u0.as_str())
+        password_tokens::peek(db, &link)
+            .await
+            .unwrap()
+            .map(|l| (l.user_id, l.purpose)),
+        Some((u0.clone(), password_tokens::ONBOARDING.to_owned()))
     );
     assert_eq!(
         password_tokens::spend(db, &link).await.unwrap().as_deref(),
