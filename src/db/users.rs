@@ -275,11 +275,19 @@ pub async fn set_password_hash(
     user_id: &str,
     hash: String,
 ) -> Result<(), DbError> {
+    set_column(db, user_id, users::Column::PasswordHash, hash).await
+}
+
+/// Sets one column of a user and stamps `updated_at`; NotFound when there is
+/// no such user.
+async fn set_column(
+    db: &DatabaseConnection,
+    user_id: &str,
+    column: users::Column,
+    value: impl Into<sea_orm::Value>,
+) -> Result<(), DbError> {
     let res = users::Entity::update_many()
-        .col_expr(
-            users::Column::PasswordHash,
-            sea_orm::sea_query::Expr::value(hash),
-        )
+        .col_expr(column, sea_orm::sea_query::Expr::value(value))
         .col_expr(
             users::Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(now()),
@@ -310,21 +318,5 @@ pub async fn set_two_factor(
     user_id: &str,
     on: bool,
 ) -> Result<(), DbError> {
-    let res = users::Entity::update_many()
-        .col_expr(
-            users::Column::TwoFactor,
-            sea_orm::sea_query::Expr::value(on),
-        )
-        .col_expr(
-            users::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(now()),
-        )
-        .filter(users::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        Err(DbError::NotFound)
-    } else {
-        Ok(())
-    }
+    set_column(db, user_id, users::Column::TwoFactor, on).await
 }
