@@ -76,6 +76,27 @@ impl AdminCtx {
             }))
     }
 
+    /// Audits a mail of `kind` to `user`: delivered, or the error it met.
+    pub async fn audit_mail(
+        &self,
+        user: &User,
+        kind: &str,
+        error: Option<&str>,
+    ) -> Result<(), DbError> {
+        let outcome = if error.is_none() {
+            "success"
+        } else {
+            "failure"
+        };
+        self.audit(
+            "mail_sent",
+            Some(user),
+            outcome,
+            serde_json::json!({"kind": kind, "error": error}),
+        )
+        .await
+    }
+
     /// Writes one audit event for an admin action on `user` (or on nothing in particular).
     pub async fn audit(
         &self,

@@ -150,17 +150,7 @@ pub async fn notify_new_user(
     if let Some(e) = &error {
         tracing::warn!(user = %user.username, error = %e, "user mail not delivered");
     }
-    ctx.audit(
-        "mail_sent",
-        Some(user),
-        if error.is_none() {
-            "success"
-        } else {
-            "failure"
-        },
-        json!({"kind": kind, "error": error}),
-    )
-    .await?;
+    ctx.audit_mail(user, kind, error.as_deref()).await?;
     Ok(MailOutcome {
         kind,
         sent: error.is_none(),
@@ -282,17 +272,8 @@ pub async fn notify_factor_change(
     if let Some(e) = &error {
         tracing::warn!(user = %user.username, kind = change.kind(), error = %e, "factor notice not delivered");
     }
-    ctx.audit(
-        "mail_sent",
-        Some(user),
-        if error.is_none() {
-            "success"
-        } else {
-            "failure"
-        },
-        json!({"kind": change.kind(), "error": error}),
-    )
-    .await?;
+    ctx.audit_mail(user, change.kind(), error.as_deref())
+        .await?;
     Ok(error.is_none())
 }
 

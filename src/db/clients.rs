@@ -1,12 +1,10 @@
 //! Relying parties.
 
-use std::fmt;
-use std::str::FromStr;
-
 use entity::clients;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
+pub use super::auth_method::AuthMethod;
 pub use super::client_options::ClientOptions;
 pub use super::client_rules::{
     DEFAULT_GRANT_TYPES, GRANT_TYPES, check_grant_types, validate_redirect_uri,
@@ -14,46 +12,6 @@ pub use super::client_rules::{
 use super::{DbError, from_json_list, now, to_json_list};
 use crate::keys::SigningAlg;
 use crate::secrets;
-
-/// How a client authenticates at the token endpoint (RFC 7591 §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthMethod {
-    ClientSecretBasic,
-    ClientSecretPost,
-    None,
-}
-
-impl AuthMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthMethod::ClientSecretBasic => "client_secret_basic",
-            AuthMethod::ClientSecretPost => "client_secret_post",
-            AuthMethod::None => "none",
-        }
-    }
-    pub const ALL: [AuthMethod; 3] = [
-        AuthMethod::ClientSecretBasic,
-        AuthMethod::ClientSecretPost,
-        AuthMethod::None,
-    ];
-}
-
-impl fmt::Display for AuthMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for AuthMethod {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AuthMethod::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| format!("unknown token endpoint auth method {s:?}"))
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Client {

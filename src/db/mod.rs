@@ -4,6 +4,7 @@
 pub mod admin_tokens;
 pub mod audit;
 pub mod audit_writer;
+pub mod auth_method;
 pub mod cache;
 pub mod client_options;
 pub mod client_rules;
@@ -16,6 +17,7 @@ pub mod policy_rules;
 pub mod refresh_tokens;
 pub mod revocation;
 pub mod user_admin;
+pub mod user_factors;
 pub mod users;
 pub mod webauthn;
 

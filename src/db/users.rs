@@ -1,14 +1,13 @@
 //! Users and their groups.
 
-use entity::{groups, totp_factors, user_groups, users, webauthn_credentials};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use entity::{groups, user_groups, users};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect, Set, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 
+pub use super::user_factors::{FactorsPresent, LoadCounter, find_with_factors};
 use super::{DbError, now};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -217,81 +216,6 @@ pub async fn find_by_id(db: &DatabaseConnection, id: &str) -> Result<Option<User
         .map(User::from))
 }
 
-/// Which second factors a user has registered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FactorsPresent {
-    pub totp: bool,
-    pub webauthn: bool,
-}
-
-/// Counts the loads of a user with their factors ([`find_with_factors`]), the
-/// read the login engine makes once per request: tests compare it before and
-/// after a request to prove that no layer loads the user again for itself.
-#[derive(Debug, Default)]
-pub struct LoadCounter(std::sync::atomic::AtomicU64);
-
-impl LoadCounter {
-    pub fn get(&self) -> u64 {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn count(&self) {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-/// A user row with two `EXISTS` columns for its factors.
-struct UserWithFactors(users::Model, FactorsPresent);
-
-impl FromQueryResult for UserWithFactors {
-    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
-        Ok(Self(
-            users::Model::from_query_result(row, pre)?,
-            FactorsPresent {
-                totp: row.try_get(pre, "has_totp")?,
-                webauthn: row.try_get(pre, "has_webauthn")?,
-            },
-        ))
-    }
-}
-
-/// `EXISTS (SELECT 1 FROM table WHERE table.user_id = users.id)`.
-fn owns_any<E: EntityTrait>(table: E, user_id: E::Column) -> Expr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(table)
-            .and_where(Expr::col((table, user_id)).equals((users::Entity, users::Column::Id)))
-            .to_owned(),
-    )
-}
-
-/// The user and which factors they have, in one round trip: what every
-/// authorization request needs before it can decide.
-pub async fn find_with_factors(
-    db: &DatabaseConnection,
-    loads: &LoadCounter,
-    id: &str,
-) -> Result<Option<(User, FactorsPresent)>, DbError> {
-    loads.count();
-    let row = users::Entity::find_by_id(id.to_owned())
-        .column_as(
-            owns_any(totp_factors::Entity, totp_factors::Column::UserId),
-            "has_totp",
-        )
-        .column_as(
-            owns_any(
-                webauthn_credentials::Entity,
-                webauthn_credentials::Column::UserId,
-            ),
-            "has_webauthn",
-        )
-        .into_model::<UserWithFactors>()
-        .one(db)
-        .await?;
-    Ok(row.map(|UserWithFactors(m, f)| (m.into(), f)))
-}
-
 pub async fn find_by_username(
     db: &DatabaseConnection,
     username: &str,
@@ -351,11 +275,19 @@ pub async fn set_password_hash(
     user_id: &str,
     hash: String,
 ) -> Result<(), DbError> {
+    set_column(db, user_id, users::Column::PasswordHash, hash).await
+}
+
+/// Sets one column of a user and stamps `updated_at`; NotFound when there is
+/// no such user.
+async fn set_column(
+    db: &DatabaseConnection,
+    user_id: &str,
+    column: users::Column,
+    value: impl Into<sea_orm::Value>,
+) -> Result<(), DbError> {
     let res = users::Entity::update_many()
-        .col_expr(
-            users::Column::PasswordHash,
-            sea_orm::sea_query::Expr::value(hash),
-        )
+        .col_expr(column, sea_orm::sea_query::Expr::value(value))
         .col_expr(
             users::Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(now()),
@@ -386,21 +318,5 @@ pub async fn set_two_factor(
     user_id: &str,
     on: bool,
 ) -> Result<(), DbError> {
-    let res = users::Entity::update_many()
-        .col_expr(
-            users::Column::TwoFactor,
-            sea_orm::sea_query::Expr::value(on),
-        )
-        .col_expr(
-            users::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(now()),
-        )
-        .filter(users::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        Err(DbError::NotFound)
-    } else {
-        Ok(())
-    }
+    set_column(db, user_id, users::Column::TwoFactor, on).await
 }

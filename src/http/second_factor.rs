@@ -166,6 +166,8 @@ fn with_cookie(
     Ok(resp)
 }
 
+const LOCKED_OUT: &str = "Too many wrong codes. Please wait 15 minutes and try again.";
+
 #[derive(Deserialize)]
 pub struct CodeInput {
     #[serde(default)]
@@ -228,7 +230,7 @@ pub async fn totp_post(
         user,
         ..
     } = &signed_in;
-    match second_factor::verify(
+    let (status, message) = match second_factor::verify(
         &state.login_ctx(),
         cookie,
         session.clone(),
@@ -237,40 +239,29 @@ pub async fn totp_post(
     )
     .await?
     {
-        Verified::Totp { cookie } => with_cookie(&state, see_other(&here(&state, &id)), &cookie),
-        Verified::RecoveryCode { cookie, remaining } => with_cookie(
-            &state,
-            html(
-                StatusCode::OK,
-                pages::recovery_used(remaining, &here(&state, &id)),
-            ),
-            &cookie,
+        Verified::Totp { cookie } => {
+            return with_cookie(&state, see_other(&here(&state, &id)), &cookie);
+        }
+        Verified::RecoveryCode { cookie, remaining } => {
+            let page = pages::recovery_used(remaining, &here(&state, &id));
+            return with_cookie(&state, html(StatusCode::OK, page), &cookie);
+        }
+        Verified::Invalid => (
+            StatusCode::UNAUTHORIZED,
+            "That code is not valid. Try the next one.",
         ),
-        Verified::Invalid => {
-            render_step(
-                &state,
-                &req,
-                &id,
-                expected,
-                &signed_in,
-                StatusCode::UNAUTHORIZED,
-                Some("That code is not valid. Try the next one."),
-            )
-            .await
-        }
-        Verified::LockedOut => {
-            render_step(
-                &state,
-                &req,
-                &id,
-                expected,
-                &signed_in,
-                StatusCode::TOO_MANY_REQUESTS,
-                Some("Too many wrong codes. Please wait 15 minutes and try again."),
-            )
-            .await
-        }
-    }
+        Verified::LockedOut => (StatusCode::TOO_MANY_REQUESTS, LOCKED_OUT),
+    };
+    render_step(
+        &state,
+        &req,
+        &id,
+        expected,
+        &signed_in,
+        status,
+        Some(message),
+    )
+    .await
 }
 
 pub async fn enroll_totp_post(
@@ -297,7 +288,7 @@ pub async fn enroll_totp_post(
         user,
         ..
     } = &signed_in;
-    match second_factor::confirm_enrollment(
+    let (status, message) = match second_factor::confirm_enrollment(
         &state.login_ctx(),
         cookie,
         session.clone(),
@@ -310,37 +301,24 @@ pub async fn enroll_totp_post(
         Enrolled::Done {
             cookie,
             recovery_codes,
-        } => with_cookie(
-            &state,
-            html(
-                StatusCode::OK,
-                pages::recovery_codes(&recovery_codes, &here(&state, &id)),
-            ),
-            &cookie,
+        } => {
+            let page = pages::recovery_codes(&recovery_codes, &here(&state, &id));
+            return with_cookie(&state, html(StatusCode::OK, page), &cookie);
+        }
+        Enrolled::Invalid => (
+            StatusCode::UNAUTHORIZED,
+            "That code does not match. Check the time on your device and try again.",
         ),
-        Enrolled::Invalid => {
-            render_step(
-                &state,
-                &req,
-                &id,
-                expected,
-                &signed_in,
-                StatusCode::UNAUTHORIZED,
-                Some("That code does not match. Check the time on your device and try again."),
-            )
-            .await
-        }
-        Enrolled::LockedOut => {
-            render_step(
-                &state,
-                &req,
-                &id,
-                expected,
-                &signed_in,
-                StatusCode::TOO_MANY_REQUESTS,
-                Some("Too many wrong codes. Please wait 15 minutes and try again."),
-            )
-            .await
-        }
-    }
+        Enrolled::LockedOut => (StatusCode::TOO_MANY_REQUESTS, LOCKED_OUT),
+    };
+    render_step(
+        &state,
+        &req,
+        &id,
+        expected,
+        &signed_in,
+        status,
+        Some(message),
+    )
+    .await
 }

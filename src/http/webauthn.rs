@@ -86,14 +86,18 @@ fn registration_permit(next: &NextStep) -> Result<Permit, JsonError> {
     next.permit().ok_or_else(not_now)
 }
 
+fn no_store_json(body: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body)
+}
+
 fn redirect_with_cookie(
     state: &AppState,
     id: &str,
     cookie: &str,
 ) -> Result<HttpResponse, JsonError> {
-    let mut resp = HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(serde_json::json!({ "redirect": here(state, id) }));
+    let mut resp = no_store_json(serde_json::json!({ "redirect": here(state, id) }));
     resp.add_cookie(&super::set_session_cookie(state, cookie))?;
     Ok(resp)
 }
@@ -111,9 +115,7 @@ pub async fn register_begin(
     let options =
         webauthn_step::begin_registration(&state.login_ctx(), &s.cookie, &s.user, &id, permit)
             .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(options))
+    Ok(no_store_json(options))
 }
 
 pub async fn register_finish(
@@ -150,9 +152,7 @@ pub async fn authenticate_begin(
     let (_, s) = guard(&state, &req, &id, Post::KeyCheck).await?;
     let options =
         webauthn_step::begin_authentication(&state.login_ctx(), &s.cookie, &s.user, &id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(options))
+    Ok(no_store_json(options))
 }
 
 pub async fn authenticate_finish(

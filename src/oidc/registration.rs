@@ -8,6 +8,7 @@
 //! only digests are stored.
 
 pub mod metadata;
+mod redirect_uri;
 
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};

@@ -17,33 +17,14 @@ use std::time::{Duration, Instant};
 use super::index_map::IndexMap;
 use super::{Backend, MAX_TTL, StoreError, Usage};
 
+mod limits;
+use limits::cost;
+pub use limits::{ENTRY_OVERHEAD, Limits};
+
 /// How many expired entries a write evicts besides its own work: more than the one
 /// entry a write can add, so expired entries never pile up, while no single request
 /// pays for a whole backlog unless the store is full.
 const EVICT_PER_WRITE: usize = 8;
-
-/// What one entry costs beyond its key and value: the map slot and its spare
-/// capacity, the expiry index node, the allocator's rounding. Measured, not
-/// derived: 300,000 pending requests of about 450 bytes of key and value grew
-/// the server's resident memory by 822 bytes each (`docs/performance.md`).
-pub const ENTRY_OVERHEAD: usize = 352;
-
-/// Caps on the live entries (`store.max_entries`, `store.max_bytes`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub max_entries: usize,
-    /// Keys, values and [`ENTRY_OVERHEAD`] per entry.
-    pub max_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_entries: 1_000_000,
-            max_bytes: 256 * 1024 * 1024,
-        }
-    }
-}
 
 #[derive(Debug)]
 pub struct MemoryBackend {
@@ -76,10 +57,6 @@ impl Entry {
     fn live(&self, now: Instant) -> bool {
         self.expires_at > now
     }
-}
-
-fn cost(key: &str, value: &[u8]) -> usize {
-    ENTRY_OVERHEAD + key.len() + value.len()
 }
 
 impl Default for MemoryBackend {

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{csrf_ok, ctx, redirect_to_login, session};
 use crate::admin::admin_group::AdminGrant;
+use crate::admin::console::ConsoleSession;
 use crate::admin::users::{self as admin_users, BulkAction, CreateUser};
 use crate::admin::{AdminError, sign_out};
 use crate::db::user_admin::Patch;
@@ -42,18 +43,32 @@ fn failure(e: AdminError) -> PageError {
     }
 }
 
+/// A console form post: the signed-in administrator and the form's fields, its
+/// CSRF token checked; otherwise the sign-in redirect to answer with.
+async fn posted(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Result<(ConsoleSession, Vec<(String, String)>), HttpResponse>, PageError> {
+    let Some(s) = session(state, req).await? else {
+        return Ok(Err(redirect_to_login(state)));
+    };
+    let f = form_pairs(body);
+    if !csrf_ok(&s, &field(&f, "csrf_token")) {
+        return Err(forbidden());
+    }
+    Ok(Ok((s, f)))
+}
+
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let Some(s) = session(&state, &req).await? else {
-        return Ok(redirect_to_login(&state));
+    let (s, f) = match posted(&state, &req, &body).await? {
+        Ok(v) => v,
+        Err(sign_in) => return Ok(sign_in),
     };
-    let f = form_pairs(&body);
-    if !csrf_ok(&s, &field(&f, "csrf_token")) {
-        return Err(forbidden());
-    }
     let base = format!("{}/admin/users", state.settings.issuer_path());
     let input = CreateUser {
         username: field(&f, "username"),
@@ -76,13 +91,10 @@ pub async fn bulk(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let Some(s) = session(&state, &req).await? else {
-        return Ok(redirect_to_login(&state));
+    let (s, f) = match posted(&state, &req, &body).await? {
+        Ok(v) => v,
+        Err(sign_in) => return Ok(sign_in),
     };
-    let f = form_pairs(&body);
-    if !csrf_ok(&s, &field(&f, "csrf_token")) {
-        return Err(forbidden());
-    }
     let tab = field(&f, "tab");
     let back = |q: &str| {
         format!(
@@ -127,13 +139,10 @@ pub async fn user_action(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let Some(s) = session(&state, &req).await? else {
-        return Ok(redirect_to_login(&state));
+    let (s, f) = match posted(&state, &req, &body).await? {
+        Ok(v) => v,
+        Err(sign_in) => return Ok(sign_in),
     };
-    let f = form_pairs(&body);
-    if !csrf_ok(&s, &field(&f, "csrf_token")) {
-        return Err(forbidden());
-    }
     let ctx = ctx(&state, &s);
     let page = format!(
         "{}/admin/users/{}",

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::pages::layout;
+use super::layout::layout;
 use super::{csrf_ok, ctx, redirect_to_login, session};
 use crate::admin::console::ConsoleSession;
 use crate::admin::import_run::{self, Mode};

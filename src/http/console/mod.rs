@@ -5,9 +5,10 @@
 
 mod actions;
 mod import;
+mod layout;
 mod pages;
 
-pub(crate) use pages::STYLE;
+pub(crate) use layout::STYLE;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;

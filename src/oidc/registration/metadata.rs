@@ -7,7 +7,9 @@
 mod options;
 
 use serde_json::{Map, Value};
-use url::{Host, Url};
+use url::Url;
+
+use super::redirect_uri::check_redirect_uri;
 
 use crate::auth::acr::AcrRegistry;
 use crate::db::clients::{
@@ -296,44 +298,6 @@ fn grant_and_response_types(
     }
     check_grant_types(&grants, auth_method).map_err(invalid)?;
     Ok(grants)
-}
-
-/// Redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7, OAuth 2.0 Security BCP §4.1):
-/// absolute, no fragment, no credentials; https, or http on a loopback address
-/// for apps on the user's machine, or a private-use scheme for native apps.
-fn check_redirect_uri(field: &str, uri: &str, app: ApplicationType) -> Result<(), MetadataError> {
-    let bad = |why: &str| MetadataError::InvalidRedirectUri(format!("{field}: {uri:?} {why}"));
-    let url = Url::parse(uri).map_err(|_| bad("is not an absolute URI"))?;
-    if url.fragment().is_some() {
-        return Err(bad("must not contain a fragment (RFC 6749 §3.1.2)"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("must not contain user credentials"));
-    }
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(()),
-        "http" if is_loopback(&url) => Ok(()),
-        "http" => Err(bad(
-            "must use https: plain http is allowed only on a loopback address (RFC 8252 §7.3)",
-        )),
-        // RFC 8252 §7.1: a private-use scheme is a reverse domain name, so it contains a dot.
-        s if app == ApplicationType::Native && s.contains('.') => Ok(()),
-        _ if app == ApplicationType::Native => Err(bad(
-            "must be https, http on a loopback address, or a private-use scheme in reverse-domain form such as com.example.app (RFC 8252 §7)",
-        )),
-        _ => Err(bad(
-            "must use https (private-use schemes need application_type native)",
-        )),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
 }
 
 /// logo_uri, policy_uri, tos_uri: web pages, so absolute http(s) URLs.
