@@ -10,6 +10,7 @@ use super::pages::{esc, layout};
 use super::{found, html, see_other, session_cookie};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
+use crate::oidc::backchannel;
 use crate::oidc::logout::{self, LogoutRequest, ValidLogout};
 
 /// CSRF purpose of the confirmation form.
@@ -94,8 +95,16 @@ async fn sign_out(
     posted: bool,
 ) -> Result<HttpResponse, PageError> {
     if let Some(c) = cookie {
+        let ended = state.sessions.load(c).await?;
         state.sessions.destroy(c).await?;
         tracing::info!("browser session ended by logout");
+        // Back-Channel Logout §2.5: tell the relying parties, without waiting.
+        if let Some(s) = ended
+            && let Some(user_id) = &s.user_id
+        {
+            let ended = backchannel::take(&state.store, &s.sid, user_id).await?;
+            state.logout_notifier.notify(ended);
+        }
     }
     let mut resp = match redirect {
         Some(url) if posted => see_other(url),
