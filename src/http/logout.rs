@@ -90,16 +90,7 @@ async fn sign_out(
     posted: bool,
 ) -> Result<HttpResponse, PageError> {
     if let Some(c) = cookie {
-        let ended = state.sessions.load(c).await?;
-        state.sessions.destroy(c).await?;
-        tracing::info!("browser session ended by logout");
-        // Back-Channel Logout §2.5: tell the relying parties, without waiting.
-        if let Some(s) = ended
-            && let Some(user_id) = &s.user_id
-        {
-            let ended = backchannel::take(&state.store, &s.sid, user_id).await?;
-            state.logout_notifier.notify(ended);
-        }
+        backchannel::end_session(&state.sessions, &state.logout_notifier, c).await?;
     }
     let mut resp = match redirect {
         Some(url) if posted => see_other(url),

@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::db::cache::ReadCache;
 use crate::db::clients::Client;
 use crate::keys::KeyRing;
+use crate::oidc::session::Sessions;
 use crate::secrets;
 use crate::store::{Store, StoreError};
 
@@ -104,6 +105,24 @@ pub async fn sessions_of(store: &Store, user_id: &str) -> Result<Vec<String>, St
     sids.sort();
     sids.dedup();
     Ok(sids)
+}
+
+/// Ends the browser session of `cookie` (RP-initiated logout) and tells the
+/// relying parties it signed in to, without waiting for them (§2.5).
+pub async fn end_session(
+    sessions: &Sessions,
+    notifier: &Notifier,
+    cookie: &str,
+) -> Result<(), StoreError> {
+    let ended = sessions.load(cookie).await?;
+    sessions.destroy(cookie).await?;
+    tracing::info!("browser session ended by logout");
+    if let Some(s) = ended
+        && let Some(user_id) = &s.user_id
+    {
+        notifier.notify(take(sessions.store(), &s.sid, user_id).await?);
+    }
+    Ok(())
 }
 
 /// What sends logout tokens: built once at start, cloned into contexts.
