@@ -184,6 +184,7 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         actor: "bench".into(),
         store: None,
         background: Default::default(),
+        logout: None,
     };
     let mut csv = String::from("username,email,first_name,last_name,groups\n");
     for i in 0..IMPORT_ROWS {

@@ -48,6 +48,13 @@ impl AppState {
             .context("starting the password verification threads")?;
         let cache = Arc::new(db::cache::ReadCache::new(settings.cache_ttl));
         let audit = db::audit_writer::AuditWriter::start(db.clone());
+        let logout_notifier = crate::oidc::backchannel::Notifier::new(
+            keys.clone(),
+            settings.issuer_str(),
+            db.clone(),
+            cache.clone(),
+        )
+        .context("back-channel logout client")?;
         Ok(Self {
             settings: Arc::new(settings),
             db,
@@ -63,6 +70,7 @@ impl AppState {
             audit,
             user_loads: Arc::default(),
             imports: Default::default(),
+            logout_notifier,
         })
     }
 }

@@ -62,6 +62,9 @@ pub struct AdminCtx {
     pub store: Option<Store>,
     /// Background import batches, which a shutdown waits for.
     pub background: background::Background,
+    /// Tells relying parties (back-channel logout) when sessions end; None for
+    /// the CLI, which exits before a delivery could finish.
+    pub logout: Option<crate::oidc::backchannel::Notifier>,
 }
 
 impl AdminCtx {

@@ -16,6 +16,7 @@ use super::{AdminCtx, AdminError};
 use crate::db::revocation;
 use crate::db::users::{self, User};
 use crate::error::Failure;
+use crate::oidc::backchannel;
 use crate::oidc::session::user_index;
 use crate::oidc::token::{ACCESS_TOKEN_TTL, revoke_access_digest};
 
@@ -60,10 +61,21 @@ pub async fn end_everything(
     let ended = revocation::end_everything(&ctx.db, &user.id, since).await?;
     let sessions = match &ctx.store {
         Some(store) => {
+            let sids = backchannel::sessions_of(store, &user.id)
+                .await
+                .map_err(Failure::from)?;
             let n = store
                 .index_clear(&user_index(&user.id))
                 .await
                 .map_err(Failure::from)?;
+            for sid in sids {
+                let ended = backchannel::take(store, &sid, &user.id)
+                    .await
+                    .map_err(Failure::from)?;
+                if let Some(n) = &ctx.logout {
+                    n.notify(ended);
+                }
+            }
             for digest in &ended.access_tokens {
                 revoke_access_digest(store, digest)
                     .await

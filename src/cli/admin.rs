@@ -95,6 +95,7 @@ pub async fn ctx(
         actor: "cli".into(),
         store,
         background: Default::default(),
+        logout: None,
     })
 }
 

@@ -80,6 +80,7 @@ impl AppState {
             actor: actor.into(),
             store: Some(self.store.clone()),
             background: self.imports.clone(),
+            logout: Some(self.logout_notifier.clone()),
         }
     }
 

@@ -11,6 +11,7 @@ use super::pages::{esc, layout};
 use super::{found, html, see_other, session_cookie};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
+use crate::oidc::backchannel;
 use crate::oidc::logout::{self, LogoutRequest, ValidLogout};
 
 /// CSRF purpose of the confirmation form.
@@ -89,8 +90,7 @@ async fn sign_out(
     posted: bool,
 ) -> Result<HttpResponse, PageError> {
     if let Some(c) = cookie {
-        state.sessions.destroy(c).await?;
-        tracing::info!("browser session ended by logout");
+        backchannel::end_session(&state.sessions, &state.logout_notifier, c).await?;
     }
     let mut resp = match redirect {
         Some(url) if posted => see_other(url),

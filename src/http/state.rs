@@ -41,4 +41,6 @@ pub struct AppState {
     pub user_loads: Arc<db::users::LoadCounter>,
     /// Background import batches: a shutdown lets the running one commit.
     pub imports: crate::admin::background::Background,
+    /// Sends back-channel logout tokens when sessions end.
+    pub logout_notifier: crate::oidc::backchannel::Notifier,
 }

@@ -51,6 +51,9 @@ fn token_lifecycle(settings: &Settings) -> Value {
         "introspection_endpoint": e("/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "end_session_endpoint": e("/logout"),
+        // Back-Channel Logout 1.0 §2.1: logout tokens carry sid (and sub).
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
     })
 }
 

@@ -10,7 +10,7 @@ use super::error::{AuthzError, AuthzErrorCode};
 use super::now_ms;
 use super::session::BrowserSession;
 use super::token::{CodeGrant, put_code};
-use super::{hint, par};
+use super::{backchannel, hint, par};
 use crate::db::clients::Client;
 use crate::db::users::{self, User};
 use crate::login::LoginCtx;
@@ -92,6 +92,14 @@ pub async fn code_redirect(
         claims: ret.claims.clone(),
     };
     let code = put_code(ctx.store, &grant, ctx.settings.code_ttl).await?;
+    backchannel::record(
+        ctx.store,
+        client,
+        &session.sid,
+        &user.id,
+        ctx.settings.session_ttl,
+    )
+    .await?;
     Ok(response_url(ctx, &ret.return_to, &[("code", &code)]))
 }
 

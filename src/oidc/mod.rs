@@ -2,6 +2,7 @@
 //! machine, codes and tokens, ID tokens, discovery, userinfo.
 
 pub mod authorize;
+pub mod backchannel;
 pub mod claims;
 pub mod discovery;
 pub mod error;

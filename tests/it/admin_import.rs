@@ -274,6 +274,7 @@ async fn an_auto_import_cut_short_by_a_restart_resumes() {
         actor: "admin:night-shift".into(),
         store: None,
         background: Default::default(),
+        logout: None,
     };
     // (No passwords: they are sealed under keys.dir, and this server has its own.)
     let csv = MIXED.replace("a fine password", "");

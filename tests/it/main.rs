@@ -12,6 +12,8 @@ mod admin_mail;
 mod admin_repositories;
 mod admin_resets_end_sessions;
 mod anonymous_state_is_bounded;
+mod backchannel_logout;
+mod backchannel_receiver;
 mod browser_webauthn;
 mod client_cli;
 mod client_configuration;
