@@ -17,6 +17,7 @@ pub mod mail;
 pub mod metrics;
 pub mod oidc;
 pub mod resource_server;
+pub mod saml;
 pub mod secrets;
 pub mod startup;
 pub mod store;

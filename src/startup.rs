@@ -46,6 +46,8 @@ pub struct AppState {
     pub user_loads: Arc<db::users::LoadCounter>,
     /// Background import batches: a shutdown lets the running one commit.
     pub imports: crate::admin::background::Background,
+    /// The SAML signing key and certificate (and the next one during a rotation).
+    pub saml_keys: crate::saml::SamlKeys,
 }
 
 impl AppState {
@@ -65,6 +67,11 @@ impl AppState {
             KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)
                 .context("keys.dir")?;
         let sealer = SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?;
+        let saml_keys = crate::saml::SamlKeys::load_or_create(
+            &settings.keys_dir,
+            settings.issuer.host_str().unwrap_or("portcullis"),
+        )
+        .context("keys.dir (SAML signing key)")?;
         let dummy_hash: Arc<str> = tokio::task::spawn_blocking(password::dummy_hash)
             .await?
             .into();
@@ -91,6 +98,7 @@ impl AppState {
             audit,
             user_loads: Arc::default(),
             imports: Default::default(),
+            saml_keys,
         })
     }
 }
@@ -198,6 +206,7 @@ impl Application {
     async fn run(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         crate::admin::import_run::resume_unfinished(&self.state);
         let keys = self.state.keys.clone();
+        let saml_keys = self.state.saml_keys.clone();
         let db = self.state.db.clone();
         let upkeep = self.metrics.as_ref().map(|m| m.handle.clone());
         let reload = tokio::spawn(async move {
@@ -208,6 +217,11 @@ impl Application {
                     Ok(true) => tracing::info!("signing keys reloaded"),
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "cannot reload signing keys"),
+                }
+                match saml_keys.reload_if_changed() {
+                    Ok(true) => tracing::info!("SAML signing keys reloaded"),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "cannot reload the SAML signing keys"),
                 }
                 if let Some(h) = &upkeep {
                     // Drains histogram samples into their buckets.

@@ -17,6 +17,7 @@ use crate::startup::Application;
 mod admin;
 mod client_admin;
 mod policy;
+mod saml;
 mod user_admin;
 
 #[derive(Parser)]
@@ -60,6 +61,9 @@ enum Command {
     /// Groups.
     #[command(subcommand)]
     Group(admin::GroupCmd),
+    /// SAML 2.0 identity provider: signing certificate, service providers.
+    #[command(subcommand)]
+    Saml(saml::SamlCmd),
 }
 
 #[derive(Subcommand)]
@@ -222,6 +226,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
             let ctx = admin::ctx(&settings, open_db(&settings).await?).await?;
             admin::group(&ctx, cmd).await
         }
+        Command::Saml(cmd) => saml::run(&settings, cmd).await,
         Command::Keys(KeysCmd::Rotate { alg }) => {
             let algs: Vec<SigningAlg> = match alg {
                 Some(a) => vec![a.parse().map_err(anyhow::Error::msg)?],
@@ -268,7 +273,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     app.run_until_signalled().await.context("server")
 }
 
-async fn open_db(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+pub(crate) async fn open_db(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let conn = db::connect(settings.database_url.expose()).await?;
     db::migrate(&conn).await?;
     Ok(conn)

@@ -128,7 +128,7 @@ pub(super) async fn render(
             let page = LoginPage {
                 id,
                 login: &resumed.login,
-                client_name: &resumed.client.name,
+                client_name: resumed.party.name(),
                 session: resumed.session_cookie,
             };
             render_login(state, page, status, "", error).await
@@ -173,11 +173,9 @@ pub async fn login(
     let form = form.into_inner();
     let visit = visit(&state, &req);
     let pending = login::resume::pending(&state, &id, &visit).await?;
-    let client_name = state
-        .cache
-        .client(&state.db, &pending.client_id)
+    let client_name = crate::login::Party::of(&state, &pending)
         .await?
-        .map(|c| c.name)
+        .map(|p| p.name().to_owned())
         .unwrap_or_default();
     let cookie = visit.session.clone();
     let session = match &cookie {

@@ -16,6 +16,7 @@ pub mod observe;
 pub mod pages;
 pub mod registration;
 pub mod revocation;
+pub mod saml;
 pub mod second_factor;
 pub mod security_headers;
 pub mod set_password;
@@ -83,6 +84,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/set-password/{token}",
         web::post().to(set_password::submit),
     )
+    .configure(saml::routes)
     .configure(admin::routes)
     .configure(console::routes);
     registration::routes(cfg);

@@ -7,10 +7,12 @@
 
 pub mod identity;
 pub mod next_step;
+pub mod party;
 pub mod pending;
 pub mod resume;
 
 pub use identity::IdentityProof;
 pub use next_step::{EnrollWith, Method, NextStep, Post, ProveWith, View};
-pub use pending::{OidcReturn, PendingLogin, Return};
+pub use party::Party;
+pub use pending::{OidcReturn, PendingLogin, Return, SamlReturn};
 pub use resume::{Expect, Resumed, SignedIn, Visit, resume};

@@ -6,9 +6,9 @@
 use std::net::IpAddr;
 
 use super::next_step::{self, Method, NextStep, Post, Proven, View};
+use super::party::Party;
 use super::pending::{PendingLogin, Return};
 use crate::auth::stepup::Freshness;
-use crate::db::clients::Client;
 use crate::db::users::{self, FactorsPresent, User};
 use crate::error::{Failure, PageError};
 use crate::oidc::error::AuthzError;
@@ -48,7 +48,8 @@ pub struct SignedIn {
 
 pub struct Resumed {
     pub login: PendingLogin,
-    pub client: Client,
+    /// The OpenID Connect client or SAML service provider of the login.
+    pub party: Party,
     /// The cookie of the browser's session when it has one (signed in or not).
     pub session_cookie: Option<String>,
     /// Present at every second-factor step.
@@ -91,13 +92,9 @@ pub async fn resume(
     expect: Expect,
 ) -> Result<Resumed, PageError> {
     let login = pending(state, id, visit).await?;
-    let client = state
-        .cache
-        .client(&state.db, &login.client_id)
-        .await?
-        .ok_or_else(|| {
-            PageError::BadRequest("The client of this sign-in no longer exists.".into())
-        })?;
+    let party = Party::of(state, &login).await?.ok_or_else(|| {
+        PageError::BadRequest("The application of this sign-in no longer exists.".into())
+    })?;
     let session = match &visit.session {
         Some(c) => state.sessions.load(c).await?.map(|s| (c.clone(), s)),
         None => None,
@@ -121,7 +118,7 @@ pub async fn resume(
     let (next, user) = evaluate(
         state,
         &login,
-        &client,
+        &party,
         session.as_ref().map(|(_, s)| s),
         visit.ip,
         view,
@@ -150,7 +147,7 @@ pub async fn resume(
     let taken = post.is_some_and(|p| next.takes(p));
     Ok(Resumed {
         login,
-        client,
+        party,
         session_cookie,
         signed_in,
         next,
@@ -175,7 +172,7 @@ pub fn capabilities(state: &AppState, present: FactorsPresent) -> Capabilities {
 pub async fn evaluate(
     state: &AppState,
     login: &PendingLogin,
-    client: &Client,
+    party: &Party,
     session: Option<&BrowserSession>,
     current: Option<IpAddr>,
     view: View,
@@ -191,16 +188,14 @@ pub async fn evaluate(
     };
     let caps = capabilities(state, present);
     let ips = login_policy::addresses(login, Some(session), current);
-    let floor = login_policy::floor(state, client, &user, &ips).await?;
+    let floor = login_policy::floor(state, party, &user, &ips).await?;
     let target = match flow::choose_target(&login.acr, floor.level, &state.settings.acr, &caps) {
         Ok(t) => t,
         Err(e) => {
             let code = e.code.as_str();
             login_policy::audit(state, login, &user, &floor, floor.level, code, None).await?;
-            return Ok((
-                NextStep::Finish(refuse(state, &login.ret, &e)),
-                Some((user, caps)),
-            ));
+            let url = refuse(state, &login.ret, party, &e, Some(session)).await?;
+            return Ok((NextStep::Finish(url), Some((user, caps))));
         }
     };
     let fresh = Freshness::new(
@@ -212,7 +207,7 @@ pub async fn evaluate(
         NextStep::Finish(proven) => {
             let acr = Some(proven.acr.as_str());
             login_policy::audit(state, login, &user, &floor, target.level, "issued", acr).await?;
-            NextStep::Finish(finish(state, login, client, &user, session, proven).await?)
+            NextStep::Finish(finish(state, login, party, &user, session, proven).await?)
         }
         other => other.map_finish(|_| String::new()),
     };
@@ -223,22 +218,46 @@ pub async fn evaluate(
 async fn finish(
     state: &AppState,
     login: &PendingLogin,
-    client: &Client,
+    party: &Party,
     user: &User,
     session: &BrowserSession,
     proven: Proven,
 ) -> Result<String, Failure> {
-    match &login.ret {
-        Return::Oidc(ret) => interaction::code_redirect(state, ret, client, user, session, proven)
-            .await
-            .map_err(Failure::from),
+    match (&login.ret, party) {
+        (Return::Oidc(ret), Party::Oidc(client)) => {
+            interaction::code_redirect(state, ret, client, user, session, proven)
+                .await
+                .map_err(Failure::from)
+        }
+        (Return::Saml(ret), Party::Saml(sp)) => {
+            crate::saml::front::answer(state, ret, sp, user, session, proven).await
+        }
+        _ => Err(Failure::Internal(
+            "a login returns to a party of another protocol".into(),
+        )),
     }
 }
 
-/// Where a login that cannot be met goes: back to its front door with an error.
-pub fn refuse(state: &AppState, ret: &Return, e: &AuthzError) -> String {
-    match ret {
-        Return::Oidc(ret) => interaction::error_url(state, &ret.return_to, e),
+/// Where a login that cannot be met goes: back to its front door with an error
+/// (an OpenID Connect error redirect, a SAML NoAuthnContext response).
+/// `session` is the signed-in session the answer is bound to.
+pub async fn refuse(
+    state: &AppState,
+    ret: &Return,
+    party: &Party,
+    e: &AuthzError,
+    session: Option<&BrowserSession>,
+) -> Result<String, Failure> {
+    match (ret, party) {
+        (Return::Saml(ret), Party::Saml(sp)) => {
+            tracing::info!(reason = %e.description, "SAML login refused: NoAuthnContext");
+            let status = crate::saml::Status::NoAuthnContext;
+            crate::saml::front::refusal(state, ret, sp, status, session).await
+        }
+        (Return::Oidc(ret), _) => Ok(interaction::error_url(state, &ret.return_to, e)),
+        (Return::Saml(_), _) => Err(Failure::Internal(
+            "a login returns to a party of another protocol".into(),
+        )),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::db::clients::Client;
 use crate::db::users::User;
 use crate::error::PageError;
 use crate::login::next_step::{Proven, View};
-use crate::login::resume::{evaluate, refuse};
+use crate::login::resume::evaluate;
 use crate::login::{NextStep, OidcReturn, PendingLogin, Visit};
 use crate::secrets;
 use crate::startup::AppState;
@@ -127,14 +127,11 @@ pub async fn authorize(
         None => None,
     };
     let view = View::default();
-    let (next, _) = evaluate(state, &login, &client, session.as_ref(), visit.ip, view).await?;
+    let party = crate::login::Party::Oidc(Box::new(client));
+    let (next, _) = evaluate(state, &login, &party, session.as_ref(), visit.ip, view).await?;
     // OIDC Core §3.1.2.6: prompt=none never shows a page.
     let silent = |code, description: &str| {
-        finish(refuse(
-            state,
-            &login.ret,
-            &AuthzError::new(code, description),
-        ))
+        finish(error_url(state, &to, &AuthzError::new(code, description)))
     };
     match next {
         NextStep::Finish(url) => Ok(finish(url)),
