@@ -16,6 +16,7 @@ pub const REFEDS_MFA: &str = "https://refeds.org/profile/mfa";
 pub struct SamlSp {
     child: Child,
     pub base: String,
+    pub entity_id: String,
     /// As registered: with a query string, as Atlassian's ACS URL has (one
     /// parameter: python3-saml 1.12 writes a bare `&` into its AuthnRequest).
     pub acs_url: String,
@@ -41,6 +42,17 @@ impl SamlSp {
             "https://sp-{}.example/metadata",
             uuid::Uuid::new_v4().simple()
         );
+        Self::start_as(app, &entity_id, extra, want_messages_signed).await
+    }
+
+    /// An SP with a known entity ID (for policy rules naming it).
+    pub async fn start_as(
+        app: &TestApp,
+        entity_id: &str,
+        extra: &[&str],
+        want_messages_signed: bool,
+    ) -> SamlSp {
+        let entity_id = entity_id.to_owned();
         let config = serde_json::json!({
             "sp_entity_id": entity_id,
             "acs_path": "/acs?tenant=t-1",
@@ -82,6 +94,7 @@ impl SamlSp {
         SamlSp {
             child,
             base,
+            entity_id,
             acs_url,
             http: reqwest::Client::new(),
         }
