@@ -3,10 +3,10 @@ use std::collections::HashMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::found;
-use crate::error::PageError;
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
 use crate::login::NextStep;
 use crate::oidc::interaction::{self, Authorized, Started};
-use crate::startup::AppState;
 
 pub async fn get(
     state: web::Data<AppState>,
@@ -31,7 +31,7 @@ async fn run(
     params: &HashMap<String, String>,
 ) -> Result<HttpResponse, PageError> {
     let visit = super::interaction::visit(state, req);
-    match interaction::authorize(state, params, &visit).await? {
+    match interaction::authorize(&state.login_ctx(), params, &visit).await? {
         Authorized {
             next: NextStep::Finish(url),
             ..
@@ -45,8 +45,7 @@ async fn run(
                 state.settings.issuer_path()
             ));
             if let Some(browser) = new_browser {
-                resp.add_cookie(&super::interaction::browser_cookie(state, &browser))
-                    .map_err(|e| PageError::BadRequest(e.to_string()))?;
+                resp.add_cookie(&super::interaction::browser_cookie(state, &browser))?;
             }
             Ok(resp)
         }

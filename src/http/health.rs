@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 /// A ping slower than this counts as down: a probe must answer before the
 /// orchestrator's own timeout (often one second) runs out.

@@ -9,13 +9,13 @@ use serde::Deserialize;
 use super::client_addr::client_ip;
 use super::pages::{self, LoginForm};
 use super::{html, see_other, session_cookie, set_session_cookie};
-use crate::error::PageError;
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
 use crate::login::identity::{self, IdentityProof};
 use crate::login::{self, Expect, Method, NextStep, PendingLogin, Resumed, Visit};
 use crate::oidc::interaction::LoginResult;
 use crate::oidc::now_ms;
 use crate::oidc::session::{BROWSER_COOKIE, BrowserSession};
-use crate::startup::AppState;
 
 pub(super) fn here(state: &AppState, id: &str) -> String {
     format!("{}/interaction/{id}", state.settings.issuer_path())
@@ -94,8 +94,7 @@ async fn render_login(
     });
     let mut resp = html(status, body);
     if new {
-        resp.add_cookie(&set_session_cookie(state, &cookie))
-            .map_err(|e| PageError::BadRequest(e.to_string()))?;
+        resp.add_cookie(&set_session_cookie(state, &cookie))?;
     }
     Ok(resp)
 }
@@ -149,7 +148,7 @@ pub async fn show(
     let expect = Expect::Page {
         method: method_of(&req),
     };
-    let resumed = login::resume(&state, &id, &visit(&state, &req), expect).await?;
+    let resumed = login::resume(&state.login_ctx(), &id, &visit(&state, &req), expect).await?;
     render(&state, &req, &id, resumed, StatusCode::OK, None).await
 }
 
@@ -172,8 +171,8 @@ pub async fn login(
     let id = path.into_inner();
     let form = form.into_inner();
     let visit = visit(&state, &req);
-    let pending = login::resume::pending(&state, &id, &visit).await?;
-    let client_name = crate::login::Party::of(&state, &pending)
+    let pending = login::resume::pending(&state.login_ctx(), &id, &visit).await?;
+    let client_name = crate::login::Party::of(&state.login_ctx(), &pending)
         .await?
         .map(|p| p.name().to_owned())
         .unwrap_or_default();
@@ -207,24 +206,30 @@ pub async fn login(
         username: form.username.trim(),
         password: &form.password,
     };
-    let (status, message) =
-        match identity::prove(&state, cookie.as_deref(), session, proof, visit.ip).await? {
-            LoginResult::SignedIn(new_cookie) => {
-                let mut resp = see_other(&here(&state, &id));
-                resp.add_cookie(&set_session_cookie(&state, &new_cookie))
-                    .map_err(|e| PageError::BadRequest(e.to_string()))?;
-                return Ok(resp);
-            }
-            LoginResult::Invalid => (StatusCode::UNAUTHORIZED, "Invalid username or password."),
-            LoginResult::LockedOut => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many failed attempts. Please wait a few minutes and try again.",
-            ),
-            LoginResult::Busy => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Too many sign-ins at this moment. Please try again in a few seconds.",
-            ),
-        };
+    let (status, message) = match identity::prove(
+        &state.login_ctx(),
+        cookie.as_deref(),
+        session,
+        proof,
+        visit.ip,
+    )
+    .await?
+    {
+        LoginResult::SignedIn(new_cookie) => {
+            let mut resp = see_other(&here(&state, &id));
+            resp.add_cookie(&set_session_cookie(&state, &new_cookie))?;
+            return Ok(resp);
+        }
+        LoginResult::Invalid => (StatusCode::UNAUTHORIZED, "Invalid username or password."),
+        LoginResult::LockedOut => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed attempts. Please wait a few minutes and try again.",
+        ),
+        LoginResult::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many sign-ins at this moment. Please try again in a few seconds.",
+        ),
+    };
     // A wrong password leaves the session as it was: its cookie still holds.
     let mut resp = render_login(&state, page(), status, &form.username, Some(message)).await?;
     if status == StatusCode::SERVICE_UNAVAILABLE {

@@ -8,9 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::pages::{esc, layout};
 use super::{found, html, see_other, session_cookie};
-use crate::error::PageError;
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
 use crate::oidc::logout::{self, LogoutRequest, ValidLogout};
-use crate::startup::AppState;
 
 /// CSRF purpose of the confirmation form.
 const PURPOSE: &str = "logout";
@@ -37,7 +37,7 @@ async fn start(
     params: &HashMap<String, String>,
     posted: bool,
 ) -> Result<HttpResponse, PageError> {
-    let logout = logout::validate(state, LogoutRequest::from_params(params)).await?;
+    let logout = logout::validate(&state.login_ctx(), LogoutRequest::from_params(params)).await?;
     let cookie = session_cookie(req);
     let session = match &cookie {
         Some(c) => state.sessions.load(c).await?,
@@ -82,7 +82,7 @@ pub async fn confirm(
     // The hint was checked when the page was shown; the confirmation carries only
     // what the redirect needs, and that is checked again.
     request.id_token_hint = None;
-    let logout = logout::validate(&state, request).await?;
+    let logout = logout::validate(&state.login_ctx(), request).await?;
     sign_out(&state, Some(&cookie), logout.redirect.as_deref(), true).await
 }
 
@@ -102,8 +102,7 @@ async fn sign_out(
         Some(url) => found(url),
         None => html(StatusCode::OK, signed_out_page()),
     };
-    resp.add_removal_cookie(&super::session_cookie_removal(state))
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    resp.add_removal_cookie(&super::session_cookie_removal(state))?;
     Ok(resp)
 }
 

@@ -9,11 +9,11 @@ use serde::Deserialize;
 use super::pages::{esc, layout};
 use super::security_headers::{CspNonce, allow_form_target};
 use super::{found, html};
-use crate::error::PageError;
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
 use crate::oidc::interaction::Started;
 use crate::saml::front::{self, PostForm, SsoAnswer};
 use crate::saml::request::Binding;
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/saml/metadata", web::get().to(metadata))
@@ -95,7 +95,15 @@ async fn run(
         ));
     };
     let visit = super::interaction::visit(state, req);
-    match front::sso(state, binding, &saml_request, params.relay_state, &visit).await? {
+    match front::sso(
+        &state.login_ctx(),
+        binding,
+        &saml_request,
+        params.relay_state,
+        &visit,
+    )
+    .await?
+    {
         SsoAnswer::Post(form) => Ok(post_response(req, &form)),
         SsoAnswer::Redirect(url) => Ok(found(&url)),
         SsoAnswer::Started(Started { id, new_browser }) => {
@@ -120,7 +128,7 @@ pub async fn post_page(
         Some(c) => state.sessions.load(&c).await?.map(|s| s.sid),
         None => None,
     };
-    match front::take_post(&state, &id, sid.as_deref()).await? {
+    match front::take_post(&state.login_ctx(), &id, sid.as_deref()).await? {
         Some(form) => Ok(post_response(&req, &form)),
         None => Err(PageError::BadRequest(
             "This sign-in answer has expired or was already sent. Go back to the application and sign in again.".into(),

@@ -10,10 +10,10 @@ use super::pages;
 use super::security_headers::CspNonce;
 use super::{html, see_other, set_session_cookie};
 use crate::auth::totp;
-use crate::error::PageError;
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
 use crate::login::{self, EnrollWith, Expect, Method, NextStep, Post, ProveWith, SignedIn};
 use crate::oidc::second_factor::{self, Enrolled, Verified};
-use crate::startup::AppState;
 
 /// Renders the page of a second-factor step, as decided by the login engine.
 pub(super) async fn render_step(
@@ -88,7 +88,8 @@ pub(super) async fn render_step(
                 EnrollWith::Totp { key_instead } => {
                     let user = &signed_in.user;
                     let csrf = state.sessions.issue_csrf(cookie, id).await?;
-                    let secret = second_factor::pending_secret(state, cookie, user).await?;
+                    let secret =
+                        second_factor::pending_secret(&state.login_ctx(), cookie, user).await?;
                     let otpauth = totp::otpauth_uri(&secret, &user.username);
                     let action = format!("{base}/enroll/totp");
                     let key_href = key_instead.then(|| with_method(Method::WebAuthn));
@@ -160,8 +161,7 @@ fn with_cookie(
     mut resp: HttpResponse,
     cookie: &str,
 ) -> Result<HttpResponse, PageError> {
-    resp.add_cookie(&set_session_cookie(state, cookie))
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    resp.add_cookie(&set_session_cookie(state, cookie))?;
     Ok(resp)
 }
 
@@ -185,7 +185,13 @@ async fn second_factor_post(
     post: Post,
 ) -> Result<Result<(NextStep, SignedIn), HttpResponse>, PageError> {
     let expect = Expect::Post(post, method_of(req));
-    let resumed = login::resume(state, id, &super::interaction::visit(state, req), expect).await?;
+    let resumed = login::resume(
+        &state.login_ctx(),
+        id,
+        &super::interaction::visit(state, req),
+        expect,
+    )
+    .await?;
     if let NextStep::Finish(url) = &resumed.next {
         return Ok(Err(see_other(url)));
     }
@@ -231,7 +237,15 @@ pub async fn totp_post(
         user,
         ..
     } = &signed_in;
-    match second_factor::verify(&state, cookie, session.clone(), user, form.code.trim()).await? {
+    match second_factor::verify(
+        &state.login_ctx(),
+        cookie,
+        session.clone(),
+        user,
+        form.code.trim(),
+    )
+    .await?
+    {
         Verified::Totp { cookie } => with_cookie(&state, see_other(&here(&state, &id)), &cookie),
         Verified::RecoveryCode { cookie, remaining } => with_cookie(
             &state,
@@ -292,7 +306,7 @@ pub async fn enroll_totp_post(
         ..
     } = &signed_in;
     match second_factor::confirm_enrollment(
-        &state,
+        &state.login_ctx(),
         cookie,
         session.clone(),
         user,

@@ -11,15 +11,15 @@ use serde::Deserialize;
 
 use super::pages::{esc, layout};
 use super::{html, session_cookie, set_session_cookie};
+use crate::admin::AdminError;
 use crate::admin::users::hash_password;
-use crate::admin::{AdminCtx, AdminError};
 use crate::auth::limiter::{self, Bucket};
 use crate::db::{password_tokens, users};
-use crate::error::PageError;
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
 use crate::oidc::now_ms;
 use crate::oidc::session::BrowserSession;
 use crate::secrets;
-use crate::startup::AppState;
 
 const INVALID: &str = "This link is not valid: it has expired or was already used. Ask your administrator for a new one.";
 
@@ -86,8 +86,7 @@ async fn render(
         actix_web::http::header::HeaderValue::from_static("no-referrer"),
     );
     if new {
-        resp.add_cookie(&set_session_cookie(state, &cookie))
-            .map_err(|e| PageError::BadRequest(e.to_string()))?;
+        resp.add_cookie(&set_session_cookie(state, &cookie))?;
     }
     Ok(resp)
 }
@@ -212,7 +211,8 @@ pub async fn submit(
     }
     users::set_password_hash(&state.db, &user.id, hash).await?;
     password_tokens::revoke_for_user(&state.db, &user.id).await?;
-    AdminCtx::from_state(&state, format!("user:{}", user.username))
+    state
+        .admin_ctx(format!("user:{}", user.username))
         .audit(
             "password_set",
             Some(&user),

@@ -3,12 +3,12 @@
 //! its id (what the policy's `clients` fields match: a client ID or an SP entity
 //! ID), its name (for the pages) and its minimum level.
 
+use super::LoginCtx;
 use super::pending::{PendingLogin, Return};
 use crate::auth::acr::{AcrRegistry, Level};
 use crate::db::clients::Client;
 use crate::db::saml_sps::ServiceProvider;
 use crate::error::Failure;
-use crate::startup::AppState;
 
 #[derive(Debug, Clone)]
 pub enum Party {
@@ -45,16 +45,16 @@ impl Party {
 
     /// The party of a pending login, from the read cache; None when it has
     /// been deleted meanwhile.
-    pub async fn of(state: &AppState, login: &PendingLogin) -> Result<Option<Self>, Failure> {
+    pub async fn of(ctx: &LoginCtx<'_>, login: &PendingLogin) -> Result<Option<Self>, Failure> {
         Ok(match &login.ret {
-            Return::Oidc(_) => state
+            Return::Oidc(_) => ctx
                 .cache
-                .client(&state.db, &login.client_id)
+                .client(ctx.db, &login.client_id)
                 .await?
                 .map(|c| Party::Oidc(Box::new(c))),
-            Return::Saml(_) => state
+            Return::Saml(_) => ctx
                 .cache
-                .service_provider(&state.db, &login.client_id)
+                .service_provider(ctx.db, &login.client_id)
                 .await?
                 .map(Party::Saml),
         })

@@ -5,17 +5,18 @@
 
 use std::net::IpAddr;
 
+use super::error::LoginError;
 use super::next_step::{self, Method, NextStep, Post, Proven, View};
 use super::party::Party;
 use super::pending::{PendingLogin, Return};
 use crate::auth::stepup::Freshness;
 use crate::db::users::{self, FactorsPresent, User};
-use crate::error::{Failure, PageError};
+use crate::error::Failure;
+use crate::login::LoginCtx;
 use crate::oidc::error::AuthzError;
 use crate::oidc::flow::{self, Capabilities};
 use crate::oidc::session::{BrowserSession, Pending};
 use crate::oidc::{interaction, login_policy, now_ms};
-use crate::startup::AppState;
 
 /// One request of a browser, as the login engine sees it.
 #[derive(Debug, Clone, Default)]
@@ -62,23 +63,27 @@ pub struct Resumed {
 
 impl Resumed {
     /// The signed-in browser, or the page to start over.
-    pub fn signed_in(self) -> Result<(NextStep, SignedIn), PageError> {
+    pub fn signed_in(self) -> Result<(NextStep, SignedIn), LoginError> {
         match self.signed_in {
             Some(s) => Ok((self.next, s)),
-            None => Err(PageError::BadRequest(EXPIRED.into())),
+            None => Err(LoginError::Expired),
         }
     }
 }
 
 /// The pending login `id` if this browser started it; else the page that says
 /// why not (status 400), never the login form.
-pub async fn pending(state: &AppState, id: &str, visit: &Visit) -> Result<PendingLogin, PageError> {
-    match state.sessions.pending(id, visit.browser.as_deref()).await? {
+pub async fn pending(
+    ctx: &LoginCtx<'_>,
+    id: &str,
+    visit: &Visit,
+) -> Result<PendingLogin, LoginError> {
+    match ctx.sessions.pending(id, visit.browser.as_deref()).await? {
         Pending::Found(login) => Ok(*login),
-        Pending::Missing => Err(PageError::BadRequest(EXPIRED.into())),
+        Pending::Missing => Err(LoginError::Expired),
         Pending::OtherBrowser => {
             tracing::warn!("a pending sign-in was opened from another browser");
-            Err(PageError::BadRequest(OTHER_BROWSER.into()))
+            Err(LoginError::OtherBrowser)
         }
     }
 }
@@ -86,17 +91,17 @@ pub async fn pending(state: &AppState, id: &str, visit: &Visit) -> Result<Pendin
 /// Loads the pending login `id` and everything it depends on once, decides what
 /// comes next, and completes a finished login exactly once.
 pub async fn resume(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     id: &str,
     visit: &Visit,
     expect: Expect,
-) -> Result<Resumed, PageError> {
-    let login = pending(state, id, visit).await?;
-    let party = Party::of(state, &login).await?.ok_or_else(|| {
-        PageError::BadRequest("The application of this sign-in no longer exists.".into())
-    })?;
+) -> Result<Resumed, LoginError> {
+    let login = pending(ctx, id, visit).await?;
+    let party = Party::of(ctx, &login)
+        .await?
+        .ok_or(LoginError::ClientGone)?;
     let session = match &visit.session {
-        Some(c) => state.sessions.load(c).await?.map(|s| (c.clone(), s)),
+        Some(c) => ctx.sessions.load(c).await?.map(|s| (c.clone(), s)),
         None => None,
     };
     let (view, post) = match expect {
@@ -116,7 +121,7 @@ pub async fn resume(
         ),
     };
     let (next, user) = evaluate(
-        state,
+        ctx,
         &login,
         &party,
         session.as_ref().map(|(_, s)| s),
@@ -125,10 +130,10 @@ pub async fn resume(
     )
     .await?;
     if let NextStep::Finish(_) = next
-        && state.sessions.take_pending(id).await?.is_none()
+        && ctx.sessions.take_pending(id).await?.is_none()
     {
         // Another tab finished this login first: one login, one answer.
-        return Err(PageError::BadRequest(EXPIRED.into()));
+        return Err(LoginError::Expired);
     }
     let session_cookie = session.as_ref().map(|(c, _)| c.clone());
     let signed_in = match (session, user) {
@@ -156,13 +161,13 @@ pub async fn resume(
 }
 
 /// What the account can prove here and whether it may enroll now.
-pub fn capabilities(state: &AppState, present: FactorsPresent) -> Capabilities {
+pub fn capabilities(ctx: &LoginCtx<'_>, present: FactorsPresent) -> Capabilities {
     Capabilities {
         has_totp: present.totp,
-        has_webauthn: state.webauthn.is_some() && present.webauthn,
-        unusable_webauthn: state.webauthn.is_none() && present.webauthn,
-        can_enroll_totp: state.settings.enrollment_allowed,
-        can_enroll_webauthn: state.settings.enrollment_allowed && state.webauthn.is_some(),
+        has_webauthn: ctx.webauthn.is_some() && present.webauthn,
+        unusable_webauthn: ctx.webauthn.is_none() && present.webauthn,
+        can_enroll_totp: ctx.settings.enrollment_allowed,
+        can_enroll_webauthn: ctx.settings.enrollment_allowed && ctx.webauthn.is_some(),
     }
 }
 
@@ -170,44 +175,44 @@ pub fn capabilities(state: &AppState, present: FactorsPresent) -> Capabilities {
 /// their factors (once); a finished login gets its answer from its [`Return`].
 /// `current` is the address of the request being served.
 pub async fn evaluate(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     login: &PendingLogin,
     party: &Party,
     session: Option<&BrowserSession>,
     current: Option<IpAddr>,
     view: View,
-) -> Result<(NextStep, Option<(User, Capabilities)>), PageError> {
+) -> Result<(NextStep, Option<(User, Capabilities)>), Failure> {
     let Some((session, user_id)) = session.and_then(|s| s.user_id.clone().map(|u| (s, u))) else {
         return Ok((NextStep::ShowLogin, None));
     };
-    let Some((user, present)) = users::find_with_factors(&state.db, &state.user_loads, &user_id)
+    let Some((user, present)) = users::find_with_factors(ctx.db, ctx.user_loads, &user_id)
         .await?
         .filter(|(u, _)| session.belongs_to(u))
     else {
         return Ok((NextStep::ShowLogin, None));
     };
-    let caps = capabilities(state, present);
+    let caps = capabilities(ctx, present);
     let ips = login_policy::addresses(login, Some(session), current);
-    let floor = login_policy::floor(state, party, &user, &ips).await?;
-    let target = match flow::choose_target(&login.acr, floor.level, &state.settings.acr, &caps) {
+    let floor = login_policy::floor(ctx, party, &user, &ips).await?;
+    let target = match flow::choose_target(&login.acr, floor.level, &ctx.settings.acr, &caps) {
         Ok(t) => t,
         Err(e) => {
             let code = e.code.as_str();
-            login_policy::audit(state, login, &user, &floor, floor.level, code, None).await?;
-            let url = refuse(state, &login.ret, party, &e, Some(session)).await?;
+            login_policy::audit(ctx, login, &user, &floor, floor.level, code, None).await?;
+            let url = refuse(ctx, &login.ret, party, &e, Some(session)).await?;
             return Ok((NextStep::Finish(url), Some((user, caps))));
         }
     };
     let fresh = Freshness::new(
         now_ms(),
         login.not_before_ms,
-        state.settings.step_up_ttl.map(|d| d.as_millis() as i64),
+        ctx.settings.step_up_ttl.map(|d| d.as_millis() as i64),
     );
     let next = match next_step::decide(&target, &session.proofs, &caps, &fresh, view) {
         NextStep::Finish(proven) => {
             let acr = Some(proven.acr.as_str());
-            login_policy::audit(state, login, &user, &floor, target.level, "issued", acr).await?;
-            NextStep::Finish(finish(state, login, party, &user, session, proven).await?)
+            login_policy::audit(ctx, login, &user, &floor, target.level, "issued", acr).await?;
+            NextStep::Finish(finish(ctx, login, party, &user, session, proven).await?)
         }
         other => other.map_finish(|_| String::new()),
     };
@@ -216,7 +221,7 @@ pub async fn evaluate(
 
 /// Hands a finished login back to its front door: where the browser goes now.
 async fn finish(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     login: &PendingLogin,
     party: &Party,
     user: &User,
@@ -225,12 +230,12 @@ async fn finish(
 ) -> Result<String, Failure> {
     match (&login.ret, party) {
         (Return::Oidc(ret), Party::Oidc(client)) => {
-            interaction::code_redirect(state, ret, client, user, session, proven)
+            interaction::code_redirect(ctx, ret, client, user, session, proven)
                 .await
                 .map_err(Failure::from)
         }
         (Return::Saml(ret), Party::Saml(sp)) => {
-            crate::saml::front::answer(state, ret, sp, user, session, proven).await
+            crate::saml::front::answer(ctx, ret, sp, user, session, proven).await
         }
         _ => Err(Failure::Internal(
             "a login returns to a party of another protocol".into(),
@@ -242,7 +247,7 @@ async fn finish(
 /// (an OpenID Connect error redirect, a SAML NoAuthnContext response).
 /// `session` is the signed-in session the answer is bound to.
 pub async fn refuse(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     ret: &Return,
     party: &Party,
     e: &AuthzError,
@@ -252,15 +257,11 @@ pub async fn refuse(
         (Return::Saml(ret), Party::Saml(sp)) => {
             tracing::info!(reason = %e.description, "SAML login refused: NoAuthnContext");
             let status = crate::saml::Status::NoAuthnContext;
-            crate::saml::front::refusal(state, ret, sp, status, session).await
+            crate::saml::front::refusal(ctx, ret, sp, status, session).await
         }
-        (Return::Oidc(ret), _) => Ok(interaction::error_url(state, &ret.return_to, e)),
+        (Return::Oidc(ret), _) => Ok(interaction::error_url(ctx, &ret.return_to, e)),
         (Return::Saml(_), _) => Err(Failure::Internal(
             "a login returns to a party of another protocol".into(),
         )),
     }
 }
-
-pub const OTHER_BROWSER: &str = "This sign-in was started in another browser. Go back to the application and sign in again from this one.";
-
-pub const EXPIRED: &str = "This sign-in request has expired or was already completed. Go back to the application and sign in again.";

@@ -13,8 +13,7 @@ use crate::auth::policy::{Decision, Subject};
 use crate::db::audit::AuditEvent;
 use crate::db::users::{self, User};
 use crate::error::Failure;
-use crate::login::{Party, PendingLogin};
-use crate::startup::AppState;
+use crate::login::{LoginCtx, Party, PendingLogin};
 
 /// Each distinct address of a login and the policy level decided for it.
 pub type PerAddress = Vec<(Option<IpAddr>, Level)>;
@@ -62,22 +61,19 @@ pub fn addresses(
 /// highest, raised to the party's minimum acr. The policy's `clients` fields
 /// match the party's id: a client ID, or a SAML service provider's entity ID.
 pub async fn floor(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     party: &Party,
     user: &User,
     ips: &[Option<IpAddr>],
 ) -> Result<Floor, Failure> {
-    let stored = state
-        .cache
-        .policy_rules(&state.db, &state.settings.acr)
-        .await?;
-    let groups = if state.settings.policy.needs_groups(&stored) {
-        users::groups_of(&state.db, &user.id).await?
+    let stored = ctx.cache.policy_rules(ctx.db, &ctx.settings.acr).await?;
+    let groups = if ctx.settings.policy.needs_groups(&stored) {
+        users::groups_of(ctx.db, &user.id).await?
     } else {
         Vec::new()
     };
     let decide = |ip: Option<IpAddr>| {
-        state.settings.policy.decide(
+        ctx.settings.policy.decide(
             &stored,
             &Subject {
                 username: &user.username,
@@ -89,7 +85,7 @@ pub async fn floor(
         )
     };
     let (ip, decision, per_address) = highest(ips, decide);
-    let level = decision.level.max(party.floor(&state.settings.acr));
+    let level = decision.level.max(party.floor(&ctx.settings.acr));
     Ok(Floor {
         level,
         decision,
@@ -122,7 +118,7 @@ pub fn highest(
 /// decision set the level, the rule that fired for it, and every address of the
 /// login with its level, so the row says why this level was asked.
 pub async fn audit(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     req: &PendingLogin,
     user: &User,
     floor: &Floor,
@@ -140,8 +136,7 @@ pub async fn audit(
             })
         })
         .collect();
-    state
-        .audit
+    ctx.audit
         .record(AuditEvent {
             actor: format!("user:{}", user.username),
             event: "authorization".into(),

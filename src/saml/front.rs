@@ -19,14 +19,15 @@ use super::response::{self, Assertion, Envelope, Status};
 use super::{BINDING_POST, entity_id};
 use crate::db::saml_sps::{NameIdKind, ServiceProvider};
 use crate::db::users::{self, User};
-use crate::error::{Failure, PageError};
+use crate::error::Failure;
 use crate::login::next_step::{Proven, View};
 use crate::login::resume::evaluate;
-use crate::login::{NextStep, Party, PendingLogin, Return, SamlReturn, Visit};
+use crate::login::{
+    LoginCtx, LoginError, NextStep, Party, PendingLogin, Return, SamlReturn, Visit,
+};
 use crate::oidc::interaction::Started;
 use crate::oidc::{now_ms, session::BrowserSession};
 use crate::secrets;
-use crate::startup::AppState;
 
 /// How long an assertion may be presented, and how long its post waits.
 const LIFETIME_S: i64 = 300;
@@ -67,24 +68,26 @@ fn post_key(id: &str) -> String {
 
 /// Parses and checks the request, then decides it like an authorization request.
 pub async fn sso(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     binding: Binding,
     saml_request: &str,
     relay_state: Option<String>,
     visit: &Visit,
-) -> Result<SsoAnswer, PageError> {
-    let bad = |e: super::SamlError| PageError::BadRequest(e.to_string());
+) -> Result<SsoAnswer, LoginError> {
+    let bad = |e: super::SamlError| LoginError::BadSamlRequest(e.to_string());
     if relay_state
         .as_ref()
         .is_some_and(|r| r.len() > MAX_RELAY_STATE)
     {
-        return Err(PageError::BadRequest("The RelayState is too long.".into()));
+        return Err(LoginError::BadSamlRequest(
+            "The RelayState is too long.".into(),
+        ));
     }
     let xml = request::decode(binding, saml_request).map_err(bad)?;
     let req = request::parse(&xml).map_err(bad)?;
-    let Some(sp) = state.cache.service_provider(&state.db, &req.issuer).await? else {
+    let Some(sp) = ctx.cache.service_provider(ctx.db, &req.issuer).await? else {
         tracing::warn!("SAML request from an unknown service provider");
-        return Err(PageError::BadRequest(
+        return Err(LoginError::BadSamlRequest(
             "This service provider is not registered here.".into(),
         ));
     };
@@ -92,7 +95,7 @@ pub async fn sso(
         Some(u) if sp.has_acs_url(u) => u.clone(),
         Some(_) => {
             tracing::warn!(sp = %sp.entity_id, "SAML request names an unregistered ACS URL");
-            return Err(PageError::BadRequest(
+            return Err(LoginError::BadSamlRequest(
                 "The AssertionConsumerServiceURL of this request is not registered for its service provider.".into(),
             ));
         }
@@ -103,7 +106,7 @@ pub async fn sso(
         .as_deref()
         .is_some_and(|b| b != BINDING_POST)
     {
-        return Err(PageError::BadRequest(
+        return Err(LoginError::BadSamlRequest(
             "Only the HTTP-POST binding is supported for responses.".into(),
         ));
     }
@@ -113,13 +116,13 @@ pub async fn sso(
         relay_state,
         class_refs: Vec::new(),
     };
-    let acr = match levels::acr_request(req.requested.as_ref(), &state.settings.acr) {
+    let acr = match levels::acr_request(req.requested.as_ref(), &ctx.settings.acr) {
         Asked::Acr(acr, class_refs) => {
             ret.class_refs = class_refs;
             acr
         }
         Asked::Unmeetable => {
-            let xml = failure(state, &ret, &sp, Status::NoAuthnContext)?;
+            let xml = failure(ctx, &ret, &sp, Status::NoAuthnContext)?;
             return Ok(SsoAnswer::Post(post_form(&ret, &xml)));
         }
     };
@@ -134,12 +137,12 @@ pub async fn sso(
         ret: Return::Saml(ret.clone()),
     };
     let session = match &visit.session {
-        Some(c) => state.sessions.load(c).await?,
+        Some(c) => ctx.sessions.load(c).await?,
         None => None,
     };
     let party = Party::Saml(sp.clone());
     let (next, _) = evaluate(
-        state,
+        ctx,
         &login,
         &party,
         session.as_ref(),
@@ -151,7 +154,7 @@ pub async fn sso(
         NextStep::Finish(url) => Ok(SsoAnswer::Redirect(url)),
         // SAML core §3.4.1: IsPassive never shows a page.
         _ if req.is_passive => {
-            let xml = failure(state, &ret, &sp, Status::NoPassive)?;
+            let xml = failure(ctx, &ret, &sp, Status::NoPassive)?;
             Ok(SsoAnswer::Post(post_form(&ret, &xml)))
         }
         _ => {
@@ -161,7 +164,7 @@ pub async fn sso(
                 .filter(|b| !b.is_empty() && b.len() <= 128);
             let new_browser = usable.is_none().then(|| secrets::random_token(32));
             let browser = usable.or(new_browser.as_deref()).unwrap_or_default();
-            let id = state.sessions.put_pending(&login, browser).await?;
+            let id = ctx.sessions.put_pending(&login, browser).await?;
             Ok(SsoAnswer::Started(Started { id, new_browser }))
         }
     }
@@ -186,45 +189,45 @@ fn envelope<'a>(ret: &'a SamlReturn, idp: &'a str) -> Envelope<'a> {
 
 /// A signed failure Response.
 fn failure(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     ret: &SamlReturn,
     sp: &ServiceProvider,
     status: Status,
 ) -> Result<String, Failure> {
-    let idp = entity_id(&state.settings.issuer_str());
-    let keys = state.saml_keys.current();
+    let idp = entity_id(&ctx.settings.issuer_str());
+    let keys = ctx.saml_keys.current();
     response::response(&envelope(ret, &idp), status, None, sp.sign, &keys.active)
         .map_err(|e| Failure::Internal(e.to_string()))
 }
 
 /// Keeps `form` for the browser session `sid`; the URL of the page posting it.
-async fn park(state: &AppState, form: PostForm, sid: &str) -> Result<String, Failure> {
+async fn park(ctx: &LoginCtx<'_>, form: PostForm, sid: &str) -> Result<String, Failure> {
     let id = secrets::random_token(32);
     let record = PostRecord {
         form,
         sid: sid.to_owned(),
     };
     let ttl = std::time::Duration::from_secs(LIFETIME_S as u64);
-    state.store.put_json(&post_key(&id), &record, ttl).await?;
-    Ok(format!("{}/saml/post/{id}", state.settings.issuer_path()))
+    ctx.store.put_json(&post_key(&id), &record, ttl).await?;
+    Ok(format!("{}/saml/post/{id}", ctx.settings.issuer_path()))
 }
 
 /// The post parked under `id` for the browser session `sid`, taken once. Another
 /// browser (another session) gets nothing, and the post stays for its owner.
 pub async fn take_post(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     id: &str,
     sid: Option<&str>,
 ) -> Result<Option<PostForm>, Failure> {
     let key = post_key(id);
-    let Some(record) = state.store.get_json::<PostRecord>(&key).await? else {
+    let Some(record) = ctx.store.get_json::<PostRecord>(&key).await? else {
         return Ok(None);
     };
     if !sid.is_some_and(|s| secrets::ct_eq(s, &record.sid)) {
         tracing::warn!("a SAML response was asked for from another browser session");
         return Ok(None);
     }
-    Ok(state
+    Ok(ctx
         .store
         .take_json::<PostRecord>(&key)
         .await?
@@ -233,7 +236,7 @@ pub async fn take_post(
 
 /// A refusal of a signed-in login (the level cannot be met): its post page.
 pub async fn refusal(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     ret: &SamlReturn,
     sp: &ServiceProvider,
     status: Status,
@@ -244,27 +247,27 @@ pub async fn refusal(
             "a SAML refusal without its session".into(),
         ));
     };
-    let xml = failure(state, ret, sp, status)?;
-    park(state, post_form(ret, &xml), &session.sid).await
+    let xml = failure(ctx, ret, sp, status)?;
+    park(ctx, post_form(ret, &xml), &session.sid).await
 }
 
 /// A finished login as a signed Response for `sp`: the URL of its post page.
 pub async fn answer(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     ret: &SamlReturn,
     sp: &ServiceProvider,
     user: &User,
     session: &BrowserSession,
     proven: Proven,
 ) -> Result<String, Failure> {
-    let groups = users::groups_of(&state.db, &user.id).await?;
+    let groups = users::groups_of(ctx.db, &user.id).await?;
     let authn_ms = proven
         .evidence
         .iter()
         .map(|p| p.at)
         .max()
         .unwrap_or_else(now_ms);
-    let class_ref = levels::class_ref_for(&proven.acr, &ret.class_refs, &state.settings.acr);
+    let class_ref = levels::class_ref_for(&proven.acr, &ret.class_refs, &ctx.settings.acr);
     let name_id = match sp.nameid {
         NameIdKind::Email => user.email.as_str(),
         NameIdKind::Username => user.username.as_str(),
@@ -286,8 +289,8 @@ pub async fn answer(
         lifetime: LIFETIME_S,
         skew: SKEW_S,
     };
-    let idp = entity_id(&state.settings.issuer_str());
-    let keys = state.saml_keys.current();
+    let idp = entity_id(&ctx.settings.issuer_str());
+    let keys = ctx.saml_keys.current();
     let xml = response::response(
         &envelope(ret, &idp),
         Status::Success,
@@ -296,5 +299,5 @@ pub async fn answer(
         &keys.active,
     )
     .map_err(|e| Failure::Internal(e.to_string()))?;
-    park(state, post_form(ret, &xml), &session.sid).await
+    park(ctx, post_form(ret, &xml), &session.sid).await
 }

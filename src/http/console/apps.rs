@@ -7,11 +7,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::pages::layout;
 use super::{redirect_to_login, session};
 use crate::db::{clients, saml_sps};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::html;
 use crate::http::pages::esc;
 use crate::http::security_headers::CspNonce;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 fn list(items: &[String]) -> String {
     items

@@ -8,11 +8,11 @@ use serde::Deserialize;
 use super::{redirect_to_login, session};
 use crate::admin::console::ConsoleSession;
 use crate::db::user_admin::{self, AdminUser, Query, TwoFactorFilter};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::html;
 use crate::http::pages::esc;
 use crate::http::security_headers::CspNonce;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 /// Inlined in every console page; allowed by its hash (see `security_headers`).
 pub(crate) const STYLE: &str = "
