@@ -138,19 +138,26 @@ pub async fn authorize(
             AuthzErrorCode::InteractionRequired,
             "this request needs a further authentication step",
         )),
-        next => {
-            // Only a request that goes to a page gets a browser binding.
-            let usable = visit
-                .browser
-                .as_deref()
-                .filter(|b| !b.is_empty() && b.len() <= 128);
-            let new_browser = usable.is_none().then(|| secrets::random_token(32));
-            let browser = usable.or(new_browser.as_deref()).unwrap_or_default();
-            let id = ctx.sessions.put_pending(&login, browser).await?;
-            Ok(Authorized {
-                next,
-                started: Some(Started { id, new_browser }),
-            })
-        }
+        next => Ok(Authorized {
+            next,
+            started: Some(start(ctx, &login, visit).await?),
+        }),
     }
+}
+
+/// Stores a login that goes to a page, bound to this browser (a new browser
+/// cookie when it has no usable one). Every front door starts its pages here.
+pub async fn start(
+    ctx: &LoginCtx<'_>,
+    login: &PendingLogin,
+    visit: &Visit,
+) -> Result<Started, StoreError> {
+    let usable = visit
+        .browser
+        .as_deref()
+        .filter(|b| !b.is_empty() && b.len() <= 128);
+    let new_browser = usable.is_none().then(|| secrets::random_token(32));
+    let browser = usable.or(new_browser.as_deref()).unwrap_or_default();
+    let id = ctx.sessions.put_pending(login, browser).await?;
+    Ok(Started { id, new_browser })
 }

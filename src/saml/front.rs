@@ -157,16 +157,9 @@ pub async fn sso(
             let xml = failure(ctx, &ret, &sp, Status::NoPassive)?;
             Ok(SsoAnswer::Post(post_form(&ret, &xml)))
         }
-        _ => {
-            let usable = visit
-                .browser
-                .as_deref()
-                .filter(|b| !b.is_empty() && b.len() <= 128);
-            let new_browser = usable.is_none().then(|| secrets::random_token(32));
-            let browser = usable.or(new_browser.as_deref()).unwrap_or_default();
-            let id = ctx.sessions.put_pending(&login, browser).await?;
-            Ok(SsoAnswer::Started(Started { id, new_browser }))
-        }
+        _ => Ok(SsoAnswer::Started(
+            crate::oidc::interaction::start(ctx, &login, visit).await?,
+        )),
     }
 }
 

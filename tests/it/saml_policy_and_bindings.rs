@@ -83,3 +83,29 @@ async fn the_post_binding_works_from_another_site() {
     let verdict = sp.acs(&form).await;
     assert_eq!(verdict["authenticated"], true, "{verdict}");
 }
+
+#[tokio::test]
+async fn mfa_that_this_user_cannot_reach_gets_no_authn_context_after_the_password() {
+    let app = spawn_with(Options {
+        toml: "[enrollment]\nallowed = false\n".into(),
+        ..Options::default()
+    })
+    .await;
+    let sp = SamlSp::start(&app, &[]).await;
+    // No second factor, and none may be added during login.
+    let user = app.user("kim").await;
+    let browser = Browser::new(&app);
+    let page = browser
+        .get(&sp.login_url(&format!("acr={REFEDS_MFA}")).await)
+        .await;
+    let form = response_form(&browser.login(&page, &user).await);
+    let verdict = sp.acs(&form).await;
+    assert_eq!(verdict["authenticated"], false);
+    assert!(
+        verdict["reason"]
+            .as_str()
+            .unwrap()
+            .contains("NoAuthnContext"),
+        "{verdict}"
+    );
+}
