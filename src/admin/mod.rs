@@ -65,6 +65,17 @@ pub struct AdminCtx {
 }
 
 impl AdminCtx {
+    /// This context acting for the admin API token `presented`, as
+    /// `admin:<token name>`; None when the token is unknown or revoked.
+    pub async fn for_token(self, presented: &str) -> Result<Option<AdminCtx>, DbError> {
+        Ok(crate::db::admin_tokens::authenticate(&self.db, presented)
+            .await?
+            .map(|token| AdminCtx {
+                actor: format!("admin:{}", token.name),
+                ..self
+            }))
+    }
+
     /// Writes one audit event for an admin action on `user` (or on nothing in particular).
     pub async fn audit(
         &self,

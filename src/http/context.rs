@@ -7,6 +7,7 @@ use crate::http::state::AppState;
 use crate::login::LoginCtx;
 use crate::oidc::registration::RegistrationCtx;
 use crate::oidc::token::TokenCtx;
+use crate::readiness::Backends;
 
 impl AppState {
     /// For the token, revocation, introspection and userinfo endpoints.
@@ -58,6 +59,14 @@ impl AppState {
             store: &self.store,
             sessions: &self.sessions,
             token: self.token_ctx(),
+        }
+    }
+
+    /// For the readiness probes.
+    pub fn backends(&self) -> Backends<'_> {
+        Backends {
+            db: &self.db,
+            store: &self.store,
         }
     }
 

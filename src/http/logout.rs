@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::extract::CsrfForm;
 use super::pages::{esc, layout};
 use super::{found, html, see_other, session_cookie};
 use crate::http::errors::PageError;
@@ -60,25 +61,19 @@ async fn start(
 /// The confirmation form posts here; without its CSRF token nothing happens.
 pub async fn confirm(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<HashMap<String, String>>,
+    form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    let form = form.into_inner();
     let expired = || {
         PageError::BadRequest(
             "This sign-out request has expired. Go back to the application and sign out again."
                 .into(),
         )
     };
-    let cookie = session_cookie(&req).ok_or_else(expired)?;
-    let csrf = form
-        .get("csrf_token")
-        .map(String::as_str)
-        .unwrap_or_default();
-    if !state.sessions.check_csrf(csrf, &cookie, PURPOSE).await? {
+    let cookie = form.cookie().ok_or_else(expired)?.to_owned();
+    if !form.check(PURPOSE).await? {
         return Err(expired());
     }
-    let mut request = LogoutRequest::from_params(&form);
+    let mut request = LogoutRequest::from_params(&form.form);
     // The hint was checked when the page was shown; the confirmation carries only
     // what the redirect needs, and that is checked again.
     request.id_token_hint = None;

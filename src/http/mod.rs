@@ -7,6 +7,7 @@ pub mod console;
 pub mod context;
 pub mod discovery;
 pub mod errors;
+pub mod extract;
 pub mod health;
 pub mod interaction;
 pub mod introspection;

@@ -11,6 +11,7 @@ use super::security_headers::{CspNonce, allow_form_target};
 use super::{found, html};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
+use crate::login::Visit;
 use crate::oidc::interaction::Started;
 use crate::saml::front::{self, PostForm, SsoAnswer};
 use crate::saml::request::Binding;
@@ -45,9 +46,10 @@ pub struct SsoParams {
 pub async fn sso_get(
     state: web::Data<AppState>,
     req: HttpRequest,
+    visit: Visit,
     query: web::Query<SsoParams>,
 ) -> Result<HttpResponse, PageError> {
-    run(&state, &req, Binding::Redirect, query.into_inner()).await
+    run(&state, &req, &visit, Binding::Redirect, query.into_inner()).await
 }
 
 /// A POST from the service provider's page is cross-site: browsers hold back
@@ -57,6 +59,7 @@ pub async fn sso_get(
 pub async fn sso_post(
     state: web::Data<AppState>,
     req: HttpRequest,
+    visit: Visit,
     form: web::Form<SsoParams>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
@@ -80,12 +83,13 @@ pub async fn sso_post(
         let action = format!("{}/saml/sso", state.settings.issuer_path());
         return Ok(auto_post(&req, &action, &fields, "Continue"));
     }
-    run(&state, &req, Binding::Post, form).await
+    run(&state, &req, &visit, Binding::Post, form).await
 }
 
 async fn run(
     state: &AppState,
     req: &HttpRequest,
+    visit: &Visit,
     binding: Binding,
     params: SsoParams,
 ) -> Result<HttpResponse, PageError> {
@@ -94,13 +98,12 @@ async fn run(
             "The SAMLRequest parameter is missing.".into(),
         ));
     };
-    let visit = super::interaction::visit(state, req);
     match front::sso(
         &state.login_ctx(),
         binding,
         &saml_request,
         params.relay_state,
-        &visit,
+        visit,
     )
     .await?
     {
@@ -121,14 +124,11 @@ async fn run(
 pub async fn post_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    visit: Visit,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let sid = match super::session_cookie(&req) {
-        Some(c) => state.sessions.load(&c).await?.map(|s| s.sid),
-        None => None,
-    };
-    match front::take_post(&state.login_ctx(), &id, sid.as_deref()).await? {
+    match front::take_post(&state.login_ctx(), &id, visit.session.as_deref()).await? {
         Some(form) => Ok(post_response(&req, &form)),
         None => Err(PageError::BadRequest(
             "This sign-in answer has expired or was already sent. Go back to the application and sign in again.".into(),

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::extract::CsrfForm;
 use super::interaction::{here, method_of};
 use super::pages;
 use super::security_headers::CspNonce;
@@ -12,7 +13,7 @@ use super::{html, see_other, set_session_cookie};
 use crate::auth::totp;
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
-use crate::login::{self, EnrollWith, Expect, Method, NextStep, Post, ProveWith, SignedIn};
+use crate::login::{self, EnrollWith, Expect, Method, NextStep, Post, ProveWith, SignedIn, Visit};
 use crate::oidc::second_factor::{self, Enrolled, Verified};
 
 /// Renders the page of a second-factor step, as decided by the login engine.
@@ -168,8 +169,6 @@ fn with_cookie(
 #[derive(Deserialize)]
 pub struct CodeInput {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     code: String,
 }
 
@@ -181,17 +180,12 @@ async fn second_factor_post(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
-    csrf: &str,
+    visit: &Visit,
+    form: &CsrfForm<CodeInput>,
     post: Post,
 ) -> Result<Result<(NextStep, SignedIn), HttpResponse>, PageError> {
     let expect = Expect::Post(post, method_of(req));
-    let resumed = login::resume(
-        &state.login_ctx(),
-        id,
-        &super::interaction::visit(state, req),
-        expect,
-    )
-    .await?;
+    let resumed = login::resume(&state.login_ctx(), id, visit, expect).await?;
     if let NextStep::Finish(url) = &resumed.next {
         return Ok(Err(see_other(url)));
     }
@@ -199,11 +193,7 @@ async fn second_factor_post(
         return Ok(Err(see_other(&here(state, id))));
     }
     let (next, signed_in) = resumed.signed_in()?;
-    if !state
-        .sessions
-        .check_csrf(csrf, &signed_in.cookie, id)
-        .await?
-    {
+    if !form.check_for(Some(&signed_in.cookie), id).await? {
         let page = render_step(
             state,
             req,
@@ -223,11 +213,12 @@ pub async fn totp_post(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CodeInput>,
+    visit: Visit,
+    form: CsrfForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let (expected, signed_in) =
-        match second_factor_post(&state, &req, &id, &form.csrf_token, Post::TotpCode).await? {
+        match second_factor_post(&state, &req, &id, &visit, &form, Post::TotpCode).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
         };
@@ -242,7 +233,7 @@ pub async fn totp_post(
         cookie,
         session.clone(),
         user,
-        form.code.trim(),
+        form.form.code.trim(),
     )
     .await?
     {
@@ -286,13 +277,14 @@ pub async fn enroll_totp_post(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CodeInput>,
+    visit: Visit,
+    form: CsrfForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     // Only at a step where the factor rules permit adding a TOTP authenticator.
     let post = Post::TotpEnrollment;
     let (expected, signed_in) =
-        match second_factor_post(&state, &req, &id, &form.csrf_token, post).await? {
+        match second_factor_post(&state, &req, &id, &visit, &form, post).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
         };
@@ -310,7 +302,7 @@ pub async fn enroll_totp_post(
         cookie,
         session.clone(),
         user,
-        form.code.trim(),
+        form.form.code.trim(),
         permit,
     )
     .await?

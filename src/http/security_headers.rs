@@ -170,7 +170,7 @@ async fn interaction_target(state: &AppState, res: &ServiceResponse<BoxBody>) ->
         return None;
     }
     // Only the browser that started the request gets it (another gets an error page).
-    let visit = super::interaction::visit(state, req);
+    let visit = super::extract::visit_of(state, req);
     let pending =
         crate::login::resume::pending(&state.login_ctx(), req.match_info().get("id")?, &visit)
             .await

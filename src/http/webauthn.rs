@@ -49,7 +49,7 @@ async fn guard(
     if origin != origin_of(&state.settings.issuer) {
         return Err(JsonError::access_denied("cross-origin request refused"));
     }
-    let visit = super::interaction::visit(state, req);
+    let visit = super::extract::visit_of(state, req);
     let resumed = login::resume(&state.login_ctx(), id, &visit, Expect::Post(post, None)).await?;
     let taken = resumed.taken;
     let finished = matches!(resumed.next, NextStep::Finish(_));

@@ -9,6 +9,7 @@ pub mod context;
 pub mod error;
 pub mod identity;
 pub mod next_step;
+pub mod onboarding;
 pub mod party;
 pub mod pending;
 pub mod resume;

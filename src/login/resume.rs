@@ -88,6 +88,39 @@ pub async fn pending(
     }
 }
 
+/// What the password form of a pending login needs: the login, its client's
+/// name, and the browser's session when it has one (cookie and session).
+pub struct AtLogin {
+    pub login: PendingLogin,
+    pub client_name: String,
+    pub session: Option<(String, BrowserSession)>,
+}
+
+/// Loads what a password post works with, once.
+pub async fn at_login(ctx: &LoginCtx<'_>, id: &str, visit: &Visit) -> Result<AtLogin, LoginError> {
+    let login = pending(ctx, id, visit).await?;
+    let client_name = Party::of(ctx, &login)
+        .await?
+        .map(|p| p.name().to_owned())
+        .unwrap_or_default();
+    let session = load_session(ctx, visit).await?;
+    Ok(AtLogin {
+        login,
+        client_name,
+        session,
+    })
+}
+
+async fn load_session(
+    ctx: &LoginCtx<'_>,
+    visit: &Visit,
+) -> Result<Option<(String, BrowserSession)>, LoginError> {
+    Ok(match &visit.session {
+        Some(c) => ctx.sessions.load(c).await?.map(|s| (c.clone(), s)),
+        None => None,
+    })
+}
+
 /// Loads the pending login `id` and everything it depends on once, decides what
 /// comes next, and completes a finished login exactly once.
 pub async fn resume(
@@ -100,10 +133,7 @@ pub async fn resume(
     let party = Party::of(ctx, &login)
         .await?
         .ok_or(LoginError::ClientGone)?;
-    let session = match &visit.session {
-        Some(c) => ctx.sessions.load(c).await?.map(|s| (c.clone(), s)),
-        None => None,
-    };
+    let session = load_session(ctx, visit).await?;
     let (view, post) = match expect {
         Expect::Page { method } => (
             View {

@@ -205,13 +205,19 @@ async fn park(ctx: &LoginCtx<'_>, form: PostForm, sid: &str) -> Result<String, F
     Ok(format!("{}/saml/post/{id}", ctx.settings.issuer_path()))
 }
 
-/// The post parked under `id` for the browser session `sid`, taken once. Another
-/// browser (another session) gets nothing, and the post stays for its owner.
+/// The post parked under `id`, taken once by the browser whose session cookie
+/// is `session`. Another browser (another session) gets nothing, and the post
+/// stays for its owner.
 pub async fn take_post(
     ctx: &LoginCtx<'_>,
     id: &str,
-    sid: Option<&str>,
+    session: Option<&str>,
 ) -> Result<Option<PostForm>, Failure> {
+    let sid = match session {
+        Some(c) => ctx.sessions.load(c).await?.map(|s| s.sid),
+        None => None,
+    };
+    let sid = sid.as_deref();
     let key = post_key(id);
     let Some(record) = ctx.store.get_json::<PostRecord>(&key).await? else {
         return Ok(None);

@@ -13,7 +13,6 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::admin::admin_group::AdminGrant;
 use crate::admin::{AdminCtx, AdminError};
-use crate::db::admin_tokens;
 use crate::http::errors::JsonError;
 use crate::http::state::AppState;
 use crate::oidc::error::BearerError;
@@ -68,10 +67,8 @@ impl FromRequest for Admin {
                     )
                     .with_challenge(realm)
                 })?;
-            match admin_tokens::authenticate(&state.db, presented).await? {
-                Some(token) => Ok(Admin {
-                    ctx: state.admin_ctx(format!("admin:{}", token.name)),
-                }),
+            match state.admin_ctx("admin").for_token(presented).await? {
+                Some(ctx) => Ok(Admin { ctx }),
                 None => Err(
                     JsonError::invalid_token("the admin API token is unknown or revoked")
                         .with_challenge(format!(
