@@ -34,6 +34,10 @@ pub enum LoginError {
     /// ACS URL, unreadable request): shown, never posted anywhere.
     #[error("{0}")]
     BadSamlRequest(String),
+    /// A pushed request (RFC 9126) that is unknown, expired, used or another
+    /// client's: its redirect URI is unknown, so nothing may redirect.
+    #[error("The request_uri is unknown, expired, already used or not this client's.")]
+    UnknownRequestUri,
 }
 
 impl From<StoreError> for LoginError {
