@@ -2,7 +2,8 @@
 # Makes sure what the test suite needs is on this machine: redis-server (the tests
 # start their own on free ports), Chromium with chromedriver (browser tests), and a
 # PostgreSQL server on 127.0.0.1:5432 that
-# accepts the role in PORTCULLIS_TEST_PG (default postgres:postgres). Installs from
+# accepts the role in PORTCULLIS_TEST_PG (default postgres:postgres), xmlsec1 and
+# OneLogin's python3-saml for the SAML tests. Installs from
 # Debian's packages and starts what is missing; does nothing when all is there.
 set -euo pipefail
 
@@ -28,6 +29,17 @@ fi
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   echo "test-services: installing chromium and chromium-driver"
   apt_install chromium chromium-driver
+fi
+
+# SAML: xmlsec1 verifies our signatures independently; OneLogin's python3-saml is
+# the service provider the end-to-end tests drive (run with Debian's python3).
+if ! command -v xmlsec1 >/dev/null; then
+  echo "test-services: installing xmlsec1"
+  apt_install xmlsec1
+fi
+if ! /usr/bin/python3 -c 'import onelogin.saml2' >/dev/null 2>&1; then
+  echo "test-services: installing python3-onelogin-saml2"
+  apt_install python3-onelogin-saml2
 fi
 
 pg_ready() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }

@@ -369,7 +369,7 @@ fn pem_encode(label: &str, der: &[u8]) -> String {
 
 /// Writes a private key readable by its owner only; written to a temporary name
 /// first so a concurrent reload never sees half a key.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
     use std::io::Write;
     let tmp = path.with_extension("pem.tmp");
     let mut opts = std::fs::OpenOptions::new();

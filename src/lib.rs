@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod oidc;
 pub mod readiness;
 pub mod resource_server;
+pub mod saml;
 pub mod secrets;
 pub mod startup;
 pub mod store;

@@ -37,6 +37,11 @@ impl AppState {
             KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)
                 .context("keys.dir")?;
         let sealer = SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?;
+        let saml_keys = crate::saml::SamlKeys::load_or_create(
+            &settings.keys_dir,
+            settings.issuer.host_str().unwrap_or("portcullis"),
+        )
+        .context("keys.dir (SAML signing key)")?;
         let dummy_hash: Arc<str> = tokio::task::spawn_blocking(password::dummy_hash)
             .await?
             .into();
@@ -71,6 +76,7 @@ impl AppState {
             user_loads: Arc::default(),
             imports: Default::default(),
             logout_notifier,
+            saml_keys,
         })
     }
 }
@@ -178,6 +184,7 @@ impl Application {
     async fn run(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         crate::admin::import_run::resume_unfinished(self.state.admin_ctx("system"));
         let keys = self.state.keys.clone();
+        let saml_keys = self.state.saml_keys.clone();
         let db = self.state.db.clone();
         let upkeep = self.metrics.as_ref().map(|m| m.handle.clone());
         let reload = tokio::spawn(async move {
@@ -188,6 +195,11 @@ impl Application {
                     Ok(true) => tracing::info!("signing keys reloaded"),
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "cannot reload signing keys"),
+                }
+                match saml_keys.reload_if_changed() {
+                    Ok(true) => tracing::info!("SAML signing keys reloaded"),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "cannot reload the SAML signing keys"),
                 }
                 if let Some(h) = &upkeep {
                     // Drains histogram samples into their buckets.

@@ -12,6 +12,7 @@ pub mod password_tokens;
 pub mod policy_rules;
 pub mod recovery_codes;
 pub mod refresh_tokens;
+pub mod saml_service_providers;
 pub mod totp_factors;
 pub mod user_groups;
 pub mod users;

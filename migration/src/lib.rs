@@ -11,6 +11,7 @@ mod m20261122_000011_tokens;
 mod m20261122_000020_admin;
 mod m20261210_000040_session_revocation;
 mod m20261220_000050_claims_request;
+mod m20261221_000060_saml;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000020_admin::Migration),
             Box::new(m20261210_000040_session_revocation::Migration),
             Box::new(m20261220_000050_claims_request::Migration),
+            Box::new(m20261221_000060_saml::Migration),
         ]
     }
 }

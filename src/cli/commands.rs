@@ -47,6 +47,9 @@ pub(super) enum Command {
     /// Groups.
     #[command(subcommand)]
     Group(admin::GroupCmd),
+    /// SAML 2.0 identity provider: signing certificate, service providers.
+    #[command(subcommand)]
+    Saml(super::saml::SamlCmd),
 }
 
 #[derive(Subcommand)]

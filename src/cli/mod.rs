@@ -18,6 +18,7 @@ mod client_admin;
 mod client_options;
 mod commands;
 mod policy;
+mod saml;
 mod user_admin;
 
 use commands::{AuditCmd, Cli, ClientCmd, Command, KeysCmd, UserCmd};
@@ -72,6 +73,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
             let ctx = admin::ctx(&settings, open_db(&settings).await?).await?;
             admin::group(&ctx, cmd).await
         }
+        Command::Saml(cmd) => saml::run(&settings, cmd).await,
         Command::Keys(KeysCmd::Rotate { alg }) => {
             let algs: Vec<SigningAlg> = match alg {
                 Some(a) => vec![a.parse().map_err(anyhow::Error::msg)?],
@@ -118,7 +120,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     app.run_until_signalled().await.context("server")
 }
 
-async fn open_db(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+pub(crate) async fn open_db(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let conn = db::connect(settings.database_url.expose()).await?;
     db::migrate(&conn).await?;
     Ok(conn)

@@ -78,9 +78,15 @@ pub async fn run(
             let u = users::find_by_username(conn, &user)
                 .await?
                 .with_context(|| format!("unknown user {user:?}"))?;
-            let c = clients::find(conn, &client)
-                .await?
-                .with_context(|| format!("unknown client {client:?}"))?;
+            // A client ID, or a SAML service provider's entity ID.
+            let c = match clients::find(conn, &client).await? {
+                Some(c) => crate::login::Party::Oidc(Box::new(c)),
+                None => crate::login::Party::Saml(
+                    crate::db::saml_sps::find_by_entity_id(conn, &client)
+                        .await?
+                        .with_context(|| format!("unknown client {client:?}"))?,
+                ),
+            };
             let ips = ips
                 .iter()
                 .map(|ip| match ip.as_str() {
@@ -106,7 +112,7 @@ pub async fn run(
                 let subject = Subject {
                     username: &u.username,
                     groups: &groups,
-                    client_id: &c.client_id,
+                    client_id: c.id(),
                     ip,
                     two_factor: u.two_factor,
                 };
@@ -116,7 +122,7 @@ pub async fn run(
             let show = |ip: Option<std::net::IpAddr>| {
                 ip.map_or_else(|| "unknown".to_owned(), |i| i.to_string())
             };
-            let minimum = crate::oidc::authorize::client_floor(&c, &settings.acr);
+            let minimum = c.floor(&settings.acr);
             let level = d.level.max(minimum).max(requested.unwrap_or(d.level));
             println!(
                 "{}",

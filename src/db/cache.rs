@@ -16,6 +16,7 @@ use sea_orm::DatabaseConnection;
 use super::DbError;
 use super::clients::{self, Client};
 use super::policy_rules;
+use super::saml_sps::{self, ServiceProvider};
 use crate::auth::acr::AcrRegistry;
 use crate::auth::policy::Rule;
 
@@ -76,6 +77,8 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
 pub struct ReadCache {
     clients: Expiring<String, Arc<Client>>,
     rules: Expiring<(), Arc<Vec<Rule>>>,
+    /// SAML service providers by entity ID.
+    sps: Expiring<String, Arc<ServiceProvider>>,
     /// Bumped by every local write, so a read that raced with it is not kept.
     generation: AtomicU64,
 }
@@ -86,6 +89,7 @@ impl ReadCache {
         Self {
             clients: Expiring::new(ttl),
             rules: Expiring::new(ttl),
+            sps: Expiring::new(ttl),
             generation: AtomicU64::new(0),
         }
     }
@@ -125,6 +129,29 @@ impl ReadCache {
     pub fn forget_client(&self, client_id: &str) {
         self.bump();
         self.clients.remove(client_id);
+    }
+
+    /// The SAML service provider `entity_id`, from the cache when fresh.
+    pub async fn service_provider(
+        &self,
+        db: &DatabaseConnection,
+        entity_id: &str,
+    ) -> Result<Option<ServiceProvider>, DbError> {
+        if let Some(sp) = self.sps.get(entity_id) {
+            return Ok(Some(ServiceProvider::clone(&sp)));
+        }
+        let (generation, read_at) = (self.generation(), Instant::now());
+        let found = saml_sps::find_by_entity_id(db, entity_id).await?;
+        if let Some(sp) = &found {
+            self.sps.put(
+                entity_id.to_owned(),
+                Arc::new(sp.clone()),
+                read_at,
+                generation,
+                self.generation(),
+            );
+        }
+        Ok(found)
     }
 
     /// The stored policy rules in evaluation order, from the cache when fresh.

@@ -16,6 +16,7 @@ pub mod password_tokens;
 pub mod policy_rules;
 pub mod refresh_tokens;
 pub mod revocation;
+pub mod saml_sps;
 pub mod user_admin;
 pub mod user_factors;
 pub mod users;

@@ -48,6 +48,7 @@ impl AppState {
             sealer: &self.sealer,
             mailer: &self.mailer,
             keys: &self.keys,
+            saml_keys: &self.saml_keys,
         }
     }
 

@@ -101,7 +101,7 @@ pub(super) async fn render(
             let page = LoginPage {
                 id,
                 login: &resumed.login,
-                client_name: &resumed.client.name,
+                client_name: resumed.party.name(),
                 session: resumed.session_cookie,
             };
             render_login(state, page, status, "", error).await

@@ -20,6 +20,7 @@ pub mod pages;
 pub mod par;
 pub mod registration;
 pub mod revocation;
+pub mod saml;
 pub mod second_factor;
 pub mod security_headers;
 mod self_service_pages;
@@ -97,6 +98,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/signup", web::post().to(signup::submit))
     .route("/signup/{token}", web::get().to(signup::link_show))
     .route("/signup/{token}", web::post().to(signup::link_submit))
+    .configure(saml::routes)
     .configure(admin::routes)
     .configure(console::routes);
     registration::routes(cfg);

@@ -43,4 +43,6 @@ pub struct AppState {
     pub imports: crate::admin::background::Background,
     /// Sends back-channel logout tokens when sessions end.
     pub logout_notifier: crate::oidc::backchannel::Notifier,
+    /// The SAML signing key and certificate (and the next one during a rotation).
+    pub saml_keys: crate::saml::SamlKeys,
 }

@@ -40,4 +40,6 @@ pub struct LoginCtx<'a> {
     pub mailer: &'a Mailer,
     /// Checks our own ID tokens (`id_token_hint`).
     pub keys: &'a KeyRing,
+    /// Signs SAML responses.
+    pub saml_keys: &'a crate::saml::SamlKeys,
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod identity;
 pub mod next_step;
 pub mod onboarding;
+pub mod party;
 pub mod pending;
 pub mod resume;
 
@@ -17,5 +18,6 @@ pub use context::LoginCtx;
 pub use error::LoginError;
 pub use identity::IdentityProof;
 pub use next_step::{EnrollWith, Method, NextStep, Post, ProveWith, View};
-pub use pending::{OidcReturn, PendingLogin, Return};
+pub use party::Party;
+pub use pending::{OidcReturn, PendingLogin, Return, SamlReturn};
 pub use resume::{Expect, Resumed, SignedIn, Visit, resume};

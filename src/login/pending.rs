@@ -16,6 +16,22 @@ use crate::oidc::claims::ClaimsRequest;
 pub enum Return {
     /// An OpenID Connect authorization request: a code redirect.
     Oidc(OidcReturn),
+    /// A SAML AuthnRequest: a Response posted to the service provider's ACS URL.
+    Saml(SamlReturn),
+}
+
+/// What a SAML Response answers and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlReturn {
+    /// The registered ACS URL the Response is posted to.
+    pub acs_url: String,
+    /// The AuthnRequest's ID (InResponseTo).
+    pub request_id: String,
+    pub relay_state: Option<String>,
+    /// The class refs as the SP named them, by the acr string each stands for,
+    /// so that the answer names what was requested.
+    #[serde(default)]
+    pub class_refs: Vec<(String, String)>,
 }
 
 /// What an OpenID Connect code carries back to its relying party.
@@ -32,7 +48,9 @@ pub struct OidcReturn {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingLogin {
-    /// The relying party: its minimum level and the policy rules naming it apply.
+    /// The relying party (an OpenID Connect client ID, or a SAML service
+    /// provider's entity ID for [`Return::Saml`]): its minimum level and the
+    /// policy rules naming it apply.
     pub client_id: String,
     /// The level the relying party asked for (request, or its default).
     pub acr: AcrRequest,
@@ -74,6 +92,7 @@ impl PendingLogin {
     pub fn destination(&self) -> &str {
         match &self.ret {
             Return::Oidc(o) => &o.return_to.redirect_uri,
+            Return::Saml(s) => &s.acs_url,
         }
     }
 }

@@ -7,9 +7,9 @@ use std::net::IpAddr;
 
 use super::error::LoginError;
 use super::next_step::{self, Method, NextStep, Post, Proven, View};
+use super::party::Party;
 use super::pending::{PendingLogin, Return};
 use crate::auth::stepup::Freshness;
-use crate::db::clients::Client;
 use crate::db::users::{self, FactorsPresent, User};
 use crate::error::Failure;
 use crate::login::LoginCtx;
@@ -49,7 +49,8 @@ pub struct SignedIn {
 
 pub struct Resumed {
     pub login: PendingLogin,
-    pub client: Client,
+    /// The OpenID Connect client or SAML service provider of the login.
+    pub party: Party,
     /// The cookie of the browser's session when it has one (signed in or not).
     pub session_cookie: Option<String>,
     /// Present at every second-factor step.
@@ -98,11 +99,9 @@ pub struct AtLogin {
 /// Loads what a password post works with, once.
 pub async fn at_login(ctx: &LoginCtx<'_>, id: &str, visit: &Visit) -> Result<AtLogin, LoginError> {
     let login = pending(ctx, id, visit).await?;
-    let client_name = ctx
-        .cache
-        .client(ctx.db, &login.client_id)
+    let client_name = Party::of(ctx, &login)
         .await?
-        .map(|c| c.name)
+        .map(|p| p.name().to_owned())
         .unwrap_or_default();
     let session = load_session(ctx, visit).await?;
     Ok(AtLogin {
@@ -131,9 +130,7 @@ pub async fn resume(
     expect: Expect,
 ) -> Result<Resumed, LoginError> {
     let login = pending(ctx, id, visit).await?;
-    let client = ctx
-        .cache
-        .client(ctx.db, &login.client_id)
+    let party = Party::of(ctx, &login)
         .await?
         .ok_or(LoginError::ClientGone)?;
     let session = load_session(ctx, visit).await?;
@@ -156,7 +153,7 @@ pub async fn resume(
     let (next, user) = evaluate(
         ctx,
         &login,
-        &client,
+        &party,
         session.as_ref().map(|(_, s)| s),
         visit.ip,
         view,
@@ -185,7 +182,7 @@ pub async fn resume(
     let taken = post.is_some_and(|p| next.takes(p));
     Ok(Resumed {
         login,
-        client,
+        party,
         session_cookie,
         signed_in,
         next,
@@ -214,7 +211,7 @@ pub fn capabilities(ctx: &LoginCtx<'_>, present: FactorsPresent) -> Capabilities
 pub async fn evaluate(
     ctx: &LoginCtx<'_>,
     login: &PendingLogin,
-    client: &Client,
+    party: &Party,
     session: Option<&BrowserSession>,
     current: Option<IpAddr>,
     view: View,
@@ -239,16 +236,14 @@ pub async fn evaluate(
     };
     let caps = capabilities(ctx, present);
     let ips = login_policy::addresses(login, Some(session), current);
-    let floor = login_policy::floor(ctx, client, &user, &ips).await?;
+    let floor = login_policy::floor(ctx, party, &user, &ips).await?;
     let target = match flow::choose_target(&login.acr, floor.level, &ctx.settings.acr, &caps) {
         Ok(t) => t,
         Err(e) => {
             let code = e.code.as_str();
             login_policy::audit(ctx, login, &user, &floor, floor.level, code, None).await?;
-            return Ok((
-                NextStep::Finish(refuse(ctx, &login.ret, &e)),
-                Some((user, caps)),
-            ));
+            let url = refuse(ctx, &login.ret, party, &e, Some(session)).await?;
+            return Ok((NextStep::Finish(url), Some((user, caps))));
         }
     };
     let fresh = Freshness::new(
@@ -260,7 +255,7 @@ pub async fn evaluate(
         NextStep::Finish(proven) => {
             let acr = Some(proven.acr.as_str());
             login_policy::audit(ctx, login, &user, &floor, target.level, "issued", acr).await?;
-            NextStep::Finish(finish(ctx, login, client, &user, session, proven).await?)
+            NextStep::Finish(finish(ctx, login, party, &user, session, proven).await?)
         }
         other => other.map_finish(|_| String::new()),
     };
@@ -271,21 +266,45 @@ pub async fn evaluate(
 async fn finish(
     ctx: &LoginCtx<'_>,
     login: &PendingLogin,
-    client: &Client,
+    party: &Party,
     user: &User,
     session: &BrowserSession,
     proven: Proven,
 ) -> Result<String, Failure> {
-    match &login.ret {
-        Return::Oidc(ret) => interaction::code_redirect(ctx, ret, client, user, session, proven)
-            .await
-            .map_err(Failure::from),
+    match (&login.ret, party) {
+        (Return::Oidc(ret), Party::Oidc(client)) => {
+            interaction::code_redirect(ctx, ret, client, user, session, proven)
+                .await
+                .map_err(Failure::from)
+        }
+        (Return::Saml(ret), Party::Saml(sp)) => {
+            crate::saml::front::answer(ctx, ret, sp, user, session, proven).await
+        }
+        _ => Err(Failure::Internal(
+            "a login returns to a party of another protocol".into(),
+        )),
     }
 }
 
-/// Where a login that cannot be met goes: back to its front door with an error.
-pub fn refuse(ctx: &LoginCtx<'_>, ret: &Return, e: &AuthzError) -> String {
-    match ret {
-        Return::Oidc(ret) => interaction::error_url(ctx, &ret.return_to, e),
+/// Where a login that cannot be met goes: back to its front door with an error
+/// (an OpenID Connect error redirect, a SAML NoAuthnContext response).
+/// `session` is the signed-in session the answer is bound to.
+pub async fn refuse(
+    ctx: &LoginCtx<'_>,
+    ret: &Return,
+    party: &Party,
+    e: &AuthzError,
+    session: Option<&BrowserSession>,
+) -> Result<String, Failure> {
+    match (ret, party) {
+        (Return::Saml(ret), Party::Saml(sp)) => {
+            tracing::info!(reason = %e.description, "SAML login refused: NoAuthnContext");
+            let status = crate::saml::Status::NoAuthnContext;
+            crate::saml::front::refusal(ctx, ret, sp, status, session).await
+        }
+        (Return::Oidc(ret), _) => Ok(interaction::error_url(ctx, &ret.return_to, e)),
+        (Return::Saml(_), _) => Err(Failure::Internal(
+            "a login returns to a party of another protocol".into(),
+        )),
     }
 }

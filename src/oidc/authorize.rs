@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::claims::{self, ClaimsParam, ClaimsRequest};
 use super::error::{AuthzError, AuthzErrorCode};
-use crate::auth::acr::{AcrRegistry, Level};
+use crate::auth::acr::AcrRegistry;
 use crate::db::clients::Client;
 
 pub mod limits;
@@ -319,15 +319,6 @@ fn parse_acr(
         essential: essential && !named.is_empty(),
         from_client_default,
     })
-}
-
-/// The level the client itself demands whatever it asks: its minimum acr.
-pub fn client_floor(client: &Client, registry: &AcrRegistry) -> Level {
-    client
-        .minimum_acr
-        .as_deref()
-        .and_then(|a| registry.level_of(a))
-        .unwrap_or(Level::Pwd)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::db::users::{self, User};
 use crate::login::LoginCtx;
 use crate::login::LoginError;
 use crate::login::next_step::{Proven, View};
-use crate::login::resume::{evaluate, refuse};
+use crate::login::resume::evaluate;
 use crate::login::{NextStep, OidcReturn, PendingLogin, Visit};
 use crate::secrets;
 use crate::store::StoreError;
@@ -179,11 +179,11 @@ pub async fn authorize(
         None => None,
     };
     let view = View::default();
-    let (next, _) = evaluate(ctx, &login, &client, session.as_ref(), visit.ip, view).await?;
+    let party = crate::login::Party::Oidc(Box::new(client));
+    let (next, _) = evaluate(ctx, &login, &party, session.as_ref(), visit.ip, view).await?;
     // OIDC Core §3.1.2.6: prompt=none never shows a page.
-    let silent = |code, description: &str| {
-        finish(refuse(ctx, &login.ret, &AuthzError::new(code, description)))
-    };
+    let silent =
+        |code, description: &str| finish(error_url(ctx, &to, &AuthzError::new(code, description)));
     match next {
         NextStep::Finish(url) => Ok(finish(url)),
         NextStep::ShowLogin if req.prompt.none => Ok(silent(
@@ -201,18 +201,27 @@ pub async fn authorize(
                     .await?
                     .map(|u| u.username);
             }
-            // Only a request that goes to a page gets a browser binding.
-            let usable = visit
-                .browser
-                .as_deref()
-                .filter(|b| !b.is_empty() && b.len() <= 128);
-            let new_browser = usable.is_none().then(|| secrets::random_token(32));
-            let browser = usable.or(new_browser.as_deref()).unwrap_or_default();
-            let id = ctx.sessions.put_pending(&login, browser).await?;
             Ok(Authorized {
                 next,
-                started: Some(Started { id, new_browser }),
+                started: Some(start(ctx, &login, visit).await?),
             })
         }
     }
+}
+
+/// Stores a login that goes to a page, bound to this browser (a new browser
+/// cookie when it has no usable one). Every front door starts its pages here.
+pub async fn start(
+    ctx: &LoginCtx<'_>,
+    login: &PendingLogin,
+    visit: &Visit,
+) -> Result<Started, StoreError> {
+    let usable = visit
+        .browser
+        .as_deref()
+        .filter(|b| !b.is_empty() && b.len() <= 128);
+    let new_browser = usable.is_none().then(|| secrets::random_token(32));
+    let browser = usable.or(new_browser.as_deref()).unwrap_or_default();
+    let id = ctx.sessions.put_pending(login, browser).await?;
+    Ok(Started { id, new_browser })
 }

@@ -7,16 +7,13 @@
 
 use std::net::IpAddr;
 
-use super::authorize;
 use super::session::BrowserSession;
 use crate::auth::acr::Level;
 use crate::auth::policy::{Decision, Subject};
 use crate::db::audit::AuditEvent;
-use crate::db::clients::Client;
 use crate::db::users::{self, User};
 use crate::error::Failure;
-use crate::login::LoginCtx;
-use crate::login::PendingLogin;
+use crate::login::{LoginCtx, Party, PendingLogin};
 
 /// Each distinct address of a login and the policy level decided for it.
 pub type PerAddress = Vec<(Option<IpAddr>, Level)>;
@@ -61,10 +58,11 @@ pub fn addresses(
 }
 
 /// Decides the policy for every address in `ips` (at least one) and keeps the
-/// highest, raised to the client's minimum acr.
+/// highest, raised to the party's minimum acr. The policy's `clients` fields
+/// match the party's id: a client ID, or a SAML service provider's entity ID.
 pub async fn floor(
     ctx: &LoginCtx<'_>,
-    client: &Client,
+    party: &Party,
     user: &User,
     ips: &[Option<IpAddr>],
 ) -> Result<Floor, Failure> {
@@ -80,16 +78,14 @@ pub async fn floor(
             &Subject {
                 username: &user.username,
                 groups: &groups,
-                client_id: &client.client_id,
+                client_id: party.id(),
                 ip,
                 two_factor: user.two_factor,
             },
         )
     };
     let (ip, decision, per_address) = highest(ips, decide);
-    let level = decision
-        .level
-        .max(authorize::client_floor(client, &ctx.settings.acr));
+    let level = decision.level.max(party.floor(&ctx.settings.acr));
     Ok(Floor {
         level,
         decision,

@@ -55,12 +55,13 @@ pub(crate) fn layout(
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <meta name=\"csrf-token\" content=\"{csrf}\"><title>{t} · Portcullis admin</title><style>{STYLE}</style></head><body>\
-<header><strong>Portcullis admin</strong>{users}{import}<span class=\"who\">{who}</span>\
+<header><strong>Portcullis admin</strong>{users}{apps}{import}<span class=\"who\">{who}</span>\
 <form method=\"post\" action=\"{base}/admin/logout\"><input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\"><button>Sign out</button></form></header>\
 <main>{body}</main><script nonce=\"{nonce}\">{SCRIPT}</script></body></html>",
         csrf = esc(&s.csrf),
         t = esc(title),
         users = nav("/admin/users", "Users", "users"),
+        apps = nav("/admin/apps", "Applications", "apps"),
         import = nav("/admin/import", "Import", "import"),
         who = esc(&s.username),
         nonce = esc(nonce),

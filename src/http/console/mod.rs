@@ -4,6 +4,7 @@
 //! `admin::console`); the session cookie is HttpOnly, SameSite=Strict, path /admin.
 
 mod actions;
+mod apps;
 mod import;
 mod layout;
 mod pages;
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/bulk", web::post().to(actions::bulk))
         .route("/admin/users/{id}", web::get().to(pages::user))
         .route("/admin/users/{id}", web::post().to(actions::user_action))
+        .route("/admin/apps", web::get().to(apps::page))
         .route("/admin/import", web::get().to(import::page))
         .route("/admin/import", web::post().to(import::upload))
         .route("/admin/import/{id}", web::get().to(import::status))

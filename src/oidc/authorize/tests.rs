@@ -1,4 +1,5 @@
 use super::*;
+use crate::auth::acr::Level;
 use crate::db::clients::AuthMethod;
 use crate::keys::SigningAlg;
 
