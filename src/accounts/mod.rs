@@ -1,5 +1,5 @@
 //! Accounts people run themselves: "forgot password" and self-service sign-up.
-//! No HTTP here; the pages live in `crate::http`.
+//! No HTTP here; the pages live in the HTTP layer.
 //!
 //! Both answer every address the same way. What differs (whether an account
 //! exists, whether a domain may sign up) is decided in a task off the request

@@ -2,6 +2,7 @@
 //! every change goes through here, so every change is audited with its actor.
 
 pub mod admin_group;
+pub mod applications;
 pub mod background;
 pub mod console;
 pub mod csv_import;

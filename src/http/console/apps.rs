@@ -4,9 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::pages::layout;
+use super::layout::layout;
 use super::{redirect_to_login, session};
-use crate::db::{clients, saml_sps};
 use crate::http::errors::PageError;
 use crate::http::html;
 use crate::http::pages::esc;
@@ -29,9 +28,9 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     let Some(s) = session(&state, &req).await? else {
         return Ok(redirect_to_login(&state));
     };
-    let oidc: String = clients::list(&state.db)
-        .await
-        .map_err(crate::error::Failure::from)?
+    let apps = crate::admin::applications::list(&state.console_ctx()).await?;
+    let oidc: String = apps
+        .clients
         .iter()
         .map(|c| {
             format!(
@@ -43,9 +42,8 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
             )
         })
         .collect();
-    let saml: String = saml_sps::list(&state.db)
-        .await
-        .map_err(crate::error::Failure::from)?
+    let saml: String = apps
+        .service_providers
         .iter()
         .map(|sp| {
             format!(
