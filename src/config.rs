@@ -114,6 +114,9 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The one header those proxies set (`server.forwarded_header`).
     pub forwarded_header: ForwardedHeader,
+    /// After SIGTERM, how long `/readyz` says 503 while everything is still
+    /// served, before the listener closes (`server.shutdown_delay`, seconds).
+    pub shutdown_delay: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -182,6 +185,8 @@ struct RawServer {
     #[serde(default)]
     trusted_proxies: Vec<String>,
     forwarded_header: Option<String>,
+    #[serde(default)]
+    shutdown_delay: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -232,6 +237,9 @@ struct RawMail {
     from: String,
     link_ttl: u64,
 }
+
+/// Longer than any load balancer needs to notice a failing readiness probe.
+const MAX_SHUTDOWN_DELAY: u64 = 120;
 
 const DEFAULTS: &str = r#"
 issuer = "http://localhost:8080"
@@ -364,6 +372,12 @@ impl Settings {
             Some(h) => ForwardedHeader::parse(h)?,
             None => ForwardedHeader::default(),
         };
+        if raw.server.shutdown_delay > MAX_SHUTDOWN_DELAY {
+            return Err(ConfigError::new(
+                "server.shutdown_delay",
+                format!("at most {MAX_SHUTDOWN_DELAY} seconds"),
+            ));
+        }
         let lockout = LockoutSettings::parse(raw.lockout, raw.passwords)?;
         let db = &raw.database.url;
         if !(db.starts_with("sqlite:")
@@ -496,6 +510,7 @@ impl Settings {
                 bind,
                 trusted_proxies,
                 forwarded_header,
+                shutdown_delay: Duration::from_secs(raw.server.shutdown_delay),
             },
             database_url: Secret::new(raw.database.url),
             cache_ttl: Duration::from_secs(raw.database.cache_ttl),

@@ -46,6 +46,8 @@ pub struct AppState {
     pub user_loads: Arc<db::users::LoadCounter>,
     /// Background import batches: a shutdown lets the running one commit.
     pub imports: crate::admin::background::Background,
+    /// Set on SIGTERM: `/readyz` answers 503 so the load balancer moves away.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ impl AppState {
             audit,
             user_loads: Arc::default(),
             imports: Default::default(),
+            draining: Arc::default(),
         })
     }
 }
@@ -226,6 +229,15 @@ impl Application {
         let result = tokio::select! {
             r = &mut server => r,
             () = stop => {
+                // The load balancer sees /readyz fail and stops sending; only
+                // then does the listener close, so no connection waits in its
+                // queue to be reset when the process exits.
+                self.state.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+                let delay = self.state.settings.server.shutdown_delay;
+                if !delay.is_zero() {
+                    tracing::info!(seconds = delay.as_secs(), "shutting down: /readyz fails, still serving");
+                    tokio::time::sleep(delay).await;
+                }
                 tracing::info!("shutting down: draining requests in flight");
                 if let Some(m) = &metrics_handle {
                     m.stop(true).await;

@@ -92,7 +92,6 @@ pub async fn validate(state: &AppState, req: LogoutRequest) -> Result<ValidLogou
         Some(jwt) => Some(
             state
                 .keys
-                .current()
                 .verify_ignoring_expiry::<HintClaims>(jwt, &state.settings.issuer_str())
                 .ok_or_else(|| {
                     bad("The id_token_hint is not an ID token issued by this provider.")

@@ -169,10 +169,16 @@ impl Instance {
             .unwrap_or_default()
     }
 
+    /// The warnings and errors this instance logged, without the expected
+    /// ones while Redis is down, and the last lines.
     pub fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let start = log.len().saturating_sub(4000);
-        log[log.floor_char_boundary(start)..].to_owned()
+        let notable: Vec<&str> = log
+            .lines()
+            .filter(|l| !l.contains("Connection refused") && !l.contains("store unavailable"))
+            .collect();
+        let from = notable.len().saturating_sub(40);
+        notable[from..].join("\n")
     }
 }
 
@@ -214,7 +220,7 @@ impl Cluster {
         std::fs::write(
             &config,
             format!(
-                "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:0\"\n[database]\nurl = \"{}\"\n[redis]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\n[metrics]\nbind = \"\"\n",
+                "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:0\"\nshutdown_delay = 1\n[database]\nurl = \"{}\"\n[redis]\nurl = \"{}\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\n[metrics]\nbind = \"\"\n",
                 pg.url,
                 redis.url,
                 keys_dir.display(),

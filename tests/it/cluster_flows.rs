@@ -111,8 +111,24 @@ struct Browser<'a> {
     ctx: &'a FlowCtx,
 }
 
+/// The visible text of a page (or a JSON body), shortened: enough to say why.
 fn snippet(body: &str) -> String {
-    body.chars().take(160).collect()
+    let body = body.split_once("<body").map_or(body, |(_, b)| b);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.join(" ").chars().take(200).collect()
 }
 
 impl Browser<'_> {
@@ -189,9 +205,12 @@ fn unavailable<T>(body: &str) -> Result<T, Failure> {
 fn refused<T>(what: &str, landing: &Landing) -> Result<T, Failure> {
     match landing {
         Landing::Page {
-            status: 400 | 401,
+            status: status @ (400 | 401),
             html,
-        } => Err(Failure::Refused(400, snippet(html))),
+        } => Err(Failure::Refused(
+            *status,
+            format!("{what}: {}", snippet(html)),
+        )),
         other => Err(Failure::Violation(format!("{what}: {other:?}"))),
     }
 }

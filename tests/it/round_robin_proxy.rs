@@ -1,13 +1,15 @@
 //! A small round-robin HTTP proxy run by the test itself: every request goes to
 //! the next instance in turn, forwarded as it came (method, path and query,
-//! headers, body; nothing rewritten, no header added). Like a load balancer's
-//! "next upstream on connect error", a request whose instance refuses the
-//! connection (it is restarting) goes to the other: nothing was sent yet, so
-//! this is safe for any method. Any other failure is answered 502 and counted.
+//! headers, body; nothing rewritten, no header added). As a load balancer does,
+//! it checks each instance's `/readyz` every 200 ms and skips one that fails
+//! while the other passes (when both fail, both still get requests, which they
+//! answer 503), and a request whose instance refuses the connection goes to the
+//! other: nothing was sent yet, so this is safe for any method. Any other
+//! failure is answered 502 and counted.
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
@@ -39,6 +41,8 @@ pub struct ProxyCounters {
 
 struct Shared {
     backends: [String; 2],
+    /// What the last readiness check of each backend said.
+    ready: [AtomicBool; 2],
     next: AtomicUsize,
     http: reqwest::Client,
     counters: Arc<ProxyCounters>,
@@ -55,6 +59,7 @@ impl RoundRobinProxy {
         let counters = Arc::new(ProxyCounters::default());
         let shared = web::Data::new(Shared {
             backends: backends.map(|p| format!("http://127.0.0.1:{p}")),
+            ready: [AtomicBool::new(true), AtomicBool::new(true)],
             next: AtomicUsize::new(0),
             // One connection per request, so a restarting instance is seen at once.
             http: reqwest::Client::builder()
@@ -66,19 +71,24 @@ impl RoundRobinProxy {
                 .unwrap(),
             counters: counters.clone(),
         });
+        let data = shared.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(shared.clone())
+                .app_data(data.clone())
                 .app_data(web::PayloadConfig::new(1 << 20))
                 .default_service(web::to(forward))
         })
         .workers(2)
+        // Longer than the clients' idle timeout (reqwest: 90 s), so a client
+        // never reuses a connection the proxy is closing at that moment.
+        .keep_alive(Duration::from_secs(120))
         .disable_signals()
         .listen(listener)
         .unwrap()
         .run();
         let handle = server.handle();
         tokio::spawn(server);
+        tokio::spawn(check_readiness(shared));
         RoundRobinProxy { counters, handle }
     }
 
@@ -87,8 +97,29 @@ impl RoundRobinProxy {
     }
 }
 
+/// The health check: every 200 ms, `/readyz` of each backend straight.
+async fn check_readiness(shared: web::Data<Shared>) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .no_proxy()
+        .build()
+        .unwrap();
+    loop {
+        for (i, base) in shared.backends.iter().enumerate() {
+            let ok = matches!(http.get(format!("{base}/readyz")).send().await, Ok(r) if r.status() == 200);
+            shared.ready[i].store(ok, Ordering::Relaxed);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn forward(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
-    let first = shared.next.fetch_add(1, Ordering::Relaxed) % 2;
+    let mut first = shared.next.fetch_add(1, Ordering::Relaxed) % 2;
+    if !shared.ready[first].load(Ordering::Relaxed)
+        && shared.ready[1 - first].load(Ordering::Relaxed)
+    {
+        first = 1 - first;
+    }
     for (attempt, index) in [first, 1 - first].into_iter().enumerate() {
         let url = format!("{}{}", shared.backends[index], req.uri());
         let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes()).unwrap();

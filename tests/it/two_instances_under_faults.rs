@@ -94,8 +94,8 @@ async fn setup(cluster: &Cluster, count: usize) -> (TestClient, Vec<VirtualUser>
 }
 
 /// What the fault driver did, and when.
-#[derive(Default)]
 struct Faults {
+    t0: Instant,
     /// Redis down until both instances answered `/readyz` again (plus slack).
     outages: Vec<(Instant, Instant)>,
     recovery: Vec<Duration>,
@@ -106,7 +106,14 @@ struct Faults {
 }
 
 async fn drive_faults(cluster: &mut Cluster, until: Instant, cycle: Duration) -> Faults {
-    let mut f = Faults::default();
+    let mut f = Faults {
+        t0: Instant::now(),
+        outages: Vec::new(),
+        recovery: Vec::new(),
+        restarts: Vec::new(),
+        key_propagation: Vec::new(),
+        new_key: None,
+    };
     let mut n = 0;
     while Instant::now() + cycle <= until + Duration::from_secs(1) {
         let began = Instant::now();
@@ -153,6 +160,30 @@ async fn drive_faults(cluster: &mut Cluster, until: Instant, cycle: Duration) ->
         tokio::time::sleep(rest).await;
     }
     f
+}
+
+impl Faults {
+    /// When a flow ran, in seconds since the start, and the events near it.
+    fn when(&self, r: &Record) -> String {
+        let at = |i: Instant| i.saturating_duration_since(self.t0).as_secs_f64();
+        let mut near: Vec<String> = Vec::new();
+        let close = |i: Instant| (at(i) - at(r.started)).abs() < 15.0;
+        for (a, b) in &self.outages {
+            if close(*a) {
+                near.push(format!("redis down {:.1}-{:.1}", at(*a), at(*b)));
+            }
+        }
+        for (a, b) in &self.restarts {
+            if close(*a) {
+                near.push(format!("instance restart {:.1}-{:.1}", at(*a), at(*b)));
+            }
+        }
+        format!(
+            "flow {:.1}-{:.1} s (near: {near:?})",
+            at(r.started),
+            at(r.ended)
+        )
+    }
 }
 
 fn overlaps(r: &Record, windows: &[(Instant, Instant)]) -> bool {
@@ -224,7 +255,7 @@ async fn two_instances_keep_every_flow_correct_through_redis_and_instance_restar
                     }
                 }
             }
-            Err(Failure::Violation(v)) => violations.push(v.clone()),
+            Err(Failure::Violation(v)) => violations.push(format!("{}: {v}", faults.when(r))),
             Err(f) => {
                 match f {
                     Failure::Unavailable => unavailable += 1,
@@ -236,7 +267,10 @@ async fn two_instances_keep_every_flow_correct_through_redis_and_instance_restar
                 }
                 if !overlaps(r, &faults.outages) {
                     unexcused += 1;
-                    violations.push(format!("a flow failed outside any Redis outage: {f:?}"));
+                    violations.push(format!(
+                        "{}: a flow failed outside any Redis outage: {f:?}",
+                        faults.when(r)
+                    ));
                 }
             }
         }
