@@ -1,10 +1,7 @@
-//! Failures of the infrastructure under a request, and how the HTTP layer shows
-//! them to browsers (an HTML page); JSON endpoints map them in `crate::http::errors`. When the
-//! session store or the database cannot be reached the answer is a clear 503:
-//! nothing is skipped and no factor is waived (fail closed).
-
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+//! Failures of the infrastructure under a request. The HTTP layer maps them
+//! (`crate::http::errors`): when the session store or the database cannot be
+//! reached the answer is a clear 503: nothing is skipped and no factor is
+//! waived (fail closed).
 
 use crate::db::DbError;
 use crate::keys::KeyError;
@@ -45,13 +42,6 @@ impl From<KeyError> for Failure {
 }
 
 impl Failure {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Failure::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
     pub(crate) fn log(&self) {
         match self {
             Failure::Unavailable(m) => {
@@ -87,54 +77,5 @@ fn backend_of(message: &str) -> &'static str {
     }
 }
 
-/// A failure on a browser-facing route: an HTML error page.
-#[derive(Debug, thiserror::Error)]
-pub enum PageError {
-    #[error(transparent)]
-    Failure(#[from] Failure),
-    /// A request we must not redirect back from (bad client or redirect URI).
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    Status(StatusCode, String),
-}
-
-impl From<StoreError> for PageError {
-    fn from(e: StoreError) -> Self {
-        PageError::Failure(e.into())
-    }
-}
-impl From<DbError> for PageError {
-    fn from(e: DbError) -> Self {
-        PageError::Failure(e.into())
-    }
-}
-
-impl ResponseError for PageError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            PageError::Failure(f) => f.status(),
-            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            PageError::Status(s, _) => *s,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let (title, message) = match self {
-            PageError::Failure(f) => {
-                f.log();
-                ("Unavailable", f.public_message().to_owned())
-            }
-            PageError::BadRequest(m) => ("Invalid request", m.clone()),
-            PageError::Status(_, m) => ("Error", m.clone()),
-        };
-        HttpResponse::build(self.status_code())
-            .insert_header(("Cache-Control", "no-store"))
-            .content_type("text/html; charset=utf-8")
-            .body(crate::http::pages::error_page(title, &message))
-    }
-}
-
-/// JSON errors are mapped to HTTP in `crate::http::errors`; re-exported here
-/// for the code that still names them by this path.
-pub use crate::http::errors::JsonError;
+/// The HTTP layer's error responses, under the names older code used.
+pub use crate::http::errors::{JsonError, PageError};

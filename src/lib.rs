@@ -16,6 +16,7 @@ pub mod login;
 pub mod mail;
 pub mod metrics;
 pub mod oidc;
+pub mod readiness;
 pub mod resource_server;
 pub mod secrets;
 pub mod startup;

@@ -1,4 +1,4 @@
-//! Builds the application state and the actix server. Tests call
+//! Wires the application: builds its state and the actix server. Tests call
 //! [`Application::build`] with `server.bind` on port 0 and read the port back.
 
 use std::net::TcpListener;
@@ -9,46 +9,16 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
-use sea_orm::DatabaseConnection;
 
 use crate::auth::password;
 use crate::auth::sealing::SecretBox;
 use crate::config::Settings;
 use crate::db;
+pub use crate::http::state::AppState;
 use crate::keys::KeyRing;
 use crate::mail::Mailer;
 use crate::oidc::session::Sessions;
 use crate::store::Store;
-
-/// Everything a request needs; cloned into each worker, sharing the pools.
-#[derive(Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: DatabaseConnection,
-    pub store: Store,
-    pub sessions: Sessions,
-    pub keys: KeyRing,
-    /// Verified against when a username is unknown, so timing reveals nothing.
-    pub dummy_hash: Arc<str>,
-    /// Password verification, bounded to one argon2id run per core.
-    pub passwords: password::Verifier,
-    /// Seals factor secrets at rest.
-    pub sealer: SecretBox,
-    /// None when the issuer's host is not a name (WebAuthn needs a domain RP ID).
-    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
-    /// User mail: SMTP or the outbox folder.
-    pub mailer: Mailer,
-    /// Clients and stored policy rules, reused for `database.cache_ttl`.
-    pub cache: Arc<db::cache::ReadCache>,
-    /// Audit rows of sign-ins, committed in batches.
-    pub audit: db::audit_writer::AuditWriter,
-    /// Loads of a user with their factors (the login engine's one read per request).
-    pub user_loads: Arc<db::users::LoadCounter>,
-    /// Background import batches: a shutdown lets the running one commit.
-    pub imports: crate::admin::background::Background,
-    /// Set on SIGTERM: `/readyz` answers 503 so the load balancer moves away.
-    pub draining: Arc<std::sync::atomic::AtomicBool>,
-}
 
 impl AppState {
     /// Connects the database (running pending migrations), the store and the keys.
@@ -199,7 +169,7 @@ impl Application {
 
     /// Keys added by the CLI are picked up within five seconds.
     async fn run(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
-        crate::admin::import_run::resume_unfinished(&self.state);
+        crate::admin::import_run::resume_unfinished(self.state.admin_ctx("system"));
         let keys = self.state.keys.clone();
         let db = self.state.db.clone();
         let upkeep = self.metrics.as_ref().map(|m| m.handle.clone());

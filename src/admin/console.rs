@@ -7,16 +7,29 @@
 
 use std::time::Duration;
 
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::stepup;
+use crate::config::Settings;
 use crate::db::clients::{self, AuthMethod, Client, NewClient};
 use crate::db::users::{self, User};
 use crate::error::Failure;
 use crate::keys::SigningAlg;
-use crate::oidc::token::{authorization_code::pkce_matches, redeem_code};
+use crate::oidc::session::Sessions;
+use crate::oidc::token::{TokenCtx, authorization_code::pkce_matches, redeem_code};
 use crate::secrets;
-use crate::startup::AppState;
+use crate::store::Store;
+
+/// What the console's sign-in uses: its own client, the store for its sessions,
+/// and the token endpoint's checks to redeem its code.
+pub struct ConsoleCtx<'a> {
+    pub settings: &'a Settings,
+    pub db: &'a DatabaseConnection,
+    pub store: &'a Store,
+    pub sessions: &'a Sessions,
+    pub token: TokenCtx<'a>,
+}
 
 pub const CLIENT_NAME: &str = "Portcullis admin console";
 pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
@@ -41,15 +54,15 @@ struct PendingLogin {
     nonce: String,
 }
 
-pub fn redirect_uri(state: &AppState) -> String {
-    state.settings.endpoint("/admin/callback")
+pub fn redirect_uri(ctx: &ConsoleCtx<'_>) -> String {
+    ctx.settings.endpoint("/admin/callback")
 }
 
 /// The console's own client registration, created on first use.
-pub async fn client(state: &AppState) -> Result<Client, Failure> {
-    let cb = redirect_uri(state);
-    let acr = state.settings.admin.acr.clone();
-    let existing = clients::list(&state.db).await?.into_iter().find(|c| {
+pub async fn client(ctx: &ConsoleCtx<'_>) -> Result<Client, Failure> {
+    let cb = redirect_uri(ctx);
+    let acr = ctx.settings.admin.acr.clone();
+    let existing = clients::list(ctx.db).await?.into_iter().find(|c| {
         c.name == CLIENT_NAME
             && c.redirect_uris == [cb.clone()]
             && c.minimum_acr.as_deref() == Some(acr.as_str())
@@ -58,7 +71,7 @@ pub async fn client(state: &AppState) -> Result<Client, Failure> {
         return Ok(c);
     }
     let (c, _) = clients::create(
-        &state.db,
+        ctx.db,
         NewClient {
             name: CLIENT_NAME.into(),
             redirect_uris: vec![cb],
@@ -76,14 +89,13 @@ pub async fn client(state: &AppState) -> Result<Client, Failure> {
 
 /// Starts a sign-in: returns the state value (for a browser-bound cookie) and
 /// the authorization URL to send the browser to.
-pub async fn begin(state: &AppState) -> Result<(String, String), Failure> {
-    let client = client(state).await?;
+pub async fn begin(ctx: &ConsoleCtx<'_>) -> Result<(String, String), Failure> {
+    let client = client(ctx).await?;
     let login_state = secrets::random_token(24);
     let verifier = secrets::random_token(48);
     let nonce = secrets::random_token(16);
     let challenge = secrets::b64url(&<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes()));
-    state
-        .store
+    ctx.store
         .put_json(
             &format!("consolelogin:{}", secrets::digest(&login_state)),
             &PendingLogin {
@@ -96,18 +108,18 @@ pub async fn begin(state: &AppState) -> Result<(String, String), Failure> {
     let query = serde_urlencoded::to_string([
         ("response_type", "code"),
         ("client_id", client.client_id.as_str()),
-        ("redirect_uri", redirect_uri(state).as_str()),
+        ("redirect_uri", redirect_uri(ctx).as_str()),
         ("scope", "openid profile"),
         ("state", login_state.as_str()),
         ("nonce", nonce.as_str()),
         ("code_challenge", challenge.as_str()),
         ("code_challenge_method", "S256"),
-        ("acr_values", state.settings.admin.acr.as_str()),
+        ("acr_values", ctx.settings.admin.acr.as_str()),
     ])
     .map_err(|e| Failure::Internal(e.to_string()))?;
     Ok((
         login_state,
-        state.settings.endpoint(&format!("/authorize?{query}")),
+        ctx.settings.endpoint(&format!("/authorize?{query}")),
     ))
 }
 
@@ -121,7 +133,7 @@ pub enum Refused {
 
 /// Finishes a sign-in; returns the new console session's cookie value.
 pub async fn finish(
-    state: &AppState,
+    ctx: &ConsoleCtx<'_>,
     cookie_state: Option<&str>,
     returned_state: &str,
     code: &str,
@@ -132,7 +144,7 @@ pub async fn finish(
             "this sign-in was not started in this browser",
         )));
     }
-    let Some(pending) = state
+    let Some(pending) = ctx
         .store
         .take_json::<PendingLogin>(&format!("consolelogin:{}", secrets::digest(returned_state)))
         .await?
@@ -141,14 +153,14 @@ pub async fn finish(
             "this sign-in expired; please start again",
         )));
     };
-    let client = client(state).await?;
-    let Some(grant) = redeem_code(&state.token_ctx(), code).await? else {
+    let client = client(ctx).await?;
+    let Some(grant) = redeem_code(&ctx.token, code).await? else {
         return Ok(Err(Refused::Invalid(
             "the code is invalid, expired or already used",
         )));
     };
     let checks = grant.client_id == client.client_id
-        && grant.redirect_uri == redirect_uri(state)
+        && grant.redirect_uri == redirect_uri(ctx)
         && grant
             .code_challenge
             .as_deref()
@@ -162,7 +174,7 @@ pub async fn finish(
             "the code does not belong to this sign-in",
         )));
     }
-    let Some(user) = users::find_by_id(&state.db, &grant.user_id)
+    let Some(user) = users::find_by_id(ctx.db, &grant.user_id)
         .await?
         .filter(|u| u.active && u.session_epoch == grant.epoch)
     else {
@@ -170,16 +182,16 @@ pub async fn finish(
     };
     // Belt and braces: the client's minimum acr already made the login meet it.
     let fresh = stepup::Freshness::new(crate::oidc::now_ms(), 0, None);
-    if stepup::level_met(&grant.evidence, &fresh).is_none_or(|l| l < state.settings.admin.level) {
+    if stepup::level_met(&grant.evidence, &fresh).is_none_or(|l| l < ctx.settings.admin.level) {
         return Ok(Err(Refused::Forbidden(format!(
             "the console needs {} sign-in",
-            state.settings.admin.acr
+            ctx.settings.admin.acr
         ))));
     }
-    if !is_admin(state, &user).await? {
+    if !is_admin(ctx, &user).await? {
         return Ok(Err(Refused::Forbidden(format!(
             "{} is not a member of group {}",
-            user.username, state.settings.admin.group
+            user.username, ctx.settings.admin.group
         ))));
     }
     let session = ConsoleSession {
@@ -191,20 +203,19 @@ pub async fn finish(
     };
     let cookie = secrets::random_token(32);
     let key = session_key(&cookie);
-    state.store.put_json(&key, &session, SESSION_TTL).await?;
+    ctx.store.put_json(&key, &session, SESSION_TTL).await?;
     // Listed with the user's browser sessions, so that ending those ends this.
-    state
-        .sessions
+    ctx.sessions
         .track(&user.id, &key, "console", SESSION_TTL)
         .await?;
     Ok(Ok((cookie, session)))
 }
 
-async fn is_admin(state: &AppState, user: &User) -> Result<bool, Failure> {
-    Ok(users::groups_of(&state.db, &user.id)
+async fn is_admin(ctx: &ConsoleCtx<'_>, user: &User) -> Result<bool, Failure> {
+    Ok(users::groups_of(ctx.db, &user.id)
         .await?
         .iter()
-        .any(|g| g == &state.settings.admin.group))
+        .any(|g| g == &ctx.settings.admin.group))
 }
 
 fn session_key(cookie: &str) -> String {
@@ -212,11 +223,14 @@ fn session_key(cookie: &str) -> String {
 }
 
 /// The session behind a console cookie, while its user is still an active admin.
-pub async fn session(state: &AppState, cookie: &str) -> Result<Option<ConsoleSession>, Failure> {
+pub async fn session(
+    ctx: &ConsoleCtx<'_>,
+    cookie: &str,
+) -> Result<Option<ConsoleSession>, Failure> {
     if cookie.is_empty() || cookie.len() > 128 {
         return Ok(None);
     }
-    let Some(s) = state
+    let Some(s) = ctx
         .store
         .get_json::<ConsoleSession>(&session_key(cookie))
         .await?
@@ -225,14 +239,14 @@ pub async fn session(state: &AppState, cookie: &str) -> Result<Option<ConsoleSes
     };
     // Removal from the admin group ends console access at the next request, and
     // so does a reset or sign-out of the administrator (a new session epoch).
-    match users::find_by_id(&state.db, &s.user_id).await? {
-        Some(u) if u.active && u.session_epoch == s.epoch && is_admin(state, &u).await? => {
+    match users::find_by_id(ctx.db, &s.user_id).await? {
+        Some(u) if u.active && u.session_epoch == s.epoch && is_admin(ctx, &u).await? => {
             Ok(Some(s))
         }
         _ => Ok(None),
     }
 }
 
-pub async fn end(state: &AppState, cookie: &str) -> Result<(), Failure> {
-    Ok(state.store.delete(&session_key(cookie)).await?)
+pub async fn end(ctx: &ConsoleCtx<'_>, cookie: &str) -> Result<(), Failure> {
+    Ok(ctx.store.delete(&session_key(cookie)).await?)
 }

@@ -271,8 +271,7 @@ pub fn spawn_auto(ctx: AdminCtx, id: String) {
 }
 
 /// Auto-mode imports cut short by a restart carry on, as their original actor.
-pub fn resume_unfinished(state: &crate::startup::AppState) {
-    let ctx = AdminCtx::from_state(state, "system");
+pub fn resume_unfinished(ctx: AdminCtx) {
     tokio::spawn(async move {
         let mut found = imports::unfinished_auto(&ctx.db).await;
         for attempt in 1..=5 {

@@ -23,7 +23,6 @@ use crate::db::audit::{self, AuditEvent};
 use crate::db::users::User;
 use crate::error::Failure;
 use crate::mail::Mailer;
-use crate::startup::AppState;
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +48,7 @@ impl From<DbError> for AdminError {
     }
 }
 
-/// Who acts and with what: built per request from the app state, or by the CLI.
+/// Who acts and with what: built per request by the HTTP layer, or by the CLI.
 #[derive(Clone)]
 pub struct AdminCtx {
     pub db: DatabaseConnection,
@@ -66,16 +65,15 @@ pub struct AdminCtx {
 }
 
 impl AdminCtx {
-    pub fn from_state(state: &AppState, actor: impl Into<String>) -> Self {
-        Self {
-            db: state.db.clone(),
-            settings: state.settings.clone(),
-            mailer: state.mailer.clone(),
-            sealer: state.sealer.clone(),
-            actor: actor.into(),
-            store: Some(state.store.clone()),
-            background: state.imports.clone(),
-        }
+    /// This context acting for the admin API token `presented`, as
+    /// `admin:<token name>`; None when the token is unknown or revoked.
+    pub async fn for_token(self, presented: &str) -> Result<Option<AdminCtx>, DbError> {
+        Ok(crate::db::admin_tokens::authenticate(&self.db, presented)
+            .await?
+            .map(|token| AdminCtx {
+                actor: format!("admin:{}", token.name),
+                ..self
+            }))
     }
 
     /// Writes one audit event for an admin action on `user` (or on nothing in particular).

@@ -1,37 +1,36 @@
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use super::found;
-use crate::error::PageError;
-use crate::login::NextStep;
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
+use crate::login::{NextStep, Visit};
 use crate::oidc::interaction::{self, Authorized, Started};
-use crate::startup::AppState;
 
 pub async fn get(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    visit: Visit,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    run(&state, &req, &query.into_inner()).await
+    run(&state, &visit, &query.into_inner()).await
 }
 
 /// OIDC Core §3.1.2.1: POST with form serialization is equivalent to GET.
 pub async fn post(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    visit: Visit,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    run(&state, &req, &form.into_inner()).await
+    run(&state, &visit, &form.into_inner()).await
 }
 
 async fn run(
     state: &AppState,
-    req: &HttpRequest,
+    visit: &Visit,
     params: &HashMap<String, String>,
 ) -> Result<HttpResponse, PageError> {
-    let visit = super::interaction::visit(state, req);
-    match interaction::authorize(state, params, &visit).await? {
+    match interaction::authorize(&state.login_ctx(), params, visit).await? {
         Authorized {
             next: NextStep::Finish(url),
             ..
@@ -45,8 +44,7 @@ async fn run(
                 state.settings.issuer_path()
             ));
             if let Some(browser) = new_browser {
-                resp.add_cookie(&super::interaction::browser_cookie(state, &browser))
-                    .map_err(|e| PageError::BadRequest(e.to_string()))?;
+                resp.add_cookie(&super::interaction::browser_cookie(state, &browser))?;
             }
             Ok(resp)
         }

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
 
+use crate::http::state::AppState;
 use crate::oidc::discovery;
-use crate::startup::AppState;
 
 pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()

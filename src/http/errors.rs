@@ -1,7 +1,8 @@
-//! The one place where protocol errors become HTTP: status, the RFC 6749 §5.2
-//! body `{"error", "error_description"}`, the `WWW-Authenticate` challenge
-//! (RFC 6749 §5.2 for clients, RFC 6750 §3 for bearer tokens) and
-//! `Cache-Control: no-store`.
+//! The one place where domain errors become HTTP. JSON endpoints: status, the
+//! RFC 6749 §5.2 body `{"error", "error_description"}`, the `WWW-Authenticate`
+//! challenge (RFC 6749 §5.2 for clients, RFC 6750 §3 for bearer tokens) and
+//! `Cache-Control: no-store`. Browser routes: an HTML error page
+//! ([`PageError`]) with the status the error calls for.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -9,8 +10,21 @@ use actix_web::{HttpResponse, ResponseError};
 use crate::db::DbError;
 use crate::error::Failure;
 use crate::keys::KeyError;
-use crate::oidc::error::{BearerError, RegistrationError, TokenError};
+use crate::login::LoginError;
+use crate::oidc::error::{
+    AuthzErrorCode, BearerError, RegistrationError, TokenError, TokenErrorCode,
+};
+use crate::oidc::logout::LogoutError;
+use crate::oidc::webauthn_step::CeremonyError;
 use crate::store::StoreError;
+
+/// A backend failure's status: 503 when a store cannot be reached, else 500.
+pub fn failure_status(f: &Failure) -> StatusCode {
+    match f {
+        Failure::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
 
 /// The challenge for a client that authenticated, or tried to, with Basic.
 const BASIC_CHALLENGE: &str = "Basic realm=\"portcullis\"";
@@ -40,6 +54,46 @@ impl JsonError {
     pub fn bad_request(error: &'static str, description: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, error, description)
     }
+    /// 400 `invalid_request` (RFC 6749 §5.2).
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::bad_request(TokenErrorCode::InvalidRequest.as_str(), description)
+    }
+    /// 403 `access_denied` (RFC 6749 §4.1.2.1).
+    pub fn access_denied(description: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            AuthzErrorCode::AccessDenied.as_str(),
+            description,
+        )
+    }
+    /// 401 `invalid_token` (RFC 6750 §3.1), without a challenge yet.
+    pub fn invalid_token(description: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            BearerError::INVALID_TOKEN,
+            description,
+        )
+    }
+    /// 413 `invalid_request`: a body over its limit, refused before it is read on.
+    pub fn too_large(description: impl Into<String>) -> Self {
+        Self::invalid_request(description).with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    }
+    /// 401 `login_required` (OIDC Core §3.1.2.6): no signed-in session.
+    pub fn login_required(description: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            AuthzErrorCode::LoginRequired.as_str(),
+            description,
+        )
+    }
+    /// 404 `not_found`: the admin API's unknown resource.
+    pub fn not_found(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", description)
+    }
+    /// 409 `conflict`: the admin API's clash with an existing resource.
+    pub fn conflict(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", description)
+    }
     pub fn with_challenge(mut self, challenge: impl Into<String>) -> Self {
         self.challenge = Some(challenge.into());
         self
@@ -57,7 +111,7 @@ impl From<Failure> for JsonError {
             Failure::Unavailable(_) => "temporarily_unavailable",
             Failure::Internal(_) => "server_error",
         };
-        JsonError::new(f.status(), error, f.public_message())
+        JsonError::new(failure_status(&f), error, f.public_message())
     }
 }
 impl From<StoreError> for JsonError {
@@ -138,6 +192,33 @@ impl From<RegistrationError> for JsonError {
     }
 }
 
+/// A login step called from script (the WebAuthn calls): its page's message
+/// as `invalid_request`.
+impl From<LoginError> for JsonError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Failure(f) => f.into(),
+            other => JsonError::invalid_request(other.to_string()),
+        }
+    }
+}
+
+impl From<CeremonyError> for JsonError {
+    fn from(e: CeremonyError) -> Self {
+        match e {
+            CeremonyError::Failure(f) => f.into(),
+            CeremonyError::Refused(m) => JsonError::invalid_request(m),
+        }
+    }
+}
+
+/// A response that could not be built (a cookie or header value actix refuses).
+impl From<actix_web::error::HttpError> for JsonError {
+    fn from(e: actix_web::error::HttpError) -> Self {
+        JsonError::invalid_request(e.to_string())
+    }
+}
+
 impl ResponseError for JsonError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -149,6 +230,82 @@ impl ResponseError for JsonError {
             b.insert_header(("WWW-Authenticate", c.clone()));
         }
         b.json(serde_json::json!({"error": self.error, "error_description": self.description}))
+    }
+}
+
+/// A failure on a browser-facing route: an HTML error page.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error(transparent)]
+    Failure(#[from] Failure),
+    /// A request we must not redirect back from (bad client or redirect URI).
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Status(StatusCode, String),
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        PageError::Failure(e.into())
+    }
+}
+impl From<DbError> for PageError {
+    fn from(e: DbError) -> Self {
+        PageError::Failure(e.into())
+    }
+}
+
+/// A login that cannot go on: the page says why (400); never a redirect, since
+/// the request may not be ours to answer.
+impl From<LoginError> for PageError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Failure(f) => PageError::Failure(f),
+            other => PageError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+/// RP-Initiated Logout 1.0 §3: a refused logout shows an error, never a redirect.
+impl From<LogoutError> for PageError {
+    fn from(e: LogoutError) -> Self {
+        match e {
+            LogoutError::Failure(f) => PageError::Failure(f),
+            other => PageError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+/// A response that could not be built (a cookie or header value actix refuses).
+impl From<actix_web::error::HttpError> for PageError {
+    fn from(e: actix_web::error::HttpError) -> Self {
+        PageError::BadRequest(e.to_string())
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::Failure(f) => failure_status(f),
+            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::Status(s, _) => *s,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message) = match self {
+            PageError::Failure(f) => {
+                f.log();
+                ("Unavailable", f.public_message().to_owned())
+            }
+            PageError::BadRequest(m) => ("Invalid request", m.clone()),
+            PageError::Status(_, m) => ("Error", m.clone()),
+        };
+        super::html(
+            self.status_code(),
+            super::pages::error_page(title, &message),
+        )
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 /// A ping slower than this counts as down: a probe must answer before the
 /// orchestrator's own timeout (often one second) runs out.
@@ -21,12 +21,13 @@ pub async fn livez() -> HttpResponse {
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let backends = state.backends();
     let (store, db) = tokio::join!(
-        tokio::time::timeout(PING_TIMEOUT, state.store.ping()),
-        tokio::time::timeout(PING_TIMEOUT, state.db.ping()),
+        tokio::time::timeout(PING_TIMEOUT, backends.store()),
+        tokio::time::timeout(PING_TIMEOUT, backends.database()),
     );
-    let store = matches!(store, Ok(Ok(_)));
-    let db = matches!(db, Ok(Ok(_)));
+    let store = matches!(store, Ok(true));
+    let db = matches!(db, Ok(true));
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     let mut body = json!({"store": word(store), "database": word(db)});
     let draining = state.draining.load(std::sync::atomic::Ordering::SeqCst);
@@ -45,8 +46,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Readiness for a load balancer: 503 when the store or the database is down.
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let store = state.store.ping().await.is_ok();
-    let db = state.db.ping().await.is_ok();
+    let backends = state.backends();
+    let store = backends.store().await;
+    let db = backends.database().await;
     let body = json!({"store": if store {"ok"} else {"unavailable"}, "database": if db {"ok"} else {"unavailable"}});
     if store && db {
         HttpResponse::Ok().json(body)

@@ -6,31 +6,18 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::client_addr::client_ip;
+use super::extract::CsrfForm;
 use super::pages::{self, LoginForm};
-use super::{html, see_other, session_cookie, set_session_cookie};
-use crate::error::PageError;
+use super::{html, see_other, set_session_cookie};
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
 use crate::login::identity::{self, IdentityProof};
 use crate::login::{self, Expect, Method, NextStep, PendingLogin, Resumed, Visit};
 use crate::oidc::interaction::LoginResult;
-use crate::oidc::now_ms;
-use crate::oidc::session::{BROWSER_COOKIE, BrowserSession};
-use crate::startup::AppState;
+use crate::oidc::session::BROWSER_COOKIE;
 
 pub(super) fn here(state: &AppState, id: &str) -> String {
     format!("{}/interaction/{id}", state.settings.issuer_path())
-}
-
-/// The cookies and client address of a request, for the login engine.
-pub(super) fn visit(state: &AppState, req: &HttpRequest) -> Visit {
-    Visit {
-        session: session_cookie(req),
-        browser: req
-            .cookie(&super::cookie_name(&state.settings, BROWSER_COOKIE))
-            .map(|c| c.value().to_owned())
-            .filter(|v| !v.is_empty()),
-        ip: client_ip(req, &state.settings.server),
-    }
 }
 
 /// The browser cookie that binds pending sign-ins to this browser: HttpOnly,
@@ -43,23 +30,6 @@ pub(super) fn browser_cookie(state: &AppState, value: &str) -> Cookie<'static> {
             state.settings.session_ttl.as_secs() as i64,
         ))
         .finish()
-}
-
-/// The browser's session cookie, made (anonymous) when it has no valid one, to
-/// bind CSRF tokens to; returns its value and whether it is new. `known` is a
-/// cookie whose session this request has already loaded.
-async fn ensure_session(
-    state: &AppState,
-    known: Option<String>,
-) -> Result<(String, bool), PageError> {
-    if let Some(c) = known {
-        return Ok((c, false));
-    }
-    let cookie = state
-        .sessions
-        .rotate(None, &BrowserSession::anonymous(now_ms()))
-        .await?;
-    Ok((cookie, true))
 }
 
 /// The login form of a pending login.
@@ -78,7 +48,7 @@ async fn render_login(
     username: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let (cookie, new) = ensure_session(state, page.session).await?;
+    let (cookie, new) = state.sessions.ensure(page.session).await?;
     let csrf = state.sessions.issue_csrf(&cookie, page.id).await?;
     let username = if username.is_empty() {
         page.login.login_hint.as_deref().unwrap_or_default()
@@ -94,8 +64,7 @@ async fn render_login(
     });
     let mut resp = html(status, body);
     if new {
-        resp.add_cookie(&set_session_cookie(state, &cookie))
-            .map_err(|e| PageError::BadRequest(e.to_string()))?;
+        resp.add_cookie(&set_session_cookie(state, &cookie))?;
     }
     Ok(resp)
 }
@@ -144,19 +113,18 @@ pub async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
+    visit: Visit,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let expect = Expect::Page {
         method: method_of(&req),
     };
-    let resumed = login::resume(&state, &id, &visit(&state, &req), expect).await?;
+    let resumed = login::resume(&state.login_ctx(), &id, &visit, expect).await?;
     render(&state, &req, &id, resumed, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
 pub struct LoginInput {
-    #[serde(default)]
-    csrf_token: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -165,70 +133,55 @@ pub struct LoginInput {
 
 pub async fn login(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<LoginInput>,
+    visit: Visit,
+    form: CsrfForm<LoginInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let form = form.into_inner();
-    let visit = visit(&state, &req);
-    let pending = login::resume::pending(&state, &id, &visit).await?;
-    let client_name = state
-        .cache
-        .client(&state.db, &pending.client_id)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let cookie = visit.session.clone();
-    let session = match &cookie {
-        Some(c) => state.sessions.load(c).await?,
-        None => None,
-    };
-    let known = session.as_ref().and(cookie.clone());
+    let ctx = state.login_ctx();
+    let at = login::resume::at_login(&ctx, &id, &visit).await?;
+    let known = at.session.as_ref().map(|(c, _)| c.clone());
     let page = || LoginPage {
         id: &id,
-        login: &pending,
-        client_name: &client_name,
+        login: &at.login,
+        client_name: &at.client_name,
         session: known.clone(),
     };
-    let csrf_ok = match &known {
-        Some(c) => state.sessions.check_csrf(&form.csrf_token, c, &id).await?,
-        None => false,
-    };
-    if !csrf_ok {
+    let input = &form.form;
+    if !form.check_for(known.as_deref(), &id).await? {
         return render_login(
             &state,
             page(),
             StatusCode::BAD_REQUEST,
-            &form.username,
+            &input.username,
             Some("This form has expired or was not sent by this browser. Please sign in again."),
         )
         .await;
     }
     let proof = IdentityProof::Password {
-        username: form.username.trim(),
-        password: &form.password,
+        username: input.username.trim(),
+        password: &input.password,
     };
-    let (status, message) =
-        match identity::prove(&state, cookie.as_deref(), session, proof, visit.ip).await? {
-            LoginResult::SignedIn(new_cookie) => {
-                let mut resp = see_other(&here(&state, &id));
-                resp.add_cookie(&set_session_cookie(&state, &new_cookie))
-                    .map_err(|e| PageError::BadRequest(e.to_string()))?;
-                return Ok(resp);
-            }
-            LoginResult::Invalid => (StatusCode::UNAUTHORIZED, "Invalid username or password."),
-            LoginResult::LockedOut => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many failed attempts. Please wait a few minutes and try again.",
-            ),
-            LoginResult::Busy => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Too many sign-ins at this moment. Please try again in a few seconds.",
-            ),
-        };
+    let session = at.session.clone().map(|(_, s)| s);
+    let cookie = visit.session.as_deref();
+    let (status, message) = match identity::prove(&ctx, cookie, session, proof, visit.ip).await? {
+        LoginResult::SignedIn(new_cookie) => {
+            let mut resp = see_other(&here(&state, &id));
+            resp.add_cookie(&set_session_cookie(&state, &new_cookie))?;
+            return Ok(resp);
+        }
+        LoginResult::Invalid => (StatusCode::UNAUTHORIZED, "Invalid username or password."),
+        LoginResult::LockedOut => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed attempts. Please wait a few minutes and try again.",
+        ),
+        LoginResult::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many sign-ins at this moment. Please try again in a few seconds.",
+        ),
+    };
     // A wrong password leaves the session as it was: its cookie still holds.
-    let mut resp = render_login(&state, page(), status, &form.username, Some(message)).await?;
+    let mut resp = render_login(&state, page(), status, &input.username, Some(message)).await?;
     if status == StatusCode::SERVICE_UNAVAILABLE {
         resp.headers_mut().insert(
             actix_web::http::header::RETRY_AFTER,

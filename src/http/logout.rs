@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::extract::CsrfForm;
 use super::pages::{esc, layout};
 use super::{found, html, see_other, session_cookie};
-use crate::error::PageError;
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
 use crate::oidc::logout::{self, LogoutRequest, ValidLogout};
-use crate::startup::AppState;
 
 /// CSRF purpose of the confirmation form.
 const PURPOSE: &str = "logout";
@@ -37,7 +38,7 @@ async fn start(
     params: &HashMap<String, String>,
     posted: bool,
 ) -> Result<HttpResponse, PageError> {
-    let logout = logout::validate(state, LogoutRequest::from_params(params)).await?;
+    let logout = logout::validate(&state.login_ctx(), LogoutRequest::from_params(params)).await?;
     let cookie = session_cookie(req);
     let session = match &cookie {
         Some(c) => state.sessions.load(c).await?,
@@ -60,29 +61,23 @@ async fn start(
 /// The confirmation form posts here; without its CSRF token nothing happens.
 pub async fn confirm(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<HashMap<String, String>>,
+    form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    let form = form.into_inner();
     let expired = || {
         PageError::BadRequest(
             "This sign-out request has expired. Go back to the application and sign out again."
                 .into(),
         )
     };
-    let cookie = session_cookie(&req).ok_or_else(expired)?;
-    let csrf = form
-        .get("csrf_token")
-        .map(String::as_str)
-        .unwrap_or_default();
-    if !state.sessions.check_csrf(csrf, &cookie, PURPOSE).await? {
+    let cookie = form.cookie().ok_or_else(expired)?.to_owned();
+    if !form.check(PURPOSE).await? {
         return Err(expired());
     }
-    let mut request = LogoutRequest::from_params(&form);
+    let mut request = LogoutRequest::from_params(&form.form);
     // The hint was checked when the page was shown; the confirmation carries only
     // what the redirect needs, and that is checked again.
     request.id_token_hint = None;
-    let logout = logout::validate(&state, request).await?;
+    let logout = logout::validate(&state.login_ctx(), request).await?;
     sign_out(&state, Some(&cookie), logout.redirect.as_deref(), true).await
 }
 
@@ -102,8 +97,7 @@ async fn sign_out(
         Some(url) => found(url),
         None => html(StatusCode::OK, signed_out_page()),
     };
-    resp.add_removal_cookie(&super::session_cookie_removal(state))
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    resp.add_removal_cookie(&super::session_cookie_removal(state))?;
     Ok(resp)
 }
 

@@ -7,6 +7,7 @@ pub mod console;
 pub mod context;
 pub mod discovery;
 pub mod errors;
+pub mod extract;
 pub mod health;
 pub mod interaction;
 pub mod introspection;
@@ -19,6 +20,7 @@ pub mod revocation;
 pub mod second_factor;
 pub mod security_headers;
 pub mod set_password;
+pub mod state;
 pub mod token;
 pub mod userinfo;
 pub mod webauthn;
@@ -28,7 +30,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::config::Settings;
 use crate::oidc::session::COOKIE;
-use crate::startup::AppState;
+use state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -145,19 +147,16 @@ pub async fn limited_body(
     payload: web::Payload,
     limit: usize,
     what: &str,
-) -> Result<web::Bytes, crate::error::JsonError> {
-    use crate::error::JsonError;
+) -> Result<web::Bytes, errors::JsonError> {
+    use errors::JsonError;
     match payload.to_bytes_limited(limit).await {
         Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(JsonError::bad_request(
-            "invalid_request",
+        Ok(Err(_)) => Err(JsonError::invalid_request(
             "the request body could not be read",
         )),
-        Err(_) => Err(JsonError::new(
-            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_request",
-            format!("{what} are limited to {limit} bytes"),
-        )),
+        Err(_) => Err(JsonError::too_large(format!(
+            "{what} are limited to {limit} bytes"
+        ))),
     }
 }
 

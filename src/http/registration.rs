@@ -5,9 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::errors::JsonError;
 use super::userinfo::bearer;
+use crate::http::state::AppState;
 use crate::oidc::error::RegistrationError;
 use crate::oidc::registration::{self, metadata::MetadataError};
-use crate::startup::AppState;
 
 /// Client metadata is small; a larger body is refused before it is parsed.
 const BODY_LIMIT: usize = 64 * 1024;

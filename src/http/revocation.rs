@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::errors::JsonError;
 use super::token::client_auth;
+use crate::http::state::AppState;
 use crate::oidc::revocation;
-use crate::startup::AppState;
 
 pub async fn revoke(
     state: web::Data<AppState>,

@@ -5,15 +5,16 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::extract::CsrfForm;
 use super::interaction::{here, method_of};
 use super::pages;
 use super::security_headers::CspNonce;
 use super::{html, see_other, set_session_cookie};
 use crate::auth::totp;
-use crate::error::PageError;
-use crate::login::{self, EnrollWith, Expect, Method, NextStep, Post, ProveWith, SignedIn};
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
+use crate::login::{self, EnrollWith, Expect, Method, NextStep, Post, ProveWith, SignedIn, Visit};
 use crate::oidc::second_factor::{self, Enrolled, Verified};
-use crate::startup::AppState;
 
 /// Renders the page of a second-factor step, as decided by the login engine.
 pub(super) async fn render_step(
@@ -88,7 +89,8 @@ pub(super) async fn render_step(
                 EnrollWith::Totp { key_instead } => {
                     let user = &signed_in.user;
                     let csrf = state.sessions.issue_csrf(cookie, id).await?;
-                    let secret = second_factor::pending_secret(state, cookie, user).await?;
+                    let secret =
+                        second_factor::pending_secret(&state.login_ctx(), cookie, user).await?;
                     let otpauth = totp::otpauth_uri(&secret, &user.username);
                     let action = format!("{base}/enroll/totp");
                     let key_href = key_instead.then(|| with_method(Method::WebAuthn));
@@ -160,15 +162,12 @@ fn with_cookie(
     mut resp: HttpResponse,
     cookie: &str,
 ) -> Result<HttpResponse, PageError> {
-    resp.add_cookie(&set_session_cookie(state, cookie))
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    resp.add_cookie(&set_session_cookie(state, cookie))?;
     Ok(resp)
 }
 
 #[derive(Deserialize)]
 pub struct CodeInput {
-    #[serde(default)]
-    csrf_token: String,
     #[serde(default)]
     code: String,
 }
@@ -181,11 +180,12 @@ async fn second_factor_post(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
-    csrf: &str,
+    visit: &Visit,
+    form: &CsrfForm<CodeInput>,
     post: Post,
 ) -> Result<Result<(NextStep, SignedIn), HttpResponse>, PageError> {
     let expect = Expect::Post(post, method_of(req));
-    let resumed = login::resume(state, id, &super::interaction::visit(state, req), expect).await?;
+    let resumed = login::resume(&state.login_ctx(), id, visit, expect).await?;
     if let NextStep::Finish(url) = &resumed.next {
         return Ok(Err(see_other(url)));
     }
@@ -193,11 +193,7 @@ async fn second_factor_post(
         return Ok(Err(see_other(&here(state, id))));
     }
     let (next, signed_in) = resumed.signed_in()?;
-    if !state
-        .sessions
-        .check_csrf(csrf, &signed_in.cookie, id)
-        .await?
-    {
+    if !form.check_for(Some(&signed_in.cookie), id).await? {
         let page = render_step(
             state,
             req,
@@ -217,11 +213,12 @@ pub async fn totp_post(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CodeInput>,
+    visit: Visit,
+    form: CsrfForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let (expected, signed_in) =
-        match second_factor_post(&state, &req, &id, &form.csrf_token, Post::TotpCode).await? {
+        match second_factor_post(&state, &req, &id, &visit, &form, Post::TotpCode).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
         };
@@ -231,7 +228,15 @@ pub async fn totp_post(
         user,
         ..
     } = &signed_in;
-    match second_factor::verify(&state, cookie, session.clone(), user, form.code.trim()).await? {
+    match second_factor::verify(
+        &state.login_ctx(),
+        cookie,
+        session.clone(),
+        user,
+        form.form.code.trim(),
+    )
+    .await?
+    {
         Verified::Totp { cookie } => with_cookie(&state, see_other(&here(&state, &id)), &cookie),
         Verified::RecoveryCode { cookie, remaining } => with_cookie(
             &state,
@@ -272,13 +277,14 @@ pub async fn enroll_totp_post(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CodeInput>,
+    visit: Visit,
+    form: CsrfForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     // Only at a step where the factor rules permit adding a TOTP authenticator.
     let post = Post::TotpEnrollment;
     let (expected, signed_in) =
-        match second_factor_post(&state, &req, &id, &form.csrf_token, post).await? {
+        match second_factor_post(&state, &req, &id, &visit, &form, post).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
         };
@@ -292,11 +298,11 @@ pub async fn enroll_totp_post(
         ..
     } = &signed_in;
     match second_factor::confirm_enrollment(
-        &state,
+        &state.login_ctx(),
         cookie,
         session.clone(),
         user,
-        form.code.trim(),
+        form.form.code.trim(),
         permit,
     )
     .await?

@@ -22,7 +22,7 @@ use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 /// One year, without `includeSubDomains`: the issuer's siblings are not ours to pin.
 const HSTS: &str = "max-age=31536000";
@@ -170,10 +170,11 @@ async fn interaction_target(state: &AppState, res: &ServiceResponse<BoxBody>) ->
         return None;
     }
     // Only the browser that started the request gets it (another gets an error page).
-    let visit = super::interaction::visit(state, req);
-    let pending = crate::login::resume::pending(state, req.match_info().get("id")?, &visit)
-        .await
-        .ok()?;
+    let visit = super::extract::visit_of(state, req);
+    let pending =
+        crate::login::resume::pending(&state.login_ctx(), req.match_info().get("id")?, &visit)
+            .await
+            .ok()?;
     source_expression(pending.destination())
 }
 

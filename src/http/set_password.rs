@@ -1,25 +1,20 @@
 //! The onboarding page behind a set-password link: a form with
-//! `password` and `password_confirm`, CSRF-protected like every form; the link's
-//! token is spent only when the new password is stored, and works once. Opening
-//! links that are not valid counts as a failure of the client address, like a
-//! wrong password ([`crate::auth::limiter`]): counted first, taken back for a
-//! valid link.
+//! `password` and `password_confirm`, CSRF-protected like every form. What a
+//! link may do (counted per address, spent once) is decided in
+//! [`crate::login::onboarding`].
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::extract::CsrfForm;
 use super::pages::{esc, layout};
 use super::{html, session_cookie, set_session_cookie};
-use crate::admin::users::hash_password;
-use crate::admin::{AdminCtx, AdminError};
-use crate::auth::limiter::{self, Bucket};
-use crate::db::{password_tokens, users};
-use crate::error::PageError;
-use crate::oidc::now_ms;
-use crate::oidc::session::BrowserSession;
+use crate::db::users::User;
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
+use crate::login::onboarding::{self, Link, PasswordSet};
 use crate::secrets;
-use crate::startup::AppState;
 
 const INVALID: &str = "This link is not valid: it has expired or was already used. Ask your administrator for a new one.";
 
@@ -68,16 +63,7 @@ async fn render(
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let (cookie, new) = match session_cookie(req) {
-        Some(c) if state.sessions.load(&c).await?.is_some() => (c, false),
-        _ => (
-            state
-                .sessions
-                .rotate(None, &BrowserSession::anonymous(now_ms()))
-                .await?,
-            true,
-        ),
-    };
+    let (cookie, new) = state.sessions.ensure_live(session_cookie(req)).await?;
     let csrf = state.sessions.issue_csrf(&cookie, &purpose(token)).await?;
     let action = format!("{}/set-password/{token}", state.settings.issuer_path());
     let mut resp = html(status, form_page(&action, &csrf, username, error));
@@ -86,8 +72,7 @@ async fn render(
         actix_web::http::header::HeaderValue::from_static("no-referrer"),
     );
     if new {
-        resp.add_cookie(&set_session_cookie(state, &cookie))
-            .map_err(|e| PageError::BadRequest(e.to_string()))?;
+        resp.add_cookie(&set_session_cookie(state, &cookie))?;
     }
     Ok(resp)
 }
@@ -102,39 +87,20 @@ fn too_many_page() -> HttpResponse {
     )
 }
 
-async fn user_of(state: &AppState, token: &str) -> Result<Option<users::User>, PageError> {
-    let Some(user_id) = password_tokens::peek(&state.db, token).await? else {
-        return Ok(None);
-    };
-    Ok(users::find_by_id(&state.db, &user_id).await?)
-}
-
-/// The user a link belongs to, or the page to show instead: the attempt is
-/// counted against the client address before the link is looked up.
+/// The user a link belongs to, or the page to show instead.
 async fn link_user(
     state: &AppState,
     req: &HttpRequest,
     token: &str,
-) -> Result<Result<users::User, HttpResponse>, PageError> {
+) -> Result<Result<User, HttpResponse>, PageError> {
     let ip = super::client_addr::client_ip(req, &state.settings.server);
-    let bucket = Bucket::address(ip, state.settings.lockout.failures_per_address);
-    let Some(attempt) = limiter::admit(&state.store, &[bucket]).await? else {
-        return Ok(Err(too_many_page()));
-    };
-    match user_of(state, token).await {
-        Ok(Some(user)) => {
-            attempt.take_back().await?;
-            Ok(Ok(user))
-        }
-        Ok(None) => {
-            attempt.failed();
-            Ok(Err(invalid_page()))
-        }
-        Err(e) => {
-            attempt.take_back().await?;
-            Err(e)
-        }
-    }
+    Ok(
+        match onboarding::open_link(&state.login_ctx(), token, ip).await? {
+            Link::User(user) => Ok(user),
+            Link::Invalid => Err(invalid_page()),
+            Link::TooMany => Err(too_many_page()),
+        },
+    )
 }
 
 pub async fn show(
@@ -152,8 +118,6 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct Input {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     password: String,
     password_confirm: Option<String>,
 }
@@ -162,21 +126,12 @@ pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<Input>,
+    form: CsrfForm<Input>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
     let user = match link_user(&state, &req, &token).await? {
         Ok(u) => u,
         Err(page) => return Ok(page),
-    };
-    let csrf_ok = match session_cookie(&req) {
-        Some(c) => {
-            state
-                .sessions
-                .check_csrf(&form.csrf_token, &c, &purpose(&token))
-                .await?
-        }
-        None => false,
     };
     let again = |msg: &'static str| {
         render(
@@ -188,38 +143,26 @@ pub async fn submit(
             Some(msg),
         )
     };
-    if !csrf_ok {
+    if !form.check(&purpose(&token)).await? {
         return again("This form has expired or was not sent by this browser. Please try again.")
             .await;
     }
-    if form
+    let input = &form.form;
+    if input
         .password_confirm
         .as_deref()
-        .is_some_and(|c| !secrets::ct_eq(c, &form.password))
+        .is_some_and(|c| !secrets::ct_eq(c, &input.password))
     {
         return again("The two passwords differ.").await;
     }
-    let hash = match hash_password(form.password.clone()).await {
-        Ok(h) => h,
-        Err(AdminError::Invalid(_)) => {
+    let ctx = state.login_ctx();
+    match onboarding::set_password(&ctx, &token, &user, input.password.clone()).await? {
+        PasswordSet::Done => {}
+        PasswordSet::TooShort => {
             return again("Choose a password of at least 8 characters.").await;
         }
-        Err(e) => return Err(PageError::Failure(admin_failure(e))),
-    };
-    // Spent only now, in one conditional update: a second use finds it gone.
-    if password_tokens::spend(&state.db, &token).await?.as_deref() != Some(user.id.as_str()) {
-        return Ok(invalid_page());
+        PasswordSet::LinkSpent => return Ok(invalid_page()),
     }
-    users::set_password_hash(&state.db, &user.id, hash).await?;
-    password_tokens::revoke_for_user(&state.db, &user.id).await?;
-    AdminCtx::from_state(&state, format!("user:{}", user.username))
-        .audit(
-            "password_set",
-            Some(&user),
-            "success",
-            serde_json::json!({"via": "onboarding_link"}),
-        )
-        .await?;
     Ok(html(
         StatusCode::OK,
         layout(
@@ -230,11 +173,4 @@ pub async fn submit(
             ),
         ),
     ))
-}
-
-fn admin_failure(e: AdminError) -> crate::error::Failure {
-    match e {
-        AdminError::Failure(f) => f,
-        other => crate::error::Failure::Internal(other.to_string()),
-    }
 }

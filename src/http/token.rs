@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::errors::JsonError;
+use crate::http::state::AppState;
 use crate::oidc::token::{self, ClientAuth};
-use crate::startup::AppState;
 
 pub fn authorization(req: &HttpRequest) -> Option<&str> {
     req.headers()

@@ -3,8 +3,8 @@ use std::collections::HashMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::errors::JsonError;
+use crate::http::state::AppState;
 use crate::oidc::userinfo;
-use crate::startup::AppState;
 
 pub fn bearer(req: &HttpRequest) -> Option<String> {
     let h = req.headers().get("Authorization")?.to_str().ok()?;

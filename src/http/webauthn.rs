@@ -3,17 +3,16 @@
 //! form and returns `{"redirect": URL}`. Both need the page's CSRF token in
 //! `X-CSRF-Token` and a same-origin `Origin`.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
+use super::errors::JsonError;
 use super::interaction::here;
 use crate::auth::factor_rules::Permit;
 use crate::auth::webauthn::origin_of;
-use crate::error::{JsonError, PageError};
+use crate::http::state::AppState;
 use crate::login::{self, Expect, NextStep, Post, SignedIn};
 use crate::oidc::webauthn_step;
-use crate::startup::AppState;
 
 pub fn csrf_purpose(id: &str) -> String {
     format!("{id}:webauthn")
@@ -29,22 +28,8 @@ async fn small_body(payload: web::Payload) -> Result<web::Bytes, JsonError> {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
-    serde_json::from_slice(body).map_err(|e| {
-        JsonError::bad_request("invalid_request", format!("not a WebAuthn credential: {e}"))
-    })
-}
-
-fn forbidden(description: &str) -> JsonError {
-    JsonError::new(StatusCode::FORBIDDEN, "access_denied", description)
-}
-
-fn page_to_json(e: PageError) -> JsonError {
-    match e {
-        PageError::Failure(f) => f.into(),
-        PageError::BadRequest(m) | PageError::Status(_, m) => {
-            JsonError::bad_request("invalid_request", m)
-        }
-    }
+    serde_json::from_slice(body)
+        .map_err(|e| JsonError::invalid_request(format!("not a WebAuthn credential: {e}")))
 }
 
 /// Origin and CSRF checks shared by the four endpoints, around one resume of the
@@ -62,18 +47,16 @@ async fn guard(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if origin != origin_of(&state.settings.issuer) {
-        return Err(forbidden("cross-origin request refused"));
+        return Err(JsonError::access_denied("cross-origin request refused"));
     }
-    let visit = super::interaction::visit(state, req);
-    let resumed = login::resume(state, id, &visit, Expect::Post(post, None))
-        .await
-        .map_err(page_to_json)?;
+    let visit = super::extract::visit_of(state, req);
+    let resumed = login::resume(&state.login_ctx(), id, &visit, Expect::Post(post, None)).await?;
     let taken = resumed.taken;
     let finished = matches!(resumed.next, NextStep::Finish(_));
     let (next, signed_in) = match resumed.signed_in() {
         Ok(v) => v,
         Err(_) if finished => return Err(not_now()),
-        Err(e) => return Err(page_to_json(e)),
+        Err(e) => return Err(e.into()),
     };
     let token = req
         .headers()
@@ -85,7 +68,7 @@ async fn guard(
         .check_csrf_keep(token, &signed_in.cookie, &csrf_purpose(id))
         .await?
     {
-        return Err(forbidden("missing or invalid CSRF token"));
+        return Err(JsonError::access_denied("missing or invalid CSRF token"));
     }
     if !taken {
         return Err(not_now());
@@ -94,10 +77,7 @@ async fn guard(
 }
 
 fn not_now() -> JsonError {
-    JsonError::bad_request(
-        "invalid_request",
-        "this sign-in step does not take a security key now",
-    )
+    JsonError::invalid_request("this sign-in step does not take a security key now")
 }
 
 /// Registration only at a step where the factor rules permit adding a factor:
@@ -114,8 +94,7 @@ fn redirect_with_cookie(
     let mut resp = HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(serde_json::json!({ "redirect": here(state, id) }));
-    resp.add_cookie(&super::set_session_cookie(state, cookie))
-        .map_err(|e| JsonError::bad_request("invalid_request", e.to_string()))?;
+    resp.add_cookie(&super::set_session_cookie(state, cookie))?;
     Ok(resp)
 }
 
@@ -130,7 +109,8 @@ pub async fn register_begin(
     let (next, s) = guard(&state, &req, &id, Post::KeyRegistration).await?;
     let permit = registration_permit(&next)?;
     let options =
-        webauthn_step::begin_registration(&state, &s.cookie, &s.user, &id, permit).await?;
+        webauthn_step::begin_registration(&state.login_ctx(), &s.cookie, &s.user, &id, permit)
+            .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(options))
@@ -147,7 +127,13 @@ pub async fn register_finish(
     let (next, s) = guard(&state, &req, &id, Post::KeyRegistration).await?;
     let permit = registration_permit(&next)?;
     let new_cookie = webauthn_step::finish_registration(
-        &state, &s.cookie, s.session, &s.user, &id, &body, permit,
+        &state.login_ctx(),
+        &s.cookie,
+        s.session,
+        &s.user,
+        &id,
+        &body,
+        permit,
     )
     .await?;
     redirect_with_cookie(&state, &id, &new_cookie)
@@ -162,7 +148,8 @@ pub async fn authenticate_begin(
     small_body(payload).await?;
     let id = path.into_inner();
     let (_, s) = guard(&state, &req, &id, Post::KeyCheck).await?;
-    let options = webauthn_step::begin_authentication(&state, &s.cookie, &s.user, &id).await?;
+    let options =
+        webauthn_step::begin_authentication(&state.login_ctx(), &s.cookie, &s.user, &id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(options))
@@ -177,8 +164,14 @@ pub async fn authenticate_finish(
     let body: PublicKeyCredential = parse(&small_body(payload).await?)?;
     let id = path.into_inner();
     let (_, s) = guard(&state, &req, &id, Post::KeyCheck).await?;
-    let new_cookie =
-        webauthn_step::finish_authentication(&state, &s.cookie, s.session, &s.user, &id, &body)
-            .await?;
+    let new_cookie = webauthn_step::finish_authentication(
+        &state.login_ctx(),
+        &s.cookie,
+        s.session,
+        &s.user,
+        &id,
+        &body,
+    )
+    .await?;
     redirect_with_cookie(&state, &id, &new_cookie)
 }

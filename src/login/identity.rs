@@ -5,10 +5,10 @@
 
 use std::net::IpAddr;
 
-use crate::error::PageError;
+use crate::error::Failure;
+use crate::login::LoginCtx;
 use crate::oidc::password_login::{LoginResult, password_login};
 use crate::oidc::session::BrowserSession;
-use crate::startup::AppState;
 
 /// Who the user says they are, and the proof of it.
 pub enum IdentityProof<'a> {
@@ -21,15 +21,15 @@ pub enum IdentityProof<'a> {
 /// Checks the proof; on success the browser is signed in under a new session
 /// cookie carrying it ([`LoginResult::SignedIn`]).
 pub async fn prove(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: Option<&str>,
     session: Option<BrowserSession>,
     proof: IdentityProof<'_>,
     ip: Option<IpAddr>,
-) -> Result<LoginResult, PageError> {
+) -> Result<LoginResult, Failure> {
     match proof {
         IdentityProof::Password { username, password } => {
-            password_login(state, cookie, session, username, password, ip).await
+            password_login(ctx, cookie, session, username, password, ip).await
         }
     }
 }

@@ -5,11 +5,16 @@
 //! finished login back into their own answer; the HTTP layer only renders the
 //! [`NextStep`].
 
+pub mod context;
+pub mod error;
 pub mod identity;
 pub mod next_step;
+pub mod onboarding;
 pub mod pending;
 pub mod resume;
 
+pub use context::LoginCtx;
+pub use error::LoginError;
 pub use identity::IdentityProof;
 pub use next_step::{EnrollWith, Method, NextStep, Post, ProveWith, View};
 pub use pending::{OidcReturn, PendingLogin, Return};

@@ -5,17 +5,18 @@
 
 use std::net::IpAddr;
 
+use super::error::LoginError;
 use super::next_step::{self, Method, NextStep, Post, Proven, View};
 use super::pending::{PendingLogin, Return};
 use crate::auth::stepup::Freshness;
 use crate::db::clients::Client;
 use crate::db::users::{self, FactorsPresent, User};
-use crate::error::{Failure, PageError};
+use crate::error::Failure;
+use crate::login::LoginCtx;
 use crate::oidc::error::AuthzError;
 use crate::oidc::flow::{self, Capabilities};
 use crate::oidc::session::{BrowserSession, Pending};
 use crate::oidc::{interaction, login_policy, now_ms};
-use crate::startup::AppState;
 
 /// One request of a browser, as the login engine sees it.
 #[derive(Debug, Clone, Default)]
@@ -61,47 +62,81 @@ pub struct Resumed {
 
 impl Resumed {
     /// The signed-in browser, or the page to start over.
-    pub fn signed_in(self) -> Result<(NextStep, SignedIn), PageError> {
+    pub fn signed_in(self) -> Result<(NextStep, SignedIn), LoginError> {
         match self.signed_in {
             Some(s) => Ok((self.next, s)),
-            None => Err(PageError::BadRequest(EXPIRED.into())),
+            None => Err(LoginError::Expired),
         }
     }
 }
 
 /// The pending login `id` if this browser started it; else the page that says
 /// why not (status 400), never the login form.
-pub async fn pending(state: &AppState, id: &str, visit: &Visit) -> Result<PendingLogin, PageError> {
-    match state.sessions.pending(id, visit.browser.as_deref()).await? {
+pub async fn pending(
+    ctx: &LoginCtx<'_>,
+    id: &str,
+    visit: &Visit,
+) -> Result<PendingLogin, LoginError> {
+    match ctx.sessions.pending(id, visit.browser.as_deref()).await? {
         Pending::Found(login) => Ok(*login),
-        Pending::Missing => Err(PageError::BadRequest(EXPIRED.into())),
+        Pending::Missing => Err(LoginError::Expired),
         Pending::OtherBrowser => {
             tracing::warn!("a pending sign-in was opened from another browser");
-            Err(PageError::BadRequest(OTHER_BROWSER.into()))
+            Err(LoginError::OtherBrowser)
         }
     }
+}
+
+/// What the password form of a pending login needs: the login, its client's
+/// name, and the browser's session when it has one (cookie and session).
+pub struct AtLogin {
+    pub login: PendingLogin,
+    pub client_name: String,
+    pub session: Option<(String, BrowserSession)>,
+}
+
+/// Loads what a password post works with, once.
+pub async fn at_login(ctx: &LoginCtx<'_>, id: &str, visit: &Visit) -> Result<AtLogin, LoginError> {
+    let login = pending(ctx, id, visit).await?;
+    let client_name = ctx
+        .cache
+        .client(ctx.db, &login.client_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let session = load_session(ctx, visit).await?;
+    Ok(AtLogin {
+        login,
+        client_name,
+        session,
+    })
+}
+
+async fn load_session(
+    ctx: &LoginCtx<'_>,
+    visit: &Visit,
+) -> Result<Option<(String, BrowserSession)>, LoginError> {
+    Ok(match &visit.session {
+        Some(c) => ctx.sessions.load(c).await?.map(|s| (c.clone(), s)),
+        None => None,
+    })
 }
 
 /// Loads the pending login `id` and everything it depends on once, decides what
 /// comes next, and completes a finished login exactly once.
 pub async fn resume(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     id: &str,
     visit: &Visit,
     expect: Expect,
-) -> Result<Resumed, PageError> {
-    let login = pending(state, id, visit).await?;
-    let client = state
+) -> Result<Resumed, LoginError> {
+    let login = pending(ctx, id, visit).await?;
+    let client = ctx
         .cache
-        .client(&state.db, &login.client_id)
+        .client(ctx.db, &login.client_id)
         .await?
-        .ok_or_else(|| {
-            PageError::BadRequest("The client of this sign-in no longer exists.".into())
-        })?;
-    let session = match &visit.session {
-        Some(c) => state.sessions.load(c).await?.map(|s| (c.clone(), s)),
-        None => None,
-    };
+        .ok_or(LoginError::ClientGone)?;
+    let session = load_session(ctx, visit).await?;
     let (view, post) = match expect {
         Expect::Page { method } => (
             View {
@@ -119,7 +154,7 @@ pub async fn resume(
         ),
     };
     let (next, user) = evaluate(
-        state,
+        ctx,
         &login,
         &client,
         session.as_ref().map(|(_, s)| s),
@@ -128,10 +163,10 @@ pub async fn resume(
     )
     .await?;
     if let NextStep::Finish(_) = next
-        && state.sessions.take_pending(id).await?.is_none()
+        && ctx.sessions.take_pending(id).await?.is_none()
     {
         // Another tab finished this login first: one login, one answer.
-        return Err(PageError::BadRequest(EXPIRED.into()));
+        return Err(LoginError::Expired);
     }
     let session_cookie = session.as_ref().map(|(c, _)| c.clone());
     let signed_in = match (session, user) {
@@ -159,13 +194,13 @@ pub async fn resume(
 }
 
 /// What the account can prove here and whether it may enroll now.
-pub fn capabilities(state: &AppState, present: FactorsPresent) -> Capabilities {
+pub fn capabilities(ctx: &LoginCtx<'_>, present: FactorsPresent) -> Capabilities {
     Capabilities {
         has_totp: present.totp,
-        has_webauthn: state.webauthn.is_some() && present.webauthn,
-        unusable_webauthn: state.webauthn.is_none() && present.webauthn,
-        can_enroll_totp: state.settings.enrollment_allowed,
-        can_enroll_webauthn: state.settings.enrollment_allowed && state.webauthn.is_some(),
+        has_webauthn: ctx.webauthn.is_some() && present.webauthn,
+        unusable_webauthn: ctx.webauthn.is_none() && present.webauthn,
+        can_enroll_totp: ctx.settings.enrollment_allowed,
+        can_enroll_webauthn: ctx.settings.enrollment_allowed && ctx.webauthn.is_some(),
     }
 }
 
@@ -173,32 +208,32 @@ pub fn capabilities(state: &AppState, present: FactorsPresent) -> Capabilities {
 /// their factors (once); a finished login gets its answer from its [`Return`].
 /// `current` is the address of the request being served.
 pub async fn evaluate(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     login: &PendingLogin,
     client: &Client,
     session: Option<&BrowserSession>,
     current: Option<IpAddr>,
     view: View,
-) -> Result<(NextStep, Option<(User, Capabilities)>), PageError> {
+) -> Result<(NextStep, Option<(User, Capabilities)>), Failure> {
     let Some((session, user_id)) = session.and_then(|s| s.user_id.clone().map(|u| (s, u))) else {
         return Ok((NextStep::ShowLogin, None));
     };
-    let Some((user, present)) = users::find_with_factors(&state.db, &state.user_loads, &user_id)
+    let Some((user, present)) = users::find_with_factors(ctx.db, ctx.user_loads, &user_id)
         .await?
         .filter(|(u, _)| session.belongs_to(u))
     else {
         return Ok((NextStep::ShowLogin, None));
     };
-    let caps = capabilities(state, present);
+    let caps = capabilities(ctx, present);
     let ips = login_policy::addresses(login, Some(session), current);
-    let floor = login_policy::floor(state, client, &user, &ips).await?;
-    let target = match flow::choose_target(&login.acr, floor.level, &state.settings.acr, &caps) {
+    let floor = login_policy::floor(ctx, client, &user, &ips).await?;
+    let target = match flow::choose_target(&login.acr, floor.level, &ctx.settings.acr, &caps) {
         Ok(t) => t,
         Err(e) => {
             let code = e.code.as_str();
-            login_policy::audit(state, login, &user, &floor, floor.level, code, None).await?;
+            login_policy::audit(ctx, login, &user, &floor, floor.level, code, None).await?;
             return Ok((
-                NextStep::Finish(refuse(state, &login.ret, &e)),
+                NextStep::Finish(refuse(ctx, &login.ret, &e)),
                 Some((user, caps)),
             ));
         }
@@ -206,13 +241,13 @@ pub async fn evaluate(
     let fresh = Freshness::new(
         now_ms(),
         login.not_before_ms,
-        state.settings.step_up_ttl.map(|d| d.as_millis() as i64),
+        ctx.settings.step_up_ttl.map(|d| d.as_millis() as i64),
     );
     let next = match next_step::decide(&target, &session.proofs, &caps, &fresh, view) {
         NextStep::Finish(proven) => {
             let acr = Some(proven.acr.as_str());
-            login_policy::audit(state, login, &user, &floor, target.level, "issued", acr).await?;
-            NextStep::Finish(finish(state, login, client, &user, session, proven).await?)
+            login_policy::audit(ctx, login, &user, &floor, target.level, "issued", acr).await?;
+            NextStep::Finish(finish(ctx, login, client, &user, session, proven).await?)
         }
         other => other.map_finish(|_| String::new()),
     };
@@ -221,7 +256,7 @@ pub async fn evaluate(
 
 /// Hands a finished login back to its front door: where the browser goes now.
 async fn finish(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     login: &PendingLogin,
     client: &Client,
     user: &User,
@@ -229,19 +264,15 @@ async fn finish(
     proven: Proven,
 ) -> Result<String, Failure> {
     match &login.ret {
-        Return::Oidc(ret) => interaction::code_redirect(state, ret, client, user, session, proven)
+        Return::Oidc(ret) => interaction::code_redirect(ctx, ret, client, user, session, proven)
             .await
             .map_err(Failure::from),
     }
 }
 
 /// Where a login that cannot be met goes: back to its front door with an error.
-pub fn refuse(state: &AppState, ret: &Return, e: &AuthzError) -> String {
+pub fn refuse(ctx: &LoginCtx<'_>, ret: &Return, e: &AuthzError) -> String {
     match ret {
-        Return::Oidc(ret) => interaction::error_url(state, &ret.return_to, e),
+        Return::Oidc(ret) => interaction::error_url(ctx, &ret.return_to, e),
     }
 }
-
-pub const OTHER_BROWSER: &str = "This sign-in was started in another browser. Go back to the application and sign in again from this one.";
-
-pub const EXPIRED: &str = "This sign-in request has expired or was already completed. Go back to the application and sign in again.";

@@ -169,6 +169,8 @@ pub enum BearerError {
 }
 
 impl BearerError {
+    pub const INVALID_TOKEN: &'static str = "invalid_token";
+
     pub fn invalid_token(description: impl Into<String>, token_sent: bool) -> Self {
         Self::InvalidToken {
             description: description.into(),
@@ -180,7 +182,7 @@ impl BearerError {
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) => "invalid_request",
-            Self::InvalidToken { .. } => "invalid_token",
+            Self::InvalidToken { .. } => Self::INVALID_TOKEN,
             Self::Failure(Failure::Unavailable(_)) => "temporarily_unavailable",
             Self::Failure(Failure::Internal(_)) => "server_error",
         }

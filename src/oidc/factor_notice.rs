@@ -12,29 +12,29 @@ use crate::auth::factor_rules::FactorChange;
 use crate::db::audit::{self, AuditEvent};
 use crate::db::users::User;
 use crate::error::Failure;
+use crate::login::LoginCtx;
 use crate::mail;
-use crate::startup::AppState;
 
 /// Audits a factor event of a sign-in with `detail` (first factor or not …).
 pub(crate) async fn audit_factor(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     user: &User,
     event: &str,
     detail: serde_json::Value,
 ) -> Result<(), Failure> {
     let mut e = audit::factor_event(Some(&user.id), &user.username, event, "success", None);
     e.detail = detail;
-    state.audit.record(e).await?;
+    ctx.audit.record(e).await?;
     Ok(())
 }
 
 /// Mails the owner about `change` and audits the delivery.
 pub(crate) async fn notify_owner(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     user: &User,
     change: FactorChange,
 ) -> Result<(), Failure> {
-    let sent = state
+    let sent = ctx
         .mailer
         .send_notice(mail::factor_notice(change, user, false))
         .await;
@@ -42,8 +42,7 @@ pub(crate) async fn notify_owner(
     if let Some(e) = &error {
         tracing::warn!(user = %user.username, kind = change.kind(), error = %e, "factor notice not delivered");
     }
-    state
-        .audit
+    ctx.audit
         .record(AuditEvent {
             actor: format!("user:{}", user.username),
             event: "mail_sent".into(),

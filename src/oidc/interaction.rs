@@ -12,16 +12,15 @@ use super::session::BrowserSession;
 use super::token::{CodeGrant, put_code};
 use crate::db::clients::Client;
 use crate::db::users::User;
-use crate::error::PageError;
+use crate::login::LoginCtx;
+use crate::login::LoginError;
 use crate::login::next_step::{Proven, View};
 use crate::login::resume::{evaluate, refuse};
 use crate::login::{NextStep, OidcReturn, PendingLogin, Visit};
 use crate::secrets;
-use crate::startup::AppState;
 use crate::store::StoreError;
 
 pub use super::password_login::{LoginResult, MAX_PASSWORD_FAILURES, password_login};
-pub use crate::login::resume::{EXPIRED, OTHER_BROWSER};
 
 /// A login that went to a page: its id (`/interaction/{id}`) and the browser
 /// cookie to set when the browser had none.
@@ -39,7 +38,7 @@ pub struct Authorized {
 
 /// The URL of an authorization response: the redirect URI with our parameters
 /// added to its query, always with `iss` (RFC 9207).
-pub fn response_url(state: &AppState, to: &ReturnTo, params: &[(&str, &str)]) -> String {
+pub fn response_url(ctx: &LoginCtx<'_>, to: &ReturnTo, params: &[(&str, &str)]) -> String {
     match url::Url::parse(&to.redirect_uri) {
         Ok(mut u) => {
             {
@@ -50,7 +49,7 @@ pub fn response_url(state: &AppState, to: &ReturnTo, params: &[(&str, &str)]) ->
                 if let Some(s) = &to.state {
                     q.append_pair("state", s);
                 }
-                q.append_pair("iss", &state.settings.issuer_str());
+                q.append_pair("iss", &ctx.settings.issuer_str());
             }
             u.to_string()
         }
@@ -58,9 +57,9 @@ pub fn response_url(state: &AppState, to: &ReturnTo, params: &[(&str, &str)]) ->
     }
 }
 
-pub fn error_url(state: &AppState, to: &ReturnTo, e: &AuthzError) -> String {
+pub fn error_url(ctx: &LoginCtx<'_>, to: &ReturnTo, e: &AuthzError) -> String {
     response_url(
-        state,
+        ctx,
         to,
         &[
             ("error", e.code.as_str()),
@@ -71,7 +70,7 @@ pub fn error_url(state: &AppState, to: &ReturnTo, e: &AuthzError) -> String {
 
 /// A finished login, as an OpenID Connect answer: a code redirect.
 pub async fn code_redirect(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     ret: &OidcReturn,
     client: &Client,
     user: &User,
@@ -90,51 +89,44 @@ pub async fn code_redirect(
         sid: session.sid.clone(),
         epoch: session.epoch,
     };
-    let code = put_code(&state.store, &grant, state.settings.code_ttl).await?;
-    Ok(response_url(state, &ret.return_to, &[("code", &code)]))
+    let code = put_code(ctx.store, &grant, ctx.settings.code_ttl).await?;
+    Ok(response_url(ctx, &ret.return_to, &[("code", &code)]))
 }
 
 /// Parses the request into a pending login and decides it; only a request that
 /// goes to a page is stored (and bound to this browser).
 pub async fn authorize(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     params: &HashMap<String, String>,
     visit: &Visit,
-) -> Result<Authorized, PageError> {
+) -> Result<Authorized, LoginError> {
     let client = match params.get("client_id") {
-        Some(id) => state.cache.client(&state.db, id).await?,
+        Some(id) => ctx.cache.client(ctx.db, id).await?,
         None => None,
     };
-    let to = authorize::return_to(params, client.as_ref()).map_err(PageError::BadRequest)?;
+    let to = authorize::return_to(params, client.as_ref()).map_err(LoginError::BadRedirect)?;
     let Some(client) = client else {
-        return Err(PageError::BadRequest(
-            "Unknown or missing client_id.".into(),
-        ));
+        return Err(LoginError::UnknownClient);
     };
     let finish = |url| Authorized {
         next: NextStep::Finish(url),
         started: None,
     };
-    let mut req = match authorize::parse(params, &client, to.clone(), &state.settings.acr, now_ms())
-    {
+    let mut req = match authorize::parse(params, &client, to.clone(), &ctx.settings.acr, now_ms()) {
         Ok(r) => r,
-        Err(e) => return Ok(finish(error_url(state, &to, &e))),
+        Err(e) => return Ok(finish(error_url(ctx, &to, &e))),
     };
     req.client_ip = visit.ip;
     let login = PendingLogin::from_oidc(&req);
     let session = match &visit.session {
-        Some(c) => state.sessions.load(c).await?,
+        Some(c) => ctx.sessions.load(c).await?,
         None => None,
     };
     let view = View::default();
-    let (next, _) = evaluate(state, &login, &client, session.as_ref(), visit.ip, view).await?;
+    let (next, _) = evaluate(ctx, &login, &client, session.as_ref(), visit.ip, view).await?;
     // OIDC Core §3.1.2.6: prompt=none never shows a page.
     let silent = |code, description: &str| {
-        finish(refuse(
-            state,
-            &login.ret,
-            &AuthzError::new(code, description),
-        ))
+        finish(refuse(ctx, &login.ret, &AuthzError::new(code, description)))
     };
     match next {
         NextStep::Finish(url) => Ok(finish(url)),
@@ -154,7 +146,7 @@ pub async fn authorize(
                 .filter(|b| !b.is_empty() && b.len() <= 128);
             let new_browser = usable.is_none().then(|| secrets::random_token(32));
             let browser = usable.or(new_browser.as_deref()).unwrap_or_default();
-            let id = state.sessions.put_pending(&login, browser).await?;
+            let id = ctx.sessions.put_pending(&login, browser).await?;
             Ok(Authorized {
                 next,
                 started: Some(Started { id, new_browser }),

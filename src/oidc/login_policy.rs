@@ -15,8 +15,8 @@ use crate::db::audit::AuditEvent;
 use crate::db::clients::Client;
 use crate::db::users::{self, User};
 use crate::error::Failure;
+use crate::login::LoginCtx;
 use crate::login::PendingLogin;
-use crate::startup::AppState;
 
 /// Each distinct address of a login and the policy level decided for it.
 pub type PerAddress = Vec<(Option<IpAddr>, Level)>;
@@ -63,22 +63,19 @@ pub fn addresses(
 /// Decides the policy for every address in `ips` (at least one) and keeps the
 /// highest, raised to the client's minimum acr.
 pub async fn floor(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     client: &Client,
     user: &User,
     ips: &[Option<IpAddr>],
 ) -> Result<Floor, Failure> {
-    let stored = state
-        .cache
-        .policy_rules(&state.db, &state.settings.acr)
-        .await?;
-    let groups = if state.settings.policy.needs_groups(&stored) {
-        users::groups_of(&state.db, &user.id).await?
+    let stored = ctx.cache.policy_rules(ctx.db, &ctx.settings.acr).await?;
+    let groups = if ctx.settings.policy.needs_groups(&stored) {
+        users::groups_of(ctx.db, &user.id).await?
     } else {
         Vec::new()
     };
     let decide = |ip: Option<IpAddr>| {
-        state.settings.policy.decide(
+        ctx.settings.policy.decide(
             &stored,
             &Subject {
                 username: &user.username,
@@ -92,7 +89,7 @@ pub async fn floor(
     let (ip, decision, per_address) = highest(ips, decide);
     let level = decision
         .level
-        .max(authorize::client_floor(client, &state.settings.acr));
+        .max(authorize::client_floor(client, &ctx.settings.acr));
     Ok(Floor {
         level,
         decision,
@@ -125,7 +122,7 @@ pub fn highest(
 /// decision set the level, the rule that fired for it, and every address of the
 /// login with its level, so the row says why this level was asked.
 pub async fn audit(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     req: &PendingLogin,
     user: &User,
     floor: &Floor,
@@ -143,8 +140,7 @@ pub async fn audit(
             })
         })
         .collect();
-    state
-        .audit
+    ctx.audit
         .record(AuditEvent {
             actor: format!("user:{}", user.username),
             event: "authorization".into(),

@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::session::BrowserSession;
 use crate::db::clients::Client;
-use crate::error::PageError;
-use crate::startup::AppState;
+use crate::error::Failure;
+use crate::login::LoginCtx;
 
 /// The parameters of §2 that we act on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -83,50 +83,61 @@ pub struct ValidLogout {
     pub request: LogoutRequest,
 }
 
-fn bad(message: &str) -> PageError {
-    PageError::BadRequest(message.to_owned())
+/// Why a logout request is refused: never a redirect then (§3), the user sees
+/// the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum LogoutError {
+    #[error(transparent)]
+    Failure(#[from] Failure),
+    #[error("The id_token_hint is not an ID token issued by this provider.")]
+    ForeignHint,
+    #[error("client_id does not match the audience of the id_token_hint.")]
+    HintForOtherClient,
+    #[error("Unknown client_id.")]
+    UnknownClient,
+    #[error("post_logout_redirect_uri needs a client_id or an id_token_hint.")]
+    RedirectWithoutClient,
+    #[error("post_logout_redirect_uri is not registered for this client.")]
+    UnregisteredRedirect,
 }
 
-pub async fn validate(state: &AppState, req: LogoutRequest) -> Result<ValidLogout, PageError> {
+impl From<crate::db::DbError> for LogoutError {
+    fn from(e: crate::db::DbError) -> Self {
+        LogoutError::Failure(e.into())
+    }
+}
+
+pub async fn validate(ctx: &LoginCtx<'_>, req: LogoutRequest) -> Result<ValidLogout, LogoutError> {
     let hint = match &req.id_token_hint {
         Some(jwt) => Some(
-            state
-                .keys
-                .verify_ignoring_expiry::<HintClaims>(jwt, &state.settings.issuer_str())
-                .ok_or_else(|| {
-                    bad("The id_token_hint is not an ID token issued by this provider.")
-                })?,
+            ctx.keys
+                .verify_ignoring_expiry::<HintClaims>(jwt, &ctx.settings.issuer_str())
+                .ok_or(LogoutError::ForeignHint)?,
         ),
         None => None,
     };
     let client_id = match (&req.client_id, &hint) {
         (Some(id), Some(h)) if !h.aud.contains(id) => {
-            return Err(bad(
-                "client_id does not match the audience of the id_token_hint.",
-            ));
+            return Err(LogoutError::HintForOtherClient);
         }
         (Some(id), _) => Some(id.clone()),
         (None, Some(h)) => h.aud.single().map(str::to_owned),
         (None, None) => None,
     };
     let client = match &client_id {
-        Some(id) => state.cache.client(&state.db, id).await?,
+        Some(id) => ctx.cache.client(ctx.db, id).await?,
         None => None,
     };
     if req.client_id.is_some() && client.is_none() {
-        return Err(bad("Unknown client_id."));
+        return Err(LogoutError::UnknownClient);
     }
     let redirect = match &req.post_logout_redirect_uri {
         None => None,
         Some(uri) => {
-            let client = client.as_ref().ok_or_else(|| {
-                bad("post_logout_redirect_uri needs a client_id or an id_token_hint.")
-            })?;
+            let client = client.as_ref().ok_or(LogoutError::RedirectWithoutClient)?;
             // Exact match against the registration, like redirect_uri (§3).
             if !client.post_logout_redirect_uris.iter().any(|r| r == uri) {
-                return Err(bad(
-                    "post_logout_redirect_uri is not registered for this client.",
-                ));
+                return Err(LogoutError::UnregisteredRedirect);
             }
             Some(with_state(uri, req.state.as_deref()))
         }

@@ -11,9 +11,9 @@ use crate::auth::limiter::{self, Bucket};
 use crate::auth::password::VerifyError;
 use crate::auth::stepup::{Factor, Proof};
 use crate::db::users;
-use crate::error::{Failure, PageError};
+use crate::error::Failure;
+use crate::login::LoginCtx;
 use crate::secrets;
-use crate::startup::AppState;
 
 /// Failed password attempts per username before a temporary lock-out.
 pub const MAX_PASSWORD_FAILURES: u64 = 10;
@@ -38,21 +38,20 @@ fn username_bucket(username: &str) -> Bucket {
 /// Verifies a password. Unknown users cost the same argon2 work as known ones, and
 /// only failures count towards the lock-outs.
 pub async fn password_login(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: Option<&str>,
     session: Option<BrowserSession>,
     username: &str,
     password: &str,
     ip: Option<IpAddr>,
-) -> Result<LoginResult, PageError> {
+) -> Result<LoginResult, Failure> {
     let audit_name = users::normalize(username);
     let buckets = [
         username_bucket(username),
-        Bucket::address(ip, state.settings.lockout.failures_per_address),
+        Bucket::address(ip, ctx.settings.lockout.failures_per_address),
     ];
-    let Some(attempt) = limiter::admit(&state.store, &buckets).await? else {
-        state
-            .audit
+    let Some(attempt) = limiter::admit(ctx.store, &buckets).await? else {
+        ctx.audit
             .factor(None, &audit_name, "password", "locked", ip)
             .await?;
         return Ok(LoginResult::LockedOut);
@@ -60,13 +59,13 @@ pub async fn password_login(
     let creds = if username.is_empty() || username.len() > 256 {
         None
     } else {
-        users::credentials(&state.db, username).await?
+        users::credentials(ctx.db, username).await?
     };
     let stored = creds
         .as_ref()
         .and_then(|c| c.password_hash.clone())
-        .unwrap_or_else(|| state.dummy_hash.to_string());
-    let matches = match state.passwords.verify(password.to_owned(), stored).await {
+        .unwrap_or_else(|| ctx.dummy_hash.to_string());
+    let matches = match ctx.passwords.verify(password.to_owned(), stored).await {
         Ok(m) => m,
         Err(VerifyError::Busy) => {
             // Never checked, so not a failure.
@@ -74,23 +73,21 @@ pub async fn password_login(
             tracing::warn!("password queue full: login refused with 503");
             return Ok(LoginResult::Busy);
         }
-        Err(e) => return Err(Failure::Internal(e.to_string()).into()),
+        Err(e) => return Err(Failure::Internal(e.to_string())),
     };
     let user = match creds {
         Some(c) if matches && c.password_hash.is_some() && c.user.active => c.user,
         other => {
             attempt.failed();
             let known = other.as_ref().map(|c| c.user.id.as_str());
-            state
-                .audit
+            ctx.audit
                 .factor(known, &audit_name, "password", "failure", ip)
                 .await?;
             return Ok(LoginResult::Invalid);
         }
     };
     attempt.take_back().await?;
-    state
-        .audit
+    ctx.audit
         .factor(Some(&user.id), &user.username, "password", "success", ip)
         .await?;
     let now = now_ms();
@@ -109,8 +106,8 @@ pub async fn password_login(
         user_verified: false,
         from: ip,
     });
-    let new_cookie = state.sessions.rotate(cookie, &next).await?;
-    users::record_login(&state.db, &user.id).await?;
+    let new_cookie = ctx.sessions.rotate(cookie, &next).await?;
+    users::record_login(ctx.db, &user.id).await?;
     tracing::info!(user = %user.username, "password verified");
     Ok(LoginResult::SignedIn(new_cookie))
 }

@@ -19,9 +19,9 @@ use crate::auth::stepup::{Factor, Proof};
 use crate::auth::totp;
 use crate::db::factors;
 use crate::db::users::User;
-use crate::error::{Failure, PageError};
+use crate::error::Failure;
+use crate::login::LoginCtx;
 use crate::secrets;
-use crate::startup::AppState;
 
 pub const MAX_FAILURES: u64 = 5;
 const ENROLL_TTL: Duration = Duration::from_secs(15 * 60);
@@ -42,7 +42,7 @@ pub enum Verified {
 /// Counts a code attempt before it is checked: None when the user, this browser
 /// session or this client address has had too many failures (audited).
 async fn count_attempt(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     user: &User,
     session: &BrowserSession,
     event: &str,
@@ -50,12 +50,11 @@ async fn count_attempt(
     let buckets = [
         Bucket::new("code:user", &user.id, MAX_FAILURES),
         Bucket::new("code:session", &session.sid, MAX_FAILURES),
-        Bucket::address(session.from, state.settings.lockout.failures_per_address),
+        Bucket::address(session.from, ctx.settings.lockout.failures_per_address),
     ];
-    let attempt = limiter::admit(&state.store, &buckets).await?;
+    let attempt = limiter::admit(ctx.store, &buckets).await?;
     if attempt.is_none() {
-        state
-            .audit
+        ctx.audit
             .factor(
                 Some(&user.id),
                 &user.username,
@@ -70,15 +69,14 @@ async fn count_attempt(
 
 /// A wrong code: it stays counted, and is audited.
 async fn record_failure(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     user: &User,
     session: &BrowserSession,
     attempt: Attempt,
     event: &str,
 ) -> Result<(), Failure> {
     attempt.failed();
-    state
-        .audit
+    ctx.audit
         .factor(
             Some(&user.id),
             &user.username,
@@ -93,7 +91,7 @@ async fn record_failure(
 
 /// Adds a proof and renews the session id: the privilege level changed.
 pub(crate) async fn elevate(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: &str,
     mut session: BrowserSession,
     factor: Factor,
@@ -107,33 +105,32 @@ pub(crate) async fn elevate(
         user_verified,
         from,
     });
-    Ok(state.sessions.rotate(Some(cookie), &session).await?)
+    Ok(ctx.sessions.rotate(Some(cookie), &session).await?)
 }
 
 /// Checks a TOTP code, or a recovery code in its place.
 pub async fn verify(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: &str,
     session: BrowserSession,
     user: &User,
     code: &str,
-) -> Result<Verified, PageError> {
+) -> Result<Verified, Failure> {
     let event = if factors::is_recovery_code_shape(code) {
         "recovery_code"
     } else {
         "totp"
     };
-    let Some(attempt) = count_attempt(state, user, &session, event).await? else {
+    let Some(attempt) = count_attempt(ctx, user, &session, event).await? else {
         return Ok(Verified::LockedOut);
     };
     let from = session.from;
     if factors::is_recovery_code_shape(code) {
-        if factors::use_recovery_code(&state.db, &user.id, code).await? {
+        if factors::use_recovery_code(ctx.db, &user.id, code).await? {
             attempt.take_back().await?;
-            let remaining = factors::remaining_recovery_codes(&state.db, &user.id).await?;
-            let cookie = elevate(state, cookie, session, Factor::RecoveryCode, false).await?;
-            state
-                .audit
+            let remaining = factors::remaining_recovery_codes(ctx.db, &user.id).await?;
+            let cookie = elevate(ctx, cookie, session, Factor::RecoveryCode, false).await?;
+            ctx.audit
                 .factor(
                     Some(&user.id),
                     &user.username,
@@ -144,29 +141,28 @@ pub async fn verify(
                 .await?;
             tracing::info!(user = %user.username, remaining, "recovery code used");
             // A recovery code is as good as the factor: its owner must hear of each use.
-            notify_owner(state, user, FactorChange::RecoveryCodeUsed { remaining }).await?;
+            notify_owner(ctx, user, FactorChange::RecoveryCodeUsed { remaining }).await?;
             return Ok(Verified::RecoveryCode { cookie, remaining });
         }
-        record_failure(state, user, &session, attempt, "recovery_code").await?;
+        record_failure(ctx, user, &session, attempt, "recovery_code").await?;
         return Ok(Verified::Invalid);
     }
-    let Some(factor) = factors::totp(&state.db, &state.sealer, &user.id).await? else {
-        record_failure(state, user, &session, attempt, "totp").await?;
+    let Some(factor) = factors::totp(ctx.db, ctx.sealer, &user.id).await? else {
+        record_failure(ctx, user, &session, attempt, "totp").await?;
         return Ok(Verified::Invalid);
     };
     let now = chrono::Utc::now().timestamp().max(0) as u64;
     let accepted = match totp::verify(&factor.secret, code, now) {
-        Some(step) => factors::accept_step(&state.db, &user.id, step as i64).await?,
+        Some(step) => factors::accept_step(ctx.db, &user.id, step as i64).await?,
         None => false,
     };
     if !accepted {
-        record_failure(state, user, &session, attempt, "totp").await?;
+        record_failure(ctx, user, &session, attempt, "totp").await?;
         return Ok(Verified::Invalid);
     }
     attempt.take_back().await?;
-    let cookie = elevate(state, cookie, session, Factor::Totp, false).await?;
-    state
-        .audit
+    let cookie = elevate(ctx, cookie, session, Factor::Totp, false).await?;
+    ctx.audit
         .factor(Some(&user.id), &user.username, "totp", "success", from)
         .await?;
     Ok(Verified::Totp { cookie })
@@ -179,20 +175,19 @@ fn enroll_key(cookie: &str, user_id: &str) -> String {
 /// The seed being enrolled in this browser session: the same one on every reload,
 /// so a scanned QR code stays valid until confirmed.
 pub async fn pending_secret(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: &str,
     user: &User,
 ) -> Result<Vec<u8>, Failure> {
     let key = enroll_key(cookie, &user.id);
-    let fresh = state.sealer.seal(&totp::generate_secret());
-    state.store.put_new_json(&key, &fresh, ENROLL_TTL).await?;
-    let sealed: String = state
+    let fresh = ctx.sealer.seal(&totp::generate_secret());
+    ctx.store.put_new_json(&key, &fresh, ENROLL_TTL).await?;
+    let sealed: String = ctx
         .store
         .get_json(&key)
         .await?
         .ok_or_else(|| Failure::Internal("enrollment secret vanished".into()))?;
-    state
-        .sealer
+    ctx.sealer
         .open(&sealed)
         .map_err(|e| Failure::Internal(e.to_string()))
 }
@@ -211,37 +206,37 @@ pub enum Enrolled {
 /// under a [`Permit`] of the factor rules: a password alone never adds a factor
 /// to an account that has one.
 pub async fn confirm_enrollment(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: &str,
     session: BrowserSession,
     user: &User,
     code: &str,
     permit: Permit,
-) -> Result<Enrolled, PageError> {
-    let Some(attempt) = count_attempt(state, user, &session, "totp_enrollment").await? else {
+) -> Result<Enrolled, Failure> {
+    let Some(attempt) = count_attempt(ctx, user, &session, "totp_enrollment").await? else {
         return Ok(Enrolled::LockedOut);
     };
-    let secret = pending_secret(state, cookie, user).await?;
+    let secret = pending_secret(ctx, cookie, user).await?;
     let now = chrono::Utc::now().timestamp().max(0) as u64;
     let Some(step) = totp::verify(&secret, code, now) else {
-        record_failure(state, user, &session, attempt, "totp_enrollment").await?;
+        record_failure(ctx, user, &session, attempt, "totp_enrollment").await?;
         return Ok(Enrolled::Invalid);
     };
     attempt.take_back().await?;
-    factors::set_totp(&state.db, &state.sealer, &user.id, &secret).await?;
-    factors::accept_step(&state.db, &user.id, step as i64).await?;
-    let recovery_codes = factors::new_recovery_codes(&state.db, &user.id).await?;
-    state.store.delete(&enroll_key(cookie, &user.id)).await?;
-    let cookie = elevate(state, cookie, session, Factor::Totp, false).await?;
+    factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret).await?;
+    factors::accept_step(ctx.db, &user.id, step as i64).await?;
+    let recovery_codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
+    ctx.store.delete(&enroll_key(cookie, &user.id)).await?;
+    let cookie = elevate(ctx, cookie, session, Factor::Totp, false).await?;
     audit_factor(
-        state,
+        ctx,
         user,
         "totp_enrollment",
         json!({ "first_factor": permit.first_factor() }),
     )
     .await?;
     tracing::info!(user = %user.username, first = permit.first_factor(), "TOTP enrolled");
-    notify_owner(state, user, FactorChange::TotpAdded).await?;
+    notify_owner(ctx, user, FactorChange::TotpAdded).await?;
     Ok(Enrolled::Done {
         cookie,
         recovery_codes,

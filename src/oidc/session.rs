@@ -201,6 +201,30 @@ impl Sessions {
         Ok(cookie)
     }
 
+    /// A session to bind CSRF tokens to: `live` (the cookie of a session this
+    /// request has loaded), else a new anonymous one. Returns its cookie and
+    /// whether it is new (the browser must be sent it).
+    pub async fn ensure(&self, live: Option<String>) -> Result<(String, bool), StoreError> {
+        match live {
+            Some(c) => Ok((c, false)),
+            None => {
+                let now = chrono::Utc::now().timestamp_millis();
+                let cookie = self.rotate(None, &BrowserSession::anonymous(now)).await?;
+                Ok((cookie, true))
+            }
+        }
+    }
+
+    /// [`Self::ensure`] for a cookie as the browser sent it: kept when its
+    /// session is still stored.
+    pub async fn ensure_live(&self, cookie: Option<String>) -> Result<(String, bool), StoreError> {
+        let live = match cookie {
+            Some(c) if self.load(&c).await?.is_some() => Some(c),
+            _ => None,
+        };
+        self.ensure(live).await
+    }
+
     /// Lists another session-like key of `user_id` (an admin console session) in
     /// the user's index under `tag`, so that ending the user's sessions ends it too.
     pub async fn track(

@@ -19,9 +19,9 @@ use crate::auth::factor_rules::{FactorChange, Permit};
 use crate::auth::stepup::Factor;
 use crate::db::users::User;
 use crate::db::webauthn;
-use crate::error::{Failure, JsonError};
+use crate::error::Failure;
+use crate::login::LoginCtx;
 use crate::secrets;
-use crate::startup::AppState;
 
 const CEREMONY_TTL: Duration = Duration::from_secs(5 * 60);
 
@@ -29,33 +29,52 @@ fn key(kind: &str, cookie: &str, req_id: &str) -> String {
     format!("webauthn:{kind}:{}:{req_id}", secrets::digest(cookie))
 }
 
-fn refused(description: impl Into<String>) -> JsonError {
-    JsonError::bad_request("invalid_request", description)
+/// Why a ceremony step did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum CeremonyError {
+    #[error(transparent)]
+    Failure(#[from] Failure),
+    /// Refused, with the reason the page shows the user.
+    #[error("{0}")]
+    Refused(String),
 }
 
-fn rp(state: &AppState) -> Result<&webauthn_rs::Webauthn, JsonError> {
-    state
-        .webauthn
-        .as_deref()
+impl From<crate::store::StoreError> for CeremonyError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CeremonyError::Failure(e.into())
+    }
+}
+
+impl From<crate::db::DbError> for CeremonyError {
+    fn from(e: crate::db::DbError) -> Self {
+        CeremonyError::Failure(e.into())
+    }
+}
+
+fn refused(description: impl Into<String>) -> CeremonyError {
+    CeremonyError::Refused(description.into())
+}
+
+fn rp<'a>(ctx: &LoginCtx<'a>) -> Result<&'a webauthn_rs::Webauthn, CeremonyError> {
+    ctx.webauthn
         .ok_or_else(|| refused("security keys are not available: the issuer is not a domain name"))
 }
 
 /// WebAuthn needs a stable user handle: our user ids are UUIDs.
-fn user_handle(user: &User) -> Result<Uuid, JsonError> {
-    Uuid::parse_str(&user.id)
-        .map_err(|_| JsonError::from(Failure::Internal("user id is not a UUID".into())))
+fn user_handle(user: &User) -> Result<Uuid, CeremonyError> {
+    Uuid::parse_str(&user.id).map_err(|_| Failure::Internal("user id is not a UUID".into()).into())
 }
 
 /// Starts registering a key, under a [`Permit`] of the factor rules.
 pub async fn begin_registration(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: &str,
     user: &User,
     req_id: &str,
     _permit: Permit,
-) -> Result<CreationChallengeResponse, JsonError> {
-    let rp = rp(state)?;
-    let existing = webauthn::list(&state.db, &user.id).await?;
+) -> Result<CreationChallengeResponse, CeremonyError> {
+    let rp = rp(ctx)?;
+    let existing = webauthn::list(ctx.db, &user.id).await?;
     let exclude = existing
         .iter()
         .map(|c| c.passkey.cred_id().clone())
@@ -64,8 +83,7 @@ pub async fn begin_registration(
     let (options, reg) = rp
         .start_passkey_registration(user_handle(user)?, &user.username, &display, Some(exclude))
         .map_err(|e| Failure::Internal(format!("webauthn: {e}")))?;
-    state
-        .store
+    ctx.store
         .put_json(&key("reg", cookie, req_id), &reg, CEREMONY_TTL)
         .await?;
     Ok(options)
@@ -76,16 +94,16 @@ pub async fn begin_registration(
 /// `permit` comes from the step as recomputed for this finish, not from begin:
 /// the account may have gained a factor in between.
 pub async fn finish_registration(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: &str,
     session: BrowserSession,
     user: &User,
     req_id: &str,
     credential: &RegisterPublicKeyCredential,
     permit: Permit,
-) -> Result<String, JsonError> {
-    let rp = rp(state)?;
-    let reg: PasskeyRegistration = state
+) -> Result<String, CeremonyError> {
+    let rp = rp(ctx)?;
+    let reg: PasskeyRegistration = ctx
         .store
         .take_json(&key("reg", cookie, req_id))
         .await?
@@ -93,8 +111,7 @@ pub async fn finish_registration(
     let passkey = match rp.finish_passkey_registration(credential, &reg) {
         Ok(p) => p,
         Err(e) => {
-            state
-                .audit
+            ctx.audit
                 .factor(
                     Some(&user.id),
                     &user.username,
@@ -108,35 +125,35 @@ pub async fn finish_registration(
             )));
         }
     };
-    let count = webauthn::list(&state.db, &user.id).await?.len();
+    let count = webauthn::list(ctx.db, &user.id).await?.len();
     let name = format!("Security key {}", count + 1);
-    webauthn::add(&state.db, &user.id, &name, &passkey)
+    webauthn::add(ctx.db, &user.id, &name, &passkey)
         .await
         .map_err(|e| match e {
             crate::db::DbError::Conflict(m) => refused(m),
             other => other.into(),
         })?;
     audit_factor(
-        state,
+        ctx,
         user,
         "webauthn_enrollment",
         serde_json::json!({ "first_factor": permit.first_factor() }),
     )
     .await?;
     // The passkey ceremony requires user verification (PIN or biometric).
-    let cookie = elevate(state, cookie, session, Factor::WebAuthn, true).await?;
-    notify_owner(state, user, FactorChange::SecurityKeyAdded).await?;
+    let cookie = elevate(ctx, cookie, session, Factor::WebAuthn, true).await?;
+    notify_owner(ctx, user, FactorChange::SecurityKeyAdded).await?;
     Ok(cookie)
 }
 
 pub async fn begin_authentication(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: &str,
     user: &User,
     req_id: &str,
-) -> Result<RequestChallengeResponse, JsonError> {
-    let rp = rp(state)?;
-    let creds: Vec<_> = webauthn::list(&state.db, &user.id)
+) -> Result<RequestChallengeResponse, CeremonyError> {
+    let rp = rp(ctx)?;
+    let creds: Vec<_> = webauthn::list(ctx.db, &user.id)
         .await?
         .into_iter()
         .map(|c| c.passkey)
@@ -147,8 +164,7 @@ pub async fn begin_authentication(
     let (options, auth) = rp
         .start_passkey_authentication(&creds)
         .map_err(|e| Failure::Internal(format!("webauthn: {e}")))?;
-    state
-        .store
+    ctx.store
         .put_json(&key("auth", cookie, req_id), &auth, CEREMONY_TTL)
         .await?;
     Ok(options)
@@ -157,15 +173,15 @@ pub async fn begin_authentication(
 /// Verifies an assertion; a signature counter that did not move forward is
 /// refused (a cloned authenticator, WebAuthn §6.1.1) and logged.
 pub async fn finish_authentication(
-    state: &AppState,
+    ctx: &LoginCtx<'_>,
     cookie: &str,
     session: BrowserSession,
     user: &User,
     req_id: &str,
     credential: &PublicKeyCredential,
-) -> Result<String, JsonError> {
-    let rp = rp(state)?;
-    let auth: PasskeyAuthentication = state
+) -> Result<String, CeremonyError> {
+    let rp = rp(ctx)?;
+    let auth: PasskeyAuthentication = ctx
         .store
         .take_json(&key("auth", cookie, req_id))
         .await?
@@ -181,26 +197,24 @@ pub async fn finish_authentication(
             ) {
                 tracing::warn!(user = %user.username, "security key signature counter went backwards: possible clone");
             }
-            state
-                .audit
+            ctx.audit
                 .factor(Some(&user.id), &user.username, "webauthn", "failure", None)
                 .await?;
             return Err(refused(format!("the security key check failed: {e}")));
         }
     };
     let id = secrets::b64url(result.cred_id().as_ref());
-    let stored = webauthn::list(&state.db, &user.id).await?;
+    let stored = webauthn::list(ctx.db, &user.id).await?;
     let Some(mut cred) = stored.into_iter().find(|c| c.id == id) else {
         return Err(refused("unknown security key"));
     };
     cred.passkey.update_credential(&result);
-    webauthn::record_use(&state.db, &cred.id, &cred.passkey).await?;
-    state
-        .audit
+    webauthn::record_use(ctx.db, &cred.id, &cred.passkey).await?;
+    ctx.audit
         .factor(Some(&user.id), &user.username, "webauthn", "success", None)
         .await?;
     Ok(elevate(
-        state,
+        ctx,
         cookie,
         session,
         Factor::WebAuthn,

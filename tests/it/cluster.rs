@@ -175,7 +175,7 @@ impl Instance {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         let notable: Vec<&str> = log
             .lines()
-            .filter(|l| !l.contains("Connection refused") && !l.contains("store unavailable"))
+            .filter(|l| !l.contains("Connection refused"))
             .collect();
         let from = notable.len().saturating_sub(40);
         notable[from..].join("\n")

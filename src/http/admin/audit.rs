@@ -8,7 +8,7 @@ use serde_json::json;
 use super::{Admin, json};
 use crate::admin::AdminError;
 use crate::db::audit;
-use crate::error::JsonError;
+use crate::http::errors::JsonError;
 
 #[derive(Deserialize)]
 pub struct Params {
@@ -29,16 +29,13 @@ fn parse_since(s: &str) -> Option<i64> {
 pub async fn list(admin: Admin, p: web::Query<Params>) -> Result<HttpResponse, JsonError> {
     let since = match p.since.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(parse_since(s).ok_or_else(|| {
-            JsonError::bad_request("invalid_request", "since: unix seconds or an RFC 3339 time")
+            JsonError::invalid_request("since: unix seconds or an RFC 3339 time")
         })?),
         None => None,
     };
     let limit = p.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(JsonError::bad_request(
-            "invalid_request",
-            "limit: 1 to 1000",
-        ));
+        return Err(JsonError::invalid_request("limit: 1 to 1000"));
     }
     let user = p.user.as_deref().filter(|u| !u.is_empty());
     let items = audit::list(&admin.ctx.db, user, since, limit)

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::{Admin, GrantParam, json, no_content};
 use crate::admin::{AdminError, groups as admin_groups};
 use crate::db::groups;
-use crate::error::JsonError;
+use crate::http::errors::JsonError;
 
 pub async fn list(admin: Admin) -> Result<HttpResponse, JsonError> {
     let items = groups::list(&admin.ctx.db)

@@ -11,7 +11,7 @@ use crate::admin::AdminError;
 use crate::admin::admin_group::AdminGrant;
 use crate::admin::import_run::{self, DEFAULT_BATCH, ImportOptions, Mode};
 use crate::admin::import_status;
-use crate::error::JsonError;
+use crate::http::errors::JsonError;
 
 #[derive(Deserialize)]
 pub struct Params {

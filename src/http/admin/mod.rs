@@ -13,20 +13,18 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::admin::admin_group::AdminGrant;
 use crate::admin::{AdminCtx, AdminError};
-use crate::db::admin_tokens;
-use crate::error::JsonError;
-use crate::startup::AppState;
+use crate::http::errors::JsonError;
+use crate::http::state::AppState;
+use crate::oidc::error::BearerError;
 
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 impl From<AdminError> for JsonError {
     fn from(e: AdminError) -> Self {
         match e {
-            AdminError::Invalid(m) => JsonError::bad_request("invalid_request", m),
-            AdminError::NotFound => {
-                JsonError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
-            }
-            AdminError::Conflict(m) => JsonError::new(StatusCode::CONFLICT, "conflict", m),
+            AdminError::Invalid(m) => JsonError::invalid_request(m),
+            AdminError::NotFound => JsonError::not_found("no such resource"),
+            AdminError::Conflict(m) => JsonError::conflict(m),
             AdminError::Failure(f) => f.into(),
         }
     }
@@ -64,23 +62,20 @@ impl FromRequest for Admin {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| {
-                    JsonError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_token",
+                    JsonError::invalid_token(
                         "an admin API token is required (Authorization: Bearer …)",
                     )
                     .with_challenge(realm)
                 })?;
-            match admin_tokens::authenticate(&state.db, presented).await? {
-                Some(token) => Ok(Admin {
-                    ctx: AdminCtx::from_state(&state, format!("admin:{}", token.name)),
-                }),
-                None => Err(JsonError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_token",
-                    "the admin API token is unknown or revoked",
-                )
-                .with_challenge(format!("{realm}, error=\"invalid_token\""))),
+            match state.admin_ctx("admin").for_token(presented).await? {
+                Some(ctx) => Ok(Admin { ctx }),
+                None => Err(
+                    JsonError::invalid_token("the admin API token is unknown or revoked")
+                        .with_challenge(format!(
+                            "{realm}, error=\"{}\"",
+                            BearerError::INVALID_TOKEN
+                        )),
+                ),
             }
         })
     }
@@ -106,15 +101,11 @@ async fn openapi() -> HttpResponse {
 }
 
 async fn not_found() -> Result<HttpResponse, JsonError> {
-    Err(JsonError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no such admin API route",
-    ))
+    Err(JsonError::not_found("no such admin API route"))
 }
 
 fn json_error(e: impl std::fmt::Display) -> actix_web::Error {
-    JsonError::bad_request("invalid_request", e.to_string()).into()
+    JsonError::invalid_request(e.to_string()).into()
 }
 
 /// JSON bodies of the admin API are small (a bulk action names at most 1,000
@@ -124,12 +115,9 @@ const JSON_LIMIT: usize = 256 * 1024;
 fn json_body_error(e: actix_web::error::JsonPayloadError) -> actix_web::Error {
     use actix_web::error::JsonPayloadError::{Overflow, OverflowKnownLength};
     match e {
-        Overflow { .. } | OverflowKnownLength { .. } => JsonError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_request",
-            format!("JSON bodies are limited to {JSON_LIMIT} bytes"),
-        )
-        .into(),
+        Overflow { .. } | OverflowKnownLength { .. } => {
+            JsonError::too_large(format!("JSON bodies are limited to {JSON_LIMIT} bytes")).into()
+        }
         other => json_error(other),
     }
 }

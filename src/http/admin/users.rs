@@ -11,7 +11,7 @@ use crate::admin::AdminError;
 use crate::admin::sign_out as ending;
 use crate::admin::users::{self as admin_users, BulkAction, CreateUser};
 use crate::db::user_admin::{self, Patch, Query, TwoFactorFilter};
-use crate::error::JsonError;
+use crate::http::errors::JsonError;
 
 #[derive(Deserialize)]
 pub struct ListParams {
@@ -27,25 +27,18 @@ pub async fn list(admin: Admin, p: web::Query<ListParams>) -> Result<HttpRespons
         Some("enabled") => TwoFactorFilter::Enabled,
         Some("disabled") => TwoFactorFilter::Disabled,
         Some(other) => {
-            return Err(JsonError::bad_request(
-                "invalid_request",
-                format!("two_factor {other:?}: expected enabled, disabled or all"),
-            ));
+            return Err(JsonError::invalid_request(format!(
+                "two_factor {other:?}: expected enabled, disabled or all"
+            )));
         }
     };
     let page = p.page.unwrap_or(1);
     let per_page = p.per_page.unwrap_or(50);
     if page == 0 {
-        return Err(JsonError::bad_request(
-            "invalid_request",
-            "page counts from 1",
-        ));
+        return Err(JsonError::invalid_request("page counts from 1"));
     }
     if !(1..=500).contains(&per_page) {
-        return Err(JsonError::bad_request(
-            "invalid_request",
-            "per_page: 1 to 500",
-        ));
+        return Err(JsonError::invalid_request("per_page: 1 to 500"));
     }
     let res = user_admin::search(
         &admin.ctx.db,

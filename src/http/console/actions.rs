@@ -10,9 +10,9 @@ use crate::admin::admin_group::AdminGrant;
 use crate::admin::users::{self as admin_users, BulkAction, CreateUser};
 use crate::admin::{AdminError, sign_out};
 use crate::db::user_admin::Patch;
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::see_other;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()

@@ -12,11 +12,11 @@ use super::{csrf_ok, ctx, redirect_to_login, session};
 use crate::admin::console::ConsoleSession;
 use crate::admin::import_run::{self, Mode};
 use crate::admin::{AdminError, import_status};
-use crate::error::PageError;
 use crate::error::{Failure, JsonError};
+use crate::http::errors::PageError;
 use crate::http::html;
 use crate::http::security_headers::CspNonce;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 const SCRIPT: &str = r#"
 (function(){
@@ -78,24 +78,15 @@ async fn api_session(state: &AppState, req: &HttpRequest) -> Result<ConsoleSessi
     let s = session(state, req)
         .await
         .map_err(|_| JsonError::from(Failure::Unavailable("session store".into())))?
-        .ok_or_else(|| {
-            JsonError::new(
-                StatusCode::UNAUTHORIZED,
-                "login_required",
-                "sign in to the console",
-            )
-        })?;
+        .ok_or_else(|| JsonError::login_required("sign in to the console"))?;
     let header = req
         .headers()
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if !csrf_ok(&s, header) {
-        return Err(JsonError::new(
-            StatusCode::FORBIDDEN,
-            "invalid_request",
-            "missing or wrong X-CSRF-Token",
-        ));
+        return Err(JsonError::invalid_request("missing or wrong X-CSRF-Token")
+            .with_status(StatusCode::FORBIDDEN));
     }
     Ok(s)
 }

@@ -17,9 +17,9 @@ use serde::Deserialize;
 use super::{found, html};
 use crate::admin::AdminCtx;
 use crate::admin::console::{self, ConsoleSession, Refused};
-use crate::error::PageError;
+use crate::http::errors::PageError;
+use crate::http::state::AppState;
 use crate::secrets;
-use crate::startup::AppState;
 
 const COOKIE: &str = "portcullis_admin";
 const LOGIN_COOKIE: &str = "portcullis_admin_login";
@@ -75,13 +75,13 @@ pub(crate) async fn session(
     req: &HttpRequest,
 ) -> Result<Option<ConsoleSession>, PageError> {
     match read_cookie(state, req, COOKIE) {
-        Some(c) => Ok(console::session(state, &c).await?),
+        Some(c) => Ok(console::session(&state.console_ctx(), &c).await?),
         None => Ok(None),
     }
 }
 
 pub(crate) fn ctx(state: &AppState, s: &ConsoleSession) -> AdminCtx {
-    AdminCtx::from_state(state, format!("console:{}", s.username))
+    state.admin_ctx(format!("console:{}", s.username))
 }
 
 pub(crate) fn csrf_ok(s: &ConsoleSession, presented: &str) -> bool {
@@ -97,10 +97,9 @@ async fn home(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn login(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
-    let (login_state, url) = console::begin(&state).await?;
+    let (login_state, url) = console::begin(&state.console_ctx()).await?;
     let mut resp = found(&url);
-    resp.add_cookie(&cookie(&state, LOGIN_COOKIE, login_state, "/admin"))
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    resp.add_cookie(&cookie(&state, LOGIN_COOKIE, login_state, "/admin"))?;
     Ok(resp)
 }
 
@@ -130,7 +129,7 @@ async fn callback(
         return Err(PageError::BadRequest("missing code or state".into()));
     };
     let started = read_cookie(&state, &req, LOGIN_COOKIE);
-    match console::finish(&state, started.as_deref(), returned, code).await? {
+    match console::finish(&state.console_ctx(), started.as_deref(), returned, code).await? {
         Ok((value, s)) => {
             let ctx = ctx(&state, &s);
             ctx.audit(
@@ -141,12 +140,10 @@ async fn callback(
             )
             .await?;
             let mut resp = found(&format!("{}/admin/users", state.settings.issuer_path()));
-            resp.add_cookie(&cookie(&state, COOKIE, value, "/admin"))
-                .map_err(|e| PageError::BadRequest(e.to_string()))?;
+            resp.add_cookie(&cookie(&state, COOKIE, value, "/admin"))?;
             let mut gone = cookie(&state, LOGIN_COOKIE, String::new(), "/admin");
             gone.make_removal();
-            resp.add_cookie(&gone)
-                .map_err(|e| PageError::BadRequest(e.to_string()))?;
+            resp.add_cookie(&gone)?;
             Ok(resp)
         }
         Err(Refused::Invalid(m)) => Err(PageError::BadRequest(m.into())),
@@ -172,7 +169,7 @@ async fn logout(
         && csrf_ok(&s, &form.csrf_token)
         && let Some(c) = read_cookie(&state, &req, COOKIE)
     {
-        console::end(&state, &c).await?;
+        console::end(&state.console_ctx(), &c).await?;
     }
     let mut resp = html(
         StatusCode::OK,
@@ -183,7 +180,6 @@ async fn logout(
     );
     let mut gone = cookie(&state, COOKIE, String::new(), "/admin");
     gone.make_removal();
-    resp.add_cookie(&gone)
-        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    resp.add_cookie(&gone)?;
     Ok(resp)
 }

@@ -5,14 +5,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::{redirect_to_login, session};
+use super::{ctx, redirect_to_login, session};
 use crate::admin::console::ConsoleSession;
 use crate::db::user_admin::{self, AdminUser, Query, TwoFactorFilter};
-use crate::error::PageError;
+use crate::http::errors::PageError;
 use crate::http::html;
 use crate::http::pages::esc;
 use crate::http::security_headers::CspNonce;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 /// Inlined in every console page; allowed by its hash (see `security_headers`).
 pub(crate) const STYLE: &str = "
@@ -142,7 +142,7 @@ pub async fn users(
     let page = p.page.unwrap_or(1).max(1);
     let per_page = 25;
     let res = user_admin::search(
-        &state.db,
+        &ctx(&state, &s).db,
         &Query {
             q: Some(q.clone()),
             two_factor: tab,
@@ -274,7 +274,7 @@ pub async fn user(
     let Some(s) = session(&state, &req).await? else {
         return Ok(redirect_to_login(&state));
     };
-    let u = match user_admin::get(&state.db, &id).await {
+    let u = match user_admin::get(&ctx(&state, &s).db, &id).await {
         Ok(u) => u,
         Err(crate::db::DbError::NotFound) => {
             return Err(PageError::Status(

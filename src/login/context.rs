@@ -1,0 +1,43 @@
+//! What the login engine works with: the pieces of the application a login
+//! touches (sessions, the store, the repositories, the limiter's store, password
+//! verification, mail, audit, keys), and nothing else. The HTTP layer cuts it
+//! from its state per request; every front door shares it.
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::password;
+use crate::auth::sealing::SecretBox;
+use crate::config::Settings;
+use crate::db::audit_writer::AuditWriter;
+use crate::db::cache::ReadCache;
+use crate::db::users::LoadCounter;
+use crate::keys::KeyRing;
+use crate::mail::Mailer;
+use crate::oidc::session::Sessions;
+use crate::store::Store;
+
+#[derive(Clone, Copy)]
+pub struct LoginCtx<'a> {
+    pub settings: &'a Settings,
+    pub db: &'a DatabaseConnection,
+    /// The ephemeral store: lock-out counters, ceremonies, codes.
+    pub store: &'a Store,
+    pub sessions: &'a Sessions,
+    /// Clients and stored policy rules.
+    pub cache: &'a ReadCache,
+    /// Sign-in audit rows, written in batches.
+    pub audit: &'a AuditWriter,
+    /// Counts loads of a user with their factors (one per request).
+    pub user_loads: &'a LoadCounter,
+    /// None when the issuer's host is not a name: no security keys then.
+    pub webauthn: Option<&'a webauthn_rs::Webauthn>,
+    pub passwords: &'a password::Verifier,
+    /// Verified against when a username is unknown, so timing reveals nothing.
+    pub dummy_hash: &'a str,
+    /// Seals factor secrets at rest.
+    pub sealer: &'a SecretBox,
+    /// Tells owners about changes to their factors.
+    pub mailer: &'a Mailer,
+    /// Checks our own ID tokens (`id_token_hint`).
+    pub keys: &'a KeyRing,
+}

@@ -1,0 +1,101 @@
+//! The set-password link an administrator sends a new user: opening it counts
+//! against the client address like a wrong password ([`crate::auth::limiter`]),
+//! counted first and taken back for a valid link; the link's token is spent only
+//! when the new password is stored, in one conditional update, so it works once.
+
+use std::net::IpAddr;
+
+use super::LoginCtx;
+use crate::admin::AdminError;
+use crate::admin::users::hash_password;
+use crate::auth::limiter::{self, Bucket};
+use crate::db::audit::{self, AuditEvent};
+use crate::db::password_tokens;
+use crate::db::users::{self, User};
+use crate::error::Failure;
+
+/// What a set-password link leads to.
+pub enum Link {
+    User(User),
+    /// Unknown, expired or already used.
+    Invalid,
+    /// Too many links that are not valid from this address.
+    TooMany,
+}
+
+/// The user a link belongs to, counting the attempt against `ip` first.
+pub async fn open_link(
+    ctx: &LoginCtx<'_>,
+    token: &str,
+    ip: Option<IpAddr>,
+) -> Result<Link, Failure> {
+    let bucket = Bucket::address(ip, ctx.settings.lockout.failures_per_address);
+    let Some(attempt) = limiter::admit(ctx.store, &[bucket]).await? else {
+        return Ok(Link::TooMany);
+    };
+    match user_of(ctx, token).await {
+        Ok(Some(user)) => {
+            attempt.take_back().await?;
+            Ok(Link::User(user))
+        }
+        Ok(None) => {
+            attempt.failed();
+            Ok(Link::Invalid)
+        }
+        Err(e) => {
+            attempt.take_back().await?;
+            Err(e)
+        }
+    }
+}
+
+async fn user_of(ctx: &LoginCtx<'_>, token: &str) -> Result<Option<User>, Failure> {
+    let Some(user_id) = password_tokens::peek(ctx.db, token).await? else {
+        return Ok(None);
+    };
+    Ok(users::find_by_id(ctx.db, &user_id).await?)
+}
+
+pub enum PasswordSet {
+    Done,
+    /// The password does not meet the rules (at least 8 characters).
+    TooShort,
+    /// The link was spent by another request meanwhile.
+    LinkSpent,
+}
+
+/// Stores `password` for the link's `user`, spends the link and revokes the
+/// user's other links, and audits it as the user.
+pub async fn set_password(
+    ctx: &LoginCtx<'_>,
+    token: &str,
+    user: &User,
+    password: String,
+) -> Result<PasswordSet, Failure> {
+    let hash = match hash_password(password).await {
+        Ok(h) => h,
+        Err(AdminError::Invalid(_)) => return Ok(PasswordSet::TooShort),
+        Err(AdminError::Failure(f)) => return Err(f),
+        Err(other) => return Err(Failure::Internal(other.to_string())),
+    };
+    // Spent only now, in one conditional update: a second use finds it gone.
+    if password_tokens::spend(ctx.db, token).await?.as_deref() != Some(user.id.as_str()) {
+        return Ok(PasswordSet::LinkSpent);
+    }
+    users::set_password_hash(ctx.db, &user.id, hash).await?;
+    password_tokens::revoke_for_user(ctx.db, &user.id).await?;
+    audit::record(
+        ctx.db,
+        AuditEvent {
+            actor: format!("user:{}", user.username),
+            event: "password_set".into(),
+            user_id: Some(user.id.clone()),
+            username: Some(user.username.clone()),
+            outcome: "success".into(),
+            detail: serde_json::json!({"via": "onboarding_link"}),
+            ..AuditEvent::default()
+        },
+    )
+    .await?;
+    Ok(PasswordSet::Done)
+}
