@@ -131,7 +131,7 @@ pub struct KeyRing {
     grace_s: i64,
     current: Arc<RwLock<Arc<KeySet>>>,
     /// When a token naming an unknown `kid` last made us look at the folder (ms).
-    last_look: Arc<std::sync::atomic::AtomicI64>,
+    last_look: Arc<std::sync::Mutex<i64>>,
 }
 
 /// The default of `keys.grace_period`: one day.

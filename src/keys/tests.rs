@@ -97,11 +97,11 @@ fn a_key_another_instance_just_added_verifies_here_before_our_reload() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let none = |t: &str| here.verify_ignoring_expiry::<serde_json::Value>(t, "https://id.example");
     assert!(none(&bogus).is_none());
-    let looked = here.last_look.load(std::sync::atomic::Ordering::Relaxed);
+    let looked = *here.last_look.lock().unwrap();
     assert_ne!(looked, 0);
     assert!(none(&bogus).is_none());
     assert_eq!(
-        here.last_look.load(std::sync::atomic::Ordering::Relaxed),
+        *here.last_look.lock().unwrap(),
         looked,
         "no second look within a second"
     );

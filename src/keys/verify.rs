@@ -5,8 +5,6 @@ use jsonwebtoken::jwk::KeyAlgorithm;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::de::DeserializeOwned;
 
-use std::sync::atomic::Ordering;
-
 use super::{KeyRing, KeySet};
 
 impl KeyRing {
@@ -27,20 +25,20 @@ impl KeyRing {
         if set.has_kid(&kid) {
             return None;
         }
+        // Requests naming the new key arrive together: the first looks, the
+        // others wait for its reload and then verify against what it found.
         let now = chrono::Utc::now().timestamp_millis();
-        let last = self.last_look.load(Ordering::Relaxed);
-        if now - last < 1000
-            || self
-                .last_look
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_err()
         {
-            return None;
+            let mut last = match self.last_look.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            if now - *last >= 1000 {
+                *last = now;
+                let _ = self.reload_if_changed();
+            }
         }
-        match self.reload_if_changed() {
-            Ok(true) => self.current().verify_ignoring_expiry(jwt, issuer),
-            _ => None,
-        }
+        self.current().verify_ignoring_expiry(jwt, issuer)
     }
 }
 
