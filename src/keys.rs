@@ -191,10 +191,24 @@ impl KeyRing {
 
     /// Signs `claims` as a JWT with the active key for `alg`.
     pub fn sign<T: Serialize>(&self, alg: SigningAlg, claims: &T) -> Result<String, KeyError> {
+        self.sign_typed(alg, None, claims)
+    }
+
+    /// Signs with an explicit `typ` header (e.g. `logout+jwt`, so that one kind
+    /// of token can never pass for another).
+    pub fn sign_typed<T: Serialize>(
+        &self,
+        alg: SigningAlg,
+        typ: Option<&str>,
+        claims: &T,
+    ) -> Result<String, KeyError> {
         let set = self.current();
         let key = set.active(alg).ok_or(KeyError::Missing(alg))?;
         let mut header = Header::new(alg.jwt());
         header.kid = Some(key.kid.clone());
+        if let Some(t) = typ {
+            header.typ = Some(t.to_owned());
+        }
         signer::compact(&header, claims, &key.pair).map_err(KeyError::Sign)
     }
 

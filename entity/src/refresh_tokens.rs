@@ -28,6 +28,8 @@ pub struct Model {
     pub evidence: String,
     /// When the family's first token was issued (absolute lifetime).
     pub family_created_at: i64,
+    /// JSON object of the claims asked for one by one at sign-in.
+    pub claims: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261122_000010_registration;
 mod m20261122_000011_tokens;
 mod m20261122_000020_admin;
 mod m20261210_000040_session_revocation;
+mod m20261220_000050_claims_request;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_tokens::Migration),
             Box::new(m20261122_000020_admin::Migration),
             Box::new(m20261210_000040_session_revocation::Migration),
+            Box::new(m20261220_000050_claims_request::Migration),
         ]
     }
 }

@@ -68,6 +68,8 @@ pub struct UpdateArgs {
     /// Replaces the grant types (authorization_code, refresh_token, client_credentials).
     #[arg(long = "grant")]
     grants: Vec<String>,
+    #[command(flatten)]
+    options: super::client_options::OptionArgs,
 }
 
 impl UpdateArgs {
@@ -86,6 +88,7 @@ impl UpdateArgs {
             && !self.clear_default_max_age
             && self.scopes.is_empty()
             && self.grants.is_empty()
+            && self.options.changes_nothing()
     }
 }
 
@@ -197,6 +200,7 @@ async fn update(
     if !a.grants.is_empty() {
         c.grant_types = a.grants;
     }
+    a.options.apply(&mut c.profile.options)?;
     let mut secret = None;
     if let Some(m) = a.auth_method {
         let m: AuthMethod = m.parse().map_err(anyhow::Error::msg)?;

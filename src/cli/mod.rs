@@ -16,6 +16,7 @@ use crate::startup::Application;
 
 mod admin;
 mod client_admin;
+mod client_options;
 mod policy;
 mod user_admin;
 
@@ -103,6 +104,8 @@ enum ClientCmd {
         /// client_credentials; default authorization_code and refresh_token.
         #[arg(long = "grant")]
         grants: Vec<String>,
+        #[command(flatten)]
+        options: Box<client_options::OptionArgs>,
     },
     /// List relying parties.
     List,
@@ -287,6 +290,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
             minimum_acr,
             post_logout_redirect_uris,
             grants,
+            options,
         } => {
             let auth_method: clients::AuthMethod = if public {
                 clients::AuthMethod::None
@@ -299,6 +303,8 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
                     bail!("unknown acr value {acr:?}: use pwd, mfa, phr or a configured alias");
                 }
             }
+            let mut profile = clients::ClientProfile::default();
+            options.apply(&mut profile.options)?;
             let created = clients::create_with(
                 &conn,
                 clients::NewClient {
@@ -313,7 +319,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
                 },
                 clients::Extras {
                     grant_types: (!grants.is_empty()).then_some(grants),
-                    ..Default::default()
+                    profile,
                 },
             )
             .await?;

@@ -7,6 +7,7 @@ use entity::clients;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
+pub use super::client_options::ClientOptions;
 pub use super::client_rules::{
     DEFAULT_GRANT_TYPES, GRANT_TYPES, check_grant_types, validate_redirect_uri,
 };
@@ -103,6 +104,9 @@ pub struct ClientProfile {
     /// Digest of the RFC 7592 registration access token; None: not manageable that way.
     #[serde(skip)]
     pub registration_token_hash: Option<String>,
+    /// PAR, signed userinfo, back-channel logout.
+    #[serde(flatten)]
+    pub options: ClientOptions,
 }
 
 /// The part of [`ClientProfile`] kept in the `metadata` JSON column.
@@ -115,6 +119,8 @@ struct StoredMetadata {
     policy_uri: Option<String>,
     tos_uri: Option<String>,
     contacts: Vec<String>,
+    #[serde(flatten)]
+    options: ClientOptions,
 }
 
 impl Client {
@@ -214,6 +220,7 @@ impl TryFrom<clients::Model> for Client {
                 contacts: stored.contacts,
                 client_secret_expires_at: m.secret_expires_at,
                 registration_token_hash: m.registration_token_hash,
+                options: stored.options,
             },
             auth_method: m.auth_method.parse().map_err(DbError::Other)?,
             id_token_alg: m.id_token_alg.parse().map_err(DbError::Other)?,
@@ -272,6 +279,7 @@ fn stored_metadata(p: &ClientProfile) -> String {
         policy_uri: p.policy_uri.clone(),
         tos_uri: p.tos_uri.clone(),
         contacts: p.contacts.clone(),
+        options: p.options.clone(),
     })
     .unwrap_or_else(|_| "{}".into())
 }
@@ -293,6 +301,7 @@ pub async fn create_with(
         &grant_types,
         new.auth_method,
     )?;
+    extras.profile.options.check().map_err(DbError::Invalid)?;
     // Hex: safe in URLs, configuration files and command lines (a base64url id
     // could start with '-' and read as an option).
     let client_id = secrets::hex(&secrets::random_bytes(16));
@@ -350,6 +359,7 @@ pub async fn save(db: &DatabaseConnection, client: &Client) -> Result<Client, Db
         &client.grant_types,
         client.auth_method,
     )?;
+    client.profile.options.check().map_err(DbError::Invalid)?;
     let (secret_hash, expires_at) = match (client.auth_method, &client.secret_hash) {
         (AuthMethod::None, _) => (None, 0),
         (_, Some(h)) => (Some(h.clone()), client.profile.client_secret_expires_at),

@@ -5,6 +5,7 @@ pub mod admin_tokens;
 pub mod audit;
 pub mod audit_writer;
 pub mod cache;
+pub mod client_options;
 pub mod client_rules;
 pub mod clients;
 pub mod factors;

@@ -12,6 +12,7 @@ use sea_orm::{
 
 use super::{DbError, from_json_list, to_json_list};
 use crate::auth::stepup::Proof;
+use crate::oidc::claims::ClaimsRequest;
 
 /// What a refresh token stands for; every token of a family carries the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,9 @@ pub struct RefreshGrant {
     pub epoch: i64,
     /// When the family's first token was issued (unix seconds).
     pub started_at: i64,
+    /// Claims asked for one by one at sign-in (OIDC Core §5.5): every refresh
+    /// of the family releases them again.
+    pub claims: ClaimsRequest,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +98,7 @@ impl From<refresh_tokens::Model> for RefreshToken {
                 evidence: serde_json::from_str(&m.evidence).unwrap_or_default(),
                 epoch: m.session_epoch,
                 started_at: m.family_created_at,
+                claims: serde_json::from_str(&m.claims).unwrap_or_default(),
             },
             access_token_hash: m.access_token_hash,
             created_at: m.created_at,
@@ -124,6 +129,7 @@ async fn insert_row<C: ConnectionTrait>(db: &C, new: &NewRefreshToken<'_>) -> Re
         session_epoch: Set(g.epoch),
         evidence: Set(serde_json::to_string(&g.evidence).unwrap_or_else(|_| "[]".into())),
         family_created_at: Set(g.started_at),
+        claims: Set(serde_json::to_string(&g.claims).unwrap_or_else(|_| "{}".into())),
     }
     .insert(db)
     .await?;

@@ -15,6 +15,7 @@ pub mod logout;
 pub mod metrics;
 pub mod observe;
 pub mod pages;
+pub mod par;
 pub mod registration;
 pub mod revocation;
 pub mod second_factor;
@@ -70,6 +71,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::post().to(webauthn::authenticate_finish),
     )
     .route("/token", web::post().to(token::token))
+    .route(crate::oidc::par::PATH, web::post().to(par::push))
     .route("/userinfo", web::get().to(userinfo::get))
     .route("/userinfo", web::post().to(userinfo::post))
     .route("/health", web::get().to(health::health))

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::errors::JsonError;
 use crate::http::state::AppState;
-use crate::oidc::userinfo;
+use crate::oidc::userinfo::{self, UserInfo};
 
 pub fn bearer(req: &HttpRequest) -> Option<String> {
     let h = req.headers().get("Authorization")?.to_str().ok()?;
@@ -14,11 +14,18 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
+fn respond(info: UserInfo) -> HttpResponse {
+    let mut resp = HttpResponse::Ok();
+    resp.insert_header(("Cache-Control", "no-store"));
+    match info {
+        UserInfo::Json(claims) => resp.json(claims),
+        UserInfo::Jwt(jwt) => resp.content_type("application/jwt").body(jwt),
+    }
+}
+
 pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, JsonError> {
-    let claims = userinfo::claims(&state.token_ctx(), bearer(&req).as_deref()).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(claims))
+    let info = userinfo::answer(&state.token_ctx(), bearer(&req).as_deref()).await?;
+    Ok(respond(info))
 }
 
 /// RFC 6750 §2.2: the token may also come as a form field.
@@ -28,8 +35,6 @@ pub async fn post(
     form: Option<web::Form<HashMap<String, String>>>,
 ) -> Result<HttpResponse, JsonError> {
     let token = bearer(&req).or_else(|| form.and_then(|f| f.get("access_token").cloned()));
-    let claims = userinfo::claims(&state.token_ctx(), token.as_deref()).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(claims))
+    let info = userinfo::answer(&state.token_ctx(), token.as_deref()).await?;
+    Ok(respond(info))
 }

@@ -30,6 +30,10 @@ pub enum LoginError {
     /// A redirect URI we must not send the browser back to (RFC 6749 §4.1.2.1).
     #[error("{0}")]
     BadRedirect(String),
+    /// A pushed request (RFC 9126) that is unknown, expired, used or another
+    /// client's: its redirect URI is unknown, so nothing may redirect.
+    #[error("The request_uri is unknown, expired, already used or not this client's.")]
+    UnknownRequestUri,
 }
 
 impl From<StoreError> for LoginError {

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use crate::oidc::authorize::{AcrRequest, AuthRequest, ReturnTo};
+use crate::oidc::claims::ClaimsRequest;
 
 /// Where a finished login goes. Each front door adds its own variant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +25,9 @@ pub struct OidcReturn {
     pub scopes: Vec<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
+    /// Claims asked for one by one (OIDC Core §5.5).
+    #[serde(default)]
+    pub claims: ClaimsRequest,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +43,10 @@ pub struct PendingLogin {
     pub started_from: Option<IpAddr>,
     /// Prefills the login form.
     pub login_hint: Option<String>,
+    /// The user the relying party expects (`id_token_hint`, or a `sub` value in
+    /// `claims`): a session of anyone else does not answer for this login.
+    #[serde(default)]
+    pub expected_user: Option<String>,
     pub ret: Return,
 }
 
@@ -51,11 +59,13 @@ impl PendingLogin {
             not_before_ms: req.not_before_ms,
             started_from: req.client_ip,
             login_hint: req.login_hint.clone(),
+            expected_user: req.expected_user.clone(),
             ret: Return::Oidc(OidcReturn {
                 return_to: req.return_to.clone(),
                 scopes: req.scopes.clone(),
                 nonce: req.nonce.clone(),
                 code_challenge: req.code_challenge.clone(),
+                claims: req.claims.clone(),
             }),
         }
     }

@@ -218,6 +218,15 @@ pub async fn evaluate(
     let Some((session, user_id)) = session.and_then(|s| s.user_id.clone().map(|u| (s, u))) else {
         return Ok((NextStep::ShowLogin, None));
     };
+    // OIDC Core §3.1.2.1: the relying party expects a certain user; a session of
+    // someone else never answers for them.
+    if login
+        .expected_user
+        .as_deref()
+        .is_some_and(|expected| expected != user_id)
+    {
+        return Ok((NextStep::ShowLogin, None));
+    }
     let Some((user, present)) = users::find_with_factors(ctx.db, ctx.user_loads, &user_id)
         .await?
         .filter(|(u, _)| session.belongs_to(u))

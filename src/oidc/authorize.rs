@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::claims::{self, ClaimsParam, ClaimsRequest};
 use super::error::{AuthzError, AuthzErrorCode};
 use crate::auth::acr::{AcrRegistry, Level};
 use crate::db::clients::Client;
@@ -55,6 +56,14 @@ pub struct AuthRequest {
     /// The client address of the authorization request, for the policy.
     #[serde(default)]
     pub client_ip: Option<std::net::IpAddr>,
+    /// Claims asked for individually (OIDC Core §5.5), as far as the client may
+    /// receive them.
+    #[serde(default)]
+    pub claims: ClaimsRequest,
+    /// The user the relying party expects (OIDC Core §3.1.2.1 `id_token_hint`,
+    /// §5.5.1 a `sub` value): set by the front door once the hint is verified.
+    #[serde(default)]
+    pub expected_user: Option<String>,
 }
 
 impl AuthRequest {
@@ -201,7 +210,14 @@ pub fn parse(
         ));
     }
 
-    let acr = parse_acr(params, client, registry)?;
+    let claims_param = match single(params, "claims") {
+        Some(raw) => serde_json::from_str::<ClaimsParam>(raw).map_err(|e| {
+            AuthzError::invalid_request(format!("the claims parameter is not valid JSON: {e}"))
+        })?,
+        None => ClaimsParam::default(),
+    };
+    let acr = parse_acr(params, &claims_param, client, registry)?;
+    let claims = claims::requested(&claims_param, client).map_err(AuthzError::invalid_request)?;
 
     let mut not_before_ms = 0;
     if let Some(age) = max_age {
@@ -223,6 +239,8 @@ pub fn parse(
         not_before_ms,
         login_hint: single(params, "login_hint").map(str::to_owned),
         client_ip: None,
+        expected_user: claims.sub.clone(),
+        claims,
     })
 }
 
@@ -250,53 +268,28 @@ fn parse_prompt(v: Option<&str>) -> Result<Prompt, AuthzError> {
     Ok(p)
 }
 
-#[derive(Deserialize)]
-struct ClaimsParam {
-    #[serde(default)]
-    id_token: Option<HashMap<String, Option<ClaimRequest>>>,
-    #[serde(default)]
-    userinfo: Option<HashMap<String, Option<ClaimRequest>>>,
-}
-
-#[derive(Deserialize, Default, Clone)]
-struct ClaimRequest {
-    #[serde(default)]
-    essential: bool,
-    #[serde(default)]
-    value: Option<String>,
-    #[serde(default)]
-    values: Option<Vec<String>>,
-}
-
 /// acr from the `claims` parameter (id_token, else userinfo member), else
 /// `acr_values`, else the client's `default_acr_values`. Unknown values are dropped;
 /// a request that named only unknown values is one that named none, unless essential.
 fn parse_acr(
     params: &HashMap<String, String>,
+    parsed: &ClaimsParam,
     client: &Client,
     registry: &AcrRegistry,
 ) -> Result<AcrRequest, AuthzError> {
     let mut named: Vec<String> = Vec::new();
     let mut essential = false;
     let mut from_claims = false;
-    if let Some(raw) = single(params, "claims") {
-        let parsed: ClaimsParam = serde_json::from_str(raw).map_err(|e| {
-            AuthzError::invalid_request(format!("the claims parameter is not valid JSON: {e}"))
-        })?;
-        let acr = parsed
-            .id_token
-            .as_ref()
-            .and_then(|m| m.get("acr").cloned())
-            .or_else(|| parsed.userinfo.as_ref().and_then(|m| m.get("acr").cloned()));
-        if let Some(req) = acr {
-            let req = req.unwrap_or_default();
-            from_claims = true;
-            essential = req.essential;
-            named = req.values.unwrap_or_default();
-            if let Some(v) = req.value {
-                named.insert(0, v);
-            }
-        }
+    let acr = parsed
+        .id_token
+        .as_ref()
+        .and_then(|m| m.get("acr").cloned())
+        .or_else(|| parsed.userinfo.as_ref().and_then(|m| m.get("acr").cloned()));
+    if let Some(req) = acr {
+        let req = req.unwrap_or_default();
+        from_claims = true;
+        essential = req.essential;
+        named = req.string_values();
     }
     if !from_claims && let Some(v) = single(params, "acr_values") {
         named = v.split_whitespace().map(str::to_owned).collect();

@@ -25,15 +25,13 @@ pub fn metadata(settings: &Settings) -> Value {
         "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
+        "pushed_authorization_request_endpoint": e(super::par::PATH),
+        "require_pushed_authorization_requests": false,
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
-        "claims_supported": [
-            "iss", "sub", "aud", "exp", "iat", "auth_time", "acr", "amr", "sid", "azp", "nonce",
-            "at_hash", "name", "given_name", "family_name", "preferred_username", "email",
-            "email_verified", "groups"
-        ],
+        "claims_supported": super::claims::supported(),
         "claim_types_supported": ["normal"],
-        "userinfo_signing_alg_values_supported": [],
+        "userinfo_signing_alg_values_supported": ["RS256", "ES256"],
     });
     // Only when registration is enabled: without an initial access token the
     // endpoint refuses every request, so it is not offered.

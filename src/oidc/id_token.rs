@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::claims;
 use crate::db::users::User;
 use crate::keys::{KeyError, KeyRing, SigningAlg, half_hash};
 
@@ -47,17 +48,33 @@ pub struct ProfileClaims {
 }
 
 impl ProfileClaims {
-    pub fn for_scopes(user: &User, scopes: &[String], groups: Option<Vec<String>>) -> Self {
-        let has = |s: &str| scopes.iter().any(|x| x == s);
+    /// The claims that `scopes` release (OIDC Core §5.4), plus those asked for
+    /// one by one (`extra`, §5.5, already limited to what the client may receive).
+    /// `groups` is read only when released.
+    pub fn for_scopes(
+        user: &User,
+        scopes: &[String],
+        extra: &[String],
+        groups: Option<Vec<String>>,
+    ) -> Self {
+        let has = |claim: &str| claims::released(claim, scopes, extra);
         let mut c = ProfileClaims::default();
-        if has("profile") {
+        if has("name") {
             c.name = Some(user.full_name());
+        }
+        if has("given_name") {
             c.given_name = Some(user.first_name.clone()).filter(|s| !s.is_empty());
+        }
+        if has("family_name") {
             c.family_name = Some(user.last_name.clone()).filter(|s| !s.is_empty());
+        }
+        if has("preferred_username") {
             c.preferred_username = Some(user.username.clone());
         }
         if has("email") {
             c.email = Some(user.email.clone());
+        }
+        if has("email_verified") {
             // Addresses are set by administrators, not confirmed by the user.
             c.email_verified = Some(false);
         }
@@ -65,6 +82,11 @@ impl ProfileClaims {
             c.groups = groups;
         }
         c
+    }
+
+    /// Whether the groups must be read for such a grant.
+    pub fn wants_groups(scopes: &[String], extra: &[String]) -> bool {
+        claims::released("groups", scopes, extra)
     }
 }
 

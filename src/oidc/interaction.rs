@@ -5,13 +5,14 @@
 
 use std::collections::HashMap;
 
-use super::authorize::{self, ReturnTo};
+use super::authorize::{self, AuthRequest, ReturnTo};
 use super::error::{AuthzError, AuthzErrorCode};
 use super::now_ms;
 use super::session::BrowserSession;
 use super::token::{CodeGrant, put_code};
+use super::{hint, par};
 use crate::db::clients::Client;
-use crate::db::users::User;
+use crate::db::users::{self, User};
 use crate::login::LoginCtx;
 use crate::login::LoginError;
 use crate::login::next_step::{Proven, View};
@@ -88,9 +89,31 @@ pub async fn code_redirect(
         evidence: proven.evidence,
         sid: session.sid.clone(),
         epoch: session.epoch,
+        claims: ret.claims.clone(),
     };
     let code = put_code(ctx.store, &grant, ctx.settings.code_ttl).await?;
     Ok(response_url(ctx, &ret.return_to, &[("code", &code)]))
+}
+
+/// OIDC Core §3.1.2.1: a valid `id_token_hint` (or a `sub` value in `claims`)
+/// names the user this request must answer for.
+fn expect_hinted_user(
+    ctx: &LoginCtx<'_>,
+    params: &HashMap<String, String>,
+    client: &Client,
+    req: &mut AuthRequest,
+) -> Result<(), AuthzError> {
+    let hint = match params.get("id_token_hint").filter(|h| !h.is_empty()) {
+        Some(jwt) => Some(hint::subject(
+            &ctx.keys.current(),
+            &ctx.settings.issuer_str(),
+            &client.client_id,
+            jwt,
+        )?),
+        None => None,
+    };
+    req.expected_user = hint::expected_user(hint, req.claims.sub.as_deref())?;
+    Ok(())
 }
 
 /// Parses the request into a pending login and decides it; only a request that
@@ -100,6 +123,22 @@ pub async fn authorize(
     params: &HashMap<String, String>,
     visit: &Visit,
 ) -> Result<Authorized, LoginError> {
+    // RFC 9126 §4: a pushed request replaces the parameters, once.
+    let pushed = match params.get("request_uri") {
+        Some(uri) => {
+            let id = params
+                .get("client_id")
+                .map(String::as_str)
+                .unwrap_or_default();
+            Some(
+                par::take(ctx.store, id, uri)
+                    .await?
+                    .ok_or(LoginError::UnknownRequestUri)?,
+            )
+        }
+        None => None,
+    };
+    let params = pushed.as_ref().unwrap_or(params);
     let client = match params.get("client_id") {
         Some(id) => ctx.cache.client(ctx.db, id).await?,
         None => None,
@@ -117,7 +156,16 @@ pub async fn authorize(
         Err(e) => return Ok(finish(error_url(ctx, &to, &e))),
     };
     req.client_ip = visit.ip;
-    let login = PendingLogin::from_oidc(&req);
+    if pushed.is_none() && client.profile.options.require_pushed_authorization_requests {
+        let e = AuthzError::invalid_request(
+            "this client must push its authorization requests (RFC 9126)",
+        );
+        return Ok(finish(error_url(ctx, &to, &e)));
+    }
+    if let Err(e) = expect_hinted_user(ctx, params, &client, &mut req) {
+        return Ok(finish(error_url(ctx, &to, &e)));
+    }
+    let mut login = PendingLogin::from_oidc(&req);
     let session = match &visit.session {
         Some(c) => ctx.sessions.load(c).await?,
         None => None,
@@ -139,6 +187,12 @@ pub async fn authorize(
             "this request needs a further authentication step",
         )),
         next => {
+            // The login page for the user the relying party expects.
+            if let (Some(expected), None) = (&login.expected_user, &login.login_hint) {
+                login.login_hint = users::find_by_id(ctx.db, expected)
+                    .await?
+                    .map(|u| u.username);
+            }
             // Only a request that goes to a page gets a browser binding.
             let usable = visit
                 .browser

@@ -57,7 +57,7 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn contains(&self, client_id: &str) -> bool {
+    pub fn contains(&self, client_id: &str) -> bool {
         match self {
             Audience::One(a) => a == client_id,
             Audience::Many(v) => v.iter().any(|a| a == client_id),

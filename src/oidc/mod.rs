@@ -2,15 +2,18 @@
 //! machine, codes and tokens, ID tokens, discovery, userinfo.
 
 pub mod authorize;
+pub mod claims;
 pub mod discovery;
 pub mod error;
 pub mod factor_notice;
 pub mod flow;
+pub mod hint;
 pub mod id_token;
 pub mod interaction;
 pub mod introspection;
 pub mod login_policy;
 pub mod logout;
+pub mod par;
 pub mod password_login;
 pub mod registration;
 pub mod revocation;

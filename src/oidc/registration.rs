@@ -249,6 +249,27 @@ pub fn describe(settings: &Settings, c: &Client) -> Value {
             "contacts",
             (!p.contacts.is_empty()).then(|| json!(p.contacts)),
         ),
+        (
+            "require_pushed_authorization_requests",
+            Some(p.options.require_pushed_authorization_requests.into()),
+        ),
+        (
+            "userinfo_signed_response_alg",
+            p.options
+                .userinfo_signed_response_alg
+                .map(|a| a.as_str().into()),
+        ),
+        (
+            "backchannel_logout_uri",
+            p.options.backchannel_logout_uri.clone().map(Value::from),
+        ),
+        (
+            "backchannel_logout_session_required",
+            p.options
+                .backchannel_logout_uri
+                .as_ref()
+                .map(|_| p.options.backchannel_logout_session_required.into()),
+        ),
         // RFC 7591 §3.2.1: required whenever a secret was issued; 0 means never.
         (
             "client_secret_expires_at",

@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::db::cache::ReadCache;
 use crate::error::Failure;
 use crate::keys::KeyRing;
+use crate::oidc::claims::ClaimsRequest;
 use crate::oidc::error::TokenError;
 use crate::secrets;
 use crate::store::{Store, StoreError};
@@ -71,6 +72,9 @@ pub struct CodeGrant {
     /// The user's session epoch when the code was issued.
     #[serde(default)]
     pub epoch: i64,
+    /// Claims asked for one by one (OIDC Core §5.5).
+    #[serde(default)]
+    pub claims: ClaimsRequest,
 }
 
 /// What an access token stands for (it is opaque; this lives in the store).
@@ -90,6 +94,9 @@ pub struct AccessGrant {
     /// reset or sign-out ends the epoch and the token with it.
     #[serde(default)]
     pub epoch: i64,
+    /// Claims userinfo releases beyond the scopes (OIDC Core §5.5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub userinfo_claims: Vec<String>,
 }
 
 impl AccessGrant {

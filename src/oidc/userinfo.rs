@@ -5,23 +5,51 @@ use serde_json::{Value, json};
 use super::error::BearerError;
 use super::id_token::ProfileClaims;
 use super::token::{TokenCtx, access_grant};
+use crate::db::clients::Client;
 use crate::db::users;
+use crate::error::Failure;
 
 /// RFC 6750 §3.1: the token was sent but is not good (any more).
 fn invalid_token(description: &str) -> BearerError {
     BearerError::invalid_token(description, true)
 }
 
-pub async fn claims(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<Value, BearerError> {
+/// A userinfo answer: plain JSON, or a signed JWT (`application/jwt`, OIDC Core
+/// §5.3.2) for a client registered with `userinfo_signed_response_alg`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserInfo {
+    Json(Value),
+    Jwt(String),
+}
+
+pub async fn answer(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<UserInfo, BearerError> {
+    let (client, mut claims) = claims(ctx, token).await?;
+    let Some(alg) = client.profile.options.userinfo_signed_response_alg else {
+        return Ok(UserInfo::Json(claims));
+    };
+    // §5.3.2: a signed answer carries iss and aud.
+    claims["iss"] = ctx.settings.issuer_str().into();
+    claims["aud"] = client.client_id.clone().into();
+    let keys = ctx.keys.clone();
+    let jwt = tokio::task::spawn_blocking(move || keys.sign(alg, &claims))
+        .await
+        .map_err(|e| Failure::Internal(e.to_string()))?
+        .map_err(Failure::from)?;
+    Ok(UserInfo::Jwt(jwt))
+}
+
+async fn claims(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<(Client, Value), BearerError> {
     let token =
         token.ok_or_else(|| BearerError::InvalidRequest("a bearer token is required".into()))?;
     let grant = access_grant(ctx.store, token)
         .await?
         .ok_or_else(|| invalid_token("the access token is invalid or expired"))?;
     // A deleted client's tokens go with it.
-    if ctx.cache.client(ctx.db, &grant.client_id).await?.is_none() {
-        return Err(invalid_token("the access token is invalid or expired"));
-    }
+    let client = ctx
+        .cache
+        .client(ctx.db, &grant.client_id)
+        .await?
+        .ok_or_else(|| invalid_token("the access token is invalid or expired"))?;
     // A client_credentials token acts for a client: there is no user to describe.
     let user_id = grant
         .user_id
@@ -31,7 +59,7 @@ pub async fn claims(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<Value, Be
         .await?
         .filter(|u| grant.valid_for(u))
         .ok_or_else(|| invalid_token("the user is no longer active"))?;
-    let groups = if grant.scopes.iter().any(|s| s == "groups") {
+    let groups = if ProfileClaims::wants_groups(&grant.scopes, &grant.userinfo_claims) {
         Some(users::groups_of(ctx.db, &user.id).await?)
     } else {
         None
@@ -39,10 +67,15 @@ pub async fn claims(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<Value, Be
     let mut out = json!({ "sub": user.id });
     if let (Some(obj), Value::Object(extra)) = (
         out.as_object_mut(),
-        serde_json::to_value(ProfileClaims::for_scopes(&user, &grant.scopes, groups))
-            .unwrap_or(Value::Null),
+        serde_json::to_value(ProfileClaims::for_scopes(
+            &user,
+            &grant.scopes,
+            &grant.userinfo_claims,
+            groups,
+        ))
+        .unwrap_or(Value::Null),
     ) {
         obj.extend(extra);
     }
-    Ok(out)
+    Ok((client, out))
 }

@@ -31,6 +31,12 @@ async fn registration_round_trip(db: &DatabaseConnection) {
         contacts: vec!["dev@app.example".into()],
         client_secret_expires_at: 4_102_444_800,
         registration_token_hash: None,
+        options: portcullis::db::clients::ClientOptions {
+            require_pushed_authorization_requests: true,
+            userinfo_signed_response_alg: Some(SigningAlg::ES256),
+            backchannel_logout_uri: Some("https://app.example/logout?x=1".into()),
+            backchannel_logout_session_required: true,
+        },
     };
     let created = clients::create_with(
         db,

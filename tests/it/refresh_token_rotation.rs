@@ -267,6 +267,7 @@ async fn concurrent_rotation(db: TestDb) {
     .await
     .unwrap();
     let grant = RefreshGrant {
+        claims: Default::default(),
         family_id: "fam".into(),
         client_id: client.client_id,
         user_id: user.id,

@@ -376,7 +376,7 @@ async fn every_invalid_registration_is_refused_with_the_rfc_7591_error() {
             "encryption",
         ),
         (
-            with("userinfo_signed_response_alg", json!("RS256")),
+            with("userinfo_signed_response_alg", json!("none")),
             "invalid_client_metadata",
             "userinfo",
         ),

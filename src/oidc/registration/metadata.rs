@@ -1,15 +1,18 @@
 //! The client metadata of a registration or update request (RFC 7591 §2, OpenID
 //! Connect Dynamic Client Registration §2), parsed into a typed value. Unknown
 //! members are ignored (RFC 7591 §2); members we know but cannot honour (encrypted
-//! or signed responses, pairwise subjects) are refused rather than dropped, so a
+//! responses, pairwise subjects) are refused rather than dropped, so a
 //! client never believes it gets a protection it does not get.
+
+mod options;
 
 use serde_json::{Map, Value};
 use url::{Host, Url};
 
 use crate::auth::acr::AcrRegistry;
 use crate::db::clients::{
-    ApplicationType, AuthMethod, Client, ClientProfile, GRANT_TYPES, NewClient, check_grant_types,
+    ApplicationType, AuthMethod, Client, ClientOptions, ClientProfile, GRANT_TYPES, NewClient,
+    check_grant_types,
 };
 use crate::keys::SigningAlg;
 use crate::oidc::authorize::SUPPORTED_SCOPES;
@@ -62,6 +65,7 @@ pub struct Metadata {
     pub policy_uri: Option<String>,
     pub tos_uri: Option<String>,
     pub contacts: Vec<String>,
+    pub options: ClientOptions,
 }
 
 /// Typed access to the members of the request object; `null` counts as absent
@@ -236,6 +240,7 @@ pub fn parse(body: &Value, registry: &AcrRegistry) -> Result<Metadata, MetadataE
         policy_uri: web_url(&f, "policy_uri")?,
         tos_uri: web_url(&f, "tos_uri")?,
         contacts,
+        options: options::parse(&f)?,
     })
 }
 
@@ -249,11 +254,6 @@ fn refuse_unsupported(f: &Fields) -> Result<(), MetadataError> {
         if f.get(key).is_some() {
             return Err(invalid(format!("{key}: encryption is not supported")));
         }
-    }
-    if f.get("userinfo_signed_response_alg").is_some() {
-        return Err(invalid(
-            "userinfo_signed_response_alg is not supported: userinfo answers in plain JSON",
-        ));
     }
     match f.string("subject_type")?.as_deref() {
         None | Some("public") => Ok(()),
@@ -382,6 +382,7 @@ impl Metadata {
             contacts: self.contacts.clone(),
             client_secret_expires_at: expires_at,
             registration_token_hash: None,
+            options: self.options.clone(),
         }
     }
 
@@ -405,5 +406,6 @@ impl Metadata {
         p.policy_uri = self.policy_uri;
         p.tos_uri = self.tos_uri;
         p.contacts = self.contacts;
+        p.options = self.options;
     }
 }

@@ -166,7 +166,13 @@ fn bad_metadata_values_are_refused() {
     assert!(with("default_max_age", json!("60")).contains("non-negative"));
     assert!(with("id_token_signed_response_alg", json!("none")).contains("RS256"));
     assert!(with("id_token_encrypted_response_alg", json!("RSA-OAEP")).contains("encryption"));
-    assert!(with("userinfo_signed_response_alg", json!("RS256")).contains("plain JSON"));
+    assert!(with("userinfo_signed_response_alg", json!("HS256")).contains("RS256 or ES256"));
+    assert!(with("backchannel_logout_uri", json!("http://rp.example/bcl")).contains("https"));
+    assert!(with("backchannel_logout_uri", json!("https://rp.example/b#x")).contains("fragment"));
+    assert!(
+        with("backchannel_logout_session_required", json!(true)).contains("backchannel_logout_uri")
+    );
+    assert!(with("require_pushed_authorization_requests", json!(1)).contains("true or false"));
     assert!(with("subject_type", json!("pairwise")).contains("public"));
     assert!(with("application_type", json!("desktop")).contains("web or native"));
     assert!(with("client_name", json!("   ")).contains("blank"));

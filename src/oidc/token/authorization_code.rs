@@ -96,6 +96,7 @@ pub async fn exchange(
         issued_at: now,
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
         epoch: grant.epoch,
+        userinfo_claims: grant.claims.userinfo.clone(),
     };
     let (access_token, access_digest) = put_access_token(ctx.store, &access).await?;
     let mut used = UsedCode {
@@ -119,6 +120,7 @@ pub async fn exchange(
             evidence: grant.evidence.clone(),
             epoch: grant.epoch,
             started_at: now,
+            claims: grant.claims.clone(),
         };
         let token = refresh_token::start_family(ctx, &family, &access_digest).await?;
         used.refresh_family = Some(family.family_id);
@@ -133,7 +135,10 @@ pub async fn exchange(
         client,
         &user,
         &authn,
-        &grant.scopes,
+        issue::Released {
+            scopes: &grant.scopes,
+            extra: &grant.claims.id_token,
+        },
         grant.nonce.clone(),
         &access_token,
     )

@@ -64,6 +64,7 @@ pub async fn exchange(
         issued_at: now,
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
         epoch: 0,
+        userinfo_claims: Vec::new(),
     };
     let (access_token, _) = put_access_token(ctx.store, &grant).await?;
     Ok(TokenResponse {

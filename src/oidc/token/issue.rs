@@ -67,18 +67,28 @@ pub fn refreshed_authentication(
     }
 }
 
-/// Signs an ID token for `user` with the client's algorithm. `scopes` select the
-/// profile claims; `nonce` is only ever the one of an authorization request.
+/// What an ID token releases of the user: the claims of the granted `scopes`
+/// and those asked for one by one (`extra`).
+#[derive(Debug, Clone, Copy)]
+pub struct Released<'a> {
+    pub scopes: &'a [String],
+    pub extra: &'a [String],
+}
+
+/// Signs an ID token for `user` with the client's algorithm. `scopes` and the
+/// individually requested `extra` claims select the profile claims; `nonce` is
+/// only ever the one of an authorization request.
 pub async fn id_token(
     ctx: &TokenCtx<'_>,
     client: &Client,
     user: &User,
     authn: &Authentication,
-    scopes: &[String],
+    released: Released<'_>,
     nonce: Option<String>,
     access_token: &str,
 ) -> Result<String, TokenError> {
-    let groups = if scopes.iter().any(|s| s == "groups") {
+    let Released { scopes, extra } = released;
+    let groups = if ProfileClaims::wants_groups(scopes, extra) {
         Some(users::groups_of(ctx.db, &user.id).await?)
     } else {
         None
@@ -97,7 +107,7 @@ pub async fn id_token(
         azp: client.client_id.clone(),
         nonce,
         at_hash: Some(id_token::at_hash(access_token)),
-        profile: ProfileClaims::for_scopes(user, scopes, groups),
+        profile: ProfileClaims::for_scopes(user, scopes, extra, groups),
     };
     let alg = client.id_token_alg;
     let jwt = if alg == SigningAlg::RS256 {
@@ -131,6 +141,7 @@ mod tests {
             evidence,
             epoch: 0,
             started_at: 0,
+            claims: Default::default(),
         }
     }
 

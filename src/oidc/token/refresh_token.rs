@@ -170,6 +170,7 @@ pub async fn exchange(
         issued_at: now,
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
         epoch: family.epoch,
+        userinfo_claims: family.claims.userinfo.clone(),
     };
     let (access_token, access_digest) = put_access_token(ctx.store, &access).await?;
     let next = secrets::random_token(32);
@@ -201,7 +202,21 @@ pub async fn exchange(
     let id_token = if scopes.iter().any(|s| s == "openid") {
         // OIDC Core §12.2: a refreshed ID token repeats the original authentication
         // (acr, amr, auth_time), minus an expired step-up, and carries no nonce.
-        Some(issue::id_token(ctx, client, &user, &authn, &scopes, None, &access_token).await?)
+        Some(
+            issue::id_token(
+                ctx,
+                client,
+                &user,
+                &authn,
+                issue::Released {
+                    scopes: &scopes,
+                    extra: &family.claims.id_token,
+                },
+                None,
+                &access_token,
+            )
+            .await?,
+        )
     } else {
         None
     };

@@ -1,0 +1,124 @@
+//! `id_token_hint` on the authorization request (OIDC Core §3.1.2.1): the hint
+//! names the user the relying party expects, and a session of someone else never
+//! answers for them: `login_required` with `prompt=none`, else the login page.
+
+use portcullis::keys::SigningAlg;
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::protocol_helpers::*;
+use crate::token_helpers::*;
+
+/// An ID token for `user` at `client`, from a sign-in in a browser of its own.
+async fn id_token_of(app: &TestApp, client: &TestClient, user: &TestUser) -> String {
+    let params = AuthParams::new(client);
+    let tokens = app
+        .sign_in_with(&Browser::new(app), client, user, &params)
+        .await;
+    str_of(&tokens, "id_token").to_string()
+}
+
+/// A browser signed in as `user` at `client`.
+async fn signed_in(app: &TestApp, client: &TestClient, user: &TestUser) -> (Browser, String) {
+    let browser = Browser::new(app);
+    let params = AuthParams::new(client);
+    let tokens = app.sign_in_with(&browser, client, user, &params).await;
+    (browser, str_of(&tokens, "id_token").to_string())
+}
+
+#[tokio::test]
+async fn prompt_none_with_a_hint_for_another_user_is_login_required() {
+    let app = spawn_app().await;
+    let client = app.client(false).await;
+    let (alice, bob) = (app.user("alice").await, app.user("bob").await);
+    let (browser, alice_token) = signed_in(&app, &client, &alice).await;
+    let bob_token = id_token_of(&app, &client, &bob).await;
+
+    let params = AuthParams::new(&client)
+        .set("prompt", "none")
+        .set("id_token_hint", &bob_token);
+    let back = browser.authorize(&params).await.params();
+    assert_eq!(back["error"], "login_required", "{back:?}");
+    assert!(!back.contains_key("code"));
+
+    // The hint for the user who is signed in answers at once.
+    let params = AuthParams::new(&client)
+        .set("prompt", "none")
+        .set("id_token_hint", &alice_token);
+    let landing = browser.authorize(&params).await;
+    let claims = app.tokens(&client, &params, &landing).await;
+    assert_eq!(claims["sub"], alice.id.as_str());
+}
+
+#[tokio::test]
+async fn a_hint_for_another_user_shows_the_login_page_for_that_user() {
+    let app = spawn_app().await;
+    let client = app.client(false).await;
+    let (alice, bob) = (app.user("alice").await, app.user("bob").await);
+    let (browser, _) = signed_in(&app, &client, &alice).await;
+    let bob_token = id_token_of(&app, &client, &bob).await;
+
+    let params = AuthParams::new(&client).set("id_token_hint", &bob_token);
+    let page = browser.authorize(&params).await;
+    assert_eq!(page.status(), 200);
+    let form = form_with(page.html(), "password");
+    assert_eq!(form.get("username"), Some("bob"));
+
+    // Signing in as someone else than the hinted user gives no code.
+    let wrong = browser.login(&page, &alice).await;
+    assert!(matches!(wrong, Landing::Page { .. }), "{wrong:?}");
+    let back = browser.login(&wrong, &bob).await;
+    let claims = app.tokens(&client, &params, &back).await;
+    assert_eq!(claims["sub"], bob.id.as_str());
+}
+
+#[tokio::test]
+async fn a_hint_for_another_client_or_a_forged_one_is_refused() {
+    let app = spawn_app().await;
+    let (client, other) = (app.client(false).await, app.client(false).await);
+    let alice = app.user("alice").await;
+    let (browser, token) = signed_in(&app, &client, &alice).await;
+    let for_other = id_token_of(&app, &other, &alice).await;
+
+    let refused = |hint: String| {
+        let params = AuthParams::new(&client).set("id_token_hint", &hint);
+        let browser = &browser;
+        async move { browser.authorize(&params).await.params() }
+    };
+    let back = refused(for_other).await;
+    assert_eq!(back["error"], "invalid_request", "{back:?}");
+    let mut forged: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let mut payload = jwt_payload(&token);
+    payload["sub"] = json!("someone-else");
+    use base64::Engine;
+    forged[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&payload).unwrap());
+    let back = refused(forged.join(".")).await;
+    assert_eq!(back["error"], "invalid_request", "{back:?}");
+}
+
+#[tokio::test]
+async fn an_expired_hint_still_names_the_user() {
+    let app = spawn_app().await;
+    let client = app.client(false).await;
+    let alice = app.user("alice").await;
+    let (browser, _) = signed_in(&app, &client, &alice).await;
+    let now = chrono::Utc::now().timestamp();
+    let expired = app
+        .state
+        .keys
+        .sign(
+            SigningAlg::ES256,
+            &json!({
+                "iss": app.issuer, "sub": alice.id, "aud": client.client_id,
+                "iat": now - 7200, "exp": now - 3600,
+            }),
+        )
+        .unwrap();
+    let params = AuthParams::new(&client)
+        .set("prompt", "none")
+        .set("id_token_hint", &expired);
+    let landing = browser.authorize(&params).await;
+    let claims = app.tokens(&client, &params, &landing).await;
+    assert_eq!(claims["sub"], alice.id.as_str());
+}
