@@ -19,6 +19,7 @@ mod client_credentials_needs_the_grant;
 mod client_repository;
 mod cluster;
 mod cluster_flows;
+mod cluster_jwks;
 mod code_flow;
 mod csp_blocks_injection_not_the_pages;
 mod databases;

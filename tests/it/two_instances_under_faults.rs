@@ -18,7 +18,8 @@ use portcullis::keys::SigningAlg;
 use serde_json::json;
 
 use crate::cluster::Cluster;
-use crate::cluster_flows::{AFTER_LOGOUT, Completed, Failure, FlowCtx, Jwks, VirtualUser};
+use crate::cluster_flows::{AFTER_LOGOUT, Completed, Failure, FlowCtx, VirtualUser};
+use crate::cluster_jwks::Jwks;
 use crate::helpers::TestClient;
 
 /// A Redis outage is allowed to fail flows until both instances are ready
