@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help run build docker test test-services lint fmt clean bench bench-micro bench-store
+.PHONY: help run build docker test test-services soak fuzz lint fmt clean bench bench-micro bench-store
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -19,8 +19,20 @@ docker: ## Build the container image portcullis:latest (Dockerfile: distroless, 
 test-services: ## Install and start what the tests need (redis-server, PostgreSQL) when missing
 	./scripts/test-services.sh
 
-test: test-services ## Run every test (unit, integration against SQLite, PostgreSQL and redis-server)
-	CARGO=$(CARGO) ./scripts/run-tests.sh
+FUZZ_SHORT_SECONDS ?= 0
+test: test-services ## Run every test (unit, integration against SQLite, PostgreSQL and redis-server); FUZZ_SHORT_SECONDS=N adds N seconds per fuzz target
+	CARGO=$(CARGO) FUZZ_SHORT_SECONDS=$(FUZZ_SHORT_SECONDS) ./scripts/run-tests.sh
+
+SOAK_SECONDS ?= 600
+SOAK_USERS ?= 24
+SOAK_REPORT ?= $(CURDIR)/soak-figures.json
+soak: test-services ## Two instances, one Redis, one PostgreSQL under faults for SOAK_SECONDS (default 600); figures in SOAK_REPORT
+	PORTCULLIS_SOAK_SECONDS=$(SOAK_SECONDS) PORTCULLIS_SOAK_USERS=$(SOAK_USERS) PORTCULLIS_SOAK_REPORT=$(SOAK_REPORT) \
+	  $(CARGO) test --test it two_instances_keep_every_flow_correct -- --nocapture
+
+FUZZ_SECONDS ?= 600
+fuzz: ## Fuzz every parser target for FUZZ_SECONDS each (default 600; cargo-fuzz is installed when missing)
+	CARGO=$(CARGO) FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh
 
 bench: ## Load-test Portcullis (embedded store, Redis) and node-oidc-provider side by side (docs/performance.md)
 	CARGO=$(CARGO) ./scripts/bench.sh

@@ -123,6 +123,9 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The one header those proxies set (`server.forwarded_header`).
     pub forwarded_header: ForwardedHeader,
+    /// After SIGTERM, how long `/readyz` says 503 while everything is still
+    /// served, before the listener closes (`server.shutdown_delay`, seconds).
+    pub shutdown_delay: Duration,
 }
 
 #[derive(Debug, Clone)]

@@ -130,6 +130,8 @@ pub struct KeyRing {
     dir: PathBuf,
     grace_s: i64,
     current: Arc<RwLock<Arc<KeySet>>>,
+    /// When a token naming an unknown `kid` last made us look at the folder (ms).
+    last_look: Arc<std::sync::Mutex<i64>>,
 }
 
 /// The default of `keys.grace_period`: one day.
@@ -156,6 +158,7 @@ impl KeyRing {
             dir: dir.to_path_buf(),
             grace_s,
             current: Arc::new(RwLock::new(Arc::new(set))),
+            last_look: Arc::default(),
         })
     }
 

@@ -77,6 +77,7 @@ impl AppState {
             imports: Default::default(),
             logout_notifier,
             saml_keys,
+            draining: Arc::default(),
         })
     }
 }
@@ -218,6 +219,15 @@ impl Application {
         let result = tokio::select! {
             r = &mut server => r,
             () = stop => {
+                // The load balancer sees /readyz fail and stops sending; only
+                // then does the listener close, so no connection waits in its
+                // queue to be reset when the process exits.
+                self.state.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+                let delay = self.state.settings.server.shutdown_delay;
+                if !delay.is_zero() {
+                    tracing::info!(seconds = delay.as_secs(), "shutting down: /readyz fails, still serving");
+                    tokio::time::sleep(delay).await;
+                }
                 tracing::info!("shutting down: draining requests in flight");
                 if let Some(m) = &metrics_handle {
                     m.stop(true).await;

@@ -14,6 +14,9 @@ use super::{
 use crate::auth::acr::{AcrRegistry, Level};
 use crate::auth::policy::{Mode, Policy, Rule};
 
+/// Longer than any load balancer needs to notice a failing readiness probe.
+const MAX_SHUTDOWN_DELAY: u64 = 120;
+
 impl Settings {
     pub(super) fn from_raw(raw: Raw) -> Result<Self, ConfigError> {
         let issuer = Url::parse(&raw.issuer).map_err(|e| ConfigError::new("issuer", e))?;
@@ -48,6 +51,12 @@ impl Settings {
             Some(h) => ForwardedHeader::parse(h)?,
             None => ForwardedHeader::default(),
         };
+        if raw.server.shutdown_delay > MAX_SHUTDOWN_DELAY {
+            return Err(ConfigError::new(
+                "server.shutdown_delay",
+                format!("at most {MAX_SHUTDOWN_DELAY} seconds"),
+            ));
+        }
         let lockout = LockoutSettings::parse(raw.lockout, raw.passwords)?;
         let db = &raw.database.url;
         if !(db.starts_with("sqlite:")
@@ -180,6 +189,7 @@ impl Settings {
                 bind,
                 trusted_proxies,
                 forwarded_header,
+                shutdown_delay: Duration::from_secs(raw.server.shutdown_delay),
             },
             database_url: Secret::new(raw.database.url),
             cache_ttl: Duration::from_secs(raw.database.cache_ttl),

@@ -73,6 +73,8 @@ pub(super) struct RawServer {
     #[serde(default)]
     pub(super) trusted_proxies: Vec<String>,
     pub(super) forwarded_header: Option<String>,
+    #[serde(default)]
+    pub(super) shutdown_delay: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -279,3 +279,12 @@ fn metrics_listener_and_log_format() {
     let e = load(&[("PORTCULLIS__METRICS__BIND", "everywhere")]).unwrap_err();
     assert_eq!(e.key, "metrics.bind");
 }
+
+#[test]
+fn shutdown_delay_is_off_by_default_and_bounded() {
+    assert!(load(&[]).unwrap().server.shutdown_delay.is_zero());
+    let s = load(&[("PORTCULLIS__SERVER__SHUTDOWN_DELAY", "5")]).unwrap();
+    assert_eq!(s.server.shutdown_delay, Duration::from_secs(5));
+    let e = load(&[("PORTCULLIS__SERVER__SHUTDOWN_DELAY", "121")]).unwrap_err();
+    assert!(e.to_string().contains("server.shutdown_delay"), "{e}");
+}

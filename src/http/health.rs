@@ -29,8 +29,12 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let store = matches!(store, Ok(true));
     let db = matches!(db, Ok(true));
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
-    let body = json!({"store": word(store), "database": word(db)});
-    let mut answer = if store && db {
+    let mut body = json!({"store": word(store), "database": word(db)});
+    let draining = state.draining.load(std::sync::atomic::Ordering::SeqCst);
+    if draining {
+        body["status"] = json!("shutting down");
+    }
+    let mut answer = if store && db && !draining {
         HttpResponse::Ok()
     } else {
         HttpResponse::ServiceUnavailable()

@@ -45,4 +45,6 @@ pub struct AppState {
     pub logout_notifier: crate::oidc::backchannel::Notifier,
     /// The SAML signing key and certificate (and the next one during a rotation).
     pub saml_keys: crate::saml::SamlKeys,
+    /// Set on SIGTERM: `/readyz` answers 503 so the load balancer moves away.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }

@@ -60,3 +60,50 @@ fn rotation_adds_a_key_that_signs_and_keeps_the_old_one_published() {
 fn half_hash_matches_the_spec_example_shape() {
     assert_eq!(half_hash("x").len(), 22);
 }
+
+/// Two instances share the keys folder and each reloads on its own clock: a
+/// hint signed by the other one's new key verifies here at once, and a token
+/// naming a kid nobody has makes us look at the folder at most once a second.
+#[test]
+fn a_key_another_instance_just_added_verifies_here_before_our_reload() {
+    let dir = tmp();
+    let here = KeyRing::load_or_create(&dir).unwrap();
+    let there = KeyRing::load_or_create(&dir).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    rotate(&dir, SigningAlg::RS256).unwrap();
+    assert!(there.reload_if_changed().unwrap());
+    let claims = serde_json::json!({"iss": "https://id.example", "sub": "u", "aud": "c"});
+    let jwt = there.sign(SigningAlg::RS256, &claims).unwrap();
+    let known = here
+        .current()
+        .verify_ignoring_expiry::<serde_json::Value>(&jwt, "https://id.example");
+    assert!(known.is_none(), "not in our set before a reload");
+    let got: serde_json::Value = here
+        .verify_ignoring_expiry(&jwt, "https://id.example")
+        .expect("found in the folder");
+    assert_eq!(got["sub"], "u");
+    assert!(
+        here.verify_ignoring_expiry::<serde_json::Value>(&jwt, "https://other")
+            .is_none()
+    );
+
+    let mut header = jsonwebtoken::decode_header(&jwt).unwrap();
+    header.kid = Some("nobody".into());
+    let bogus = format!(
+        "{}.{}",
+        crate::secrets::b64url(&serde_json::to_vec(&header).unwrap()),
+        jwt.split_once('.').unwrap().1
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let none = |t: &str| here.verify_ignoring_expiry::<serde_json::Value>(t, "https://id.example");
+    assert!(none(&bogus).is_none());
+    let looked = *here.last_look.lock().unwrap();
+    assert_ne!(looked, 0);
+    assert!(none(&bogus).is_none());
+    assert_eq!(
+        *here.last_look.lock().unwrap(),
+        looked,
+        "no second look within a second"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

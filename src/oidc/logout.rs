@@ -111,7 +111,6 @@ pub async fn validate(ctx: &LoginCtx<'_>, req: LogoutRequest) -> Result<ValidLog
     let hint = match &req.id_token_hint {
         Some(jwt) => Some(
             ctx.keys
-                .current()
                 .verify_ignoring_expiry::<HintClaims>(jwt, &ctx.settings.issuer_str())
                 .ok_or(LogoutError::ForeignHint)?,
         ),

@@ -116,6 +116,11 @@ pub struct RedisBackend {
     generations: AtomicU64,
     /// Password forms (as written in the URL and decoded) scrubbed from error messages.
     secrets: Vec<String>,
+    /// The runtime the store was made on (the process's main one): managers are
+    /// created there, so their connection task never lives on an HTTP worker's
+    /// runtime, which ends with that worker during a graceful shutdown while
+    /// the other workers still finish requests over the same connection.
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl std::fmt::Debug for RedisBackend {
@@ -154,6 +159,7 @@ impl RedisBackend {
             slot: Mutex::new(None),
             generations: AtomicU64::new(0),
             secrets,
+            runtime: tokio::runtime::Handle::try_current().ok(),
         })
     }
 
@@ -174,10 +180,15 @@ impl RedisBackend {
             if let Some((generation, manager)) = slot.as_ref() {
                 return Ok((*generation, manager.clone()));
             }
-            let manager =
-                ConnectionManager::new_with_config(self.client.clone(), Self::manager_config())
-                    .await
-                    .map_err(|e| self.unavailable(&e))?;
+            let create =
+                ConnectionManager::new_with_config(self.client.clone(), Self::manager_config());
+            let manager = match &self.runtime {
+                Some(rt) => rt.spawn(create).await.map_err(|e| {
+                    StoreError::Unavailable(format!("Redis at {}: {e}", self.addr()))
+                })?,
+                None => create.await,
+            }
+            .map_err(|e| self.unavailable(&e))?;
             let generation = self.generations.fetch_add(1, Ordering::Relaxed);
             *slot = Some((generation, manager.clone()));
             tracing::info!(addr = %self.addr(), "connected to Redis");

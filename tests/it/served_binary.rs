@@ -15,25 +15,41 @@ pub struct Served {
     stderr: Arc<Mutex<String>>,
     dir: Option<tempfile::TempDir>,
     extra: String,
+    env: Vec<(String, String)>,
 }
 
 impl Served {
     /// Starts the server with `extra` TOML and waits until `/livez` answers.
     pub fn start(extra: &str) -> Served {
-        Self::launch(tempfile::tempdir().unwrap(), free_port(), extra)
+        Self::start_with_env(extra, &[])
+    }
+
+    /// As [`Served::start`], with environment variables (`PORTCULLIS__…`).
+    pub fn start_with_env(extra: &str, env: &[(&str, &str)]) -> Served {
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self::launch(tempfile::tempdir().unwrap(), free_port(), extra, env)
     }
 
     /// Starts again on the same folder (database, keys) and port, once stopped.
     pub fn restart(mut self) -> Served {
         let dir = self.dir.take().unwrap();
-        Self::launch(dir, self.port, &self.extra.clone())
+        let env = std::mem::take(&mut self.env);
+        Self::launch(dir, self.port, &self.extra.clone(), env)
     }
 
     pub fn config_path(&self) -> std::path::PathBuf {
         self.dir.as_ref().unwrap().path().join("portcullis.toml")
     }
 
-    fn launch(dir: tempfile::TempDir, port: u16, extra: &str) -> Served {
+    fn launch(
+        dir: tempfile::TempDir,
+        port: u16,
+        extra: &str,
+        env: Vec<(String, String)>,
+    ) -> Served {
         let toml = format!(
             "issuer = \"http://localhost:{port}\"\n[server]\nbind = \"127.0.0.1:{port}\"\n[database]\nurl = \"sqlite://{d}/p.db?mode=rwc\"\n[keys]\ndir = \"{d}/keys\"\n[mail]\noutbox_dir = \"{d}/outbox\"\n{extra}",
             d = dir.path().display()
@@ -43,6 +59,7 @@ impl Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
             .args(["--config", path.to_str().unwrap(), "serve"])
             .env("RUST_LOG", "info")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -68,6 +85,7 @@ impl Served {
             stderr,
             dir: Some(dir),
             extra: extra.to_owned(),
+            env,
         };
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {

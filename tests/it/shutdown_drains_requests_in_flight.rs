@@ -64,3 +64,49 @@ async fn ctrl_c_drains_the_request_in_flight() {
         .await
         .unwrap();
 }
+
+/// With `server.shutdown_delay`, SIGTERM first makes `/readyz` fail while
+/// every request is still served, so the load balancer moves away before the
+/// listener closes; then the process drains and exits 0 as without it.
+fn readiness_fails_first(served: &mut Served) {
+    assert!(
+        served
+            .request("GET /readyz HTTP/1.1\r\n\r\n")
+            .starts_with("HTTP/1.1 200")
+    );
+    served.signal("TERM");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let answer = loop {
+        let a = served.request("GET /readyz HTTP/1.1\r\n\r\n");
+        if !a.starts_with("HTTP/1.1 200") {
+            break a;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/readyz kept passing after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("shutting down"), "{answer}");
+    let discovery = served.request("GET /.well-known/openid-configuration HTTP/1.1\r\n\r\n");
+    assert!(
+        discovery.starts_with("HTTP/1.1 200"),
+        "still serving: {discovery}"
+    );
+    let status = served.wait();
+    assert!(status.success(), "{status}: {}", served.stderr());
+}
+
+#[tokio::test]
+async fn with_a_shutdown_delay_readiness_fails_before_the_listener_closes() {
+    tokio::task::spawn_blocking(|| {
+        let mut served = Served::start_with_env(
+            "[metrics]\nbind = \"127.0.0.1:0\"\n",
+            &[("PORTCULLIS__SERVER__SHUTDOWN_DELAY", "2")],
+        );
+        readiness_fails_first(&mut served);
+    })
+    .await
+    .unwrap();
+}
