@@ -28,7 +28,7 @@ pub const BINDING_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 pub const NAMEID_EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
 pub const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 
-/// The built-in class refs (CONTRACT levels `pwd` and `mfa`).
+/// The built-in class refs (the levels `pwd` and `mfa`).
 pub const AC_PASSWORD_PROTECTED: &str =
     "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
 pub const AC_REFEDS_MFA: &str = "https://refeds.org/profile/mfa";
