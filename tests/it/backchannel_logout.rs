@@ -180,12 +180,7 @@ async fn an_unreachable_client_never_delays_the_logout() {
 #[tokio::test]
 async fn registration_and_discovery_speak_back_channel_logout() {
     let app = spawn_app().await;
-    let doc: Value = reqwest::get(app.url("/.well-known/openid-configuration"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.discovery().await;
     assert_eq!(doc["backchannel_logout_supported"], true);
     assert_eq!(doc["backchannel_logout_session_supported"], true);
     let made = cli(

@@ -9,12 +9,7 @@ use crate::helpers::*;
 
 async fn full_flow(app: &TestApp, alg: SigningAlg) {
     // Discovery parses as provider metadata for a real client library.
-    let doc: Value = reqwest::get(app.url("/.well-known/openid-configuration"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.discovery().await;
     let meta: CoreProviderMetadata = serde_json::from_value(doc.clone()).unwrap();
     assert_eq!(meta.issuer().as_str(), app.issuer);
     assert_eq!(

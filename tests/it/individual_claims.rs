@@ -91,12 +91,7 @@ async fn claims_outside_the_clients_scopes_are_never_released() {
 #[tokio::test]
 async fn discovery_lists_the_claims_that_exist() {
     let app = spawn_app().await;
-    let doc: Value = reqwest::get(app.url("/.well-known/openid-configuration"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.discovery().await;
     let listed: Vec<&str> = doc["claims_supported"]
         .as_array()
         .unwrap()

@@ -135,12 +135,7 @@ async fn a_client_that_requires_pushed_requests_cannot_use_the_front_channel_alo
     let page = browser.get(&front_channel(&client, &uri)).await;
     browser.login(&page, &user).await.code();
 
-    let doc: Value = reqwest::get(app.url("/.well-known/openid-configuration"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.discovery().await;
     assert_eq!(
         doc["pushed_authorization_request_endpoint"],
         app.url("/par")

@@ -10,12 +10,7 @@ use crate::token_helpers::*;
 #[tokio::test]
 async fn discovery_lists_the_lifecycle_endpoints() {
     let app = spawn_app().await;
-    let doc: Value = reqwest::get(app.url("/.well-known/openid-configuration"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.discovery().await;
     assert_eq!(doc["revocation_endpoint"], app.url("/revoke"));
     assert_eq!(doc["introspection_endpoint"], app.url("/introspect"));
     assert_eq!(doc["end_session_endpoint"], app.url("/logout"));

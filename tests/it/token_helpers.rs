@@ -66,6 +66,16 @@ impl TestApp {
         self.post_as(client, "/revoke", &form).await
     }
 
+    /// The discovery document (OpenID Connect Discovery 1.0 §4).
+    pub async fn discovery(&self) -> Value {
+        reqwest::get(self.url("/.well-known/openid-configuration"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn userinfo_status(&self, access_token: &str) -> u16 {
         reqwest::Client::new()
             .get(self.url("/userinfo"))
