@@ -3,7 +3,8 @@
 
 use portcullis::db::factors;
 
-use crate::helpers::{AuthParams, Browser, Form, Options, TestApp, session_cookie, spawn_with};
+use crate::helpers::{AuthParams, Browser, Options, TestApp, spawn_with};
+use crate::key_only_account_never_enrolls_totp::post_totp_enrollment;
 
 async fn spawn_switched(toml: &str) -> TestApp {
     spawn_with(Options {
@@ -40,21 +41,7 @@ async fn with_totp_switched_off_a_first_factor_is_a_security_key_only() {
     let id = interaction_id(&html);
     let by_url = browser.get(&format!("/interaction/{id}?method=totp")).await;
     assert!(!by_url.html().contains("data-otpauth"));
-    let csrf = app
-        .state
-        .sessions
-        .issue_csrf(&session_cookie(&app, &jar), &id)
-        .await
-        .unwrap();
-    let posted = browser
-        .submit(&Form {
-            action: format!("/interaction/{id}/enroll/totp"),
-            fields: vec![
-                ("csrf_token".into(), csrf),
-                ("code".into(), "123456".into()),
-            ],
-        })
-        .await;
+    let posted = post_totp_enrollment(&app, &browser, &jar, &id).await;
     assert!(!posted.html().contains("recovery-codes"));
     assert!(!factors::has_totp(&app.state.db, &user.id).await.unwrap());
 }

@@ -32,6 +32,31 @@ async fn give_key(app: &TestApp, user: &TestUser, origin: &str) -> SoftPasskey {
     key
 }
 
+/// Posts the TOTP enrollment form straight to the server, with a CSRF token
+/// valid for this sign-in, as an attacker skipping the pages would.
+pub async fn post_totp_enrollment(
+    app: &TestApp,
+    browser: &Browser,
+    jar: &reqwest::cookie::Jar,
+    id: &str,
+) -> Landing {
+    let csrf = app
+        .state
+        .sessions
+        .issue_csrf(&session_cookie(app, jar), id)
+        .await
+        .unwrap();
+    browser
+        .submit(&Form {
+            action: format!("/interaction/{id}/enroll/totp"),
+            fields: vec![
+                ("csrf_token".into(), csrf),
+                ("code".into(), "123456".into()),
+            ],
+        })
+        .await
+}
+
 async fn has_totp(app: &TestApp, user: &TestUser) -> bool {
     portcullis::db::factors::has_totp(&app.state.db, &user.id)
         .await
@@ -66,21 +91,7 @@ async fn mfa_asks_a_key_only_account_for_its_key_and_never_for_an_app() {
     assert!(!by_url.html().contains("data-otpauth"), "{}", by_url.html());
     // A post to the TOTP enrollment form, with a CSRF token valid for this
     // sign-in, is not an enrollment.
-    let csrf = app
-        .state
-        .sessions
-        .issue_csrf(&session_cookie(&app, &jar), &id)
-        .await
-        .unwrap();
-    let posted = browser
-        .submit(&Form {
-            action: format!("/interaction/{id}/enroll/totp"),
-            fields: vec![
-                ("csrf_token".into(), csrf),
-                ("code".into(), "123456".into()),
-            ],
-        })
-        .await;
+    let posted = post_totp_enrollment(&app, &browser, &jar, &id).await;
     assert!(!posted.html().contains("recovery-codes"));
     assert!(!has_totp(&app, &user).await);
 
