@@ -13,6 +13,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn render(handle: web::Data<PrometheusHandle>, store: web::Data<Store>) -> HttpResponse {
     let mut body = handle.render();
     if let Some(census) = store.census() {
+        if !body.is_empty() && !body.ends_with('\n') {
+            body.push('\n');
+        }
         body.push_str(&crate::metrics::render_store(&census));
     }
     HttpResponse::Ok()
