@@ -63,8 +63,10 @@ wait_http() { # url, what
 
 echo "== building (release)"
 "$CARGO" build --release --bin portcullis --example load
-BIN=$ROOT/target/release/portcullis
-LOAD=$ROOT/target/release/examples/load
+# Where cargo put them: CARGO_TARGET_DIR when set, as cargo itself reads it.
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET/release/portcullis
+LOAD=$TARGET/release/examples/load
 RESULTS=$WORK/results.jsonl
 
 rm -rf "$WORK"

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod directory;
 pub mod error;
 pub mod http;
 pub mod keys;

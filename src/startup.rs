@@ -52,6 +52,19 @@ impl AppState {
         let passwords = password::Verifier::start(settings.lockout.max_queued_passwords)
             .context("starting the password verification threads")?;
         let cache = Arc::new(db::cache::ReadCache::new(settings.cache_ttl));
+        // Beside an embedded store, the CLI leaves its changes' mark in keys.dir.
+        let mark_file = settings
+            .redis_url
+            .is_none()
+            .then(|| settings.keys_dir.join(crate::directory::MARK_FILE));
+        let directory = Arc::new(crate::directory::Directory::new(
+            settings.cache_ttl,
+            mark_file,
+        ));
+        // The discovery document depends on the settings alone: written once.
+        let discovery = actix_web::web::Bytes::from(serde_json::to_vec(
+            &crate::oidc::discovery::metadata(&settings),
+        )?);
         let audit = db::audit_writer::AuditWriter::start(db.clone());
         let logout_notifier = crate::oidc::backchannel::Notifier::new(
             keys.clone(),
@@ -72,6 +85,8 @@ impl AppState {
             webauthn,
             mailer,
             cache,
+            directory,
+            discovery,
             audit,
             user_loads: Arc::default(),
             imports: Default::default(),

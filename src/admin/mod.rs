@@ -92,7 +92,7 @@ impl AdminCtx {
         } else {
             "failure"
         };
-        self.audit(
+        self.record(
             "mail_sent",
             Some(user),
             outcome,
@@ -101,8 +101,36 @@ impl AdminCtx {
         .await
     }
 
-    /// Writes one audit event for an admin action on `user` (or on nothing in particular).
+    /// Writes one audit event for an admin action on `user` (or on nothing in
+    /// particular). Every change an administrator makes is audited once it is
+    /// committed, so this is also where it is announced to the user directory
+    /// of every server sharing the store: a disabled user, a reset factor or a
+    /// new group counts at the next request ([`crate::directory`]), the CLI's
+    /// beside an embedded store too.
     pub async fn audit(
+        &self,
+        event: &str,
+        user: Option<&User>,
+        outcome: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), DbError> {
+        self.record(event, user, outcome, detail).await?;
+        self.directory_changed().await
+    }
+
+    /// Moves the user directory's change mark: in the store, or, for the CLI
+    /// beside an embedded store, in the mark file the server looks at.
+    pub async fn directory_changed(&self) -> Result<(), DbError> {
+        match &self.store {
+            Some(store) => crate::directory::changed(store)
+                .await
+                .map_err(|e| DbError::Unavailable(e.to_string())),
+            None => crate::directory::changed_file(&self.settings.keys_dir)
+                .map_err(|e| DbError::Other(format!("the user directory's mark file: {e}"))),
+        }
+    }
+
+    async fn record(
         &self,
         event: &str,
         user: Option<&User>,

@@ -232,6 +232,11 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                 .with_context(|| format!("unknown user {username:?}"))?;
             let on = state == "on";
             users::set_two_factor(&conn, &user.id, on).await?;
+            // Servers sharing a Redis see the switch at their next request.
+            admin::ctx(&settings, conn.clone())
+                .await?
+                .directory_changed()
+                .await?;
             crate::db::audit::record(
                 &conn,
                 crate::db::audit::AuditEvent {

@@ -15,9 +15,10 @@ pub struct FactorsPresent {
     pub webauthn: bool,
 }
 
-/// Counts the loads of a user with their factors ([`find_with_factors`]), the
-/// read the login engine makes once per request: tests compare it before and
-/// after a request to prove that no layer loads the user again for itself.
+/// Counts the loads of a user with their factors (from the directory, which
+/// reads [`find_with_factors`] when its snapshot no longer counts), the read the
+/// login engine makes once per request: tests compare it before and after a
+/// request to prove that no layer loads the user again for itself.
 #[derive(Debug, Default)]
 pub struct LoadCounter(std::sync::atomic::AtomicU64);
 
@@ -26,7 +27,7 @@ impl LoadCounter {
         self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn count(&self) {
+    pub fn count(&self) {
         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
@@ -61,10 +62,8 @@ fn owns_any<E: EntityTrait>(table: E, user_id: E::Column) -> Expr {
 /// authorization request needs before it can decide.
 pub async fn find_with_factors(
     db: &DatabaseConnection,
-    loads: &LoadCounter,
     id: &str,
 ) -> Result<Option<(User, FactorsPresent)>, DbError> {
-    loads.count();
     let row = users::Entity::find_by_id(id.to_owned())
         .column_as(
             owns_any(totp_factors::Entity, totp_factors::Column::UserId),

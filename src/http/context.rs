@@ -19,6 +19,7 @@ impl AppState {
             store: &self.store,
             keys: &self.keys,
             cache: &self.cache,
+            directory: &self.directory,
         }
     }
 
@@ -40,6 +41,7 @@ impl AppState {
             store: &self.store,
             sessions: &self.sessions,
             cache: &self.cache,
+            directory: &self.directory,
             audit: &self.audit,
             user_loads: &self.user_loads,
             webauthn: self.webauthn.as_deref(),

@@ -1,12 +1,12 @@
 use actix_web::{HttpResponse, web};
 
 use crate::http::state::AppState;
-use crate::oidc::discovery;
 
 pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(discovery::metadata(&state.settings))
+        .content_type("application/json")
+        .body(state.discovery.clone())
 }
 
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {

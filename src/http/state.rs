@@ -35,6 +35,10 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Clients and stored policy rules, reused for `database.cache_ttl`.
     pub cache: Arc<db::cache::ReadCache>,
+    /// Users, factors and groups, valid while the store's change mark stays.
+    pub directory: Arc<crate::directory::Directory>,
+    /// The discovery document, serialized once at start.
+    pub discovery: actix_web::web::Bytes,
     /// Audit rows of sign-ins, committed in batches.
     pub audit: db::audit_writer::AuditWriter,
     /// Loads of a user with their factors (the login engine's one read per request).

@@ -25,6 +25,8 @@ pub struct LoginCtx<'a> {
     pub sessions: &'a Sessions,
     /// Clients and stored policy rules.
     pub cache: &'a ReadCache,
+    /// Users with their factors and groups, without a database read while unchanged.
+    pub directory: &'a crate::directory::Directory,
     /// Sign-in audit rows, written in batches.
     pub audit: &'a AuditWriter,
     /// Counts loads of a user with their factors (one per request).

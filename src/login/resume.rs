@@ -10,7 +10,7 @@ use super::next_step::{self, Method, NextStep, Post, Proven, View};
 use super::party::Party;
 use super::pending::{PendingLogin, Return};
 use crate::auth::stepup::Freshness;
-use crate::db::users::{self, FactorsPresent, User};
+use crate::db::users::{FactorsPresent, User};
 use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::oidc::error::AuthzError;
@@ -228,7 +228,10 @@ pub async fn evaluate(
     {
         return Ok((NextStep::ShowLogin, None));
     }
-    let Some((user, present)) = users::find_with_factors(ctx.db, ctx.user_loads, &user_id)
+    ctx.user_loads.count();
+    let Some((user, present)) = ctx
+        .directory
+        .user(ctx.db, ctx.store, &user_id)
         .await?
         .filter(|(u, _)| session.belongs_to(u))
     else {

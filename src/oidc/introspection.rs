@@ -15,7 +15,6 @@ use super::token::client_auth::confidential_client_of_request;
 use super::token::{AccessGrant, ClientAuth, TokenCtx, refresh_token};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens::{self, TokenState};
-use crate::db::users;
 use crate::error::Failure;
 use crate::secrets;
 
@@ -26,7 +25,9 @@ pub fn inactive() -> Value {
 /// The user still stands behind a token of `epoch`: active, and no
 /// administrator ended their sessions since.
 async fn user_current(ctx: &TokenCtx<'_>, user_id: &str, epoch: i64) -> Result<bool, Failure> {
-    Ok(users::find_by_id(ctx.db, user_id)
+    Ok(ctx
+        .directory
+        .find_user(ctx.db, ctx.store, user_id)
         .await?
         .is_some_and(|u| u.active && u.session_epoch == epoch))
 }

@@ -11,7 +11,7 @@ use super::session::BrowserSession;
 use crate::auth::acr::Level;
 use crate::auth::policy::{Decision, Subject};
 use crate::db::audit::AuditEvent;
-use crate::db::users::{self, User};
+use crate::db::users::User;
 use crate::error::Failure;
 use crate::login::{LoginCtx, Party, PendingLogin};
 
@@ -68,9 +68,9 @@ pub async fn floor(
 ) -> Result<Floor, Failure> {
     let stored = ctx.cache.policy_rules(ctx.db, &ctx.settings.acr).await?;
     let groups = if ctx.settings.policy.needs_groups(&stored) {
-        users::groups_of(ctx.db, &user.id).await?
+        ctx.directory.groups(ctx.db, ctx.store, &user.id).await?
     } else {
-        Vec::new()
+        Default::default()
     };
     let decide = |ip: Option<IpAddr>| {
         ctx.settings.policy.decide(

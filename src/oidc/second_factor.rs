@@ -226,6 +226,8 @@ pub async fn confirm_enrollment(
     factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret).await?;
     factors::accept_step(ctx.db, &user.id, step as i64).await?;
     let recovery_codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
+    // The user now has TOTP: every server's next look at them must know.
+    crate::directory::changed(ctx.store).await?;
     ctx.store.delete(&enroll_key(cookie, &user.id)).await?;
     let cookie = elevate(ctx, cookie, session, Factor::Totp, false).await?;
     audit_factor(

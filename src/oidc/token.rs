@@ -40,6 +40,8 @@ pub struct TokenCtx<'a> {
     pub store: &'a Store,
     pub keys: &'a KeyRing,
     pub cache: &'a ReadCache,
+    /// Users and their groups, without a database read while unchanged.
+    pub directory: &'a crate::directory::Directory,
 }
 
 /// RFC 6749 §3.2: the token request, authenticated and parsed, then handed to

@@ -6,7 +6,6 @@ use super::error::BearerError;
 use super::id_token::ProfileClaims;
 use super::token::{TokenCtx, access_grant};
 use crate::db::clients::Client;
-use crate::db::users;
 use crate::error::Failure;
 
 /// RFC 6750 §3.1: the token was sent but is not good (any more).
@@ -55,12 +54,16 @@ async fn claims(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<(Client, Valu
         .user_id
         .as_deref()
         .ok_or_else(|| invalid_token("the access token does not identify a user"))?;
-    let user = users::find_by_id(ctx.db, user_id)
+    let user = ctx
+        .directory
+        .find_user(ctx.db, ctx.store, user_id)
         .await?
         .filter(|u| grant.valid_for(u))
         .ok_or_else(|| invalid_token("the user is no longer active"))?;
     let groups = if ProfileClaims::wants_groups(&grant.scopes, &grant.userinfo_claims) {
-        Some(users::groups_of(ctx.db, &user.id).await?)
+        Some(Vec::clone(
+            &*ctx.directory.groups(ctx.db, ctx.store, &user.id).await?,
+        ))
     } else {
         None
     };

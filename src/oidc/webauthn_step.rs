@@ -133,6 +133,10 @@ pub async fn finish_registration(
             crate::db::DbError::Conflict(m) => refused(m),
             other => other.into(),
         })?;
+    // The user now has a security key: every server's next look at them must know.
+    crate::directory::changed(ctx.store)
+        .await
+        .map_err(crate::error::Failure::from)?;
     audit_factor(
         ctx,
         user,

@@ -236,6 +236,10 @@ impl TestApp {
         portcullis::db::factors::set_totp(&self.state.db, &self.state.sealer, &user.id, &secret)
             .await
             .unwrap();
+        // Written past the server, as another process would: tell its directory.
+        portcullis::directory::changed(&self.state.store)
+            .await
+            .unwrap();
         secret
     }
 

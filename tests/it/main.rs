@@ -86,5 +86,6 @@ mod step_up_challenge;
 mod store;
 mod token_helpers;
 mod two_instances_under_faults;
+mod user_changes_count_at_the_next_request;
 mod webauthn;
 mod webdriver;

@@ -8,8 +8,8 @@ use super::{
     remember_code,
 };
 use crate::auth::stepup;
+use crate::db::clients::Client;
 use crate::db::refresh_tokens::RefreshGrant;
-use crate::db::{clients::Client, users};
 use crate::oidc::error::TokenError;
 use crate::oidc::now_s;
 use crate::secrets;
@@ -69,7 +69,9 @@ pub async fn exchange(
         }
         (None, None) => {}
     }
-    let user = users::find_by_id(ctx.db, &grant.user_id)
+    let user = ctx
+        .directory
+        .find_user(ctx.db, ctx.store, &grant.user_id)
         .await?
         .filter(|u| u.active)
         .ok_or_else(|| invalid_grant("the user is no longer active"))?;

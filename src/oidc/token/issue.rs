@@ -6,7 +6,7 @@ use crate::auth::acr::{AcrRegistry, Level};
 use crate::auth::stepup::{self, Freshness};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens::RefreshGrant;
-use crate::db::users::{self, User};
+use crate::db::users::User;
 use crate::error::Failure;
 use crate::keys::SigningAlg;
 use crate::oidc::error::TokenError;
@@ -89,7 +89,9 @@ pub async fn id_token(
 ) -> Result<String, TokenError> {
     let Released { scopes, extra } = released;
     let groups = if ProfileClaims::wants_groups(scopes, extra) {
-        Some(users::groups_of(ctx.db, &user.id).await?)
+        Some(Vec::clone(
+            &*ctx.directory.groups(ctx.db, ctx.store, &user.id).await?,
+        ))
     } else {
         None
     };

@@ -6,7 +6,6 @@ use super::issue;
 use super::{AccessGrant, TokenCtx, TokenResponse, put_access_token, revoke_access_digest};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens::{self, NewRefreshToken, RefreshGrant, TokenState};
-use crate::db::users;
 use crate::error::Failure;
 use crate::oidc::error::TokenError;
 use crate::oidc::{now_ms, now_s};
@@ -140,7 +139,9 @@ pub async fn exchange(
     }
     let scopes =
         narrowed_scope(&family.scopes, req.scope.as_deref()).map_err(TokenError::InvalidScope)?;
-    let user = users::find_by_id(ctx.db, &family.user_id)
+    let user = ctx
+        .directory
+        .find_user(ctx.db, ctx.store, &family.user_id)
         .await?
         .filter(|u| u.active)
         .ok_or_else(|| invalid_grant("the user is no longer active"))?;
