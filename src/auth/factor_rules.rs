@@ -32,19 +32,26 @@ pub const PROOF_MAX_AGE_MS: i64 = 10 * 60 * 1000;
 pub struct Enrolled {
     pub totp: bool,
     pub webauthn: bool,
+    /// Mailed one-time codes are switched on (`[factors] email_otp`) and the
+    /// account has an address: its mailbox is a factor it already has.
+    pub email: bool,
 }
 
 impl Enrolled {
     pub fn any(&self) -> bool {
-        self.totp || self.webauthn
+        self.totp || self.webauthn || self.email
     }
 
     /// Whether `p` is a proof of a factor this account has. A recovery code
-    /// stands in for the TOTP authenticator it came with.
+    /// stands in for the TOTP authenticator it came with. A mailed code is the
+    /// weakest factor: it backs a new one only on an account with neither an
+    /// authenticator app nor a key, so a password and a mailbox never add a
+    /// key beside an authenticator the attacker does not hold.
     fn backs(&self, p: &Proof) -> bool {
         match p.factor {
             Factor::Totp | Factor::RecoveryCode => self.totp,
             Factor::WebAuthn => self.webauthn,
+            Factor::EmailOtp => self.email && !self.totp && !self.webauthn,
             Factor::Password => false,
         }
     }

@@ -17,6 +17,9 @@ pub enum Factor {
     /// A single-use recovery code standing in for the TOTP code.
     RecoveryCode,
     WebAuthn,
+    /// A single-use code mailed to the account's address: a second factor
+    /// (`mfa`), never phishing-resistant.
+    EmailOtp,
 }
 
 impl Factor {
@@ -129,7 +132,7 @@ pub fn level_met(proofs: &[Proof], fresh: &Freshness) -> Option<Level> {
         .find(|l| evidence(proofs, *l, fresh).is_some())
 }
 
-/// RFC 8176 values for the evidence: `pwd`, `otp` (TOTP), `hwk` (+ `user` when the
+/// RFC 8176 values for the evidence: `pwd`, `otp` (TOTP or a mailed code), `hwk` (+ `user` when the
 /// authenticator verified the user), `mfa` when two factors were used. A recovery
 /// code is not an OTP device: it is reported as `rc` (not in the RFC 8176
 /// registry; documented in the README).
@@ -143,7 +146,9 @@ pub fn amr(evidence: &[Proof]) -> Vec<String> {
     for p in evidence {
         match p.factor {
             Factor::Password => push("pwd"),
-            Factor::Totp => push("otp"),
+            // RFC 8176 `otp`: a one-time password, whether from an
+            // authenticator app or a mail.
+            Factor::Totp | Factor::EmailOtp => push("otp"),
             Factor::RecoveryCode => push("rc"),
             Factor::WebAuthn => {
                 push("hwk");

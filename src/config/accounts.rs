@@ -136,16 +136,10 @@ pub(super) fn factors(raw: RawFactors) -> Result<FactorSwitches, ConfigError> {
         webauthn: raw.webauthn.unwrap_or(d.webauthn),
         email_otp: raw.email_otp.unwrap_or(d.email_otp),
     };
-    if f.email_otp {
-        return Err(ConfigError::new(
-            "factors.email_otp",
-            "email one-time codes are not available in this version; leave it false",
-        ));
-    }
-    if !(f.totp || f.webauthn) {
+    if !(f.totp || f.webauthn || f.email_otp) {
         return Err(ConfigError::new(
             "factors",
-            "at least one of totp and webauthn must stay on (levels above pwd need one)",
+            "at least one of totp, webauthn and email_otp must stay on (levels above pwd need one)",
         ));
     }
     Ok(f)
@@ -184,11 +178,12 @@ mod tests {
     }
 
     #[test]
-    fn email_codes_cannot_be_switched_on_before_they_exist() {
+    fn mailed_codes_alone_are_enough() {
         let raw = RawFactors {
+            totp: Some(false),
+            webauthn: Some(false),
             email_otp: Some(true),
-            ..RawFactors::default()
         };
-        assert!(factors(raw).is_err());
+        assert!(factors(raw).unwrap().email_otp);
     }
 }

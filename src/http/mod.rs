@@ -7,6 +7,7 @@ pub mod client_addr;
 pub mod console;
 pub mod context;
 pub mod discovery;
+pub mod email_code;
 pub mod errors;
 pub mod extract;
 pub mod forgot;
@@ -50,6 +51,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/interaction/{id}/login",
         web::post().to(interaction::login),
+    )
+    .route("/interaction/{id}/email", web::post().to(email_code::post))
+    .route(
+        "/interaction/{id}/email/send",
+        web::post().to(email_code::resend),
     )
     .route(
         "/interaction/{id}/totp",

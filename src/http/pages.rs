@@ -58,7 +58,7 @@ pub fn error_page(title: &str, message: &str) -> String {
     )
 }
 
-fn error_box(error: Option<&str>) -> String {
+pub(super) fn error_box(error: Option<&str>) -> String {
     error
         .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
         .unwrap_or_default()
@@ -316,15 +316,29 @@ pub fn webauthn(p: &WebauthnPage<'_>) -> String {
 }
 
 /// A user with several usable factors chooses one (`method=` links).
-pub fn factor_choice(totp_href: &str, webauthn_href: &str) -> String {
+/// The second factors a sign-in may be confirmed with: a link to each.
+pub struct Choice<'a> {
+    pub webauthn: Option<&'a str>,
+    pub totp: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+pub fn factor_choice(c: &Choice<'_>) -> String {
+    let link = |href: Option<&str>, class: &str, text: &str| {
+        href.map(|h| format!("<a class=\"{class}\" href=\"{}\">{text}</a>", esc(h)))
+            .unwrap_or_default()
+    };
     layout(
         "Two-step verification",
         &format!(
-            "<h1>Two-step verification</h1><p class=\"sub\">Choose how to confirm it's you.</p>\
-<a class=\"button\" href=\"{w}\">Use a security key or passkey</a>\
-<a class=\"button secondary\" href=\"{t}\">Enter a code from your authenticator app</a>",
-            w = esc(webauthn_href),
-            t = esc(totp_href),
+            "<h1>Two-step verification</h1><p class=\"sub\">Choose how to confirm it's you.</p>{w}{t}{e}",
+            w = link(c.webauthn, "button", "Use a security key or passkey"),
+            t = link(
+                c.totp,
+                "button secondary",
+                "Enter a code from your authenticator app"
+            ),
+            e = link(c.email, "button secondary", "Email me a code"),
         ),
     )
 }

@@ -35,10 +35,27 @@ pub(super) async fn render_step(
             show,
             ..
         } => match show {
-            ProveWith::Choice => Ok(html(
-                status,
-                pages::factor_choice(&with_method(Method::Totp), &with_method(Method::WebAuthn)),
-            )),
+            ProveWith::Choice => {
+                let caps = &signed_in.caps;
+                let offer = |has: bool, m: Method| has.then(|| with_method(m));
+                Ok(html(
+                    status,
+                    pages::factor_choice(&pages::Choice {
+                        webauthn: offer(caps.has_webauthn, Method::WebAuthn).as_deref(),
+                        totp: offer(caps.has_totp, Method::Totp).as_deref(),
+                        email: offer(caps.has_email, Method::Email).as_deref(),
+                    }),
+                ))
+            }
+            ProveWith::Email => {
+                let shown = super::email_code::Shown {
+                    status,
+                    error,
+                    before_enrolling,
+                    again: false,
+                };
+                super::email_code::render(state, id, signed_in, shown).await
+            }
             ProveWith::Key { totp_instead } => {
                 let alternative = totp_instead.then(|| with_method(Method::Totp));
                 webauthn_page(
@@ -157,7 +174,7 @@ async fn webauthn_page(
     ))
 }
 
-fn with_cookie(
+pub(super) fn with_cookie(
     state: &AppState,
     mut resp: HttpResponse,
     cookie: &str,
@@ -166,19 +183,19 @@ fn with_cookie(
     Ok(resp)
 }
 
-const LOCKED_OUT: &str = "Too many wrong codes. Please wait 15 minutes and try again.";
+pub(super) const LOCKED_OUT: &str = "Too many wrong codes. Please wait 15 minutes and try again.";
 
 #[derive(Deserialize)]
 pub struct CodeInput {
     #[serde(default)]
-    code: String,
+    pub(super) code: String,
 }
 
 /// The common start of a second-factor post: one resume that recomputes the step
 /// server-side (a post never relies on what the page offered), which must take
 /// `post`, and a CSRF token that belongs to this browser and login. Otherwise the
 /// answer to send instead.
-async fn second_factor_post(
+pub(super) async fn second_factor_post(
     state: &AppState,
     req: &HttpRequest,
     id: &str,

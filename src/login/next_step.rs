@@ -12,15 +12,17 @@ use crate::oidc::flow::{Capabilities, Target};
 pub enum Method {
     Totp,
     WebAuthn,
+    /// A one-time code mailed to the account's address.
+    Email,
 }
 
 impl Method {
-    /// Any value but `webauthn` asks for the code form.
+    /// Any value but `webauthn` and `email` asks for the code form.
     pub fn parse(value: &str) -> Self {
-        if value == "webauthn" {
-            Method::WebAuthn
-        } else {
-            Method::Totp
+        match value {
+            "webauthn" => Method::WebAuthn,
+            "email" => Method::Email,
+            _ => Method::Totp,
         }
     }
 
@@ -28,6 +30,7 @@ impl Method {
         match self {
             Method::Totp => "totp",
             Method::WebAuthn => "webauthn",
+            Method::Email => "email",
         }
     }
 }
@@ -44,9 +47,11 @@ pub struct View {
 /// Which page proves an enrolled factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProveWith {
-    /// The account has both kinds: the user picks one.
+    /// The account has several kinds: the user picks one.
     Choice,
     Totp,
+    /// The form for a code mailed to the account's address.
+    Email,
     /// The security-key page; `totp_instead` links to the code form.
     Key {
         totp_instead: bool,
@@ -102,6 +107,7 @@ pub enum NextStep<F = String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Post {
     TotpCode,
+    EmailCode,
     TotpEnrollment,
     KeyRegistration,
     KeyCheck,
@@ -118,7 +124,7 @@ impl<F> NextStep<F> {
                     webauthn_only: false,
                     ..
                 },
-                Post::TotpCode
+                Post::TotpCode | Post::EmailCode
             ) | (
                 NextStep::Enroll {
                     webauthn_only: false,
@@ -191,7 +197,7 @@ pub fn decide(
             let has = if webauthn_only {
                 caps.has_webauthn
             } else {
-                caps.has_totp || caps.has_webauthn
+                caps.can_prove_any()
             };
             if has {
                 return prove(webauthn_only, false, caps, view);
@@ -218,17 +224,26 @@ fn prove(
     caps: &Capabilities,
     view: View,
 ) -> NextStep<Proven> {
-    let both = caps.has_totp && caps.has_webauthn;
-    let show = if !webauthn_only && both && view.method.is_none() && !view.retry {
-        ProveWith::Choice
-    } else if webauthn_only
-        || (caps.has_webauthn && (!caps.has_totp || view.method == Some(Method::WebAuthn)))
-    {
-        ProveWith::Key {
-            totp_instead: !webauthn_only && caps.has_totp,
-        }
+    let key = ProveWith::Key {
+        totp_instead: !webauthn_only && caps.has_totp,
+    };
+    let kinds = [caps.has_totp, caps.has_webauthn, caps.has_email]
+        .iter()
+        .filter(|k| **k)
+        .count();
+    let show = if webauthn_only {
+        key
     } else {
-        ProveWith::Totp
+        match view.method {
+            Some(Method::Email) if caps.has_email => ProveWith::Email,
+            Some(Method::WebAuthn) if caps.has_webauthn => key,
+            Some(Method::Totp) if caps.has_totp => ProveWith::Totp,
+            _ if kinds >= 2 && view.method.is_none() && !view.retry => ProveWith::Choice,
+            // A code posted without a method came from the TOTP form.
+            _ if caps.has_totp => ProveWith::Totp,
+            _ if caps.has_webauthn => key,
+            _ => ProveWith::Email,
+        }
     };
     NextStep::Prove {
         webauthn_only,

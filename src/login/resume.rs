@@ -191,11 +191,14 @@ pub async fn resume(
 }
 
 /// What the account can prove here and whether it may enroll now.
-pub fn capabilities(ctx: &LoginCtx<'_>, present: FactorsPresent) -> Capabilities {
+pub fn capabilities(ctx: &LoginCtx<'_>, user: &User, present: FactorsPresent) -> Capabilities {
     Capabilities {
         has_totp: present.totp,
         has_webauthn: ctx.webauthn.is_some() && present.webauthn,
         unusable_webauthn: ctx.webauthn.is_none() && present.webauthn,
+        // Every address on an account was given by an administrator, an import
+        // or a followed sign-up link: with mailed codes on, it is a factor.
+        has_email: ctx.settings.factors.email_otp && user.email.contains('@'),
         // `[factors]` decides which kinds may be added; a factor already
         // enrolled stays usable when its kind is switched off later.
         can_enroll_totp: ctx.settings.enrollment_allowed && ctx.settings.factors.totp,
@@ -237,7 +240,7 @@ pub async fn evaluate(
     else {
         return Ok((NextStep::ShowLogin, None));
     };
-    let caps = capabilities(ctx, present);
+    let caps = capabilities(ctx, &user, present);
     let ips = login_policy::addresses(login, Some(session), current);
     let floor = login_policy::floor(ctx, party, &user, &ips).await?;
     let target = match flow::choose_target(&login.acr, floor.level, &ctx.settings.acr, &caps) {

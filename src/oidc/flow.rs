@@ -17,6 +17,8 @@ pub struct Capabilities {
     /// A security key is enrolled but WebAuthn is unavailable here (the issuer is
     /// not a domain name): it cannot be checked, yet the account is not new.
     pub unusable_webauthn: bool,
+    /// Mailed one-time codes are on and the account has an address.
+    pub has_email: bool,
     /// Enrollment is allowed and TOTP can be enrolled here.
     pub can_enroll_totp: bool,
     /// Enrollment is allowed and a security key can be enrolled here.
@@ -29,11 +31,12 @@ impl Capabilities {
         Enrolled {
             totp: self.has_totp,
             webauthn: self.has_webauthn || self.unusable_webauthn,
+            email: self.has_email,
         }
     }
 
-    fn can_prove_any(&self) -> bool {
-        self.has_totp || self.has_webauthn
+    pub fn can_prove_any(&self) -> bool {
+        self.has_totp || self.has_webauthn || self.has_email
     }
 
     /// Whether a login could get to add a factor: the account has none, or one

@@ -5,6 +5,7 @@ pub mod authorize;
 pub mod backchannel;
 pub mod claims;
 pub mod discovery;
+pub mod email_code;
 pub mod error;
 pub mod factor_notice;
 pub mod flow;

@@ -41,7 +41,7 @@ pub enum Verified {
 
 /// Counts a code attempt before it is checked: None when the user, this browser
 /// session or this client address has had too many failures (audited).
-async fn count_attempt(
+pub(crate) async fn count_attempt(
     ctx: &LoginCtx<'_>,
     user: &User,
     session: &BrowserSession,
@@ -68,7 +68,7 @@ async fn count_attempt(
 }
 
 /// A wrong code: it stays counted, and is audited.
-async fn record_failure(
+pub(crate) async fn record_failure(
     ctx: &LoginCtx<'_>,
     user: &User,
     session: &BrowserSession,

@@ -142,6 +142,12 @@ async fn users_table_tabs_bulk_rules_and_actions() {
             && !found.html().contains("data-user=\"boss\"")
     );
     let user_page = b.get(&format!("/admin/users/{id}")).await;
+    // Each sign-in method, enrolled or not; codes by email are off by default.
+    let methods = user_page.html();
+    assert!(
+        methods.contains("data-method=\"totp\"><span class=\"muted\">not enrolled (available)")
+    );
+    assert!(methods.contains("data-method=\"email_otp\"><span class=\"muted\">switched off"));
     let reset = b
         .submit(&form_with(user_page.html(), "op").set("op", "reset-mfa"))
         .await;

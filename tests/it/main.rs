@@ -27,6 +27,7 @@ mod console_lists_saml_service_providers;
 mod csp_blocks_injection_not_the_pages;
 mod databases;
 mod deleted_clients_tokens_are_inactive;
+mod email_codes;
 mod ended_sessions_stay_ended;
 mod factor_changes_notify_the_owner;
 mod factor_enrollment_needs_proof;

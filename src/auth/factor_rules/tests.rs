@@ -18,10 +18,17 @@ fn fresh() -> Freshness {
 const TOTP: Enrolled = Enrolled {
     totp: true,
     webauthn: false,
+    email: false,
 };
 const KEY: Enrolled = Enrolled {
     totp: false,
     webauthn: true,
+    email: false,
+};
+const MAILBOX: Enrolled = Enrolled {
+    totp: false,
+    webauthn: false,
+    email: true,
 };
 
 #[test]
@@ -106,4 +113,31 @@ fn reachable_only_with_no_factor_or_a_provable_one() {
     assert!(reachable(Enrolled::default(), false));
     assert!(reachable(TOTP, true));
     assert!(!reachable(KEY, false));
+}
+
+#[test]
+fn a_mailbox_is_a_factor_a_password_alone_cannot_add_beside() {
+    let pwd = [proof(Factor::Password, 1_000)];
+    assert_eq!(
+        may_add_factor(MAILBOX, &pwd, &fresh()),
+        Err(Refused::ProveExistingFactor)
+    );
+    let mailed = [proof(Factor::Password, 1_000), proof(Factor::EmailOtp, 500)];
+    let p = may_add_factor(MAILBOX, &mailed, &fresh()).unwrap();
+    assert!(!p.first_factor());
+}
+
+#[test]
+fn a_mailed_code_never_adds_beside_an_authenticator() {
+    let with_app = Enrolled {
+        email: true,
+        ..TOTP
+    };
+    let mailed = [proof(Factor::Password, 1_000), proof(Factor::EmailOtp, 500)];
+    assert_eq!(
+        may_add_factor(with_app, &mailed, &fresh()),
+        Err(Refused::ProveExistingFactor)
+    );
+    let with_key = Enrolled { email: true, ..KEY };
+    assert!(may_add_factor(with_key, &mailed, &fresh()).is_err());
 }

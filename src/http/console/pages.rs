@@ -39,6 +39,33 @@ fn factors_cell(u: &AdminUser) -> String {
     esc(&parts.join(" · "))
 }
 
+/// Each sign-in method of a user: enrolled, or whether it could be (the
+/// `[factors]` switches). A mailed code needs no enrollment: with the switch on
+/// every account with an address has it.
+fn methods_card(u: &AdminUser, switches: &crate::config::FactorSwitches) -> String {
+    let has = |f: &str| u.factors.iter().any(|x| x == f);
+    let state = |enrolled: bool, offered: bool| match (enrolled, offered) {
+        (true, _) => "<span class=\"pill on2\">enrolled</span>",
+        (false, true) => "<span class=\"muted\">not enrolled (available)</span>",
+        (false, false) => "<span class=\"muted\">switched off</span>",
+    };
+    let email = match (switches.email_otp, u.user.email.contains('@')) {
+        (true, true) => "<span class=\"pill on2\">available</span>",
+        (true, false) => "<span class=\"muted\">no address</span>",
+        (false, _) => "<span class=\"muted\">switched off</span>",
+    };
+    format!(
+        "<div class=\"card\" id=\"methods\"><h2>Sign-in methods</h2><table>\
+<tr><td>Authenticator app</td><td data-method=\"totp\">{totp}</td></tr>\
+<tr><td>Security key or passkey</td><td data-method=\"webauthn\">{key}</td></tr>\
+<tr><td>Code by email</td><td data-method=\"email_otp\">{email}</td></tr>\
+<tr><td>Recovery codes</td><td data-method=\"recovery_codes\">{codes} left</td></tr></table></div>",
+        totp = state(has("totp"), switches.totp),
+        key = state(has("webauthn"), switches.webauthn),
+        codes = u.recovery_codes_left,
+    )
+}
+
 pub async fn users(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -296,7 +323,7 @@ pub async fn user(
     };
     let body = format!(
         "<h1>{name}</h1>{flash}{error}<div class=\"card\"><p>{full} · {email}{inactive} · 2FA <span class=\"pill {cls}\">{tf}</span> · factors: {factors} · groups: {groups}</p>\
-<div class=\"bar\">{switch}{reset}{sign_out}{status}{delete}</div></div><div class=\"card\"><h2>Edit</h2>{edit}</div><div class=\"card\"><h2>Reset password</h2>{password}</div>",
+<div class=\"bar\">{switch}{reset}{sign_out}{status}{delete}</div></div>{methods}<div class=\"card\"><h2>Edit</h2>{edit}</div><div class=\"card\"><h2>Reset password</h2>{password}</div>",
         name = esc(&u.user.username),
         flash = flash(p.msg.as_deref()),
         full = esc(&u.user.full_name()),
@@ -310,6 +337,7 @@ pub async fn user(
         tf = if u.user.two_factor { "on" } else { "off" },
         factors = factors_cell(&u),
         groups = esc(&u.groups.join(", ")),
+        methods = methods_card(&u, &state.settings.factors),
     );
     Ok(html(
         StatusCode::OK,

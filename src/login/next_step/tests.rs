@@ -12,6 +12,7 @@ fn caps(totp: bool, key: bool) -> Capabilities {
         has_totp: totp,
         has_webauthn: key,
         unusable_webauthn: false,
+        has_email: false,
         can_enroll_totp: true,
         can_enroll_webauthn: true,
     }
@@ -103,4 +104,73 @@ fn a_code_is_taken_only_where_any_factor_will_do() {
     );
     assert!(step.takes(Post::KeyCheck));
     assert!(!step.takes(Post::TotpCode));
+}
+
+fn with_email(c: Capabilities) -> Capabilities {
+    Capabilities {
+        has_email: true,
+        ..c
+    }
+}
+
+fn shown(c: &Capabilities, method: Option<Method>, retry: bool) -> ProveWith {
+    match show(c, View { method, retry }) {
+        NextStep::Prove { show, .. } => show,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_mailed_code_is_offered_beside_the_app_and_alone_is_proven_not_enrolled() {
+    let app_and_mail = with_email(caps(true, false));
+    assert_eq!(shown(&app_and_mail, None, false), ProveWith::Choice);
+    assert_eq!(
+        shown(&app_and_mail, Some(Method::Email), false),
+        ProveWith::Email
+    );
+    assert_eq!(
+        shown(&app_and_mail, Some(Method::Email), true),
+        ProveWith::Email
+    );
+    // The TOTP form posts without a method: its retry is the TOTP form.
+    assert_eq!(shown(&app_and_mail, None, true), ProveWith::Totp);
+
+    // An account with only its mailbox proves it; it is never enrolled on
+    // the password alone.
+    let mail_only = with_email(caps(false, false));
+    let step = show(&mail_only, View::default());
+    assert!(step.takes(Post::EmailCode));
+    assert!(!step.takes(Post::TotpEnrollment) && !step.takes(Post::KeyRegistration));
+    assert_eq!(shown(&mail_only, None, false), ProveWith::Email);
+    // Asking for the code form of a factor it lacks shows what it has.
+    assert_eq!(
+        shown(&mail_only, Some(Method::Totp), false),
+        ProveWith::Email
+    );
+}
+
+#[test]
+fn a_mailed_code_is_not_taken_where_a_key_is_needed() {
+    let phr = Target {
+        acr: "phr".into(),
+        level: Level::Phr,
+    };
+    let step = decide(
+        &phr,
+        &password(),
+        &with_email(caps(false, true)),
+        &Freshness::new(10_000, 0, None),
+        View {
+            method: Some(Method::Email),
+            retry: false,
+        },
+    );
+    assert!(!step.takes(Post::EmailCode));
+    assert!(matches!(
+        step,
+        NextStep::Prove {
+            show: ProveWith::Key { .. },
+            ..
+        }
+    ));
 }

@@ -62,6 +62,7 @@ const TOTP_USER: Capabilities = Capabilities {
     has_totp: true,
     has_webauthn: false,
     unusable_webauthn: false,
+    has_email: false,
     can_enroll_totp: false,
     can_enroll_webauthn: false,
 };
@@ -69,6 +70,7 @@ const BARE_USER: Capabilities = Capabilities {
     has_totp: false,
     has_webauthn: false,
     unusable_webauthn: false,
+    has_email: false,
     can_enroll_totp: false,
     can_enroll_webauthn: false,
 };
