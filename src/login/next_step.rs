@@ -212,7 +212,15 @@ pub fn decide(
                 // first a proof of a factor it already has (any kind will do).
                 // `choose_target` only picks such a target when the account has
                 // a factor usable here; otherwise this step cannot be passed.
-                Err(_) => prove(false, true, caps, view),
+                // A mailed code does not back a new factor beside an app or a
+                // key, so only those are offered then.
+                Err(_) => {
+                    let backing = Capabilities {
+                        has_email: caps.has_email && !caps.has_totp && !caps.has_webauthn,
+                        ..*caps
+                    };
+                    prove(false, true, &backing, view)
+                }
             }
         }
     }

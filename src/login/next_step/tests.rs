@@ -174,3 +174,30 @@ fn a_mailed_code_is_not_taken_where_a_key_is_needed() {
         }
     ));
 }
+
+#[test]
+fn before_a_key_is_added_beside_an_app_the_app_is_asked_for_not_the_mailbox() {
+    let phr = Target {
+        acr: "phr".into(),
+        level: Level::Phr,
+    };
+    let no_key = Capabilities {
+        can_enroll_webauthn: true,
+        ..with_email(caps(true, false))
+    };
+    let step = decide(
+        &phr,
+        &password(),
+        &no_key,
+        &Freshness::new(10_000, 0, None),
+        View::default(),
+    );
+    assert!(matches!(
+        step,
+        NextStep::Prove {
+            before_enrolling: true,
+            show: ProveWith::Totp,
+            ..
+        }
+    ));
+}
