@@ -13,6 +13,7 @@ pub mod db;
 pub mod directory;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod keys;
 pub mod login;
 pub mod mail;
