@@ -42,6 +42,18 @@ if ! /usr/bin/python3 -c 'import onelogin.saml2' >/dev/null 2>&1; then
   apt_install python3-onelogin-saml2
 fi
 
+# Upstream identity providers in the tests: npm oidc-provider (node-oidc-provider),
+# installed from the committed lock file into tests/upstream_op/node_modules.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "test-services: installing nodejs and npm"
+  apt_install nodejs npm
+fi
+op_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/upstream_op"
+if [ ! -f "$op_dir/node_modules/oidc-provider/package.json" ]; then
+  echo "test-services: installing oidc-provider for the upstream tests"
+  (cd "$op_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
 pg_ready() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }
 
 if ! pg_ready; then

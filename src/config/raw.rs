@@ -42,6 +42,10 @@ pub(super) struct Raw {
     pub(super) signup: super::accounts::RawSignup,
     #[serde(default)]
     pub(super) factors: super::accounts::RawFactors,
+    #[serde(default)]
+    pub(super) upstream: Vec<super::upstream::RawUpstream>,
+    #[serde(default)]
+    pub(super) groups: super::upstream::RawGroups,
 }
 
 #[derive(Debug, Deserialize)]

@@ -74,6 +74,8 @@ pub struct LoginForm<'a> {
     pub forgot_href: &'a str,
     /// The sign-up page, when sign-up is on.
     pub signup_href: Option<&'a str>,
+    /// A button per upstream identity provider: (id, name, URL).
+    pub upstreams: &'a [(String, String, String)],
 }
 
 pub fn login(f: &LoginForm<'_>) -> String {
@@ -86,9 +88,16 @@ pub fn login(f: &LoginForm<'_>) -> String {
 <label for=\"username\">Username</label>\
 <input type=\"text\" id=\"username\" name=\"username\" value=\"{user}\" autocomplete=\"username\" autocapitalize=\"none\" required autofocus>\
 <label for=\"password\">Password</label>\
-<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
-<button type=\"submit\">Sign in</button></form>\
+<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\"{required}>\
+<button type=\"submit\">Sign in</button></form>{upstreams}\
 <p class=\"sub mt\"><a id=\"forgot-password-link\" href=\"{forgot}\">Forgot your password?</a>{signup}</p>",
+            // An email routed to an upstream needs no password here.
+            required = if f.upstreams.is_empty() {
+                " required"
+            } else {
+                ""
+            },
+            upstreams = super::upstream::buttons_html(f.upstreams),
             forgot = esc(f.forgot_href),
             signup = f
                 .signup_href
@@ -373,6 +382,7 @@ mod tests {
             error: Some("Bad"),
             forgot_href: "/forgot-password",
             signup_href: None,
+            upstreams: &[],
         });
         assert!(html.contains("name=\"username\""));
         assert!(html.contains("name=\"password\""));

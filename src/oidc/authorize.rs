@@ -53,6 +53,8 @@ pub struct AuthRequest {
     /// Proofs older than this never satisfy this request (max_age, prompt=login).
     pub not_before_ms: i64,
     pub login_hint: Option<String>,
+    /// `idp_hint`: the upstream identity provider to sign in at.
+    pub idp_hint: Option<String>,
     /// The client address of the authorization request, for the policy.
     #[serde(default)]
     pub client_ip: Option<std::net::IpAddr>,
@@ -238,6 +240,7 @@ pub fn parse(
         prompt,
         not_before_ms,
         login_hint: single(params, "login_hint").map(str::to_owned),
+        idp_hint: single(params, "idp_hint").map(str::to_owned),
         client_ip: None,
         expected_user: claims.sub.clone(),
         claims,

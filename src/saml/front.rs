@@ -135,6 +135,7 @@ pub async fn sso(
         started_from: visit.ip,
         login_hint: None,
         expected_user: None,
+        idp_hint: None,
         ret: Return::Saml(ret.clone()),
     };
     let session = match &visit.session {

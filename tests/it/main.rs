@@ -85,5 +85,8 @@ mod step_up_challenge;
 mod store;
 mod token_helpers;
 mod two_instances_under_faults;
+mod upstream_op;
+mod upstream_refusals;
+mod upstream_sign_in;
 mod webauthn;
 mod webdriver;
