@@ -27,6 +27,7 @@ fn claims() -> IdTokenClaims {
         azp: "hVaraV8qHNgX28Vk_d5Tng".into(),
         nonce: Some("n-0S6_WzA2Mj".into()),
         at_hash: Some(id_token::at_hash("SlAV32hkKG")),
+        idp: None,
         profile: ProfileClaims {
             name: Some("Alice Example".into()),
             preferred_username: Some("alice".into()),

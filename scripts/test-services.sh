@@ -47,6 +47,17 @@ if ! command -v systemd-analyze >/dev/null; then
   echo "test-services: installing systemd (for systemd-analyze)"
   apt_install systemd
 fi
+# Upstream identity providers in the tests: npm oidc-provider (node-oidc-provider),
+# installed from the committed lock file into tests/upstream_op/node_modules.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "test-services: installing nodejs and npm"
+  apt_install nodejs npm
+fi
+op_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/upstream_op"
+if [ ! -f "$op_dir/node_modules/oidc-provider/package.json" ]; then
+  echo "test-services: installing oidc-provider for the upstream tests"
+  (cd "$op_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 
 pg_ready() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }
 

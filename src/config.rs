@@ -22,6 +22,8 @@ mod ui;
 pub use accounts::{FactorSwitches, RecoverySettings, SignupSettings};
 pub use security::{ForwardedHeader, LockoutSettings};
 pub use ui::UiSettings;
+mod upstream;
+pub use upstream::{GroupSettings, Trust, UpstreamSettings, domain_of};
 
 /// A string that must never reach a log line.
 #[derive(Clone, PartialEq, Eq)]
@@ -105,6 +107,26 @@ pub struct Settings {
     pub factors: FactorSwitches,
     /// `[ui]`: branding and the default language of the pages.
     pub ui: UiSettings,
+    /// `[[upstream]]`: identity providers users may sign in through.
+    pub upstreams: Vec<UpstreamSettings>,
+    /// `[groups]`: groups given by email domain.
+    pub groups: GroupSettings,
+}
+
+impl Settings {
+    /// The upstream with this id.
+    pub fn upstream(&self, id: &str) -> Option<&UpstreamSettings> {
+        self.upstreams.iter().find(|u| u.id == id)
+    }
+
+    /// The upstream an email address is routed to by its domain.
+    pub fn upstream_for_email(&self, email: &str) -> Option<&UpstreamSettings> {
+        let email = email.trim().to_lowercase();
+        let d = domain_of(&email)?;
+        self.upstreams
+            .iter()
+            .find(|u| u.domains.iter().any(|x| x == d))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,3 +26,4 @@ pub mod secrets;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod upstream;

@@ -73,6 +73,7 @@ impl AppState {
             cache.clone(),
         )
         .context("back-channel logout client")?;
+        let upstreams = crate::upstream::Upstreams::new().context("upstream HTTP client")?;
         Ok(Self {
             settings: Arc::new(settings),
             db,
@@ -91,6 +92,7 @@ impl AppState {
             user_loads: Arc::default(),
             imports: Default::default(),
             logout_notifier,
+            upstreams,
             saml_keys,
             draining: Arc::default(),
         })

@@ -14,6 +14,7 @@ pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod saml_service_providers;
 pub mod totp_factors;
+pub mod upstream_links;
 pub mod user_groups;
 pub mod users;
 pub mod webauthn_credentials;

@@ -4,6 +4,7 @@ logo-alt = Logo von { $name }
 
 # Anmeldung
 sign-in = Anmelden
+sign-in-with = Mit { $name } anmelden
 login-continue-to = um mit { $client } fortzufahren
 username = Benutzername
 password = Passwort

@@ -4,6 +4,7 @@ logo-alt = { $name } logo
 
 # Sign-in
 sign-in = Sign in
+sign-in-with = Sign in with { $name }
 login-continue-to = to continue to { $client }
 username = Username
 password = Password

@@ -4,6 +4,7 @@ logo-alt = Logo de { $name }
 
 # Connexion
 sign-in = Se connecter
+sign-in-with = Se connecter avec { $name }
 login-continue-to = pour continuer vers { $client }
 username = Nom d’utilisateur
 password = Mot de passe

@@ -12,6 +12,7 @@ mod m20261122_000020_admin;
 mod m20261210_000040_session_revocation;
 mod m20261220_000050_claims_request;
 mod m20261221_000060_saml;
+mod m20261230_000070_upstream_links;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000040_session_revocation::Migration),
             Box::new(m20261220_000050_claims_request::Migration),
             Box::new(m20261221_000060_saml::Migration),
+            Box::new(m20261230_000070_upstream_links::Migration),
         ]
     }
 }

@@ -213,7 +213,11 @@ pub async fn complete(
             last_name: signup.last_name,
             display_name: String::new(),
             password_hash: Some(password_hash),
-            groups: Vec::new(),
+            groups: ctx
+                .admin
+                .settings
+                .groups
+                .with_domain_groups(&signup.email, Vec::new()),
         },
     )
     .await;

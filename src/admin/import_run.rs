@@ -139,7 +139,10 @@ pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow
                     last_name: r.last_name.clone(),
                     display_name: r.display_name.clone(),
                     password_hash: hash,
-                    groups: r.groups.clone(),
+                    groups: ctx
+                        .settings
+                        .groups
+                        .with_domain_groups(&r.email, r.groups.clone()),
                 },
             )
             .await;

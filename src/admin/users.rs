@@ -72,6 +72,10 @@ pub async fn create(
         Some(p) => Some(hash_password(p).await?),
         None => None,
     };
+    let groups = ctx
+        .settings
+        .groups
+        .with_domain_groups(&input.email, input.groups);
     let user = users::create(
         &ctx.db,
         NewUser {
@@ -81,7 +85,7 @@ pub async fn create(
             last_name: input.last_name,
             display_name: input.display_name,
             password_hash,
-            groups: input.groups,
+            groups,
         },
     )
     .await?;

@@ -52,7 +52,11 @@ impl Enrolled {
             Factor::Totp | Factor::RecoveryCode => self.totp,
             Factor::WebAuthn => self.webauthn,
             Factor::EmailOtp => self.email && !self.totp && !self.webauthn,
-            Factor::Password => false,
+            // The first factor, or what an upstream proved: not a factor of
+            // this account.
+            Factor::Password | Factor::Upstream | Factor::UpstreamMfa | Factor::UpstreamKey => {
+                false
+            }
         }
     }
 }
@@ -115,14 +119,14 @@ pub fn may_add_factor(
 fn proven_existing(enrolled: Enrolled, proofs: &[Proof], fresh: &Freshness) -> bool {
     let own: Vec<Proof> = proofs
         .iter()
-        .filter(|p| p.factor == Factor::Password || enrolled.backs(p))
+        .filter(|p| p.factor.is_first() || enrolled.backs(p))
         .cloned()
         .collect();
     // `evidence` for mfa is the newest counting password and the newest counting
     // second factor among the account's own factors.
     stepup::evidence(&own, Level::Mfa, fresh).is_some_and(|e| {
         e.iter()
-            .filter(|p| p.factor != Factor::Password)
+            .filter(|p| !p.factor.is_first())
             .all(|p| fresh.now_ms - p.at <= PROOF_MAX_AGE_MS)
     })
 }

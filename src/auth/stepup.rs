@@ -20,11 +20,27 @@ pub enum Factor {
     /// A single-use code mailed to the account's address: a second factor
     /// (`mfa`), never phishing-resistant.
     EmailOtp,
+    /// A sign-in at an upstream identity provider: the first factor.
+    Upstream,
+    /// A second factor the upstream proved and its `trust` lets count (`mfa`).
+    UpstreamMfa,
+    /// A phishing-resistant factor the upstream proved and `acr_map` lets
+    /// count (`phr`).
+    UpstreamKey,
 }
 
 impl Factor {
+    /// Proves who the user is: a password here, or a sign-in upstream.
+    pub fn is_first(self) -> bool {
+        matches!(self, Factor::Password | Factor::Upstream)
+    }
+
     fn is_second(self) -> bool {
-        !matches!(self, Factor::Password)
+        !self.is_first()
+    }
+
+    fn is_key(self) -> bool {
+        matches!(self, Factor::WebAuthn | Factor::UpstreamKey)
     }
 }
 
@@ -97,7 +113,7 @@ fn newest<'a>(
 
 /// The proofs that meet `level`, newest of each kind; None when it is not met.
 pub fn evidence(proofs: &[Proof], level: Level, fresh: &Freshness) -> Option<Vec<Proof>> {
-    let pwd = newest(proofs, fresh, |p| p.factor == Factor::Password)?.clone();
+    let pwd = newest(proofs, fresh, |p| p.factor.is_first())?.clone();
     match level {
         Level::Pwd => Some(vec![pwd]),
         Level::Mfa => {
@@ -105,14 +121,14 @@ pub fn evidence(proofs: &[Proof], level: Level, fresh: &Freshness) -> Option<Vec
             Some(vec![pwd, second])
         }
         Level::Phr => {
-            let key = newest(proofs, fresh, |p| p.factor == Factor::WebAuthn)?.clone();
+            let key = newest(proofs, fresh, |p| p.factor.is_key())?.clone();
             Some(vec![pwd, key])
         }
     }
 }
 
 pub fn missing(proofs: &[Proof], level: Level, fresh: &Freshness) -> Missing {
-    if newest(proofs, fresh, |p| p.factor == Factor::Password).is_none() {
+    if newest(proofs, fresh, |p| p.factor.is_first()).is_none() {
         return Missing::Password;
     }
     if evidence(proofs, level, fresh).is_some() {
@@ -135,7 +151,9 @@ pub fn level_met(proofs: &[Proof], fresh: &Freshness) -> Option<Level> {
 /// RFC 8176 values for the evidence: `pwd`, `otp` (TOTP or a mailed code), `hwk` (+ `user` when the
 /// authenticator verified the user), `mfa` when two factors were used. A recovery
 /// code is not an OTP device: it is reported as `rc` (not in the RFC 8176
-/// registry; documented in the README).
+/// registry; documented in the README). A sign-in at an upstream identity
+/// provider is `fed` (federated, as other providers name it); what the upstream
+/// proved beyond it counts as a second factor (`mfa`, and `hwk` for `phr`).
 pub fn amr(evidence: &[Proof]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |v: &str| {
@@ -156,6 +174,9 @@ pub fn amr(evidence: &[Proof]) -> Vec<String> {
                     push("user");
                 }
             }
+            Factor::Upstream => push("fed"),
+            Factor::UpstreamMfa => {}
+            Factor::UpstreamKey => push("hwk"),
         }
     }
     if evidence.len() >= 2 {

@@ -204,6 +204,7 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                 }
                 None => None,
             };
+            let all_groups = settings.groups.with_domain_groups(&email, groups.clone());
             let u = users::create(
                 &conn,
                 users::NewUser {
@@ -213,7 +214,7 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                     last_name,
                     display_name: String::new(),
                     password_hash,
-                    groups: groups.clone(),
+                    groups: all_groups,
                 },
             )
             .await?;

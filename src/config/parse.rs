@@ -183,6 +183,30 @@ impl Settings {
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
+        let upstreams = super::upstream::upstreams(raw.upstream, &acr)?;
+        let groups = super::upstream::groups(raw.groups)?;
+        // The admin group is only ever given by name, by an administrator.
+        let admin_group = raw.admin.group.trim();
+        if let Some(u) = upstreams
+            .iter()
+            .find(|u| u.groups.iter().any(|g| g.trim() == admin_group))
+        {
+            return Err(ConfigError::new(
+                &format!("upstream.{}.groups", u.id),
+                "must not give the admin group",
+            ));
+        }
+        if groups
+            .by_email_domain
+            .values()
+            .flatten()
+            .any(|g| g.trim() == admin_group)
+        {
+            return Err(ConfigError::new(
+                "groups.by_email_domain",
+                "must not give the admin group",
+            ));
+        }
         Ok(Self {
             issuer,
             server: ServerSettings {
@@ -236,6 +260,8 @@ impl Settings {
             signup: super::accounts::signup(raw.signup)?,
             factors: super::accounts::factors(raw.factors)?,
             ui: super::ui::ui(raw.ui)?,
+            upstreams,
+            groups,
         })
     }
 }

@@ -17,6 +17,7 @@ pub mod policy_rules;
 pub mod refresh_tokens;
 pub mod revocation;
 pub mod saml_sps;
+pub mod upstream_links;
 pub mod user_admin;
 pub mod user_factors;
 pub mod users;

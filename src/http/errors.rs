@@ -284,6 +284,21 @@ impl From<actix_web::error::HttpError> for PageError {
     }
 }
 
+/// An upstream sign-in that is refused: a page saying why (400), 503 when the
+/// upstream cannot be reached; never a redirect.
+impl From<crate::upstream::UpstreamError> for PageError {
+    fn from(e: crate::upstream::UpstreamError) -> Self {
+        use crate::upstream::UpstreamError as E;
+        match e {
+            E::Failure(f) => PageError::Failure(f),
+            E::Login(l) => l.into(),
+            E::Unreachable(_) => PageError::Status(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+            E::Unknown(_) => PageError::Status(StatusCode::NOT_FOUND, e.to_string()),
+            other => PageError::BadRequest(other.to_string()),
+        }
+    }
+}
+
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {

@@ -72,6 +72,7 @@ async fn render_login(
         error: error.as_deref(),
         forgot_href: &format!("{base}/forgot-password"),
         signup_href: state.settings.signup.enabled.then_some(signup.as_str()),
+        upstreams: &super::upstream::buttons(state, page.id),
     };
     let mut resp = render_page(status, &form);
     if new {
@@ -105,6 +106,12 @@ pub(super) async fn render(
     match resumed.next {
         NextStep::Finish(url) => Ok(see_other(&url)),
         NextStep::ShowLogin => {
+            // idp_hint, or a login_hint in an upstream's domain: straight there.
+            if error.is_none()
+                && let Some(up) = super::upstream::hinted(state, &resumed.login)
+            {
+                return Ok(see_other(&super::upstream::start_url(state, id, up)));
+            }
             let page = LoginPage {
                 id,
                 login: &resumed.login,
@@ -172,6 +179,10 @@ pub async fn login(
             Some("form-expired"),
         )
         .await;
+    }
+    // Home-realm discovery: an email whose domain an upstream lists signs in there.
+    if let Some(up) = state.settings.upstream_for_email(input.username.trim()) {
+        return Ok(see_other(&super::upstream::start_url(&state, &id, &up.id)));
     }
     let proof = IdentityProof::Password {
         username: input.username.trim(),

@@ -30,6 +30,7 @@ pub mod signup;
 pub mod state;
 pub mod token;
 pub mod ui;
+pub mod upstream;
 pub mod userinfo;
 pub mod webauthn;
 
@@ -81,6 +82,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/interaction/{id}/webauthn/authenticate/finish",
         web::post().to(webauthn::authenticate_finish),
+    )
+    .route("/interaction/{id}/upstream", web::get().to(upstream::start))
+    .route(
+        "/upstream/{upstream}/callback",
+        web::get().to(upstream::callback),
     )
     .route("/token", web::post().to(token::token))
     .route(crate::oidc::par::PATH, web::post().to(par::push))

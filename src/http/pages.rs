@@ -99,6 +99,8 @@ pub struct LoginForm<'a> {
     pub forgot_href: &'a str,
     /// The sign-up page, when sign-up is on.
     pub signup_href: Option<&'a str>,
+    /// A button per upstream identity provider: (id, name, URL).
+    pub upstreams: &'a [(String, String, String)],
 }
 
 pub struct TotpForm<'a> {
@@ -385,6 +387,7 @@ mod tests {
             error: Some("Bad"),
             forgot_href: "/forgot-password",
             signup_href: None,
+            upstreams: &[],
         }
         .render()
         .unwrap();

@@ -47,6 +47,8 @@ pub struct AppState {
     pub imports: crate::admin::background::Background,
     /// Sends back-channel logout tokens when sessions end.
     pub logout_notifier: crate::oidc::backchannel::Notifier,
+    /// Discovery cache and HTTP client of the upstream identity providers.
+    pub upstreams: crate::upstream::Upstreams,
     /// The SAML signing key and certificate (and the next one during a rotation).
     pub saml_keys: crate::saml::SamlKeys,
     /// Set on SIGTERM: `/readyz` answers 503 so the load balancer moves away.

@@ -68,6 +68,10 @@ pub struct PendingLogin {
     /// `claims`): a session of anyone else does not answer for this login.
     #[serde(default)]
     pub expected_user: Option<String>,
+    /// The upstream identity provider the relying party sends the user to
+    /// (`idp_hint`).
+    #[serde(default)]
+    pub idp_hint: Option<String>,
     pub ret: Return,
 }
 
@@ -82,6 +86,7 @@ impl PendingLogin {
             login_hint: req.login_hint.clone(),
             ui_locales: req.ui_locales.clone(),
             expected_user: req.expected_user.clone(),
+            idp_hint: req.idp_hint.clone(),
             ret: Return::Oidc(OidcReturn {
                 return_to: req.return_to.clone(),
                 scopes: req.scopes.clone(),

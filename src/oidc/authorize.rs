@@ -56,6 +56,8 @@ pub struct AuthRequest {
     /// OIDC Core §3.1.2.1: the languages preferred for the pages, preferred first.
     #[serde(default)]
     pub ui_locales: Option<String>,
+    /// `idp_hint`: the upstream identity provider to sign in at.
+    pub idp_hint: Option<String>,
     /// The client address of the authorization request, for the policy.
     #[serde(default)]
     pub client_ip: Option<std::net::IpAddr>,
@@ -242,6 +244,7 @@ pub fn parse(
         not_before_ms,
         login_hint: single(params, "login_hint").map(str::to_owned),
         ui_locales: single(params, "ui_locales").map(str::to_owned),
+        idp_hint: single(params, "idp_hint").map(str::to_owned),
         client_ip: None,
         expected_user: claims.sub.clone(),
         claims,

@@ -24,6 +24,9 @@ pub struct IdTokenClaims {
     pub nonce: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_hash: Option<String>,
+    /// The upstream identity provider's id, when the user signed in there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
     #[serde(flatten)]
     pub profile: ProfileClaims,
 }

@@ -78,6 +78,12 @@ pub async fn code_redirect(
     session: &BrowserSession,
     proven: Proven,
 ) -> Result<String, StoreError> {
+    let idp = proven
+        .evidence
+        .iter()
+        .any(|p| p.factor == crate::auth::stepup::Factor::Upstream)
+        .then(|| session.upstream.clone())
+        .flatten();
     let grant = CodeGrant {
         client_id: client.client_id.clone(),
         redirect_uri: ret.return_to.redirect_uri.clone(),
@@ -90,6 +96,7 @@ pub async fn code_redirect(
         sid: session.sid.clone(),
         epoch: session.epoch,
         claims: ret.claims.clone(),
+        idp,
     };
     let code = put_code(ctx.store, &grant, ctx.settings.code_ttl).await?;
     backchannel::record(

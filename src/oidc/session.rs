@@ -49,6 +49,9 @@ pub struct BrowserSession {
     /// Listed in the user's session index under `sid`.
     #[serde(default)]
     pub indexed: bool,
+    /// The upstream identity provider this session signed in through.
+    #[serde(default)]
+    pub upstream: Option<String>,
     /// The client address of the request that loaded this session, stamped on the
     /// proofs it adds (the proving request's address counts). Never
     /// stored: None on a session read without one means "unknown".
@@ -65,6 +68,7 @@ impl BrowserSession {
             created_ms: now_ms,
             epoch: 0,
             indexed: false,
+            upstream: None,
             from: None,
         }
     }

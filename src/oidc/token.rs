@@ -77,6 +77,9 @@ pub struct CodeGrant {
     /// Claims asked for one by one (OIDC Core §5.5).
     #[serde(default)]
     pub claims: ClaimsRequest,
+    /// The upstream identity provider the login went through.
+    #[serde(default)]
+    pub idp: Option<String>,
 }
 
 /// What an access token stands for (it is opaque; this lives in the store).

@@ -136,6 +136,7 @@ pub async fn sso(
         login_hint: None,
         ui_locales: None,
         expected_user: None,
+        idp_hint: None,
         ret: Return::Saml(ret.clone()),
     };
     let session = match &visit.session {

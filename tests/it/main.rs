@@ -89,5 +89,8 @@ mod store;
 mod token_helpers;
 mod two_instances_under_faults;
 mod user_changes_count_at_the_next_request;
+mod upstream_op;
+mod upstream_refusals;
+mod upstream_sign_in;
 mod webauthn;
 mod webdriver;

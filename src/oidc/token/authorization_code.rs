@@ -87,6 +87,7 @@ pub async fn exchange(
         amr: stepup::amr(&grant.evidence),
         auth_time: stepup::auth_time(&grant.evidence),
         sid: grant.sid.clone(),
+        idp: grant.idp.clone(),
     };
     let access = AccessGrant {
         user_id: Some(user.id.clone()),

@@ -20,6 +20,9 @@ pub struct Authentication {
     pub amr: Vec<String>,
     pub auth_time: i64,
     pub sid: String,
+    /// The upstream identity provider the user signed in through.
+    #[serde(default)]
+    pub idp: Option<String>,
 }
 
 /// What a refresh may still claim of the family's authentication now. With
@@ -39,6 +42,7 @@ pub fn refreshed_authentication(
         amr: family.amr.clone(),
         auth_time: family.auth_time,
         sid: family.sid.clone(),
+        idp: None,
     };
     let claimed = registry.level_of(&family.acr).unwrap_or(Level::Pwd);
     if step_up_ttl_ms.is_none() || claimed == Level::Pwd {
@@ -57,12 +61,14 @@ pub fn refreshed_authentication(
             amr: stepup::amr(&evidence),
             auth_time: stepup::auth_time(&evidence),
             sid: family.sid.clone(),
+            idp: None,
         },
         None => Authentication {
             acr: Level::Pwd.as_str().to_owned(),
             amr: vec!["pwd".to_owned()],
             auth_time: family.auth_time,
             sid: family.sid.clone(),
+            idp: None,
         },
     }
 }
@@ -109,6 +115,7 @@ pub async fn id_token(
         azp: client.client_id.clone(),
         nonce,
         at_hash: Some(id_token::at_hash(access_token)),
+        idp: authn.idp.clone(),
         profile: ProfileClaims::for_scopes(user, scopes, extra, groups),
     };
     let alg = client.id_token_alg;

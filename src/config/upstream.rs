@@ -1,0 +1,279 @@
+//! `[[upstream]]`: OpenID Connect identity providers users may sign in through,
+//! and `[groups.by_email_domain]`: groups given by email domain, however a user
+//! is created.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use url::Url;
+
+use super::{ConfigError, Secret};
+use crate::auth::acr::{AcrRegistry, Level};
+
+/// How far what an upstream proved counts here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// An upstream login proves the first factor only (`pwd`).
+    None,
+    /// `mfa` when the ID token's `amr` shows two factors.
+    Amr,
+    /// The level `acr_map` gives the ID token's `acr`.
+    Acr,
+}
+
+/// One upstream identity provider.
+#[derive(Debug, Clone)]
+pub struct UpstreamSettings {
+    /// In URLs: the redirect URI is `{issuer}/upstream/{id}/callback`.
+    pub id: String,
+    /// The login page's button text.
+    pub name: String,
+    /// The upstream's issuer: discovery is read from there, and its ID tokens
+    /// and callbacks must name it.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+    pub scopes: Vec<String>,
+    /// Lower-cased email domains routed to this upstream.
+    pub domains: Vec<String>,
+    pub trust: Trust,
+    /// Upstream acr values and the level each proves here.
+    pub acr_map: BTreeMap<String, Level>,
+    pub create_users: bool,
+    /// Lower-cased; empty: `domains`.
+    pub allowed_domains: Vec<String>,
+    pub link_by_email: bool,
+    pub groups: Vec<String>,
+    pub forward_acr: bool,
+}
+
+impl UpstreamSettings {
+    /// Whether a new account may be made for `email` (lower-cased).
+    pub fn may_create_for(&self, email: &str) -> bool {
+        let allowed = if self.allowed_domains.is_empty() {
+            &self.domains
+        } else {
+            &self.allowed_domains
+        };
+        self.create_users && domain_of(email).is_some_and(|d| allowed.iter().any(|a| a == d))
+    }
+
+    /// The upstream acr values that prove at least `level`, weakest first.
+    pub fn acr_values_for(&self, level: Level) -> Vec<String> {
+        let mut values: Vec<(Level, &String)> = self
+            .acr_map
+            .iter()
+            .filter(|(_, l)| **l >= level)
+            .map(|(v, l)| (*l, v))
+            .collect();
+        values.sort();
+        values.into_iter().map(|(_, v)| v.clone()).collect()
+    }
+}
+
+/// The domain of an email address, lower-cased input expected.
+pub fn domain_of(email: &str) -> Option<&str> {
+    email
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .filter(|d| !d.is_empty())
+}
+
+/// `[groups]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupSettings {
+    /// Lower-cased domain → groups every user with an email there is given.
+    pub by_email_domain: BTreeMap<String, Vec<String>>,
+}
+
+impl GroupSettings {
+    /// `groups` and those `email`'s domain gives, each once.
+    pub fn with_domain_groups(&self, email: &str, mut groups: Vec<String>) -> Vec<String> {
+        for g in self.for_email(email) {
+            if !groups.contains(g) {
+                groups.push(g.clone());
+            }
+        }
+        groups
+    }
+
+    /// The groups `email`'s domain gives.
+    pub fn for_email(&self, email: &str) -> &[String] {
+        let email = email.to_lowercase();
+        domain_of(&email)
+            .and_then(|d| self.by_email_domain.get(d))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUpstream {
+    id: String,
+    name: Option<String>,
+    issuer: String,
+    client_id: String,
+    client_secret: Option<String>,
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    domains: Vec<String>,
+    trust: Option<String>,
+    #[serde(default)]
+    acr_map: BTreeMap<String, String>,
+    #[serde(default)]
+    create_users: bool,
+    #[serde(default)]
+    allowed_domains: Vec<String>,
+    #[serde(default)]
+    link_by_email: bool,
+    #[serde(default)]
+    groups: Vec<String>,
+    forward_acr: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RawGroups {
+    #[serde(default)]
+    by_email_domain: BTreeMap<String, Vec<String>>,
+}
+
+fn domain(key: &str, d: &str) -> Result<String, ConfigError> {
+    let d = d.trim().trim_start_matches('@').to_lowercase();
+    if d.is_empty() || !d.contains('.') || d.contains(|c: char| c.is_whitespace() || c == '@') {
+        return Err(ConfigError::new(key, format!("{d:?} is not a domain")));
+    }
+    Ok(d)
+}
+
+fn one(raw: RawUpstream, acr: &AcrRegistry) -> Result<UpstreamSettings, ConfigError> {
+    let key = |k: &str| format!("upstream.{}.{k}", raw.id);
+    let id_ok = !raw.id.is_empty()
+        && raw.id.len() <= 64
+        && raw
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !id_ok {
+        return Err(ConfigError::new(
+            "upstream.id",
+            format!(
+                "{:?}: 1 to 64 letters, digits, '-' or '_' (it is part of URLs)",
+                raw.id
+            ),
+        ));
+    }
+    let issuer = Url::parse(&raw.issuer).map_err(|e| ConfigError::new(&key("issuer"), e))?;
+    if !matches!(issuer.scheme(), "http" | "https") || issuer.host_str().is_none() {
+        return Err(ConfigError::new(
+            &key("issuer"),
+            "must be an http(s) URL with a host",
+        ));
+    }
+    if raw.client_id.trim().is_empty() {
+        return Err(ConfigError::new(&key("client_id"), "must not be empty"));
+    }
+    let trust = match raw.trust.as_deref().unwrap_or("none") {
+        "none" => Trust::None,
+        "amr" => Trust::Amr,
+        "acr" => Trust::Acr,
+        other => {
+            return Err(ConfigError::new(
+                &key("trust"),
+                format!("{other:?}: expected none, amr or acr"),
+            ));
+        }
+    };
+    let mut acr_map = BTreeMap::new();
+    for (value, level) in raw.acr_map {
+        let level = acr.level_of(&level).ok_or_else(|| {
+            ConfigError::new(
+                &key("acr_map"),
+                format!("{value:?}: unknown level {level:?}"),
+            )
+        })?;
+        acr_map.insert(value, level);
+    }
+    if trust == Trust::Acr && acr_map.is_empty() {
+        return Err(ConfigError::new(
+            &key("acr_map"),
+            "trust = \"acr\" needs at least one acr value mapped to a level",
+        ));
+    }
+    let scopes = raw
+        .scopes
+        .unwrap_or_else(|| vec!["openid".into(), "email".into(), "profile".into()]);
+    if !scopes.iter().any(|s| s == "openid") {
+        return Err(ConfigError::new(&key("scopes"), "must include openid"));
+    }
+    let domains = raw
+        .domains
+        .iter()
+        .map(|d| domain(&key("domains"), d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let allowed_domains = raw
+        .allowed_domains
+        .iter()
+        .map(|d| domain(&key("allowed_domains"), d))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(UpstreamSettings {
+        name: raw.name.unwrap_or_else(|| raw.id.clone()),
+        id: raw.id,
+        issuer: raw.issuer.trim_end_matches('/').to_owned(),
+        client_id: raw.client_id,
+        client_secret: raw.client_secret.filter(|s| !s.is_empty()).map(Secret::new),
+        scopes,
+        domains,
+        trust,
+        acr_map,
+        create_users: raw.create_users,
+        allowed_domains,
+        link_by_email: raw.link_by_email,
+        groups: raw.groups,
+        forward_acr: raw.forward_acr.unwrap_or(true),
+    })
+}
+
+pub(super) fn upstreams(
+    raw: Vec<RawUpstream>,
+    acr: &AcrRegistry,
+) -> Result<Vec<UpstreamSettings>, ConfigError> {
+    let mut out: Vec<UpstreamSettings> = Vec::new();
+    for r in raw {
+        let u = one(r, acr)?;
+        if out.iter().any(|o| o.id == u.id) {
+            return Err(ConfigError::new(
+                "upstream.id",
+                format!("{:?} is used twice", u.id),
+            ));
+        }
+        // One domain routes to one upstream: home-realm discovery must not guess.
+        if let Some(d) = u
+            .domains
+            .iter()
+            .find(|d| out.iter().any(|o| o.domains.contains(d)))
+        {
+            return Err(ConfigError::new(
+                &format!("upstream.{}.domains", u.id),
+                format!("{d:?} is routed to another upstream already"),
+            ));
+        }
+        out.push(u);
+    }
+    Ok(out)
+}
+
+pub(super) fn groups(raw: RawGroups) -> Result<GroupSettings, ConfigError> {
+    let mut by_email_domain = BTreeMap::new();
+    for (d, groups) in raw.by_email_domain {
+        let d = domain("groups.by_email_domain", &d)?;
+        if groups.iter().any(|g| g.trim().is_empty()) {
+            return Err(ConfigError::new(
+                &format!("groups.by_email_domain.{d}"),
+                "a group name must not be empty",
+            ));
+        }
+        by_email_domain.insert(d, groups);
+    }
+    Ok(GroupSettings { by_email_domain })
+}

@@ -1,0 +1,149 @@
+//! Which local user an upstream identity is. Identity is (upstream, `sub`),
+//! never the email alone:
+//!
+//! - a linked subject is its user;
+//! - an email that a local account has is linked only with `link_by_email`, an
+//!   email the upstream says is verified, and a local email known good: one
+//!   that an operator entered or its owner proved here (an account made
+//!   through another upstream got its email from that upstream, and is never
+//!   linked by it);
+//! - a new account is made only with `create_users`, a verified email, and a
+//!   domain that `allowed_domains` (else `domains`) lists.
+//!
+//! Anything else is refused with a page saying why; nothing is created or linked.
+
+use openidconnect::core::CoreIdTokenClaims;
+
+use super::UpstreamError;
+use crate::config::UpstreamSettings;
+use crate::db::users::{self, NewUser, User};
+use crate::db::{DbError, upstream_links, user_admin};
+use crate::login::LoginCtx;
+
+/// Who the upstream says the user is.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    pub subject: String,
+    /// Lower-cased.
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub first_name: String,
+    pub last_name: String,
+    pub display_name: String,
+}
+
+impl Identity {
+    pub fn from_claims(c: &CoreIdTokenClaims) -> Self {
+        let text = |v: Option<String>| v.unwrap_or_default();
+        Self {
+            subject: c.subject().as_str().to_owned(),
+            email: c.email().map(|e| users::normalize(e.as_str())),
+            email_verified: c.email_verified() == Some(true),
+            first_name: text(
+                c.given_name()
+                    .and_then(|n| n.get(None))
+                    .map(|n| n.to_string()),
+            ),
+            last_name: text(
+                c.family_name()
+                    .and_then(|n| n.get(None))
+                    .map(|n| n.to_string()),
+            ),
+            display_name: text(c.name().and_then(|n| n.get(None)).map(|n| n.to_string())),
+        }
+    }
+}
+
+/// The local user of `identity`, linking or creating one where the rules allow.
+pub async fn resolve(
+    ctx: &LoginCtx<'_>,
+    up: &UpstreamSettings,
+    identity: &Identity,
+) -> Result<User, UpstreamError> {
+    if let Some(user) = upstream_links::find(ctx.db, &up.id, &identity.subject).await? {
+        return active(user);
+    }
+    let verified_email = identity
+        .email
+        .as_deref()
+        .filter(|e| identity.email_verified && users::validate_email(e).is_ok());
+    if let Some(email) = verified_email
+        && let Some(local) = user_admin::find_by_email(ctx.db, email).await?
+    {
+        if !up.link_by_email {
+            return Err(UpstreamError::NoAccount(format!(
+                "An account with the address {email} exists here, but it is not linked to {}. Ask an administrator to link it, or sign in with its password.",
+                up.name
+            )));
+        }
+        // Known good: not an address another upstream asserted.
+        if !upstream_links::of_user(ctx.db, &local.id).await?.is_empty() {
+            return Err(UpstreamError::NoAccount(format!(
+                "The account with the address {email} signs in through another identity provider; it is not linked to {}.",
+                up.name
+            )));
+        }
+        return match upstream_links::link(ctx.db, &up.id, &identity.subject, &local.id).await {
+            Ok(()) => {
+                tracing::info!(upstream = %up.id, user = %local.username, "upstream subject linked by email");
+                active(local)
+            }
+            Err(DbError::Conflict(_)) => linked_meanwhile(ctx, up, identity).await,
+            Err(e) => Err(e.into()),
+        };
+    }
+    let Some(email) = verified_email.filter(|e| up.may_create_for(e)) else {
+        return Err(UpstreamError::NoAccount(format!(
+            "There is no account here for you at {}, and none can be made for {}.",
+            up.name,
+            match (&identity.email, identity.email_verified) {
+                (Some(e), true) => format!("the address {e}"),
+                (Some(e), false) => format!("the unverified address {e}"),
+                (None, _) => "a sign-in without an email address".to_owned(),
+            }
+        )));
+    };
+    let groups = ctx
+        .settings
+        .groups
+        .with_domain_groups(email, up.groups.clone());
+    let new = NewUser {
+        username: email.to_owned(),
+        email: email.to_owned(),
+        first_name: identity.first_name.clone(),
+        last_name: identity.last_name.clone(),
+        display_name: identity.display_name.clone(),
+        password_hash: None,
+        groups,
+    };
+    match upstream_links::create_linked(ctx.db, &up.id, &identity.subject, new).await {
+        Ok(user) => {
+            tracing::info!(upstream = %up.id, user = %user.username, "user created at first upstream sign-in");
+            Ok(user)
+        }
+        // Two first sign-ins of one subject at once: the other one made the user.
+        Err(DbError::Conflict(_)) => linked_meanwhile(ctx, up, identity).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn linked_meanwhile(
+    ctx: &LoginCtx<'_>,
+    up: &UpstreamSettings,
+    identity: &Identity,
+) -> Result<User, UpstreamError> {
+    match upstream_links::find(ctx.db, &up.id, &identity.subject).await? {
+        Some(user) => active(user),
+        None => Err(UpstreamError::NoAccount(
+            "An account with this address exists here and is not linked to you.".into(),
+        )),
+    }
+}
+
+fn active(user: User) -> Result<User, UpstreamError> {
+    if user.active {
+        Ok(user)
+    } else {
+        Err(UpstreamError::NoAccount("This account is disabled.".into()))
+    }
+}

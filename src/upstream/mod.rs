@@ -1,0 +1,124 @@
+//! Upstream OpenID Connect identity providers (`[[upstream]]`): employees sign
+//! in at their company's IdP, and what it proved counts here as far as its
+//! `trust` allows; what is missing is stepped up with our own factors.
+//!
+//! The upstream leg is a code flow with PKCE S256, state and nonce on the
+//! `openidconnect` crate; each upstream has its own redirect URI
+//! (`{issuer}/upstream/{id}/callback`), and its state is bound to the browser
+//! and the pending login, single use. Discovery is cached and read again when
+//! an ID token's key is unknown or the cache is older than [`DISCOVERY_TTL`].
+
+pub mod accounts;
+pub mod error;
+pub mod flow;
+pub mod level;
+mod token;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use openidconnect::core::CoreProviderMetadata;
+use openidconnect::{HttpRequest, HttpResponse, IssuerUrl};
+use tokio::sync::RwLock;
+
+pub use error::UpstreamError;
+
+use crate::config::UpstreamSettings;
+
+/// How long discovery (and the upstream's keys) are reused.
+pub const DISCOVERY_TTL: Duration = Duration::from_secs(10 * 60);
+/// No request to an upstream waits longer than this: a provider that is down
+/// gives a 503 page, not a hang.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The HTTP client and discovery cache shared by every upstream sign-in.
+#[derive(Clone)]
+pub struct Upstreams {
+    http: reqwest::Client,
+    cache: Arc<RwLock<HashMap<String, (CoreProviderMetadata, Instant)>>>,
+}
+
+/// Sends one request for openidconnect: `AsyncHttpClient` is implemented for
+/// every `Fn(HttpRequest) -> Future<Output = Result<HttpResponse, E>>`.
+async fn send(http: reqwest::Client, request: HttpRequest) -> Result<HttpResponse, reqwest::Error> {
+    let response = http.execute(request.try_into()?).await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?.to_vec();
+    let mut out = HttpResponse::new(body);
+    *out.status_mut() = status;
+    *out.headers_mut() = headers;
+    Ok(out)
+}
+
+impl Upstreams {
+    pub fn new() -> Result<Self, reqwest::Error> {
+        // Following redirects would let an upstream's answer point us anywhere.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()?;
+        Ok(Self {
+            http,
+            cache: Arc::new(RwLock::new(HashMap::new())),
+        })
+    }
+
+    /// An `openidconnect` HTTP client over our bounded reqwest client.
+    pub fn client(
+        &self,
+    ) -> impl Fn(
+        HttpRequest,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<HttpResponse, reqwest::Error>> + Send>,
+    > + '_ {
+        move |request| Box::pin(send(self.http.clone(), request))
+    }
+
+    /// The upstream's discovery document and keys: cached, read again when
+    /// older than [`DISCOVERY_TTL`] or when `refresh` (an unknown key).
+    pub async fn metadata(
+        &self,
+        up: &UpstreamSettings,
+        refresh: bool,
+    ) -> Result<CoreProviderMetadata, UpstreamError> {
+        if !refresh
+            && let Some((m, at)) = self.cache.read().await.get(&up.id)
+            && at.elapsed() < DISCOVERY_TTL
+        {
+            return Ok(m.clone());
+        }
+        let issuer = IssuerUrl::new(up.issuer.clone())
+            .map_err(|_| UpstreamError::Unreachable(up.name.clone()))?;
+        let http = self.client();
+        // OIDC Discovery §4.3: the document must name the issuer it was read
+        // from; the crate checks that.
+        let found = tokio::time::timeout(
+            REQUEST_TIMEOUT * 2,
+            CoreProviderMetadata::discover_async(issuer, &http),
+        )
+        .await;
+        match found {
+            Ok(Ok(m)) => {
+                self.cache
+                    .write()
+                    .await
+                    .insert(up.id.clone(), (m.clone(), Instant::now()));
+                Ok(m)
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(upstream = %up.id, error = %e, "upstream discovery failed");
+                self.cache.write().await.remove(&up.id);
+                Err(UpstreamError::Unreachable(up.name.clone()))
+            }
+            Err(_) => {
+                tracing::warn!(upstream = %up.id, "upstream discovery timed out");
+                self.cache.write().await.remove(&up.id);
+                Err(UpstreamError::Unreachable(up.name.clone()))
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Real upstream OpenID Connect providers for the tests: npm `oidc-provider`
+//! (tests/upstream_op/server.js) on a free loopback port, killed on drop, and a
+//! browser that signs in at its plain HTML form.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::header::LOCATION;
+use url::Url;
+
+use crate::helpers::{Browser, Landing, form_with};
+use crate::redis_server::free_port;
+
+pub struct UpstreamOp {
+    pub issuer: String,
+    child: Child,
+}
+
+/// How one upstream signs its users in.
+pub struct OpSpec<'a> {
+    pub port: u16,
+    pub client_secret: &'a str,
+    pub redirect_uri: String,
+    /// Every sign-in's `amr`, comma-separated.
+    pub amr: &'a str,
+    /// Account id → claims.
+    pub accounts: serde_json::Value,
+}
+
+/// A port for an upstream the app is configured with before it runs.
+pub fn op_port() -> u16 {
+    free_port()
+}
+
+/// The `[[upstream]]` table for an upstream on `port`.
+pub fn upstream_toml(id: &str, port: u16, secret: &str, extra: &str) -> String {
+    format!(
+        "[[upstream]]\nid = \"{id}\"\nname = \"{id} SSO\"\nissuer = \"http://127.0.0.1:{port}\"\nclient_id = \"portcullis\"\nclient_secret = \"{secret}\"\n{extra}\n"
+    )
+}
+
+impl UpstreamOp {
+    pub async fn start(spec: OpSpec<'_>) -> UpstreamOp {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/upstream_op");
+        let child = Command::new("node")
+            .arg("server.js")
+            .current_dir(dir)
+            .env("PORT", spec.port.to_string())
+            .env("CLIENT_ID", "portcullis")
+            .env("CLIENT_SECRET", spec.client_secret)
+            .env("REDIRECT_URI", &spec.redirect_uri)
+            .env("AMR", spec.amr)
+            .env("ACCOUNTS", spec.accounts.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node must be installed (make test installs oidc-provider)");
+        let op = UpstreamOp {
+            issuer: format!("http://127.0.0.1:{}", spec.port),
+            child,
+        };
+        let discovery = format!("{}/.well-known/openid-configuration", op.issuer);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = reqwest::get(&discovery).await
+                && r.status().is_success()
+            {
+                return op;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the upstream provider did not start on port {}",
+                spec.port
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for UpstreamOp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Signs in as `login` at the upstream that `start` left for, and returns the
+/// URL the upstream sends the browser back to (our callback), not followed.
+pub async fn upstream_answer(
+    b: &Browser,
+    app_issuer: &str,
+    start: &Landing,
+    login: &str,
+) -> String {
+    let Landing::Left { location, .. } = start else {
+        panic!("expected a redirect to the upstream, got {start:?}");
+    };
+    let mut base = Url::parse(location).unwrap();
+    let mut resp = b.http.get(base.as_str()).send().await.unwrap();
+    for _ in 0..20 {
+        if resp.status().is_redirection() {
+            let loc = resp.headers().get(LOCATION).unwrap().to_str().unwrap();
+            let next = base.join(loc).unwrap();
+            if next.as_str().starts_with(app_issuer) {
+                return next.to_string();
+            }
+            base = next;
+            resp = b.http.get(base.as_str()).send().await.unwrap();
+            continue;
+        }
+        let html = resp.text().await.unwrap();
+        let form = form_with(&html, "login").set("login", login);
+        base = base.join(&form.action).unwrap();
+        resp = b
+            .http
+            .post(base.as_str())
+            .form(&form.fields)
+            .send()
+            .await
+            .unwrap();
+    }
+    panic!("the upstream never sent the browser back");
+}
+
+/// Signs in at the upstream and follows its answer back into the provider.
+pub async fn through_upstream(
+    b: &Browser,
+    app_issuer: &str,
+    start: &Landing,
+    login: &str,
+) -> Landing {
+    let answer = upstream_answer(b, app_issuer, start, login).await;
+    b.get(&answer).await
+}

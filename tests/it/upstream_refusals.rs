@@ -1,0 +1,211 @@
+//! Every upstream answer that must not sign anyone in: a swapped or replayed
+//! state, an answer at another upstream's callback, a mixed-up `iss`, an
+//! unverified or unlisted email, an upstream that is down. Each gets a page
+//! saying so and an audit event, and nothing is created or linked.
+
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::upstream_op::*;
+
+struct Setup {
+    app: TestApp,
+    _corp: UpstreamOp,
+}
+
+async fn setup(extra: &str) -> Setup {
+    let port = op_port();
+    let toml = format!(
+        "{}{}{extra}",
+        upstream_toml(
+            "corp",
+            port,
+            "corp-secret",
+            "domains = [\"corp.example\"]\ntrust = \"amr\"\ncreate_users = true"
+        ),
+        // A second upstream whose callback the first one's answers must not reach.
+        upstream_toml("other", op_port(), "x", "")
+    );
+    let app = spawn_with(Options {
+        toml,
+        ..Options::default()
+    })
+    .await;
+    let corp = UpstreamOp::start(OpSpec {
+        port,
+        client_secret: "corp-secret",
+        redirect_uri: format!("{}/upstream/corp/callback", app.issuer),
+        amr: "pwd,otp",
+        accounts: json!({
+            "alice": {"email": "alice@corp.example", "email_verified": true},
+            "mallory": {"email": "mallory@corp.example", "email_verified": false},
+            "eve": {"email": "eve@elsewhere.example", "email_verified": true},
+        }),
+    })
+    .await;
+    Setup { app, _corp: corp }
+}
+
+/// A browser at the upstream for a new login of `client`.
+async fn at_corp(app: &TestApp, client: &TestClient) -> (Browser, Landing) {
+    let browser = Browser::new(app);
+    let start = browser
+        .authorize(&AuthParams::new(client).set("idp_hint", "corp"))
+        .await;
+    (browser, start)
+}
+
+async fn nobody_created(app: &TestApp) {
+    assert!(
+        portcullis::db::users::list_all(&app.state.db)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a refused upstream sign-in created a user"
+    );
+}
+
+async fn refusals(app: &TestApp) -> Vec<String> {
+    portcullis::db::audit::list(&app.state.db, None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "upstream_login" && e.outcome == "refused")
+        .map(|e| e.detail["reason"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_swapped_or_replayed_state_is_refused() {
+    let s = setup("").await;
+    let app = &s.app;
+    let client = app.client(false).await;
+    let (victim, v_start) = at_corp(app, &client).await;
+    let (attacker, _a_start) = at_corp(app, &client).await;
+    // The victim's answer, opened in the attacker's browser (login CSRF / code
+    // injection): the state belongs to another browser.
+    let answer = upstream_answer(&victim, &app.issuer, &v_start, "alice").await;
+    let page = attacker.get(&answer).await;
+    assert_eq!(page.status(), 400);
+    assert!(page.html().contains("does not belong"), "{}", page.html());
+    // Spent by that first use: the victim's own browser cannot replay it either.
+    let again = victim.get(&answer).await;
+    assert_eq!(again.status(), 400);
+    // A made-up state.
+    let forged = victim
+        .get(&format!(
+            "{}/upstream/corp/callback?code=x&state=forged",
+            app.issuer
+        ))
+        .await;
+    assert_eq!(forged.status(), 400);
+    nobody_created(app).await;
+    assert_eq!(refusals(app).await, vec!["bad_state"; 3]);
+}
+
+#[tokio::test]
+async fn an_answer_at_another_upstreams_callback_or_naming_another_issuer_is_refused() {
+    let s = setup("").await;
+    let app = &s.app;
+    let client = app.client(false).await;
+    let (browser, start) = at_corp(app, &client).await;
+    let answer = upstream_answer(&browser, &app.issuer, &start, "alice").await;
+    let elsewhere = answer.replace("/upstream/corp/callback", "/upstream/other/callback");
+    let page = browser.get(&elsewhere).await;
+    assert_eq!(page.status(), 400);
+    assert!(
+        page.html().contains("another identity provider"),
+        "{}",
+        page.html()
+    );
+
+    // RFC 9207: an `iss` naming someone else (a mix-up) is refused.
+    let (browser, start) = at_corp(app, &client).await;
+    let answer = upstream_answer(&browser, &app.issuer, &start, "alice").await;
+    let mut url = url::Url::parse(&answer).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "iss" {
+                (k, "http://evil.example".into())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    assert!(
+        pairs.iter().any(|(k, _)| k == "iss"),
+        "the upstream sends iss"
+    );
+    url.query_pairs_mut().clear().extend_pairs(&pairs);
+    let page = browser.get(url.as_str()).await;
+    assert_eq!(page.status(), 400);
+    assert!(page.html().contains("another issuer"), "{}", page.html());
+    nobody_created(app).await;
+    let reasons = refusals(app).await;
+    assert!(
+        reasons.contains(&"other_upstream".to_owned()),
+        "{reasons:?}"
+    );
+    assert!(reasons.contains(&"wrong_issuer".to_owned()), "{reasons:?}");
+}
+
+#[tokio::test]
+async fn an_unverified_or_unlisted_email_gets_no_account() {
+    let s = setup("").await;
+    let app = &s.app;
+    let client = app.client(false).await;
+    for who in ["mallory", "eve"] {
+        let (browser, start) = at_corp(app, &client).await;
+        let page = through_upstream(&browser, &app.issuer, &start, who).await;
+        assert_eq!(page.status(), 400);
+        assert!(page.html().contains("none can be made"), "{}", page.html());
+    }
+    nobody_created(app).await;
+    assert_eq!(refusals(app).await, vec!["no_account"; 2]);
+}
+
+#[tokio::test]
+async fn an_existing_account_is_not_taken_over_by_email_without_link_by_email() {
+    let s = setup("").await;
+    let app = &s.app;
+    let local = portcullis::db::users::create(
+        &app.state.db,
+        portcullis::db::users::NewUser {
+            username: "alice".into(),
+            email: "alice@corp.example".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let client = app.client(false).await;
+    let (browser, start) = at_corp(app, &client).await;
+    let page = through_upstream(&browser, &app.issuer, &start, "alice").await;
+    assert_eq!(page.status(), 400);
+    assert!(page.html().contains("not linked"), "{}", page.html());
+    let links = portcullis::db::upstream_links::of_user(&app.state.db, &local.id)
+        .await
+        .unwrap();
+    assert!(links.is_empty());
+}
+
+#[tokio::test]
+async fn an_upstream_that_is_down_gives_a_503_page_not_a_hang() {
+    let port = op_port();
+    let app = spawn_with(Options {
+        toml: upstream_toml("down", port, "x", ""),
+        ..Options::default()
+    })
+    .await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let started = std::time::Instant::now();
+    let page = browser
+        .authorize(&AuthParams::new(&client).set("idp_hint", "down"))
+        .await;
+    assert_eq!(page.status(), 503);
+    assert!(page.html().contains("cannot be reached"), "{}", page.html());
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}

@@ -1,0 +1,260 @@
+//! Employees sign in at their company's IdP, customers at theirs with our
+//! second factor on top: two real OpenID Connect providers (node-oidc-provider),
+//! one asserting two factors in `amr`, one a password only.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::upstream_op::*;
+
+struct Setup {
+    app: TestApp,
+    _corp: UpstreamOp,
+    _cust: UpstreamOp,
+}
+
+/// corp: trusted for `amr`, creates users of corp.example in group employees.
+/// cust: trusted for nothing, links customers by verified email.
+async fn setup() -> Setup {
+    let (corp_port, cust_port) = (op_port(), op_port());
+    let toml = format!(
+        "{}{}[groups.by_email_domain]\n\"acme.example\" = [\"org-acme\"]\n",
+        upstream_toml(
+            "corp",
+            corp_port,
+            "corp-secret",
+            "domains = [\"corp.example\"]\ntrust = \"amr\"\ncreate_users = true\ngroups = [\"employees\"]"
+        ),
+        upstream_toml(
+            "cust",
+            cust_port,
+            "cust-secret",
+            "domains = [\"acme.example\"]\ntrust = \"none\"\ncreate_users = true\nlink_by_email = true"
+        ),
+    );
+    let app = spawn_with(Options {
+        toml,
+        ..Options::default()
+    })
+    .await;
+    let corp = UpstreamOp::start(OpSpec {
+        port: corp_port,
+        client_secret: "corp-secret",
+        redirect_uri: format!("{}/upstream/corp/callback", app.issuer),
+        amr: "pwd,otp",
+        accounts: json!({
+            "alice": {"email": "alice@corp.example", "email_verified": true, "given_name": "Alice"},
+            "mallory": {"email": "mallory@corp.example", "email_verified": false},
+        }),
+    })
+    .await;
+    let cust = UpstreamOp::start(OpSpec {
+        port: cust_port,
+        client_secret: "cust-secret",
+        redirect_uri: format!("{}/upstream/cust/callback", app.issuer),
+        amr: "pwd",
+        accounts: json!({
+            "c-17": {"email": "carl@acme.example", "email_verified": true},
+            "c-99": {"email": "other@elsewhere.example", "email_verified": true},
+        }),
+    })
+    .await;
+    Setup {
+        app,
+        _corp: corp,
+        _cust: cust,
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn user_by_email(app: &TestApp, email: &str) -> Option<portcullis::db::users::User> {
+    portcullis::db::user_admin::find_by_email(&app.state.db, email)
+        .await
+        .unwrap()
+}
+
+/// The login page's button for `id`.
+fn button(html: &str, id: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!("a#upstream-{id}")).unwrap();
+    let href = doc
+        .select(&sel)
+        .next()
+        .unwrap_or_else(|| panic!("no button for {id} in {html}"))
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    assert!(href.contains(&format!("upstream={id}")));
+    href
+}
+
+#[tokio::test]
+async fn an_employee_who_passed_two_factors_upstream_is_not_asked_again() {
+    let s = setup().await;
+    let app = &s.app;
+    let client = app.client(false).await;
+    let browser = Browser::new(app);
+    let params = AuthParams::new(&client).set("acr_values", "mfa");
+    let page = browser.authorize(&params).await;
+    let to_corp = browser.get(&button(page.html(), "corp")).await;
+    let back = through_upstream(&browser, &app.issuer, &to_corp, "alice").await;
+    let claims = app.tokens(&client, &params, &back).await;
+    assert_eq!(claims["acr"], "mfa");
+    assert_eq!(claims["idp"], "corp");
+    let amr = strings(&claims["amr"]);
+    assert!(
+        amr.contains(&"fed".to_owned()) && amr.contains(&"mfa".to_owned()),
+        "{amr:?}"
+    );
+
+    // Created at the first sign-in, in the upstream's group.
+    let user = user_by_email(app, "alice@corp.example").await.unwrap();
+    let groups = portcullis::db::users::groups_of(&app.state.db, &user.id)
+        .await
+        .unwrap();
+    assert_eq!(groups, vec!["employees".to_owned()]);
+    let audit = portcullis::db::audit::list(&app.state.db, Some(&user.id), None, 50)
+        .await
+        .unwrap();
+    let login = audit
+        .iter()
+        .find(|e| e.event == "upstream_login")
+        .expect("an audit event for the upstream sign-in");
+    assert_eq!(login.outcome, "success");
+    assert_eq!(login.level.as_deref(), Some("mfa"));
+    assert_eq!(login.detail["upstream"], "corp");
+    assert_eq!(login.detail["subject"], "alice");
+}
+
+#[tokio::test]
+async fn a_customer_from_an_untrusted_upstream_steps_up_with_our_totp() {
+    let s = setup().await;
+    let app = &s.app;
+    let client = app.client(false).await;
+    let browser = Browser::new(app);
+    // A customer created here (by an administrator) signs in at their own IdP.
+    let created = portcullis::db::users::create(
+        &app.state.db,
+        portcullis::db::users::NewUser {
+            username: "carl".into(),
+            email: "carl@acme.example".into(),
+            groups: app
+                .state
+                .settings
+                .groups
+                .with_domain_groups("carl@acme.example", vec![]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let carl = TestUser {
+        id: created.id.clone(),
+        username: "carl".into(),
+        password: String::new(),
+    };
+    let secret = app.give_totp(&carl).await;
+
+    let params = AuthParams::new(&client).set("acr_values", "mfa");
+    let page = browser.authorize(&params).await;
+    let to_cust = browser.get(&button(page.html(), "cust")).await;
+    let step_up = through_upstream(&browser, &app.issuer, &to_cust, "c-17").await;
+    let html = step_up.html();
+    assert!(
+        html.contains("name=\"code\"") && !html.contains("name=\"password\""),
+        "{html}"
+    );
+    let back = browser
+        .submit(&form_with(html, "code").set("code", &totp_code(&secret, 0)))
+        .await;
+    let claims = app.tokens(&client, &params, &back).await;
+    assert_eq!(claims["sub"], created.id.as_str());
+    assert_eq!(claims["acr"], "mfa");
+    assert_eq!(claims["idp"], "cust");
+    let amr = strings(&claims["amr"]);
+    assert!(
+        amr.contains(&"fed".to_owned()) && amr.contains(&"otp".to_owned()),
+        "{amr:?}"
+    );
+    let groups = portcullis::db::users::groups_of(&app.state.db, &created.id)
+        .await
+        .unwrap();
+    assert_eq!(groups, vec!["org-acme".to_owned()]);
+
+    // A password-only request is met by the upstream alone: pwd, never more.
+    let client2 = app.client(false).await;
+    let browser2 = Browser::new(app);
+    let params2 = AuthParams::new(&client2);
+    let page2 = browser2.authorize(&params2).await;
+    let to_cust2 = browser2.get(&button(page2.html(), "cust")).await;
+    let back2 = through_upstream(&browser2, &app.issuer, &to_cust2, "c-17").await;
+    let claims2 = app.tokens(&client2, &params2, &back2).await;
+    assert_eq!(claims2["acr"], "pwd");
+    assert_eq!(claims2["idp"], "cust");
+}
+
+#[tokio::test]
+async fn an_email_a_login_hint_or_an_idp_hint_goes_to_its_upstream() {
+    let s = setup().await;
+    let app = &s.app;
+    let client = app.client(false).await;
+    let corp_auth = s._corp.issuer.clone();
+    let cust_auth = s._cust.issuer.clone();
+    let leaves_for = |l: &Landing, issuer: &str| match l {
+        Landing::Left { location, .. } => location.starts_with(issuer),
+        _ => false,
+    };
+
+    // Email first: no password asked here.
+    let browser = Browser::new(app);
+    let page = browser.authorize(&AuthParams::new(&client)).await;
+    let form = form_with(page.html(), "username")
+        .set("username", "Alice@Corp.Example")
+        .set("password", "");
+    let next = browser.submit(&form).await;
+    assert!(leaves_for(&next, &corp_auth), "{next:?}");
+
+    let browser = Browser::new(app);
+    let next = browser
+        .authorize(&AuthParams::new(&client).set("login_hint", "carl@acme.example"))
+        .await;
+    assert!(leaves_for(&next, &cust_auth), "{next:?}");
+
+    let browser = Browser::new(app);
+    let next = browser
+        .authorize(&AuthParams::new(&client).set("idp_hint", "corp"))
+        .await;
+    assert!(leaves_for(&next, &corp_auth), "{next:?}");
+    let Landing::Left { location, .. } = &next else {
+        unreachable!()
+    };
+    let q: std::collections::HashMap<String, String> = url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert!(q.contains_key("state") && q.contains_key("nonce"));
+    assert!(q["claims"].contains("amr") && q["claims"].contains("auth_time"));
+    assert_eq!(
+        q["redirect_uri"],
+        format!("{}/upstream/corp/callback", app.issuer)
+    );
+
+    // An address in no upstream's domain signs in here as before.
+    let browser = Browser::new(app);
+    let page = browser
+        .authorize(&AuthParams::new(&client).set("login_hint", "someone@example.com"))
+        .await;
+    assert!(page.html().contains("name=\"password\""));
+}
