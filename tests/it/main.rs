@@ -18,6 +18,7 @@ mod browser_webauthn;
 mod client_cli;
 mod client_configuration;
 mod client_credentials_needs_the_grant;
+mod client_logo_on_its_own_login_page;
 mod client_repository;
 mod cluster;
 mod cluster_flows;
