@@ -22,3 +22,72 @@ error-unavailable = Nicht verfügbar
 error-not-found = Seite nicht gefunden
 error-not-found-text = Unter dieser Adresse gibt es keine Seite.
 error-back-hint = Kehren Sie zur Anwendung zurück, von der Sie kamen, und beginnen Sie erneut.
+
+# Zweiter Faktor
+tfa-title = Zwei-Schritt-Bestätigung
+totp-intro = Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App ein. Leerzeichen sind erlaubt.
+code = Code
+verify = Bestätigen
+continue = Weiter
+confirm = Bestätigen
+totp-lost-device = Gerät verloren? Geben Sie stattdessen einen Ihrer Wiederherstellungscodes ein.
+code-invalid = Dieser Code ist ungültig. Versuchen Sie den nächsten.
+code-mismatch = Dieser Code stimmt nicht. Prüfen Sie die Uhrzeit auf Ihrem Gerät und versuchen Sie es erneut.
+code-locked-out = Zu viele falsche Codes. Bitte warten Sie 15 Minuten und versuchen Sie es erneut.
+step-form-expired = Dieses Formular ist abgelaufen oder wurde nicht von diesem Browser gesendet. Bitte versuchen Sie es erneut.
+note-before-enrolling = Diese Anmeldung erfordert einen Sicherheitsschlüssel, den Ihr Konto noch nicht hat. Bevor einer hinzugefügt werden kann, bestätigen Sie Ihre Identität mit Ihrer Authenticator-App (oder einem Wiederherstellungscode).
+note-first-factor = Ihr Konto hat noch keinen zweiten Faktor: Sie richten gerade den ersten ein. Fahren Sie nur fort, wenn Sie sich eben selbst angemeldet haben.
+choice-intro = Wählen Sie, wie Sie Ihre Identität bestätigen.
+choice-key = Sicherheitsschlüssel oder Passkey verwenden
+choice-totp = Code aus der Authenticator-App eingeben
+totp-instead = Stattdessen einen Code aus der Authenticator-App eingeben
+app-instead = Stattdessen eine Authenticator-App verwenden
+
+# Einrichtung
+enroll-title = Zwei-Schritt-Bestätigung einrichten
+enroll-intro = Diese Anmeldung erfordert einen zweiten Faktor. Scannen Sie den Code mit einer Authenticator-App (Google Authenticator, Aegis, 1Password …) und geben Sie dann den angezeigten 6-stelligen Code ein.
+enroll-qr-label = QR-Code zum Scannen mit Ihrer Authenticator-App
+enroll-shown-as = Ihre App zeigt diesen Eintrag so an:
+enroll-manual = Scannen nicht möglich? Geben Sie diesen Schlüssel von Hand ein:
+enroll-code = Code aus der App
+use-key-instead = Stattdessen einen Sicherheitsschlüssel oder Passkey verwenden
+
+# Wiederherstellungscodes
+recovery-title = Speichern Sie Ihre Wiederherstellungscodes
+recovery-intro = Die Zwei-Schritt-Bestätigung ist aktiv. Wenn Sie Ihr Gerät verlieren, meldet Sie jeder dieser Codes einmal an. Sie werden nur jetzt angezeigt: Drucken Sie sie aus oder speichern Sie sie in einem Passwort-Manager.
+recovery-copy = Codes kopieren
+recovery-copied = Codes kopiert.
+recovery-copy-failed = Kopieren fehlgeschlagen: Markieren Sie die Codes und kopieren Sie sie von Hand.
+recovery-download = Als Textdatei herunterladen
+recovery-continue = Ich habe sie gespeichert, weiter
+recovery-used-title = Wiederherstellungscode verwendet
+recovery-used-intro = Sie haben sich mit einem Wiederherstellungscode angemeldet.
+recovery-remaining = { $count ->
+    [one] Wiederherstellungscode bleibt übrig.
+   *[other] Wiederherstellungscodes bleiben übrig.
+}
+recovery-running-low = Ihre Codes werden knapp: Bitten Sie einen Administrator, Ihre Zwei-Schritt-Bestätigung zurückzusetzen, oder richten Sie ein neues Gerät ein.
+
+# Sicherheitsschlüssel
+key-register-title = Sicherheitsschlüssel hinzufügen
+key-register-intro-first = Diese Anmeldung erfordert einen Sicherheitsschlüssel oder Passkey. Registrieren Sie jetzt einen: Ihr Browser bittet Sie, den Schlüssel zu berühren oder mit Fingerabdruck, Gesicht oder PIN zu bestätigen.
+key-register-intro = Sie haben Ihre Identität mit Ihrem bisherigen zweiten Faktor bestätigt. Diese Anmeldung erfordert zusätzlich einen Sicherheitsschlüssel oder Passkey: Registrieren Sie jetzt einen, Ihr Browser bittet Sie, den Schlüssel zu berühren oder mit Fingerabdruck, Gesicht oder PIN zu bestätigen.
+key-register-button = Sicherheitsschlüssel registrieren
+key-use-title = Sicherheitsschlüssel verwenden
+key-use-intro = Bestätigen Sie mit Ihrem Sicherheitsschlüssel oder Passkey, um fortzufahren.
+key-use-button = Sicherheitsschlüssel verwenden
+key-needs-js = Sicherheitsschlüssel benötigen aktiviertes JavaScript.
+key-unsupported = Dieser Browser unterstützt keine Sicherheitsschlüssel.
+key-cancelled = Die Anfrage wurde abgebrochen oder ist abgelaufen. Versuchen Sie es erneut.
+key-error = Fehler des Sicherheitsschlüssels:
+choice-email = Code per E-Mail senden
+email-intro = Geben Sie den 6-stelligen Code ein, den wir an { $to } gesendet haben.
+email-expires = { $minutes ->
+    [one] Er läuft in { $minutes } Minute ab.
+   *[other] Er läuft in { $minutes } Minuten ab.
+}
+email-before-enrolling = Diese Anmeldung erfordert einen Sicherheitsschlüssel, den Ihr Konto noch nicht hat. Bevor einer hinzugefügt werden kann, bestätigen Sie Ihre Identität mit einem Code, den wir an Ihre E-Mail-Adresse senden.
+email-sent-again = Ein neuer Code ist unterwegs.
+email-resend = Neuen Code senden
+email-limited = An Ihre Adresse wurden zu viele Codes gesendet. Bitte warten Sie 15 Minuten und fordern Sie dann einen neuen an.
+email-code-invalid = Dieser Code ist ungültig. Prüfen Sie die neueste E-Mail oder fordern Sie einen neuen Code an.

@@ -22,3 +22,72 @@ error-unavailable = Unavailable
 error-not-found = Page not found
 error-not-found-text = There is no page at this address.
 error-back-hint = Go back to the application you came from and start again.
+
+# Second factor
+tfa-title = Two-step verification
+totp-intro = Enter the 6-digit code from your authenticator app. Spaces are fine.
+code = Code
+verify = Verify
+continue = Continue
+confirm = Confirm
+totp-lost-device = Lost your device? Enter one of your recovery codes instead.
+code-invalid = That code is not valid. Try the next one.
+code-mismatch = That code does not match. Check the time on your device and try again.
+code-locked-out = Too many wrong codes. Please wait 15 minutes and try again.
+step-form-expired = This form has expired or was not sent by this browser. Please try again.
+note-before-enrolling = This sign-in needs a security key, which your account does not have yet. Before one can be added, confirm it's you with your authenticator app (or a recovery code).
+note-first-factor = Your account has no second factor yet: you are setting up its first one now. Only continue if you just signed in yourself.
+choice-intro = Choose how to confirm it's you.
+choice-key = Use a security key or passkey
+choice-totp = Enter a code from your authenticator app
+totp-instead = Enter a code from your authenticator app instead
+app-instead = Use an authenticator app instead
+
+# Enrollment
+enroll-title = Set up two-step verification
+enroll-intro = This sign-in needs a second factor. Scan the code with an authenticator app (Google Authenticator, Aegis, 1Password …), then enter the 6-digit code it shows.
+enroll-qr-label = QR code to scan with your authenticator app
+enroll-shown-as = Your app will list this entry as:
+enroll-manual = Can't scan? Enter this key by hand:
+enroll-code = Code from the app
+use-key-instead = Use a security key or passkey instead
+
+# Recovery codes
+recovery-title = Save your recovery codes
+recovery-intro = Two-step verification is on. If you lose your device, each of these codes signs you in once. They are shown only now: print them or store them in a password manager.
+recovery-copy = Copy codes
+recovery-copied = Codes copied.
+recovery-copy-failed = Copying failed: select the codes and copy them by hand.
+recovery-download = Download as a text file
+recovery-continue = I have saved them, continue
+recovery-used-title = Recovery code used
+recovery-used-intro = You signed in with a recovery code.
+recovery-remaining = { $count ->
+    [one] recovery code remains.
+   *[other] recovery codes remain.
+}
+recovery-running-low = You are running low: ask an administrator to reset your two-step verification, or set up a new device.
+
+# Security keys
+key-register-title = Add a security key
+key-register-intro-first = This sign-in needs a security key or passkey. Register one now: your browser will ask you to touch the key or confirm with your fingerprint, face or PIN.
+key-register-intro = You confirmed it's you with your existing second factor. This sign-in needs a security key or passkey as well: register one now, and your browser will ask you to touch the key or confirm with your fingerprint, face or PIN.
+key-register-button = Register security key
+key-use-title = Use your security key
+key-use-intro = Confirm with your security key or passkey to continue.
+key-use-button = Use security key
+key-needs-js = Security keys need JavaScript enabled.
+key-unsupported = This browser does not support security keys.
+key-cancelled = The request was cancelled or timed out. Try again.
+key-error = Security key error:
+choice-email = Email me a code
+email-intro = Enter the 6-digit code we sent to { $to }.
+email-expires = { $minutes ->
+    [one] It expires in { $minutes } minute.
+   *[other] It expires in { $minutes } minutes.
+}
+email-before-enrolling = This sign-in needs a security key, which your account does not have yet. Before one can be added, confirm it's you with a code sent to your email address.
+email-sent-again = A new code is on its way.
+email-resend = Send a new code
+email-limited = Too many codes were sent to your address. Please wait 15 minutes, then ask for a new one.
+email-code-invalid = That code is not valid. Check the latest mail, or ask for a new code.

@@ -22,3 +22,72 @@ error-unavailable = Indisponible
 error-not-found = Page introuvable
 error-not-found-text = Il n’y a pas de page à cette adresse.
 error-back-hint = Revenez à l’application d’où vous venez et recommencez.
+
+# Second facteur
+tfa-title = Validation en deux étapes
+totp-intro = Saisissez le code à 6 chiffres de votre application d’authentification. Les espaces sont acceptés.
+code = Code
+verify = Valider
+continue = Continuer
+confirm = Confirmer
+totp-lost-device = Appareil perdu ? Saisissez plutôt l’un de vos codes de récupération.
+code-invalid = Ce code n’est pas valide. Essayez le suivant.
+code-mismatch = Ce code ne correspond pas. Vérifiez l’heure de votre appareil et réessayez.
+code-locked-out = Trop de codes erronés. Veuillez patienter 15 minutes puis réessayer.
+step-form-expired = Ce formulaire a expiré ou n’a pas été envoyé par ce navigateur. Veuillez réessayer.
+note-before-enrolling = Cette connexion exige une clé de sécurité, que votre compte n’a pas encore. Avant d’en ajouter une, confirmez votre identité avec votre application d’authentification (ou un code de récupération).
+note-first-factor = Votre compte n’a pas encore de second facteur : vous configurez le premier maintenant. Ne continuez que si vous venez de vous connecter vous-même.
+choice-intro = Choisissez comment confirmer votre identité.
+choice-key = Utiliser une clé de sécurité ou une clé d’accès
+choice-totp = Saisir un code de votre application d’authentification
+totp-instead = Saisir plutôt un code de votre application d’authentification
+app-instead = Utiliser plutôt une application d’authentification
+
+# Configuration
+enroll-title = Configurer la validation en deux étapes
+enroll-intro = Cette connexion exige un second facteur. Scannez le code avec une application d’authentification (Google Authenticator, Aegis, 1Password …), puis saisissez le code à 6 chiffres qu’elle affiche.
+enroll-qr-label = Code QR à scanner avec votre application d’authentification
+enroll-shown-as = Votre application affichera cette entrée ainsi :
+enroll-manual = Impossible de scanner ? Saisissez cette clé à la main :
+enroll-code = Code de l’application
+use-key-instead = Utiliser plutôt une clé de sécurité ou une clé d’accès
+
+# Codes de récupération
+recovery-title = Enregistrez vos codes de récupération
+recovery-intro = La validation en deux étapes est activée. Si vous perdez votre appareil, chacun de ces codes vous connecte une fois. Ils ne sont affichés que maintenant : imprimez-les ou conservez-les dans un gestionnaire de mots de passe.
+recovery-copy = Copier les codes
+recovery-copied = Codes copiés.
+recovery-copy-failed = La copie a échoué : sélectionnez les codes et copiez-les à la main.
+recovery-download = Télécharger en fichier texte
+recovery-continue = Je les ai enregistrés, continuer
+recovery-used-title = Code de récupération utilisé
+recovery-used-intro = Vous vous êtes connecté avec un code de récupération.
+recovery-remaining = { $count ->
+    [one] code de récupération restant.
+   *[other] codes de récupération restants.
+}
+recovery-running-low = Il vous en reste peu : demandez à un administrateur de réinitialiser votre validation en deux étapes, ou configurez un nouvel appareil.
+
+# Clés de sécurité
+key-register-title = Ajouter une clé de sécurité
+key-register-intro-first = Cette connexion exige une clé de sécurité ou une clé d’accès. Enregistrez-en une maintenant : votre navigateur vous demandera de toucher la clé ou de confirmer par empreinte, visage ou code PIN.
+key-register-intro = Vous avez confirmé votre identité avec votre second facteur actuel. Cette connexion exige aussi une clé de sécurité ou une clé d’accès : enregistrez-en une maintenant, votre navigateur vous demandera de toucher la clé ou de confirmer par empreinte, visage ou code PIN.
+key-register-button = Enregistrer la clé de sécurité
+key-use-title = Utiliser votre clé de sécurité
+key-use-intro = Confirmez avec votre clé de sécurité ou votre clé d’accès pour continuer.
+key-use-button = Utiliser la clé de sécurité
+key-needs-js = Les clés de sécurité nécessitent JavaScript.
+key-unsupported = Ce navigateur ne prend pas en charge les clés de sécurité.
+key-cancelled = La demande a été annulée ou a expiré. Réessayez.
+key-error = Erreur de la clé de sécurité :
+choice-email = M’envoyer un code par e-mail
+email-intro = Saisissez le code à 6 chiffres envoyé à { $to }.
+email-expires = { $minutes ->
+    [one] Il expire dans { $minutes } minute.
+   *[other] Il expire dans { $minutes } minutes.
+}
+email-before-enrolling = Cette connexion exige une clé de sécurité, que votre compte n’a pas encore. Avant d’en ajouter une, confirmez votre identité avec un code envoyé à votre adresse e-mail.
+email-sent-again = Un nouveau code est en route.
+email-resend = Envoyer un nouveau code
+email-limited = Trop de codes ont été envoyés à votre adresse. Veuillez patienter 15 minutes, puis demandez-en un nouveau.
+email-code-invalid = Ce code n’est pas valide. Vérifiez le dernier e-mail ou demandez un nouveau code.

@@ -89,6 +89,9 @@ pub(super) enum ClientCmd {
         minimum_acr: Option<String>,
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
+        /// The client's logo (an http(s) URL), shown on its own login page.
+        #[arg(long = "logo-uri")]
+        logo_uri: Option<String>,
         /// A grant type (repeatable): authorization_code, refresh_token,
         /// client_credentials; default authorization_code and refresh_token.
         #[arg(long = "grant")]

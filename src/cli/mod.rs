@@ -138,6 +138,7 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
             default_acr,
             minimum_acr,
             post_logout_redirect_uris,
+            logo_uri,
             grants,
             options,
         } => {
@@ -154,6 +155,15 @@ async fn client(settings: Settings, cmd: ClientCmd) -> anyhow::Result<()> {
             }
             let mut profile = clients::ClientProfile::default();
             options.apply(&mut profile.options)?;
+            if let Some(logo) = logo_uri {
+                // An image the login page loads: a web URL, never javascript: or data:.
+                let ok =
+                    url::Url::parse(&logo).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+                if !ok {
+                    bail!("--logo-uri must be an http(s) URL: {logo:?}");
+                }
+                profile.logo_uri = Some(logo);
+            }
             let created = clients::create_with(
                 &conn,
                 clients::NewClient {

@@ -7,9 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::extract::CsrfForm;
 use super::interaction::here;
-use super::pages::{error_box, esc, layout};
 use super::second_factor::{CodeInput, LOCKED_OUT, render_step, second_factor_post, with_cookie};
-use super::{html, see_other};
+use super::see_other;
+use super::ui::{Chrome, page};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::login::{Post, SignedIn, Visit};
@@ -25,27 +25,28 @@ pub(super) struct Shown<'a> {
     pub again: bool,
 }
 
-const LIMITED: &str =
-    "Too many codes were sent to your address. Please wait 15 minutes, then ask for a new one.";
-
 /// The mailed-code form; a code goes out first unless one is still valid for
 /// this login (`again` replaces it).
 pub(super) async fn render(
     state: &AppState,
     id: &str,
     signed_in: &SignedIn,
+    chrome: &Chrome,
     shown: Shown<'_>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = state.login_ctx();
     let sent = email_code::send(&ctx, id, &signed_in.user, &signed_in.session, shown.again).await?;
+    let limited = chrome.t("email-limited");
+    let again = chrome.t("email-sent-again");
     let (status, error, note) = match sent {
-        Sent::Limited => (StatusCode::TOO_MANY_REQUESTS, Some(LIMITED), None),
-        Sent::Sent if shown.again => (shown.status, shown.error, Some("A new code is on its way.")),
+        Sent::Limited => (StatusCode::TOO_MANY_REQUESTS, Some(limited.as_str()), None),
+        Sent::Sent if shown.again => (shown.status, shown.error, Some(again.as_str())),
         _ => (shown.status, shown.error, None),
     };
     let cookie = &signed_in.cookie;
     let base = here(state, id);
-    let page = EmailForm {
+    let form = EmailForm {
+        chrome,
         action: &format!("{base}/email?method=email"),
         resend: &format!("{base}/email/send?method=email"),
         csrf: &state.sessions.issue_csrf(cookie, id).await?,
@@ -54,8 +55,9 @@ pub(super) async fn render(
         error,
         note,
         before_enrolling: shown.before_enrolling,
+        minutes: email_code::CODE_TTL.as_secs() / 60,
     };
-    Ok(html(status, email_form(&page)))
+    Ok(page(status, &form))
 }
 
 /// `ann@example.com` as `a••@example.com`: enough to recognise, not to learn.
@@ -69,7 +71,10 @@ fn masked(email: &str) -> String {
     }
 }
 
+#[derive(askama::Template)]
+#[template(path = "email_code.html")]
 struct EmailForm<'a> {
+    chrome: &'a Chrome,
     action: &'a str,
     resend: &'a str,
     csrf: &'a str,
@@ -78,42 +83,7 @@ struct EmailForm<'a> {
     error: Option<&'a str>,
     note: Option<&'a str>,
     before_enrolling: bool,
-}
-
-const BEFORE_ENROLLING: &str = "<div class=\"note\" id=\"prove-existing-factor\">This sign-in needs a security key, which your account does not have yet. Before one can be added, confirm it's you with a code sent to your email address.</div>";
-
-fn email_form(f: &EmailForm<'_>) -> String {
-    layout(
-        "Two-step verification",
-        &format!(
-            "<h1>Two-step verification</h1>\
-<p class=\"sub\">Enter the 6-digit code we sent to <strong>{to}</strong>. It expires in {minutes} minutes.</p>{before}{note}{err}\
-<form method=\"post\" action=\"{action}\">\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-<label for=\"code\">Code</label>\
-<input type=\"text\" id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"6\" required autofocus>\
-<button type=\"submit\">Verify</button></form>\
-<form method=\"post\" action=\"{resend}\" id=\"resend\">\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{resend_csrf}\">\
-<button type=\"submit\" class=\"button secondary\">Send a new code</button></form>",
-            to = esc(f.to),
-            minutes = email_code::CODE_TTL.as_secs() / 60,
-            before = if f.before_enrolling {
-                BEFORE_ENROLLING
-            } else {
-                ""
-            },
-            note = f
-                .note
-                .map(|n| format!("<div class=\"note\" role=\"status\">{}</div>", esc(n)))
-                .unwrap_or_default(),
-            err = error_box(f.error),
-            action = esc(f.action),
-            csrf = esc(f.csrf),
-            resend = esc(f.resend),
-            resend_csrf = esc(f.resend_csrf),
-        ),
-    )
+    minutes: u64,
 }
 
 /// `POST /interaction/{id}/email`: the mailed code.
@@ -125,7 +95,7 @@ pub async fn post(
     form: CsrfForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let (expected, signed_in) =
+    let (expected, signed_in, chrome) =
         match second_factor_post(&state, &req, &id, &visit, &form, Post::EmailCode).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
@@ -146,10 +116,7 @@ pub async fn post(
         Checked::Proven { cookie } => {
             return with_cookie(&state, see_other(&here(&state, &id)), &cookie);
         }
-        Checked::Invalid => (
-            StatusCode::UNAUTHORIZED,
-            "That code is not valid. Check the latest mail, or ask for a new code.",
-        ),
+        Checked::Invalid => (StatusCode::UNAUTHORIZED, "email-code-invalid"),
         Checked::LockedOut => (StatusCode::TOO_MANY_REQUESTS, LOCKED_OUT),
     };
     render_step(
@@ -158,6 +125,7 @@ pub async fn post(
         &id,
         expected,
         &signed_in,
+        &chrome,
         status,
         Some(message),
     )
@@ -173,7 +141,7 @@ pub async fn resend(
     form: CsrfForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let (expected, signed_in) =
+    let (expected, signed_in, chrome) =
         match second_factor_post(&state, &req, &id, &visit, &form, Post::EmailCode).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
@@ -194,7 +162,7 @@ pub async fn resend(
         before_enrolling,
         again: true,
     };
-    render(&state, &id, &signed_in, shown).await
+    render(&state, &id, &signed_in, &chrome, shown).await
 }
 
 #[cfg(test)]

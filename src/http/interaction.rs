@@ -75,6 +75,9 @@ async fn render_login(
         upstreams: &super::upstream::buttons(state, page.id),
     };
     let mut resp = render_page(status, &form);
+    if let Some(logo) = page.client_logo {
+        super::security_headers::allow_image(&mut resp, logo);
+    }
     if new {
         resp.add_cookie(&set_session_cookie(state, &cookie))?;
     }
@@ -122,8 +125,12 @@ pub(super) async fn render(
             render_login(state, req, page, status, "", error).await
         }
         _ => {
+            let chrome = Chrome::for_request(state, req, resumed.login.ui_locales.as_deref());
             let (next, signed_in) = resumed.signed_in()?;
-            super::second_factor::render_step(state, req, id, next, &signed_in, status, error).await
+            super::second_factor::render_step(
+                state, req, id, next, &signed_in, &chrome, status, error,
+            )
+            .await
         }
     }
 }

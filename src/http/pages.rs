@@ -1,10 +1,13 @@
 //! Server-rendered pages: plain HTML forms that work without JavaScript
-//! (except WebAuthn). Every dynamic value goes through [`esc`].
+//! (except WebAuthn). Each page is an askama template in `templates/`, which
+//! escapes every value it prints; texts come from the Fluent bundles.
 
 use askama::Template;
 
 use super::ui::{Chrome, ErrorPage};
 
+/// Escapes text for the pages still written as strings (self-service, logout,
+/// SAML and console pages); templates escape by themselves.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -77,12 +80,6 @@ pub fn error_page(title: &str, message: &str) -> String {
     .unwrap_or_else(|_| title.to_owned())
 }
 
-pub(super) fn error_box(error: Option<&str>) -> String {
-    error
-        .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
-        .unwrap_or_default()
-}
-
 /// The login form (inputs `username` and `password`).
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -103,7 +100,11 @@ pub struct LoginForm<'a> {
     pub upstreams: &'a [(String, String, String)],
 }
 
+/// The TOTP step-up form (input `code`).
+#[derive(Template)]
+#[template(path = "totp.html")]
 pub struct TotpForm<'a> {
+    pub chrome: &'a Chrome,
     pub action: &'a str,
     pub csrf: &'a str,
     pub error: Option<&'a str>,
@@ -111,41 +112,22 @@ pub struct TotpForm<'a> {
     pub before_enrolling: bool,
 }
 
-/// Says why a factor is asked for before another is added.
-const BEFORE_ENROLLING: &str = "<div class=\"note\" id=\"prove-existing-factor\">This sign-in needs a security key, which your account does not have yet. Before one can be added, confirm it's you with your authenticator app (or a recovery code).</div>";
-
-/// Says plainly that an account with no second factor is getting its first one.
-const FIRST_FACTOR: &str = "<div class=\"note\" id=\"first-factor\">Your account has no second factor yet: you are setting up its first one now. Only continue if you just signed in yourself.</div>";
-
-/// The TOTP step-up form (input `code`).
-pub fn totp(f: &TotpForm<'_>) -> String {
-    layout(
-        "Two-step verification",
-        &format!(
-            "<h1>Two-step verification</h1><p class=\"sub\">Enter the 6-digit code from your authenticator app.</p>{note}{err}\
-<form method=\"post\" action=\"{action}\">\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-<label for=\"code\">Code</label>\
-<input type=\"text\" id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"16\" required autofocus>\
-<button type=\"submit\">Verify</button></form>\
-<p class=\"sub mt\">Lost your device? Enter one of your recovery codes instead.</p>",
-            note = if f.before_enrolling {
-                BEFORE_ENROLLING
-            } else {
-                ""
-            },
-            err = error_box(f.error),
-            action = esc(f.action),
-            csrf = esc(f.csrf),
-        ),
-    )
-}
-
+/// TOTP enrollment: QR code, the secret as text, and the `otpauth://` URI in
+/// `data-otpauth`; confirmed with a code.
+#[derive(Template)]
+#[template(path = "enroll_totp.html")]
 pub struct EnrollTotp<'a> {
+    pub chrome: &'a Chrome,
     pub action: &'a str,
     pub csrf: &'a str,
     pub otpauth: &'a str,
-    pub secret_b32: &'a str,
+    /// The secret in groups of four, as apps ask for it typed in.
+    pub secret_grouped: String,
+    /// How authenticator apps will list the entry: issuer and account name,
+    /// read from the `otpauth://` label.
+    pub issuer: String,
+    pub account: String,
+    /// Our own SVG markup (`totp::qr_svg`), printed as is.
     pub qr_svg: &'a str,
     pub error: Option<&'a str>,
     /// A link to enroll a security key instead, when that is possible.
@@ -154,255 +136,145 @@ pub struct EnrollTotp<'a> {
     pub first_factor: bool,
 }
 
-/// TOTP enrollment: QR code, the secret as text, and the `otpauth://` URI in
-/// `data-otpauth`; confirmed with a code.
-pub fn enroll_totp(f: &EnrollTotp<'_>) -> String {
-    let grouped: Vec<String> = f
-        .secret_b32
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
-    layout(
-        "Set up two-step verification",
-        &format!(
-            "<h1>Set up two-step verification</h1>{first}<p class=\"sub\">This sign-in needs a second factor. Scan the code with an authenticator app (Google Authenticator, Aegis, 1Password …), then enter the 6-digit code it shows.</p>{err}\
-<div id=\"totp-enroll\" class=\"center\" data-otpauth=\"{uri}\">{qr}</div>\
-<p>Can't scan? Enter this key by hand:<br><code id=\"totp-secret\">{secret}</code></p>\
-<form method=\"post\" action=\"{action}\">\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-<label for=\"code\">Code from the app</label>\
-<input type=\"text\" id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"6\" required autofocus>\
-<button type=\"submit\">Confirm</button></form>{alt}",
-            alt = f
-                .security_key_href
-                .map(|h| format!("<p class=\"sub mt\"><a href=\"{}\">Use a security key or passkey instead</a></p>", esc(h)))
-                .unwrap_or_default(),
-            first = if f.first_factor { FIRST_FACTOR } else { "" },
-            err = error_box(f.error),
-            uri = esc(f.otpauth),
-            qr = f.qr_svg,
-            secret = esc(&grouped.join(" ")),
-            action = esc(f.action),
-            csrf = esc(f.csrf),
-        ),
-    )
+impl<'a> EnrollTotp<'a> {
+    /// Fills the derived fields from `otpauth` and `secret_b32`.
+    pub fn derive(otpauth: &str, secret_b32: &str) -> (String, String, String) {
+        let grouped = secret_b32
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (issuer, account) = otpauth_label(otpauth);
+        (grouped, issuer, account)
+    }
 }
 
-/// Shown once, right after enrollment.
-pub fn recovery_codes(codes: &[String], continue_to: &str) -> String {
-    let items: String = codes
-        .iter()
-        .map(|c| format!("<li><code>{}</code></li>", esc(c)))
-        .collect();
-    layout(
-        "Save your recovery codes",
-        &format!(
-            "<h1>Save your recovery codes</h1><div class=\"note\">Two-step verification is on. If you lose your device, each of these codes signs you in once. They are shown only now: print them or store them in a password manager.</div>\
-<ol id=\"recovery-codes\" class=\"two-cols\">{items}</ol>\
-<a class=\"button\" href=\"{next}\">I have saved them, continue</a>",
-            next = esc(continue_to),
-        ),
-    )
+/// Issuer and account of an `otpauth://totp/Issuer:account?…` URI, decoded.
+fn otpauth_label(uri: &str) -> (String, String) {
+    let Ok(u) = url::Url::parse(uri) else {
+        return Default::default();
+    };
+    let label = u.path().trim_start_matches('/');
+    let decoded: String = url::form_urlencoded::parse(format!("l={label}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let issuer_param = u
+        .query_pairs()
+        .find(|(k, _)| k == "issuer")
+        .map(|(_, v)| v.into_owned());
+    match decoded.split_once(':') {
+        Some((i, a)) => (issuer_param.unwrap_or_else(|| i.to_owned()), a.to_owned()),
+        None => (issuer_param.unwrap_or_default(), decoded),
+    }
+}
+
+/// Shown once, right after enrollment, with copy and download.
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+pub struct RecoveryCodes<'a> {
+    pub chrome: &'a Chrome,
+    pub codes: &'a [String],
+    pub next: &'a str,
+    pub nonce: &'a str,
+    /// A `data:` URL of the codes as a text file: no request, nothing kept.
+    pub download_href: String,
+}
+
+/// A `data:text/plain` URL holding `codes`, one per line.
+pub fn codes_file(codes: &[String]) -> String {
+    let text: String = codes.iter().map(|c| format!("{c}\r\n")).collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    format!("data:text/plain;charset=utf-8,{encoded}")
 }
 
 /// After a recovery code was spent: how many remain.
-pub fn recovery_used(remaining: u64, continue_to: &str) -> String {
-    let advice = if remaining <= 3 {
-        " You are running low: ask an administrator to reset your two-step verification, or set up a new device."
-    } else {
-        ""
-    };
-    layout(
-        "Recovery code used",
-        &format!(
-            "<h1>Recovery code used</h1><div class=\"note\">You signed in with a recovery code. <strong id=\"recovery-remaining\">{remaining}</strong> recovery codes remain.{advice}</div>\
-<a class=\"button\" href=\"{next}\">Continue</a>",
-            next = esc(continue_to),
-        ),
-    )
+#[derive(Template)]
+#[template(path = "recovery_used.html")]
+pub struct RecoveryUsed<'a> {
+    pub chrome: &'a Chrome,
+    pub remaining: u64,
+    pub next: &'a str,
 }
 
 /// The page's own script for WebAuthn: POST begin with the CSRF
 /// header, call the browser API, POST the credential in WebAuthn's JSON form,
 /// follow the returned redirect. Cancels and errors are shown, not swallowed.
-const WEBAUTHN_JS: &str = r#"(function(){
+pub(crate) const WEBAUTHN_JS: &str = r#"(function(){
 var el=document.getElementById('webauthn'),btn=document.getElementById('webauthn-start'),msg=document.getElementById('webauthn-message');
 var csrf=document.querySelector('meta[name="csrf-token"]').content;
 function dec(s){s=s.replace(/-/g,'+').replace(/_/g,'/');while(s.length%4)s+='=';var b=atob(s),a=new Uint8Array(b.length);for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);return a.buffer;}
 function enc(buf){var a=new Uint8Array(buf),s='';for(var i=0;i<a.length;i++)s+=String.fromCharCode(a[i]);return btoa(s).replace(/\+/g,'-').replace(/\//g,'_').replace(/=+$/,'');}
 function post(url,body){return fetch(url,{method:'POST',credentials:'same-origin',headers:{'Content-Type':'application/json','X-CSRF-Token':csrf},body:JSON.stringify(body||{})}).then(function(r){return r.json().catch(function(){return {};}).then(function(j){if(!r.ok)throw new Error(j.error_description||j.error||('HTTP '+r.status));return j;});});}
 function run(){msg.textContent='';btn.disabled=true;
- if(!window.PublicKeyCredential){msg.textContent='This browser does not support security keys.';btn.disabled=false;return;}
+ if(!window.PublicKeyCredential){msg.textContent=el.dataset.msgUnsupported;btn.disabled=false;return;}
  post(el.dataset.webauthnBegin).then(function(opts){var pk=opts.publicKey;pk.challenge=dec(pk.challenge);
   if(el.dataset.mode==='register'){pk.user.id=dec(pk.user.id);(pk.excludeCredentials||[]).forEach(function(c){c.id=dec(c.id);});
    return navigator.credentials.create({publicKey:pk}).then(function(c){return {id:c.id,rawId:enc(c.rawId),type:c.type,extensions:c.getClientExtensionResults(),response:{attestationObject:enc(c.response.attestationObject),clientDataJSON:enc(c.response.clientDataJSON)}};});}
   (pk.allowCredentials||[]).forEach(function(c){c.id=dec(c.id);});
   return navigator.credentials.get({publicKey:pk}).then(function(c){return {id:c.id,rawId:enc(c.rawId),type:c.type,extensions:c.getClientExtensionResults(),response:{authenticatorData:enc(c.response.authenticatorData),clientDataJSON:enc(c.response.clientDataJSON),signature:enc(c.response.signature),userHandle:c.response.userHandle?enc(c.response.userHandle):null}};});
  }).then(function(body){return post(el.dataset.webauthnFinish,body);}).then(function(res){window.location.assign(res.redirect);})
- .catch(function(e){msg.textContent=(e&&e.name==='NotAllowedError')?'The request was cancelled or timed out. Try again.':('Security key error: '+(e&&e.message?e.message:e));btn.disabled=false;});}
+ .catch(function(e){msg.textContent=(e&&e.name==='NotAllowedError')?el.dataset.msgCancelled:(el.dataset.msgError+' '+(e&&e.message?e.message:e));btn.disabled=false;});}
 btn.addEventListener('click',run);
 if(el.dataset.autostart==='true'){run();}
 })();"#;
 
+#[derive(Template)]
+#[template(path = "webauthn.html")]
 pub struct WebauthnPage<'a> {
+    pub chrome: &'a Chrome,
     pub register: bool,
     /// Registering the account's first second factor (trust on first use).
     pub first_factor: bool,
+    pub title: String,
+    pub intro: String,
+    pub button: String,
     pub begin: &'a str,
     pub finish: &'a str,
     pub csrf: &'a str,
     /// The response's script nonce (`CspNonce::of`): the page's script needs it.
     pub nonce: &'a str,
     /// Another way to pass this step (href, label).
-    pub alternative: Option<(&'a str, &'a str)>,
+    pub alternative: Option<(&'a str, String)>,
 }
 
-pub fn webauthn(p: &WebauthnPage<'_>) -> String {
-    let (title, intro, button) = if p.register {
-        (
-            "Add a security key",
-            if p.first_factor {
-                "This sign-in needs a security key or passkey. Register one now: your browser will ask you to touch the key or confirm with your fingerprint, face or PIN."
+impl WebauthnPage<'_> {
+    /// Title, introduction and button text of a registration or a sign-in.
+    pub fn texts(chrome: &Chrome, register: bool, first_factor: bool) -> (String, String, String) {
+        if register {
+            let intro = if first_factor {
+                "key-register-intro-first"
             } else {
-                "You confirmed it's you with your existing second factor. This sign-in needs a security key or passkey as well: register one now, and your browser will ask you to touch the key or confirm with your fingerprint, face or PIN."
-            },
-            "Register security key",
-        )
-    } else {
-        (
-            "Use your security key",
-            "Confirm with your security key or passkey to continue.",
-            "Use security key",
-        )
-    };
-    let alt = p
-        .alternative
-        .map(|(href, label)| {
-            format!(
-                "<p class=\"sub mt\"><a href=\"{}\">{}</a></p>",
-                esc(href),
-                esc(label)
+                "key-register-intro"
+            };
+            (
+                chrome.t("key-register-title"),
+                chrome.t(intro),
+                chrome.t("key-register-button"),
             )
-        })
-        .unwrap_or_default();
-    layout_with_head(
-        title,
-        &format!("<meta name=\"csrf-token\" content=\"{}\">", esc(p.csrf)),
-        &format!(
-            "<h1>{title}</h1>{first}<p class=\"sub\">{intro}</p>\
-<div id=\"webauthn\" data-mode=\"{mode}\" data-webauthn-begin=\"{begin}\" data-webauthn-finish=\"{finish}\">\
-<p id=\"webauthn-message\" class=\"danger-text\" role=\"alert\"></p>\
-<button type=\"button\" id=\"webauthn-start\">{button}</button></div>\
-<noscript><div class=\"error\">Security keys need JavaScript enabled.</div></noscript>{alt}<script nonce=\"{nonce}\">{WEBAUTHN_JS}</script>",
-            mode = if p.register {
-                "register"
-            } else {
-                "authenticate"
-            },
-            first = if p.register && p.first_factor {
-                FIRST_FACTOR
-            } else {
-                ""
-            },
-            begin = esc(p.begin),
-            finish = esc(p.finish),
-            nonce = esc(p.nonce),
-        ),
-    )
+        } else {
+            (
+                chrome.t("key-use-title"),
+                chrome.t("key-use-intro"),
+                chrome.t("key-use-button"),
+            )
+        }
+    }
 }
 
 /// A user with several usable factors chooses one (`method=` links).
 /// The second factors a sign-in may be confirmed with: a link to each.
-pub struct Choice<'a> {
-    pub webauthn: Option<&'a str>,
-    pub totp: Option<&'a str>,
-    pub email: Option<&'a str>,
-}
-
-pub fn factor_choice(c: &Choice<'_>) -> String {
-    let link = |href: Option<&str>, class: &str, text: &str| {
-        href.map(|h| format!("<a class=\"{class}\" href=\"{}\">{text}</a>", esc(h)))
-            .unwrap_or_default()
-    };
-    layout(
-        "Two-step verification",
-        &format!(
-            "<h1>Two-step verification</h1><p class=\"sub\">Choose how to confirm it's you.</p>{w}{t}{e}",
-            w = link(c.webauthn, "button", "Use a security key or passkey"),
-            t = link(
-                c.totp,
-                "button secondary",
-                "Enter a code from your authenticator app"
-            ),
-            e = link(c.email, "button secondary", "Email me a code"),
-        ),
-    )
+#[derive(Template)]
+#[template(path = "factor_choice.html")]
+pub struct FactorChoice<'a> {
+    pub chrome: &'a Chrome,
+    pub webauthn_href: Option<&'a str>,
+    pub totp_href: Option<&'a str>,
+    pub email_href: Option<&'a str>,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn enrollment_page_carries_the_contract_attributes() {
-        let html = enroll_totp(&EnrollTotp {
-            action: "/e",
-            csrf: "c",
-            otpauth: "otpauth://totp/Portcullis:a?secret=X&issuer=Portcullis",
-            secret_b32: "ABCDEFGH",
-            qr_svg: "<svg></svg>",
-            error: None,
-            security_key_href: Some("/x?method=webauthn"),
-            first_factor: true,
-        });
-        assert!(html.contains("id=\"first-factor\""));
-        assert!(html.contains("method=webauthn"));
-        assert!(html.contains(
-            "data-otpauth=\"otpauth://totp/Portcullis:a?secret=X&amp;issuer=Portcullis\""
-        ));
-        assert!(html.contains("ABCD EFGH"));
-        assert!(html.contains("name=\"code\""));
-        assert!(html.contains("<svg"));
-    }
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            esc("<a href='x'>&\"</a>"),
-            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
-        );
-    }
-
-    #[test]
-    fn login_form_has_the_contract_inputs() {
-        let chrome = Chrome::fallback();
-        let html = LoginForm {
-            chrome: &chrome,
-            action: "/x",
-            csrf: "t<",
-            client_name: "Jira",
-            client_logo: None,
-            username: "",
-            error: Some("Bad"),
-            forgot_href: "/forgot-password",
-            signup_href: None,
-            upstreams: &[],
-        }
-        .render()
-        .unwrap();
-        assert!(html.contains("name=\"username\""));
-        assert!(html.contains("name=\"password\""));
-        assert!(html.contains("type=\"hidden\" name=\"csrf_token\" value=\"t&#60;\""));
-        assert!(html.contains("aria-describedby=\"login-error\""));
-        assert!(html.contains("Bad"));
-        assert!(html.contains("<html lang=\"en\">"));
-    }
-
-    #[test]
-    fn error_page_escapes_its_message() {
-        let html = error_page("Oops", "<script>alert(1)</script>");
-        assert!(!html.contains("<script>"));
-        assert!(html.contains("Oops"));
-    }
-}
+mod tests;

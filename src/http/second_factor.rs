@@ -9,7 +9,8 @@ use super::extract::CsrfForm;
 use super::interaction::{here, method_of};
 use super::pages;
 use super::security_headers::CspNonce;
-use super::{html, see_other, set_session_cookie};
+use super::ui::{Chrome, page};
+use super::{see_other, set_session_cookie};
 use crate::auth::totp;
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
@@ -17,15 +18,19 @@ use crate::login::{self, EnrollWith, Expect, Method, NextStep, Post, ProveWith, 
 use crate::oidc::second_factor::{self, Enrolled, Verified};
 
 /// Renders the page of a second-factor step, as decided by the login engine.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn render_step(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
     next: NextStep,
     signed_in: &SignedIn,
+    chrome: &Chrome,
     status: StatusCode,
-    error: Option<&str>,
+    error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
+    let error = error.map(|key| chrome.t(key));
+    let error = error.as_deref();
     let cookie = &signed_in.cookie;
     let base = here(state, id);
     let with_method = |m: Method| format!("{base}?method={}", m.as_str());
@@ -38,13 +43,14 @@ pub(super) async fn render_step(
             ProveWith::Choice => {
                 let caps = &signed_in.caps;
                 let offer = |has: bool, m: Method| has.then(|| with_method(m));
-                Ok(html(
+                Ok(page(
                     status,
-                    pages::factor_choice(&pages::Choice {
-                        webauthn: offer(caps.has_webauthn, Method::WebAuthn).as_deref(),
-                        totp: offer(caps.has_totp, Method::Totp).as_deref(),
-                        email: offer(caps.has_email, Method::Email).as_deref(),
-                    }),
+                    &pages::FactorChoice {
+                        chrome,
+                        webauthn_href: offer(caps.has_webauthn, Method::WebAuthn).as_deref(),
+                        totp_href: offer(caps.has_totp, Method::Totp).as_deref(),
+                        email_href: offer(caps.has_email, Method::Email).as_deref(),
+                    },
                 ))
             }
             ProveWith::Email => {
@@ -54,12 +60,13 @@ pub(super) async fn render_step(
                     before_enrolling,
                     again: false,
                 };
-                super::email_code::render(state, id, signed_in, shown).await
+                super::email_code::render(state, id, signed_in, chrome, shown).await
             }
             ProveWith::Key { totp_instead } => {
                 let alternative = totp_instead.then(|| with_method(Method::Totp));
                 webauthn_page(
                     state,
+                    chrome,
                     cookie,
                     id,
                     &CspNonce::of(req),
@@ -67,21 +74,22 @@ pub(super) async fn render_step(
                     status,
                     alternative
                         .as_deref()
-                        .map(|h| (h, "Enter a code from your authenticator app instead")),
+                        .map(|h| (h, chrome.t("totp-instead"))),
                 )
                 .await
             }
             ProveWith::Totp => {
                 let csrf = state.sessions.issue_csrf(cookie, id).await?;
                 let action = format!("{base}/totp");
-                Ok(html(
+                Ok(page(
                     status,
-                    pages::totp(&pages::TotpForm {
+                    &pages::TotpForm {
+                        chrome,
                         action: &action,
                         csrf: &csrf,
                         error,
                         before_enrolling,
-                    }),
+                    },
                 ))
             }
         },
@@ -92,14 +100,13 @@ pub(super) async fn render_step(
                     let alternative = totp_instead.then(|| with_method(Method::Totp));
                     webauthn_page(
                         state,
+                        chrome,
                         cookie,
                         id,
                         &CspNonce::of(req),
                         KeyStep::Register { first_factor },
                         status,
-                        alternative
-                            .as_deref()
-                            .map(|h| (h, "Use an authenticator app instead")),
+                        alternative.as_deref().map(|h| (h, chrome.t("app-instead"))),
                     )
                     .await
                 }
@@ -111,18 +118,23 @@ pub(super) async fn render_step(
                     let otpauth = totp::otpauth_uri(&secret, &user.username);
                     let action = format!("{base}/enroll/totp");
                     let key_href = key_instead.then(|| with_method(Method::WebAuthn));
-                    Ok(html(
+                    let (secret_grouped, issuer, account) =
+                        pages::EnrollTotp::derive(&otpauth, &totp::to_base32(&secret));
+                    Ok(page(
                         status,
-                        pages::enroll_totp(&pages::EnrollTotp {
+                        &pages::EnrollTotp {
+                            chrome,
                             action: &action,
                             csrf: &csrf,
                             otpauth: &otpauth,
-                            secret_b32: &totp::to_base32(&secret),
+                            secret_grouped,
+                            issuer,
+                            account,
                             qr_svg: &totp::qr_svg(&otpauth),
                             error,
                             security_key_href: key_href.as_deref(),
                             first_factor,
-                        }),
+                        },
                     ))
                 }
             }
@@ -138,14 +150,16 @@ enum KeyStep {
     Register { first_factor: bool },
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn webauthn_page(
     state: &AppState,
+    chrome: &Chrome,
     cookie: &str,
     id: &str,
     nonce: &str,
     step: KeyStep,
     status: StatusCode,
-    alternative: Option<(&str, &str)>,
+    alternative: Option<(&str, String)>,
 ) -> Result<HttpResponse, PageError> {
     let (register, first_factor) = match step {
         KeyStep::Authenticate => (false, false),
@@ -160,17 +174,22 @@ async fn webauthn_page(
         here(state, id),
         if register { "register" } else { "authenticate" }
     );
-    Ok(html(
+    let (title, intro, button) = pages::WebauthnPage::texts(chrome, register, first_factor);
+    Ok(page(
         status,
-        pages::webauthn(&pages::WebauthnPage {
+        &pages::WebauthnPage {
+            chrome,
             register,
             first_factor,
+            title,
+            intro,
+            button,
             begin: &format!("{base}/begin"),
             finish: &format!("{base}/finish"),
             csrf: &csrf,
             nonce,
             alternative,
-        }),
+        },
     ))
 }
 
@@ -183,7 +202,7 @@ pub(super) fn with_cookie(
     Ok(resp)
 }
 
-pub(super) const LOCKED_OUT: &str = "Too many wrong codes. Please wait 15 minutes and try again.";
+pub(super) const LOCKED_OUT: &str = "code-locked-out";
 
 #[derive(Deserialize)]
 pub struct CodeInput {
@@ -202,9 +221,10 @@ pub(super) async fn second_factor_post(
     visit: &Visit,
     form: &CsrfForm<CodeInput>,
     post: Post,
-) -> Result<Result<(NextStep, SignedIn), HttpResponse>, PageError> {
+) -> Result<Result<(NextStep, SignedIn, Chrome), HttpResponse>, PageError> {
     let expect = Expect::Post(post, method_of(req));
     let resumed = login::resume(&state.login_ctx(), id, visit, expect).await?;
+    let chrome = Chrome::for_request(state, req, resumed.login.ui_locales.as_deref());
     if let NextStep::Finish(url) = &resumed.next {
         return Ok(Err(see_other(url)));
     }
@@ -219,13 +239,14 @@ pub(super) async fn second_factor_post(
             id,
             next,
             &signed_in,
+            &chrome,
             StatusCode::BAD_REQUEST,
-            Some("This form has expired or was not sent by this browser. Please try again."),
+            Some("step-form-expired"),
         )
         .await?;
         return Ok(Err(page));
     }
-    Ok(Ok((next, signed_in)))
+    Ok(Ok((next, signed_in, chrome)))
 }
 
 pub async fn totp_post(
@@ -236,7 +257,7 @@ pub async fn totp_post(
     form: CsrfForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let (expected, signed_in) =
+    let (expected, signed_in, chrome) =
         match second_factor_post(&state, &req, &id, &visit, &form, Post::TotpCode).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
@@ -252,7 +273,7 @@ pub async fn totp_post(
         cookie,
         session.clone(),
         user,
-        form.form.code.trim(),
+        &compact(&form.form.code),
     )
     .await?
     {
@@ -260,13 +281,15 @@ pub async fn totp_post(
             return with_cookie(&state, see_other(&here(&state, &id)), &cookie);
         }
         Verified::RecoveryCode { cookie, remaining } => {
-            let page = pages::recovery_used(remaining, &here(&state, &id));
-            return with_cookie(&state, html(StatusCode::OK, page), &cookie);
+            let next = here(&state, &id);
+            let used = pages::RecoveryUsed {
+                chrome: &chrome,
+                remaining,
+                next: &next,
+            };
+            return with_cookie(&state, page(StatusCode::OK, &used), &cookie);
         }
-        Verified::Invalid => (
-            StatusCode::UNAUTHORIZED,
-            "That code is not valid. Try the next one.",
-        ),
+        Verified::Invalid => (StatusCode::UNAUTHORIZED, "code-invalid"),
         Verified::LockedOut => (StatusCode::TOO_MANY_REQUESTS, LOCKED_OUT),
     };
     render_step(
@@ -275,6 +298,7 @@ pub async fn totp_post(
         &id,
         expected,
         &signed_in,
+        &chrome,
         status,
         Some(message),
     )
@@ -291,7 +315,7 @@ pub async fn enroll_totp_post(
     let id = path.into_inner();
     // Only at a step where the factor rules permit adding a TOTP authenticator.
     let post = Post::TotpEnrollment;
-    let (expected, signed_in) =
+    let (expected, signed_in, chrome) =
         match second_factor_post(&state, &req, &id, &visit, &form, post).await? {
             Ok(v) => v,
             Err(resp) => return Ok(resp),
@@ -310,7 +334,7 @@ pub async fn enroll_totp_post(
         cookie,
         session.clone(),
         user,
-        form.form.code.trim(),
+        &compact(&form.form.code),
         permit,
     )
     .await?
@@ -319,13 +343,17 @@ pub async fn enroll_totp_post(
             cookie,
             recovery_codes,
         } => {
-            let page = pages::recovery_codes(&recovery_codes, &here(&state, &id));
-            return with_cookie(&state, html(StatusCode::OK, page), &cookie);
+            let next = here(&state, &id);
+            let codes = pages::RecoveryCodes {
+                chrome: &chrome,
+                codes: &recovery_codes,
+                next: &next,
+                nonce: &CspNonce::of(&req),
+                download_href: pages::codes_file(&recovery_codes),
+            };
+            return with_cookie(&state, page(StatusCode::OK, &codes), &cookie);
         }
-        Enrolled::Invalid => (
-            StatusCode::UNAUTHORIZED,
-            "That code does not match. Check the time on your device and try again.",
-        ),
+        Enrolled::Invalid => (StatusCode::UNAUTHORIZED, "code-mismatch"),
         Enrolled::LockedOut => (StatusCode::TOO_MANY_REQUESTS, LOCKED_OUT),
     };
     render_step(
@@ -334,8 +362,15 @@ pub async fn enroll_totp_post(
         &id,
         expected,
         &signed_in,
+        &chrome,
         status,
         Some(message),
     )
     .await
+}
+
+/// A code as typed or pasted: authenticator apps show "123 456", and a pasted
+/// code may carry spaces or a line break; none of them is part of the code.
+fn compact(code: &str) -> String {
+    code.chars().filter(|c| !c.is_whitespace()).collect()
 }

@@ -66,6 +66,33 @@ pub fn allow_form_target(resp: &mut HttpResponse, url: &str) {
     }
 }
 
+/// Images of one response from origins beyond our own: a relying party's logo
+/// on its login page.
+#[derive(Clone, Default)]
+struct ImageSources(Vec<String>);
+
+/// Lets the page of `resp` show an image from where `url` points (an http(s)
+/// origin; anything else is ignored).
+pub fn allow_image(resp: &mut HttpResponse, url: &str) {
+    let Some(source) = web_origin(url) else {
+        return;
+    };
+    let mut ext = resp.extensions_mut();
+    match ext.get_mut::<ImageSources>() {
+        Some(i) if i.0.contains(&source) => {}
+        Some(i) => i.0.push(source),
+        None => {
+            ext.insert(ImageSources(vec![source]));
+        }
+    }
+}
+
+/// The origin of an absolute http(s) URL.
+fn web_origin(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.origin().ascii_serialization())
+}
+
 /// A CSP source expression for `url`: its origin, or for a private-use URI
 /// scheme (RFC 8252 §7.1), whose origin is opaque, the scheme alone.
 fn source_expression(url: &str) -> Option<String> {
@@ -95,15 +122,20 @@ static STYLE_HASHES: LazyLock<String> = LazyLock::new(|| {
         .join(" ")
 });
 
-fn policy(nonce: &str, targets: &[String]) -> String {
+fn policy(nonce: &str, targets: &[String], images: &[String]) -> String {
     let mut form_action = String::from("'self'");
     for t in targets {
         form_action.push(' ');
         form_action.push_str(t);
     }
+    let mut img = String::from("'self'");
+    for i in images {
+        img.push(' ');
+        img.push_str(i);
+    }
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self' {styles}; \
-object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action {form_action}",
+img-src {img}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action {form_action}",
         styles = *STYLE_HASHES,
     )
 }
@@ -131,9 +163,24 @@ pub async fn security_headers(
     {
         targets.0.push(target);
     }
+    let mut images = res
+        .response()
+        .extensions()
+        .get::<ImageSources>()
+        .cloned()
+        .unwrap_or_default();
+    // The configured logo, on every page.
+    if let Some(logo) = state
+        .as_ref()
+        .and_then(|s| s.settings.ui.logo_url.as_deref())
+        .and_then(web_origin)
+        && !images.0.contains(&logo)
+    {
+        images.0.push(logo);
+    }
     let https = state.is_some_and(|s| s.settings.secure_cookies());
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&policy(&nonce, &targets.0)) {
+    if let Ok(v) = HeaderValue::from_str(&policy(&nonce, &targets.0, &images.0)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(
@@ -199,7 +246,7 @@ mod tests {
 
     #[test]
     fn the_policy_never_allows_inline_script() {
-        let p = policy("abc", &["https://rp.example".into()]);
+        let p = policy("abc", &["https://rp.example".into()], &[]);
         assert!(p.contains("script-src 'nonce-abc';"));
         assert!(!p.contains("unsafe-inline"));
         assert!(p.ends_with("form-action 'self' https://rp.example"));

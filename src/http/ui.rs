@@ -70,8 +70,9 @@ impl Chrome {
     }
 
     /// A message with a count (plural forms).
-    pub fn tn(&self, key: &str, name: &'static str, n: u64) -> String {
-        self.lang.t_count(key, name, n)
+    /// (Templates pass their fields by reference.)
+    pub fn tn(&self, key: &str, name: &'static str, n: &u64) -> String {
+        self.lang.t_count(key, name, *n)
     }
 }
 

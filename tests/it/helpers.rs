@@ -737,13 +737,17 @@ impl Browser {
 
 /// The `otpauth://` URI that a TOTP enrollment page carries in `data-otpauth`.
 pub fn otpauth_uri(html: &str) -> String {
-    html.split("data-otpauth=\"")
-        .nth(1)
-        .expect("the page carries data-otpauth")
-        .split('"')
+    first_attr(html, "data-otpauth").expect("the page carries data-otpauth")
+}
+
+/// The value of attribute `name` on the first element that has it, with its
+/// character references decoded as a browser reads them.
+pub fn first_attr(html: &str, name: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!("[{name}]")).unwrap();
+    doc.select(&sel)
         .next()
-        .unwrap()
-        .replace("&amp;", "&")
+        .and_then(|e| e.value().attr(name).map(str::to_owned))
 }
 
 /// The base32 `secret` parameter of an `otpauth://` URI.
