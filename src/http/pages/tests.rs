@@ -50,6 +50,7 @@ fn login_form_has_the_contract_inputs() {
         error: Some("Bad"),
         forgot_href: "/forgot-password",
         signup_href: None,
+        upstreams: &[],
     }
     .render()
     .unwrap();
