@@ -20,7 +20,7 @@ test-services: ## Install and start what the tests need (redis-server, PostgreSQ
 	./scripts/test-services.sh
 
 FUZZ_SHORT_SECONDS ?= 0
-test: test-services ## Run every test (unit, integration against SQLite, PostgreSQL and redis-server); FUZZ_SHORT_SECONDS=N adds N seconds per fuzz target
+test: test-services ## Run every test (unit, integration against SQLite, PostgreSQL and redis-server, the fuzz checks over corpus and mutations); FUZZ_SHORT_SECONDS=N adds N s of libFuzzer per target
 	CARGO=$(CARGO) FUZZ_SHORT_SECONDS=$(FUZZ_SHORT_SECONDS) ./scripts/run-tests.sh
 
 SOAK_SECONDS ?= 600
@@ -31,7 +31,7 @@ soak: test-services ## Two instances, one Redis, one PostgreSQL under faults for
 	  $(CARGO) test --test it two_instances_keep_every_flow_correct -- --nocapture
 
 FUZZ_SECONDS ?= 600
-fuzz: ## Fuzz every parser target for FUZZ_SECONDS each (default 600; cargo-fuzz is installed when missing)
+fuzz: ## Fuzz every parser target under libFuzzer for FUZZ_SECONDS each (default 600; cargo-fuzz is installed when missing)
 	CARGO=$(CARGO) FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh
 
 bench: ## Load-test Portcullis (embedded store, Redis) and node-oidc-provider side by side (docs/performance.md)

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Fuzzes the parsers that read what anyone may send (fuzz/fuzz_targets/), each
-# target for FUZZ_SECONDS (default 600), one after the other.
+# Fuzzes the parsers that read what anyone may send under libFuzzer
+# (fuzz/fuzz_targets/, each handing its input to a check in fuzz/checks/), each
+# target for FUZZ_SECONDS (default 600), one after the other. `cargo test`
+# already runs the same checks over the corpus and mutated inputs, without
+# coverage feedback; this is the long, coverage-guided form.
 #
-#   FUZZ_SECONDS=5 FUZZ_PROFILE=dev scripts/fuzz.sh   # the short form `make test` runs
+#   FUZZ_SECONDS=5 FUZZ_PROFILE=dev scripts/fuzz.sh   # a short run
 #   FUZZ_SECONDS=600 scripts/fuzz.sh csv_import
 #
 # FUZZ_PROFILE: `release` (the default: optimized, debug assertions on, for long
-# runs) or `dev` (unoptimized: builds in a fraction of the time, enough for a
-# few seconds per target in CI).
+# runs) or `dev` (unoptimized: builds in less time, runs slower).
 #
 # The corpus in fuzz/corpus/<target> is read, never written: what a run finds
 # goes to FUZZ_WORK (default fuzz/work, ignored by git); `FUZZ_MERGE=1` merges the
 # new finds into the kept corpus afterwards (libFuzzer -merge keeps only inputs
 # that add coverage). A crash stops the run and leaves its input in
-# fuzz/artifacts/<target>/: turn it into a regression test before fixing it.
+# fuzz/artifacts/<target>/: copy it into fuzz/corpus/<target>/, so that every
+# `cargo test` replays it, and write the unit test before fixing it.
 #
 # cargo-fuzz is installed when missing. Only the stable toolchain is needed:
 # without a sanitizer (`--sanitizer none`) no nightly flag is used.

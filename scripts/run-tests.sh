@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test target and ends with one total line over all test binaries.
-# With FUZZ_SHORT_SECONDS set (`make test` sets 5), every fuzz target then runs
-# that many seconds over its kept corpus; each target counts as one test.
+# The fuzz checks (fuzz/checks) are among them: every target over its kept
+# corpus and mutated inputs. With FUZZ_SHORT_SECONDS set (default 0), every
+# target then also runs that many seconds under libFuzzer (scripts/fuzz.sh);
+# each target counts as one test.
 set -uo pipefail
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

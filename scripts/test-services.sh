@@ -3,7 +3,7 @@
 # start their own on free ports), Chromium with chromedriver (browser tests), and a
 # PostgreSQL server on 127.0.0.1:5432 that
 # accepts the role in PORTCULLIS_TEST_PG (default postgres:postgres), xmlsec1 and
-# OneLogin's python3-saml for the SAML tests. Installs from
+# OneLogin's python3-saml for the SAML tests, systemd-analyze for the unit file. Installs from
 # Debian's packages and starts what is missing; does nothing when all is there.
 set -euo pipefail
 
@@ -52,6 +52,12 @@ op_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/upstream_op"
 if [ ! -f "$op_dir/node_modules/oidc-provider/package.json" ]; then
   echo "test-services: installing oidc-provider for the upstream tests"
   (cd "$op_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+# The systemd unit in packaging/ is checked with systemd's own analyzer.
+if ! command -v systemd-analyze >/dev/null; then
+  echo "test-services: installing systemd (for systemd-analyze)"
+  apt_install systemd
 fi
 
 pg_ready() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }

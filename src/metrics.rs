@@ -10,6 +10,7 @@ use ::metrics::{counter, describe_counter, describe_histogram, gauge, histogram}
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::db::audit::AuditEvent;
+use crate::store::Census;
 
 const HTTP_REQUESTS: &str = "portcullis_http_requests_total";
 const HTTP_DURATION: &str = "portcullis_http_request_duration_seconds";
@@ -134,6 +135,31 @@ pub fn backend_error(backend: &'static str, kind: &'static str) {
     counter!(BACKEND_ERRORS, "backend" => backend, "kind" => kind).increment(1);
 }
 
+/// The embedded store's census in the text format, read at each scrape from
+/// the store this server holds (not set on the process's recorder, which
+/// servers started in one process share). `session` counts browser sessions,
+/// signed in or only binding a sign-in form's CSRF token; `login` pending
+/// sign-ins; the other kinds are codes, ceremonies and counters.
+pub fn render_store(census: &Census) -> String {
+    let mut out = String::from(
+        "# HELP portcullis_store_entries Live entries of the embedded store by kind\n\
+         # TYPE portcullis_store_entries gauge\n",
+    );
+    for (kind, n) in &census.by_kind {
+        out.push_str(&format!(
+            "portcullis_store_entries{{kind=\"{}\"}} {n}\n",
+            short(kind)
+        ));
+    }
+    out.push_str(&format!(
+        "# HELP portcullis_store_bytes Bytes the embedded store counts against store.max_bytes\n\
+         # TYPE portcullis_store_bytes gauge\n\
+         portcullis_store_bytes {}\n",
+        census.bytes
+    ));
+    out
+}
+
 /// The acr issued: a built-in level by name; an operator's alias as "alias"
 /// (the level label already says what it stands for).
 fn acr_label(acr: Option<&str>) -> String {
@@ -158,5 +184,18 @@ mod tests {
         assert_eq!(acr_label(Some("urn:example:jira:2fa")), "alias");
         assert_eq!(acr_label(Some("mfa")), "mfa");
         assert_eq!(short(&"x".repeat(500)).len(), 64);
+    }
+
+    #[test]
+    fn the_store_census_is_prometheus_text() {
+        let text = render_store(&Census {
+            entries: 3,
+            bytes: 2048,
+            by_kind: vec![("login".into(), 1), ("session".into(), 2)],
+        });
+        assert!(text.contains("# TYPE portcullis_store_entries gauge\n"));
+        assert!(text.contains("\nportcullis_store_entries{kind=\"session\"} 2\n"));
+        assert!(text.contains("\nportcullis_store_entries{kind=\"login\"} 1\n"));
+        assert!(text.ends_with("\nportcullis_store_bytes 2048\n"));
     }
 }

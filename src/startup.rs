@@ -147,7 +147,7 @@ impl Application {
         .disable_signals()
         .run();
         let metrics = match state.settings.metrics_bind {
-            Some(addr) => Some(MetricsListener::start(addr)?),
+            Some(addr) => Some(MetricsListener::start(addr, state.store.clone())?),
             None => None,
         };
         Ok(Self {
@@ -257,16 +257,18 @@ impl Application {
 }
 
 impl MetricsListener {
-    fn start(addr: std::net::SocketAddr) -> anyhow::Result<Self> {
+    fn start(addr: std::net::SocketAddr, store: Store) -> anyhow::Result<Self> {
         let handle = crate::metrics::install()
             .context("metrics.bind: another metrics recorder is installed")?;
         let listener = TcpListener::bind(addr)
             .with_context(|| format!("metrics.bind: cannot listen on {addr}"))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(handle.clone());
+        let store = web::Data::new(store);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(store.clone())
                 .configure(crate::http::metrics::routes)
         })
         .workers(1)

@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 use super::index_map::IndexMap;
 use super::{Backend, MAX_TTL, StoreError, Usage};
 
+mod census;
 mod limits;
+pub use census::Census;
+use census::KindCounts;
 use limits::cost;
 pub use limits::{ENTRY_OVERHEAD, Limits};
 
@@ -41,6 +44,7 @@ struct Inner {
     by_deadline: BTreeMap<(Instant, u64), Arc<str>>,
     next_seq: u64,
     bytes: usize,
+    kinds: KindCounts,
     limits: Limits,
     /// Set while writes are refused, so a flood logs one line, not one per request.
     full: bool,
@@ -85,6 +89,7 @@ impl Inner {
         let (k, e) = self.entries.remove_entry(key)?;
         self.by_deadline.remove(&(e.expires_at, e.seq));
         self.bytes -= cost(&k, &e.value);
+        self.kinds.removed(&k);
         Some(e)
     }
 
@@ -104,6 +109,7 @@ impl Inner {
                 && let Some(e) = self.entries.remove(&key)
             {
                 self.bytes -= cost(&key, &e.value);
+                self.kinds.removed(&key);
             }
         }
     }
@@ -160,6 +166,7 @@ impl Inner {
         self.next_seq += 1;
         let key: Arc<str> = Arc::from(key);
         self.bytes += new_cost;
+        self.kinds.added(&key);
         self.by_deadline.insert((expires_at, seq), key.clone());
         self.entries.insert(
             key,
@@ -185,6 +192,7 @@ impl MemoryBackend {
                 by_deadline: BTreeMap::new(),
                 next_seq: 0,
                 bytes: 0,
+                kinds: KindCounts::default(),
                 limits,
                 full: false,
             }),
@@ -200,15 +208,6 @@ impl MemoryBackend {
         // Every critical section leaves the map consistent, so a panic elsewhere while
         // holding the lock does not make the data unusable.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Entries held (live or not yet evicted) and their accounted bytes.
-    pub fn usage(&self) -> Usage {
-        let inner = self.lock();
-        Usage {
-            entries: inner.entries.len(),
-            bytes: inner.bytes,
-        }
     }
 
     // The `*_at` methods take the current instant so unit tests can move time forward.
@@ -388,6 +387,10 @@ impl Backend for MemoryBackend {
 
     fn usage(&self) -> Option<Usage> {
         Some(MemoryBackend::usage(self))
+    }
+
+    fn census(&self) -> Option<Census> {
+        Some(MemoryBackend::census(self))
     }
 }
 

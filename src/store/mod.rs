@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use self::memory::{Limits as MemoryLimits, MemoryBackend};
+pub use self::memory::{Census, Limits as MemoryLimits, MemoryBackend};
 pub use self::redis::RedisBackend;
 
 /// The prefix [`Store::memory`] uses.
@@ -90,6 +90,11 @@ pub trait Backend: Send + Sync + 'static {
     fn usage(&self) -> Option<Usage> {
         None
     }
+    /// Live entries by kind, when counting them is cheap (the embedded store
+    /// keeps count; Redis would have to scan its keyspace).
+    fn census(&self) -> Option<Census> {
+        None
+    }
 }
 
 /// What the application holds: a backend plus a key prefix, with JSON helpers.
@@ -143,6 +148,10 @@ impl Store {
 
     pub fn usage(&self) -> Option<Usage> {
         self.backend.usage()
+    }
+
+    pub fn census(&self) -> Option<Census> {
+        self.backend.census()
     }
 
     fn key(&self, key: &str) -> String {

@@ -109,3 +109,39 @@ async fn route_labels_carry_no_ids_or_tokens() {
     );
     assert!(!text.contains(token), "the token leaked into /metrics");
 }
+
+/// The embedded store counts what it holds by kind, read at each scrape: a
+/// pending sign-in while the login page is open, one browser session once
+/// signed in (the anonymous one that bound the form is replaced, not kept).
+#[tokio::test]
+async fn the_embedded_store_reports_sessions_and_pending_sign_ins() {
+    let app = spawn_with(Options {
+        metrics: true,
+        ..Options::default()
+    })
+    .await;
+    let entries = |text: &str, kind: &str| {
+        value(
+            text,
+            "portcullis_store_entries",
+            &[&format!("kind=\"{kind}\"")],
+        )
+    };
+    let fresh = scrape(&app).await;
+    assert_eq!(entries(&fresh, "session"), 0.0, "{fresh}");
+    let user = app.user("noor").await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let page = browser.authorize(&AuthParams::new(&client)).await;
+    let open = scrape(&app).await;
+    assert_eq!(entries(&open, "login"), 1.0, "{open}");
+    assert_eq!(entries(&open, "session"), 1.0, "{open}");
+    browser.login(&page, &user).await;
+    let signed_in = scrape(&app).await;
+    assert_eq!(entries(&signed_in, "session"), 1.0, "{signed_in}");
+    assert_eq!(entries(&signed_in, "login"), 0.0, "{signed_in}");
+    assert!(
+        signed_in.contains("\nportcullis_store_bytes "),
+        "{signed_in}"
+    );
+}

@@ -213,3 +213,56 @@ fn accounting_follows_counters_and_replacements() {
     assert_eq!(b.usage().entries, 1);
     assert_eq!(b.usage().bytes, cost("other", b""));
 }
+
+#[test]
+fn census_counts_live_entries_by_kind() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    b.put_at(t0, "portcullis:session:a", b"{}".to_vec(), 10 * SEC)
+        .unwrap();
+    b.put_at(t0, "portcullis:session:b", b"{}".to_vec(), 2 * SEC)
+        .unwrap();
+    // Replacing an entry does not count it twice.
+    b.put_at(t0, "portcullis:session:a", b"{1}".to_vec(), 10 * SEC)
+        .unwrap();
+    b.put_at(t0, "portcullis:login:x", b"{}".to_vec(), 10 * SEC)
+        .unwrap();
+    b.incr_at(t0, "portcullis:limit:ip:1", 10 * SEC).unwrap();
+    b.put_at(t0, "bare", b"".to_vec(), 10 * SEC).unwrap();
+    let kinds = |c: Census| c.by_kind;
+    assert_eq!(
+        kinds(b.census_at(t0)),
+        vec![
+            ("limit".to_owned(), 1),
+            ("login".to_owned(), 1),
+            ("other".to_owned(), 1),
+            ("session".to_owned(), 2)
+        ]
+    );
+    // Expired entries are not counted, even before a write evicts them.
+    let later = b.census_at(t0 + 3 * SEC);
+    assert_eq!(later.entries, 4);
+    assert!(later.by_kind.contains(&("session".to_owned(), 1)));
+    assert_eq!(later.bytes, b.usage().bytes);
+    // Taken and deleted entries leave the count; a kind seen stays, at 0.
+    b.take_at(t0 + 3 * SEC, "portcullis:session:a");
+    b.delete_at("portcullis:login:x");
+    assert_eq!(
+        b.decr_at(t0 + 3 * SEC, "portcullis:limit:ip:1").ok(),
+        Some(0)
+    );
+    let after = b.census_at(t0 + 3 * SEC);
+    assert!(after.by_kind.contains(&("session".to_owned(), 0)));
+    assert!(after.by_kind.contains(&("login".to_owned(), 0)));
+    assert!(after.by_kind.contains(&("limit".to_owned(), 0)));
+    assert_eq!(after.entries, 1);
+}
+
+#[test]
+fn a_key_kind_is_the_name_after_the_prefix() {
+    assert_eq!(census::kind("portcullis:session:abc"), "session");
+    assert_eq!(census::kind("portcullis:webauthn:reg:1:2"), "webauthn");
+    assert_eq!(census::kind("portcullis:session"), "other");
+    assert_eq!(census::kind("portcullis::x"), "other");
+    assert_eq!(census::kind("n"), "other");
+}

@@ -1,0 +1,5 @@
+//! libFuzzer entry for the `saml_authn_request` check; what it checks is documented on
+//! `portcullis_fuzz_checks::saml_authn_request` (fuzz/checks), which `cargo test` also runs.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| portcullis_fuzz_checks::saml_authn_request(data));
