@@ -47,6 +47,7 @@ if ! command -v systemd-analyze >/dev/null; then
   echo "test-services: installing systemd (for systemd-analyze)"
   apt_install systemd
 fi
+
 # Upstream identity providers in the tests: npm oidc-provider (node-oidc-provider),
 # installed from the committed lock file into tests/upstream_op/node_modules.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -277,3 +277,83 @@ pub(super) fn groups(raw: RawGroups) -> Result<GroupSettings, ConfigError> {
     }
     Ok(GroupSettings { by_email_domain })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(v: serde_json::Value) -> RawUpstream {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn corp() -> serde_json::Value {
+        serde_json::json!({"id": "corp", "issuer": "https://idp.corp.example", "client_id": "p",
+            "domains": ["Corp.Example"]})
+    }
+
+    #[test]
+    fn defaults_and_domains_are_normalized() {
+        let ups = upstreams(vec![raw(corp())], &AcrRegistry::default()).unwrap();
+        let u = &ups[0];
+        assert_eq!(u.trust, Trust::None);
+        assert!(u.forward_acr && !u.create_users && !u.link_by_email);
+        assert_eq!(u.domains, vec!["corp.example".to_owned()]);
+        assert!(u.scopes.contains(&"openid".to_owned()));
+    }
+
+    #[test]
+    fn bad_upstreams_stop_start_up_naming_their_key() {
+        let reg = AcrRegistry::default();
+        let with = |k: &str, v: serde_json::Value| {
+            let mut c = corp();
+            c[k] = v;
+            upstreams(vec![raw(c)], &reg).unwrap_err().key
+        };
+        assert_eq!(with("id", "a/b".into()), "upstream.id");
+        assert_eq!(with("issuer", "ftp://x".into()), "upstream.corp.issuer");
+        assert_eq!(with("trust", "all".into()), "upstream.corp.trust");
+        // trust = acr with nothing mapped would trust nothing silently.
+        assert_eq!(with("trust", "acr".into()), "upstream.corp.acr_map");
+        assert_eq!(
+            with("acr_map", serde_json::json!({"x": "gold"})),
+            "upstream.corp.acr_map"
+        );
+        assert_eq!(
+            with("scopes", serde_json::json!(["email"])),
+            "upstream.corp.scopes"
+        );
+        let twice = upstreams(vec![raw(corp()), raw(corp())], &reg).unwrap_err();
+        assert_eq!(twice.key, "upstream.id");
+        let mut other = corp();
+        other["id"] = "other".into();
+        let shared = upstreams(vec![raw(corp()), raw(other)], &reg).unwrap_err();
+        assert_eq!(shared.key, "upstream.other.domains");
+    }
+
+    #[test]
+    fn creation_needs_the_switch_and_an_allowed_domain() {
+        let mut c = corp();
+        c["create_users"] = true.into();
+        let u = upstreams(vec![raw(c.clone())], &AcrRegistry::default()).unwrap()[0].clone();
+        assert!(u.may_create_for("ann@corp.example"));
+        assert!(!u.may_create_for("ann@evil-corp.example"));
+        c["allowed_domains"] = serde_json::json!(["partner.example"]);
+        let u = upstreams(vec![raw(c)], &AcrRegistry::default()).unwrap()[0].clone();
+        assert!(u.may_create_for("bo@partner.example"));
+        assert!(!u.may_create_for("ann@corp.example"));
+    }
+
+    #[test]
+    fn groups_by_email_domain_match_whole_domains() {
+        let g = groups(RawGroups {
+            by_email_domain: BTreeMap::from([("Acme.Example".to_owned(), vec!["org-acme".into()])]),
+        })
+        .unwrap();
+        assert_eq!(g.for_email("Carl@ACME.example"), ["org-acme".to_owned()]);
+        assert!(g.for_email("carl@sub.acme.example").is_empty());
+        assert_eq!(
+            g.with_domain_groups("c@acme.example", vec!["org-acme".into(), "x".into()]),
+            vec!["org-acme".to_owned(), "x".to_owned()]
+        );
+    }
+}

@@ -70,6 +70,11 @@ pub async fn resolve(
     if let Some(email) = verified_email
         && let Some(local) = user_admin::find_by_email(ctx.db, email).await?
     {
+        // The account may be this very subject's, made a moment ago by a
+        // concurrent first sign-in.
+        if let Some(user) = upstream_links::find(ctx.db, &up.id, &identity.subject).await? {
+            return active(user);
+        }
         if !up.link_by_email {
             return Err(UpstreamError::NoAccount(format!(
                 "An account with the address {email} exists here, but it is not linked to {}. Ask an administrator to link it, or sign in with its password.",

@@ -258,3 +258,27 @@ async fn an_email_a_login_hint_or_an_idp_hint_goes_to_its_upstream() {
         .await;
     assert!(page.html().contains("name=\"password\""));
 }
+
+#[tokio::test]
+async fn two_first_sign_ins_of_one_subject_at_once_make_one_account() {
+    let s = setup().await;
+    let app = &s.app;
+    let client = app.client(false).await;
+    let one = || async {
+        let browser = Browser::new(app);
+        let params = AuthParams::new(&client).set("idp_hint", "corp");
+        let start = browser.authorize(&params).await;
+        let answer = upstream_answer(&browser, &app.issuer, &start, "alice").await;
+        (browser, params, answer)
+    };
+    let ((b1, p1, a1), (b2, p2, a2)) = tokio::join!(one(), one());
+    // Both answers come back at the same moment.
+    let (back1, back2) = tokio::join!(b1.get(&a1), b2.get(&a2));
+    let c1 = app.tokens(&client, &p1, &back1).await;
+    let c2 = app.tokens(&client, &p2, &back2).await;
+    assert_eq!(c1["sub"], c2["sub"]);
+    let all = portcullis::db::users::list_all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+}
