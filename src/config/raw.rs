@@ -44,6 +44,7 @@ pub(super) struct Raw {
     pub(super) factors: super::accounts::RawFactors,
     #[serde(default)]
     pub(super) ui: super::ui::RawUi,
+    #[serde(default)]
     pub(super) upstream: Vec<super::upstream::RawUpstream>,
     #[serde(default)]
     pub(super) groups: super::upstream::RawGroups,
