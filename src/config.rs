@@ -18,8 +18,10 @@ mod parse;
 mod raw;
 mod security;
 mod store;
+mod ui;
 pub use accounts::{FactorSwitches, RecoverySettings, SignupSettings};
 pub use security::{ForwardedHeader, LockoutSettings};
+pub use ui::UiSettings;
 
 /// A string that must never reach a log line.
 #[derive(Clone, PartialEq, Eq)]
@@ -101,6 +103,8 @@ pub struct Settings {
     pub signup: SignupSettings,
     /// `[factors]`: the second-factor methods offered.
     pub factors: FactorSwitches,
+    /// `[ui]`: branding and the default language of the pages.
+    pub ui: UiSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

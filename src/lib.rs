@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod keys;
 pub mod login;
 pub mod mail;

@@ -133,6 +133,8 @@ impl Application {
                 // everything else the request logs; HTTP metrics by route pattern.
                 .wrap(middleware::from_fn(crate::telemetry::access_log))
                 .wrap(middleware::from_fn(crate::http::observe::observe))
+                // Error pages in the request's language and look.
+                .wrap(middleware::from_fn(crate::http::ui::error_pages))
                 // Outermost: CSP with a per-response nonce, HSTS … on every answer.
                 .wrap(middleware::from_fn(
                     crate::http::security_headers::security_headers,

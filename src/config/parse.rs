@@ -235,6 +235,7 @@ impl Settings {
             recovery: super::accounts::recovery(raw.recovery)?,
             signup: super::accounts::signup(raw.signup)?,
             factors: super::accounts::factors(raw.factors)?,
+            ui: super::ui::ui(raw.ui)?,
         })
     }
 }

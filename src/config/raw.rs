@@ -42,6 +42,8 @@ pub(super) struct Raw {
     pub(super) signup: super::accounts::RawSignup,
     #[serde(default)]
     pub(super) factors: super::accounts::RawFactors,
+    #[serde(default)]
+    pub(super) ui: super::ui::RawUi,
 }
 
 #[derive(Debug, Deserialize)]

@@ -294,18 +294,23 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (title, message) = match self {
+        let (title_key, message) = match self {
             PageError::Failure(f) => {
                 f.log();
-                ("Unavailable", f.public_message().to_owned())
+                ("error-unavailable", f.public_message().to_owned())
             }
-            PageError::BadRequest(m) => ("Invalid request", m.clone()),
-            PageError::Status(_, m) => ("Error", m.clone()),
+            PageError::BadRequest(m) => ("error-invalid-request", m.clone()),
+            PageError::Status(_, m) => ("error-title", m.clone()),
         };
-        super::html(
+        // Rendered here in the default look; `ui::error_pages` renders it again
+        // with the request's language and branding.
+        let spec = super::ui::ErrorPageSpec { title_key, message };
+        let mut resp = super::html(
             self.status_code(),
-            super::pages::error_page(title, &message),
-        )
+            spec.render(&super::ui::Chrome::fallback()),
+        );
+        resp.extensions_mut().insert(spec);
+        resp
     }
 }
 

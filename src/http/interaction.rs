@@ -7,8 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::extract::CsrfForm;
-use super::pages::{self, LoginForm};
-use super::{html, see_other, set_session_cookie};
+use super::pages::LoginForm;
+use super::ui::{Chrome, page as render_page};
+use super::{see_other, set_session_cookie};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::login::identity::{self, IdentityProof};
@@ -37,16 +38,18 @@ pub(super) struct LoginPage<'a> {
     pub id: &'a str,
     pub login: &'a PendingLogin,
     pub client_name: &'a str,
+    pub client_logo: Option<&'a str>,
     /// The cookie of a session this request loaded.
     pub session: Option<String>,
 }
 
 async fn render_login(
     state: &AppState,
+    req: &HttpRequest,
     page: LoginPage<'_>,
     status: StatusCode,
     username: &str,
-    error: Option<&str>,
+    error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let (cookie, new) = state.sessions.ensure(page.session).await?;
     let csrf = state.sessions.issue_csrf(&cookie, page.id).await?;
@@ -57,16 +60,20 @@ async fn render_login(
     };
     let base = state.settings.issuer_path();
     let signup = format!("{base}/signup");
-    let body = pages::login(&LoginForm {
+    let chrome = Chrome::for_request(state, req, page.login.ui_locales.as_deref());
+    let error = error.map(|key| chrome.t(key));
+    let form = LoginForm {
+        chrome: &chrome,
         action: &format!("{}/login", here(state, page.id)),
         csrf: &csrf,
         client_name: page.client_name,
+        client_logo: page.client_logo,
         username,
-        error,
+        error: error.as_deref(),
         forgot_href: &format!("{base}/forgot-password"),
         signup_href: state.settings.signup.enabled.then_some(signup.as_str()),
-    });
-    let mut resp = html(status, body);
+    };
+    let mut resp = render_page(status, &form);
     if new {
         resp.add_cookie(&set_session_cookie(state, &cookie))?;
     }
@@ -93,7 +100,7 @@ pub(super) async fn render(
     id: &str,
     resumed: Resumed,
     status: StatusCode,
-    error: Option<&str>,
+    error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     match resumed.next {
         NextStep::Finish(url) => Ok(see_other(&url)),
@@ -102,9 +109,10 @@ pub(super) async fn render(
                 id,
                 login: &resumed.login,
                 client_name: resumed.party.name(),
+                client_logo: resumed.party.logo(),
                 session: resumed.session_cookie,
             };
-            render_login(state, page, status, "", error).await
+            render_login(state, req, page, status, "", error).await
         }
         _ => {
             let (next, signed_in) = resumed.signed_in()?;
@@ -137,6 +145,7 @@ pub struct LoginInput {
 
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
     visit: Visit,
     form: CsrfForm<LoginInput>,
@@ -149,16 +158,18 @@ pub async fn login(
         id: &id,
         login: &at.login,
         client_name: &at.client_name,
+        client_logo: at.client_logo.as_deref(),
         session: known.clone(),
     };
     let input = &form.form;
     if !form.check_for(known.as_deref(), &id).await? {
         return render_login(
             &state,
+            &req,
             page(),
             StatusCode::BAD_REQUEST,
             &input.username,
-            Some("This form has expired or was not sent by this browser. Please sign in again."),
+            Some("form-expired"),
         )
         .await;
     }
@@ -174,18 +185,13 @@ pub async fn login(
             resp.add_cookie(&set_session_cookie(&state, &new_cookie))?;
             return Ok(resp);
         }
-        LoginResult::Invalid => (StatusCode::UNAUTHORIZED, "Invalid username or password."),
-        LoginResult::LockedOut => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed attempts. Please wait a few minutes and try again.",
-        ),
-        LoginResult::Busy => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Too many sign-ins at this moment. Please try again in a few seconds.",
-        ),
+        LoginResult::Invalid => (StatusCode::UNAUTHORIZED, "login-invalid"),
+        LoginResult::LockedOut => (StatusCode::TOO_MANY_REQUESTS, "login-locked-out"),
+        LoginResult::Busy => (StatusCode::SERVICE_UNAVAILABLE, "login-busy"),
     };
     // A wrong password leaves the session as it was: its cookie still holds.
-    let mut resp = render_login(&state, page(), status, &input.username, Some(message)).await?;
+    let mut resp =
+        render_login(&state, &req, page(), status, &input.username, Some(message)).await?;
     if status == StatusCode::SERVICE_UNAVAILABLE {
         resp.headers_mut().insert(
             actix_web::http::header::RETRY_AFTER,

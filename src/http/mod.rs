@@ -29,6 +29,7 @@ pub mod set_password;
 pub mod signup;
 pub mod state;
 pub mod token;
+pub mod ui;
 pub mod userinfo;
 pub mod webauthn;
 
@@ -85,6 +86,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(crate::oidc::par::PATH, web::post().to(par::push))
     .route("/userinfo", web::get().to(userinfo::get))
     .route("/userinfo", web::post().to(userinfo::post))
+    .route(ui::THEME_PATH, web::get().to(ui::theme))
     .route("/health", web::get().to(health::health))
     .route("/livez", web::get().to(health::livez))
     .route("/readyz", web::get().to(health::readyz))

@@ -1,6 +1,10 @@
 //! Server-rendered pages: plain HTML forms that work without JavaScript
 //! (except WebAuthn). Every dynamic value goes through [`esc`].
 
+use askama::Template;
+
+use super::ui::{Chrome, ErrorPage};
+
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -22,19 +26,27 @@ pub fn esc(s: &str) -> String {
 pub(crate) const STYLE: &str = "
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f3f4f6;color:#111827}
-main{max-width:26rem;margin:8vh auto;background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.1),0 8px 24px rgba(0,0,0,.06);padding:2rem}
+main{max-width:26rem;margin:0 auto;background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.1),0 8px 24px rgba(0,0,0,.06);padding:2rem}
+.top{max-width:26rem;margin:6vh auto 1rem;padding:0 1rem;text-align:center}
+.logo{max-height:3rem;max-width:100%}
+.client-logo{display:block;max-height:2.5rem;max-width:60%;margin:0 auto 1rem}
+.foot{max-width:26rem;margin:1rem auto 2rem;padding:0 1rem;text-align:center;font-size:.85rem;color:#4b5563}
+.foot a{margin:0 .5rem;color:#374151}.foot span{display:block;margin-top:.4rem}
 h1{font-size:1.35rem;margin:0 0 .25rem}
-p.sub{color:#6b7280;margin:0 0 1.5rem}
+p.sub{color:#4b5563;margin:0 0 1.5rem}
+a{color:var(--primary,#1d4ed8)}
 label{display:block;font-weight:600;font-size:.9rem;margin:.9rem 0 .3rem}
-input[type=text],input[type=password],input[type=email]{width:100%;padding:.6rem .75rem;border:1px solid #d1d5db;border-radius:8px;font-size:1rem}
-input:focus{outline:2px solid #2563eb;border-color:#2563eb}
-button,.button{display:inline-block;width:100%;margin-top:1.25rem;padding:.7rem;border:0;border-radius:8px;background:#1d4ed8;color:#fff;font-size:1rem;font-weight:600;cursor:pointer;text-align:center;text-decoration:none}
+input[type=text],input[type=password],input[type=email]{width:100%;padding:.6rem .75rem;border:1px solid #6b7280;border-radius:8px;font-size:1rem}
+input:focus,button:focus,a:focus{outline:3px solid var(--primary,#1d4ed8);outline-offset:2px}
+input[aria-invalid=true]{border-color:#991b1b}
+button,.button{display:inline-block;width:100%;margin-top:1.25rem;padding:.7rem;border:0;border-radius:8px;background:var(--primary,#1d4ed8);color:#fff;font-size:1rem;font-weight:600;cursor:pointer;text-align:center;text-decoration:none}
 .error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;border-radius:8px;padding:.6rem .8rem;margin-bottom:1rem}
 .note{background:#eff6ff;color:#1e3a8a;border-radius:8px;padding:.6rem .8rem;margin-bottom:1rem}
-.brand{font-weight:700;letter-spacing:.02em;color:#1d4ed8;margin-bottom:1rem}
-code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}
+.brand{font-weight:700;font-size:1.1rem;letter-spacing:.02em;color:var(--primary,#1d4ed8)}
+code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px;overflow-wrap:anywhere}
 .sub.mt{margin-top:1rem}.button.secondary{background:#374151}
 .center{text-align:center}.two-cols{columns:2;font-size:1.05rem}.danger-text{color:#991b1b}
+@media (max-width:30rem){main{border-radius:0;padding:1.25rem}.top{margin-top:1rem}}
 ";
 
 pub fn layout(title: &str, body: &str) -> String {
@@ -51,11 +63,18 @@ pub fn layout_with_head(title: &str, head: &str, body: &str) -> String {
     )
 }
 
+/// An error page in English with the built-in look, for callers without a
+/// request at hand; [`crate::http::ui::error_pages`] renders the ones that
+/// [`crate::http::errors::PageError`] makes in the request's language.
 pub fn error_page(title: &str, message: &str) -> String {
-    layout(
+    let chrome = Chrome::fallback();
+    ErrorPage {
+        chrome: &chrome,
         title,
-        &format!("<h1>{}</h1><p>{}</p>", esc(title), esc(message)),
-    )
+        message,
+    }
+    .render()
+    .unwrap_or_else(|_| title.to_owned())
 }
 
 pub(super) fn error_box(error: Option<&str>) -> String {
@@ -64,46 +83,22 @@ pub(super) fn error_box(error: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// The login form (inputs `username` and `password`).
+#[derive(Template)]
+#[template(path = "login.html")]
 pub struct LoginForm<'a> {
+    pub chrome: &'a Chrome,
     pub action: &'a str,
     pub csrf: &'a str,
     pub client_name: &'a str,
+    /// The relying party's own logo (`logo_uri`), on its login page only.
+    pub client_logo: Option<&'a str>,
     pub username: &'a str,
     pub error: Option<&'a str>,
     /// The "forgot password" page.
     pub forgot_href: &'a str,
     /// The sign-up page, when sign-up is on.
     pub signup_href: Option<&'a str>,
-}
-
-pub fn login(f: &LoginForm<'_>) -> String {
-    layout(
-        "Sign in",
-        &format!(
-            "<h1>Sign in</h1><p class=\"sub\">to continue to {client}</p>{err}\
-<form method=\"post\" action=\"{action}\">\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-<label for=\"username\">Username</label>\
-<input type=\"text\" id=\"username\" name=\"username\" value=\"{user}\" autocomplete=\"username\" autocapitalize=\"none\" required autofocus>\
-<label for=\"password\">Password</label>\
-<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
-<button type=\"submit\">Sign in</button></form>\
-<p class=\"sub mt\"><a id=\"forgot-password-link\" href=\"{forgot}\">Forgot your password?</a>{signup}</p>",
-            forgot = esc(f.forgot_href),
-            signup = f
-                .signup_href
-                .map(|h| format!(
-                    " · <a id=\"signup-link\" href=\"{}\">Create an account</a>",
-                    esc(h)
-                ))
-                .unwrap_or_default(),
-            client = esc(f.client_name),
-            err = error_box(f.error),
-            action = esc(f.action),
-            csrf = esc(f.csrf),
-            user = esc(f.username),
-        ),
-    )
 }
 
 pub struct TotpForm<'a> {
@@ -379,18 +374,32 @@ mod tests {
 
     #[test]
     fn login_form_has_the_contract_inputs() {
-        let html = login(&LoginForm {
+        let chrome = Chrome::fallback();
+        let html = LoginForm {
+            chrome: &chrome,
             action: "/x",
             csrf: "t<",
             client_name: "Jira",
+            client_logo: None,
             username: "",
             error: Some("Bad"),
             forgot_href: "/forgot-password",
             signup_href: None,
-        });
+        }
+        .render()
+        .unwrap();
         assert!(html.contains("name=\"username\""));
         assert!(html.contains("name=\"password\""));
-        assert!(html.contains("type=\"hidden\" name=\"csrf_token\" value=\"t&lt;\""));
+        assert!(html.contains("type=\"hidden\" name=\"csrf_token\" value=\"t&#60;\""));
+        assert!(html.contains("aria-describedby=\"login-error\""));
         assert!(html.contains("Bad"));
+        assert!(html.contains("<html lang=\"en\">"));
+    }
+
+    #[test]
+    fn error_page_escapes_its_message() {
+        let html = error_page("Oops", "<script>alert(1)</script>");
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("Oops"));
     }
 }

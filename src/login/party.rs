@@ -32,6 +32,14 @@ impl Party {
         }
     }
 
+    /// The party's own logo (`logo_uri`), shown on its login page.
+    pub fn logo(&self) -> Option<&str> {
+        match self {
+            Party::Oidc(c) => c.profile.logo_uri.as_deref(),
+            Party::Saml(_) => None,
+        }
+    }
+
     /// The level the party demands whatever it asks: its minimum acr.
     pub fn floor(&self, registry: &AcrRegistry) -> Level {
         let minimum = match self {

@@ -61,6 +61,9 @@ pub struct PendingLogin {
     pub started_from: Option<IpAddr>,
     /// Prefills the login form.
     pub login_hint: Option<String>,
+    /// The languages the relying party asked the pages to speak (`ui_locales`).
+    #[serde(default)]
+    pub ui_locales: Option<String>,
     /// The user the relying party expects (`id_token_hint`, or a `sub` value in
     /// `claims`): a session of anyone else does not answer for this login.
     #[serde(default)]
@@ -77,6 +80,7 @@ impl PendingLogin {
             not_before_ms: req.not_before_ms,
             started_from: req.client_ip,
             login_hint: req.login_hint.clone(),
+            ui_locales: req.ui_locales.clone(),
             expected_user: req.expected_user.clone(),
             ret: Return::Oidc(OidcReturn {
                 return_to: req.return_to.clone(),

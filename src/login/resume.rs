@@ -93,20 +93,25 @@ pub async fn pending(
 pub struct AtLogin {
     pub login: PendingLogin,
     pub client_name: String,
+    /// The relying party's logo, for its login page.
+    pub client_logo: Option<String>,
     pub session: Option<(String, BrowserSession)>,
 }
 
 /// Loads what a password post works with, once.
 pub async fn at_login(ctx: &LoginCtx<'_>, id: &str, visit: &Visit) -> Result<AtLogin, LoginError> {
     let login = pending(ctx, id, visit).await?;
-    let client_name = Party::of(ctx, &login)
-        .await?
+    let party = Party::of(ctx, &login).await?;
+    let client_name = party
+        .as_ref()
         .map(|p| p.name().to_owned())
         .unwrap_or_default();
+    let client_logo = party.as_ref().and_then(|p| p.logo().map(str::to_owned));
     let session = load_session(ctx, visit).await?;
     Ok(AtLogin {
         login,
         client_name,
+        client_logo,
         session,
     })
 }

@@ -53,6 +53,9 @@ pub struct AuthRequest {
     /// Proofs older than this never satisfy this request (max_age, prompt=login).
     pub not_before_ms: i64,
     pub login_hint: Option<String>,
+    /// OIDC Core §3.1.2.1: the languages preferred for the pages, preferred first.
+    #[serde(default)]
+    pub ui_locales: Option<String>,
     /// The client address of the authorization request, for the policy.
     #[serde(default)]
     pub client_ip: Option<std::net::IpAddr>,
@@ -238,6 +241,7 @@ pub fn parse(
         prompt,
         not_before_ms,
         login_hint: single(params, "login_hint").map(str::to_owned),
+        ui_locales: single(params, "ui_locales").map(str::to_owned),
         client_ip: None,
         expected_user: claims.sub.clone(),
         claims,

@@ -23,6 +23,7 @@ pub fn metadata(settings: &Settings) -> Value {
         "code_challenge_methods_supported": ["S256"],
         "acr_values_supported": settings.acr.supported(),
         "claims_parameter_supported": true,
+        "ui_locales_supported": crate::i18n::Lang::ALL.map(crate::i18n::Lang::tag),
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "pushed_authorization_request_endpoint": e(super::par::PATH),

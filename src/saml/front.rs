@@ -134,6 +134,7 @@ pub async fn sso(
         not_before_ms: if req.force_authn { now } else { 0 },
         started_from: visit.ip,
         login_hint: None,
+        ui_locales: None,
         expected_user: None,
         ret: Return::Saml(ret.clone()),
     };

@@ -52,6 +52,7 @@ mod logs_carry_the_request_id;
 mod metrics_stay_private_and_name_no_secrets;
 mod outbox_mail_is_private;
 mod oversized_bodies_change_nothing;
+mod pages_speak_the_users_language;
 mod pending_sign_in_is_bound_to_its_browser;
 mod policy;
 mod protocol_errors;
