@@ -10,6 +10,7 @@ pub mod discovery;
 pub mod email_code;
 pub mod errors;
 pub mod extract;
+pub mod account;
 pub mod forgot;
 pub mod health;
 pub mod interaction;
@@ -108,7 +109,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/signup/{token}", web::post().to(signup::link_submit))
     .configure(saml::routes)
     .configure(admin::routes)
-    .configure(console::routes);
+    .configure(console::routes)
+    .configure(account::routes);
     registration::routes(cfg);
 }
 
