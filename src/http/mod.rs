@@ -1,5 +1,6 @@
 //! Thin HTTP handlers: extract, call the domain, map the result. No SQL, no Redis.
 
+pub mod account;
 pub mod admin;
 mod anon_form;
 pub mod authorize;
@@ -10,7 +11,6 @@ pub mod discovery;
 pub mod email_code;
 pub mod errors;
 pub mod extract;
-pub mod account;
 pub mod forgot;
 pub mod health;
 pub mod interaction;

@@ -28,12 +28,10 @@ async fn account_page_in_chromium() {
     wd.wait_for("#account-user", 10).await;
     assert!(wd.source().await.contains("id=\"factor-totp\""));
     wd.screenshot_to(&shots, "account-home").await;
-
-    wd.type_into("#current_password", "not-my-password").await;
-    wd.type_into("#new_password", "a-new-long-secret").await;
-    wd.click("#password-form button").await;
-    wd.wait_for("#account-error", 10).await;
-    wd.screenshot_to(&shots, "account-wrong-password").await;
+    wd.execute("document.getElementById('factor-list').scrollIntoView(); return null")
+        .await;
+    wd.screenshot_to(&shots, "account-factors-and-browsers")
+        .await;
 
     // A new app needs a fresh proof of the existing one: sign in again.
     wd.click("#add-totp").await;
@@ -43,6 +41,12 @@ async fn account_page_in_chromium() {
     wd.type_into("#code", &totp_code(&old, 0)).await;
     wd.click("button[type=submit]").await;
     wd.wait_for("#account-user", 10).await;
+    wd.type_into("#current_password", "not-my-password").await;
+    wd.type_into("#new_password", "a-new-long-secret").await;
+    wd.click("#password-form button").await;
+    wd.wait_for("#account-error", 10).await;
+    wd.screenshot_to(&shots, "account-wrong-password").await;
+
     wd.click("#add-totp").await;
     wd.wait_for("#totp-secret", 10).await;
     wd.screenshot_to(&shots, "account-totp").await;

@@ -39,9 +39,7 @@ pub enum AccountError {
     Busy,
     #[error("{0}")]
     WeakPassword(String),
-    #[error(
-        "your sign-in needs a second factor: add another one before you remove your last"
-    )]
+    #[error("your sign-in needs a second factor: add another one before you remove your last")]
     LastFactor,
     #[error("the code is not correct")]
     WrongCode,
@@ -71,15 +69,19 @@ pub fn permit(s: &AccountSession, e: Enrolled, now_ms: i64) -> Result<Permit, Ac
 }
 
 /// Changes the password: the current one must match, and failures count
-/// towards the same lock-outs as the sign-in's.
+/// towards the same lock-outs as the sign-in's. An account with a second
+/// factor also needs a fresh proof of one: a stolen password alone must not
+/// lock its owner out.
 pub async fn change_password(
     ctx: &LoginCtx<'_>,
+    s: &AccountSession,
     user: &User,
     current: &str,
     new: &str,
     ip: Option<IpAddr>,
 ) -> Result<(), AccountError> {
     password::validate_new(new).map_err(|e| AccountError::WeakPassword(e.to_string()))?;
+    permit(s, enrolled(ctx, user).await?, crate::oidc::now_ms())?;
     let buckets = [
         username_bucket(&user.username),
         Bucket::address(ip, ctx.settings.lockout.failures_per_address),
@@ -95,8 +97,13 @@ pub async fn change_password(
         Ok(true) => attempt.take_back().await?,
         Ok(false) => {
             attempt.failed();
-            audit_factor(ctx, user, "account_password_change", json!({"outcome": "wrong_current"}))
-                .await?;
+            audit_factor(
+                ctx,
+                user,
+                "account_password_change",
+                json!({"outcome": "wrong_current"}),
+            )
+            .await?;
             return Err(AccountError::WrongPassword);
         }
         Err(VerifyError::Busy) => {
@@ -111,7 +118,13 @@ pub async fn change_password(
         .map_err(|e| Failure::Internal(e.to_string()))?
         .map_err(|e| Failure::Internal(e.to_string()))?;
     users::set_password_hash(ctx.db, &user.id, hash).await?;
-    audit_factor(ctx, user, "account_password_change", json!({"outcome": "changed"})).await?;
+    audit_factor(
+        ctx,
+        user,
+        "account_password_change",
+        json!({"outcome": "changed"}),
+    )
+    .await?;
     let sent = ctx
         .mailer
         .send_notice(mail::Mail {

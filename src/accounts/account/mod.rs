@@ -129,10 +129,7 @@ pub async fn end(ctx: &SignInCtx<'_>, cookie: &str) -> Result<(), Failure> {
 }
 
 /// The factors an account has, as the factor rules count them.
-pub async fn enrolled(
-    ctx: &crate::login::LoginCtx<'_>,
-    user: &User,
-) -> Result<Enrolled, Failure> {
+pub async fn enrolled(ctx: &crate::login::LoginCtx<'_>, user: &User) -> Result<Enrolled, Failure> {
     Ok(Enrolled {
         totp: factors::has_totp(ctx.db, &user.id).await?,
         webauthn: webauthn::has_any(ctx.db, &user.id).await?,

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::pages::{CodesPage, SignedOut, render_home, render_totp};
 use super::{
-    COOKIE, CSRF_PURPOSE, Signed, chrome, found, path, removal, render, signed_in,
-    to_fresh_login, to_login,
+    COOKIE, CSRF_PURPOSE, Signed, chrome, found, path, removal, render, signed_in, to_fresh_login,
+    to_login,
 };
 use crate::accounts::account::{self, AccountError, Removal};
 use crate::http::client_addr::client_ip;
@@ -30,9 +30,16 @@ async fn signed_form<T>(
     if !form.check_for(Some(&s.cookie), CSRF_PURPOSE).await? {
         let c = chrome(state, req);
         let msg = c.t("form-expired");
-        return Ok(Err(
-            render_home(state, req, &c, &s, None, Some(msg), StatusCode::FORBIDDEN).await?,
-        ));
+        return Ok(Err(render_home(
+            state,
+            req,
+            &c,
+            &s,
+            None,
+            Some(msg),
+            StatusCode::FORBIDDEN,
+        )
+        .await?));
     }
     Ok(Ok(s))
 }
@@ -78,6 +85,7 @@ pub async fn password(
     let f = &form.form;
     match account::change_password(
         &state.login_ctx(),
+        &s.session,
         &s.user,
         &f.current_password,
         &f.new_password,
@@ -137,8 +145,7 @@ pub async fn confirm_totp(
         Err(answer) => return Ok(answer),
     };
     let ctx = state.login_ctx();
-    match account::confirm_totp(&ctx, &s.cookie, &s.session, &s.user, form.form.code.trim()).await
-    {
+    match account::confirm_totp(&ctx, &s.cookie, &s.session, &s.user, form.form.code.trim()).await {
         Ok(codes) => Ok(codes_page(&state, &req, codes)),
         Err(AccountError::ProveAgain) => Ok(to_fresh_login(&state)),
         Err(e) => {

@@ -175,7 +175,11 @@ pub(super) async fn render_totp(
     let secret = match account::totp_secret(&ctx, &s.cookie, &s.session, &s.user).await {
         Ok(secret) => secret,
         Err(AccountError::ProveAgain) => return Ok(to_fresh_login(state)),
-        Err(e) => return Err(PageError::Failure(crate::error::Failure::Internal(e.to_string()))),
+        Err(e) => {
+            return Err(PageError::Failure(crate::error::Failure::Internal(
+                e.to_string(),
+            )));
+        }
     };
     let otpauth = totp::otpauth_uri(&secret, &s.user.username);
     let b32 = totp::to_base32(&secret);
