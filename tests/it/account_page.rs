@@ -306,3 +306,15 @@ async fn signing_out_the_other_browsers() {
             .contains("id=\"account-user\"")
     );
 }
+
+#[tokio::test]
+async fn an_administrators_sign_out_ends_the_account_page() {
+    let app = spawn_app().await;
+    let user = app.user("fay").await;
+    let (b, _) = open_account(&app, &user, None).await;
+    portcullis::admin::sign_out::sign_out(&app.state.admin_ctx("test"), &user.id)
+        .await
+        .unwrap();
+    let gone = b.get("/account").await;
+    assert!(gone.html().contains("name=\"password\""), "{}", gone.html());
+}
