@@ -70,3 +70,5 @@ account-err-weak-password = Das neue Passwort ist zu kurz oder zu lang (8 bis 10
 account-err-last-factor = Ihre Anmeldung braucht einen zweiten Faktor: Fügen Sie einen weiteren hinzu, bevor Sie den letzten entfernen.
 account-err-wrong-code = Der Code ist nicht korrekt.
 account-err-not-found = Diesen Faktor oder Browser gibt es nicht.
+account-add-key = Sicherheitsschlüssel hinzufügen
+account-done-key-added = Der Sicherheitsschlüssel wurde hinzugefügt.

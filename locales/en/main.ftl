@@ -70,3 +70,5 @@ account-err-weak-password = The new password is too short or too long (8 to 1024
 account-err-last-factor = Your sign-in needs a second factor: add another one before you remove your last.
 account-err-wrong-code = The code is not correct.
 account-err-not-found = There is no such factor or browser.
+account-add-key = Add a security key
+account-done-key-added = The security key was added.

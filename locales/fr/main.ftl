@@ -70,3 +70,5 @@ account-err-weak-password = Le nouveau mot de passe est trop court ou trop long 
 account-err-last-factor = Votre connexion exige un second facteur : ajoutez-en un autre avant de supprimer le dernier.
 account-err-wrong-code = Le code est incorrect.
 account-err-not-found = Ce facteur ou ce navigateur n'existe pas.
+account-add-key = Ajouter une clé de sécurité
+account-done-key-added = La clé de sécurité a été ajoutée.

@@ -68,3 +68,51 @@ async fn account_page_in_chromium() {
     );
     wd.quit().await;
 }
+
+#[tokio::test]
+async fn a_security_key_added_and_removed_on_the_account_page_in_chromium() {
+    let app = spawn_app().await;
+    let shots = std::env::var("PORTCULLIS_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
+    let user = app.user("pia").await;
+    let wd = WebDriver::start().await;
+    wd.add_virtual_authenticator().await;
+    wd.goto(&app.url("/account")).await;
+    wd.type_into("#username", &user.username).await;
+    wd.type_into("#password", &user.password).await;
+    wd.click("button[type=submit]").await;
+    wd.wait_for("#factor-none", 10).await;
+    // The account's first factor: its fresh password is the proof.
+    wd.click("#add-key").await;
+    wd.click("#webauthn-start").await;
+    wd.wait_for("#account-notice", 10).await;
+    wd.wait_for(".factor-key", 10).await;
+    wd.execute("document.getElementById('factor-list').scrollIntoView(); return null")
+        .await;
+    wd.screenshot_to(&shots, "account-key-added").await;
+    let keys = portcullis::db::webauthn::infos(&app.state.db, &user.id)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(
+        app.mails_to(
+            "pia@example.com",
+            "A security key was added to your account"
+        )
+        .len(),
+        1
+    );
+    // Removing it: the key was proven by the ceremony only, not by a sign-in,
+    // so the page asks for the key again first.
+    wd.click(".factor-key button").await;
+    wd.wait_for("#password", 10).await;
+    assert_eq!(
+        portcullis::db::webauthn::infos(&app.state.db, &user.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    wd.quit().await;
+}

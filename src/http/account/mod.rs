@@ -4,6 +4,7 @@
 //! SameSite=Strict, scoped to /account (or `__Host-` on https).
 
 mod actions;
+mod keys;
 mod pages;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -30,6 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/logout", web::post().to(actions::logout))
         .route("/account/password", web::post().to(actions::password))
         .route("/account/factors/remove", web::post().to(actions::remove))
+        .route("/account/key", web::get().to(keys::page))
+        .route("/account/key/begin", web::post().to(keys::begin))
+        .route("/account/key/finish", web::post().to(keys::finish))
         .route("/account/totp", web::get().to(pages::totp))
         .route("/account/totp", web::post().to(actions::confirm_totp))
         .route(

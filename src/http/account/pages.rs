@@ -35,6 +35,8 @@ pub struct Home<'a> {
     /// (id, name) of each security key.
     pub keys: Vec<(String, String)>,
     pub email_factor: bool,
+    /// Security keys can be added here (switched on, and the issuer is a name).
+    pub keys_offered: bool,
     pub recovery_left: u64,
     pub sessions: Vec<SessionRow>,
 }
@@ -78,6 +80,7 @@ fn done_key(done: &str) -> Option<&'static str> {
         "password" => Some("account-done-password"),
         "factor-removed" => Some("account-done-factor-removed"),
         "sessions" => Some("account-done-sessions"),
+        "key-added" => Some("account-done-key-added"),
         _ => None,
     }
 }
@@ -150,6 +153,7 @@ pub(super) async fn render_home(
         totp: enrolled.totp,
         keys,
         email_factor: enrolled.email,
+        keys_offered: state.settings.factors.webauthn && state.webauthn.is_some(),
         recovery_left,
         sessions,
     };
