@@ -175,6 +175,20 @@ pub fn factor_notice(change: FactorChange, user: &User, by_admin: bool) -> Mail 
             "A security key was added to your account".to_owned(),
             "A security key or passkey was added for two-step verification.".to_owned(),
         ),
+        FactorChange::TotpRemoved => (
+            "An authenticator app was removed from your account".to_owned(),
+            "The authenticator app and its recovery codes were removed\n\
+from two-step verification."
+                .to_owned(),
+        ),
+        FactorChange::SecurityKeyRemoved => (
+            "A security key was removed from your account".to_owned(),
+            "A security key or passkey was removed from two-step verification.".to_owned(),
+        ),
+        FactorChange::RecoveryCodesRenewed => (
+            "New recovery codes were made for your account".to_owned(),
+            "New recovery codes were made; the previous ones no longer work.".to_owned(),
+        ),
         FactorChange::AllRemoved => (
             "Your two-step verification was reset".to_owned(),
             "Every second factor and recovery code was removed from your account.\n\

@@ -6,6 +6,7 @@
 //! path, so neither the page nor its timing tells an address that exists from
 //! one that does not.
 
+pub mod account;
 pub mod mails;
 pub mod recovery;
 pub mod signup;

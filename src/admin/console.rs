@@ -7,33 +7,20 @@
 
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::stepup;
-use crate::config::Settings;
-use crate::db::clients::{self, AuthMethod, Client, NewClient};
+use crate::db::clients::Client;
 use crate::db::users::{self, User};
 use crate::error::Failure;
-use crate::keys::SigningAlg;
-use crate::oidc::session::Sessions;
-use crate::oidc::token::{TokenCtx, authorization_code::pkce_matches, redeem_code};
+use crate::oidc::own_client::{OwnClient, SignInCtx};
 use crate::secrets;
-use crate::store::Store;
 
-/// What the console's sign-in uses: its own client, the store for its sessions,
-/// and the token endpoint's checks to redeem its code.
-pub struct ConsoleCtx<'a> {
-    pub settings: &'a Settings,
-    pub db: &'a DatabaseConnection,
-    pub store: &'a Store,
-    pub sessions: &'a Sessions,
-    pub token: TokenCtx<'a>,
-}
+/// What the console's sign-in uses (see [`crate::oidc::own_client`]).
+pub type ConsoleCtx<'a> = SignInCtx<'a>;
 
 pub const CLIENT_NAME: &str = "Portcullis admin console";
 pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
-const LOGIN_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// A signed-in administrator.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,79 +35,29 @@ pub struct ConsoleSession {
     pub epoch: i64,
 }
 
-#[derive(Serialize, Deserialize)]
-struct PendingLogin {
-    verifier: String,
-    nonce: String,
+fn own<'a>(ctx: &'a ConsoleCtx<'_>) -> OwnClient<'a> {
+    OwnClient {
+        name: CLIENT_NAME,
+        callback: "/admin/callback",
+        minimum_acr: Some(ctx.settings.admin.acr.as_str()),
+    }
 }
 
 pub fn redirect_uri(ctx: &ConsoleCtx<'_>) -> String {
-    ctx.settings.endpoint("/admin/callback")
+    own(ctx).redirect_uri(ctx)
 }
 
 /// The console's own client registration, created on first use.
 pub async fn client(ctx: &ConsoleCtx<'_>) -> Result<Client, Failure> {
-    let cb = redirect_uri(ctx);
-    let acr = ctx.settings.admin.acr.clone();
-    let existing = clients::list(ctx.db).await?.into_iter().find(|c| {
-        c.name == CLIENT_NAME
-            && c.redirect_uris == [cb.clone()]
-            && c.minimum_acr.as_deref() == Some(acr.as_str())
-    });
-    if let Some(c) = existing {
-        return Ok(c);
-    }
-    let (c, _) = clients::create(
-        ctx.db,
-        NewClient {
-            name: CLIENT_NAME.into(),
-            redirect_uris: vec![cb],
-            post_logout_redirect_uris: vec![],
-            auth_method: AuthMethod::None,
-            id_token_alg: SigningAlg::ES256,
-            default_acr_values: vec![acr.clone()],
-            minimum_acr: Some(acr),
-            scopes: vec![],
-        },
-    )
-    .await?;
-    Ok(c)
+    own(ctx).client(ctx).await
 }
 
 /// Starts a sign-in: returns the state value (for a browser-bound cookie) and
 /// the authorization URL to send the browser to.
 pub async fn begin(ctx: &ConsoleCtx<'_>) -> Result<(String, String), Failure> {
-    let client = client(ctx).await?;
-    let login_state = secrets::random_token(24);
-    let verifier = secrets::random_token(48);
-    let nonce = secrets::random_token(16);
-    let challenge = secrets::b64url(&<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes()));
-    ctx.store
-        .put_json(
-            &format!("consolelogin:{}", secrets::digest(&login_state)),
-            &PendingLogin {
-                verifier,
-                nonce: nonce.clone(),
-            },
-            LOGIN_TTL,
-        )
-        .await?;
-    let query = serde_urlencoded::to_string([
-        ("response_type", "code"),
-        ("client_id", client.client_id.as_str()),
-        ("redirect_uri", redirect_uri(ctx).as_str()),
-        ("scope", "openid profile"),
-        ("state", login_state.as_str()),
-        ("nonce", nonce.as_str()),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", "S256"),
-        ("acr_values", ctx.settings.admin.acr.as_str()),
-    ])
-    .map_err(|e| Failure::Internal(e.to_string()))?;
-    Ok((
-        login_state,
-        ctx.settings.endpoint(&format!("/authorize?{query}")),
-    ))
+    own(ctx)
+        .begin(ctx, &[("acr_values", ctx.settings.admin.acr.as_str())])
+        .await
 }
 
 #[derive(Debug)]
@@ -138,47 +75,12 @@ pub async fn finish(
     returned_state: &str,
     code: &str,
 ) -> Result<Result<(String, ConsoleSession), Refused>, Failure> {
-    // The state must come back to the browser that started (RFC 6749 §10.12).
-    if !cookie_state.is_some_and(|c| secrets::ct_eq(c, returned_state)) {
-        return Ok(Err(Refused::Invalid(
-            "this sign-in was not started in this browser",
-        )));
-    }
-    let Some(pending) = ctx
-        .store
-        .take_json::<PendingLogin>(&format!("consolelogin:{}", secrets::digest(returned_state)))
+    let (user, grant) = match own(ctx)
+        .finish(ctx, cookie_state, returned_state, code)
         .await?
-    else {
-        return Ok(Err(Refused::Invalid(
-            "this sign-in expired; please start again",
-        )));
-    };
-    let client = client(ctx).await?;
-    let Some(grant) = redeem_code(&ctx.token, code).await? else {
-        return Ok(Err(Refused::Invalid(
-            "the code is invalid, expired or already used",
-        )));
-    };
-    let checks = grant.client_id == client.client_id
-        && grant.redirect_uri == redirect_uri(ctx)
-        && grant
-            .code_challenge
-            .as_deref()
-            .is_some_and(|c| pkce_matches(&pending.verifier, c))
-        && grant
-            .nonce
-            .as_deref()
-            .is_some_and(|n| secrets::ct_eq(n, &pending.nonce));
-    if !checks {
-        return Ok(Err(Refused::Invalid(
-            "the code does not belong to this sign-in",
-        )));
-    }
-    let Some(user) = users::find_by_id(ctx.db, &grant.user_id)
-        .await?
-        .filter(|u| u.active && u.session_epoch == grant.epoch)
-    else {
-        return Ok(Err(Refused::Invalid("the user is no longer active")));
+    {
+        Ok(found) => found,
+        Err(why) => return Ok(Err(Refused::Invalid(why))),
     };
     // Belt and braces: the client's minimum acr already made the login meet it.
     let fresh = stepup::Freshness::new(crate::oidc::now_ms(), 0, None);

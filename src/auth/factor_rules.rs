@@ -144,6 +144,12 @@ pub fn reachable(enrolled: Enrolled, provable_here: bool) -> bool {
 pub enum FactorChange {
     TotpAdded,
     SecurityKeyAdded,
+    /// The owner removed the authenticator app (and its recovery codes).
+    TotpRemoved,
+    /// The owner removed one security key.
+    SecurityKeyRemoved,
+    /// The owner made new recovery codes; the old ones stopped working.
+    RecoveryCodesRenewed,
     /// An administrator removed every factor and recovery code.
     AllRemoved,
     RecoveryCodeUsed {
@@ -157,6 +163,9 @@ impl FactorChange {
         match self {
             FactorChange::TotpAdded => "factor_added_totp",
             FactorChange::SecurityKeyAdded => "factor_added_webauthn",
+            FactorChange::TotpRemoved => "factor_removed_totp",
+            FactorChange::SecurityKeyRemoved => "factor_removed_webauthn",
+            FactorChange::RecoveryCodesRenewed => "recovery_codes_renewed",
             FactorChange::AllRemoved => "factors_removed",
             FactorChange::RecoveryCodeUsed { .. } => "recovery_code_used",
         }

@@ -171,6 +171,20 @@ pub async fn remaining_recovery_codes(
         .await?)
 }
 
+/// Removes the authenticator app and the recovery codes that stand in for it.
+pub async fn remove_totp(db: &DatabaseConnection, user_id: &str) -> Result<(), DbError> {
+    let txn = super::begin_write(db).await?;
+    totp_factors::Entity::delete_by_id(user_id.to_owned())
+        .exec(&txn)
+        .await?;
+    recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Removes every factor and recovery code (admin "reset MFA").
 pub async fn remove_all(db: &DatabaseConnection, user_id: &str) -> Result<(), DbError> {
     let txn = super::begin_write(db).await?;

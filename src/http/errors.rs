@@ -4,6 +4,7 @@
 //! `Cache-Control: no-store`. Browser routes: an HTML error page
 //! ([`PageError`]) with the status the error calls for.
 
+use crate::accounts::account::AccountError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
@@ -331,3 +332,20 @@ impl ResponseError for PageError {
 
 #[cfg(test)]
 mod tests;
+
+/// How the account page answers a refused change: the status and the message
+/// id of what it says (the page is shown again); a failure stays a failure.
+/// A change that needs fresh proofs is sent through sign-in by the handler.
+pub fn account_refusal(e: AccountError) -> Result<(StatusCode, &'static str), PageError> {
+    Ok(match e {
+        AccountError::Failure(f) => return Err(PageError::Failure(f)),
+        AccountError::ProveAgain => (StatusCode::FORBIDDEN, "account-fresh-hint"),
+        AccountError::WrongPassword => (StatusCode::BAD_REQUEST, "account-err-wrong-password"),
+        AccountError::LockedOut => (StatusCode::TOO_MANY_REQUESTS, "account-err-locked-out"),
+        AccountError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "account-err-busy"),
+        AccountError::WeakPassword(_) => (StatusCode::BAD_REQUEST, "account-err-weak-password"),
+        AccountError::LastFactor => (StatusCode::CONFLICT, "account-err-last-factor"),
+        AccountError::WrongCode => (StatusCode::BAD_REQUEST, "account-err-wrong-code"),
+        AccountError::NotFound => (StatusCode::NOT_FOUND, "account-err-not-found"),
+    })
+}

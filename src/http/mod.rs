@@ -1,5 +1,6 @@
 //! Thin HTTP handlers: extract, call the domain, map the result. No SQL, no Redis.
 
+pub mod account;
 pub mod admin;
 mod anon_form;
 pub mod authorize;
@@ -114,7 +115,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/signup/{token}", web::post().to(signup::link_submit))
     .configure(saml::routes)
     .configure(admin::routes)
-    .configure(console::routes);
+    .configure(console::routes)
+    .configure(account::routes);
     registration::routes(cfg);
 }
 

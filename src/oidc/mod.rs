@@ -15,6 +15,7 @@ pub mod interaction;
 pub mod introspection;
 pub mod login_policy;
 pub mod logout;
+pub mod own_client;
 pub mod par;
 pub mod password_login;
 pub mod registration;

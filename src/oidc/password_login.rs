@@ -27,7 +27,7 @@ pub enum LoginResult {
     Busy,
 }
 
-fn username_bucket(username: &str) -> Bucket {
+pub(crate) fn username_bucket(username: &str) -> Bucket {
     Bucket::new(
         "password",
         &secrets::digest(&users::normalize(username)),

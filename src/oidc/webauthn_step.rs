@@ -102,6 +102,23 @@ pub async fn finish_registration(
     credential: &RegisterPublicKeyCredential,
     permit: Permit,
 ) -> Result<String, CeremonyError> {
+    register_key(ctx, cookie, user, req_id, credential, permit).await?;
+    // The passkey ceremony requires user verification (PIN or biometric).
+    elevate(ctx, cookie, session, Factor::WebAuthn, true)
+        .await
+        .map_err(Into::into)
+}
+
+/// Verifies and stores a new key begun under `cookie` and `req_id`, audits it
+/// and tells the owner (the account page adds keys this way too).
+pub async fn register_key(
+    ctx: &LoginCtx<'_>,
+    cookie: &str,
+    user: &User,
+    req_id: &str,
+    credential: &RegisterPublicKeyCredential,
+    permit: Permit,
+) -> Result<(), CeremonyError> {
     let rp = rp(ctx)?;
     let reg: PasskeyRegistration = ctx
         .store
@@ -144,10 +161,8 @@ pub async fn finish_registration(
         serde_json::json!({ "first_factor": permit.first_factor() }),
     )
     .await?;
-    // The passkey ceremony requires user verification (PIN or biometric).
-    let cookie = elevate(ctx, cookie, session, Factor::WebAuthn, true).await?;
     notify_owner(ctx, user, FactorChange::SecurityKeyAdded).await?;
-    Ok(cookie)
+    Ok(())
 }
 
 pub async fn begin_authentication(

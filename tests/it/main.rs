@@ -1,6 +1,8 @@
 //! One integration binary: helpers spawn the real server on a free port; files are
 //! named after flows and security properties.
 
+mod account_browser;
+mod account_page;
 mod admin_api;
 mod admin_browser;
 mod admin_console;

@@ -1,0 +1,337 @@
+//! What the account page changes: the password (the current one required, under
+//! the sign-in's lock-outs), the second factors (only with a fresh proof of an
+//! existing one, see [`crate::auth::factor_rules`]), the recovery codes and the
+//! browser sessions. Every change is audited; factor changes are mailed to the
+//! owner.
+
+use std::net::IpAddr;
+
+use serde_json::json;
+
+use super::{AccountSession, FRESH_PROOF_MS, enrolled};
+use crate::auth::acr::Level;
+use crate::auth::factor_rules::{self, Enrolled, FactorChange, Permit};
+use crate::auth::limiter::{self, Bucket};
+use crate::auth::password::{self, VerifyError};
+use crate::auth::policy::Subject;
+use crate::auth::stepup::Freshness;
+use crate::auth::totp;
+use crate::db::users::{self, User};
+use crate::db::{factors, webauthn};
+use crate::error::Failure;
+use crate::login::LoginCtx;
+use crate::oidc::factor_notice::{audit_factor, notify_owner};
+use crate::oidc::password_login::username_bucket;
+use crate::oidc::second_factor::MAX_FAILURES;
+use crate::{mail, secrets};
+
+/// Why the account page did not make a change; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The sign-in is too old for this change: prove a factor again.
+    #[error("confirm it is you with one of your factors first")]
+    ProveAgain,
+    #[error("the current password is not correct")]
+    WrongPassword,
+    #[error("too many failed attempts; please wait a few minutes")]
+    LockedOut,
+    #[error("too many sign-ins at this moment; please try again in a few seconds")]
+    Busy,
+    #[error("{0}")]
+    WeakPassword(String),
+    #[error("your sign-in needs a second factor: add another one before you remove your last")]
+    LastFactor,
+    #[error("the code is not correct")]
+    WrongCode,
+    #[error("there is no such factor or session")]
+    NotFound,
+    #[error(transparent)]
+    Failure(#[from] Failure),
+}
+
+impl From<crate::store::StoreError> for AccountError {
+    fn from(e: crate::store::StoreError) -> Self {
+        AccountError::Failure(e.into())
+    }
+}
+
+impl From<crate::db::DbError> for AccountError {
+    fn from(e: crate::db::DbError) -> Self {
+        AccountError::Failure(e.into())
+    }
+}
+
+/// Leave to change the factors: the sign-in proved the password and (when the
+/// account has any) one of its factors within [`FRESH_PROOF_MS`].
+pub fn permit(s: &AccountSession, e: Enrolled, now_ms: i64) -> Result<Permit, AccountError> {
+    let fresh = Freshness::new(now_ms, now_ms - FRESH_PROOF_MS, None);
+    factor_rules::may_add_factor(e, &s.evidence, &fresh).map_err(|_| AccountError::ProveAgain)
+}
+
+/// Changes the password: the current one must match, and failures count
+/// towards the same lock-outs as the sign-in's. An account with a second
+/// factor also needs a fresh proof of one: a stolen password alone must not
+/// lock its owner out.
+pub async fn change_password(
+    ctx: &LoginCtx<'_>,
+    s: &AccountSession,
+    user: &User,
+    current: &str,
+    new: &str,
+    ip: Option<IpAddr>,
+) -> Result<(), AccountError> {
+    password::validate_new(new).map_err(|e| AccountError::WeakPassword(e.to_string()))?;
+    permit(s, enrolled(ctx, user).await?, crate::oidc::now_ms())?;
+    let buckets = [
+        username_bucket(&user.username),
+        Bucket::address(ip, ctx.settings.lockout.failures_per_address),
+    ];
+    let Some(attempt) = limiter::admit(ctx.store, &buckets).await? else {
+        return Err(AccountError::LockedOut);
+    };
+    let stored = users::credentials(ctx.db, &user.username)
+        .await?
+        .and_then(|c| c.password_hash)
+        .unwrap_or_else(|| ctx.dummy_hash.to_owned());
+    match ctx.passwords.verify(current.to_owned(), stored).await {
+        Ok(true) => attempt.take_back().await?,
+        Ok(false) => {
+            attempt.failed();
+            audit_factor(
+                ctx,
+                user,
+                "account_password_change",
+                json!({"outcome": "wrong_current"}),
+            )
+            .await?;
+            return Err(AccountError::WrongPassword);
+        }
+        Err(VerifyError::Busy) => {
+            attempt.take_back().await?;
+            return Err(AccountError::Busy);
+        }
+        Err(e) => return Err(Failure::Internal(e.to_string()).into()),
+    }
+    let new = new.to_owned();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(|e| Failure::Internal(e.to_string()))?
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    users::set_password_hash(ctx.db, &user.id, hash).await?;
+    audit_factor(
+        ctx,
+        user,
+        "account_password_change",
+        json!({"outcome": "changed"}),
+    )
+    .await?;
+    let sent = ctx
+        .mailer
+        .send_notice(mail::Mail {
+            to_name: user.full_name(),
+            to_email: user.email.clone(),
+            subject: crate::accounts::mails::PASSWORD_CHANGED_SUBJECT.into(),
+            body: crate::accounts::mails::password_changed(user, "on the account page"),
+        })
+        .await;
+    if let Err(e) = sent {
+        tracing::warn!(user = %user.username, error = %e, "password change notice not sent");
+    }
+    Ok(())
+}
+
+/// Whether the policy asks this user for a second factor on the account page
+/// from `ip`: then the last factor stays.
+async fn factor_required(
+    ctx: &LoginCtx<'_>,
+    user: &User,
+    client_id: &str,
+    ip: Option<IpAddr>,
+) -> Result<bool, Failure> {
+    let stored = ctx.cache.policy_rules(ctx.db, &ctx.settings.acr).await?;
+    let groups = users::groups_of(ctx.db, &user.id).await?;
+    let level = ctx
+        .settings
+        .policy
+        .decide(
+            &stored,
+            &Subject {
+                username: &user.username,
+                groups: &groups,
+                client_id,
+                ip,
+                two_factor: user.two_factor,
+            },
+        )
+        .level;
+    Ok(level >= Level::Mfa)
+}
+
+/// Which factor to remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    /// The authenticator app, with its recovery codes.
+    Totp,
+    /// One security key, by its id.
+    Key(String),
+}
+
+/// Removes a factor under a fresh proof; the last one stays while the policy
+/// asks this user for a second factor.
+pub async fn remove_factor(
+    ctx: &LoginCtx<'_>,
+    s: &AccountSession,
+    user: &User,
+    which: Removal,
+    client_id: &str,
+    ip: Option<IpAddr>,
+) -> Result<(), AccountError> {
+    let mut left = enrolled(ctx, user).await?;
+    permit(s, left, crate::oidc::now_ms())?;
+    let keys = webauthn::infos(ctx.db, &user.id).await?;
+    match &which {
+        Removal::Totp if left.totp => left.totp = false,
+        Removal::Key(id) if keys.iter().any(|k| &k.id == id) => {
+            left.webauthn = keys.len() > 1;
+        }
+        _ => return Err(AccountError::NotFound),
+    }
+    if !left.any() && factor_required(ctx, user, client_id, ip).await? {
+        return Err(AccountError::LastFactor);
+    }
+    let change = match which {
+        Removal::Totp => {
+            factors::remove_totp(ctx.db, &user.id).await?;
+            FactorChange::TotpRemoved
+        }
+        Removal::Key(id) => {
+            if !webauthn::remove(ctx.db, &user.id, &id).await? {
+                return Err(AccountError::NotFound);
+            }
+            FactorChange::SecurityKeyRemoved
+        }
+    };
+    audit_factor(ctx, user, change.kind(), json!({"by": "owner"})).await?;
+    notify_owner(ctx, user, change).await?;
+    Ok(())
+}
+
+fn enroll_key(cookie: &str) -> String {
+    format!("accounttotp:{}", secrets::digest(cookie))
+}
+
+const ENROLL_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The secret of the authenticator app being set up from this account
+/// session: the same on every reload until confirmed. Needs a fresh proof.
+pub async fn totp_secret(
+    ctx: &LoginCtx<'_>,
+    cookie: &str,
+    s: &AccountSession,
+    user: &User,
+) -> Result<Vec<u8>, AccountError> {
+    permit(s, enrolled(ctx, user).await?, crate::oidc::now_ms())?;
+    let key = enroll_key(cookie);
+    let fresh = ctx.sealer.seal(&totp::generate_secret());
+    ctx.store.put_new_json(&key, &fresh, ENROLL_TTL).await?;
+    let sealed: String = ctx
+        .store
+        .get_json(&key)
+        .await?
+        .ok_or_else(|| Failure::Internal("enrollment secret vanished".into()))?;
+    Ok(ctx
+        .sealer
+        .open(&sealed)
+        .map_err(|e| Failure::Internal(e.to_string()))?)
+}
+
+/// Confirms the new authenticator app with a code from it; it replaces any
+/// previous app and comes with new recovery codes, returned once.
+pub async fn confirm_totp(
+    ctx: &LoginCtx<'_>,
+    cookie: &str,
+    s: &AccountSession,
+    user: &User,
+    code: &str,
+) -> Result<Vec<String>, AccountError> {
+    let permit = permit(s, enrolled(ctx, user).await?, crate::oidc::now_ms())?;
+    let buckets = [Bucket::new("code:user", &user.id, MAX_FAILURES)];
+    let Some(attempt) = limiter::admit(ctx.store, &buckets).await? else {
+        return Err(AccountError::LockedOut);
+    };
+    let Some(sealed) = ctx.store.get_json::<String>(&enroll_key(cookie)).await? else {
+        return Err(AccountError::ProveAgain);
+    };
+    let secret = ctx
+        .sealer
+        .open(&sealed)
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    let now = chrono::Utc::now().timestamp().max(0) as u64;
+    let Some(step) = totp::verify(&secret, code, now) else {
+        attempt.failed();
+        return Err(AccountError::WrongCode);
+    };
+    attempt.take_back().await?;
+    factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret).await?;
+    factors::accept_step(ctx.db, &user.id, step as i64).await?;
+    let codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
+    ctx.store.delete(&enroll_key(cookie)).await?;
+    audit_factor(
+        ctx,
+        user,
+        "totp_enrollment",
+        json!({"by": "owner", "first_factor": permit.first_factor()}),
+    )
+    .await?;
+    notify_owner(ctx, user, FactorChange::TotpAdded).await?;
+    Ok(codes)
+}
+
+/// New recovery codes (the old ones stop working), under a fresh proof.
+pub async fn renew_recovery_codes(
+    ctx: &LoginCtx<'_>,
+    s: &AccountSession,
+    user: &User,
+) -> Result<Vec<String>, AccountError> {
+    let e = enrolled(ctx, user).await?;
+    permit(s, e, crate::oidc::now_ms())?;
+    if !e.totp {
+        return Err(AccountError::NotFound);
+    }
+    let codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
+    let change = FactorChange::RecoveryCodesRenewed;
+    audit_factor(ctx, user, change.kind(), json!({"by": "owner"})).await?;
+    notify_owner(ctx, user, change).await?;
+    Ok(codes)
+}
+
+/// Ends browser sessions of the user: the one with `sid`, or (None) every one
+/// but `keep`. Returns how many ended.
+pub async fn end_sessions(
+    ctx: &LoginCtx<'_>,
+    user: &User,
+    sid: Option<&str>,
+    keep: &str,
+) -> Result<u64, AccountError> {
+    let mut ended = 0;
+    for other in ctx.sessions.list_for_user(&user.id).await? {
+        let chosen = match sid {
+            Some(one) => secrets::ct_eq(&other.sid, one),
+            None => other.sid != keep,
+        };
+        if chosen && ctx.sessions.end_one(&user.id, &other.sid).await? {
+            ended += 1;
+        }
+    }
+    if sid.is_some() && ended == 0 {
+        return Err(AccountError::NotFound);
+    }
+    audit_factor(
+        ctx,
+        user,
+        "account_sessions_ended",
+        json!({"sessions": ended, "all_others": sid.is_none()}),
+    )
+    .await?;
+    Ok(ended)
+}

@@ -1,0 +1,244 @@
+//! The account page's forms. Each one needs the account session and its CSRF
+//! token; a refused change is shown on the page again and changes nothing; a
+//! factor change without fresh proofs sends the browser through sign-in.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::pages::{CodesPage, SignedOut, render_home, render_totp};
+use super::{
+    COOKIE, CSRF_PURPOSE, Signed, chrome, found, path, removal, render, signed_in, to_fresh_login,
+    to_login,
+};
+use crate::accounts::account::{self, AccountError, Removal};
+use crate::http::client_addr::client_ip;
+use crate::http::errors::{PageError, account_refusal};
+use crate::http::extract::CsrfForm;
+use crate::http::state::AppState;
+
+/// The signed-in visitor whose form carries a token of this page, or the
+/// answer to give instead (sign in, or the page again saying the form expired).
+async fn signed_form<T>(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &CsrfForm<T>,
+) -> Result<Result<Signed, HttpResponse>, PageError> {
+    let Some(s) = signed_in(state, req).await? else {
+        return Ok(Err(to_login(state)));
+    };
+    if !form.check_for(Some(&s.cookie), CSRF_PURPOSE).await? {
+        let c = chrome(state, req);
+        let msg = c.t("form-expired");
+        return Ok(Err(render_home(
+            state,
+            req,
+            &c,
+            &s,
+            None,
+            Some(msg),
+            StatusCode::FORBIDDEN,
+        )
+        .await?));
+    }
+    Ok(Ok(s))
+}
+
+/// The page again with the refusal on top, or sign-in for fresh proofs.
+async fn refused(
+    state: &AppState,
+    req: &HttpRequest,
+    s: &Signed,
+    e: AccountError,
+) -> Result<HttpResponse, PageError> {
+    if matches!(e, AccountError::ProveAgain) {
+        return Ok(to_fresh_login(state));
+    }
+    let (status, key) = account_refusal(e)?;
+    let c = chrome(state, req);
+    let msg = c.t(key);
+    render_home(state, req, &c, s, None, Some(msg), status).await
+}
+
+fn done(state: &AppState, what: &str) -> HttpResponse {
+    found(&path(state, &format!("/account?done={what}")))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordInput {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+pub async fn password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: CsrfForm<PasswordInput>,
+) -> Result<HttpResponse, PageError> {
+    let s = match signed_form(&state, &req, &form).await? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    let ip = client_ip(&req, &state.settings.server);
+    let f = &form.form;
+    match account::change_password(
+        &state.login_ctx(),
+        &s.session,
+        &s.user,
+        &f.current_password,
+        &f.new_password,
+        ip,
+    )
+    .await
+    {
+        Ok(()) => Ok(done(&state, "password")),
+        Err(e) => refused(&state, &req, &s, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RemoveInput {
+    #[serde(default)]
+    factor: String,
+}
+
+pub async fn remove(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: CsrfForm<RemoveInput>,
+) -> Result<HttpResponse, PageError> {
+    let s = match signed_form(&state, &req, &form).await? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    let which = match form.form.factor.as_str() {
+        "totp" => Removal::Totp,
+        other => match other.strip_prefix("key:") {
+            Some(id) if !id.is_empty() && id.len() <= 128 => Removal::Key(id.to_owned()),
+            _ => return refused(&state, &req, &s, AccountError::NotFound).await,
+        },
+    };
+    let client = account::OWN.client(&state.console_ctx()).await?;
+    let ip = client_ip(&req, &state.settings.server);
+    let ctx = state.login_ctx();
+    match account::remove_factor(&ctx, &s.session, &s.user, which, &client.client_id, ip).await {
+        Ok(()) => Ok(done(&state, "factor-removed")),
+        Err(e) => refused(&state, &req, &s, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeInput {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn confirm_totp(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: CsrfForm<CodeInput>,
+) -> Result<HttpResponse, PageError> {
+    let s = match signed_form(&state, &req, &form).await? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    let ctx = state.login_ctx();
+    match account::confirm_totp(&ctx, &s.cookie, &s.session, &s.user, form.form.code.trim()).await {
+        Ok(codes) => Ok(codes_page(&state, &req, codes)),
+        Err(AccountError::ProveAgain) => Ok(to_fresh_login(&state)),
+        Err(e) => {
+            let (status, key) = account_refusal(e)?;
+            let msg = chrome(&state, &req).t(key);
+            render_totp(&state, &req, &s, Some(msg), status).await
+        }
+    }
+}
+
+fn codes_page(state: &AppState, req: &HttpRequest, codes: Vec<String>) -> HttpResponse {
+    let c = chrome(state, req);
+    let base = state.settings.issuer_path();
+    render(&CodesPage {
+        chrome: &c,
+        base: &base,
+        codes,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn recovery_codes(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: CsrfForm<Empty>,
+) -> Result<HttpResponse, PageError> {
+    let s = match signed_form(&state, &req, &form).await? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    match account::renew_recovery_codes(&state.login_ctx(), &s.session, &s.user).await {
+        Ok(codes) => Ok(codes_page(&state, &req, codes)),
+        Err(e) => refused(&state, &req, &s, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SidInput {
+    #[serde(default)]
+    sid: String,
+}
+
+pub async fn end_one(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: CsrfForm<SidInput>,
+) -> Result<HttpResponse, PageError> {
+    let s = match signed_form(&state, &req, &form).await? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    let sid = form.form.sid.as_str();
+    match account::end_sessions(&state.login_ctx(), &s.user, Some(sid), &s.session.sid).await {
+        // Ending this browser's own session ends the account page with it.
+        Ok(_) if sid == s.session.sid => Ok(to_login(&state)),
+        Ok(_) => Ok(done(&state, "sessions")),
+        Err(e) => refused(&state, &req, &s, e).await,
+    }
+}
+
+pub async fn end_others(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: CsrfForm<Empty>,
+) -> Result<HttpResponse, PageError> {
+    let s = match signed_form(&state, &req, &form).await? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    match account::end_sessions(&state.login_ctx(), &s.user, None, &s.session.sid).await {
+        Ok(_) => Ok(done(&state, "sessions")),
+        Err(e) => refused(&state, &req, &s, e).await,
+    }
+}
+
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: CsrfForm<Empty>,
+) -> Result<HttpResponse, PageError> {
+    if let Some(s) = signed_in(&state, &req).await?
+        && form.check_for(Some(&s.cookie), CSRF_PURPOSE).await?
+    {
+        account::end(&state.console_ctx(), &s.cookie).await?;
+    }
+    let c = chrome(&state, &req);
+    let base = state.settings.issuer_path();
+    let mut resp = render(&SignedOut {
+        chrome: &c,
+        base: &base,
+    });
+    resp.add_cookie(&removal(&state, COOKIE))?;
+    Ok(resp)
+}

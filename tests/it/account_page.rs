@@ -1,0 +1,320 @@
+//! The account page, driven like a browser: sign-in through our own
+//! /authorize, password change, factors added and removed only with fresh
+//! proofs, the last required factor kept, new recovery codes, and other
+//! browsers signed out.
+
+use portcullis::db::factors;
+
+use crate::helpers::{
+    Browser, Form, Landing, Options, TestApp, TestUser, form_with, spawn_app, spawn_with, totp_code,
+};
+
+/// The form on `html` that posts to a path ending in `action`.
+fn form_to(html: &str, action: &str) -> Form {
+    let doc = scraper::Html::parse_document(html);
+    let forms = scraper::Selector::parse("form").unwrap();
+    let inputs = scraper::Selector::parse("input").unwrap();
+    let f = doc
+        .select(&forms)
+        .find(|f| {
+            f.value()
+                .attr("action")
+                .is_some_and(|a| a.ends_with(action))
+        })
+        .unwrap_or_else(|| panic!("no form posting to {action} in:\n{html}"));
+    Form {
+        action: f.value().attr("action").unwrap().to_owned(),
+        fields: f
+            .select(&inputs)
+            .filter_map(|i| {
+                Some((
+                    i.value().attr("name")?.to_owned(),
+                    i.value().attr("value").unwrap_or_default().to_owned(),
+                ))
+            })
+            .collect(),
+    }
+}
+
+/// Answers the sign-in `/account` sends the browser to: the password, then a
+/// code from `secret` at `step` when one is asked for.
+async fn sign_in(
+    b: &Browser,
+    page: Landing,
+    user: &TestUser,
+    code: Option<(&[u8], i64)>,
+) -> Landing {
+    assert!(page.html().contains("name=\"password\""), "{}", page.html());
+    let after = b.login(&page, user).await;
+    match (code, after.html().contains("name=\"code\"")) {
+        (Some((secret, step)), true) => {
+            let form = form_with(after.html(), "code").set("code", &totp_code(secret, step));
+            b.submit(&form).await
+        }
+        (None, false) => after,
+        (wanted, asked) => panic!("code wanted {} but asked {asked}", wanted.is_some()),
+    }
+}
+
+async fn open_account(
+    app: &TestApp,
+    user: &TestUser,
+    code: Option<(&[u8], i64)>,
+) -> (Browser, Landing) {
+    let b = Browser::new(app);
+    let login = b.get("/account").await;
+    let page = sign_in(&b, login, user, code).await;
+    assert_eq!(page.status(), 200, "{}", page.html());
+    assert!(
+        page.html().contains("id=\"account-user\""),
+        "{}",
+        page.html()
+    );
+    (b, page)
+}
+
+fn mails_about(app: &TestApp, user: &TestUser, subject: &str) -> usize {
+    app.mails_to(&format!("{}@example.com", user.username), subject)
+        .len()
+}
+
+#[tokio::test]
+async fn password_change_needs_the_current_password() {
+    let app = spawn_app().await;
+    let mut user = app.user("ann").await;
+    let (b, page) = open_account(&app, &user, None).await;
+    assert!(page.html().contains(&user.username));
+
+    let wrong = form_to(page.html(), "/account/password")
+        .set("current_password", "not-the-password")
+        .set("new_password", "a-brand-new-secret");
+    let refused = b.submit(&wrong).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.html().contains("id=\"account-error\""));
+
+    let right = form_to(refused.html(), "/account/password")
+        .set("current_password", &user.password)
+        .set("new_password", "a-brand-new-secret");
+    let done = b.submit(&right).await;
+    assert_eq!(done.status(), 200);
+    assert!(
+        done.html().contains("id=\"account-notice\""),
+        "{}",
+        done.html()
+    );
+    assert_eq!(
+        mails_about(&app, &user, "Your Portcullis password was changed"),
+        1
+    );
+
+    // The old password no longer signs in; the new one does.
+    let other = Browser::new(&app);
+    let login = other.get("/account").await;
+    let again = other.login(&login, &user).await;
+    assert!(
+        again.html().contains("name=\"password\""),
+        "old password refused"
+    );
+    user.password = "a-brand-new-secret".into();
+    open_account(&app, &user, None).await;
+    // A replayed form (its token is spent) changes nothing.
+    let replay = b
+        .submit(&right.set("new_password", "yet-another-secret"))
+        .await;
+    assert_eq!(replay.status(), 403);
+}
+
+#[tokio::test]
+async fn adding_a_factor_needs_a_fresh_proof_of_an_existing_one() {
+    let app = spawn_app().await;
+    let user = app.user("bea").await;
+    let old = app.give_totp(&user).await;
+    // The policy asks for a password only: this sign-in proved no factor.
+    let (b, _) = open_account(&app, &user, None).await;
+    let secret_now = || async {
+        factors::totp(&app.state.db, &app.state.sealer, &user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .secret
+    };
+    assert_eq!(secret_now().await, old);
+    // Neither may the password be changed on the password alone.
+    let page = b.get("/account").await;
+    let change = form_to(page.html(), "/account/password")
+        .set("current_password", &user.password)
+        .set("new_password", "taken-over-account");
+    let proof = b.submit(&change).await;
+    assert!(
+        proof.html().contains("name=\"password\""),
+        "{}",
+        proof.html()
+    );
+    // Setting up another app sends the browser to prove the existing one first.
+    let proof = b.get("/account/totp").await;
+    assert!(
+        !proof.html().contains("totp-secret"),
+        "no new secret without proof"
+    );
+    assert_eq!(secret_now().await, old);
+    // With the password and a code of the existing app, it may.
+    let back = sign_in(&b, proof, &user, Some((&old, 0))).await;
+    assert!(
+        back.html().contains("id=\"account-user\""),
+        "{}",
+        back.html()
+    );
+    let setup = b.get("/account/totp").await;
+    let shown = setup.html().split("id=\"totp-secret\">").nth(1).unwrap();
+    let b32: String = shown.split('<').next().unwrap().replace(' ', "");
+    let new = portcullis::auth::totp::from_base32(&b32).unwrap();
+    let wrong = form_with(setup.html(), "code").set("code", "000000");
+    let wrong = b.submit(&wrong).await;
+    assert_eq!(wrong.status(), 400);
+    let confirm = form_with(wrong.html(), "code").set("code", &totp_code(&new, 0));
+    let codes = b.submit(&confirm).await;
+    assert_eq!(codes.status(), 200);
+    assert_eq!(
+        codes.html().matches("<li><code>").count(),
+        10,
+        "{}",
+        codes.html()
+    );
+    assert_eq!(secret_now().await, new, "the new app replaced the old one");
+    assert_eq!(
+        mails_about(
+            &app,
+            &user,
+            "An authenticator app was added to your account"
+        ),
+        1
+    );
+    let events = portcullis::db::audit::list(&app.state.db, None, None, 50)
+        .await
+        .unwrap();
+    assert!(events.iter().any(|e| e.event == "totp_enrollment"));
+}
+
+#[tokio::test]
+async fn removing_a_factor_and_new_recovery_codes_after_a_fresh_proof() {
+    let app = spawn_app().await;
+    let user = app.user("cid").await;
+    let secret = app.give_totp(&user).await;
+    let first = factors::new_recovery_codes(&app.state.db, &user.id)
+        .await
+        .unwrap();
+    let (b, page) = open_account(&app, &user, None).await;
+    // Without a fresh proof: off to sign in again, nothing changed.
+    let form = form_to(page.html(), "/account/recovery-codes");
+    let proof = b.submit(&form).await;
+    assert!(
+        proof.html().contains("name=\"password\""),
+        "{}",
+        proof.html()
+    );
+    assert!(
+        factors::use_recovery_code(&app.state.db, &user.id, &first[0])
+            .await
+            .unwrap()
+    );
+    let page = sign_in(&b, proof, &user, Some((&secret, 0))).await;
+    let codes = b
+        .submit(&form_to(page.html(), "/account/recovery-codes"))
+        .await;
+    assert_eq!(codes.html().matches("<li><code>").count(), 10);
+    assert!(
+        !factors::use_recovery_code(&app.state.db, &user.id, &first[1])
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        mails_about(&app, &user, "New recovery codes were made for your account"),
+        1
+    );
+    let page = b.get("/account").await;
+    let removed = b
+        .submit(&form_to(page.html(), "/account/factors/remove"))
+        .await;
+    assert_eq!(removed.status(), 200);
+    assert!(
+        removed.html().contains("id=\"factor-none\""),
+        "{}",
+        removed.html()
+    );
+    assert!(!factors::has_totp(&app.state.db, &user.id).await.unwrap());
+    assert_eq!(
+        mails_about(
+            &app,
+            &user,
+            "An authenticator app was removed from your account"
+        ),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_last_factor_stays_while_the_policy_requires_one() {
+    let app = spawn_with(Options {
+        toml: "[policy]\ndefault = \"mfa\"\n".into(),
+        ..Options::default()
+    })
+    .await;
+    let user = app.user("dan").await;
+    let secret = app.give_totp(&user).await;
+    let (b, page) = open_account(&app, &user, Some((&secret, 0))).await;
+    let refused = b
+        .submit(&form_to(page.html(), "/account/factors/remove"))
+        .await;
+    assert_eq!(refused.status(), 409, "{}", refused.html());
+    assert!(refused.html().contains("id=\"account-error\""));
+    assert!(factors::has_totp(&app.state.db, &user.id).await.unwrap());
+    assert_eq!(
+        mails_about(
+            &app,
+            &user,
+            "An authenticator app was removed from your account"
+        ),
+        0
+    );
+}
+
+#[tokio::test]
+async fn signing_out_the_other_browsers() {
+    let app = spawn_app().await;
+    let user = app.user("eve").await;
+    let (a, _) = open_account(&app, &user, None).await;
+    let (other, _) = open_account(&app, &user, None).await;
+    let page = a.get("/account").await;
+    assert_eq!(
+        page.html().matches("class=\"session\"").count(),
+        2,
+        "{}",
+        page.html()
+    );
+    let done = a
+        .submit(&form_to(page.html(), "/account/sessions/end-others"))
+        .await;
+    assert_eq!(done.html().matches("class=\"session\"").count(), 1);
+    // The other browser's cookies no longer work: it must sign in again.
+    let gone = other.get("/account").await;
+    assert!(gone.html().contains("name=\"password\""), "{}", gone.html());
+    // This one still does.
+    assert!(
+        a.get("/account")
+            .await
+            .html()
+            .contains("id=\"account-user\"")
+    );
+}
+
+#[tokio::test]
+async fn an_administrators_sign_out_ends_the_account_page() {
+    let app = spawn_app().await;
+    let user = app.user("fay").await;
+    let (b, _) = open_account(&app, &user, None).await;
+    portcullis::admin::sign_out::sign_out(&app.state.admin_ctx("test"), &user.id)
+        .await
+        .unwrap();
+    let gone = b.get("/account").await;
+    assert!(gone.html().contains("name=\"password\""), "{}", gone.html());
+}
