@@ -25,6 +25,11 @@ pub(crate) async fn audit_factor(
     let mut e = audit::factor_event(Some(&user.id), &user.username, event, "success", None);
     e.detail = detail;
     ctx.audit.record(e).await?;
+    // A factor or account change: every server's next look at this user must
+    // read it again (the user directory's change mark).
+    crate::directory::changed(ctx.store)
+        .await
+        .map_err(Failure::from)?;
     Ok(())
 }
 

@@ -11,10 +11,10 @@ use crate::accounts::account::{self, AccountError};
 use crate::auth::factor_rules::Permit;
 use crate::auth::webauthn::origin_of;
 use crate::http::errors::{JsonError, PageError};
-use crate::http::html;
-use crate::http::pages::{WebauthnPage, webauthn};
+use crate::http::pages::WebauthnPage;
 use crate::http::security_headers::CspNonce;
 use crate::http::state::AppState;
+use crate::http::ui::page as render_page;
 use crate::oidc::webauthn_step;
 
 const PURPOSE: &str = "account:webauthn";
@@ -41,17 +41,24 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     let finish = path(&state, "/account/key/finish");
     let back = path(&state, "/account");
     let nonce = CspNonce::of(&req);
-    Ok(html(
+    let chrome = super::chrome(&state, &req);
+    let first_factor = permit.first_factor();
+    let (title, intro, button) = WebauthnPage::texts(&chrome, true, first_factor);
+    Ok(render_page(
         actix_web::http::StatusCode::OK,
-        webauthn(&WebauthnPage {
+        &WebauthnPage {
+            chrome: &chrome,
             register: true,
-            first_factor: permit.first_factor(),
+            first_factor,
+            title,
+            intro,
+            button,
             begin: &begin,
             finish: &finish,
             csrf: &csrf,
             nonce: &nonce,
-            alternative: Some((&back, "Back to your account")),
-        }),
+            alternative: Some((&back, chrome.t("account-back"))),
+        },
     ))
 }
 

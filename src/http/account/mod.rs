@@ -167,7 +167,7 @@ async fn callback(
     }
 }
 
-fn chrome(state: &AppState, req: &HttpRequest) -> Chrome {
+pub(super) fn chrome(state: &AppState, req: &HttpRequest) -> Chrome {
     Chrome::for_request(state, req, None)
 }
 
