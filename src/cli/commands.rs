@@ -162,7 +162,25 @@ pub(super) enum KeysCmd {
     List,
     /// Delete a superseded key; the active key of an algorithm cannot be retired.
     Retire {
-        #[arg(long)]
+        /// A kid is base64url and may begin with `-`.
+        #[arg(long, allow_hyphen_values = true)]
         kid: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command, KeysCmd};
+
+    #[test]
+    fn a_kid_that_begins_with_a_hyphen_is_a_value() {
+        let cli =
+            Cli::try_parse_from(["portcullis", "keys", "retire", "--kid", "-pT8h14m"]).unwrap();
+        match cli.command {
+            Some(Command::Keys(KeysCmd::Retire { kid })) => assert_eq!(kid, "-pT8h14m"),
+            _ => panic!("not keys retire"),
+        }
+    }
 }
