@@ -50,6 +50,9 @@ pub(super) enum Command {
     /// SAML 2.0 identity provider: signing certificate, service providers.
     #[command(subcommand)]
     Saml(super::saml::SamlCmd),
+    /// Upstream identity providers.
+    #[command(subcommand)]
+    Upstream(super::upstream::UpstreamCmd),
 }
 
 #[derive(Subcommand)]

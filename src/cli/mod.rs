@@ -19,6 +19,7 @@ mod client_options;
 mod commands;
 mod policy;
 mod saml;
+mod upstream;
 mod user_admin;
 
 use commands::{AuditCmd, Cli, ClientCmd, Command, KeysCmd, UserCmd};
@@ -74,6 +75,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
             admin::group(&ctx, cmd).await
         }
         Command::Saml(cmd) => saml::run(&settings, cmd).await,
+        Command::Upstream(cmd) => upstream::run(&settings, cmd),
         Command::Keys(KeysCmd::Rotate { alg }) => {
             let algs: Vec<SigningAlg> = match alg {
                 Some(a) => vec![a.parse().map_err(anyhow::Error::msg)?],

@@ -15,7 +15,7 @@
 use openidconnect::core::CoreIdTokenClaims;
 
 use super::UpstreamError;
-use crate::config::UpstreamSettings;
+use crate::config::{GroupSettings, UpstreamSettings};
 use crate::db::users::{self, NewUser, User};
 use crate::db::{DbError, upstream_links, user_admin};
 use crate::login::LoginCtx;
@@ -54,6 +54,25 @@ impl Identity {
     }
 }
 
+/// The email an account may be made or linked for: one the upstream says is
+/// verified, and a valid address.
+pub fn verified_email(identity: &Identity) -> Option<&str> {
+    identity
+        .email
+        .as_deref()
+        .filter(|e| identity.email_verified && users::validate_email(e).is_ok())
+}
+
+/// The groups a user made at a first sign-in through `up` is given: the
+/// upstream's `groups` and those of the email's domain.
+pub fn groups_of_new_user(
+    groups: &GroupSettings,
+    up: &UpstreamSettings,
+    email: &str,
+) -> Vec<String> {
+    groups.with_domain_groups(email, up.groups.clone())
+}
+
 /// The local user of `identity`, linking or creating one where the rules allow.
 pub async fn resolve(
     ctx: &LoginCtx<'_>,
@@ -63,10 +82,7 @@ pub async fn resolve(
     if let Some(user) = upstream_links::find(ctx.db, &up.id, &identity.subject).await? {
         return active(user);
     }
-    let verified_email = identity
-        .email
-        .as_deref()
-        .filter(|e| identity.email_verified && users::validate_email(e).is_ok());
+    let verified_email = verified_email(identity);
     if let Some(email) = verified_email
         && let Some(local) = user_admin::find_by_email(ctx.db, email).await?
     {
@@ -108,10 +124,7 @@ pub async fn resolve(
             }
         )));
     };
-    let groups = ctx
-        .settings
-        .groups
-        .with_domain_groups(email, up.groups.clone());
+    let groups = groups_of_new_user(&ctx.settings.groups, up, email);
     let new = NewUser {
         username: email.to_owned(),
         email: email.to_owned(),

@@ -246,16 +246,7 @@ async fn arrive(
         .ok_or(UpstreamError::BadState)?;
     let claims =
         super::token::redeem(ctx, ups, up, code, &record.pkce_verifier, &record.nonce).await?;
-    let proven = level::proven(
-        up,
-        &LevelClaims {
-            acr: claims.auth_context_ref().map(|a| a.as_str().to_owned()),
-            amr: claims
-                .auth_method_refs()
-                .map(|v| v.iter().map(|m| m.as_str().to_owned()).collect())
-                .unwrap_or_default(),
-        },
-    );
+    let proven = level::proven(up, &LevelClaims::of(&claims));
     let now = now_ms();
     let at = claims
         .auth_time()

@@ -1,6 +1,8 @@
 //! What an upstream's ID token proves here: never more than its `trust`
 //! lets count, and never more than the token shows.
 
+use openidconnect::core::CoreIdTokenClaims;
+
 use crate::auth::acr::Level;
 use crate::config::{Trust, UpstreamSettings};
 
@@ -30,6 +32,19 @@ pub struct LevelClaims {
     pub acr: Option<String>,
     #[serde(default)]
     pub amr: Vec<String>,
+}
+
+impl LevelClaims {
+    /// The `acr` and `amr` of a verified upstream ID token.
+    pub fn of(claims: &CoreIdTokenClaims) -> Self {
+        Self {
+            acr: claims.auth_context_ref().map(|a| a.as_str().to_owned()),
+            amr: claims
+                .auth_method_refs()
+                .map(|v| v.iter().map(|m| m.as_str().to_owned()).collect())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Whether `amr` shows two factors: `mfa`, or methods of two kinds.

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod error;
+pub mod explain;
 pub mod flow;
 pub mod level;
 mod token;

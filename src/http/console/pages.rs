@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::layout::{flash, layout};
 use super::{ctx, redirect_to_login, session};
+use crate::db::upstream_links;
 use crate::db::user_admin::{self, AdminUser, Query, TwoFactorFilter};
 use crate::http::errors::PageError;
 use crate::http::html;
@@ -211,6 +212,27 @@ pub async fn users(
     ))
 }
 
+/// The upstream identity providers the user signs in through, each with the
+/// subject it knows them by.
+fn upstreams_text(settings: &crate::config::Settings, links: &[(String, String)]) -> String {
+    if links.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = links
+        .iter()
+        .map(|(up, subject)| {
+            let name = settings.upstream(up).map_or(up.as_str(), |u| u.name.as_str());
+            format!(
+                "<span class=\"upstream\" data-upstream=\"{id}\">{name} (subject <code>{subject}</code>)</span>",
+                id = esc(up),
+                name = esc(name),
+                subject = esc(subject),
+            )
+        })
+        .collect();
+    format!(" · signs in through: {}", each.join(", "))
+}
+
 pub async fn user(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -230,6 +252,8 @@ pub async fn user(
         }
         Err(e) => return Err(e.into()),
     };
+    let links = upstream_links::of_user(&ctx(&state, &s).db, &u.user.id).await?;
+    let upstreams = upstreams_text(&state.settings, &links);
     let base = state.settings.issuer_path();
     let action = format!("{base}/admin/users/{}", esc(&u.user.id));
     let csrf = esc(&s.csrf);
@@ -322,7 +346,7 @@ pub async fn user(
         _ => "",
     };
     let body = format!(
-        "<h1>{name}</h1>{flash}{error}<div class=\"card\"><p>{full} · {email}{inactive} · 2FA <span class=\"pill {cls}\">{tf}</span> · factors: {factors} · groups: {groups}</p>\
+        "<h1>{name}</h1>{flash}{error}<div class=\"card\"><p>{full} · {email}{inactive} · 2FA <span class=\"pill {cls}\">{tf}</span> · factors: {factors} · groups: {groups}{upstreams}</p>\
 <div class=\"bar\">{switch}{reset}{sign_out}{status}{delete}</div></div>{methods}<div class=\"card\"><h2>Edit</h2>{edit}</div><div class=\"card\"><h2>Reset password</h2>{password}</div>",
         name = esc(&u.user.username),
         flash = flash(p.msg.as_deref()),
@@ -337,6 +361,7 @@ pub async fn user(
         tf = if u.user.two_factor { "on" } else { "off" },
         factors = factors_cell(&u),
         groups = esc(&u.groups.join(", ")),
+        upstreams = upstreams,
         methods = methods_card(&u, &state.settings.factors),
     );
     Ok(html(
