@@ -141,3 +141,55 @@ account-err-wrong-code = Der Code ist nicht korrekt.
 account-err-not-found = Diesen Faktor oder Browser gibt es nicht.
 account-add-key = Sicherheitsschlüssel hinzufügen
 account-done-key-added = Der Sicherheitsschlüssel wurde hinzugefügt.
+
+# Forgot password and sign-up
+forgot-intro = Geben Sie die E-Mail-Adresse Ihres Kontos ein. Wir senden Ihnen einen Link, um ein neues Passwort zu wählen.
+email-address = E-Mail-Adresse
+forgot-send = Link senden
+forgot-factors-stay = Ihre Zwei-Schritt-Bestätigung bleibt, wie sie ist: Ein neues Passwort entfernt sie nie.
+forgot-invalid-email = Geben Sie die E-Mail-Adresse Ihres Kontos ein.
+forgot-sent = Falls ein Konto diese Adresse verwendet, haben wir ihr einen Link gesendet, um ein neues Passwort zu wählen. Der Link funktioniert einmal und läuft bald ab.
+signup-intro = Wir senden Ihnen einen Link, um Ihr Passwort zu wählen; das Konto wird dann angelegt.
+first-name = Vorname
+last-name = Nachname
+signup-submit = Registrieren
+signup-sent = Falls sich diese Adresse registrieren darf, haben wir ihr einen Link gesendet, um Ihr Passwort zu wählen. Ihr Konto wird dann angelegt.
+signup-invalid-email = Geben Sie eine gültige E-Mail-Adresse ein.
+signup-names-missing = Geben Sie Ihren Vor- und Nachnamen ein.
+signup-names-too-long = Namen sind auf 100 Zeichen Text begrenzt.
+mail-sent-title = Sehen Sie in Ihr Postfach
+mail-sent-hint = Die E-Mail kann einige Minuten brauchen. Sehen Sie auch im Spam-Ordner nach.
+too-many-title = Zu viele Anfragen
+too-many-text = Für diese Adresse oder aus Ihrem Netzwerk kamen zu viele Anfragen. Bitte warten Sie eine Stunde und versuchen Sie es erneut.
+account-created-title = Konto angelegt
+account-created-text = Ihr Konto ist bereit. Melden Sie sich als { $username } bei jeder Anwendung an, die diese Anmeldung verwendet.
+
+# Choosing a password from a mailed link
+set-password-title = Wählen Sie Ihr Passwort
+set-password-for = für { $username }
+new-password = Neues Passwort
+repeat-password = Wiederholen
+set-password-submit = Passwort festlegen
+password-mismatch = Die beiden Passwörter sind verschieden.
+password-too-short = Wählen Sie ein Passwort mit mindestens 8 Zeichen.
+link-invalid-title = Link ungültig
+link-invalid-text = Dieser Link ist ungültig: Er ist abgelaufen oder wurde schon verwendet. Fordern Sie mit „Passwort vergessen?“ auf der Anmeldeseite einen neuen an, oder fragen Sie Ihre Administration.
+link-too-many-title = Zu viele Versuche
+link-too-many-text = Aus Ihrem Netzwerk wurden zu viele ungültige Links geöffnet. Bitte warten Sie einige Minuten und versuchen Sie es erneut.
+password-set-title = Passwort festgelegt
+password-set-text = Ihr Passwort ist festgelegt. Sie können sich jetzt als { $username } bei jeder Anwendung anmelden, die diese Anmeldung verwendet.
+
+# Signing out
+logout-title = Abmelden
+logout-question = Abmelden?
+logout-signed-in = Sie sind bei { $product } angemeldet.
+logout-asked-by = { $client } bittet Sie, sich abzumelden.
+signed-out-title = Abgemeldet
+signed-out-heading = Sie sind abgemeldet
+signed-out-text = Sie können dieses Fenster schließen.
+
+# SAML answer sent by the browser
+saml-post-title = Anmeldung
+saml-post-heading = Sie werden angemeldet…
+saml-post-hint = Falls nichts passiert, drücken Sie die Schaltfläche.
+saml-post-to-app = Weiter zur Anwendung

@@ -141,3 +141,55 @@ account-err-wrong-code = The code is not correct.
 account-err-not-found = There is no such factor or browser.
 account-add-key = Add a security key
 account-done-key-added = The security key was added.
+
+# Forgot password and sign-up
+forgot-intro = Enter the email address of your account. We'll mail you a link to choose a new password.
+email-address = Email address
+forgot-send = Send the link
+forgot-factors-stay = Your two-step verification stays as it is: a new password never removes it.
+forgot-invalid-email = Enter the email address of your account.
+forgot-sent = If an account uses that address, we have mailed it a link to choose a new password. The link works once and expires soon.
+signup-intro = We'll mail you a link to choose your password; the account is created when you do.
+first-name = First name
+last-name = Last name
+signup-submit = Sign up
+signup-sent = If this address may sign up, we have mailed it a link to choose your password. Your account is created when you do.
+signup-invalid-email = Enter a valid email address.
+signup-names-missing = Enter your first and last name.
+signup-names-too-long = Names are limited to 100 characters of text.
+mail-sent-title = Check your mail
+mail-sent-hint = The mail can take a few minutes. Check your spam folder too.
+too-many-title = Too many requests
+too-many-text = Too many requests were made for this address or from your network. Please wait an hour and try again.
+account-created-title = Account created
+account-created-text = Your account is ready. Sign in as { $username } from any application that uses this sign-in.
+
+# Choosing a password from a mailed link
+set-password-title = Choose your password
+set-password-for = for { $username }
+new-password = New password
+repeat-password = Repeat it
+set-password-submit = Set password
+password-mismatch = The two passwords differ.
+password-too-short = Choose a password of at least 8 characters.
+link-invalid-title = Link not valid
+link-invalid-text = This link is not valid: it has expired or was already used. Ask for a new one with "Forgot your password?" on the sign-in page, or ask your administrator.
+link-too-many-title = Too many attempts
+link-too-many-text = Too many links that are not valid were opened from your network. Please wait a few minutes and try again.
+password-set-title = Password set
+password-set-text = Your password is set. You can now sign in as { $username } from any application that uses this sign-in.
+
+# Signing out
+logout-title = Sign out
+logout-question = Sign out?
+logout-signed-in = You are signed in to { $product }.
+logout-asked-by = { $client } asks you to sign out.
+signed-out-title = Signed out
+signed-out-heading = You are signed out
+signed-out-text = You can close this window.
+
+# SAML answer sent by the browser
+saml-post-title = Signing in
+saml-post-heading = Signing you in…
+saml-post-hint = If nothing happens, press the button.
+saml-post-to-app = Continue to the application

@@ -141,3 +141,55 @@ account-err-wrong-code = Le code est incorrect.
 account-err-not-found = Ce facteur ou ce navigateur n'existe pas.
 account-add-key = Ajouter une clé de sécurité
 account-done-key-added = La clé de sécurité a été ajoutée.
+
+# Forgot password and sign-up
+forgot-intro = Saisissez l’adresse e-mail de votre compte. Nous vous enverrons un lien pour choisir un nouveau mot de passe.
+email-address = Adresse e-mail
+forgot-send = Envoyer le lien
+forgot-factors-stay = Votre vérification en deux étapes reste en place : un nouveau mot de passe ne la supprime jamais.
+forgot-invalid-email = Saisissez l’adresse e-mail de votre compte.
+forgot-sent = Si un compte utilise cette adresse, nous lui avons envoyé un lien pour choisir un nouveau mot de passe. Le lien ne sert qu’une fois et expire bientôt.
+signup-intro = Nous vous enverrons un lien pour choisir votre mot de passe ; le compte est créé à ce moment-là.
+first-name = Prénom
+last-name = Nom
+signup-submit = S’inscrire
+signup-sent = Si cette adresse peut s’inscrire, nous lui avons envoyé un lien pour choisir votre mot de passe. Votre compte est créé à ce moment-là.
+signup-invalid-email = Saisissez une adresse e-mail valide.
+signup-names-missing = Saisissez votre prénom et votre nom.
+signup-names-too-long = Les noms sont limités à 100 caractères de texte.
+mail-sent-title = Consultez votre messagerie
+mail-sent-hint = L’e-mail peut mettre quelques minutes à arriver. Vérifiez aussi vos indésirables.
+too-many-title = Trop de demandes
+too-many-text = Trop de demandes ont été faites pour cette adresse ou depuis votre réseau. Veuillez patienter une heure et réessayer.
+account-created-title = Compte créé
+account-created-text = Votre compte est prêt. Connectez-vous en tant que { $username } depuis toute application qui utilise cette connexion.
+
+# Choosing a password from a mailed link
+set-password-title = Choisissez votre mot de passe
+set-password-for = pour { $username }
+new-password = Nouveau mot de passe
+repeat-password = Répétez-le
+set-password-submit = Définir le mot de passe
+password-mismatch = Les deux mots de passe diffèrent.
+password-too-short = Choisissez un mot de passe d’au moins 8 caractères.
+link-invalid-title = Lien non valide
+link-invalid-text = Ce lien n’est pas valide : il a expiré ou a déjà été utilisé. Demandez-en un nouveau avec « Mot de passe oublié ? » sur la page de connexion, ou adressez-vous à votre administrateur.
+link-too-many-title = Trop de tentatives
+link-too-many-text = Trop de liens non valides ont été ouverts depuis votre réseau. Veuillez patienter quelques minutes et réessayer.
+password-set-title = Mot de passe défini
+password-set-text = Votre mot de passe est défini. Vous pouvez maintenant vous connecter en tant que { $username } depuis toute application qui utilise cette connexion.
+
+# Signing out
+logout-title = Se déconnecter
+logout-question = Se déconnecter ?
+logout-signed-in = Vous êtes connecté à { $product }.
+logout-asked-by = { $client } vous demande de vous déconnecter.
+signed-out-title = Déconnecté
+signed-out-heading = Vous êtes déconnecté
+signed-out-text = Vous pouvez fermer cette fenêtre.
+
+# SAML answer sent by the browser
+saml-post-title = Connexion
+saml-post-heading = Connexion en cours…
+saml-post-hint = Si rien ne se passe, appuyez sur le bouton.
+saml-post-to-app = Continuer vers l’application

@@ -29,20 +29,31 @@ pub struct Signup {
 
 const NAME_MAX: usize = 100;
 
+/// What is wrong with a sign-up form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalid {
+    /// Not an email address.
+    Email,
+    /// First or last name left empty.
+    NamesMissing,
+    /// A name over 100 characters, or with control characters.
+    NamesTooLong,
+}
+
 impl Signup {
     /// The form's values, trimmed and checked; the message says what to fix.
     /// Only the shape is checked here: nothing about the domain or the account.
-    pub fn parse(email: &str, first_name: &str, last_name: &str) -> Result<Self, &'static str> {
+    pub fn parse(email: &str, first_name: &str, last_name: &str) -> Result<Self, Invalid> {
         let s = Self {
             email: users::normalize(email),
             first_name: first_name.trim().to_owned(),
             last_name: last_name.trim().to_owned(),
         };
         if validate_email(&s.email).is_err() {
-            return Err("Enter a valid email address.");
+            return Err(Invalid::Email);
         }
         if s.first_name.is_empty() || s.last_name.is_empty() {
-            return Err("Enter your first and last name.");
+            return Err(Invalid::NamesMissing);
         }
         if s.first_name.chars().count() > NAME_MAX
             || s.last_name.chars().count() > NAME_MAX
@@ -51,7 +62,7 @@ impl Signup {
                 .chain(s.last_name.chars())
                 .any(char::is_control)
         {
-            return Err("Names are limited to 100 characters of text.");
+            return Err(Invalid::NamesTooLong);
         }
         Ok(s)
     }

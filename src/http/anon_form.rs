@@ -43,5 +43,5 @@ pub(super) async fn issue(
     })
 }
 
-pub(super) const EXPIRED_FORM: &str =
-    "This form has expired or was not sent by this browser. Please try again.";
+/// The message id of the error shown when the form's token is gone or foreign.
+pub(super) const EXPIRED_FORM_KEY: &str = "step-form-expired";

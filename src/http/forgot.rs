@@ -5,11 +5,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::anon_form::{self, EXPIRED_FORM};
+use super::anon_form::{self, EXPIRED_FORM_KEY};
 use super::client_addr::client_ip;
 use super::extract::CsrfForm;
-use super::html;
-use super::self_service_pages as pages;
+use super::self_service_pages::{ForgotPage, MailSentPage, TooManyPage};
+use super::ui::{Chrome, page};
 use crate::accounts::{Requested, recovery};
 use crate::db::users::validate_email;
 use crate::http::errors::PageError;
@@ -17,19 +17,24 @@ use crate::http::state::AppState;
 
 const PURPOSE: &str = "forgot-password";
 
-const SENT: &str = "If an account uses that address, we have mailed it a link to choose a new password. The link works once and expires soon.";
-
 async fn form(
     state: &AppState,
     req: &HttpRequest,
     status: StatusCode,
     email: &str,
-    error: Option<&str>,
+    error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let token = anon_form::issue(state, req, PURPOSE).await?;
-    let action = format!("{}/forgot-password", state.settings.issuer_path());
-    let page = pages::forgot(&action, &token.csrf, email, error);
-    token.attach(state, html(status, page))
+    let chrome = Chrome::for_request(state, req, None);
+    let form = ForgotPage {
+        chrome: &chrome,
+        action: &format!("{}/forgot-password", state.settings.issuer_path()),
+        csrf: &token.csrf,
+        email,
+        error: error.map(|key| chrome.t(key)),
+    };
+    let res = page(status, &form);
+    token.attach(state, res)
 }
 
 pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
@@ -54,17 +59,29 @@ pub async fn submit(
             &req,
             StatusCode::BAD_REQUEST,
             email,
-            Some(EXPIRED_FORM),
+            Some(EXPIRED_FORM_KEY),
         )
         .await;
     }
     if validate_email(&email.to_lowercase()).is_err() {
-        let msg = "Enter the email address of your account.";
+        let msg = "forgot-invalid-email";
         return form(&state, &req, StatusCode::BAD_REQUEST, email, Some(msg)).await;
     }
     let ip = client_ip(&req, &state.settings.server);
-    match recovery::request(&state.accounts_ctx(), email, ip).await? {
-        Requested::Accepted => Ok(html(StatusCode::OK, pages::check_your_mail(SENT))),
-        Requested::TooMany => Ok(html(StatusCode::TOO_MANY_REQUESTS, pages::too_many())),
-    }
+    let chrome = Chrome::for_request(&state, &req, None);
+    Ok(
+        match recovery::request(&state.accounts_ctx(), email, ip).await? {
+            Requested::Accepted => page(
+                StatusCode::OK,
+                &MailSentPage {
+                    chrome: &chrome,
+                    what: "forgot-sent",
+                },
+            ),
+            Requested::TooMany => page(
+                StatusCode::TOO_MANY_REQUESTS,
+                &TooManyPage { chrome: &chrome },
+            ),
+        },
+    )
 }

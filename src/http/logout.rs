@@ -7,8 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::extract::CsrfForm;
-use super::pages::{esc, layout};
-use super::{found, html, see_other, session_cookie};
+use super::ui::{Chrome, page};
+use super::{found, see_other, session_cookie};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::oidc::backchannel;
@@ -48,20 +48,28 @@ async fn start(
     match cookie {
         Some(cookie) if logout::needs_confirmation(&logout, session.as_ref()) => {
             let csrf = state.sessions.issue_csrf(&cookie, PURPOSE).await?;
-            let mut resp = html(StatusCode::OK, confirm_page(state, &logout, &csrf));
+            let chrome = Chrome::for_request(state, req, None);
+            let mut resp = page(
+                StatusCode::OK,
+                &confirm_page(state, &chrome, &logout, &csrf),
+            );
             // The confirmation's post ends in a redirect to the relying party.
             if let Some(url) = &logout.redirect {
                 super::security_headers::allow_form_target(&mut resp, url);
             }
             Ok(resp)
         }
-        cookie => sign_out(state, cookie.as_deref(), logout.redirect.as_deref(), posted).await,
+        cookie => {
+            let redirect = logout.redirect.as_deref();
+            sign_out(state, req, cookie.as_deref(), redirect, posted).await
+        }
     }
 }
 
 /// The confirmation form posts here; without its CSRF token nothing happens.
 pub async fn confirm(
     state: web::Data<AppState>,
+    req: HttpRequest,
     form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
     let expired = || {
@@ -79,12 +87,20 @@ pub async fn confirm(
     // what the redirect needs, and that is checked again.
     request.id_token_hint = None;
     let logout = logout::validate(&state.login_ctx(), request).await?;
-    sign_out(&state, Some(&cookie), logout.redirect.as_deref(), true).await
+    sign_out(
+        &state,
+        &req,
+        Some(&cookie),
+        logout.redirect.as_deref(),
+        true,
+    )
+    .await
 }
 
 /// Removes the browser session from the store and the cookie from the browser.
 async fn sign_out(
     state: &AppState,
+    req: &HttpRequest,
     cookie: Option<&str>,
     redirect: Option<&str>,
     posted: bool,
@@ -95,54 +111,51 @@ async fn sign_out(
     let mut resp = match redirect {
         Some(url) if posted => see_other(url),
         Some(url) => found(url),
-        None => html(StatusCode::OK, signed_out_page()),
+        None => page(
+            StatusCode::OK,
+            &SignedOut {
+                chrome: &Chrome::for_request(state, req, None),
+            },
+        ),
     };
     resp.add_removal_cookie(&super::session_cookie_removal(state))?;
     Ok(resp)
 }
 
-fn hidden(name: &str, value: Option<&str>) -> String {
-    value
-        .map(|v| {
-            format!(
-                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-                esc(v)
-            )
-        })
-        .unwrap_or_default()
+/// "Sign out?": posts the request's parameters back with a CSRF token.
+#[derive(askama::Template)]
+#[template(path = "logout_confirm.html")]
+struct ConfirmPage<'a> {
+    chrome: &'a Chrome,
+    action: String,
+    csrf: &'a str,
+    /// The name of the client asking.
+    client: Option<&'a str>,
+    client_id: Option<&'a str>,
+    post_logout_redirect_uri: Option<&'a str>,
+    state: Option<&'a str>,
 }
 
-fn confirm_page(state: &AppState, logout: &ValidLogout, csrf: &str) -> String {
+fn confirm_page<'a>(
+    state: &AppState,
+    chrome: &'a Chrome,
+    logout: &'a ValidLogout,
+    csrf: &'a str,
+) -> ConfirmPage<'a> {
     let r = &logout.request;
-    let from = logout
-        .client
-        .as_ref()
-        .map(|c| format!(" {} asks you to sign out.", esc(&c.name)))
-        .unwrap_or_default();
-    layout(
-        "Sign out",
-        &format!(
-            "<h1>Sign out?</h1><p class=\"sub\">You are signed in to Portcullis.{from}</p>\
-<form method=\"post\" action=\"{action}\">{csrf}{client}{uri}{st}\
-<button type=\"submit\">Sign out</button></form>",
-            action = esc(&format!("{}/logout/confirm", state.settings.issuer_path())),
-            csrf = hidden("csrf_token", Some(csrf)),
-            client = hidden(
-                "client_id",
-                logout.client.as_ref().map(|c| c.client_id.as_str())
-            ),
-            uri = hidden(
-                "post_logout_redirect_uri",
-                r.post_logout_redirect_uri.as_deref()
-            ),
-            st = hidden("state", r.state.as_deref()),
-        ),
-    )
+    ConfirmPage {
+        chrome,
+        action: format!("{}/logout/confirm", state.settings.issuer_path()),
+        csrf,
+        client: logout.client.as_ref().map(|c| c.name.as_str()),
+        client_id: logout.client.as_ref().map(|c| c.client_id.as_str()),
+        post_logout_redirect_uri: r.post_logout_redirect_uri.as_deref(),
+        state: r.state.as_deref(),
+    }
 }
 
-fn signed_out_page() -> String {
-    layout(
-        "Signed out",
-        "<h1>You are signed out</h1><p class=\"sub\">You can close this window.</p>",
-    )
+#[derive(askama::Template)]
+#[template(path = "signed_out.html")]
+struct SignedOut<'a> {
+    chrome: &'a Chrome,
 }

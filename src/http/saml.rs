@@ -6,9 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::pages::{esc, layout};
+use super::found;
 use super::security_headers::{CspNonce, allow_form_target};
-use super::{found, html};
+use super::ui::{Chrome, page};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::login::Visit;
@@ -81,7 +81,7 @@ pub async fn sso_post(
             fields.push(("RelayState", r.clone()));
         }
         let action = format!("{}/saml/sso", state.settings.issuer_path());
-        return Ok(auto_post(&req, &action, &fields, "Continue"));
+        return Ok(auto_post(&state, &req, &action, &fields, "continue"));
     }
     run(&state, &req, &visit, Binding::Post, form).await
 }
@@ -107,7 +107,7 @@ async fn run(
     )
     .await?
     {
-        SsoAnswer::Post(form) => Ok(post_response(req, &form)),
+        SsoAnswer::Post(form) => Ok(post_response(state, req, &form)),
         SsoAnswer::Redirect(url) => Ok(found(&url)),
         SsoAnswer::Started(Started { id, new_browser }) => {
             let mut resp = found(&super::interaction::here(state, &id));
@@ -129,49 +129,52 @@ pub async fn post_page(
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     match front::take_post(&state.login_ctx(), &id, visit.session.as_deref()).await? {
-        Some(form) => Ok(post_response(&req, &form)),
+        Some(form) => Ok(post_response(&state, &req, &form)),
         None => Err(PageError::BadRequest(
             "This sign-in answer has expired or was already sent. Go back to the application and sign in again.".into(),
         )),
     }
 }
 
-fn post_response(req: &HttpRequest, form: &PostForm) -> HttpResponse {
+fn post_response(state: &AppState, req: &HttpRequest, form: &PostForm) -> HttpResponse {
     let mut fields = vec![("SAMLResponse", form.saml_response.clone())];
     if let Some(r) = &form.relay_state {
         fields.push(("RelayState", r.clone()));
     }
-    let mut resp = auto_post(req, &form.acs_url, &fields, "Continue to the application");
+    let mut resp = auto_post(state, req, &form.acs_url, &fields, "saml-post-to-app");
     allow_form_target(&mut resp, &form.acs_url);
     resp
 }
 
+#[derive(askama::Template)]
+#[template(path = "saml_post.html")]
+struct AutoPost<'a> {
+    chrome: &'a Chrome,
+    action: &'a str,
+    fields: &'a [(&'a str, String)],
+    /// The message id of the button.
+    button: &'static str,
+    nonce: &'a str,
+}
+
 /// A form that posts `fields` to `action`: by script at once (with this
-/// response's CSP nonce), by its button without script.
+/// response's CSP nonce), by its button (labelled by the message `button`)
+/// without script.
 fn auto_post(
+    state: &AppState,
     req: &HttpRequest,
     action: &str,
     fields: &[(&str, String)],
-    button: &str,
+    button: &'static str,
 ) -> HttpResponse {
-    let inputs: String = fields
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                esc(k),
-                esc(v)
-            )
-        })
-        .collect();
+    let chrome = Chrome::for_request(state, req, None);
     let nonce = CspNonce::of(req);
-    let body = format!(
-        "<h1>Signing you in…</h1><p class=\"sub\">If nothing happens, press the button.</p>\
-<form id=\"saml-post\" method=\"post\" action=\"{action}\">{inputs}<button type=\"submit\">{button}</button></form>\
-<script nonce=\"{nonce}\">document.getElementById('saml-post').submit();</script>",
-        action = esc(action),
-        button = esc(button),
-        nonce = esc(&nonce),
-    );
-    html(StatusCode::OK, layout("Signing in", &body))
+    let form = AutoPost {
+        chrome: &chrome,
+        action,
+        fields,
+        button,
+        nonce: &nonce,
+    };
+    page(StatusCode::OK, &form)
 }

@@ -7,9 +7,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::anon_form::EXPIRED_FORM_KEY;
 use super::extract::CsrfForm;
-use super::pages::{esc, layout};
-use super::{html, session_cookie, set_session_cookie};
+use super::self_service_pages::{NoticePage, SetPasswordPage};
+use super::ui::{Chrome, page};
+use super::{session_cookie, set_session_cookie};
 use crate::accounts::mails;
 use crate::admin::{AdminCtx, AdminError, sign_out};
 use crate::db::users::User;
@@ -20,42 +22,21 @@ use crate::login::onboarding::{self, Link, PasswordSet};
 use crate::mail::Mail;
 use crate::secrets;
 
-const INVALID: &str = "This link is not valid: it has expired or was already used. Ask for a new one with \"Forgot your password?\" on the sign-in page, or ask your administrator.";
-
 fn purpose(token: &str) -> String {
     format!("set-password:{}", secrets::digest(token))
 }
 
-pub(super) fn invalid_page() -> HttpResponse {
-    html(
-        StatusCode::BAD_REQUEST,
-        layout(
-            "Link not valid",
-            &format!("<h1>Link not valid</h1><p>{}</p>", esc(INVALID)),
-        ),
-    )
-}
-
-fn form_page(action: &str, csrf: &str, username: &str, error: Option<&str>) -> String {
-    let err = error
-        .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
-        .unwrap_or_default();
-    layout(
-        "Choose your password",
-        &format!(
-            "<h1>Choose your password</h1><p class=\"sub\">for <strong>{user}</strong></p>{err}\
-<form method=\"post\" action=\"{action}\">\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-<label for=\"password\">New password</label>\
-<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"new-password\" minlength=\"8\" required autofocus>\
-<label for=\"password_confirm\">Repeat it</label>\
-<input type=\"password\" id=\"password_confirm\" name=\"password_confirm\" autocomplete=\"new-password\" minlength=\"8\" required>\
-<button type=\"submit\">Set password</button></form>",
-            user = esc(username),
-            action = esc(action),
-            csrf = esc(csrf),
-        ),
-    )
+/// The link is unknown, expired or used.
+pub(super) fn invalid_page(chrome: &Chrome) -> HttpResponse {
+    let title = chrome.t("link-invalid-title");
+    let text = chrome.t("link-invalid-text");
+    let notice = NoticePage {
+        chrome,
+        title: &title,
+        id: None,
+        text: &text,
+    };
+    page(StatusCode::BAD_REQUEST, &notice)
 }
 
 /// Renders the form posting to `action` with a fresh CSRF token for `purpose`,
@@ -66,12 +47,19 @@ pub(super) async fn render_form(
     target: (&str, &str),
     username: &str,
     status: StatusCode,
-    error: Option<&str>,
+    error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let (action, purpose) = target;
     let (cookie, new) = state.sessions.ensure_live(session_cookie(req)).await?;
-    let csrf = state.sessions.issue_csrf(&cookie, purpose).await?;
-    let mut resp = html(status, form_page(action, &csrf, username, error));
+    let chrome = Chrome::for_request(state, req, None);
+    let form = SetPasswordPage {
+        chrome: &chrome,
+        action,
+        csrf: &state.sessions.issue_csrf(&cookie, purpose).await?,
+        username,
+        error: error.map(|key| chrome.t(key)),
+    };
+    let mut resp = page(status, &form);
     resp.headers_mut().insert(
         actix_web::http::header::REFERRER_POLICY,
         actix_web::http::header::HeaderValue::from_static("no-referrer"),
@@ -88,21 +76,24 @@ async fn render(
     token: &str,
     username: &str,
     status: StatusCode,
-    error: Option<&str>,
+    error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let action = format!("{}/set-password/{token}", state.settings.issuer_path());
     let target = (action.as_str(), purpose(token));
     render_form(state, req, (target.0, &target.1), username, status, error).await
 }
 
-pub(super) fn too_many_page() -> HttpResponse {
-    html(
-        StatusCode::TOO_MANY_REQUESTS,
-        layout(
-            "Too many attempts",
-            "<h1>Too many attempts</h1><p>Too many links that are not valid were opened from your network. Please wait a few minutes and try again.</p>",
-        ),
-    )
+/// Too many links that are not valid from this network.
+pub(super) fn too_many_page(chrome: &Chrome) -> HttpResponse {
+    let title = chrome.t("link-too-many-title");
+    let text = chrome.t("link-too-many-text");
+    let notice = NoticePage {
+        chrome,
+        title: &title,
+        id: None,
+        text: &text,
+    };
+    page(StatusCode::TOO_MANY_REQUESTS, &notice)
 }
 
 /// The user a link belongs to and whether it is a reset link, or the page to
@@ -116,8 +107,8 @@ async fn link_user(
     Ok(
         match onboarding::open_link(&state.login_ctx(), token, ip).await? {
             Link::User { user, reset } => Ok((user, reset)),
-            Link::Invalid => Err(invalid_page()),
-            Link::TooMany => Err(too_many_page()),
+            Link::Invalid => Err(invalid_page(&Chrome::for_request(state, req, None))),
+            Link::TooMany => Err(too_many_page(&Chrome::for_request(state, req, None))),
         },
     )
 }
@@ -200,12 +191,11 @@ pub async fn submit(
         )
     };
     if !form.check(&purpose(&token)).await? {
-        return again("This form has expired or was not sent by this browser. Please try again.")
-            .await;
+        return again(EXPIRED_FORM_KEY).await;
     }
     let input = &form.form;
     if input.mismatched() {
-        return again("The two passwords differ.").await;
+        return again("password-mismatch").await;
     }
     let ctx = state.login_ctx();
     match onboarding::set_password(&ctx, &token, &user, input.password.clone(), reset).await? {
@@ -214,18 +204,20 @@ pub async fn submit(
         }
         PasswordSet::Done => {}
         PasswordSet::TooShort => {
-            return again("Choose a password of at least 8 characters.").await;
+            return again("password-too-short").await;
         }
-        PasswordSet::LinkSpent => return Ok(invalid_page()),
+        PasswordSet::LinkSpent => {
+            return Ok(invalid_page(&Chrome::for_request(&state, &req, None)));
+        }
     }
-    Ok(html(
-        StatusCode::OK,
-        layout(
-            "Password set",
-            &format!(
-                "<h1>Password set</h1><div class=\"note\" id=\"password-set\">Your password is set. You can now sign in as <strong>{}</strong> from any application that uses Portcullis.</div>",
-                esc(&user.username)
-            ),
-        ),
-    ))
+    let chrome = Chrome::for_request(&state, &req, None);
+    let title = chrome.t("password-set-title");
+    let text = chrome.t1("password-set-text", "username", &user.username);
+    let done = NoticePage {
+        chrome: &chrome,
+        title: &title,
+        id: Some("password-set"),
+        text: &text,
+    };
+    Ok(page(StatusCode::OK, &done))
 }

@@ -6,22 +6,19 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::anon_form::{self, EXPIRED_FORM};
+use super::anon_form::{self, EXPIRED_FORM_KEY};
 use super::client_addr::client_ip;
 use super::extract::CsrfForm;
-use super::html;
-use super::pages::{esc, layout};
-use super::self_service_pages::{self as pages, SignupForm};
+use super::self_service_pages::{AccountCreatedPage, MailSentPage, SignupPage, TooManyPage};
 use super::set_password::{self, invalid_page, render_form, too_many_page};
+use super::ui::{Chrome, page};
 use crate::accounts::Requested;
-use crate::accounts::signup::{self, Completed, Signup, SignupLink};
+use crate::accounts::signup::{self, Completed, Invalid, Signup, SignupLink};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::secrets;
 
 const PURPOSE: &str = "signup";
-
-const SENT: &str = "If this address may sign up, we have mailed it a link to choose your password. Your account is created when you do.";
 
 fn enabled(state: &AppState) -> Result<(), PageError> {
     if state.settings.signup.enabled {
@@ -49,19 +46,30 @@ async fn form(
     req: &HttpRequest,
     status: StatusCode,
     input: &Input,
-    error: Option<&str>,
+    error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let token = anon_form::issue(state, req, PURPOSE).await?;
-    let action = format!("{}/signup", state.settings.issuer_path());
-    let page = pages::signup(&SignupForm {
-        action: &action,
+    let chrome = Chrome::for_request(state, req, None);
+    let form = SignupPage {
+        chrome: &chrome,
+        action: &format!("{}/signup", state.settings.issuer_path()),
         csrf: &token.csrf,
         email: input.email.trim(),
         first_name: input.first_name.trim(),
         last_name: input.last_name.trim(),
-        error,
-    });
-    token.attach(state, html(status, page))
+        error: error.map(|key| chrome.t(key)),
+    };
+    let res = page(status, &form);
+    token.attach(state, res)
+}
+
+/// The message id saying what to fix.
+fn invalid_key(invalid: Invalid) -> &'static str {
+    match invalid {
+        Invalid::Email => "signup-invalid-email",
+        Invalid::NamesMissing => "signup-names-missing",
+        Invalid::NamesTooLong => "signup-names-too-long",
+    }
 }
 
 pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
@@ -82,19 +90,34 @@ pub async fn submit(
             &req,
             StatusCode::BAD_REQUEST,
             input,
-            Some(EXPIRED_FORM),
+            Some(EXPIRED_FORM_KEY),
         )
         .await;
     }
     let parsed = match Signup::parse(&input.email, &input.first_name, &input.last_name) {
         Ok(s) => s,
-        Err(msg) => return form(&state, &req, StatusCode::BAD_REQUEST, input, Some(msg)).await,
+        Err(invalid) => {
+            let key = Some(invalid_key(invalid));
+            return form(&state, &req, StatusCode::BAD_REQUEST, input, key).await;
+        }
     };
     let ip = client_ip(&req, &state.settings.server);
-    match signup::request(&state.accounts_ctx(), parsed, ip).await? {
-        Requested::Accepted => Ok(html(StatusCode::OK, pages::check_your_mail(SENT))),
-        Requested::TooMany => Ok(html(StatusCode::TOO_MANY_REQUESTS, pages::too_many())),
-    }
+    let chrome = Chrome::for_request(&state, &req, None);
+    Ok(
+        match signup::request(&state.accounts_ctx(), parsed, ip).await? {
+            Requested::Accepted => page(
+                StatusCode::OK,
+                &MailSentPage {
+                    chrome: &chrome,
+                    what: "signup-sent",
+                },
+            ),
+            Requested::TooMany => page(
+                StatusCode::TOO_MANY_REQUESTS,
+                &TooManyPage { chrome: &chrome },
+            ),
+        },
+    )
 }
 
 fn link_purpose(token: &str) -> String {
@@ -110,8 +133,8 @@ async fn pending(
     Ok(
         match signup::open_link(&state.accounts_ctx(), token, ip).await? {
             SignupLink::Pending(s) => Ok(s),
-            SignupLink::Invalid => Err(invalid_page()),
-            SignupLink::TooMany => Err(too_many_page()),
+            SignupLink::Invalid => Err(invalid_page(&Chrome::for_request(state, req, None))),
+            SignupLink::TooMany => Err(too_many_page(&Chrome::for_request(state, req, None))),
         },
     )
 }
@@ -122,7 +145,7 @@ async fn password_form(
     token: &str,
     email: &str,
     status: StatusCode,
-    error: Option<&str>,
+    error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let action = format!("{}/signup/{token}", state.settings.issuer_path());
     render_form(
@@ -172,28 +195,26 @@ pub async fn link_submit(
         )
     };
     if !form.check(&link_purpose(&token)).await? {
-        return again(EXPIRED_FORM).await;
+        return again(EXPIRED_FORM_KEY).await;
     }
     if form.form.mismatched() {
-        return again("The two passwords differ.").await;
+        return again("password-mismatch").await;
     }
     let password = form.form.password.clone();
     let user = match signup::complete(&state.accounts_ctx(), &token, password).await {
         Ok(Completed::Created(u)) => u,
         Ok(Completed::TooShort) => {
-            return again("Choose a password of at least 8 characters.").await;
+            return again("password-too-short").await;
         }
-        Ok(Completed::LinkSpent) => return Ok(invalid_page()),
+        Ok(Completed::LinkSpent) => {
+            return Ok(invalid_page(&Chrome::for_request(&state, &req, None)));
+        }
         Err(e) => return Err(PageError::Failure(set_password::admin_failure(e))),
     };
-    Ok(html(
-        StatusCode::OK,
-        layout(
-            "Account created",
-            &format!(
-                "<h1>Account created</h1><div class=\"note\" id=\"account-created\">Your account is ready. Sign in as <strong>{}</strong> from any application that uses Portcullis.</div>",
-                esc(&user.username)
-            ),
-        ),
-    ))
+    let chrome = Chrome::for_request(&state, &req, None);
+    let done = AccountCreatedPage {
+        chrome: &chrome,
+        username: &user.username,
+    };
+    Ok(page(StatusCode::OK, &done))
 }

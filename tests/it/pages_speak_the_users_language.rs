@@ -95,3 +95,32 @@ async fn discovery_lists_the_shipped_languages() {
         serde_json::json!(["en", "de", "fr"])
     );
 }
+
+#[tokio::test]
+async fn forgot_password_speaks_german_and_its_error_too() {
+    let app = spawn_app().await;
+    let de = Browser::with_headers(&app, &[("accept-language", "de-DE,de;q=0.9")]);
+    let page = de.get("/forgot-password").await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(lang_of(page.html()), "de", "{}", page.html());
+    assert!(page.html().contains("Link senden"), "{}", page.html());
+    let form = form_with(page.html(), "email");
+    let wrong = de.submit(&form.set("email", "not an address")).await;
+    assert_eq!(wrong.status(), 400);
+    assert!(
+        wrong
+            .html()
+            .contains("Geben Sie die E-Mail-Adresse Ihres Kontos ein."),
+        "{}",
+        wrong.html()
+    );
+    // What was typed comes back escaped, in the field it was typed in.
+    let again = form_with(wrong.html(), "email");
+    let hostile = de.submit(&again.set("email", "<b>x")).await;
+    assert!(!hostile.html().contains("<b>x"), "{}", hostile.html());
+    assert!(
+        hostile.html().contains("value=\"&#60;b&#62;x\""),
+        "{}",
+        hostile.html()
+    );
+}
