@@ -6,23 +6,6 @@ use askama::Template;
 
 use super::ui::{Chrome, ErrorPage};
 
-/// Escapes text for the pages still written as strings (self-service, logout,
-/// SAML and console pages); templates escape by themselves.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Inlined in every page; allowed by its hash (see `security_headers`), so it
 /// must stay a fixed text. Pages use classes, never `style` attributes, and the
 /// sheet names no element ids (pages are told apart by their ids).
@@ -51,20 +34,6 @@ code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px;overflow-wrap:anyw
 .center{text-align:center}.two-cols{columns:2;font-size:1.05rem}.danger-text{color:#991b1b}
 @media (max-width:30rem){main{border-radius:0;padding:1.25rem}.top{margin-top:1rem}}
 ";
-
-pub fn layout(title: &str, body: &str) -> String {
-    layout_with_head(title, "", body)
-}
-
-pub fn layout_with_head(title: &str, head: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">{head}\
-<title>{t} · Portcullis</title><style>{STYLE}</style></head>\
-<body><main><div class=\"brand\">Portcullis</div>{body}</main></body></html>",
-        t = esc(title)
-    )
-}
 
 /// An error page in English with the built-in look, for callers without a
 /// request at hand; [`crate::http::ui::error_pages`] renders the ones that

@@ -35,7 +35,7 @@ async fn the_console_lists_saml_service_providers_next_to_oidc_clients() {
     );
     assert!(html.contains("<code>https://acme.atlassian.net</code>"));
     assert!(html.contains("callback?connection=saml-1"));
-    assert!(html.contains("Acme &lt;portal&gt;"), "names are escaped");
+    assert!(html.contains("Acme &#60;portal&#62;"), "names are escaped");
     assert!(
         !html.contains("<form method=\"post\" action=\"/admin/apps"),
         "read-only"

@@ -44,7 +44,7 @@ async fn user_page_lists_upstream_links() {
     let html = page.html();
     assert!(html.contains("signs in through"), "{html}");
     assert!(
-        html.contains("data-upstream=\"corp\">corp SSO (subject <code>sub&lt;1&gt;</code>)"),
+        html.contains("data-upstream=\"corp\">corp SSO (subject <code>sub&#60;1&#62;</code>)"),
         "the subject is escaped: {html}"
     );
     assert!(

@@ -1,27 +1,29 @@
 //! The console's import screen: the file is read by the browser and posted as
-//! CSV; the answer (problems, batches) is shown as a preview; safe mode offers a
+//! CSV; the answer (problems, batches) is shown as a preview, built as DOM
+//! nodes with `textContent` (never markup from strings); safe mode offers a
 //! button per batch, auto mode a progress bar fed by the status endpoint. The
 //! JSON endpoints take the session's CSRF token in `X-CSRF-Token`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
 use serde::Deserialize;
 
-use super::layout::layout;
+use super::layout::Frame;
 use super::{csrf_ok, ctx, redirect_to_login, session};
 use crate::admin::console::ConsoleSession;
 use crate::admin::import_run::{self, Mode};
 use crate::admin::{AdminError, import_status};
 use crate::error::{Failure, JsonError};
 use crate::http::errors::PageError;
-use crate::http::html;
-use crate::http::security_headers::CspNonce;
 use crate::http::state::AppState;
 
-const SCRIPT: &str = r#"
+/// The import screen's own script, under the page's nonce.
+pub(crate) const SCRIPT: &str = r#"
 (function(){
 var csrf=document.querySelector('meta[name=csrf-token]').content, base=document.body.getAttribute('data-base');
 var out=document.getElementById('import-result'), bar=document.getElementById('progress-bar'), txt=document.getElementById('progress-text');
+function el(tag,id,text){var e=document.createElement(tag);if(id){e.id=id;}if(text!==undefined){e.textContent=text;}return e;}
 function api(method,url,body){return fetch(base+url,{method:method,headers:{'X-CSRF-Token':csrf,'Content-Type':'text/csv'},body:body,credentials:'same-origin'}).then(function(r){return r.json().then(function(j){if(!r.ok){throw new Error(j.error_description||r.status);}return j;});});}
 function show(st){var p=Math.round((st.progress||0)*100);bar.style.width=p+'%';bar.parentNode.setAttribute('aria-valuenow',p);
  txt.textContent=st.status+': '+st.processed+' of '+st.total_rows+' rows, batch '+st.batches_done+' of '+st.batches+' · created '+st.counts.created+', exists '+st.counts.exists+', invalid '+st.counts.invalid+', failed '+st.counts.failed;
@@ -31,46 +33,34 @@ document.getElementById('import-form').addEventListener('submit',function(e){e.p
  var f=document.getElementById('csv-file').files[0];if(!f){alert('Choose a CSV file.');return;}
  var mode=document.getElementById('mode').value, size=document.getElementById('batch-size').value;
  f.text().then(function(t){return api('POST','/admin/import?mode='+mode+'&batch_size='+size,t);}).then(function(v){
-  var probs=v.problems.map(function(p){return '<li>row '+p.row+': '+p.message.replace(/[<&>]/g,'')+'</li>';}).join('');
-  out.innerHTML='<p id="validated">'+v.total_rows+' rows in '+v.batches+' batches; '+v.problems.length+' with problems.</p>'+(probs?'<ul id="problems">'+probs+'</ul>':'');
+  out.textContent='';out.appendChild(el('p','validated',v.total_rows+' rows in '+v.batches+' batches; '+v.problems.length+' with problems.'));
+  if(v.problems.length){var ul=el('ul','problems');v.problems.forEach(function(p){ul.appendChild(el('li','','row '+p.row+': '+p.message));});out.appendChild(ul);}
   document.getElementById('results-link').href=base+'/admin/import/'+v.id+'/results.csv';
   document.getElementById('import-status').hidden=false;
-  if(mode==='auto'){poll(v.id);}else{var b=document.getElementById('batches');b.innerHTML='';
+  if(mode==='auto'){poll(v.id);}else{var b=document.getElementById('batches');b.textContent='';
    for(var n=1;n<=v.batches;n++){(function(n){var btn=document.createElement('button');btn.textContent='Run batch '+n;btn.id='batch-'+n;btn.type='button';
     btn.onclick=function(){btn.disabled=true;api('POST','/admin/import/'+v.id+'/batches/'+n).then(function(){poll(v.id);},function(err){alert(err.message);});};b.appendChild(btn);})(n);}
    poll(v.id);}
- },function(err){out.innerHTML='<div class="error" id="import-error"></div>';document.getElementById('import-error').textContent=err.message;});});
+ },function(err){out.textContent='';var d=el('div','import-error',err.message);d.className='error';out.appendChild(d);});});
 })();
 "#;
+
+#[derive(Template)]
+#[template(path = "console/import.html")]
+struct ImportPage {
+    frame: Frame,
+}
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let Some(s) = session(&state, &req).await? else {
         return Ok(redirect_to_login(&state));
     };
-    let body = "<h1>Import users</h1><div class=\"card\"><p class=\"muted\">CSV with a header line: <code>username,email,first_name,last_name,display_name,password,groups</code> (groups separated by <code>;</code>) or an Atlassian portal-customer export. The file is checked first; nothing is created until batches run.</p>\
-<form id=\"import-form\" class=\"bar\"><input type=\"file\" id=\"csv-file\" accept=\".csv,text/csv\">\
-<select id=\"mode\"><option value=\"safe\">Safe mode: start each batch</option><option value=\"auto\">Auto mode: run all batches</option></select>\
-<label for=\"batch-size\" class=\"m0\">Batch size</label><input type=\"number\" id=\"batch-size\" value=\"100\" min=\"1\" max=\"1000\">\
-<button id=\"validate\">Check and import</button></form><div id=\"import-result\"></div>\
-<div id=\"import-status\" hidden><div class=\"bar\" id=\"batches\"></div><div class=\"progress\" role=\"progressbar\" aria-valuemin=\"0\" aria-valuemax=\"100\"><div id=\"progress-bar\"></div></div>\
-<p id=\"progress-text\" class=\"muted\"></p><a id=\"results-link\" class=\"btn\" hidden>Download results (CSV)</a></div></div>";
-    let nonce = CspNonce::of(&req);
-    let page = layout(&state, &s, &nonce, "Import", "import", body)
-        .replace(
-            "<body>",
-            &format!(
-                "<body data-base=\"{}\">",
-                crate::http::pages::esc(&state.settings.issuer_path())
-            ),
-        )
-        .replace(
-            "</body>",
-            &format!(
-                "<script nonce=\"{}\">{SCRIPT}</script></body>",
-                crate::http::pages::esc(&nonce)
-            ),
-        );
-    Ok(html(StatusCode::OK, page))
+    Ok(crate::http::ui::page(
+        StatusCode::OK,
+        &ImportPage {
+            frame: Frame::new(&state, &s, &req, "Import", "import"),
+        },
+    ))
 }
 
 /// The console session for a JSON call, with its CSRF header checked.

@@ -1,8 +1,11 @@
-//! The frame of every console page: style, confirmation script, navigation,
-//! and the fixed message after an action.
+//! The frame of every console page (`templates/console/base.html`): style,
+//! confirmation script, navigation, and the fixed message after an action.
+//! The console speaks English only, and its `<html lang>` says so.
+
+use actix_web::HttpRequest;
 
 use crate::admin::console::ConsoleSession;
-use crate::http::pages::esc;
+use crate::http::security_headers::CspNonce;
 use crate::http::state::AppState;
 
 /// Inlined in every console page; allowed by its hash (see `security_headers`).
@@ -30,47 +33,61 @@ details summary{cursor:pointer;font-weight:600}
 ";
 
 /// Confirmation dialogs: any form with `data-confirm` asks first.
-const SCRIPT: &str = "document.addEventListener('submit',function(e){var f=e.target,m=f.getAttribute('data-confirm');\
+pub(crate) const SCRIPT: &str = "document.addEventListener('submit',function(e){var f=e.target,m=f.getAttribute('data-confirm');\
 if(f.id==='bulk'){var n=document.querySelectorAll('input[name=ids]:checked').length;if(!n){alert('Select at least one user.');e.preventDefault();return;}\
 var a=f.querySelector('select[name=action]');m=a.options[a.selectedIndex].text+' for '+n+' user(s)?';}\
 if(m&&!confirm(m)){e.preventDefault();}});\
 var all=document.getElementById('select-all');if(all){all.addEventListener('change',function(){document.querySelectorAll('input[name=ids]').forEach(function(c){c.checked=all.checked;});});}";
 
-/// A console page; `nonce` is the response's script nonce (`CspNonce::of`).
-pub(crate) fn layout(
-    state: &AppState,
-    s: &ConsoleSession,
-    nonce: &str,
-    title: &str,
-    active: &str,
-    body: &str,
-) -> String {
-    let base = state.settings.issuer_path();
-    let nav = |href: &str, name: &str, key: &str| {
-        format!(
-            "<a href=\"{base}{href}\"{}>{name}</a>",
-            if key == active { " class=\"on\"" } else { "" }
-        )
-    };
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<meta name=\"csrf-token\" content=\"{csrf}\"><title>{t} · Portcullis admin</title><style>{STYLE}</style></head><body>\
-<header><strong>Portcullis admin</strong>{users}{apps}{import}<span class=\"who\">{who}</span>\
-<form method=\"post\" action=\"{base}/admin/logout\"><input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\"><button>Sign out</button></form></header>\
-<main>{body}</main><script nonce=\"{nonce}\">{SCRIPT}</script></body></html>",
-        csrf = esc(&s.csrf),
-        t = esc(title),
-        users = nav("/admin/users", "Users", "users"),
-        apps = nav("/admin/apps", "Applications", "apps"),
-        import = nav("/admin/import", "Import", "import"),
-        who = esc(&s.username),
-        nonce = esc(nonce),
-    )
+/// The sections in the header: (path below the issuer, name, key).
+const NAV: [(&str, &str, &str); 3] = [
+    ("/admin/users", "Users", "users"),
+    ("/admin/apps", "Applications", "apps"),
+    ("/admin/import", "Import", "import"),
+];
+
+/// What the frame of a console page prints: every field is escaped by the
+/// template.
+pub(crate) struct Frame {
+    /// The issuer's path, prefixed to every link and form.
+    pub base: String,
+    /// The console session's CSRF token (forms and `<meta name="csrf-token">`).
+    pub csrf: String,
+    /// The signed-in administrator.
+    pub who: String,
+    /// The response's script nonce (`CspNonce::of`).
+    pub nonce: String,
+    pub title: String,
+    /// The key of the section in [`NAV`] to mark as current.
+    pub active: &'static str,
+}
+
+impl Frame {
+    pub fn new(
+        state: &AppState,
+        s: &ConsoleSession,
+        req: &HttpRequest,
+        title: &str,
+        active: &'static str,
+    ) -> Self {
+        Self {
+            base: state.settings.issuer_path(),
+            csrf: s.csrf.clone(),
+            who: s.username.clone(),
+            nonce: CspNonce::of(req),
+            title: title.to_owned(),
+            active,
+        }
+    }
+
+    pub fn nav(&self) -> &'static [(&'static str, &'static str, &'static str)] {
+        &NAV
+    }
 }
 
 /// Fixed texts for the message after an action (never reflected from the URL).
-pub(crate) fn flash(code: Option<&str>) -> String {
-    let text = match code.unwrap_or_default() {
+pub(crate) fn flash(code: Option<&str>) -> Option<&'static str> {
+    Some(match code.unwrap_or_default() {
         "created" => "User created; the welcome or set-password mail is on its way.",
         "updated" => "Changes saved.",
         "deleted" => "User deleted.",
@@ -82,7 +99,6 @@ pub(crate) fn flash(code: Option<&str>) -> String {
         "2fa-on" => "2FA switched on.",
         "2fa-off" => "2FA switched off.",
         "bulk" => "Bulk action done.",
-        _ => return String::new(),
-    };
-    format!("<div class=\"note\" id=\"flash\">{text}</div>")
+        _ => return None,
+    })
 }

@@ -8,12 +8,14 @@ mod apps;
 mod import;
 mod layout;
 mod pages;
+mod user;
 
 pub(crate) use layout::STYLE;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
 use serde::Deserialize;
 
 use super::{found, html};
@@ -21,6 +23,7 @@ use crate::admin::AdminCtx;
 use crate::admin::console::{self, ConsoleSession, Refused};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
+use crate::http::ui::{Chrome, page};
 use crate::secrets;
 
 const COOKIE: &str = "portcullis_admin";
@@ -34,7 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", web::get().to(pages::users))
         .route("/admin/users", web::post().to(actions::create))
         .route("/admin/users/bulk", web::post().to(actions::bulk))
-        .route("/admin/users/{id}", web::get().to(pages::user))
+        .route("/admin/users/{id}", web::get().to(user::user))
         .route("/admin/users/{id}", web::post().to(actions::user_action))
         .route("/admin/apps", web::get().to(apps::page))
         .route("/admin/import", web::get().to(import::page))
@@ -157,6 +160,14 @@ async fn callback(
     }
 }
 
+/// After leaving the console: in the visitor's language, with the product's look.
+#[derive(Template)]
+#[template(path = "console/signed_out.html")]
+struct SignedOut<'a> {
+    chrome: &'a Chrome,
+    base: String,
+}
+
 #[derive(Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]
@@ -174,12 +185,13 @@ async fn logout(
     {
         console::end(&state.console_ctx(), &c).await?;
     }
-    let mut resp = html(
+    let chrome = Chrome::for_request(&state, &req, None);
+    let mut resp = page(
         StatusCode::OK,
-        super::pages::layout(
-            "Signed out",
-            "<h1>Signed out</h1><p>You left the admin console.</p>",
-        ),
+        &SignedOut {
+            chrome: &chrome,
+            base: state.settings.issuer_path(),
+        },
     );
     let mut gone = cookie(&state, COOKIE, String::new(), "/admin");
     gone.make_removal();
