@@ -23,7 +23,7 @@ pub(super) async fn redeem(
 ) -> Result<CoreIdTokenClaims, UpstreamError> {
     let metadata = ups.metadata(up, false).await?;
     let client = oidc_client(ctx, up, metadata)?;
-    let http = ups.client();
+    let http = ups.client(up);
     let request = client
         .exchange_code(AuthorizationCode::new(code))
         .map_err(|_| UpstreamError::Unreachable(up.name.clone()))?
