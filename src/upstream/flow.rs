@@ -190,12 +190,16 @@ pub async fn callback(
         && !matches!(e, UpstreamError::Failure(_))
     {
         tracing::info!(upstream = %upstream_id, reason = e.reason(), "upstream sign-in refused");
+        let mut detail = serde_json::json!({"upstream": upstream_id, "reason": e.reason()});
+        if let UpstreamError::BadToken(check) = e {
+            detail["check"] = check.as_str().into();
+        }
         let event = AuditEvent {
             actor: format!("upstream:{upstream_id}"),
             event: "upstream_login".into(),
             ip: visit.ip.map(|i| i.to_string()),
             outcome: "refused".into(),
-            detail: serde_json::json!({"upstream": upstream_id, "reason": e.reason()}),
+            detail,
             ..AuditEvent::default()
         };
         ctx.audit.record(event).await?;
@@ -244,9 +248,10 @@ async fn arrive(
         .code
         .filter(|c| !c.is_empty())
         .ok_or(UpstreamError::BadState)?;
-    let claims =
+    let redeemed =
         super::token::redeem(ctx, ups, up, code, &record.pkce_verifier, &record.nonce).await?;
-    let proven = level::proven(up, &LevelClaims::of(&claims));
+    let claims = &redeemed.claims;
+    let proven = level::proven(up, &LevelClaims::of(claims));
     let now = now_ms();
     let at = claims
         .auth_time()
@@ -256,7 +261,15 @@ async fn arrive(
     if at < login.not_before_ms {
         return Err(UpstreamError::Stale);
     }
-    let identity = accounts::Identity::from_claims(&claims);
+    let mut identity = accounts::Identity::from_claims(claims);
+    if identity.email.is_none() {
+        // Many providers release the email through userinfo only.
+        let info =
+            super::userinfo::fetch(ctx, ups, up, redeemed.access_token, claims.subject()).await?;
+        if let Some(info) = info {
+            identity.add_userinfo(&info);
+        }
+    }
     let user = accounts::resolve(ctx, up, &identity).await?;
     let cookie = sign_in(ctx, up, &user, proven, at, visit).await?;
     let event = AuditEvent {

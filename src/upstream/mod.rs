@@ -14,6 +14,7 @@ pub mod explain;
 pub mod flow;
 pub mod level;
 mod token;
+mod userinfo;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -41,6 +41,7 @@ async fn setup(extra: &str) -> Setup {
             "mallory": {"email": "mallory@corp.example", "email_verified": false},
             "eve": {"email": "eve@elsewhere.example", "email_verified": true},
         }),
+        ..OpSpec::default()
     })
     .await;
     Setup { app, _corp: corp }

@@ -46,6 +46,7 @@ async fn setup() -> Setup {
             "alice": {"email": "alice@corp.example", "email_verified": true, "given_name": "Alice"},
             "mallory": {"email": "mallory@corp.example", "email_verified": false},
         }),
+        ..OpSpec::default()
     })
     .await;
     let cust = UpstreamOp::start(OpSpec {
@@ -57,6 +58,7 @@ async fn setup() -> Setup {
             "c-17": {"email": "carl@acme.example", "email_verified": true},
             "c-99": {"email": "other@elsewhere.example", "email_verified": true},
         }),
+        ..OpSpec::default()
     })
     .await;
     Setup {
