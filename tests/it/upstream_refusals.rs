@@ -209,6 +209,7 @@ async fn an_upstream_that_is_down_gives_a_503_page_not_a_hang() {
     assert_eq!(page.status(), 503);
     assert!(page.html().contains("cannot be reached"), "{}", page.html());
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(refusals(&app).await, vec!["unreachable"]);
 }
 
 #[tokio::test]
@@ -234,5 +235,6 @@ async fn an_upstream_that_accepts_but_never_answers_gives_a_503_page_within_its_
     // Ended by the configured second, not by the default ten.
     assert!(took >= std::time::Duration::from_secs(1), "{took:?}");
     assert!(took < std::time::Duration::from_secs(8), "{took:?}");
+    assert_eq!(refusals(&app).await, vec!["unreachable"]);
     drop(silent);
 }
