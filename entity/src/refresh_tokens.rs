@@ -30,6 +30,8 @@ pub struct Model {
     pub family_created_at: i64,
     /// JSON object of the claims asked for one by one at sign-in.
     pub claims: String,
+    /// The upstream identity provider the sign-in came through.
+    pub idp: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

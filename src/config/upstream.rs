@@ -3,6 +3,7 @@
 //! is created.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::Deserialize;
 use url::Url;
@@ -45,7 +46,15 @@ pub struct UpstreamSettings {
     pub link_by_email: bool,
     pub groups: Vec<String>,
     pub forward_acr: bool,
+    /// How long one request to the upstream (discovery, keys, token,
+    /// userinfo) may take before the sign-in gives up with a 503 page.
+    pub timeout: Duration,
 }
+
+/// `timeout` when the file gives none, in seconds.
+pub const DEFAULT_TIMEOUT_S: u64 = 10;
+/// Longer than this is a hang as far as a person at the login page is concerned.
+const MAX_TIMEOUT_S: u64 = 60;
 
 impl UpstreamSettings {
     /// Whether a new account may be made for `email` (lower-cased).
@@ -130,6 +139,8 @@ pub(super) struct RawUpstream {
     #[serde(default)]
     groups: Vec<String>,
     forward_acr: Option<bool>,
+    /// Seconds.
+    timeout: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,6 +211,13 @@ fn one(raw: RawUpstream, acr: &AcrRegistry) -> Result<UpstreamSettings, ConfigEr
             "trust = \"acr\" needs at least one acr value mapped to a level",
         ));
     }
+    let timeout = raw.timeout.unwrap_or(DEFAULT_TIMEOUT_S);
+    if !(1..=MAX_TIMEOUT_S).contains(&timeout) {
+        return Err(ConfigError::new(
+            &key("timeout"),
+            format!("{timeout}: seconds from 1 to {MAX_TIMEOUT_S}"),
+        ));
+    }
     let scopes = raw
         .scopes
         .unwrap_or_else(|| vec!["openid".into(), "email".into(), "profile".into()]);
@@ -231,6 +249,7 @@ fn one(raw: RawUpstream, acr: &AcrRegistry) -> Result<UpstreamSettings, ConfigEr
         link_by_email: raw.link_by_email,
         groups: raw.groups,
         forward_acr: raw.forward_acr.unwrap_or(true),
+        timeout: Duration::from_secs(timeout),
     })
 }
 
@@ -299,6 +318,7 @@ mod tests {
         assert!(u.forward_acr && !u.create_users && !u.link_by_email);
         assert_eq!(u.domains, vec!["corp.example".to_owned()]);
         assert!(u.scopes.contains(&"openid".to_owned()));
+        assert_eq!(u.timeout, Duration::from_secs(DEFAULT_TIMEOUT_S));
     }
 
     #[test]
@@ -312,6 +332,9 @@ mod tests {
         assert_eq!(with("id", "a/b".into()), "upstream.id");
         assert_eq!(with("issuer", "ftp://x".into()), "upstream.corp.issuer");
         assert_eq!(with("trust", "all".into()), "upstream.corp.trust");
+        // No timeout would let a silent upstream hold the login page forever.
+        assert_eq!(with("timeout", 0.into()), "upstream.corp.timeout");
+        assert_eq!(with("timeout", 600.into()), "upstream.corp.timeout");
         // trust = acr with nothing mapped would trust nothing silently.
         assert_eq!(with("trust", "acr".into()), "upstream.corp.acr_map");
         assert_eq!(

@@ -38,6 +38,9 @@ pub struct RefreshGrant {
     /// Claims asked for one by one at sign-in (OIDC Core §5.5): every refresh
     /// of the family releases them again.
     pub claims: ClaimsRequest,
+    /// The upstream identity provider the sign-in came through: every
+    /// refreshed ID token names it again.
+    pub idp: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +102,7 @@ impl From<refresh_tokens::Model> for RefreshToken {
                 epoch: m.session_epoch,
                 started_at: m.family_created_at,
                 claims: serde_json::from_str(&m.claims).unwrap_or_default(),
+                idp: m.idp,
             },
             access_token_hash: m.access_token_hash,
             created_at: m.created_at,
@@ -130,6 +134,7 @@ async fn insert_row<C: ConnectionTrait>(db: &C, new: &NewRefreshToken<'_>) -> Re
         evidence: Set(serde_json::to_string(&g.evidence).unwrap_or_else(|_| "[]".into())),
         family_created_at: Set(g.started_at),
         claims: Set(serde_json::to_string(&g.claims).unwrap_or_else(|_| "{}".into())),
+        idp: Set(g.idp.clone()),
     }
     .insert(db)
     .await?;

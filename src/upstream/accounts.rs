@@ -12,7 +12,7 @@
 //!
 //! Anything else is refused with a page saying why; nothing is created or linked.
 
-use openidconnect::core::CoreIdTokenClaims;
+use openidconnect::core::{CoreIdTokenClaims, CoreUserInfoClaims};
 
 use super::UpstreamError;
 use crate::config::{GroupSettings, UpstreamSettings};
@@ -50,6 +50,34 @@ impl Identity {
                     .map(|n| n.to_string()),
             ),
             display_name: text(c.name().and_then(|n| n.get(None)).map(|n| n.to_string())),
+        }
+    }
+}
+
+impl Identity {
+    /// Completes an identity whose ID token had no email with what the
+    /// upstream's userinfo says (whose `sub` was checked to be the same): its
+    /// email, whether that is verified, and names the ID token lacked.
+    pub fn add_userinfo(&mut self, c: &CoreUserInfoClaims) {
+        self.email = c.email().map(|e| users::normalize(e.as_str()));
+        self.email_verified = self.email.is_some() && c.email_verified() == Some(true);
+        let text = |v: Option<String>| v.unwrap_or_default();
+        if self.first_name.is_empty() {
+            self.first_name = text(
+                c.given_name()
+                    .and_then(|n| n.get(None))
+                    .map(|n| n.to_string()),
+            );
+        }
+        if self.last_name.is_empty() {
+            self.last_name = text(
+                c.family_name()
+                    .and_then(|n| n.get(None))
+                    .map(|n| n.to_string()),
+            );
+        }
+        if self.display_name.is_empty() {
+            self.display_name = text(c.name().and_then(|n| n.get(None)).map(|n| n.to_string()));
         }
     }
 }

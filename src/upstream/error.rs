@@ -35,8 +35,12 @@ pub enum UpstreamError {
     #[error("The identity provider did not sign you in: {0}")]
     Denied(String),
     /// The ID token failed a check (signature, aud, iss, nonce, expiry).
-    #[error("The identity provider's ID token was refused: {0}")]
-    BadToken(String),
+    #[error("The identity provider's ID token was refused: {0}.")]
+    BadToken(BadIdToken),
+    /// Userinfo answered for another subject than the ID token's, or could not
+    /// be read (OIDC Core §5.3.2: its `sub` must match).
+    #[error("The identity provider's user information was refused: {0}.")]
+    BadUserinfo(&'static str),
     /// The upstream's sign-in is older than the application accepts.
     #[error(
         "The identity provider did not sign you in recently enough for this application. Sign in there again."
@@ -60,9 +64,53 @@ impl UpstreamError {
             UpstreamError::WrongIssuer(_) => "wrong_issuer",
             UpstreamError::Denied(_) => "denied",
             UpstreamError::BadToken(_) => "bad_id_token",
+            UpstreamError::BadUserinfo(_) => "bad_userinfo",
             UpstreamError::Stale => "stale",
             UpstreamError::NoAccount(_) => "no_account",
         }
+    }
+}
+
+/// Which check of an upstream ID token failed (OIDC Core §3.1.3.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadIdToken {
+    /// The token endpoint's answer had none.
+    Missing,
+    Signature,
+    Audience,
+    Issuer,
+    Nonce,
+    Expired,
+    /// Any other defect (malformed, unsupported algorithm, bad `azp` …).
+    Invalid,
+}
+
+impl BadIdToken {
+    /// The word the audit log records as `detail.check`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BadIdToken::Missing => "missing",
+            BadIdToken::Signature => "signature",
+            BadIdToken::Audience => "aud",
+            BadIdToken::Issuer => "iss",
+            BadIdToken::Nonce => "nonce",
+            BadIdToken::Expired => "exp",
+            BadIdToken::Invalid => "invalid",
+        }
+    }
+}
+
+impl std::fmt::Display for BadIdToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BadIdToken::Missing => "the answer carries no ID token",
+            BadIdToken::Signature => "its signature does not verify",
+            BadIdToken::Audience => "it was issued to another client (aud)",
+            BadIdToken::Issuer => "it names another issuer (iss)",
+            BadIdToken::Nonce => "its nonce does not match this sign-in",
+            BadIdToken::Expired => "it has expired",
+            BadIdToken::Invalid => "it is not valid",
+        })
     }
 }
 

@@ -98,8 +98,23 @@ fn wanted_level(ctx: &LoginCtx<'_>, login: &PendingLogin, party: Option<&Party>)
 }
 
 /// Starts the upstream leg of pending login `login_id`: the URL to send the
-/// browser to.
+/// browser to. An upstream that cannot be reached is audited like a refused
+/// answer.
 pub async fn start(
+    ctx: &LoginCtx<'_>,
+    ups: &Upstreams,
+    login_id: &str,
+    upstream_id: &str,
+    visit: &Visit,
+) -> Result<String, UpstreamError> {
+    let out = leave(ctx, ups, login_id, upstream_id, visit).await;
+    if let Err(e @ UpstreamError::Unreachable(_)) = &out {
+        audit_refusal(ctx, upstream_id, visit, e).await?;
+    }
+    out
+}
+
+async fn leave(
     ctx: &LoginCtx<'_>,
     ups: &Upstreams,
     login_id: &str,
@@ -189,18 +204,34 @@ pub async fn callback(
     if let Err(e) = &out
         && !matches!(e, UpstreamError::Failure(_))
     {
-        tracing::info!(upstream = %upstream_id, reason = e.reason(), "upstream sign-in refused");
-        let event = AuditEvent {
-            actor: format!("upstream:{upstream_id}"),
-            event: "upstream_login".into(),
-            ip: visit.ip.map(|i| i.to_string()),
-            outcome: "refused".into(),
-            detail: serde_json::json!({"upstream": upstream_id, "reason": e.reason()}),
-            ..AuditEvent::default()
-        };
-        ctx.audit.record(event).await?;
+        audit_refusal(ctx, upstream_id, visit, e).await?;
     }
     out
+}
+
+/// The `upstream_login` audit event of a refused sign-in, with the reason
+/// (and the failed check of a bad ID token).
+async fn audit_refusal(
+    ctx: &LoginCtx<'_>,
+    upstream_id: &str,
+    visit: &Visit,
+    e: &UpstreamError,
+) -> Result<(), UpstreamError> {
+    tracing::info!(upstream = %upstream_id, reason = e.reason(), "upstream sign-in refused");
+    let mut detail = serde_json::json!({"upstream": upstream_id, "reason": e.reason()});
+    if let UpstreamError::BadToken(check) = e {
+        detail["check"] = check.as_str().into();
+    }
+    let event = AuditEvent {
+        actor: format!("upstream:{upstream_id}"),
+        event: "upstream_login".into(),
+        ip: visit.ip.map(|i| i.to_string()),
+        outcome: "refused".into(),
+        detail,
+        ..AuditEvent::default()
+    };
+    ctx.audit.record(event).await?;
+    Ok(())
 }
 
 async fn arrive(
@@ -244,9 +275,10 @@ async fn arrive(
         .code
         .filter(|c| !c.is_empty())
         .ok_or(UpstreamError::BadState)?;
-    let claims =
+    let redeemed =
         super::token::redeem(ctx, ups, up, code, &record.pkce_verifier, &record.nonce).await?;
-    let proven = level::proven(up, &LevelClaims::of(&claims));
+    let claims = &redeemed.claims;
+    let proven = level::proven(up, &LevelClaims::of(claims));
     let now = now_ms();
     let at = claims
         .auth_time()
@@ -256,7 +288,15 @@ async fn arrive(
     if at < login.not_before_ms {
         return Err(UpstreamError::Stale);
     }
-    let identity = accounts::Identity::from_claims(&claims);
+    let mut identity = accounts::Identity::from_claims(claims);
+    if identity.email.is_none() {
+        // Many providers release the email through userinfo only.
+        let info =
+            super::userinfo::fetch(ctx, ups, up, redeemed.access_token, claims.subject()).await?;
+        if let Some(info) = info {
+            identity.add_userinfo(&info);
+        }
+    }
     let user = accounts::resolve(ctx, up, &identity).await?;
     let cookie = sign_in(ctx, up, &user, proven, at, visit).await?;
     let event = AuditEvent {

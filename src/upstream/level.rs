@@ -101,6 +101,7 @@ mod tests {
             link_by_email: false,
             groups: vec![],
             forward_acr: true,
+            timeout: std::time::Duration::from_secs(10),
         }
     }
 

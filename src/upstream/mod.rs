@@ -14,6 +14,7 @@ pub mod explain;
 pub mod flow;
 pub mod level;
 mod token;
+mod userinfo;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,9 +30,8 @@ use crate::config::UpstreamSettings;
 
 /// How long discovery (and the upstream's keys) are reused.
 pub const DISCOVERY_TTL: Duration = Duration::from_secs(10 * 60);
-/// No request to an upstream waits longer than this: a provider that is down
-/// gives a 503 page, not a hang.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Opening a connection to an upstream never takes longer than this, whatever
+/// its `timeout`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The HTTP client and discovery cache shared by every upstream sign-in.
@@ -42,9 +42,17 @@ pub struct Upstreams {
 }
 
 /// Sends one request for openidconnect: `AsyncHttpClient` is implemented for
-/// every `Fn(HttpRequest) -> Future<Output = Result<HttpResponse, E>>`.
-async fn send(http: reqwest::Client, request: HttpRequest) -> Result<HttpResponse, reqwest::Error> {
-    let response = http.execute(request.try_into()?).await?;
+/// every `Fn(HttpRequest) -> Future<Output = Result<HttpResponse, E>>`. The
+/// whole exchange, body included, ends within `timeout`: a provider that is
+/// down gives a 503 page, not a hang.
+async fn send(
+    http: reqwest::Client,
+    timeout: Duration,
+    request: HttpRequest,
+) -> Result<HttpResponse, reqwest::Error> {
+    let mut request: reqwest::Request = request.try_into()?;
+    *request.timeout_mut() = Some(timeout);
+    let response = http.execute(request).await?;
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.bytes().await?.to_vec();
@@ -60,7 +68,6 @@ impl Upstreams {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
             .build()?;
         Ok(Self {
             http,
@@ -68,15 +75,18 @@ impl Upstreams {
         })
     }
 
-    /// An `openidconnect` HTTP client over our bounded reqwest client.
+    /// An `openidconnect` HTTP client for `up`: each request ends within its
+    /// `timeout`.
     pub fn client(
         &self,
+        up: &UpstreamSettings,
     ) -> impl Fn(
         HttpRequest,
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<HttpResponse, reqwest::Error>> + Send>,
     > + '_ {
-        move |request| Box::pin(send(self.http.clone(), request))
+        let timeout = up.timeout;
+        move |request| Box::pin(send(self.http.clone(), timeout, request))
     }
 
     /// The upstream's discovery document and keys: cached, read again when
@@ -94,11 +104,11 @@ impl Upstreams {
         }
         let issuer = IssuerUrl::new(up.issuer.clone())
             .map_err(|_| UpstreamError::Unreachable(up.name.clone()))?;
-        let http = self.client();
+        let http = self.client(up);
         // OIDC Discovery §4.3: the document must name the issuer it was read
-        // from; the crate checks that.
+        // from; the crate checks that. Two requests: the document and the keys.
         let found = tokio::time::timeout(
-            REQUEST_TIMEOUT * 2,
+            up.timeout * 2,
             CoreProviderMetadata::discover_async(issuer, &http),
         )
         .await;

@@ -2,13 +2,22 @@
 
 use openidconnect::core::{CoreClient, CoreIdTokenClaims, CoreJwsSigningAlgorithm};
 use openidconnect::{
-    AuthorizationCode, ClaimsVerificationError, Nonce, PkceCodeVerifier, TokenResponse,
+    AccessToken, AuthorizationCode, ClaimsVerificationError, Nonce, OAuth2TokenResponse,
+    PkceCodeVerifier, TokenResponse,
 };
 
+use super::error::BadIdToken;
 use super::flow::oidc_client;
 use super::{UpstreamError, Upstreams};
 use crate::config::UpstreamSettings;
 use crate::login::LoginCtx;
+
+/// What the upstream's token endpoint answered, checked.
+pub(super) struct Redeemed {
+    pub claims: CoreIdTokenClaims,
+    /// For userinfo, when the ID token lacks the email.
+    pub access_token: AccessToken,
+}
 
 /// Redeems the code (with the PKCE verifier) and verifies the ID token:
 /// signature, `iss`, `aud`, `exp`, nonce. An unknown key is looked up once
@@ -20,10 +29,10 @@ pub(super) async fn redeem(
     code: String,
     pkce_verifier: &str,
     nonce: &str,
-) -> Result<CoreIdTokenClaims, UpstreamError> {
+) -> Result<Redeemed, UpstreamError> {
     let metadata = ups.metadata(up, false).await?;
     let client = oidc_client(ctx, up, metadata)?;
-    let http = ups.client();
+    let http = ups.client(up);
     let request = client
         .exchange_code(AuthorizationCode::new(code))
         .map_err(|_| UpstreamError::Unreachable(up.name.clone()))?
@@ -39,7 +48,7 @@ pub(super) async fn redeem(
     })?;
     let id_token = response
         .id_token()
-        .ok_or_else(|| UpstreamError::BadToken("the answer carries no ID token".into()))?
+        .ok_or(UpstreamError::BadToken(BadIdToken::Missing))?
         .clone();
     let nonce = Nonce::new(nonce.to_owned());
     let verify = |client: &CoreClient<_, _, _, _, _, _>| {
@@ -51,24 +60,27 @@ pub(super) async fn redeem(
         ]);
         id_token.claims(&verifier, &nonce).cloned()
     };
-    match verify(&client) {
-        Ok(c) => Ok(c),
+    let claims = match verify(&client) {
+        Ok(c) => c,
         Err(ClaimsVerificationError::SignatureVerification(_)) => {
             let fresh = oidc_client(ctx, up, ups.metadata(up, true).await?)?;
-            verify(&fresh).map_err(refusal)
+            verify(&fresh).map_err(refusal)?
         }
-        Err(e) => Err(refusal(e)),
-    }
+        Err(e) => return Err(refusal(e)),
+    };
+    Ok(Redeemed {
+        claims,
+        access_token: response.access_token().clone(),
+    })
 }
 
 fn refusal(e: ClaimsVerificationError) -> UpstreamError {
-    let why = match e {
-        ClaimsVerificationError::Expired(_) => "it has expired",
-        ClaimsVerificationError::InvalidAudience(_) => "it was issued to another client (aud)",
-        ClaimsVerificationError::InvalidIssuer(_) => "it names another issuer (iss)",
-        ClaimsVerificationError::InvalidNonce(_) => "its nonce does not match this sign-in",
-        ClaimsVerificationError::SignatureVerification(_) => "its signature does not verify",
-        _ => "it is not valid",
-    };
-    UpstreamError::BadToken(why.into())
+    UpstreamError::BadToken(match e {
+        ClaimsVerificationError::Expired(_) => BadIdToken::Expired,
+        ClaimsVerificationError::InvalidAudience(_) => BadIdToken::Audience,
+        ClaimsVerificationError::InvalidIssuer(_) => BadIdToken::Issuer,
+        ClaimsVerificationError::InvalidNonce(_) => BadIdToken::Nonce,
+        ClaimsVerificationError::SignatureVerification(_) => BadIdToken::Signature,
+        _ => BadIdToken::Invalid,
+    })
 }

@@ -94,6 +94,8 @@ mod step_up_challenge;
 mod store;
 mod token_helpers;
 mod two_instances_under_faults;
+mod upstream_bad_id_tokens;
+mod upstream_email_from_userinfo;
 mod upstream_explain;
 mod upstream_op;
 mod upstream_refusals;

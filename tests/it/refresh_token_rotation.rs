@@ -268,6 +268,7 @@ async fn concurrent_rotation(db: TestDb) {
     .unwrap();
     let grant = RefreshGrant {
         claims: Default::default(),
+        idp: None,
         family_id: "fam".into(),
         client_id: client.client_id,
         user_id: user.id,

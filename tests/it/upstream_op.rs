@@ -17,6 +17,7 @@ pub struct UpstreamOp {
 }
 
 /// How one upstream signs its users in.
+#[derive(Default)]
 pub struct OpSpec<'a> {
     pub port: u16,
     pub client_secret: &'a str,
@@ -25,6 +26,11 @@ pub struct OpSpec<'a> {
     pub amr: &'a str,
     /// Account id → claims.
     pub accounts: serde_json::Value,
+    /// Comma-separated claims that only userinfo releases, never the ID token.
+    pub userinfo_only: &'a str,
+    /// Account id → how the provider's answers for it are falsified
+    /// (server.js: `signature`, `aud`, `iss`, `nonce`, `exp`, `userinfo_sub`).
+    pub tamper: serde_json::Value,
 }
 
 /// A port for an upstream the app is configured with before it runs.
@@ -51,6 +57,15 @@ impl UpstreamOp {
             .env("REDIRECT_URI", &spec.redirect_uri)
             .env("AMR", spec.amr)
             .env("ACCOUNTS", spec.accounts.to_string())
+            .env("USERINFO_ONLY", spec.userinfo_only)
+            .env(
+                "TAMPER",
+                if spec.tamper.is_null() {
+                    "{}".to_owned()
+                } else {
+                    spec.tamper.to_string()
+                },
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -41,6 +41,7 @@ async fn setup(extra: &str) -> Setup {
             "mallory": {"email": "mallory@corp.example", "email_verified": false},
             "eve": {"email": "eve@elsewhere.example", "email_verified": true},
         }),
+        ..OpSpec::default()
     })
     .await;
     Setup { app, _corp: corp }
@@ -208,4 +209,32 @@ async fn an_upstream_that_is_down_gives_a_503_page_not_a_hang() {
     assert_eq!(page.status(), 503);
     assert!(page.html().contains("cannot be reached"), "{}", page.html());
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(refusals(&app).await, vec!["unreachable"]);
+}
+
+#[tokio::test]
+async fn an_upstream_that_accepts_but_never_answers_gives_a_503_page_within_its_timeout() {
+    // The kernel completes connections into the backlog; nothing ever reads
+    // the request or answers it.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let app = spawn_with(Options {
+        toml: upstream_toml("silent", port, "x", "timeout = 1"),
+        ..Options::default()
+    })
+    .await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let started = std::time::Instant::now();
+    let page = browser
+        .authorize(&AuthParams::new(&client).set("idp_hint", "silent"))
+        .await;
+    let took = started.elapsed();
+    assert_eq!(page.status(), 503);
+    assert!(page.html().contains("cannot be reached"), "{}", page.html());
+    // Ended by the configured second, not by the default ten.
+    assert!(took >= std::time::Duration::from_secs(1), "{took:?}");
+    assert!(took < std::time::Duration::from_secs(8), "{took:?}");
+    assert_eq!(refusals(&app).await, vec!["unreachable"]);
+    drop(silent);
 }

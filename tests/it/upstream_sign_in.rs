@@ -46,6 +46,7 @@ async fn setup() -> Setup {
             "alice": {"email": "alice@corp.example", "email_verified": true, "given_name": "Alice"},
             "mallory": {"email": "mallory@corp.example", "email_verified": false},
         }),
+        ..OpSpec::default()
     })
     .await;
     let cust = UpstreamOp::start(OpSpec {
@@ -57,6 +58,7 @@ async fn setup() -> Setup {
             "c-17": {"email": "carl@acme.example", "email_verified": true},
             "c-99": {"email": "other@elsewhere.example", "email_verified": true},
         }),
+        ..OpSpec::default()
     })
     .await;
     Setup {
@@ -281,4 +283,44 @@ async fn two_first_sign_ins_of_one_subject_at_once_make_one_account() {
         .await
         .unwrap();
     assert_eq!(all.len(), 1);
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_still_names_the_upstream_and_the_level_met() {
+    use crate::token_helpers::{OFFLINE, str_of};
+    let s = setup().await;
+    let app = &s.app;
+    let client = app.client(false).await;
+    let browser = Browser::new(app);
+    let params = AuthParams::new(&client)
+        .set("scope", OFFLINE)
+        .set("acr_values", "mfa")
+        .set("idp_hint", "corp");
+    let start = browser.authorize(&params).await;
+    let back = through_upstream(&browser, &app.issuer, &start, "alice").await;
+    let resp = app
+        .exchange(&client, &back.code(), Some(&params.verifier))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let first: Value = resp.json().await.unwrap();
+    let original = crate::code_flow::decode_payload(str_of(&first, "id_token"));
+    assert_eq!(
+        (&original["idp"], &original["acr"]),
+        (&json!("corp"), &json!("mfa"))
+    );
+
+    let mut refresh = str_of(&first, "refresh_token").to_owned();
+    for _ in 0..2 {
+        let resp = app.refresh(&client, &refresh, None).await;
+        assert_eq!(resp.status(), 200);
+        let next: Value = resp.json().await.unwrap();
+        let id_token = str_of(&next, "id_token");
+        app.verify_id_token(&client, id_token, None).await;
+        let claims = crate::code_flow::decode_payload(id_token);
+        assert_eq!(claims["idp"], "corp", "{claims}");
+        assert_eq!(claims["acr"], original["acr"], "{claims}");
+        assert_eq!(claims["amr"], original["amr"], "{claims}");
+        assert_eq!(claims["sid"], original["sid"], "{claims}");
+        refresh = str_of(&next, "refresh_token").to_owned();
+    }
 }

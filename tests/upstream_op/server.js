@@ -6,7 +6,16 @@
 //   AMR           comma-separated amr values of every sign-in (e.g. "pwd,otp")
 //   ACR           the acr value of every sign-in (optional)
 //   ACCOUNTS      JSON: account id -> claims (email, email_verified, names)
+//   USERINFO_ONLY comma-separated claims left out of ID tokens and released by
+//                 userinfo only (as many providers do with `email`)
+//   TAMPER        JSON: account id -> how that account's answers are falsified
+//                 after the provider made them, to play a broken or hostile
+//                 upstream: "signature" (ID token signed by a key not in the
+//                 JWKS), "aud", "iss", "nonce", "exp" (that ID token claim
+//                 changed, re-signed with the provider's own key), "userinfo_sub"
+//                 (userinfo names another subject)
 // Its sign-in page is a plain HTML form with one input, `login` (the account id).
+import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT);
@@ -14,6 +23,40 @@ const issuer = `http://127.0.0.1:${port}`;
 const accounts = JSON.parse(process.env.ACCOUNTS || '{}');
 const amr = (process.env.AMR || 'pwd').split(',').filter(Boolean);
 const acr = process.env.ACR || undefined;
+const userinfoOnly = (process.env.USERINFO_ONLY || '').split(',').filter(Boolean);
+const tamper = JSON.parse(process.env.TAMPER || '{}');
+
+// The provider's signing key, made here so that a falsified ID token can be
+// signed with it again; `stranger` is a key of the same kind the JWKS lacks.
+function rsaKey(kid) {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privateKey, jwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
+}
+const own = rsaKey('upstream-key');
+const stranger = rsaKey('upstream-key');
+
+const b64url = (v) => Buffer.from(v).toString('base64url');
+
+// Changes the ID token as `kind` says and signs it again (RS256).
+function falsify(idToken, kind) {
+  const [header, payload] = idToken.split('.');
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+  const now = Math.floor(Date.now() / 1000);
+  switch (kind) {
+    case 'aud': claims.aud = 'someone-else'; break;
+    case 'iss': claims.iss = 'http://127.0.0.1:1'; break;
+    case 'nonce': claims.nonce = 'not-this-sign-ins-nonce'; break;
+    case 'exp': claims.iat = now - 7200; claims.exp = now - 3600; break;
+    default: break;
+  }
+  const input = `${header}.${b64url(JSON.stringify(claims))}`;
+  const key = kind === 'signature' ? stranger.privateKey : own.privateKey;
+  return `${input}.${b64url(crypto.sign('sha256', Buffer.from(input), key))}`;
+}
+
+function subjectOf(idToken) {
+  return JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString()).sub;
+}
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -32,6 +75,7 @@ const provider = new Provider(issuer, {
     profile: ['name', 'given_name', 'family_name'],
   },
   acrValues: acr ? [acr] : [],
+  jwks: { keys: [own.jwk] },
   features: {
     claimsParameter: { enabled: true },
     devInteractions: { enabled: false },
@@ -40,8 +84,12 @@ const provider = new Provider(issuer, {
   async findAccount(ctx, sub) {
     return {
       accountId: sub,
-      async claims() {
-        return { sub, ...(accounts[sub] || {}) };
+      async claims(use) {
+        const claims = { sub, ...(accounts[sub] || {}) };
+        if (use === 'id_token') {
+          for (const c of userinfoOnly) delete claims[c];
+        }
+        return claims;
       },
     };
   },
@@ -95,6 +143,24 @@ provider.use(async (ctx, next) => {
   });
   ctx.redirect(to);
   return undefined;
+});
+
+// After the provider answered: falsify the answers of the accounts in TAMPER.
+provider.use(async (ctx, next) => {
+  await next();
+  const body = ctx.body;
+  if (!body || typeof body !== 'object' || Buffer.isBuffer(body)) {
+    return;
+  }
+  if (ctx.path === '/token' && typeof body.id_token === 'string') {
+    const kind = tamper[subjectOf(body.id_token)];
+    if (kind && kind !== 'userinfo_sub') {
+      body.id_token = falsify(body.id_token, kind);
+    }
+  }
+  if (ctx.path === '/me' && tamper[body.sub] === 'userinfo_sub') {
+    body.sub = `not-${body.sub}`;
+  }
 });
 
 provider.listen(port, '127.0.0.1', () => {

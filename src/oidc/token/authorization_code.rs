@@ -124,6 +124,7 @@ pub async fn exchange(
             epoch: grant.epoch,
             started_at: now,
             claims: grant.claims.clone(),
+            idp: grant.idp.clone(),
         };
         let token = refresh_token::start_family(ctx, &family, &access_digest).await?;
         used.refresh_family = Some(family.family_id);

@@ -42,7 +42,7 @@ pub fn refreshed_authentication(
         amr: family.amr.clone(),
         auth_time: family.auth_time,
         sid: family.sid.clone(),
-        idp: None,
+        idp: family.idp.clone(),
     };
     let claimed = registry.level_of(&family.acr).unwrap_or(Level::Pwd);
     if step_up_ttl_ms.is_none() || claimed == Level::Pwd {
@@ -61,14 +61,14 @@ pub fn refreshed_authentication(
             amr: stepup::amr(&evidence),
             auth_time: stepup::auth_time(&evidence),
             sid: family.sid.clone(),
-            idp: None,
+            idp: family.idp.clone(),
         },
         None => Authentication {
             acr: Level::Pwd.as_str().to_owned(),
             amr: vec!["pwd".to_owned()],
             auth_time: family.auth_time,
             sid: family.sid.clone(),
-            idp: None,
+            idp: family.idp.clone(),
         },
     }
 }
@@ -151,6 +151,7 @@ mod tests {
             epoch: 0,
             started_at: 0,
             claims: Default::default(),
+            idp: None,
         }
     }
 
