@@ -11,6 +11,7 @@ use actix_web::{Error, HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::config::Settings;
+use crate::config::colour::{Palette, Rgb};
 use crate::http::state::AppState;
 use crate::i18n::{self, Lang};
 
@@ -148,16 +149,19 @@ pub async fn error_pages(
 /// Where the theme stylesheet is served.
 pub const THEME_PATH: &str = "/ui/theme.css";
 
-/// `GET /ui/theme.css`: the primary colour as a custom property, then the
+/// `GET /ui/theme.css`: the primary colour and the text colours derived from
+/// it as custom properties, then the
 /// operator's stylesheet. Served from our origin, so `style-src 'self'` allows
 /// it without loosening the policy.
 pub async fn theme(state: web::Data<AppState>) -> HttpResponse {
     let ui = &state.settings.ui;
     let mut css = String::new();
-    if let Some(c) = &ui.primary_color {
-        css.push_str(":root{--primary:");
-        css.push_str(c);
-        css.push_str("}\n");
+    if let Some(p) = ui.primary_color.as_deref().and_then(Rgb::parse) {
+        let p = Palette::of(p);
+        css.push_str(&format!(
+            ":root{{--primary:{};--on-primary:{};--primary-text:{}}}\n",
+            p.primary, p.on_primary, p.primary_text
+        ));
     }
     if let Some(custom) = &ui.custom_css {
         css.push_str(custom);

@@ -57,6 +57,7 @@ mod metrics_stay_private_and_name_no_secrets;
 mod outbox_mail_is_private;
 mod oversized_bodies_change_nothing;
 mod packaging_examples_hold;
+mod pages_pass_axe;
 mod pages_speak_the_users_language;
 mod pending_sign_in_is_bound_to_its_browser;
 mod policy;
