@@ -75,6 +75,7 @@ pub fn error_page(title: &str, message: &str) -> String {
         chrome: &chrome,
         title,
         message,
+        detail: None,
     }
     .render()
     .unwrap_or_else(|_| title.to_owned())
