@@ -223,3 +223,61 @@ err-saml-too-large = Die SAML-Anfrage ist zu groß.
 err-saml-missing = Der Parameter SAMLRequest fehlt.
 err-saml-answer-gone = Diese Anmeldeantwort ist abgelaufen oder wurde schon gesendet. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.
 err-signup-off = Eine Selbstregistrierung gibt es hier nicht. Bitten Sie Ihre Administration um ein Konto.
+
+# Mails
+mail-hello = Hallo { $name },
+mail-hours = { $n ->
+    [one] einer Stunde
+   *[other] { $n } Stunden
+}
+mail-minutes = { $n ->
+    [one] einer Minute
+   *[other] { $n } Minuten
+}
+mail-totp-added-subject = Ihrem Konto wurde eine Authenticator-App hinzugefügt
+mail-totp-added = Für die Zwei-Schritt-Bestätigung wurde eine Authenticator-App eingerichtet.
+mail-key-added-subject = Ihrem Konto wurde ein Sicherheitsschlüssel hinzugefügt
+mail-key-added = Für die Zwei-Schritt-Bestätigung wurde ein Sicherheitsschlüssel oder Passkey hinzugefügt.
+mail-totp-removed-subject = Aus Ihrem Konto wurde eine Authenticator-App entfernt
+mail-totp-removed = Die Authenticator-App und ihre Wiederherstellungscodes wurden aus der Zwei-Schritt-Bestätigung entfernt.
+mail-key-removed-subject = Aus Ihrem Konto wurde ein Sicherheitsschlüssel entfernt
+mail-key-removed = Ein Sicherheitsschlüssel oder Passkey wurde aus der Zwei-Schritt-Bestätigung entfernt.
+mail-codes-renewed-subject = Für Ihr Konto wurden neue Wiederherstellungscodes erstellt
+mail-codes-renewed = Es wurden neue Wiederherstellungscodes erstellt; die bisherigen gelten nicht mehr.
+mail-all-removed-subject = Ihre Zwei-Schritt-Bestätigung wurde zurückgesetzt
+mail-all-removed = Alle zweiten Faktoren und Wiederherstellungscodes wurden aus Ihrem Konto entfernt. Die nächste Anmeldung, die eine Zwei-Schritt-Bestätigung braucht, bittet Sie, sie neu einzurichten.
+mail-code-used-subject = Für eine Anmeldung wurde ein Wiederherstellungscode verwendet
+mail-code-used = Für eine Anmeldung wurde ein Wiederherstellungscode verwendet.
+mail-codes-remaining = { $n ->
+    [one] 1 Wiederherstellungscode bleibt.
+   *[other] { $n } Wiederherstellungscodes bleiben.
+}
+mail-by-admin = Dies hat eine Administratorin oder ein Administrator getan.
+mail-account-when = Konto: { $username }
+    Zeitpunkt: { $when }
+mail-not-you-factor = Wenn Sie das waren, ist nichts zu tun. Wenn nicht, kennt jemand anderes Ihr Passwort: Sagen Sie sofort Ihrer Administration Bescheid, damit Ihre Zwei-Schritt-Bestätigung zurückgesetzt wird, und ändern Sie Ihr Passwort.
+mail-account-created = für Sie wurde ein Konto bei { $product } angelegt. Ihr Benutzername: { $username }
+mail-onboarding-subject = Legen Sie Ihr Passwort für { $product } fest
+mail-onboarding-link = Wählen Sie Ihr Passwort hier (der Link funktioniert einmal und läuft in { $ttl } ab):
+mail-unexpected = Wenn Sie diese Mail nicht erwartet haben, können Sie sie ignorieren.
+mail-welcome-subject = Willkommen bei { $product }
+mail-welcome-sign-in = Ihr erstes Passwort erhalten Sie von Ihrer Administration. Melden Sie sich an unter { $url }.
+mail-reset-subject = Setzen Sie Ihr Passwort für { $product } zurück
+mail-reset = jemand hat verlangt, das Passwort Ihres Kontos { $username } zurückzusetzen. Wählen Sie hier ein neues Passwort (der Link funktioniert einmal und läuft in { $ttl } ab):
+mail-reset-factors-stay = Ihre Zwei-Schritt-Bestätigung bleibt, wie sie ist: Die nächste Anmeldung, die sie braucht, fragt weiter nach Ihrem zweiten Faktor.
+mail-reset-not-you = Wenn Sie das nicht verlangt haben, ignorieren Sie diese Mail: Ihr Passwort bleibt, wie es ist.
+mail-password-changed-subject = Ihr Passwort für { $product } wurde geändert
+mail-password-changed-account = das Passwort Ihres Kontos { $username } wurde am { $when } auf der Kontoseite geändert. Ihre Browser-Sitzungen wurden abgemeldet.
+mail-password-changed-link = das Passwort Ihres Kontos { $username } wurde am { $when } mit einem „Passwort vergessen“-Link geändert. Ihre Browser-Sitzungen wurden abgemeldet.
+mail-password-changed-not-you = Wenn Sie das waren, ist nichts zu tun. Wenn nicht, verwenden Sie sofort „Passwort vergessen“ auf der Anmeldeseite und sagen Sie Ihrer Administration Bescheid.
+mail-signup-subject = Schließen Sie Ihre Registrierung bei { $product } ab
+mail-signup = jemand (hoffentlich Sie) hat mit dieser Adresse ein Konto beantragt. Wählen Sie hier Ihr Passwort, um es anzulegen (der Link funktioniert einmal und läuft in { $ttl } ab):
+mail-signup-not-you = Wenn Sie sich nicht registriert haben, ignorieren Sie diese Mail: Es wird kein Konto angelegt.
+mail-signup-exists-subject = Sie haben bereits ein Konto bei { $product }
+mail-signup-exists = jemand wollte sich mit dieser Adresse registrieren, zu der es schon ein Konto gibt ({ $username }). Es wurde kein neues Konto angelegt.
+mail-signup-exists-forgot = Wenn Sie Ihr Passwort vergessen haben, wählen Sie hier ein neues:
+mail-signup-exists-not-you = Wenn Sie das nicht waren, können Sie diese Mail ignorieren.
+mail-code-subject = Ihr Anmeldecode
+mail-code-is = Ihr Anmeldecode lautet
+mail-code-expires = Er gilt einmal, für die Anmeldung, die ihn angefordert hat, und läuft in { $minutes } Minuten ab.
+mail-code-not-you = Wenn Sie sich gerade nicht anmelden, kennt jemand anderes Ihr Passwort: Ändern Sie es und sagen Sie Ihrer Administration Bescheid. Geben Sie diesen Code niemandem weiter.

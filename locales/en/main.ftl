@@ -223,3 +223,61 @@ err-saml-too-large = The SAML request is too large.
 err-saml-missing = The SAMLRequest parameter is missing.
 err-saml-answer-gone = This sign-in answer has expired or was already sent. Go back to the application and sign in again.
 err-signup-off = Sign-up is not offered here. Ask your administrator for an account.
+
+# Mails
+mail-hello = Hello { $name },
+mail-hours = { $n ->
+    [one] one hour
+   *[other] { $n } hours
+}
+mail-minutes = { $n ->
+    [one] one minute
+   *[other] { $n } minutes
+}
+mail-totp-added-subject = An authenticator app was added to your account
+mail-totp-added = An authenticator app was set up for two-step verification.
+mail-key-added-subject = A security key was added to your account
+mail-key-added = A security key or passkey was added for two-step verification.
+mail-totp-removed-subject = An authenticator app was removed from your account
+mail-totp-removed = The authenticator app and its recovery codes were removed from two-step verification.
+mail-key-removed-subject = A security key was removed from your account
+mail-key-removed = A security key or passkey was removed from two-step verification.
+mail-codes-renewed-subject = New recovery codes were made for your account
+mail-codes-renewed = New recovery codes were made; the previous ones no longer work.
+mail-all-removed-subject = Your two-step verification was reset
+mail-all-removed = Every second factor and recovery code was removed from your account. The next sign-in that needs two-step verification will ask you to set it up again.
+mail-code-used-subject = A recovery code was used to sign in
+mail-code-used = A recovery code was used to sign in.
+mail-codes-remaining = { $n ->
+    [one] 1 recovery code remains.
+   *[other] { $n } recovery codes remain.
+}
+mail-by-admin = This was done by an administrator.
+mail-account-when = Account: { $username }
+    When: { $when }
+mail-not-you-factor = If this was you, there is nothing to do. If it was not, someone else knows your password: tell your administrator at once, so that they can reset your two-step verification, and change your password.
+mail-account-created = an account was created for you at { $product }. Your username: { $username }
+mail-onboarding-subject = Set your { $product } password
+mail-onboarding-link = Choose your password here (the link works once and expires in { $ttl }):
+mail-unexpected = If you did not expect this mail, you can ignore it.
+mail-welcome-subject = Welcome to { $product }
+mail-welcome-sign-in = Your administrator will tell you your first password. Sign in at { $url }.
+mail-reset-subject = Reset your { $product } password
+mail-reset = someone asked to reset the password of your account { $username }. Choose a new password here (the link works once and expires in { $ttl }):
+mail-reset-factors-stay = Your two-step verification stays as it is: the next sign-in that needs it still asks for your second factor.
+mail-reset-not-you = If you did not ask for this, ignore this mail: your password stays as it is.
+mail-password-changed-subject = Your { $product } password was changed
+mail-password-changed-account = the password of your account { $username } was changed on the account page at { $when }. Your browser sessions were signed out.
+mail-password-changed-link = the password of your account { $username } was changed with a "forgot password" link at { $when }. Your browser sessions were signed out.
+mail-password-changed-not-you = If this was you, there is nothing to do. If it was not, use "Forgot password" on the sign-in page at once and tell your administrator.
+mail-signup-subject = Finish signing up for { $product }
+mail-signup = someone (hopefully you) signed up for an account with this address. Choose your password here to create it (the link works once and expires in { $ttl }):
+mail-signup-not-you = If you did not sign up, ignore this mail: no account is created.
+mail-signup-exists-subject = You already have a { $product } account
+mail-signup-exists = someone tried to sign up with this address, which already has an account ({ $username }). No new account was created.
+mail-signup-exists-forgot = If you forgot your password, choose a new one here:
+mail-signup-exists-not-you = If this was not you, you can ignore this mail.
+mail-code-subject = Your sign-in code
+mail-code-is = your sign-in code is
+mail-code-expires = It works once, for the sign-in that asked for it, and expires in { $minutes } minutes.
+mail-code-not-you = If you are not signing in right now, someone else knows your password: change it and tell your administrator. Never give this code to anyone.

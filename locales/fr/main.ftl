@@ -223,3 +223,61 @@ err-saml-too-large = La requête SAML est trop grande.
 err-saml-missing = Le paramètre SAMLRequest manque.
 err-saml-answer-gone = Cette réponse de connexion a expiré ou a déjà été envoyée. Retournez à l’application et connectez-vous à nouveau.
 err-signup-off = L’inscription libre n’est pas proposée ici. Demandez un compte à votre administrateur.
+
+# Mails
+mail-hello = Bonjour { $name },
+mail-hours = { $n ->
+    [one] une heure
+   *[other] { $n } heures
+}
+mail-minutes = { $n ->
+    [one] une minute
+   *[other] { $n } minutes
+}
+mail-totp-added-subject = Une application d’authentification a été ajoutée à votre compte
+mail-totp-added = Une application d’authentification a été configurée pour la vérification en deux étapes.
+mail-key-added-subject = Une clé de sécurité a été ajoutée à votre compte
+mail-key-added = Une clé de sécurité ou une clé d’accès a été ajoutée pour la vérification en deux étapes.
+mail-totp-removed-subject = Une application d’authentification a été retirée de votre compte
+mail-totp-removed = L’application d’authentification et ses codes de récupération ont été retirés de la vérification en deux étapes.
+mail-key-removed-subject = Une clé de sécurité a été retirée de votre compte
+mail-key-removed = Une clé de sécurité ou une clé d’accès a été retirée de la vérification en deux étapes.
+mail-codes-renewed-subject = De nouveaux codes de récupération ont été créés pour votre compte
+mail-codes-renewed = De nouveaux codes de récupération ont été créés ; les précédents ne fonctionnent plus.
+mail-all-removed-subject = Votre vérification en deux étapes a été réinitialisée
+mail-all-removed = Tous les seconds facteurs et codes de récupération ont été retirés de votre compte. La prochaine connexion qui demande la vérification en deux étapes vous proposera de la configurer à nouveau.
+mail-code-used-subject = Un code de récupération a servi à une connexion
+mail-code-used = Un code de récupération a servi à une connexion.
+mail-codes-remaining = { $n ->
+    [one] Il reste 1 code de récupération.
+   *[other] Il reste { $n } codes de récupération.
+}
+mail-by-admin = Cette modification a été faite par un administrateur.
+mail-account-when = Compte : { $username }
+    Date : { $when }
+mail-not-you-factor = Si c’était vous, il n’y a rien à faire. Sinon, quelqu’un d’autre connaît votre mot de passe : prévenez tout de suite votre administrateur, pour qu’il réinitialise votre vérification en deux étapes, et changez votre mot de passe.
+mail-account-created = un compte a été créé pour vous sur { $product }. Votre identifiant : { $username }
+mail-onboarding-subject = Choisissez votre mot de passe { $product }
+mail-onboarding-link = Choisissez votre mot de passe ici (le lien ne sert qu’une fois et expire dans { $ttl }) :
+mail-unexpected = Si vous n’attendiez pas ce message, vous pouvez l’ignorer.
+mail-welcome-subject = Bienvenue sur { $product }
+mail-welcome-sign-in = Votre administrateur vous communiquera votre premier mot de passe. Connectez-vous sur { $url }.
+mail-reset-subject = Réinitialisez votre mot de passe { $product }
+mail-reset = quelqu’un a demandé à réinitialiser le mot de passe de votre compte { $username }. Choisissez un nouveau mot de passe ici (le lien ne sert qu’une fois et expire dans { $ttl }) :
+mail-reset-factors-stay = Votre vérification en deux étapes reste telle quelle : la prochaine connexion qui en a besoin demandera toujours votre second facteur.
+mail-reset-not-you = Si vous n’avez rien demandé, ignorez ce message : votre mot de passe reste le même.
+mail-password-changed-subject = Votre mot de passe { $product } a été changé
+mail-password-changed-account = le mot de passe de votre compte { $username } a été changé sur la page du compte le { $when }. Vos sessions de navigateur ont été fermées.
+mail-password-changed-link = le mot de passe de votre compte { $username } a été changé avec un lien « mot de passe oublié » le { $when }. Vos sessions de navigateur ont été fermées.
+mail-password-changed-not-you = Si c’était vous, il n’y a rien à faire. Sinon, utilisez tout de suite « Mot de passe oublié » sur la page de connexion et prévenez votre administrateur.
+mail-signup-subject = Terminez votre inscription sur { $product }
+mail-signup = quelqu’un (vous, espérons-le) a demandé un compte avec cette adresse. Choisissez votre mot de passe ici pour le créer (le lien ne sert qu’une fois et expire dans { $ttl }) :
+mail-signup-not-you = Si vous ne vous êtes pas inscrit, ignorez ce message : aucun compte n’est créé.
+mail-signup-exists-subject = Vous avez déjà un compte { $product }
+mail-signup-exists = quelqu’un a essayé de s’inscrire avec cette adresse, qui a déjà un compte ({ $username }). Aucun nouveau compte n’a été créé.
+mail-signup-exists-forgot = Si vous avez oublié votre mot de passe, choisissez-en un nouveau ici :
+mail-signup-exists-not-you = Si ce n’était pas vous, vous pouvez ignorer ce message.
+mail-code-subject = Votre code de connexion
+mail-code-is = votre code de connexion est
+mail-code-expires = Il ne sert qu’une fois, pour la connexion qui l’a demandé, et expire dans { $minutes } minutes.
+mail-code-not-you = Si vous n’êtes pas en train de vous connecter, quelqu’un d’autre connaît votre mot de passe : changez-le et prévenez votre administrateur. Ne donnez jamais ce code à personne.

@@ -13,6 +13,7 @@ mod m20261210_000040_session_revocation;
 mod m20261220_000050_claims_request;
 mod m20261221_000060_saml;
 mod m20261230_000070_upstream_links;
+mod m20261231_000080_user_locale;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000050_claims_request::Migration),
             Box::new(m20261221_000060_saml::Migration),
             Box::new(m20261230_000070_upstream_links::Migration),
+            Box::new(m20261231_000080_user_locale::Migration),
         ]
     }
 }

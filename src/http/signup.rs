@@ -95,7 +95,10 @@ pub async fn submit(
         .await;
     }
     let parsed = match Signup::parse(&input.email, &input.first_name, &input.last_name) {
-        Ok(s) => s,
+        Ok(s) => Signup {
+            locale: Some(super::ui::lang_of(&state.settings, &req, None)),
+            ..s
+        },
         Err(invalid) => {
             let key = Some(invalid_key(invalid));
             return form(&state, &req, StatusCode::BAD_REQUEST, input, key).await;

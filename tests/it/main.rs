@@ -53,6 +53,7 @@ mod login_loads_the_user_once_per_request;
 mod login_security;
 mod logout;
 mod logs_carry_the_request_id;
+mod mails_speak_the_users_language;
 mod metrics_stay_private_and_name_no_secrets;
 mod outbox_mail_is_private;
 mod oversized_bodies_change_nothing;
