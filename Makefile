@@ -16,7 +16,7 @@ build: ## Build the release binary
 docker: ## Build the container image portcullis:latest (Dockerfile: distroless, non-root)
 	docker build -t portcullis:latest .
 
-test-services: ## Install and start what the tests need (redis-server, PostgreSQL) when missing
+test-services: ## Install and start what the tests need (redis-server, PostgreSQL, Chromium, npm oidc-provider and axe-core …) when missing
 	./scripts/test-services.sh
 
 FUZZ_SHORT_SECONDS ?= 0

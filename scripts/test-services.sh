@@ -3,7 +3,8 @@
 # start their own on free ports), Chromium with chromedriver (browser tests), and a
 # PostgreSQL server on 127.0.0.1:5432 that
 # accepts the role in PORTCULLIS_TEST_PG (default postgres:postgres), xmlsec1 and
-# OneLogin's python3-saml for the SAML tests, systemd-analyze for the unit file. Installs from
+# OneLogin's python3-saml for the SAML tests, systemd-analyze for the unit file,
+# npm oidc-provider (upstream tests) and npm axe-core (accessibility check). Installs from
 # Debian's packages and starts what is missing; does nothing when all is there.
 set -euo pipefail
 
@@ -58,6 +59,12 @@ op_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/upstream_op"
 if [ ! -f "$op_dir/node_modules/oidc-provider/package.json" ]; then
   echo "test-services: installing oidc-provider for the upstream tests"
   (cd "$op_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+# The accessibility check injects npm axe-core (pinned by its lock file) into Chromium.
+a11y_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/a11y"
+if [ ! -f "$a11y_dir/node_modules/axe-core/axe.min.js" ]; then
+  echo "test-services: installing axe-core for the accessibility check"
+  (cd "$a11y_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 pg_ready() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }

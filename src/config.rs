@@ -14,6 +14,7 @@ use crate::auth::acr::{AcrRegistry, Level};
 use crate::auth::policy::Policy;
 
 mod accounts;
+pub mod colour;
 mod parse;
 mod raw;
 mod security;

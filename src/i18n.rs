@@ -55,6 +55,14 @@ impl Lang {
             .find(|l| l.tag().eq_ignore_ascii_case(primary))
     }
 
+    /// Exactly `en`, `de` or `fr` (an operator's input: no guessing).
+    pub fn parse_exact(tag: &str) -> Result<Lang, String> {
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.tag() == tag)
+            .ok_or_else(|| format!("locale {tag:?} is not one of en, de, fr"))
+    }
+
     fn id(self) -> &'static LanguageIdentifier {
         match self {
             Lang::En => &EN,

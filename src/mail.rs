@@ -8,9 +8,10 @@ use std::sync::Arc;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::auth::factor_rules::FactorChange;
 use crate::config::MailSettings;
-use crate::db::users::User;
+
+mod letters;
+pub use letters::*;
 
 /// How long a factor notice may hold up the request that triggered it: the
 /// change is stored already, so a slow mail server must not stall a sign-in.
@@ -159,84 +160,4 @@ impl Mailer {
             .await
             .unwrap_or_else(|_| Err(MailError::Send("timed out".into())))
     }
-}
-
-/// The mail telling an account's owner that its second factors changed: what
-/// happened, when, and what to do if it was not them. `by_admin`: an
-/// administrator made the change.
-pub fn factor_notice(change: FactorChange, user: &User, by_admin: bool) -> Mail {
-    // Short lines: the message stays plain 7-bit text, readable as it is.
-    let (subject, what) = match change {
-        FactorChange::TotpAdded => (
-            "An authenticator app was added to your account".to_owned(),
-            "An authenticator app was set up for two-step verification.".to_owned(),
-        ),
-        FactorChange::SecurityKeyAdded => (
-            "A security key was added to your account".to_owned(),
-            "A security key or passkey was added for two-step verification.".to_owned(),
-        ),
-        FactorChange::TotpRemoved => (
-            "An authenticator app was removed from your account".to_owned(),
-            "The authenticator app and its recovery codes were removed\n\
-from two-step verification."
-                .to_owned(),
-        ),
-        FactorChange::SecurityKeyRemoved => (
-            "A security key was removed from your account".to_owned(),
-            "A security key or passkey was removed from two-step verification.".to_owned(),
-        ),
-        FactorChange::RecoveryCodesRenewed => (
-            "New recovery codes were made for your account".to_owned(),
-            "New recovery codes were made; the previous ones no longer work.".to_owned(),
-        ),
-        FactorChange::AllRemoved => (
-            "Your two-step verification was reset".to_owned(),
-            "Every second factor and recovery code was removed from your account.\n\
-The next sign-in that needs two-step verification will ask you to\n\
-set it up again."
-                .to_owned(),
-        ),
-        FactorChange::RecoveryCodeUsed { remaining } => (
-            "A recovery code was used to sign in".to_owned(),
-            format!("A recovery code was used to sign in. {remaining} recovery codes remain."),
-        ),
-    };
-    let by = if by_admin {
-        "This was done by an administrator.\n"
-    } else {
-        ""
-    };
-    let body = format!(
-        "Hello {name},\n\n{what}\n{by}\nAccount: {username}\nWhen: {when}\n\n\
-If this was you, there is nothing to do. If it was not, someone else\n\
-knows your password: tell your administrator at once, so that they can\n\
-reset your two-step verification, and change your password.\n",
-        name = user.full_name(),
-        username = user.username,
-        when = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
-    );
-    Mail {
-        to_name: user.full_name(),
-        to_email: user.email.clone(),
-        subject,
-        body,
-    }
-}
-
-/// The onboarding mail: a single-use link to choose a password.
-pub fn onboarding(product: &str, to_name: &str, username: &str, link: &str, hours: i64) -> String {
-    format!(
-        "Hello {to_name},\n\nan account was created for you at {product}.\n\
-Your username: {username}\n\nChoose your password here (the link works once and \
-expires in {hours} hours):\n\n{link}\n\nIf you did not expect this mail, you can ignore it.\n"
-    )
-}
-
-/// The welcome mail when the administrator set a password.
-pub fn welcome(product: &str, to_name: &str, username: &str, login_hint: &str) -> String {
-    format!(
-        "Hello {to_name},\n\nan account was created for you at {product}.\n\
-Your username: {username}\n\nYour administrator will tell you your first password. \
-Sign in at {login_hint}.\n"
-    )
 }

@@ -22,6 +22,8 @@ pub struct Model {
     pub search: String,
     /// Bumped whenever an administrator ends all of this user's sessions and tokens.
     pub session_epoch: i64,
+    /// The language of the user's mails (`en`, `de`, `fr`); null: the default.
+    pub locale: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

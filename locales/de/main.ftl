@@ -196,3 +196,91 @@ saml-post-title = Anmeldung
 saml-post-heading = Sie werden angemeldet…
 saml-post-hint = Falls nichts passiert, drücken Sie die Schaltfläche.
 saml-post-to-app = Weiter zur Anwendung
+
+# Why an error page is shown
+err-unavailable = Der Anmeldedienst ist vorübergehend nicht verfügbar (ein Datenspeicher antwortet nicht). Bitte versuchen Sie es gleich noch einmal.
+err-internal = Bei uns ist etwas schiefgegangen.
+err-login-expired = Diese Anmeldeanfrage ist abgelaufen oder wurde bereits abgeschlossen. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.
+err-login-other-browser = Diese Anmeldung wurde in einem anderen Browser begonnen. Kehren Sie zur Anwendung zurück und melden Sie sich in diesem Browser erneut an.
+err-client-gone = Die Anwendung dieser Anmeldung gibt es nicht mehr.
+err-unknown-client = Die Anwendung, die Sie hierher geschickt hat, ist diesem Anmeldedienst nicht bekannt (client_id unbekannt oder fehlt).
+err-bad-redirect = Die Anwendung hat eine Anmeldeanfrage geschickt, die nicht beantwortet werden kann: Die Rücksprungadresse fehlt oder ist nicht erlaubt.
+err-bad-saml-request = Die Anwendung hat eine SAML-Anfrage geschickt, die nicht beantwortet werden kann.
+err-unknown-request-uri = Die request_uri ist unbekannt, abgelaufen, schon verwendet oder gehört nicht zu dieser Anwendung.
+err-logout-foreign-hint = Der id_token_hint ist kein ID-Token dieses Anmeldedienstes.
+err-logout-hint-other-client = Die client_id passt nicht zur Zielgruppe des id_token_hint.
+err-logout-redirect-without-client = post_logout_redirect_uri braucht eine client_id oder einen id_token_hint.
+err-logout-unregistered-redirect = Die post_logout_redirect_uri ist für diese Anwendung nicht registriert.
+err-logout-expired = Diese Abmeldeanfrage ist abgelaufen. Kehren Sie zur Anwendung zurück und melden Sie sich erneut ab.
+err-upstream-unknown = Einen Identitätsanbieter „{ $name }“ gibt es hier nicht.
+err-upstream-unreachable = Der Identitätsanbieter { $name } ist gerade nicht erreichbar. Versuchen Sie es gleich noch einmal.
+err-upstream-bad-state = Diese Antwort des Identitätsanbieters gehört zu keiner Anmeldung, die in diesem Browser begonnen wurde, oder wurde schon verwendet. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.
+err-upstream-other = Diese Antwort wurde an die Adresse eines anderen Identitätsanbieters geschickt. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.
+err-upstream-wrong-issuer = Die Antwort nennt einen anderen Aussteller als den Identitätsanbieter: Sie wird abgelehnt.
+err-upstream-denied = Der Identitätsanbieter hat Sie nicht angemeldet.
+err-upstream-bad-token = Das ID-Token des Identitätsanbieters wurde abgelehnt.
+err-upstream-stale = Ihre Anmeldung beim Identitätsanbieter liegt für diese Anwendung zu lange zurück. Melden Sie sich dort erneut an.
+err-upstream-no-account = Für diese Anmeldung gibt es hier kein Konto.
+err-account-sign-in-failed = Die Anmeldung an Ihrer Kontoseite ist fehlgeschlagen. Öffnen Sie die Kontoseite und melden Sie sich erneut an.
+err-saml-too-large = Die SAML-Anfrage ist zu groß.
+err-saml-missing = Der Parameter SAMLRequest fehlt.
+err-saml-answer-gone = Diese Anmeldeantwort ist abgelaufen oder wurde schon gesendet. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.
+err-signup-off = Eine Selbstregistrierung gibt es hier nicht. Bitten Sie Ihre Administration um ein Konto.
+
+# Mails
+mail-hello = Hallo { $name },
+mail-hours = { $n ->
+    [one] einer Stunde
+   *[other] { $n } Stunden
+}
+mail-minutes = { $n ->
+    [one] einer Minute
+   *[other] { $n } Minuten
+}
+mail-totp-added-subject = Ihrem Konto wurde eine Authenticator-App hinzugefügt
+mail-totp-added = Für die Zwei-Schritt-Bestätigung wurde eine Authenticator-App eingerichtet.
+mail-key-added-subject = Ihrem Konto wurde ein Sicherheitsschlüssel hinzugefügt
+mail-key-added = Für die Zwei-Schritt-Bestätigung wurde ein Sicherheitsschlüssel oder Passkey hinzugefügt.
+mail-totp-removed-subject = Aus Ihrem Konto wurde eine Authenticator-App entfernt
+mail-totp-removed = Die Authenticator-App und ihre Wiederherstellungscodes wurden aus der Zwei-Schritt-Bestätigung entfernt.
+mail-key-removed-subject = Aus Ihrem Konto wurde ein Sicherheitsschlüssel entfernt
+mail-key-removed = Ein Sicherheitsschlüssel oder Passkey wurde aus der Zwei-Schritt-Bestätigung entfernt.
+mail-codes-renewed-subject = Für Ihr Konto wurden neue Wiederherstellungscodes erstellt
+mail-codes-renewed = Es wurden neue Wiederherstellungscodes erstellt; die bisherigen gelten nicht mehr.
+mail-all-removed-subject = Ihre Zwei-Schritt-Bestätigung wurde zurückgesetzt
+mail-all-removed = Alle zweiten Faktoren und Wiederherstellungscodes wurden aus Ihrem Konto entfernt. Die nächste Anmeldung, die eine Zwei-Schritt-Bestätigung braucht, bittet Sie, sie neu einzurichten.
+mail-code-used-subject = Für eine Anmeldung wurde ein Wiederherstellungscode verwendet
+mail-code-used = Für eine Anmeldung wurde ein Wiederherstellungscode verwendet.
+mail-codes-remaining = { $n ->
+    [one] 1 Wiederherstellungscode bleibt.
+   *[other] { $n } Wiederherstellungscodes bleiben.
+}
+mail-by-admin = Dies hat eine Administratorin oder ein Administrator getan.
+mail-account-when = Konto: { $username }
+    Zeitpunkt: { $when }
+mail-not-you-factor = Wenn Sie das waren, ist nichts zu tun. Wenn nicht, kennt jemand anderes Ihr Passwort: Sagen Sie sofort Ihrer Administration Bescheid, damit Ihre Zwei-Schritt-Bestätigung zurückgesetzt wird, und ändern Sie Ihr Passwort.
+mail-account-created = für Sie wurde ein Konto bei { $product } angelegt. Ihr Benutzername: { $username }
+mail-onboarding-subject = Legen Sie Ihr Passwort für { $product } fest
+mail-onboarding-link = Wählen Sie Ihr Passwort hier (der Link funktioniert einmal und läuft in { $ttl } ab):
+mail-unexpected = Wenn Sie diese Mail nicht erwartet haben, können Sie sie ignorieren.
+mail-welcome-subject = Willkommen bei { $product }
+mail-welcome-sign-in = Ihr erstes Passwort erhalten Sie von Ihrer Administration. Melden Sie sich an unter { $url }.
+mail-reset-subject = Setzen Sie Ihr Passwort für { $product } zurück
+mail-reset = jemand hat verlangt, das Passwort Ihres Kontos { $username } zurückzusetzen. Wählen Sie hier ein neues Passwort (der Link funktioniert einmal und läuft in { $ttl } ab):
+mail-reset-factors-stay = Ihre Zwei-Schritt-Bestätigung bleibt, wie sie ist: Die nächste Anmeldung, die sie braucht, fragt weiter nach Ihrem zweiten Faktor.
+mail-reset-not-you = Wenn Sie das nicht verlangt haben, ignorieren Sie diese Mail: Ihr Passwort bleibt, wie es ist.
+mail-password-changed-subject = Ihr Passwort für { $product } wurde geändert
+mail-password-changed-account = das Passwort Ihres Kontos { $username } wurde am { $when } auf der Kontoseite geändert. Ihre Browser-Sitzungen wurden abgemeldet.
+mail-password-changed-link = das Passwort Ihres Kontos { $username } wurde am { $when } mit einem „Passwort vergessen“-Link geändert. Ihre Browser-Sitzungen wurden abgemeldet.
+mail-password-changed-not-you = Wenn Sie das waren, ist nichts zu tun. Wenn nicht, verwenden Sie sofort „Passwort vergessen“ auf der Anmeldeseite und sagen Sie Ihrer Administration Bescheid.
+mail-signup-subject = Schließen Sie Ihre Registrierung bei { $product } ab
+mail-signup = jemand (hoffentlich Sie) hat mit dieser Adresse ein Konto beantragt. Wählen Sie hier Ihr Passwort, um es anzulegen (der Link funktioniert einmal und läuft in { $ttl } ab):
+mail-signup-not-you = Wenn Sie sich nicht registriert haben, ignorieren Sie diese Mail: Es wird kein Konto angelegt.
+mail-signup-exists-subject = Sie haben bereits ein Konto bei { $product }
+mail-signup-exists = jemand wollte sich mit dieser Adresse registrieren, zu der es schon ein Konto gibt ({ $username }). Es wurde kein neues Konto angelegt.
+mail-signup-exists-forgot = Wenn Sie Ihr Passwort vergessen haben, wählen Sie hier ein neues:
+mail-signup-exists-not-you = Wenn Sie das nicht waren, können Sie diese Mail ignorieren.
+mail-code-subject = Ihr Anmeldecode
+mail-code-is = Ihr Anmeldecode lautet
+mail-code-expires = Er gilt einmal, für die Anmeldung, die ihn angefordert hat, und läuft in { $minutes } Minuten ab.
+mail-code-not-you = Wenn Sie sich gerade nicht anmelden, kennt jemand anderes Ihr Passwort: Ändern Sie es und sagen Sie Ihrer Administration Bescheid. Geben Sie diesen Code niemandem weiter.

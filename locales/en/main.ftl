@@ -196,3 +196,91 @@ saml-post-title = Signing in
 saml-post-heading = Signing you in…
 saml-post-hint = If nothing happens, press the button.
 saml-post-to-app = Continue to the application
+
+# Why an error page is shown
+err-unavailable = The sign-in service is temporarily unavailable (a backing store cannot be reached). Please try again shortly.
+err-internal = Something went wrong on our side.
+err-login-expired = This sign-in request has expired or was already completed. Go back to the application and sign in again.
+err-login-other-browser = This sign-in was started in another browser. Go back to the application and sign in again from this one.
+err-client-gone = The application of this sign-in no longer exists.
+err-unknown-client = The application that sent you here is not known to this sign-in service (unknown or missing client_id).
+err-bad-redirect = The application sent a sign-in request that cannot be answered: where to send you back is missing or not allowed.
+err-bad-saml-request = The application sent a SAML request that cannot be answered.
+err-unknown-request-uri = The request_uri is unknown, expired, already used or not this client's.
+err-logout-foreign-hint = The id_token_hint is not an ID token issued by this provider.
+err-logout-hint-other-client = client_id does not match the audience of the id_token_hint.
+err-logout-redirect-without-client = post_logout_redirect_uri needs a client_id or an id_token_hint.
+err-logout-unregistered-redirect = post_logout_redirect_uri is not registered for this client.
+err-logout-expired = This sign-out request has expired. Go back to the application and sign out again.
+err-upstream-unknown = There is no identity provider "{ $name }" here.
+err-upstream-unreachable = The identity provider { $name } cannot be reached right now. Try again in a moment.
+err-upstream-bad-state = This answer from the identity provider does not belong to a sign-in started in this browser, or was already used. Go back to the application and sign in again.
+err-upstream-other = This answer was sent to another identity provider's address. Go back to the application and sign in again.
+err-upstream-wrong-issuer = The answer names another issuer than the identity provider: it is refused.
+err-upstream-denied = The identity provider did not sign you in.
+err-upstream-bad-token = The identity provider's ID token was refused.
+err-upstream-stale = The identity provider did not sign you in recently enough for this application. Sign in there again.
+err-upstream-no-account = There is no account here for this sign-in.
+err-account-sign-in-failed = Signing in to your account page failed. Open the account page and sign in again.
+err-saml-too-large = The SAML request is too large.
+err-saml-missing = The SAMLRequest parameter is missing.
+err-saml-answer-gone = This sign-in answer has expired or was already sent. Go back to the application and sign in again.
+err-signup-off = Sign-up is not offered here. Ask your administrator for an account.
+
+# Mails
+mail-hello = Hello { $name },
+mail-hours = { $n ->
+    [one] one hour
+   *[other] { $n } hours
+}
+mail-minutes = { $n ->
+    [one] one minute
+   *[other] { $n } minutes
+}
+mail-totp-added-subject = An authenticator app was added to your account
+mail-totp-added = An authenticator app was set up for two-step verification.
+mail-key-added-subject = A security key was added to your account
+mail-key-added = A security key or passkey was added for two-step verification.
+mail-totp-removed-subject = An authenticator app was removed from your account
+mail-totp-removed = The authenticator app and its recovery codes were removed from two-step verification.
+mail-key-removed-subject = A security key was removed from your account
+mail-key-removed = A security key or passkey was removed from two-step verification.
+mail-codes-renewed-subject = New recovery codes were made for your account
+mail-codes-renewed = New recovery codes were made; the previous ones no longer work.
+mail-all-removed-subject = Your two-step verification was reset
+mail-all-removed = Every second factor and recovery code was removed from your account. The next sign-in that needs two-step verification will ask you to set it up again.
+mail-code-used-subject = A recovery code was used to sign in
+mail-code-used = A recovery code was used to sign in.
+mail-codes-remaining = { $n ->
+    [one] 1 recovery code remains.
+   *[other] { $n } recovery codes remain.
+}
+mail-by-admin = This was done by an administrator.
+mail-account-when = Account: { $username }
+    When: { $when }
+mail-not-you-factor = If this was you, there is nothing to do. If it was not, someone else knows your password: tell your administrator at once, so that they can reset your two-step verification, and change your password.
+mail-account-created = an account was created for you at { $product }. Your username: { $username }
+mail-onboarding-subject = Set your { $product } password
+mail-onboarding-link = Choose your password here (the link works once and expires in { $ttl }):
+mail-unexpected = If you did not expect this mail, you can ignore it.
+mail-welcome-subject = Welcome to { $product }
+mail-welcome-sign-in = Your administrator will tell you your first password. Sign in at { $url }.
+mail-reset-subject = Reset your { $product } password
+mail-reset = someone asked to reset the password of your account { $username }. Choose a new password here (the link works once and expires in { $ttl }):
+mail-reset-factors-stay = Your two-step verification stays as it is: the next sign-in that needs it still asks for your second factor.
+mail-reset-not-you = If you did not ask for this, ignore this mail: your password stays as it is.
+mail-password-changed-subject = Your { $product } password was changed
+mail-password-changed-account = the password of your account { $username } was changed on the account page at { $when }. Your browser sessions were signed out.
+mail-password-changed-link = the password of your account { $username } was changed with a "forgot password" link at { $when }. Your browser sessions were signed out.
+mail-password-changed-not-you = If this was you, there is nothing to do. If it was not, use "Forgot password" on the sign-in page at once and tell your administrator.
+mail-signup-subject = Finish signing up for { $product }
+mail-signup = someone (hopefully you) signed up for an account with this address. Choose your password here to create it (the link works once and expires in { $ttl }):
+mail-signup-not-you = If you did not sign up, ignore this mail: no account is created.
+mail-signup-exists-subject = You already have a { $product } account
+mail-signup-exists = someone tried to sign up with this address, which already has an account ({ $username }). No new account was created.
+mail-signup-exists-forgot = If you forgot your password, choose a new one here:
+mail-signup-exists-not-you = If this was not you, you can ignore this mail.
+mail-code-subject = Your sign-in code
+mail-code-is = your sign-in code is
+mail-code-expires = It works once, for the sign-in that asked for it, and expires in { $minutes } minutes.
+mail-code-not-you = If you are not signing in right now, someone else knows your password: change it and tell your administrator. Never give this code to anyone.

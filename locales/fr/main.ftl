@@ -196,3 +196,91 @@ saml-post-title = Connexion
 saml-post-heading = Connexion en cours…
 saml-post-hint = Si rien ne se passe, appuyez sur le bouton.
 saml-post-to-app = Continuer vers l’application
+
+# Why an error page is shown
+err-unavailable = Le service de connexion est momentanément indisponible (une base de données ne répond pas). Veuillez réessayer dans un instant.
+err-internal = Une erreur s’est produite de notre côté.
+err-login-expired = Cette demande de connexion a expiré ou est déjà terminée. Retournez à l’application et connectez-vous à nouveau.
+err-login-other-browser = Cette connexion a été commencée dans un autre navigateur. Retournez à l’application et reconnectez-vous depuis celui-ci.
+err-client-gone = L’application de cette connexion n’existe plus.
+err-unknown-client = L’application qui vous a envoyé ici n’est pas connue de ce service de connexion (client_id inconnu ou absent).
+err-bad-redirect = L’application a envoyé une demande de connexion à laquelle on ne peut pas répondre : l’adresse de retour manque ou n’est pas autorisée.
+err-bad-saml-request = L’application a envoyé une requête SAML à laquelle on ne peut pas répondre.
+err-unknown-request-uri = La request_uri est inconnue, expirée, déjà utilisée ou n’appartient pas à cette application.
+err-logout-foreign-hint = L’id_token_hint n’est pas un jeton d’identité émis par ce service.
+err-logout-hint-other-client = Le client_id ne correspond pas au destinataire de l’id_token_hint.
+err-logout-redirect-without-client = post_logout_redirect_uri demande un client_id ou un id_token_hint.
+err-logout-unregistered-redirect = La post_logout_redirect_uri n’est pas enregistrée pour cette application.
+err-logout-expired = Cette demande de déconnexion a expiré. Retournez à l’application et déconnectez-vous à nouveau.
+err-upstream-unknown = Il n’y a pas de fournisseur d’identité « { $name } » ici.
+err-upstream-unreachable = Le fournisseur d’identité { $name } est injoignable pour le moment. Réessayez dans un instant.
+err-upstream-bad-state = Cette réponse du fournisseur d’identité n’appartient à aucune connexion commencée dans ce navigateur, ou a déjà servi. Retournez à l’application et connectez-vous à nouveau.
+err-upstream-other = Cette réponse a été envoyée à l’adresse d’un autre fournisseur d’identité. Retournez à l’application et connectez-vous à nouveau.
+err-upstream-wrong-issuer = La réponse nomme un autre émetteur que le fournisseur d’identité : elle est refusée.
+err-upstream-denied = Le fournisseur d’identité ne vous a pas connecté.
+err-upstream-bad-token = Le jeton d’identité du fournisseur d’identité a été refusé.
+err-upstream-stale = Votre connexion chez le fournisseur d’identité est trop ancienne pour cette application. Reconnectez-vous chez lui.
+err-upstream-no-account = Il n’y a pas de compte ici pour cette connexion.
+err-account-sign-in-failed = La connexion à votre page de compte a échoué. Ouvrez la page de compte et connectez-vous à nouveau.
+err-saml-too-large = La requête SAML est trop grande.
+err-saml-missing = Le paramètre SAMLRequest manque.
+err-saml-answer-gone = Cette réponse de connexion a expiré ou a déjà été envoyée. Retournez à l’application et connectez-vous à nouveau.
+err-signup-off = L’inscription libre n’est pas proposée ici. Demandez un compte à votre administrateur.
+
+# Mails
+mail-hello = Bonjour { $name },
+mail-hours = { $n ->
+    [one] une heure
+   *[other] { $n } heures
+}
+mail-minutes = { $n ->
+    [one] une minute
+   *[other] { $n } minutes
+}
+mail-totp-added-subject = Une application d’authentification a été ajoutée à votre compte
+mail-totp-added = Une application d’authentification a été configurée pour la vérification en deux étapes.
+mail-key-added-subject = Une clé de sécurité a été ajoutée à votre compte
+mail-key-added = Une clé de sécurité ou une clé d’accès a été ajoutée pour la vérification en deux étapes.
+mail-totp-removed-subject = Une application d’authentification a été retirée de votre compte
+mail-totp-removed = L’application d’authentification et ses codes de récupération ont été retirés de la vérification en deux étapes.
+mail-key-removed-subject = Une clé de sécurité a été retirée de votre compte
+mail-key-removed = Une clé de sécurité ou une clé d’accès a été retirée de la vérification en deux étapes.
+mail-codes-renewed-subject = De nouveaux codes de récupération ont été créés pour votre compte
+mail-codes-renewed = De nouveaux codes de récupération ont été créés ; les précédents ne fonctionnent plus.
+mail-all-removed-subject = Votre vérification en deux étapes a été réinitialisée
+mail-all-removed = Tous les seconds facteurs et codes de récupération ont été retirés de votre compte. La prochaine connexion qui demande la vérification en deux étapes vous proposera de la configurer à nouveau.
+mail-code-used-subject = Un code de récupération a servi à une connexion
+mail-code-used = Un code de récupération a servi à une connexion.
+mail-codes-remaining = { $n ->
+    [one] Il reste 1 code de récupération.
+   *[other] Il reste { $n } codes de récupération.
+}
+mail-by-admin = Cette modification a été faite par un administrateur.
+mail-account-when = Compte : { $username }
+    Date : { $when }
+mail-not-you-factor = Si c’était vous, il n’y a rien à faire. Sinon, quelqu’un d’autre connaît votre mot de passe : prévenez tout de suite votre administrateur, pour qu’il réinitialise votre vérification en deux étapes, et changez votre mot de passe.
+mail-account-created = un compte a été créé pour vous sur { $product }. Votre identifiant : { $username }
+mail-onboarding-subject = Choisissez votre mot de passe { $product }
+mail-onboarding-link = Choisissez votre mot de passe ici (le lien ne sert qu’une fois et expire dans { $ttl }) :
+mail-unexpected = Si vous n’attendiez pas ce message, vous pouvez l’ignorer.
+mail-welcome-subject = Bienvenue sur { $product }
+mail-welcome-sign-in = Votre administrateur vous communiquera votre premier mot de passe. Connectez-vous sur { $url }.
+mail-reset-subject = Réinitialisez votre mot de passe { $product }
+mail-reset = quelqu’un a demandé à réinitialiser le mot de passe de votre compte { $username }. Choisissez un nouveau mot de passe ici (le lien ne sert qu’une fois et expire dans { $ttl }) :
+mail-reset-factors-stay = Votre vérification en deux étapes reste telle quelle : la prochaine connexion qui en a besoin demandera toujours votre second facteur.
+mail-reset-not-you = Si vous n’avez rien demandé, ignorez ce message : votre mot de passe reste le même.
+mail-password-changed-subject = Votre mot de passe { $product } a été changé
+mail-password-changed-account = le mot de passe de votre compte { $username } a été changé sur la page du compte le { $when }. Vos sessions de navigateur ont été fermées.
+mail-password-changed-link = le mot de passe de votre compte { $username } a été changé avec un lien « mot de passe oublié » le { $when }. Vos sessions de navigateur ont été fermées.
+mail-password-changed-not-you = Si c’était vous, il n’y a rien à faire. Sinon, utilisez tout de suite « Mot de passe oublié » sur la page de connexion et prévenez votre administrateur.
+mail-signup-subject = Terminez votre inscription sur { $product }
+mail-signup = quelqu’un (vous, espérons-le) a demandé un compte avec cette adresse. Choisissez votre mot de passe ici pour le créer (le lien ne sert qu’une fois et expire dans { $ttl }) :
+mail-signup-not-you = Si vous ne vous êtes pas inscrit, ignorez ce message : aucun compte n’est créé.
+mail-signup-exists-subject = Vous avez déjà un compte { $product }
+mail-signup-exists = quelqu’un a essayé de s’inscrire avec cette adresse, qui a déjà un compte ({ $username }). Aucun nouveau compte n’a été créé.
+mail-signup-exists-forgot = Si vous avez oublié votre mot de passe, choisissez-en un nouveau ici :
+mail-signup-exists-not-you = Si ce n’était pas vous, vous pouvez ignorer ce message.
+mail-code-subject = Votre code de connexion
+mail-code-is = votre code de connexion est
+mail-code-expires = Il ne sert qu’une fois, pour la connexion qui l’a demandé, et expire dans { $minutes } minutes.
+mail-code-not-you = Si vous n’êtes pas en train de vous connecter, quelqu’un d’autre connaît votre mot de passe : changez-le et prévenez votre administrateur. Ne donnez jamais ce code à personne.

@@ -14,6 +14,7 @@ mod m20261220_000050_claims_request;
 mod m20261221_000060_saml;
 mod m20261230_000070_upstream_links;
 mod m20261231_000080_refresh_idp;
+mod m20261231_000090_user_locale;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261221_000060_saml::Migration),
             Box::new(m20261230_000070_upstream_links::Migration),
             Box::new(m20261231_000080_refresh_idp::Migration),
+            Box::new(m20261231_000090_user_locale::Migration),
         ]
     }
 }

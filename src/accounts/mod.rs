@@ -7,7 +7,6 @@
 //! one that does not.
 
 pub mod account;
-pub mod mails;
 pub mod recovery;
 pub mod signup;
 

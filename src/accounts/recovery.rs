@@ -7,19 +7,22 @@ use std::net::IpAddr;
 
 use serde_json::json;
 
-use super::{AccountsCtx, HOUR, Requested, count_request, mails};
+use super::{AccountsCtx, HOUR, Requested, count_request};
 use crate::admin::AdminError;
 use crate::auth::limiter::{self, Bucket};
 use crate::db::{password_tokens, user_admin, users};
 use crate::error::Failure;
-use crate::mail::Mail;
+use crate::i18n::Lang;
+use crate::mail;
 
 /// Answers a reset request for `email`: counted first (client address, email
 /// address), then the lookup and the mail run in a task of their own.
+/// `lang` is the page's: the mail speaks it when the account has no language yet.
 pub async fn request(
     ctx: &AccountsCtx,
     email: &str,
     ip: Option<IpAddr>,
+    lang: Lang,
 ) -> Result<Requested, Failure> {
     let email = users::normalize(email);
     if count_request(ctx, "reset", ip, &email).await? == Requested::TooMany {
@@ -27,7 +30,7 @@ pub async fn request(
     }
     let ctx = ctx.clone();
     tokio::spawn(async move {
-        if let Err(e) = deliver(&ctx, &email).await {
+        if let Err(e) = deliver(&ctx, &email, lang).await {
             tracing::warn!(error = %e, "password reset mail not sent");
         }
     });
@@ -36,7 +39,7 @@ pub async fn request(
 
 /// Mails a reset link when an active account uses `email`; audits what it did
 /// (never for an address without an account: there is nobody to audit).
-async fn deliver(ctx: &AccountsCtx, email: &str) -> Result<(), AdminError> {
+async fn deliver(ctx: &AccountsCtx, email: &str, lang: Lang) -> Result<(), AdminError> {
     let Some(user) = user_admin::find_by_email(&ctx.admin.db, email).await? else {
         return Ok(());
     };
@@ -84,12 +87,14 @@ async fn deliver(ctx: &AccountsCtx, email: &str) -> Result<(), AdminError> {
     let sent = ctx
         .admin
         .mailer
-        .send(Mail {
-            to_name: user.full_name(),
-            to_email: user.email.clone(),
-            subject: mails::RESET_SUBJECT.into(),
-            body: mails::reset(&user, &link, ttl),
-        })
+        // The account's language when known; anyone may ask for a reset, so
+        // asking never changes it (following the link does).
+        .send(mail::reset(
+            &mail::Writer::new(&ctx.admin.settings, user.locale.unwrap_or(lang)),
+            &user,
+            &link,
+            ttl,
+        ))
         .await;
     let error = sent.err().map(|e| e.to_string());
     audit

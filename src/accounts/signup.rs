@@ -9,14 +9,15 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{AccountsCtx, Requested, count_request, mails};
+use super::{AccountsCtx, Requested, count_request};
 use crate::admin::AdminError;
 use crate::admin::users::hash_password;
 use crate::auth::limiter::{self, Bucket};
 use crate::db::users::{self, NewUser, User, validate_email};
 use crate::db::{DbError, user_admin};
 use crate::error::Failure;
-use crate::mail::Mail;
+use crate::i18n::Lang;
+use crate::mail;
 use crate::secrets;
 
 /// What the sign-up form asked for, kept until the link is followed.
@@ -25,6 +26,9 @@ pub struct Signup {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
+    /// The language of the sign-up page: the new account's mails speak it.
+    #[serde(default)]
+    pub locale: Option<Lang>,
 }
 
 const NAME_MAX: usize = 100;
@@ -48,6 +52,7 @@ impl Signup {
             email: users::normalize(email),
             first_name: first_name.trim().to_owned(),
             last_name: last_name.trim().to_owned(),
+            locale: None,
         };
         if validate_email(&s.email).is_err() {
             return Err(Invalid::Email);
@@ -103,36 +108,33 @@ async fn deliver(ctx: &AccountsCtx, signup: Signup) -> Result<(), AdminError> {
         tracing::debug!("sign-up for a domain that is not allowed: nothing done");
         return Ok(());
     }
-    let (subject, body, to_name) =
-        match user_admin::find_by_email(&ctx.admin.db, &signup.email).await? {
-            Some(user) => (
-                mails::SIGNUP_EXISTS_SUBJECT,
-                mails::signup_exists(&user, &settings.endpoint("/forgot-password")),
-                user.full_name(),
-            ),
-            None => {
-                let token = secrets::random_token(32);
-                let ttl = settings.mail.link_ttl;
-                ctx.store
-                    .put_json(&key(&token), &signup, ttl)
-                    .await
-                    .map_err(Failure::from)?;
-                let link = settings.endpoint(&format!("/signup/{token}"));
-                (
-                    mails::SIGNUP_SUBJECT,
-                    mails::signup(&signup.first_name, &link, ttl.as_secs() as i64),
-                    format!("{} {}", signup.first_name, signup.last_name),
-                )
-            }
-        };
+    // The language of the sign-up page: whoever asked reads it now.
+    let w = mail::Writer::new(
+        settings,
+        signup.locale.unwrap_or(settings.ui.default_locale),
+    );
+    let message = match user_admin::find_by_email(&ctx.admin.db, &signup.email).await? {
+        Some(user) => mail::signup_exists(&w, &user, &settings.endpoint("/forgot-password")),
+        None => {
+            let token = secrets::random_token(32);
+            let ttl = settings.mail.link_ttl;
+            ctx.store
+                .put_json(&key(&token), &signup, ttl)
+                .await
+                .map_err(Failure::from)?;
+            let link = settings.endpoint(&format!("/signup/{token}"));
+            mail::signup(
+                &w,
+                &format!("{} {}", signup.first_name, signup.last_name),
+                &signup.email,
+                &link,
+                ttl.as_secs() as i64,
+            )
+        }
+    };
     ctx.admin
         .mailer
-        .send(Mail {
-            to_name,
-            to_email: signup.email,
-            subject: subject.into(),
-            body,
-        })
+        .send(message)
         .await
         .map_err(|e| Failure::Internal(e.to_string()))?;
     Ok(())
@@ -229,6 +231,7 @@ pub async fn complete(
                 .settings
                 .groups
                 .with_domain_groups(&signup.email, Vec::new()),
+            locale: signup.locale,
         },
     )
     .await;

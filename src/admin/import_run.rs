@@ -143,6 +143,7 @@ pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow
                         .settings
                         .groups
                         .with_domain_groups(&r.email, r.groups.clone()),
+                    locale: None,
                 },
             )
             .await;

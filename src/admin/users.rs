@@ -13,7 +13,7 @@ use crate::db::user_admin::{self, AdminUser, Patch};
 use crate::db::users::{self, NewUser, User};
 use crate::db::{factors, password_tokens};
 use crate::error::Failure;
-use crate::mail::{self, Mail};
+use crate::mail;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CreateUser {
@@ -30,6 +30,9 @@ pub struct CreateUser {
     pub password: Option<String>,
     #[serde(default)]
     pub groups: Vec<String>,
+    /// The language of the user's mails: `en`, `de` or `fr`.
+    #[serde(default)]
+    pub locale: Option<String>,
     /// Whether `groups` may name `admin.group` (never from a request body).
     #[serde(skip)]
     pub admin_grant: AdminGrant,
@@ -66,6 +69,12 @@ pub async fn create(
         admin_group::names_admin_group(ctx, &input.groups),
         input.admin_grant,
     )?;
+    let locale = input
+        .locale
+        .as_deref()
+        .map(crate::i18n::Lang::parse_exact)
+        .transpose()
+        .map_err(AdminError::Invalid)?;
     let password = input.password.filter(|p| !p.is_empty());
     let with_password = password.is_some();
     let password_hash = match password {
@@ -86,6 +95,7 @@ pub async fn create(
             display_name: input.display_name,
             password_hash,
             groups,
+            locale,
         },
     )
     .await?;
@@ -110,46 +120,19 @@ pub async fn notify_new_user(
     user: &User,
     with_password: bool,
 ) -> Result<MailOutcome, AdminError> {
-    let product = "Portcullis";
-    let (kind, body) = if with_password {
+    let w = mail::Writer::to(&ctx.settings, user);
+    let (kind, message) = if with_password {
         (
             "welcome",
-            mail::welcome(
-                product,
-                &user.full_name(),
-                &user.username,
-                &ctx.settings.issuer_str(),
-            ),
+            mail::welcome(&w, user, &ctx.settings.issuer_str()),
         )
     } else {
         let ttl = ctx.settings.mail.link_ttl.as_secs() as i64;
         let token = password_tokens::issue(&ctx.db, &user.id, ttl).await?;
         let link = ctx.settings.endpoint(&format!("/set-password/{token}"));
-        (
-            "onboarding",
-            mail::onboarding(
-                product,
-                &user.full_name(),
-                &user.username,
-                &link,
-                (ttl / 3600).max(1),
-            ),
-        )
+        ("onboarding", mail::onboarding(&w, user, &link, ttl))
     };
-    let subject = if with_password {
-        "Welcome to Portcullis".to_owned()
-    } else {
-        "Set your Portcullis password".to_owned()
-    };
-    let result = ctx
-        .mailer
-        .send(Mail {
-            to_name: user.full_name(),
-            to_email: user.email.clone(),
-            subject,
-            body,
-        })
-        .await;
+    let result = ctx.mailer.send(message).await;
     let error = result.err().map(|e| e.to_string());
     if let Some(e) = &error {
         tracing::warn!(user = %user.username, error = %e, "user mail not delivered");
@@ -270,7 +253,12 @@ pub async fn notify_factor_change(
 ) -> Result<bool, AdminError> {
     let sent = ctx
         .mailer
-        .send_notice(mail::factor_notice(change, user, true))
+        .send_notice(mail::factor_notice(
+            &mail::Writer::to(&ctx.settings, user),
+            change,
+            user,
+            true,
+        ))
         .await;
     let error = sent.err().map(|e| e.to_string());
     if let Some(e) = &error {

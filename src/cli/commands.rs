@@ -120,6 +120,9 @@ pub(super) enum UserCmd {
         password: Option<String>,
         #[arg(long = "group")]
         groups: Vec<String>,
+        /// The language of the user's mails: en, de or fr.
+        #[arg(long, value_parser = crate::i18n::Lang::parse_exact)]
+        locale: Option<crate::i18n::Lang>,
         #[arg(long = "first-name", default_value = "")]
         first_name: String,
         #[arg(long = "last-name", default_value = "")]

@@ -208,6 +208,7 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
             groups,
             first_name,
             last_name,
+            locale,
         } => {
             let password_hash = match pw {
                 Some(p) => {
@@ -227,6 +228,7 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                     display_name: String::new(),
                     password_hash,
                     groups: all_groups,
+                    locale,
                 },
             )
             .await?;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::ConfigError;
+use super::colour::Rgb;
 use crate::i18n::Lang;
 
 /// The largest custom stylesheet served with the pages.
@@ -19,8 +20,8 @@ pub struct UiSettings {
     pub product_name: String,
     /// An image shown above every page (`ui.logo_url`): absolute http(s) or a path.
     pub logo_url: Option<String>,
-    /// `#rrggbb` of buttons and links (`ui.primary_color`); white text on it
-    /// keeps a contrast of at least 4.5:1 (WCAG 2.2 §1.4.3).
+    /// `#rrggbb` of buttons, links and focus rings (`ui.primary_color`); the
+    /// text on it and the links are derived to stay readable (`Palette`).
     pub primary_color: Option<String>,
     /// The contents of `ui.custom_css`, read at start and served with the pages.
     pub custom_css: Option<Arc<str>>,
@@ -128,46 +129,12 @@ fn link(key: &str, raw: String) -> Result<String, ConfigError> {
     }
 }
 
-/// `#rrggbb` (or `#rgb`) dark enough for white text: WCAG 2.2 contrast ≥ 4.5:1.
+/// `#rrggbb` (or `#rgb`), any colour: the pages derive readable text and link
+/// colours from it (`Palette`).
 fn color(c: &str) -> Result<String, ConfigError> {
-    let hex = c.strip_prefix('#').unwrap_or_default();
-    let full: String = match hex.len() {
-        3 => hex.chars().flat_map(|ch| [ch, ch]).collect(),
-        6 => hex.to_owned(),
-        _ => String::new(),
-    };
-    let rgb = u32::from_str_radix(&full, 16)
-        .ok()
-        .filter(|_| full.len() == 6);
-    let Some(rgb) = rgb else {
-        return Err(ConfigError::new(
-            "ui.primary_color",
-            format!("{c:?} is not a #rrggbb colour"),
-        ));
-    };
-    let contrast = 1.05 / (relative_luminance(rgb) + 0.05);
-    if contrast < 4.5 {
-        return Err(ConfigError::new(
-            "ui.primary_color",
-            format!(
-                "{c} is too light for white button text (contrast {contrast:.1}:1, needs 4.5:1)"
-            ),
-        ));
-    }
-    Ok(format!("#{}", full.to_ascii_lowercase()))
-}
-
-/// WCAG 2.2 relative luminance of an sRGB colour.
-fn relative_luminance(rgb: u32) -> f64 {
-    let channel = |shift: u32| {
-        let v = f64::from((rgb >> shift) & 0xff) / 255.0;
-        if v <= 0.04045 {
-            v / 12.92
-        } else {
-            ((v + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    0.2126 * channel(16) + 0.7152 * channel(8) + 0.0722 * channel(0)
+    Rgb::parse(c).map(Rgb::hex).ok_or_else(|| {
+        ConfigError::new("ui.primary_color", format!("{c:?} is not a #rrggbb colour"))
+    })
 }
 
 fn read_css(path: PathBuf) -> Result<Arc<str>, ConfigError> {
@@ -192,10 +159,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn colours_must_be_dark_enough_for_white_text() {
+    fn colours_are_hex_of_any_lightness() {
         assert_eq!(color("#1D4ED8").unwrap(), "#1d4ed8");
         assert_eq!(color("#036").unwrap(), "#003366");
-        assert!(color("#ffff00").is_err());
+        assert_eq!(color("#ffff00").unwrap(), "#ffff00");
         assert!(color("red").is_err());
         assert!(color("#12345g").is_err());
     }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 pub use super::user_factors::{FactorsPresent, LoadCounter, find_with_factors};
 use super::{DbError, now};
+use crate::i18n::Lang;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
@@ -26,6 +27,8 @@ pub struct User {
     /// tokens: whatever was made in an earlier epoch no longer counts.
     #[serde(skip)]
     pub session_epoch: i64,
+    /// The language of the user's mails, once known (`users.locale`).
+    pub locale: Option<Lang>,
 }
 
 impl User {
@@ -61,6 +64,8 @@ pub struct NewUser {
     pub display_name: String,
     pub password_hash: Option<String>,
     pub groups: Vec<String>,
+    /// The language of the user's mails, when known at creation.
+    pub locale: Option<Lang>,
 }
 
 impl From<users::Model> for User {
@@ -77,6 +82,7 @@ impl From<users::Model> for User {
             created_at: m.created_at,
             last_login: m.last_login,
             session_epoch: m.session_epoch,
+            locale: m.locale.as_deref().and_then(Lang::from_tag),
         }
     }
 }
@@ -147,6 +153,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         updated_at: Set(t),
         last_login: Set(None),
         session_epoch: Set(0),
+        locale: Set(new.locale.map(|l| l.tag().to_owned())),
         search: Set(search_text(&[
             &username,
             &email,
@@ -258,12 +265,24 @@ pub async fn groups_of(db: &DatabaseConnection, user_id: &str) -> Result<Vec<Str
     Ok(names)
 }
 
-pub async fn record_login(db: &DatabaseConnection, user_id: &str) -> Result<(), DbError> {
-    users::Entity::update_many()
-        .col_expr(
-            users::Column::LastLogin,
-            sea_orm::sea_query::Expr::value(now()),
-        )
+/// Stamps a sign-in, and the language it was made in when that is new (the
+/// same write: no second round trip on a sign-in).
+pub async fn record_login(
+    db: &DatabaseConnection,
+    user_id: &str,
+    locale: Option<Lang>,
+) -> Result<(), DbError> {
+    let mut update = users::Entity::update_many().col_expr(
+        users::Column::LastLogin,
+        sea_orm::sea_query::Expr::value(now()),
+    );
+    if let Some(l) = locale {
+        update = update.col_expr(
+            users::Column::Locale,
+            sea_orm::sea_query::Expr::value(l.tag()),
+        );
+    }
+    update
         .filter(users::Column::Id.eq(user_id))
         .exec(db)
         .await?;
@@ -319,4 +338,25 @@ pub async fn set_two_factor(
     on: bool,
 ) -> Result<(), DbError> {
     set_column(db, user_id, users::Column::TwoFactor, on).await
+}
+
+/// Remembers the language of the pages the user just used, for their mails;
+/// writes only when it changed, so a sign-in in the same language costs nothing.
+pub async fn remember_locale(
+    db: &DatabaseConnection,
+    user: &User,
+    lang: Lang,
+) -> Result<bool, DbError> {
+    if user.locale == Some(lang) {
+        return Ok(false);
+    }
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::Locale,
+            sea_orm::sea_query::Expr::value(lang.tag()),
+        )
+        .filter(users::Column::Id.eq(user.id.as_str()))
+        .exec(db)
+        .await?;
+    Ok(true)
 }

@@ -8,6 +8,7 @@ use crate::accounts::account::AccountError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+use super::ui::{PageMessage, Said};
 use crate::db::DbError;
 use crate::error::Failure;
 use crate::keys::KeyError;
@@ -244,6 +245,38 @@ pub enum PageError {
     BadRequest(String),
     #[error("{0}")]
     Status(StatusCode, String),
+    /// A message of the bundles, shown in the visitor's language.
+    #[error("{}", .1.key)]
+    Said(StatusCode, Said),
+}
+
+impl PageError {
+    /// 400 with a message of the bundles.
+    pub fn bad_request(key: &'static str) -> Self {
+        PageError::Said(StatusCode::BAD_REQUEST, Said::new(key))
+    }
+}
+
+/// The message of a backend failure: nothing about what failed.
+fn failure_said(f: &Failure) -> Said {
+    Said::new(match f {
+        Failure::Unavailable(_) => "err-unavailable",
+        Failure::Internal(_) => "err-internal",
+    })
+}
+
+/// What a refused login says; protocol details stay as they are, untranslated.
+fn login_said(e: LoginError) -> Said {
+    match e {
+        LoginError::Failure(f) => failure_said(&f),
+        LoginError::Expired => Said::new("err-login-expired"),
+        LoginError::OtherBrowser => Said::new("err-login-other-browser"),
+        LoginError::ClientGone => Said::new("err-client-gone"),
+        LoginError::UnknownClient => Said::new("err-unknown-client"),
+        LoginError::BadRedirect(d) => Said::new("err-bad-redirect").detail(d),
+        LoginError::BadSamlRequest(d) => Said::new("err-bad-saml-request").detail(d),
+        LoginError::UnknownRequestUri => Said::new("err-unknown-request-uri"),
+    }
 }
 
 impl From<StoreError> for PageError {
@@ -263,7 +296,7 @@ impl From<LoginError> for PageError {
     fn from(e: LoginError) -> Self {
         match e {
             LoginError::Failure(f) => PageError::Failure(f),
-            other => PageError::BadRequest(other.to_string()),
+            other => PageError::Said(StatusCode::BAD_REQUEST, login_said(other)),
         }
     }
 }
@@ -271,10 +304,15 @@ impl From<LoginError> for PageError {
 /// RP-Initiated Logout 1.0 §3: a refused logout shows an error, never a redirect.
 impl From<LogoutError> for PageError {
     fn from(e: LogoutError) -> Self {
-        match e {
-            LogoutError::Failure(f) => PageError::Failure(f),
-            other => PageError::BadRequest(other.to_string()),
-        }
+        let key = match e {
+            LogoutError::Failure(f) => return PageError::Failure(f),
+            LogoutError::ForeignHint => "err-logout-foreign-hint",
+            LogoutError::HintForOtherClient => "err-logout-hint-other-client",
+            LogoutError::UnknownClient => "err-unknown-client",
+            LogoutError::RedirectWithoutClient => "err-logout-redirect-without-client",
+            LogoutError::UnregisteredRedirect => "err-logout-unregistered-redirect",
+        };
+        PageError::bad_request(key)
     }
 }
 
@@ -290,12 +328,25 @@ impl From<actix_web::error::HttpError> for PageError {
 impl From<crate::upstream::UpstreamError> for PageError {
     fn from(e: crate::upstream::UpstreamError) -> Self {
         use crate::upstream::UpstreamError as E;
+        let bad = |said: Said| PageError::Said(StatusCode::BAD_REQUEST, said);
         match e {
             E::Failure(f) => PageError::Failure(f),
             E::Login(l) => l.into(),
-            E::Unreachable(_) => PageError::Status(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
-            E::Unknown(_) => PageError::Status(StatusCode::NOT_FOUND, e.to_string()),
-            other => PageError::BadRequest(other.to_string()),
+            E::Unreachable(name) => PageError::Said(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Said::new("err-upstream-unreachable").arg("name", name),
+            ),
+            E::Unknown(id) => PageError::Said(
+                StatusCode::NOT_FOUND,
+                Said::new("err-upstream-unknown").arg("name", id),
+            ),
+            E::BadState => bad(Said::new("err-upstream-bad-state")),
+            E::OtherUpstream => bad(Said::new("err-upstream-other")),
+            E::WrongIssuer(iss) => bad(Said::new("err-upstream-wrong-issuer").detail(iss)),
+            E::Denied(d) => bad(Said::new("err-upstream-denied").detail(d)),
+            E::BadToken(d) => bad(Said::new("err-upstream-bad-token").detail(d)),
+            E::Stale => bad(Said::new("err-upstream-stale")),
+            E::NoAccount(d) => bad(Said::new("err-upstream-no-account").detail(d)),
         }
     }
 }
@@ -305,7 +356,7 @@ impl ResponseError for PageError {
         match self {
             PageError::Failure(f) => failure_status(f),
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            PageError::Status(s, _) => *s,
+            PageError::Status(s, _) | PageError::Said(s, _) => *s,
         }
     }
 
@@ -313,10 +364,18 @@ impl ResponseError for PageError {
         let (title_key, message) = match self {
             PageError::Failure(f) => {
                 f.log();
-                ("error-unavailable", f.public_message().to_owned())
+                ("error-unavailable", PageMessage::Said(failure_said(f)))
             }
-            PageError::BadRequest(m) => ("error-invalid-request", m.clone()),
-            PageError::Status(_, m) => ("error-title", m.clone()),
+            PageError::BadRequest(m) => ("error-invalid-request", PageMessage::Text(m.clone())),
+            PageError::Status(_, m) => ("error-title", PageMessage::Text(m.clone())),
+            PageError::Said(status, said) => (
+                if *status == StatusCode::BAD_REQUEST {
+                    "error-invalid-request"
+                } else {
+                    "error-title"
+                },
+                PageMessage::Said(said.clone()),
+            ),
         };
         // Rendered here in the default look; `ui::error_pages` renders it again
         // with the request's language and branding.

@@ -70,7 +70,14 @@ pub async fn submit(
     let ip = client_ip(&req, &state.settings.server);
     let chrome = Chrome::for_request(&state, &req, None);
     Ok(
-        match recovery::request(&state.accounts_ctx(), email, ip).await? {
+        match recovery::request(
+            &state.accounts_ctx(),
+            email,
+            ip,
+            super::ui::lang_of(&state.settings, &req, None),
+        )
+        .await?
+        {
             Requested::Accepted => page(
                 StatusCode::OK,
                 &MailSentPage {

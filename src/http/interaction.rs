@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::extract::CsrfForm;
 use super::pages::LoginForm;
-use super::ui::{Chrome, page as render_page};
+use super::ui::{Chrome, lang_of, page as render_page};
 use super::{see_other, set_session_cookie};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
@@ -194,6 +194,7 @@ pub async fn login(
     let proof = IdentityProof::Password {
         username: input.username.trim(),
         password: &input.password,
+        lang: lang_of(&state.settings, &req, at.login.ui_locales.as_deref()),
     };
     let session = at.session.clone().map(|(_, s)| s);
     let cookie = visit.session.as_deref();

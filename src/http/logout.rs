@@ -72,12 +72,7 @@ pub async fn confirm(
     req: HttpRequest,
     form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    let expired = || {
-        PageError::BadRequest(
-            "This sign-out request has expired. Go back to the application and sign out again."
-                .into(),
-        )
-    };
+    let expired = || PageError::bad_request("err-logout-expired");
     let cookie = form.cookie().ok_or_else(expired)?.to_owned();
     if !form.check(PURPOSE).await? {
         return Err(expired());

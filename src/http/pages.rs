@@ -20,17 +20,17 @@ main{max-width:26rem;margin:0 auto;background:#fff;border-radius:12px;box-shadow
 .foot a{margin:0 .5rem;color:#374151}.foot span{display:block;margin-top:.4rem}
 h1{font-size:1.35rem;margin:0 0 .25rem}
 p.sub{color:#4b5563;margin:0 0 1.5rem}
-a{color:var(--primary,#1d4ed8)}
+a{color:var(--primary-text,#1d4ed8)}
 label{display:block;font-weight:600;font-size:.9rem;margin:.9rem 0 .3rem}
 input[type=text],input[type=password],input[type=email]{width:100%;padding:.6rem .75rem;border:1px solid #6b7280;border-radius:8px;font-size:1rem}
-input:focus,button:focus,a:focus{outline:3px solid var(--primary,#1d4ed8);outline-offset:2px}
+input:focus,button:focus,a:focus{outline:3px solid var(--primary-text,#1d4ed8);outline-offset:2px}
 input[aria-invalid=true]{border-color:#991b1b}
-button,.button{display:inline-block;width:100%;margin-top:1.25rem;padding:.7rem;border:0;border-radius:8px;background:var(--primary,#1d4ed8);color:#fff;font-size:1rem;font-weight:600;cursor:pointer;text-align:center;text-decoration:none}
+button,.button{display:inline-block;width:100%;margin-top:1.25rem;padding:.7rem;border:0;border-radius:8px;background:var(--primary,#1d4ed8);color:var(--on-primary,#fff);font:inherit;font-size:1rem;font-weight:600;cursor:pointer;text-align:center;text-decoration:none}
 .error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;border-radius:8px;padding:.6rem .8rem;margin-bottom:1rem}
 .note{background:#eff6ff;color:#1e3a8a;border-radius:8px;padding:.6rem .8rem;margin-bottom:1rem}
-.brand{font-weight:700;font-size:1.1rem;letter-spacing:.02em;color:var(--primary,#1d4ed8)}
+.brand{font-weight:700;font-size:1.1rem;letter-spacing:.02em;color:var(--primary-text,#1d4ed8)}
 code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px;overflow-wrap:anywhere}
-.sub.mt{margin-top:1rem}.button.secondary{background:#374151}
+.sub.mt{margin-top:1rem}.button.secondary{background:#374151;color:#fff}
 .center{text-align:center}.two-cols{columns:2;font-size:1.05rem}.danger-text{color:#991b1b}
 @media (max-width:30rem){main{border-radius:0;padding:1.25rem}.top{margin-top:1rem}}
 ";
@@ -44,6 +44,7 @@ pub fn error_page(title: &str, message: &str) -> String {
         chrome: &chrome,
         title,
         message,
+        detail: None,
     }
     .render()
     .unwrap_or_else(|_| title.to_owned())

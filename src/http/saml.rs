@@ -71,9 +71,7 @@ pub async fn sso_post(
         let mut fields = vec![("resubmitted", "1".to_owned())];
         if let Some(r) = &form.saml_request {
             if r.len() > crate::saml::request::MAX_ENCODED {
-                return Err(PageError::BadRequest(
-                    "The SAML request is too large.".into(),
-                ));
+                return Err(PageError::bad_request("err-saml-too-large"));
             }
             fields.push(("SAMLRequest", r.clone()));
         }
@@ -94,9 +92,7 @@ async fn run(
     params: SsoParams,
 ) -> Result<HttpResponse, PageError> {
     let Some(saml_request) = params.saml_request.filter(|r| !r.is_empty()) else {
-        return Err(PageError::BadRequest(
-            "The SAMLRequest parameter is missing.".into(),
-        ));
+        return Err(PageError::bad_request("err-saml-missing"));
     };
     match front::sso(
         &state.login_ctx(),
@@ -130,9 +126,7 @@ pub async fn post_page(
     let id = path.into_inner();
     match front::take_post(&state.login_ctx(), &id, visit.session.as_deref()).await? {
         Some(form) => Ok(post_response(&state, &req, &form)),
-        None => Err(PageError::BadRequest(
-            "This sign-in answer has expired or was already sent. Go back to the application and sign in again.".into(),
-        )),
+        None => Err(PageError::bad_request("err-saml-answer-gone")),
     }
 }
 

@@ -12,14 +12,13 @@ use super::extract::CsrfForm;
 use super::self_service_pages::{NoticePage, SetPasswordPage};
 use super::ui::{Chrome, page};
 use super::{session_cookie, set_session_cookie};
-use crate::accounts::mails;
 use crate::admin::{AdminCtx, AdminError, sign_out};
 use crate::db::users::User;
 use crate::error::Failure;
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::login::onboarding::{self, Link, PasswordSet};
-use crate::mail::Mail;
+use crate::mail;
 use crate::secrets;
 
 fn purpose(token: &str) -> String {
@@ -149,12 +148,11 @@ async fn after_reset(ctx: &AdminCtx, user: &User) -> Result<(), PageError> {
         .map_err(|e| PageError::Failure(admin_failure(e)))?;
     let sent = ctx
         .mailer
-        .send_notice(Mail {
-            to_name: user.full_name(),
-            to_email: user.email.clone(),
-            subject: mails::PASSWORD_CHANGED_SUBJECT.into(),
-            body: mails::password_changed(user, "with a \"forgot password\" link"),
-        })
+        .send_notice(mail::password_changed(
+            &mail::Writer::to(&ctx.settings, user),
+            user,
+            mail::PasswordChangedBy::ForgotLink,
+        ))
         .await;
     if let Err(e) = sent {
         tracing::warn!(user = %user.username, error = %e, "password change notice not sent");
@@ -199,10 +197,13 @@ pub async fn submit(
     }
     let ctx = state.login_ctx();
     match onboarding::set_password(&ctx, &token, &user, input.password.clone(), reset).await? {
-        PasswordSet::Done if reset => {
-            after_reset(&state.admin_ctx(format!("user:{}", user.username)), &user).await?
+        PasswordSet::Done => {
+            let lang = super::ui::lang_of(&state.settings, &req, None);
+            let user = onboarding::remember_language(&ctx, user.clone(), lang).await?;
+            if reset {
+                after_reset(&state.admin_ctx(format!("user:{}", user.username)), &user).await?
+            }
         }
-        PasswordSet::Done => {}
         PasswordSet::TooShort => {
             return again("password-too-short").await;
         }

@@ -11,7 +11,7 @@ use super::client_addr::client_ip;
 use super::extract::CsrfForm;
 use super::self_service_pages::{AccountCreatedPage, MailSentPage, SignupPage, TooManyPage};
 use super::set_password::{self, invalid_page, render_form, too_many_page};
-use super::ui::{Chrome, page};
+use super::ui::{Chrome, Said, page};
 use crate::accounts::Requested;
 use crate::accounts::signup::{self, Completed, Invalid, Signup, SignupLink};
 use crate::http::errors::PageError;
@@ -24,9 +24,9 @@ fn enabled(state: &AppState) -> Result<(), PageError> {
     if state.settings.signup.enabled {
         Ok(())
     } else {
-        Err(PageError::Status(
+        Err(PageError::Said(
             StatusCode::NOT_FOUND,
-            "Sign-up is not offered here. Ask your administrator for an account.".into(),
+            Said::new("err-signup-off"),
         ))
     }
 }
@@ -95,7 +95,10 @@ pub async fn submit(
         .await;
     }
     let parsed = match Signup::parse(&input.email, &input.first_name, &input.last_name) {
-        Ok(s) => s,
+        Ok(s) => Signup {
+            locale: Some(super::ui::lang_of(&state.settings, &req, None)),
+            ..s
+        },
         Err(invalid) => {
             let key = Some(invalid_key(invalid));
             return form(&state, &req, StatusCode::BAD_REQUEST, input, key).await;

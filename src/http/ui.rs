@@ -11,6 +11,7 @@ use actix_web::{Error, HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::config::Settings;
+use crate::config::colour::{Palette, Rgb};
 use crate::http::state::AppState;
 use crate::i18n::{self, Lang};
 
@@ -104,6 +105,51 @@ pub struct ErrorPage<'a> {
     pub chrome: &'a Chrome,
     pub title: &'a str,
     pub message: &'a str,
+    /// What is not translated: a protocol parameter's name, another server's words.
+    pub detail: Option<&'a str>,
+}
+
+/// What an error page says: a message of the bundles, in the visitor's
+/// language, with its arguments and perhaps an untranslated detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+    pub detail: Option<String>,
+}
+
+impl Said {
+    pub fn new(key: &'static str) -> Self {
+        Self {
+            key,
+            args: Vec::new(),
+            detail: None,
+        }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn text(&self, lang: Lang) -> String {
+        let args: Vec<(&'static str, &str)> =
+            self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        lang.t_args(self.key, &args)
+    }
+}
+
+/// The message of an error page: from the bundles, or a text as it came
+/// (pages that are not translated yet).
+#[derive(Debug, Clone)]
+pub enum PageMessage {
+    Said(Said),
+    Text(String),
 }
 
 /// What an error page says, kept on its response so that [`error_pages`] can
@@ -113,16 +159,21 @@ pub struct ErrorPage<'a> {
 pub struct ErrorPageSpec {
     /// The message id of the title.
     pub title_key: &'static str,
-    pub message: String,
+    pub message: PageMessage,
 }
 
 impl ErrorPageSpec {
     pub fn render(&self, chrome: &Chrome) -> String {
         let title = chrome.t(self.title_key);
+        let (message, detail) = match &self.message {
+            PageMessage::Said(s) => (s.text(chrome.lang), s.detail.as_deref()),
+            PageMessage::Text(t) => (t.clone(), None),
+        };
         let page = ErrorPage {
             chrome,
             title: &title,
-            message: &self.message,
+            message: &message,
+            detail,
         };
         page.render().unwrap_or_else(|_| title.clone())
     }
@@ -140,7 +191,11 @@ pub async fn error_pages(
     let (Some(spec), Some(state)) = (spec, state) else {
         return Ok(res);
     };
-    let chrome = Chrome::for_request(&state, res.request(), None);
+    // An authorization request that is refused still names its `ui_locales`.
+    let ui_locales = url::form_urlencoded::parse(res.request().query_string().as_bytes())
+        .find(|(k, _)| k == "ui_locales")
+        .map(|(_, v)| v.into_owned());
+    let chrome = Chrome::for_request(&state, res.request(), ui_locales.as_deref());
     let body = spec.render(&chrome);
     Ok(res.map_body(|_, _| BoxBody::new(body)))
 }
@@ -148,16 +203,19 @@ pub async fn error_pages(
 /// Where the theme stylesheet is served.
 pub const THEME_PATH: &str = "/ui/theme.css";
 
-/// `GET /ui/theme.css`: the primary colour as a custom property, then the
+/// `GET /ui/theme.css`: the primary colour and the text colours derived from
+/// it as custom properties, then the
 /// operator's stylesheet. Served from our origin, so `style-src 'self'` allows
 /// it without loosening the policy.
 pub async fn theme(state: web::Data<AppState>) -> HttpResponse {
     let ui = &state.settings.ui;
     let mut css = String::new();
-    if let Some(c) = &ui.primary_color {
-        css.push_str(":root{--primary:");
-        css.push_str(c);
-        css.push_str("}\n");
+    if let Some(p) = ui.primary_color.as_deref().and_then(Rgb::parse) {
+        let p = Palette::of(p);
+        css.push_str(&format!(
+            ":root{{--primary:{};--on-primary:{};--primary-text:{}}}\n",
+            p.primary, p.on_primary, p.primary_text
+        ));
     }
     if let Some(custom) = &ui.custom_css {
         css.push_str(custom);

@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 
 use crate::error::Failure;
+use crate::i18n::Lang;
 use crate::login::LoginCtx;
 use crate::oidc::password_login::{LoginResult, password_login};
 use crate::oidc::session::BrowserSession;
@@ -15,6 +16,8 @@ pub enum IdentityProof<'a> {
     Password {
         username: &'a str,
         password: &'a str,
+        /// The language of the page it was typed into: the user's mails speak it.
+        lang: Lang,
     },
 }
 
@@ -28,8 +31,10 @@ pub async fn prove(
     ip: Option<IpAddr>,
 ) -> Result<LoginResult, Failure> {
     match proof {
-        IdentityProof::Password { username, password } => {
-            password_login(ctx, cookie, session, username, password, ip).await
-        }
+        IdentityProof::Password {
+            username,
+            password,
+            lang,
+        } => password_login(ctx, cookie, session, (username, password), Some(lang), ip).await,
     }
 }

@@ -107,3 +107,18 @@ pub async fn set_password(
     .await?;
     Ok(PasswordSet::Done)
 }
+
+/// Makes `lang` the language of the user's mails when it is new: the pages
+/// were used by the owner of the account (a link from their mailbox just
+/// worked). Every server's snapshot of the user is read again afterwards.
+pub async fn remember_language(
+    ctx: &LoginCtx<'_>,
+    mut user: User,
+    lang: crate::i18n::Lang,
+) -> Result<User, Failure> {
+    if users::remember_locale(ctx.db, &user, lang).await? {
+        crate::directory::changed(ctx.store).await?;
+        user.locale = Some(lang);
+    }
+    Ok(user)
+}

@@ -31,6 +31,7 @@ pub const SENDS_PER_USER: u64 = 5;
 const SENDS_PER_ADDRESS: u64 = 20;
 const SEND_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// The subject of the mailed code in English (`mail-code-subject`).
 pub const SUBJECT: &str = "Your sign-in code";
 
 #[derive(Serialize, Deserialize)]
@@ -109,7 +110,9 @@ pub async fn send(
             session.from,
         )
         .await?;
-    deliver(ctx.mailer.clone(), mail(user, &code));
+    let w = crate::mail::Writer::to(ctx.settings, user);
+    let message = crate::mail::sign_in_code(&w, user, &code, CODE_TTL.as_secs() / 60);
+    deliver(ctx.mailer.clone(), message);
     Ok(Sent::Sent)
 }
 
@@ -134,24 +137,6 @@ fn deliver(mailer: Mailer, mail: Mail) {
             tracing::warn!(error = %e, "sign-in code not delivered");
         }
     });
-}
-
-fn mail(user: &User, code: &str) -> Mail {
-    let body = format!(
-        "Hello {name},\n\nyour sign-in code is\n\n    {code}\n\n\
-It works once, for the sign-in that asked for it, and expires in\n\
-{minutes} minutes.\n\n\
-If you are not signing in right now, someone else knows your password:\n\
-change it and tell your administrator. Never give this code to anyone.\n",
-        name = user.full_name(),
-        minutes = CODE_TTL.as_secs() / 60,
-    );
-    Mail {
-        to_name: user.full_name(),
-        to_email: user.email.clone(),
-        subject: SUBJECT.to_owned(),
-        body,
-    }
 }
 
 /// The outcome of a presented code.

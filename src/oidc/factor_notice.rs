@@ -41,7 +41,12 @@ pub(crate) async fn notify_owner(
 ) -> Result<(), Failure> {
     let sent = ctx
         .mailer
-        .send_notice(mail::factor_notice(change, user, false))
+        .send_notice(mail::factor_notice(
+            &mail::Writer::to(ctx.settings, user),
+            change,
+            user,
+            false,
+        ))
         .await;
     let error = sent.err().map(|e| e.to_string());
     if let Some(e) = &error {

@@ -158,10 +158,10 @@ pub async fn authorize(
         Some(id) => ctx.cache.client(ctx.db, id).await?,
         None => None,
     };
-    let to = authorize::return_to(params, client.as_ref()).map_err(LoginError::BadRedirect)?;
     let Some(client) = client else {
         return Err(LoginError::UnknownClient);
     };
+    let to = authorize::return_to(params, Some(&client)).map_err(LoginError::BadRedirect)?;
     let finish = |url| Authorized {
         next: NextStep::Finish(url),
         started: None,

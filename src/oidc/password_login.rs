@@ -12,6 +12,7 @@ use crate::auth::password::VerifyError;
 use crate::auth::stepup::{Factor, Proof};
 use crate::db::users;
 use crate::error::Failure;
+use crate::i18n::Lang;
 use crate::login::LoginCtx;
 use crate::secrets;
 
@@ -41,8 +42,8 @@ pub async fn password_login(
     ctx: &LoginCtx<'_>,
     cookie: Option<&str>,
     session: Option<BrowserSession>,
-    username: &str,
-    password: &str,
+    (username, password): (&str, &str),
+    lang: Option<Lang>,
     ip: Option<IpAddr>,
 ) -> Result<LoginResult, Failure> {
     let audit_name = users::normalize(username);
@@ -107,7 +108,14 @@ pub async fn password_login(
         from: ip,
     });
     let new_cookie = ctx.sessions.rotate(cookie, &next).await?;
-    users::record_login(ctx.db, &user.id).await?;
+    let new_lang = lang.filter(|l| user.locale != Some(*l));
+    users::record_login(ctx.db, &user.id, new_lang).await?;
+    if new_lang.is_some() {
+        // The directory's snapshots of this user name the old language.
+        crate::directory::changed(ctx.store)
+            .await
+            .map_err(Failure::from)?;
+    }
     tracing::info!(user = %user.username, "password verified");
     Ok(LoginResult::SignedIn(new_cookie))
 }

@@ -161,6 +161,7 @@ pub async fn resolve(
         display_name: identity.display_name.clone(),
         password_hash: None,
         groups,
+        locale: None,
     };
     match upstream_links::create_linked(ctx.db, &up.id, &identity.subject, new).await {
         Ok(user) => {

@@ -365,6 +365,6 @@ async fn sign_in(
         next.proofs.push(proof(Factor::UpstreamKey));
     }
     let cookie = ctx.sessions.rotate(visit.session.as_deref(), &next).await?;
-    users::record_login(ctx.db, &user.id).await?;
+    users::record_login(ctx.db, &user.id, None).await?;
     Ok(cookie)
 }

@@ -87,6 +87,56 @@ async fn the_default_locale_applies_and_error_pages_follow_the_browser() {
 }
 
 #[tokio::test]
+async fn error_messages_speak_the_language_of_ui_locales() {
+    let app = spawn_app().await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let bad = browser
+        .authorize(
+            &AuthParams::new(&client)
+                .set("client_id", "nobody")
+                .set("ui_locales", "de"),
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    assert_eq!(lang_of(bad.html()), "de");
+    assert!(
+        bad.html()
+            .contains("ist diesem Anmeldedienst nicht bekannt (client_id unbekannt oder fehlt)"),
+        "{}",
+        bad.html()
+    );
+
+    // A redirect_uri that is not registered: the sentence is German, the
+    // protocol detail stays as it is.
+    let bad = browser
+        .authorize(
+            &AuthParams::new(&client)
+                .set("redirect_uri", "https://evil.example/cb")
+                .set("ui_locales", "de"),
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    assert!(
+        bad.html()
+            .contains("Die Rücksprungadresse fehlt oder ist nicht erlaubt"),
+        "{}",
+        bad.html()
+    );
+    assert!(bad.html().contains("id=\"error-detail\""), "{}", bad.html());
+
+    // A sign-in that has expired, in French for a French browser.
+    let fr = Browser::with_headers(&app, &[("accept-language", "fr")]);
+    let gone = fr.get("/interaction/no-such-login").await;
+    assert_eq!(gone.status(), 400);
+    assert!(
+        gone.html().contains("Cette demande de connexion a expiré"),
+        "{}",
+        gone.html()
+    );
+}
+
+#[tokio::test]
 async fn discovery_lists_the_shipped_languages() {
     let app = spawn_app().await;
     let doc = app.discovery().await;

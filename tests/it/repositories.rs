@@ -112,15 +112,16 @@ async fn users_and_groups(db: &DatabaseConnection) {
         users::set_password_hash(db, "missing", "h".into()).await,
         Err(DbError::NotFound)
     ));
-    users::record_login(db, &u.id).await.unwrap();
-    assert!(
-        users::find_by_id(db, &u.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .last_login
-            .is_some()
-    );
+    users::record_login(db, &u.id, None).await.unwrap();
+    let after = users::find_by_id(db, &u.id).await.unwrap().unwrap();
+    assert!(after.last_login.is_some());
+    assert_eq!(after.locale, None);
+    // A sign-in in another language stores it, in the same write.
+    users::record_login(db, &u.id, Some(portcullis::i18n::Lang::Fr))
+        .await
+        .unwrap();
+    let after = users::find_by_id(db, &u.id).await.unwrap().unwrap();
+    assert_eq!(after.locale, Some(portcullis::i18n::Lang::Fr));
     assert_eq!(users::list_all(db).await.unwrap().len(), 2);
 }
 

@@ -27,6 +27,11 @@ fn free_port() -> u16 {
 
 impl Driver {
     pub async fn start() -> Driver {
+        Self::start_in(None).await
+    }
+
+    /// A browser whose `Accept-Language` asks for `accept_language` first.
+    pub async fn start_in(accept_language: Option<&str>) -> Driver {
         let port = free_port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -60,7 +65,8 @@ impl Driver {
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-quic", "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                         format!("--user-data-dir={}", profile.path().display())]
+                         format!("--user-data-dir={}", profile.path().display())],
+                "prefs": {"intl.accept_languages": accept_language.unwrap_or("en-US,en")}
             }
         }}});
         let resp: Value = http
@@ -234,6 +240,27 @@ impl Driver {
             Some(json!({ "script": script, "args": [] })),
         )
         .await
+    }
+
+    /// Runs `script` (a function body) that reports by calling its last
+    /// argument; returns what it reported.
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Resizes the browser window (headless: the viewport) to `width` × `height`.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
     }
 
     pub async fn delete_cookies(&self) {

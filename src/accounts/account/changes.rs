@@ -127,12 +127,11 @@ pub async fn change_password(
     .await?;
     let sent = ctx
         .mailer
-        .send_notice(mail::Mail {
-            to_name: user.full_name(),
-            to_email: user.email.clone(),
-            subject: crate::accounts::mails::PASSWORD_CHANGED_SUBJECT.into(),
-            body: crate::accounts::mails::password_changed(user, "on the account page"),
-        })
+        .send_notice(mail::password_changed(
+            &mail::Writer::to(ctx.settings, user),
+            user,
+            mail::PasswordChangedBy::AccountPage,
+        ))
         .await;
     if let Err(e) = sent {
         tracing::warn!(user = %user.username, error = %e, "password change notice not sent");

@@ -17,7 +17,7 @@ use crate::accounts::account::{self, AccountSession};
 use crate::db::users::User;
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
-use crate::http::ui::{self, Chrome};
+use crate::http::ui::{self, Chrome, Said};
 
 const COOKIE: &str = "portcullis_account";
 const LOGIN_COOKIE: &str = "portcullis_account_login";
@@ -141,13 +141,16 @@ async fn callback(
     p: web::Query<CallbackParams>,
 ) -> Result<HttpResponse, PageError> {
     if let Some(e) = &p.error {
-        return Err(PageError::Status(
+        return Err(PageError::Said(
             StatusCode::FORBIDDEN,
-            format!("Sign-in failed: {e}"),
+            Said::new("err-account-sign-in-failed").detail(e.clone()),
         ));
     }
     let (Some(code), Some(returned)) = (p.code.as_deref(), p.state.as_deref()) else {
-        return Err(PageError::BadRequest("missing code or state".into()));
+        return Err(PageError::Said(
+            StatusCode::BAD_REQUEST,
+            Said::new("err-account-sign-in-failed").detail("missing code or state"),
+        ));
     };
     let started = read_cookie(&state, &req, LOGIN_COOKIE);
     let ctx = state.console_ctx();
@@ -163,7 +166,10 @@ async fn callback(
             resp.add_cookie(&removal(&state, LOGIN_COOKIE))?;
             Ok(resp)
         }
-        Err(why) => Err(PageError::BadRequest(why.into())),
+        Err(why) => Err(PageError::Said(
+            StatusCode::BAD_REQUEST,
+            Said::new("err-account-sign-in-failed").detail(why),
+        )),
     }
 }
 

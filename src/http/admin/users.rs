@@ -71,6 +71,8 @@ pub struct CreateBody {
     password: Option<String>,
     #[serde(default)]
     groups: Vec<String>,
+    /// The language of the user's mails: `en`, `de` or `fr`.
+    locale: Option<String>,
 }
 
 pub async fn create(
@@ -89,6 +91,7 @@ pub async fn create(
             display_name: b.display_name,
             password: b.password,
             groups: b.groups,
+            locale: b.locale,
             admin_grant: q.grant(),
         },
     )
