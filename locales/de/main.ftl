@@ -218,7 +218,20 @@ err-upstream-bad-state = Diese Antwort des Identitätsanbieters gehört zu keine
 err-upstream-other = Diese Antwort wurde an die Adresse eines anderen Identitätsanbieters geschickt. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.
 err-upstream-wrong-issuer = Die Antwort nennt einen anderen Aussteller als den Identitätsanbieter: Sie wird abgelehnt.
 err-upstream-denied = Der Identitätsanbieter hat Sie nicht angemeldet.
-err-upstream-bad-token = Das ID-Token des Identitätsanbieters wurde abgelehnt.
+err-upstream-bad-token = Das ID-Token des Identitätsanbieters wurde abgelehnt: { $check ->
+    [missing] die Antwort enthält kein ID-Token
+    [signature] seine Signatur ist ungültig
+    [aud] es wurde für einen anderen Client ausgestellt (aud)
+    [iss] es nennt einen anderen Aussteller (iss)
+    [nonce] seine Nonce passt nicht zu dieser Anmeldung
+    [exp] es ist abgelaufen
+   *[other] es ist ungültig
+}.
+err-upstream-bad-userinfo = Die Benutzerinformationen des Identitätsanbieters wurden abgelehnt: { $why ->
+    [subject] sie nennen einen anderen Benutzer als das ID-Token
+    [signature] ihre Signatur ist ungültig
+   *[other] die Antwort war nicht lesbar
+}.
 err-upstream-stale = Ihre Anmeldung beim Identitätsanbieter liegt für diese Anwendung zu lange zurück. Melden Sie sich dort erneut an.
 err-upstream-no-account = Für diese Anmeldung gibt es hier kein Konto.
 err-account-sign-in-failed = Die Anmeldung an Ihrer Kontoseite ist fehlgeschlagen. Öffnen Sie die Kontoseite und melden Sie sich erneut an.

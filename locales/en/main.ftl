@@ -218,7 +218,20 @@ err-upstream-bad-state = This answer from the identity provider does not belong 
 err-upstream-other = This answer was sent to another identity provider's address. Go back to the application and sign in again.
 err-upstream-wrong-issuer = The answer names another issuer than the identity provider: it is refused.
 err-upstream-denied = The identity provider did not sign you in.
-err-upstream-bad-token = The identity provider's ID token was refused.
+err-upstream-bad-token = The identity provider's ID token was refused: { $check ->
+    [missing] the answer carries no ID token
+    [signature] its signature does not verify
+    [aud] it was issued to another client (aud)
+    [iss] it names another issuer (iss)
+    [nonce] its nonce does not match this sign-in
+    [exp] it has expired
+   *[other] it is not valid
+}.
+err-upstream-bad-userinfo = The identity provider's user information was refused: { $why ->
+    [subject] it names another user than the ID token
+    [signature] it does not verify
+   *[other] the answer could not be read
+}.
 err-upstream-stale = The identity provider did not sign you in recently enough for this application. Sign in there again.
 err-upstream-no-account = There is no account here for this sign-in.
 err-account-sign-in-failed = Signing in to your account page failed. Open the account page and sign in again.

@@ -218,7 +218,20 @@ err-upstream-bad-state = Cette réponse du fournisseur d’identité n’apparti
 err-upstream-other = Cette réponse a été envoyée à l’adresse d’un autre fournisseur d’identité. Retournez à l’application et connectez-vous à nouveau.
 err-upstream-wrong-issuer = La réponse nomme un autre émetteur que le fournisseur d’identité : elle est refusée.
 err-upstream-denied = Le fournisseur d’identité ne vous a pas connecté.
-err-upstream-bad-token = Le jeton d’identité du fournisseur d’identité a été refusé.
+err-upstream-bad-token = Le jeton d’identité du fournisseur d’identité a été refusé : { $check ->
+    [missing] la réponse ne contient aucun jeton d’identité
+    [signature] sa signature n’est pas valide
+    [aud] il a été émis pour un autre client (aud)
+    [iss] il nomme un autre émetteur (iss)
+    [nonce] son nonce ne correspond pas à cette connexion
+    [exp] il a expiré
+   *[other] il n’est pas valide
+}.
+err-upstream-bad-userinfo = Les informations utilisateur du fournisseur d’identité ont été refusées : { $why ->
+    [subject] elles nomment un autre utilisateur que le jeton d’identité
+    [signature] leur signature n’est pas valide
+   *[other] la réponse n’a pas pu être lue
+}.
 err-upstream-stale = Votre connexion chez le fournisseur d’identité est trop ancienne pour cette application. Reconnectez-vous chez lui.
 err-upstream-no-account = Il n’y a pas de compte ici pour cette connexion.
 err-account-sign-in-failed = La connexion à votre page de compte a échoué. Ouvrez la page de compte et connectez-vous à nouveau.

@@ -38,8 +38,9 @@ pub enum UpstreamError {
     #[error("The identity provider's ID token was refused: {0}.")]
     BadToken(BadIdToken),
     /// Userinfo answered for another subject than the ID token's, or could not
-    /// be read (OIDC Core §5.3.2: its `sub` must match).
-    #[error("The identity provider's user information was refused: {0}.")]
+    /// be read (OIDC Core §5.3.2: its `sub` must match). The word says which:
+    /// `subject`, `signature` or `unreadable`.
+    #[error("The identity provider's user information was refused ({0}).")]
     BadUserinfo(&'static str),
     /// The upstream's sign-in is older than the application accepts.
     #[error(

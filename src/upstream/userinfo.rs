@@ -29,13 +29,11 @@ pub(super) async fn fetch(
         Ok(claims) => Ok(Some(claims)),
         Err(UserInfoError::ClaimsVerification(ClaimsVerificationError::InvalidSubject(_))) => {
             tracing::warn!(upstream = %up.id, "upstream userinfo names another subject than its ID token");
-            Err(UpstreamError::BadUserinfo(
-                "it names another user than the ID token",
-            ))
+            Err(UpstreamError::BadUserinfo("subject"))
         }
         Err(UserInfoError::ClaimsVerification(e)) => {
             tracing::warn!(upstream = %up.id, error = %e, "upstream userinfo does not verify");
-            Err(UpstreamError::BadUserinfo("it does not verify"))
+            Err(UpstreamError::BadUserinfo("signature"))
         }
         Err(UserInfoError::Request(e)) => {
             tracing::warn!(upstream = %up.id, error = %e, "upstream userinfo request failed");
@@ -43,7 +41,7 @@ pub(super) async fn fetch(
         }
         Err(e) => {
             tracing::warn!(upstream = %up.id, error = %e, "upstream userinfo answer refused");
-            Err(UpstreamError::BadUserinfo("the answer could not be read"))
+            Err(UpstreamError::BadUserinfo("unreadable"))
         }
     }
 }
