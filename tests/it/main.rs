@@ -70,6 +70,7 @@ mod refresh_never_outlives_step_up;
 mod refresh_token_rotation;
 mod refresh_tokens_have_an_absolute_lifetime;
 mod registration;
+mod renewed_cookies_lead_nowhere;
 mod repositories;
 mod revocation_introspection;
 mod round_robin_proxy;
