@@ -48,6 +48,7 @@ mod imports_survive_a_restart;
 mod individual_claims;
 mod key_only_account_never_enrolls_totp;
 mod key_rotation;
+mod last_factor_stays_under_parallel_removals;
 mod lockouts_hold_under_parallel_guessing;
 mod login_loads_the_user_once_per_request;
 mod login_security;
