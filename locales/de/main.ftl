@@ -235,6 +235,7 @@ err-upstream-bad-userinfo = Die Benutzerinformationen des Identitätsanbieters w
 err-upstream-stale = Ihre Anmeldung beim Identitätsanbieter liegt für diese Anwendung zu lange zurück. Melden Sie sich dort erneut an.
 err-upstream-no-account = Für diese Anmeldung gibt es hier kein Konto.
 err-account-sign-in-failed = Die Anmeldung an Ihrer Kontoseite ist fehlgeschlagen. Öffnen Sie die Kontoseite und melden Sie sich erneut an.
+err-console-sign-in-failed = Die Anmeldung an der Administrationskonsole ist fehlgeschlagen. Öffnen Sie die Konsole und melden Sie sich erneut an.
 err-saml-too-large = Die SAML-Anfrage ist zu groß.
 err-saml-missing = Der Parameter SAMLRequest fehlt.
 err-saml-answer-gone = Diese Anmeldeantwort ist abgelaufen oder wurde schon gesendet. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.

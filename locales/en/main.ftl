@@ -235,6 +235,7 @@ err-upstream-bad-userinfo = The identity provider's user information was refused
 err-upstream-stale = The identity provider did not sign you in recently enough for this application. Sign in there again.
 err-upstream-no-account = There is no account here for this sign-in.
 err-account-sign-in-failed = Signing in to your account page failed. Open the account page and sign in again.
+err-console-sign-in-failed = Signing in to the admin console failed. Open the console and sign in again.
 err-saml-too-large = The SAML request is too large.
 err-saml-missing = The SAMLRequest parameter is missing.
 err-saml-answer-gone = This sign-in answer has expired or was already sent. Go back to the application and sign in again.

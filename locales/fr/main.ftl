@@ -235,6 +235,7 @@ err-upstream-bad-userinfo = Les informations utilisateur du fournisseur d’iden
 err-upstream-stale = Votre connexion chez le fournisseur d’identité est trop ancienne pour cette application. Reconnectez-vous chez lui.
 err-upstream-no-account = Il n’y a pas de compte ici pour cette connexion.
 err-account-sign-in-failed = La connexion à votre page de compte a échoué. Ouvrez la page de compte et connectez-vous à nouveau.
+err-console-sign-in-failed = La connexion à la console d’administration a échoué. Ouvrez la console et connectez-vous à nouveau.
 err-saml-too-large = La requête SAML est trop grande.
 err-saml-missing = Le paramètre SAMLRequest manque.
 err-saml-answer-gone = Cette réponse de connexion a expiré ou a déjà été envoyée. Retournez à l’application et connectez-vous à nouveau.

@@ -1,11 +1,11 @@
 //! Second factors: the TOTP seed (sealed) with its last accepted step, and
 //! single-use recovery codes (digests only).
 
-use entity::{recovery_codes, totp_factors};
+use entity::{recovery_codes, totp_factors, users, webauthn_credentials};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set,
+    QuerySelect, Set,
 };
 
 use super::{DbError, now};
@@ -171,18 +171,81 @@ pub async fn remaining_recovery_codes(
         .await?)
 }
 
-/// Removes the authenticator app and the recovery codes that stand in for it.
-pub async fn remove_totp(db: &DatabaseConnection, user_id: &str) -> Result<(), DbError> {
+/// One second factor of a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorRef<'a> {
+    /// The authenticator app, with its recovery codes.
+    Totp,
+    /// One security key, by its id.
+    Key(&'a str),
+}
+
+/// What became of [`remove_keeping_one`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removed {
+    Done,
+    /// The user has no such factor.
+    NotFound,
+    /// It is the user's last second factor, and one must stay.
+    LastFactor,
+}
+
+/// Removes a factor; with `keep_one`, only while another second factor stays.
+/// The check and the delete are one transaction that holds the user's row
+/// first, so two removals at once cannot each see the other's factor still
+/// there and leave none: on PostgreSQL the row lock makes the second wait and
+/// then read what the first committed; on SQLite the write transaction does.
+pub async fn remove_keeping_one(
+    db: &DatabaseConnection,
+    user_id: &str,
+    which: FactorRef<'_>,
+    keep_one: bool,
+) -> Result<Removed, DbError> {
     let txn = super::begin_write(db).await?;
-    totp_factors::Entity::delete_by_id(user_id.to_owned())
-        .exec(&txn)
+    users::Entity::find_by_id(user_id.to_owned())
+        .lock_exclusive()
+        .one(&txn)
         .await?;
-    recovery_codes::Entity::delete_many()
-        .filter(recovery_codes::Column::UserId.eq(user_id))
-        .exec(&txn)
+    let totp = totp_factors::Entity::find_by_id(user_id.to_owned())
+        .count(&txn)
+        .await?
+        > 0;
+    let keys: Vec<String> = webauthn_credentials::Entity::find()
+        .filter(webauthn_credentials::Column::UserId.eq(user_id))
+        .select_only()
+        .column(webauthn_credentials::Column::Id)
+        .into_tuple()
+        .all(&txn)
         .await?;
+    // Dropping the transaction without a commit rolls it back.
+    let another_stays = match which {
+        FactorRef::Totp if totp => !keys.is_empty(),
+        FactorRef::Key(id) if keys.iter().any(|k| k == id) => totp || keys.len() > 1,
+        _ => return Ok(Removed::NotFound),
+    };
+    if keep_one && !another_stays {
+        return Ok(Removed::LastFactor);
+    }
+    match which {
+        FactorRef::Totp => {
+            totp_factors::Entity::delete_by_id(user_id.to_owned())
+                .exec(&txn)
+                .await?;
+            recovery_codes::Entity::delete_many()
+                .filter(recovery_codes::Column::UserId.eq(user_id))
+                .exec(&txn)
+                .await?;
+        }
+        FactorRef::Key(id) => {
+            webauthn_credentials::Entity::delete_many()
+                .filter(webauthn_credentials::Column::UserId.eq(user_id))
+                .filter(webauthn_credentials::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+    }
     txn.commit().await?;
-    Ok(())
+    Ok(Removed::Done)
 }
 
 /// Removes every factor and recovery code (admin "reset MFA").

@@ -129,13 +129,3 @@ pub async fn remove_all(db: &DatabaseConnection, user_id: &str) -> Result<(), Db
         .await?;
     Ok(())
 }
-
-/// Removes one credential of the user; false when the user has none by that id.
-pub async fn remove(db: &DatabaseConnection, user_id: &str, id: &str) -> Result<bool, DbError> {
-    let res = creds::Entity::delete_many()
-        .filter(creds::Column::UserId.eq(user_id))
-        .filter(creds::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected == 1)
-}

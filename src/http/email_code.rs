@@ -12,7 +12,7 @@ use super::see_other;
 use super::ui::{Chrome, page};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
-use crate::login::{Post, SignedIn, Visit};
+use crate::login::{NextStep, Post, SignedIn, Visit};
 use crate::oidc::email_code::{self, Checked, Sent};
 
 /// What the page says above the form.
@@ -86,6 +86,23 @@ struct EmailForm<'a> {
     minutes: u64,
 }
 
+/// The start of both mailed-code posts: the second-factor posts' own (see
+/// [`second_factor_post`]), on an account that can be mailed a code.
+async fn email_post(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    visit: &Visit,
+    form: &CsrfForm<CodeInput>,
+) -> Result<Result<(NextStep, SignedIn, Chrome), HttpResponse>, PageError> {
+    Ok(
+        match second_factor_post(state, req, id, visit, form, Post::EmailCode).await? {
+            Ok((_, signed_in, _)) if !signed_in.caps.has_email => Err(see_other(&here(state, id))),
+            started => started,
+        },
+    )
+}
+
 /// `POST /interaction/{id}/email`: the mailed code.
 pub async fn post(
     state: web::Data<AppState>,
@@ -95,14 +112,10 @@ pub async fn post(
     form: CsrfForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let (expected, signed_in, chrome) =
-        match second_factor_post(&state, &req, &id, &visit, &form, Post::EmailCode).await? {
-            Ok(v) => v,
-            Err(resp) => return Ok(resp),
-        };
-    if !signed_in.caps.has_email {
-        return Ok(see_other(&here(&state, &id)));
-    }
+    let (expected, signed_in, chrome) = match email_post(&state, &req, &id, &visit, &form).await? {
+        Ok(v) => v,
+        Err(resp) => return Ok(resp),
+    };
     let checked = email_code::check(
         &state.login_ctx(),
         &id,
@@ -141,17 +154,13 @@ pub async fn resend(
     form: CsrfForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let (expected, signed_in, chrome) =
-        match second_factor_post(&state, &req, &id, &visit, &form, Post::EmailCode).await? {
-            Ok(v) => v,
-            Err(resp) => return Ok(resp),
-        };
-    if !signed_in.caps.has_email {
-        return Ok(see_other(&here(&state, &id)));
-    }
+    let (expected, signed_in, chrome) = match email_post(&state, &req, &id, &visit, &form).await? {
+        Ok(v) => v,
+        Err(resp) => return Ok(resp),
+    };
     let before_enrolling = matches!(
         expected,
-        crate::login::NextStep::Prove {
+        NextStep::Prove {
             before_enrolling: true,
             ..
         }

@@ -30,7 +30,7 @@ pub fn visit_of(state: &AppState, req: &HttpRequest) -> Visit {
     }
 }
 
-fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, PageError> {
+pub(super) fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, PageError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| PageError::Failure(crate::error::Failure::Internal("no app state".into())))

@@ -39,7 +39,8 @@ pub(super) struct LoginPage<'a> {
     pub login: &'a PendingLogin,
     pub client_name: &'a str,
     pub client_logo: Option<&'a str>,
-    /// The cookie of a session this request loaded.
+    /// The cookie the form binds to (a session this request loaded, or one
+    /// renewed moments ago).
     pub session: Option<String>,
 }
 
@@ -167,7 +168,7 @@ pub async fn login(
     let id = path.into_inner();
     let ctx = state.login_ctx();
     let at = login::resume::at_login(&ctx, &id, &visit).await?;
-    let known = at.session.as_ref().map(|(c, _)| c.clone());
+    let known = at.form_cookie.clone();
     let page = || LoginPage {
         id: &id,
         login: &at.login,

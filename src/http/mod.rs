@@ -18,6 +18,7 @@ pub mod introspection;
 pub mod logout;
 pub mod metrics;
 pub mod observe;
+mod own_client;
 pub mod pages;
 pub mod par;
 pub mod registration;

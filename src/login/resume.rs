@@ -15,7 +15,7 @@ use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::oidc::error::AuthzError;
 use crate::oidc::flow::{self, Capabilities};
-use crate::oidc::session::{BrowserSession, Pending};
+use crate::oidc::session::{BrowserSession, Pending, Sessions};
 use crate::oidc::{interaction, login_policy, now_ms};
 
 /// One request of a browser, as the login engine sees it.
@@ -51,7 +51,8 @@ pub struct Resumed {
     pub login: PendingLogin,
     /// The OpenID Connect client or SAML service provider of the login.
     pub party: Party,
-    /// The cookie of the browser's session when it has one (signed in or not).
+    /// The cookie this request's forms bind to: the browser's session cookie
+    /// when it names a session (signed in or not) or one renewed moments ago.
     pub session_cookie: Option<String>,
     /// Present at every second-factor step.
     pub signed_in: Option<SignedIn>,
@@ -96,6 +97,8 @@ pub struct AtLogin {
     /// The relying party's logo, for its login page.
     pub client_logo: Option<String>,
     pub session: Option<(String, BrowserSession)>,
+    /// The cookie the form binds to (see [`Resumed::session_cookie`]).
+    pub form_cookie: Option<String>,
 }
 
 /// Loads what a password post works with, once.
@@ -107,23 +110,30 @@ pub async fn at_login(ctx: &LoginCtx<'_>, id: &str, visit: &Visit) -> Result<AtL
         .map(|p| p.name().to_owned())
         .unwrap_or_default();
     let client_logo = party.as_ref().and_then(|p| p.logo().map(str::to_owned));
-    let session = load_session(ctx, visit).await?;
+    let (session, form_cookie) = load_session(ctx, visit).await?;
     Ok(AtLogin {
         login,
         client_name,
         client_logo,
         session,
+        form_cookie,
     })
 }
 
+/// The browser's session with its cookie, and the cookie its forms bind to.
+/// A cookie another tab's request renewed moments ago is signed out here, but
+/// kept for the forms: a new cookie in this answer would overwrite the renewed
+/// one the browser holds by now.
 async fn load_session(
     ctx: &LoginCtx<'_>,
     visit: &Visit,
-) -> Result<Option<(String, BrowserSession)>, LoginError> {
-    Ok(match &visit.session {
-        Some(c) => ctx.sessions.load(c).await?.map(|s| (c.clone(), s)),
-        None => None,
-    })
+) -> Result<(Option<(String, BrowserSession)>, Option<String>), LoginError> {
+    let Some(c) = &visit.session else {
+        return Ok((None, None));
+    };
+    let found = ctx.sessions.lookup(c).await?;
+    let form_cookie = Sessions::form_cookie(Some(c), &found);
+    Ok((found.live().map(|s| (c.clone(), s)), form_cookie))
 }
 
 /// Loads the pending login `id` and everything it depends on once, decides what
@@ -138,7 +148,7 @@ pub async fn resume(
     let party = Party::of(ctx, &login)
         .await?
         .ok_or(LoginError::ClientGone)?;
-    let session = load_session(ctx, visit).await?;
+    let (session, form_cookie) = load_session(ctx, visit).await?;
     let (view, post) = match expect {
         Expect::Page { method } => (
             View {
@@ -170,7 +180,7 @@ pub async fn resume(
         // Another tab finished this login first: one login, one answer.
         return Err(LoginError::Expired);
     }
-    let session_cookie = session.as_ref().map(|(c, _)| c.clone());
+    let session_cookie = form_cookie;
     let signed_in = match (session, user) {
         (Some((cookie, mut session)), Some((user, caps))) => {
             // A factor proven in this request is stamped with its address.

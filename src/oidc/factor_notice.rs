@@ -15,21 +15,24 @@ use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::mail;
 
-/// Audits a factor event of a sign-in with `detail` (first factor or not …).
+/// Audits a factor event of a sign-in with `detail` (first factor or not …),
+/// and moves the user directory's change mark: call it as soon as the factor
+/// is stored.
 pub(crate) async fn audit_factor(
     ctx: &LoginCtx<'_>,
     user: &User,
     event: &str,
     detail: serde_json::Value,
 ) -> Result<(), Failure> {
-    let mut e = audit::factor_event(Some(&user.id), &user.username, event, "success", None);
-    e.detail = detail;
-    ctx.audit.record(e).await?;
     // A factor or account change: every server's next look at this user must
-    // read it again (the user directory's change mark).
+    // read it again (the user directory's change mark). Moved first, so that a
+    // failure to audit cannot leave servers with the user as they were.
     crate::directory::changed(ctx.store)
         .await
         .map_err(Failure::from)?;
+    let mut e = audit::factor_event(Some(&user.id), &user.username, event, "success", None);
+    e.detail = detail;
+    ctx.audit.record(e).await?;
     Ok(())
 }
 

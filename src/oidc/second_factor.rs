@@ -226,10 +226,8 @@ pub async fn confirm_enrollment(
     factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret).await?;
     factors::accept_step(ctx.db, &user.id, step as i64).await?;
     let recovery_codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
-    // The user now has TOTP: every server's next look at them must know.
-    crate::directory::changed(ctx.store).await?;
-    ctx.store.delete(&enroll_key(cookie, &user.id)).await?;
-    let cookie = elevate(ctx, cookie, session, Factor::Totp, false).await?;
+    // The user now has TOTP: every server's next look at them must know
+    // (auditing moves the directory's mark), before anything else can fail.
     audit_factor(
         ctx,
         user,
@@ -237,6 +235,8 @@ pub async fn confirm_enrollment(
         json!({ "first_factor": permit.first_factor() }),
     )
     .await?;
+    ctx.store.delete(&enroll_key(cookie, &user.id)).await?;
+    let cookie = elevate(ctx, cookie, session, Factor::Totp, false).await?;
     tracing::info!(user = %user.username, first = permit.first_factor(), "TOTP enrolled");
     notify_owner(ctx, user, FactorChange::TotpAdded).await?;
     Ok(Enrolled::Done {

@@ -30,6 +30,12 @@ pub const BROWSER_COOKIE: &str = "portcullis_browser";
 /// How long a user may take to finish one sign-in.
 pub const PENDING_TTL: Duration = Duration::from_secs(15 * 60);
 const CSRF_TTL: Duration = Duration::from_secs(30 * 60);
+/// How long a cookie replaced by [`Sessions::rotate`] is remembered as renewed.
+/// A browser's other tabs may have sent it before the answer carrying its
+/// successor arrived; those requests are answered as signed out, but without a
+/// new cookie that would overwrite the successor. Long enough for a slow answer
+/// to land, short enough that a stale cookie soon counts as unknown again.
+pub const RENEWED_TTL: Duration = Duration::from_secs(60);
 /// A session nobody has signed in to exists only to bind a form's CSRF token, so
 /// it lives as long as that token, not `session.ttl`: anyone can make one by
 /// loading a login page, and each is kept until it expires.
@@ -142,6 +148,34 @@ fn session_key(cookie: &str) -> String {
     format!("session:{}", secrets::digest(cookie))
 }
 
+/// The tombstone of a renewed cookie: a marker only. It holds no session data
+/// and does not name the successor, so an old cookie (stolen, or left in a
+/// stale tab) leads nowhere.
+fn renewed_key(cookie: &str) -> String {
+    format!("renewed:{}", secrets::digest(cookie))
+}
+
+/// What a session cookie, as a browser sent it, names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Live(BrowserSession),
+    /// Replaced moments ago by [`Sessions::rotate`]: the browser most likely
+    /// holds the successor already. Signed out for this request, but the cookie
+    /// is kept (forms bind to it) rather than replaced by a new one.
+    Renewed,
+    /// Never issued, expired, ended or signed out.
+    Unknown,
+}
+
+impl Lookup {
+    pub fn live(self) -> Option<BrowserSession> {
+        match self {
+            Lookup::Live(s) => Some(s),
+            Lookup::Renewed | Lookup::Unknown => None,
+        }
+    }
+}
+
 impl Sessions {
     pub fn new(store: Store, ttl: Duration) -> Self {
         Self { store, ttl }
@@ -152,6 +186,32 @@ impl Sessions {
             return Ok(None);
         }
         self.store.get_json(&session_key(cookie)).await
+    }
+
+    /// [`Self::load`], telling a cookie renewed moments ago from an unknown one
+    /// (a second read, only when no session is stored).
+    pub async fn lookup(&self, cookie: &str) -> Result<Lookup, StoreError> {
+        if let Some(s) = self.load(cookie).await? {
+            return Ok(Lookup::Live(s));
+        }
+        if cookie.is_empty() || cookie.len() > 128 {
+            return Ok(Lookup::Unknown);
+        }
+        let renewed = self.store.get_json::<u8>(&renewed_key(cookie)).await?;
+        Ok(match renewed {
+            Some(_) => Lookup::Renewed,
+            None => Lookup::Unknown,
+        })
+    }
+
+    /// The cookie this request's forms bind their CSRF tokens to: the one the
+    /// browser sent when it names a stored session or one renewed moments ago;
+    /// None when a new session must be made.
+    pub fn form_cookie(cookie: Option<&str>, found: &Lookup) -> Option<String> {
+        match found {
+            Lookup::Live(_) | Lookup::Renewed => cookie.map(str::to_owned),
+            Lookup::Unknown => None,
+        }
     }
 
     pub async fn save(&self, cookie: &str, s: &BrowserSession) -> Result<(), StoreError> {
@@ -167,7 +227,8 @@ impl Sessions {
     /// session is listed in its user's index; if it was ended while this request
     /// ran (its tag is no longer listed), the new one is dropped at once and the
     /// cookie returned leads to a fresh sign-in. Two renewals of one session at
-    /// once (two tabs) both stay listed.
+    /// once (two tabs) both stay listed. `old` is left as a tombstone for
+    /// [`RENEWED_TTL`] (see [`Lookup::Renewed`]).
     pub async fn rotate(
         &self,
         old: Option<&str>,
@@ -200,13 +261,22 @@ impl Sessions {
             }
         }
         if let Some(old) = old {
+            // The tombstone first: at every moment the old cookie names either
+            // its session or the tombstone, so no request of another tab finds
+            // neither and hands the browser a new cookie over the renewed one.
+            if !old.is_empty() && old.len() <= 128 {
+                self.store
+                    .put_json(&renewed_key(old), &1u8, RENEWED_TTL)
+                    .await?;
+            }
             self.store.delete(&session_key(old)).await?;
         }
         Ok(cookie)
     }
 
     /// A session to bind CSRF tokens to: `live` (the cookie of a session this
-    /// request has loaded), else a new anonymous one. Returns its cookie and
+    /// request has loaded, or of one renewed moments ago: see
+    /// [`Self::form_cookie`]), else a new anonymous one. Returns its cookie and
     /// whether it is new (the browser must be sent it).
     pub async fn ensure(&self, live: Option<String>) -> Result<(String, bool), StoreError> {
         match live {
@@ -220,13 +290,15 @@ impl Sessions {
     }
 
     /// [`Self::ensure`] for a cookie as the browser sent it: kept when its
-    /// session is still stored.
+    /// session is still stored, or was renewed moments ago (the browser's
+    /// newer cookie must not be overwritten).
     pub async fn ensure_live(&self, cookie: Option<String>) -> Result<(String, bool), StoreError> {
-        let live = match cookie {
-            Some(c) if self.load(&c).await?.is_some() => Some(c),
-            _ => None,
+        let found = match &cookie {
+            Some(c) => self.lookup(c).await?,
+            None => Lookup::Unknown,
         };
-        self.ensure(live).await
+        self.ensure(Self::form_cookie(cookie.as_deref(), &found))
+            .await
     }
 
     /// Lists another session-like key of `user_id` (an admin console session) in

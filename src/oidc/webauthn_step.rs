@@ -150,10 +150,8 @@ pub async fn register_key(
             crate::db::DbError::Conflict(m) => refused(m),
             other => other.into(),
         })?;
-    // The user now has a security key: every server's next look at them must know.
-    crate::directory::changed(ctx.store)
-        .await
-        .map_err(crate::error::Failure::from)?;
+    // The user now has a security key: every server's next look at them must
+    // know (auditing moves the directory's mark).
     audit_factor(
         ctx,
         user,

@@ -16,8 +16,8 @@ use crate::auth::password::{self, VerifyError};
 use crate::auth::policy::Subject;
 use crate::auth::stepup::Freshness;
 use crate::auth::totp;
+use crate::db::factors::{self, FactorRef, Removed};
 use crate::db::users::{self, User};
-use crate::db::{factors, webauthn};
 use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::oidc::factor_notice::{audit_factor, notify_owner};
@@ -185,31 +185,21 @@ pub async fn remove_factor(
     client_id: &str,
     ip: Option<IpAddr>,
 ) -> Result<(), AccountError> {
-    let mut left = enrolled(ctx, user).await?;
+    let left = enrolled(ctx, user).await?;
     permit(s, left, crate::oidc::now_ms())?;
-    let keys = webauthn::infos(ctx.db, &user.id).await?;
-    match &which {
-        Removal::Totp if left.totp => left.totp = false,
-        Removal::Key(id) if keys.iter().any(|k| &k.id == id) => {
-            left.webauthn = keys.len() > 1;
-        }
-        _ => return Err(AccountError::NotFound),
-    }
-    if !left.any() && factor_required(ctx, user, client_id, ip).await? {
-        return Err(AccountError::LastFactor);
-    }
-    let change = match which {
-        Removal::Totp => {
-            factors::remove_totp(ctx.db, &user.id).await?;
-            FactorChange::TotpRemoved
-        }
-        Removal::Key(id) => {
-            if !webauthn::remove(ctx.db, &user.id, &id).await? {
-                return Err(AccountError::NotFound);
-            }
-            FactorChange::SecurityKeyRemoved
-        }
+    // Mailed codes stay whatever is removed; otherwise the last factor stays
+    // while the policy asks this user for a second one. The count is checked
+    // again in the transaction that deletes.
+    let keep_one = !left.email && factor_required(ctx, user, client_id, ip).await?;
+    let (factor, change) = match &which {
+        Removal::Totp => (FactorRef::Totp, FactorChange::TotpRemoved),
+        Removal::Key(id) => (FactorRef::Key(id), FactorChange::SecurityKeyRemoved),
     };
+    match factors::remove_keeping_one(ctx.db, &user.id, factor, keep_one).await? {
+        Removed::Done => {}
+        Removed::NotFound => return Err(AccountError::NotFound),
+        Removed::LastFactor => return Err(AccountError::LastFactor),
+    }
     audit_factor(ctx, user, change.kind(), json!({"by": "owner"})).await?;
     notify_owner(ctx, user, change).await?;
     Ok(())

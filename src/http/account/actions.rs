@@ -2,9 +2,13 @@
 //! token; a refused change is shown on the page again and changes nothing; a
 //! factor change without fresh proofs sends the browser through sign-in.
 
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::pages::{CodesPage, SignedOut, render_home, render_totp};
 use super::{
@@ -14,11 +18,39 @@ use super::{
 use crate::accounts::account::{self, AccountError, Removal};
 use crate::http::client_addr::client_ip;
 use crate::http::errors::{PageError, account_refusal};
-use crate::http::extract::CsrfForm;
+use crate::http::extract::{CsrfForm, app_state};
 use crate::http::state::AppState;
 
+/// A form of the account page posted by its signed-in visitor with a token of
+/// this page. Where there is none, extracting it gives the answer instead:
+/// sign-in, or the page again saying the form expired.
+pub(super) struct AccountForm<T> {
+    pub s: Signed,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for AccountForm<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let form = CsrfForm::<T>::from_request(&req, payload);
+        Box::pin(async move {
+            let form = form.await?;
+            let state = app_state(&req)?;
+            match signed_form(&state, &req, &form).await? {
+                Ok(s) => Ok(AccountForm { s, form: form.form }),
+                Err(answer) => {
+                    Err(InternalError::from_response("account form refused", answer).into())
+                }
+            }
+        })
+    }
+}
+
 /// The signed-in visitor whose form carries a token of this page, or the
-/// answer to give instead (sign in, or the page again saying the form expired).
+/// answer to give instead.
 async fn signed_form<T>(
     state: &AppState,
     req: &HttpRequest,
@@ -75,14 +107,10 @@ pub struct PasswordInput {
 pub async fn password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: CsrfForm<PasswordInput>,
+    AccountForm { s, form }: AccountForm<PasswordInput>,
 ) -> Result<HttpResponse, PageError> {
-    let s = match signed_form(&state, &req, &form).await? {
-        Ok(s) => s,
-        Err(answer) => return Ok(answer),
-    };
     let ip = client_ip(&req, &state.settings.server);
-    let f = &form.form;
+    let f = &form;
     match account::change_password(
         &state.login_ctx(),
         &s.session,
@@ -107,13 +135,9 @@ pub struct RemoveInput {
 pub async fn remove(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: CsrfForm<RemoveInput>,
+    AccountForm { s, form }: AccountForm<RemoveInput>,
 ) -> Result<HttpResponse, PageError> {
-    let s = match signed_form(&state, &req, &form).await? {
-        Ok(s) => s,
-        Err(answer) => return Ok(answer),
-    };
-    let which = match form.form.factor.as_str() {
+    let which = match form.factor.as_str() {
         "totp" => Removal::Totp,
         other => match other.strip_prefix("key:") {
             Some(id) if !id.is_empty() && id.len() <= 128 => Removal::Key(id.to_owned()),
@@ -138,14 +162,10 @@ pub struct CodeInput {
 pub async fn confirm_totp(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: CsrfForm<CodeInput>,
+    AccountForm { s, form }: AccountForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
-    let s = match signed_form(&state, &req, &form).await? {
-        Ok(s) => s,
-        Err(answer) => return Ok(answer),
-    };
     let ctx = state.login_ctx();
-    match account::confirm_totp(&ctx, &s.cookie, &s.session, &s.user, form.form.code.trim()).await {
+    match account::confirm_totp(&ctx, &s.cookie, &s.session, &s.user, form.code.trim()).await {
         Ok(codes) => Ok(codes_page(&state, &req, codes)),
         Err(AccountError::ProveAgain) => Ok(to_fresh_login(&state)),
         Err(e) => {
@@ -172,12 +192,8 @@ pub struct Empty {}
 pub async fn recovery_codes(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: CsrfForm<Empty>,
+    AccountForm { s, .. }: AccountForm<Empty>,
 ) -> Result<HttpResponse, PageError> {
-    let s = match signed_form(&state, &req, &form).await? {
-        Ok(s) => s,
-        Err(answer) => return Ok(answer),
-    };
     match account::renew_recovery_codes(&state.login_ctx(), &s.session, &s.user).await {
         Ok(codes) => Ok(codes_page(&state, &req, codes)),
         Err(e) => refused(&state, &req, &s, e).await,
@@ -193,13 +209,9 @@ pub struct SidInput {
 pub async fn end_one(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: CsrfForm<SidInput>,
+    AccountForm { s, form }: AccountForm<SidInput>,
 ) -> Result<HttpResponse, PageError> {
-    let s = match signed_form(&state, &req, &form).await? {
-        Ok(s) => s,
-        Err(answer) => return Ok(answer),
-    };
-    let sid = form.form.sid.as_str();
+    let sid = form.sid.as_str();
     match account::end_sessions(&state.login_ctx(), &s.user, Some(sid), &s.session.sid).await {
         // Ending this browser's own session ends the account page with it.
         Ok(_) if sid == s.session.sid => Ok(to_login(&state)),
@@ -211,12 +223,8 @@ pub async fn end_one(
 pub async fn end_others(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: CsrfForm<Empty>,
+    AccountForm { s, .. }: AccountForm<Empty>,
 ) -> Result<HttpResponse, PageError> {
-    let s = match signed_form(&state, &req, &form).await? {
-        Ok(s) => s,
-        Err(answer) => return Ok(answer),
-    };
     match account::end_sessions(&state.login_ctx(), &s.user, None, &s.session.sid).await {
         Ok(_) => Ok(done(&state, "sessions")),
         Err(e) => refused(&state, &req, &s, e).await,

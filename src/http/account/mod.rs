@@ -7,17 +7,19 @@ mod actions;
 mod keys;
 mod pages;
 
+use crate::http::ui::Said;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::own_client::{self, CallbackParams, Landing};
 use super::{found, session_cookie};
 use crate::accounts::account::{self, AccountSession};
 use crate::db::users::User;
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
-use crate::http::ui::{self, Chrome, Said};
+use crate::http::ui::{self, Chrome};
 
 const COOKIE: &str = "portcullis_account";
 const LOGIN_COOKIE: &str = "portcullis_account_login";
@@ -128,49 +130,34 @@ async fn login(
     Ok(resp)
 }
 
-#[derive(Deserialize)]
-pub struct CallbackParams {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
-
 async fn callback(
     state: web::Data<AppState>,
     req: HttpRequest,
     p: web::Query<CallbackParams>,
 ) -> Result<HttpResponse, PageError> {
-    if let Some(e) = &p.error {
-        return Err(PageError::Said(
-            StatusCode::FORBIDDEN,
-            Said::new("err-account-sign-in-failed").detail(e.clone()),
-        ));
-    }
-    let (Some(code), Some(returned)) = (p.code.as_deref(), p.state.as_deref()) else {
-        return Err(PageError::Said(
-            StatusCode::BAD_REQUEST,
-            Said::new("err-account-sign-in-failed").detail("missing code or state"),
-        ));
-    };
-    let started = read_cookie(&state, &req, LOGIN_COOKIE);
-    let ctx = state.console_ctx();
-    match account::finish(&ctx, started.as_deref(), returned, code).await? {
-        Ok((value, s)) => {
-            // A new sign-in replaces the account session this browser had.
-            if let Some(old) = read_cookie(&state, &req, COOKIE) {
-                account::end(&ctx, &old).await?;
+    let (state, r) = (&state, &req);
+    let login = cookie(state, LOGIN_COOKIE, String::new());
+    own_client::callback(r, &p, login, "err-account-sign-in-failed", |back| async move {
+        let ctx = state.console_ctx();
+        match account::finish(&ctx, back.started.as_deref(), &back.state, &back.code).await? {
+            Ok((value, s)) => {
+                // A new sign-in replaces the account session this browser had.
+                if let Some(old) = read_cookie(state, r, COOKIE) {
+                    account::end(&ctx, &old).await?;
+                }
+                tracing::info!(user = %s.username, "account page signed in");
+                Ok(Ok(Landing {
+                    session: cookie(state, COOKIE, value),
+                    to: path(state, "/account"),
+                }))
             }
-            tracing::info!(user = %s.username, "account page signed in");
-            let mut resp = found(&path(&state, "/account"));
-            resp.add_cookie(&cookie(&state, COOKIE, value))?;
-            resp.add_cookie(&removal(&state, LOGIN_COOKIE))?;
-            Ok(resp)
+            Err(why) => Err(PageError::Said(
+                StatusCode::BAD_REQUEST,
+                Said::new("err-account-sign-in-failed").detail(why),
+            )),
         }
-        Err(why) => Err(PageError::Said(
-            StatusCode::BAD_REQUEST,
-            Said::new("err-account-sign-in-failed").detail(why),
-        )),
-    }
+    })
+    .await
 }
 
 pub(super) fn chrome(state: &AppState, req: &HttpRequest) -> Chrome {

@@ -18,6 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::own_client::{self, CallbackParams, Landing};
 use super::{found, html};
 use crate::admin::AdminCtx;
 use crate::admin::console::{self, ConsoleSession, Refused};
@@ -109,55 +110,44 @@ async fn login(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     Ok(resp)
 }
 
-#[derive(Deserialize)]
-pub struct CallbackParams {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
-}
-
 async fn callback(
     state: web::Data<AppState>,
     req: HttpRequest,
     p: web::Query<CallbackParams>,
 ) -> Result<HttpResponse, PageError> {
-    if let Some(e) = &p.error {
-        return Err(PageError::Status(
-            StatusCode::FORBIDDEN,
-            format!(
-                "Sign-in failed: {e} {}",
-                p.error_description.as_deref().unwrap_or_default()
-            ),
-        ));
-    }
-    let (Some(code), Some(returned)) = (p.code.as_deref(), p.state.as_deref()) else {
-        return Err(PageError::BadRequest("missing code or state".into()));
-    };
-    let started = read_cookie(&state, &req, LOGIN_COOKIE);
-    match console::finish(&state.console_ctx(), started.as_deref(), returned, code).await? {
-        Ok((value, s)) => {
-            let ctx = ctx(&state, &s);
-            ctx.audit(
-                "console_login",
-                None,
-                "success",
-                serde_json::json!({"acr": s.acr}),
-            )
-            .await?;
-            let mut resp = found(&format!("{}/admin/users", state.settings.issuer_path()));
-            resp.add_cookie(&cookie(&state, COOKIE, value, "/admin"))?;
-            let mut gone = cookie(&state, LOGIN_COOKIE, String::new(), "/admin");
-            gone.make_removal();
-            resp.add_cookie(&gone)?;
-            Ok(resp)
+    let state = &state;
+    let login = cookie(state, LOGIN_COOKIE, String::new(), "/admin");
+    own_client::callback(&req, &p, login, "err-console-sign-in-failed", |back| async move {
+        let finished = console::finish(
+            &state.console_ctx(),
+            back.started.as_deref(),
+            &back.state,
+            &back.code,
+        )
+        .await?;
+        match finished {
+            Ok((value, s)) => {
+                let ctx = ctx(state, &s);
+                ctx.audit(
+                    "console_login",
+                    None,
+                    "success",
+                    serde_json::json!({"acr": s.acr}),
+                )
+                .await?;
+                Ok(Ok(Landing {
+                    session: cookie(state, COOKIE, value, "/admin"),
+                    to: format!("{}/admin/users", state.settings.issuer_path()),
+                }))
+            }
+            Err(Refused::Invalid(m)) => Err(PageError::BadRequest(m.into())),
+            Err(Refused::Forbidden(m)) => Ok(Err(html(
+                StatusCode::FORBIDDEN,
+                super::pages::error_page("Not an administrator", &m),
+            ))),
         }
-        Err(Refused::Invalid(m)) => Err(PageError::BadRequest(m.into())),
-        Err(Refused::Forbidden(m)) => Ok(html(
-            StatusCode::FORBIDDEN,
-            super::pages::error_page("Not an administrator", &m),
-        )),
-    }
+    })
+    .await
 }
 
 /// After leaving the console: in the visitor's language, with the product's look.
