@@ -101,6 +101,9 @@ pub struct KeySet {
     keys: Vec<SigningKey>,
     jwks: JwkSet,
     jwks_json: Arc<str>,
+    /// The same JWKS as the response body: serialized once per key-set change,
+    /// served by reference count.
+    jwks_body: bytes::Bytes,
     listing: Vec<String>,
     /// When the next superseded key leaves the set (unix seconds).
     next_change: Option<i64>,
@@ -117,6 +120,11 @@ impl KeySet {
 
     pub fn jwks_json(&self) -> Arc<str> {
         self.jwks_json.clone()
+    }
+
+    /// The JWKS document as served, without a copy.
+    pub fn jwks_body(&self) -> bytes::Bytes {
+        self.jwks_body.clone()
     }
 
     pub fn keys(&self) -> &[SigningKey] {
@@ -314,9 +322,10 @@ fn load_dir(dir: &Path, now: i64, grace_s: i64) -> Result<KeySet, KeyError> {
         jwks.push(jwk);
     }
     let jwks = JwkSet { keys: jwks };
-    let jwks_json: Arc<str> = serde_json::to_string(&jwks)
-        .map_err(|e| KeyError::Bad(dir.to_path_buf(), e.to_string()))?
-        .into();
+    let serialized = serde_json::to_string(&jwks)
+        .map_err(|e| KeyError::Bad(dir.to_path_buf(), e.to_string()))?;
+    let jwks_body = bytes::Bytes::from(serialized.clone().into_bytes());
+    let jwks_json: Arc<str> = serialized.into();
     let listing = files
         .into_iter()
         .map(|(_, _, p)| p.display().to_string())
@@ -325,6 +334,7 @@ fn load_dir(dir: &Path, now: i64, grace_s: i64) -> Result<KeySet, KeyError> {
         keys,
         jwks,
         jwks_json,
+        jwks_body,
         listing,
         next_change,
     })

@@ -18,6 +18,7 @@ pub use crate::http::state::AppState;
 use crate::keys::KeyRing;
 use crate::mail::Mailer;
 use crate::oidc::session::Sessions;
+use crate::oidc::token::access::AccessTokens;
 use crate::store::Store;
 
 impl AppState {
@@ -37,6 +38,12 @@ impl AppState {
             KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)
                 .context("keys.dir")?;
         let sealer = SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?;
+        let access_tokens = match &settings.redis_url {
+            Some(_) => AccessTokens::load_or_create(&settings.keys_dir).context("keys.dir")?,
+            // The embedded store, and with it the deny-list, ends with the
+            // process: so do the access tokens, under a key that never leaves it.
+            None => AccessTokens::ephemeral()?,
+        };
         let saml_keys = crate::saml::SamlKeys::load_or_create(
             &settings.keys_dir,
             settings.issuer.host_str().unwrap_or("portcullis"),
@@ -83,6 +90,7 @@ impl AppState {
             dummy_hash,
             passwords,
             sealer,
+            access_tokens,
             webauthn,
             mailer,
             cache,

@@ -6,8 +6,9 @@
 //! every session, code and token remembers the epoch it was made in and is
 //! refused once that epoch is over (checked where the user row is read anyway,
 //! so the hot path pays nothing). That reaches every instance and every store,
-//! also from the CLI beside an embedded store it cannot reach. When the store is
-//! reachable, the sessions and access tokens are then deleted from it too.
+//! also from the CLI beside an embedded store it cannot reach. Access tokens
+//! carry their epoch and are refused by it alone; when the store is reachable,
+//! the sessions are then deleted from it too.
 
 use serde::Serialize;
 use serde_json::json;
@@ -18,7 +19,6 @@ use crate::db::users::{self, User};
 use crate::error::Failure;
 use crate::oidc::backchannel;
 use crate::oidc::session::user_index;
-use crate::oidc::token::{ACCESS_TOKEN_TTL, revoke_access_digest};
 
 /// Why a user's sessions end, as the audit log says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +57,7 @@ pub async fn end_everything(
     user: &User,
     reason: Reason,
 ) -> Result<SignedOut, AdminError> {
-    let since = crate::oidc::now_s() - ACCESS_TOKEN_TTL.as_secs() as i64;
-    let ended = revocation::end_everything(&ctx.db, &user.id, since).await?;
+    let ended = revocation::end_everything(&ctx.db, &user.id).await?;
     let sessions = match &ctx.store {
         Some(store) => {
             let sids = backchannel::sessions_of(store, &user.id)
@@ -75,11 +74,6 @@ pub async fn end_everything(
                 if let Some(n) = &ctx.logout {
                     n.notify(ended);
                 }
-            }
-            for digest in &ended.access_tokens {
-                revoke_access_digest(store, digest)
-                    .await
-                    .map_err(Failure::from)?;
             }
             Some(n)
         }

@@ -40,20 +40,7 @@ impl SecretBox {
 
     /// Loads `dir/secrets.key`, creating it when absent.
     pub fn load_or_create(dir: &Path) -> Result<Self, SealError> {
-        let path = dir.join(KEY_FILE);
-        let shown = path.display().to_string();
-        std::fs::create_dir_all(dir).map_err(|e| SealError::Key(shown.clone(), e.to_string()))?;
-        if !path.exists() {
-            let mut key = [0u8; 32];
-            rand::rng().fill_bytes(&mut key);
-            publish_new(&path, &key).map_err(|e| SealError::Key(shown.clone(), e.to_string()))?;
-        }
-        let bytes =
-            std::fs::read(&path).map_err(|e| SealError::Key(shown.clone(), e.to_string()))?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| SealError::Key(shown, "must hold exactly 32 bytes".into()))?;
-        Ok(Self::from_key(&key))
+        Ok(Self::from_key(&load_or_create_key(dir, KEY_FILE)?))
     }
 
     pub fn seal(&self, plaintext: &[u8]) -> String {
@@ -79,6 +66,23 @@ impl SecretBox {
             .decrypt(Nonce::from_slice(nonce), ct)
             .map_err(|_| SealError::Open)
     }
+}
+
+/// Loads the 32-byte key `dir/file`, creating it (random, mode 0600) when absent.
+/// Instances that share `keys.dir` share the key: the first one published wins.
+pub fn load_or_create_key(dir: &Path, file: &str) -> Result<[u8; 32], SealError> {
+    let path = dir.join(file);
+    let shown = path.display().to_string();
+    std::fs::create_dir_all(dir).map_err(|e| SealError::Key(shown.clone(), e.to_string()))?;
+    if !path.exists() {
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        publish_new(&path, &key).map_err(|e| SealError::Key(shown.clone(), e.to_string()))?;
+    }
+    let bytes = std::fs::read(&path).map_err(|e| SealError::Key(shown.clone(), e.to_string()))?;
+    bytes
+        .try_into()
+        .map_err(|_| SealError::Key(shown, "must hold exactly 32 bytes".into()))
 }
 
 /// Creates `path` holding `bytes` unless it exists. Written to a private temporary

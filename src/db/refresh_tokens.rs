@@ -46,6 +46,8 @@ pub struct RefreshGrant {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshToken {
     pub grant: RefreshGrant,
+    /// The id (`jti`) of the access token issued with this refresh token; older
+    /// rows hold the digest of an opaque one.
     pub access_token_hash: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -76,7 +78,7 @@ impl RefreshToken {
     }
 }
 
-/// A row to insert: the digest of the new token and of its access token.
+/// A row to insert: the digest of the new token and the id of its access token.
 pub struct NewRefreshToken<'a> {
     pub token_hash: &'a str,
     pub grant: &'a RefreshGrant,
@@ -184,38 +186,31 @@ pub async fn rotate(
     Ok(true)
 }
 
-/// Revokes every token of a family; returns the digests of the access tokens
-/// issued with them, for the caller to revoke in the store (RFC 7009 §2.1).
+/// Revokes every token of a family; returns how many were not revoked yet. The
+/// access tokens issued with them carry the family's id: the caller revokes
+/// them in the store by that id.
 pub async fn revoke_family(
     db: &DatabaseConnection,
     family_id: &str,
     now: i64,
-) -> Result<Vec<String>, DbError> {
-    refresh_tokens::Entity::update_many()
+) -> Result<u64, DbError> {
+    Ok(refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
         .filter(refresh_tokens::Column::FamilyId.eq(family_id))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)
-        .await?;
-    let hashes: Vec<String> = refresh_tokens::Entity::find()
-        .select_only()
-        .column(refresh_tokens::Column::AccessTokenHash)
-        .filter(refresh_tokens::Column::FamilyId.eq(family_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(hashes)
+        .await?
+        .rows_affected)
 }
 
 /// Revokes every refresh token of a user (an administrator's reset or sign-out);
-/// returns how many families were still usable and the digests of the access
-/// tokens issued since `access_since`, for the caller to revoke in the store.
+/// returns how many families were still usable. The user's access tokens end
+/// with the session epoch the caller moves in the same transaction.
 pub async fn revoke_user<C: ConnectionTrait>(
     db: &C,
     user_id: &str,
     now: i64,
-    access_since: i64,
-) -> Result<(u64, Vec<String>), DbError> {
+) -> Result<u64, DbError> {
     let live: Vec<String> = refresh_tokens::Entity::find()
         .select_only()
         .column(refresh_tokens::Column::FamilyId)
@@ -233,15 +228,7 @@ pub async fn revoke_user<C: ConnectionTrait>(
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
-    let access: Vec<String> = refresh_tokens::Entity::find()
-        .select_only()
-        .column(refresh_tokens::Column::AccessTokenHash)
-        .filter(refresh_tokens::Column::UserId.eq(user_id))
-        .filter(refresh_tokens::Column::CreatedAt.gte(access_since))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok((live.len() as u64, access))
+    Ok(live.len() as u64)
 }
 
 /// Deletes rows past their expiry: an expired token is refused whether or not its

@@ -15,19 +15,12 @@ pub struct Ended {
     pub epoch: i64,
     /// Refresh-token families that were still usable.
     pub refresh_families: u64,
-    /// Digests of access tokens issued with the family's tokens since `since`,
-    /// for the caller to delete from the store.
-    pub access_tokens: Vec<String>,
 }
 
 /// Moves the user to a new session epoch and revokes every refresh token of the
-/// user, in one transaction. Access tokens issued before `access_since` have
-/// expired and are not listed.
-pub async fn end_everything(
-    db: &DatabaseConnection,
-    user_id: &str,
-    access_since: i64,
-) -> Result<Ended, DbError> {
+/// user, in one transaction. The user's access tokens carry the epoch they were
+/// issued in, so they end with it: one write, however many there are.
+pub async fn end_everything(db: &DatabaseConnection, user_id: &str) -> Result<Ended, DbError> {
     let txn = super::begin_write(db).await?;
     let res = users::Entity::update_many()
         .col_expr(
@@ -45,13 +38,11 @@ pub async fn end_everything(
         .await?
         .ok_or(DbError::NotFound)?
         .session_epoch;
-    let (refresh_families, access_tokens) =
-        refresh_tokens::revoke_user(&txn, user_id, now(), access_since).await?;
+    let refresh_families = refresh_tokens::revoke_user(&txn, user_id, now()).await?;
     txn.commit().await?;
     Ok(Ended {
         epoch,
         refresh_families,
-        access_tokens,
     })
 }
 

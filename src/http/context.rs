@@ -20,6 +20,7 @@ impl AppState {
             keys: &self.keys,
             cache: &self.cache,
             directory: &self.directory,
+            access: &self.access_tokens,
         }
     }
 

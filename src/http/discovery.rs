@@ -13,5 +13,5 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=60"))
         .content_type("application/jwk-set+json")
-        .body(state.keys.current().jwks_json().to_string())
+        .body(state.keys.current().jwks_body())
 }

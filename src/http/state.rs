@@ -29,6 +29,8 @@ pub struct AppState {
     pub passwords: password::Verifier,
     /// Seals factor secrets at rest.
     pub sealer: SecretBox,
+    /// Seals access tokens (their own key, shared by instances through `keys.dir`).
+    pub access_tokens: crate::oidc::token::access::AccessTokens,
     /// None when the issuer's host is not a name (WebAuthn needs a domain RP ID).
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// User mail: SMTP or the outbox folder.

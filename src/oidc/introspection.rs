@@ -12,7 +12,8 @@ use super::error::TokenError;
 use super::now_s;
 use super::revocation::{Hint, TokenRef};
 use super::token::client_auth::confidential_client_of_request;
-use super::token::{AccessGrant, ClientAuth, TokenCtx, refresh_token};
+use super::token::refresh_token::REFRESH_TOKEN_MAX_LEN;
+use super::token::{ClientAuth, TokenCtx, access_grant, refresh_token};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens::{self, TokenState};
 use crate::error::Failure;
@@ -58,18 +59,15 @@ pub async fn introspect(
     token: &str,
     hint: Option<Hint>,
 ) -> Result<Value, Failure> {
-    if token.is_empty() || token.len() > 256 {
+    if token.is_empty() {
         return Ok(inactive());
     }
-    let digest = secrets::digest(token);
     let now = now_s();
     let issuer = ctx.settings.issuer_str();
     for kind in Hint::order(hint) {
         match kind {
             Hint::AccessToken => {
-                let grant: Option<AccessGrant> =
-                    ctx.store.get_json(&format!("at:{digest}")).await?;
-                let Some(g) = grant.filter(|g| g.expires_at > now) else {
+                let Some(g) = access_grant(ctx, token).await? else {
                     continue;
                 };
                 if !client_exists(ctx, &g.client_id).await? {
@@ -100,6 +98,10 @@ pub async fn introspect(
                 return Ok(out);
             }
             Hint::RefreshToken => {
+                if token.len() > REFRESH_TOKEN_MAX_LEN {
+                    continue;
+                }
+                let digest = secrets::digest(token);
                 let Some(record) = refresh_tokens::find(ctx.db, &digest).await? else {
                     continue;
                 };

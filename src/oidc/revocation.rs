@@ -1,13 +1,16 @@
 //! Token revocation (RFC 7009). A client may revoke only its own tokens. Revoking
 //! a refresh token revokes its whole family and the access tokens issued from it
-//! (§2.1); revoking an access token removes it from the store at once, so userinfo
-//! and introspection refuse it from then on.
+//! (§2.1); revoking an access token puts its id on the deny-list until it
+//! expires, so userinfo and introspection refuse it from then on, on every
+//! instance that shares the store.
 
 use std::collections::HashMap;
 
 use super::error::TokenError;
+use super::now_s;
 use super::token::client_auth::client_of_request;
-use super::token::{AccessGrant, ClientAuth, TokenCtx, refresh_token, revoke_access_digest};
+use super::token::refresh_token::REFRESH_TOKEN_MAX_LEN;
+use super::token::{ClientAuth, TokenCtx, access, refresh_token};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens;
 use crate::secrets;
@@ -82,24 +85,23 @@ pub async fn revoke(
     token: &str,
     hint: Option<Hint>,
 ) -> Result<(), TokenError> {
-    if token.len() > 256 {
-        return Ok(());
-    }
-    let digest = secrets::digest(token);
     for kind in Hint::order(hint) {
         match kind {
             Hint::AccessToken => {
-                let grant: Option<AccessGrant> =
-                    ctx.store.get_json(&format!("at:{digest}")).await?;
-                if let Some(grant) = grant {
+                // Expired or already revoked: nothing left to do, and no error.
+                if let Some(grant) = ctx.access.open(token) {
                     if grant.client_id != client.client_id {
                         return Err(not_yours());
                     }
-                    revoke_access_digest(ctx.store, &digest).await?;
+                    access::revoke_token(ctx.store, &grant, now_s()).await?;
                     return Ok(());
                 }
             }
             Hint::RefreshToken => {
+                if token.len() > REFRESH_TOKEN_MAX_LEN {
+                    continue;
+                }
+                let digest = secrets::digest(token);
                 if let Some(record) = refresh_tokens::find(ctx.db, &digest).await? {
                     if record.grant.client_id != client.client_id {
                         return Err(not_yours());

@@ -17,6 +17,7 @@ use crate::oidc::error::TokenError;
 use crate::secrets;
 use crate::store::{Store, StoreError};
 
+pub mod access;
 pub mod authorization_code;
 pub mod client_auth;
 pub mod client_credentials;
@@ -28,8 +29,6 @@ pub use client_auth::ClientAuth;
 pub use request::TokenRequest;
 
 pub const ACCESS_TOKEN_TTL: Duration = Duration::from_secs(3600);
-/// How long a redeemed code is remembered, to detect and punish its reuse.
-const USED_CODE_TTL: Duration = Duration::from_secs(3600);
 
 /// What the token, revocation and introspection endpoints use of the server:
 /// built per request by the HTTP layer.
@@ -42,6 +41,8 @@ pub struct TokenCtx<'a> {
     pub cache: &'a ReadCache,
     /// Users and their groups, without a database read while unchanged.
     pub directory: &'a crate::directory::Directory,
+    /// Seals and opens access tokens.
+    pub access: &'a access::AccessTokens,
 }
 
 /// RFC 6749 §3.2: the token request, authenticated and parsed, then handed to
@@ -82,26 +83,41 @@ pub struct CodeGrant {
     pub idp: Option<String>,
 }
 
-/// What an access token stands for (it is opaque; this lives in the store).
+/// What an access token stands for. It is the token's own content, sealed
+/// ([`access`]): short member names keep the token short.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessGrant {
     /// The user, or None for a `client_credentials` token that acts for the client.
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    #[serde(rename = "c")]
     pub client_id: String,
+    #[serde(rename = "p")]
     pub scopes: Vec<String>,
+    #[serde(rename = "a", default, skip_serializing_if = "String::is_empty")]
     pub acr: String,
+    #[serde(rename = "m", default, skip_serializing_if = "Vec::is_empty")]
     pub amr: Vec<String>,
+    #[serde(rename = "t", default)]
     pub auth_time: i64,
-    #[serde(default)]
+    #[serde(rename = "i")]
     pub issued_at: i64,
+    #[serde(rename = "e")]
     pub expires_at: i64,
     /// The user's session epoch the token descends from: an administrator's
     /// reset or sign-out ends the epoch and the token with it.
-    #[serde(default)]
+    #[serde(rename = "n", default)]
     pub epoch: i64,
     /// Claims userinfo releases beyond the scopes (OIDC Core §5.5).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "u", default, skip_serializing_if = "Vec::is_empty")]
     pub userinfo_claims: Vec<String>,
+    /// The grant the token descends from (the code's grant, which is also its
+    /// refresh family): revoking the grant revokes the token.
+    #[serde(rename = "g", default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+    /// The token's id, its sealing nonce; not part of the sealed record.
+    #[serde(skip)]
+    pub jti: String,
 }
 
 impl AccessGrant {
@@ -113,13 +129,13 @@ impl AccessGrant {
     }
 }
 
-/// What a redeemed code issued, kept so that a replay of the code revokes it
-/// (RFC 6749 §4.1.2, §10.5).
+/// Whether a redeemed code started a refresh family, remembered for the code's
+/// lifetime so that a replay revokes what it issued (RFC 6749 §4.1.2, §10.5).
+/// The grant id is derived from the code, so this is all there is to keep.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct UsedCode {
-    pub access_tokens: Vec<String>,
-    #[serde(default)]
-    pub refresh_family: Option<String>,
+    #[serde(rename = "f", default)]
+    pub refresh_family: bool,
 }
 
 pub async fn put_code(
@@ -134,6 +150,10 @@ pub async fn put_code(
     Ok(code)
 }
 
+fn used_code_key(grant_id: &str) -> String {
+    format!("usedcode:{grant_id}")
+}
+
 /// Redeems a code once. A second redemption finds the code gone; if it was used
 /// before, every token it issued is revoked (RFC 6749 §4.1.2, §10.5): the access
 /// tokens and the whole refresh-token family.
@@ -146,57 +166,48 @@ pub async fn redeem_code(ctx: &TokenCtx<'_>, code: &str) -> Result<Option<CodeGr
     {
         return Ok(Some(grant));
     }
+    let grant_id = access::grant_id_of_code(code);
     if let Some(used) = store
-        .get_json::<UsedCode>(&format!("usedcode:{digest}"))
+        .get_json::<UsedCode>(&used_code_key(&grant_id))
         .await?
     {
-        for at in &used.access_tokens {
-            revoke_access_digest(store, at).await?;
-        }
-        if let Some(family) = &used.refresh_family {
-            refresh_token::revoke_family(ctx, family).await?;
+        access::revoke_grant(store, &grant_id).await?;
+        if used.refresh_family {
+            refresh_token::revoke_family(ctx, &grant_id).await?;
         }
         tracing::warn!("authorization code replayed: tokens issued from it were revoked");
     }
     Ok(None)
 }
 
-/// Remembers what a redeemed code issued, for [`redeem_code`] to revoke on replay.
-pub async fn remember_code(store: &Store, code: &str, used: &UsedCode) -> Result<(), StoreError> {
-    store
-        .put_json(
-            &format!("usedcode:{}", secrets::digest(code)),
-            used,
-            USED_CODE_TTL,
-        )
+/// Remembers that a code was redeemed, for [`redeem_code`] to revoke what it
+/// issued on replay. Kept for the code's own lifetime (`tokens.code_ttl`): a
+/// replay later than that is refused all the same, and the mark would otherwise
+/// hold memory per sign-in for as long as the access token lives.
+pub async fn remember_code(
+    ctx: &TokenCtx<'_>,
+    grant_id: &str,
+    used: &UsedCode,
+) -> Result<(), StoreError> {
+    ctx.store
+        .put_json(&used_code_key(grant_id), used, ctx.settings.code_ttl)
         .await
 }
 
-/// Stores a new opaque access token; returns it and its digest.
-pub async fn put_access_token(
-    store: &Store,
-    grant: &AccessGrant,
-) -> Result<(String, String), StoreError> {
-    let token = secrets::random_token(32);
-    let digest = secrets::digest(&token);
-    store
-        .put_json(&format!("at:{digest}"), grant, ACCESS_TOKEN_TTL)
-        .await?;
-    Ok((token, digest))
-}
-
-pub async fn revoke_access_digest(store: &Store, digest: &str) -> Result<(), StoreError> {
-    store.delete(&format!("at:{digest}")).await
-}
-
-pub async fn access_grant(store: &Store, token: &str) -> Result<Option<AccessGrant>, StoreError> {
-    if token.is_empty() || token.len() > 256 {
+/// The record of a presented access token: sealed by us, not expired, not
+/// revoked. Whether its user and client still stand behind it is the caller's
+/// check.
+pub async fn access_grant(
+    ctx: &TokenCtx<'_>,
+    token: &str,
+) -> Result<Option<AccessGrant>, StoreError> {
+    let Some(grant) = ctx.access.open(token) else {
+        return Ok(None);
+    };
+    if grant.expires_at <= super::now_s() || access::revoked(ctx.store, &grant).await? {
         return Ok(None);
     }
-    let grant: Option<AccessGrant> = store
-        .get_json(&format!("at:{}", secrets::digest(token)))
-        .await?;
-    Ok(grant.filter(|g| g.expires_at > super::now_s()))
+    Ok(Some(grant))
 }
 
 #[derive(Debug, Serialize)]

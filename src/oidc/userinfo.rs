@@ -40,7 +40,7 @@ pub async fn answer(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<UserInfo,
 async fn claims(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<(Client, Value), BearerError> {
     let token =
         token.ok_or_else(|| BearerError::InvalidRequest("a bearer token is required".into()))?;
-    let grant = access_grant(ctx.store, token)
+    let grant = access_grant(ctx, token)
         .await?
         .ok_or_else(|| invalid_token("the access token is invalid or expired"))?;
     // A deleted client's tokens go with it.

@@ -188,6 +188,11 @@ impl Store {
         }
     }
 
+    /// Whether a live entry exists under `key`.
+    pub async fn contains(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.backend.get(&self.key(key)).await?.is_some())
+    }
+
     pub async fn take_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
         match self.backend.take(&self.key(key)).await? {
             Some(bytes) => decode(key, &bytes).map(Some),

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use portcullis::auth::sealing::SecretBox;
 use portcullis::keys::KeyRing;
+use portcullis::oidc::token::access::AccessTokens;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::databases::pg_admin_url;
@@ -216,6 +217,7 @@ impl Cluster {
         // two never create different ones at the same moment.
         KeyRing::load_or_create(&keys_dir).unwrap();
         let sealer = SecretBox::load_or_create(&keys_dir).unwrap();
+        AccessTokens::load_or_create(&keys_dir).unwrap();
         let config = dir.path().join("portcullis.toml");
         std::fs::write(
             &config,

@@ -16,9 +16,9 @@ use crate::cluster::Cluster;
 use crate::code_flow::decode_payload;
 use crate::helpers::{AuthParams, TestClient, form_with};
 
-struct Rp<'a> {
-    cluster: &'a Cluster,
-    client: TestClient,
+pub(crate) struct Rp<'a> {
+    pub(crate) cluster: &'a Cluster,
+    pub(crate) client: TestClient,
     browser: reqwest::Client,
 }
 
@@ -43,15 +43,20 @@ impl Rp<'_> {
         }
     }
 
-    async fn authorize(&self, params: &AuthParams) -> (u16, String, String) {
+    pub(crate) async fn authorize(&self, params: &AuthParams) -> (u16, String, String) {
         let url = format!("{}/authorize?{}", self.cluster.issuer, params.query());
         let resp = self.browser.get(url).send().await.unwrap();
         self.follow(resp).await
     }
 
-    async fn exchange(&self, code: &str, verifier: &str) -> (u16, Value) {
+    pub(crate) async fn exchange(&self, code: &str, verifier: &str) -> (u16, Value) {
+        self.exchange_at(&self.cluster.issuer, code, verifier).await
+    }
+
+    /// The code exchange at `base` (the proxy, or one instance directly).
+    pub(crate) async fn exchange_at(&self, base: &str, code: &str, verifier: &str) -> (u16, Value) {
         let resp = reqwest::Client::new()
-            .post(format!("{}/token", self.cluster.issuer))
+            .post(format!("{base}/token"))
             .basic_auth(&self.client.client_id, self.client.secret.as_ref())
             .form(&[
                 ("grant_type", "authorization_code"),
@@ -73,7 +78,7 @@ impl Rp<'_> {
     }
 }
 
-fn code_in(location: &str) -> (String, String) {
+pub(crate) fn code_in(location: &str) -> (String, String) {
     let url = url::Url::parse(location).unwrap();
     let get = |k: &str| {
         url.query_pairs()
@@ -84,9 +89,9 @@ fn code_in(location: &str) -> (String, String) {
     (get("code"), get("error"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_change_counts_at_the_next_request_on_both_instances() {
-    let cluster = Cluster::start().await;
+/// A confidential ES256 client and a user `username` signed in once through the
+/// proxy (login form, code, token).
+pub(crate) async fn signed_in<'a>(cluster: &'a Cluster, username: &str) -> (Rp<'a>, users::User) {
     let redirect_uri = "http://127.0.0.1:9/callback".to_owned();
     let (c, secret) = clients::create(
         &cluster.db,
@@ -107,8 +112,8 @@ async fn a_change_counts_at_the_next_request_on_both_instances() {
     let user = users::create(
         &cluster.db,
         users::NewUser {
-            username: "dora".into(),
-            email: "dora@example.com".into(),
+            username: username.into(),
+            email: format!("{username}@example.com"),
             first_name: "Dora".into(),
             last_name: "Before".into(),
             password_hash: Some(password::hash(pw).unwrap()),
@@ -118,7 +123,7 @@ async fn a_change_counts_at_the_next_request_on_both_instances() {
     .await
     .unwrap();
     let rp = Rp {
-        cluster: &cluster,
+        cluster,
         client: TestClient {
             client_id: c.client_id,
             secret,
@@ -130,14 +135,11 @@ async fn a_change_counts_at_the_next_request_on_both_instances() {
             .build()
             .unwrap(),
     };
-
-    // Sign in once, then SSO hits until each instance has answered both the
-    // authorization and the token request (and so holds a snapshot of dora).
     let params = AuthParams::new(&rp.client);
     let (status, _, html) = rp.authorize(&params).await;
     assert_eq!(status, 200, "the login form");
     let form = form_with(&html, "password")
-        .set("username", "dora")
+        .set("username", username)
         .set("password", pw);
     let url = format!("{}{}", cluster.issuer, form.action);
     let resp = rp
@@ -150,6 +152,15 @@ async fn a_change_counts_at_the_next_request_on_both_instances() {
     let (_, location, _) = rp.follow(resp).await;
     let (code, _) = code_in(&location);
     assert_eq!(rp.exchange(&code, &params.verifier).await.0, 200);
+    (rp, user)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_counts_at_the_next_request_on_both_instances() {
+    let cluster = Cluster::start().await;
+    // Sign in once, then SSO hits until each instance has answered both the
+    // authorization and the token request (and so holds a snapshot of dora).
+    let (rp, user) = signed_in(&cluster, "dora").await;
     let sso_hit = || async {
         let params = AuthParams::new(&rp.client);
         let (status, location, _) = rp.authorize(&params).await;

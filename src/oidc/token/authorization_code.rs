@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use super::issue::{self, Authentication};
 use super::{
-    AccessGrant, TokenCtx, TokenResponse, UsedCode, put_access_token, redeem_code, refresh_token,
+    AccessGrant, TokenCtx, TokenResponse, UsedCode, access, redeem_code, refresh_token,
     remember_code,
 };
 use crate::auth::stepup;
@@ -82,6 +82,9 @@ pub async fn exchange(
     }
 
     let now = now_s();
+    // Every token of this code carries its grant id; a replay of the code
+    // revokes them all through it.
+    let grant_id = access::grant_id_of_code(&req.code);
     let authn = Authentication {
         acr: grant.acr.clone(),
         amr: stepup::amr(&grant.evidence),
@@ -100,19 +103,19 @@ pub async fn exchange(
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
         epoch: grant.epoch,
         userinfo_claims: grant.claims.userinfo.clone(),
+        grant_id: Some(grant_id.clone()),
+        jti: String::new(),
     };
-    let (access_token, access_digest) = put_access_token(ctx.store, &access).await?;
-    let mut used = UsedCode {
-        access_tokens: vec![access_digest.clone()],
-        refresh_family: None,
-    };
+    let sealed = ctx.access.seal(&access)?;
+    let access_token = sealed.token;
+    let mut used = UsedCode::default();
     // A refresh token only for `offline_access` and a client that
     // holds the refresh_token grant.
     let refresh_token = if grant.scopes.iter().any(|s| s == "offline_access")
         && client.allows_grant("refresh_token")
     {
         let family = RefreshGrant {
-            family_id: secrets::random_token(16),
+            family_id: grant_id.clone(),
             client_id: client.client_id.clone(),
             user_id: user.id.clone(),
             scopes: grant.scopes.clone(),
@@ -126,13 +129,13 @@ pub async fn exchange(
             claims: grant.claims.clone(),
             idp: grant.idp.clone(),
         };
-        let token = refresh_token::start_family(ctx, &family, &access_digest).await?;
-        used.refresh_family = Some(family.family_id);
+        let token = refresh_token::start_family(ctx, &family, &sealed.jti).await?;
+        used.refresh_family = true;
         Some(token)
     } else {
         None
     };
-    remember_code(ctx.store, &req.code, &used).await?;
+    remember_code(ctx, &grant_id, &used).await?;
 
     let id_token = issue::id_token(
         ctx,

@@ -2,7 +2,7 @@
 //! access token that acts for itself. No user took part, so there is no ID token
 //! and no refresh token (§4.4.3), and the token is refused at userinfo.
 
-use super::{AccessGrant, TokenCtx, TokenResponse, put_access_token};
+use super::{AccessGrant, TokenCtx, TokenResponse};
 use crate::db::clients::Client;
 use crate::oidc::error::TokenError;
 use crate::oidc::now_s;
@@ -65,8 +65,10 @@ pub async fn exchange(
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
         epoch: 0,
         userinfo_claims: Vec::new(),
+        grant_id: None,
+        jti: String::new(),
     };
-    let (access_token, _) = put_access_token(ctx.store, &grant).await?;
+    let access_token = ctx.access.seal(&grant)?.token;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -3,7 +3,7 @@
 //! with the access tokens issued from it (OAuth 2.0 Security BCP §4.14.2).
 
 use super::issue;
-use super::{AccessGrant, TokenCtx, TokenResponse, put_access_token, revoke_access_digest};
+use super::{AccessGrant, TokenCtx, TokenResponse, access};
 use crate::db::clients::Client;
 use crate::db::refresh_tokens::{self, NewRefreshToken, RefreshGrant, TokenState};
 use crate::error::Failure;
@@ -17,6 +17,10 @@ pub struct RefreshRequest {
     /// A narrower scope for the new access token (RFC 6749 §6).
     pub scope: Option<String>,
 }
+
+/// Refresh tokens are 43 characters; anything much longer is not one of ours
+/// and is not even hashed.
+pub const REFRESH_TOKEN_MAX_LEN: usize = 256;
 
 fn invalid_grant(description: &str) -> TokenError {
     TokenError::InvalidGrant(description.into())
@@ -41,12 +45,12 @@ pub fn family_expired(ctx: &TokenCtx<'_>, family: &RefreshGrant, now: i64) -> bo
     now >= family_end(ctx, family)
 }
 
-/// Issues the first refresh token of a new family, bound to the access token
-/// issued with it.
+/// Issues the first refresh token of a new family, with the id of the access
+/// token issued with it.
 pub async fn start_family(
     ctx: &TokenCtx<'_>,
     grant: &RefreshGrant,
-    access_digest: &str,
+    access_jti: &str,
 ) -> Result<String, Failure> {
     let token = secrets::random_token(32);
     let now = now_s();
@@ -55,7 +59,7 @@ pub async fn start_family(
         &NewRefreshToken {
             token_hash: &secrets::digest(&token),
             grant,
-            access_token_hash: access_digest,
+            access_token_hash: access_jti,
             now,
             expires_at: expiry(ctx, grant, now),
         },
@@ -64,12 +68,11 @@ pub async fn start_family(
     Ok(token)
 }
 
-/// Revokes every refresh token of a family and every access token issued with them.
+/// Revokes every refresh token of a family and every access token issued with
+/// them: the access tokens carry the family's id, one deny mark covers them all.
 pub async fn revoke_family(ctx: &TokenCtx<'_>, family_id: &str) -> Result<(), Failure> {
-    let access = refresh_tokens::revoke_family(ctx.db, family_id, now_s()).await?;
-    for digest in access {
-        revoke_access_digest(ctx.store, &digest).await?;
-    }
+    refresh_tokens::revoke_family(ctx.db, family_id, now_s()).await?;
+    access::revoke_grant(ctx.store, family_id).await?;
     Ok(())
 }
 
@@ -102,7 +105,7 @@ pub async fn exchange(
             "this client may not use refresh tokens".into(),
         ));
     }
-    if req.refresh_token.len() > 256 {
+    if req.refresh_token.len() > REFRESH_TOKEN_MAX_LEN {
         return Err(invalid_grant("the refresh token is invalid"));
     }
     let hash = secrets::digest(&req.refresh_token);
@@ -172,8 +175,11 @@ pub async fn exchange(
         expires_at: now + super::ACCESS_TOKEN_TTL.as_secs() as i64,
         epoch: family.epoch,
         userinfo_claims: family.claims.userinfo.clone(),
+        grant_id: Some(family.family_id.clone()),
+        jti: String::new(),
     };
-    let (access_token, access_digest) = put_access_token(ctx.store, &access).await?;
+    let sealed = ctx.access.seal(&access)?;
+    let access_token = sealed.token;
     let next = secrets::random_token(32);
     let rotated = refresh_tokens::rotate(
         ctx.db,
@@ -181,16 +187,14 @@ pub async fn exchange(
         &NewRefreshToken {
             token_hash: &secrets::digest(&next),
             grant: &family,
-            access_token_hash: &access_digest,
+            access_token_hash: &sealed.jti,
             now,
             expires_at: expiry(ctx, &family, now),
         },
     )
-    .await;
-    if !matches!(rotated, Ok(true)) {
-        revoke_access_digest(ctx.store, &access_digest).await?;
-    }
-    if !rotated? {
+    .await?;
+    // A token not rotated has handed out no access token: nothing to take back.
+    if !rotated {
         // Another request rotated it between our read and our update: the token
         // was used twice.
         revoke_family(ctx, &family.family_id).await?;
