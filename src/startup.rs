@@ -44,6 +44,12 @@ impl AppState {
             // process: so do the access tokens, under a key that never leaves it.
             None => AccessTokens::ephemeral()?,
         };
+        // The access-token deny-list's floor: drawn now on a store that has none
+        // (a new or emptied Redis), kept for another period otherwise. A store
+        // that cannot be reached now gets it at the first token check instead.
+        if let Err(e) = crate::oidc::token::access::keep_floor(&store, crate::oidc::now_s()).await {
+            tracing::warn!(error = %e, "the access-token deny-list's floor is not kept yet");
+        }
         let saml_keys = crate::saml::SamlKeys::load_or_create(
             &settings.keys_dir,
             settings.issuer.host_str().unwrap_or("portcullis"),

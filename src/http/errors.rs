@@ -344,7 +344,9 @@ impl From<crate::upstream::UpstreamError> for PageError {
             E::OtherUpstream => bad(Said::new("err-upstream-other")),
             E::WrongIssuer(iss) => bad(Said::new("err-upstream-wrong-issuer").detail(iss)),
             E::Denied(d) => bad(Said::new("err-upstream-denied").detail(d)),
-            E::BadToken(check) => bad(Said::new("err-upstream-bad-token").arg("check", check.as_str())),
+            E::BadToken(check) => {
+                bad(Said::new("err-upstream-bad-token").arg("check", check.as_str()))
+            }
             E::BadUserinfo(why) => bad(Said::new("err-upstream-bad-userinfo").arg("why", why)),
             E::Stale => bad(Said::new("err-upstream-stale")),
             E::NoAccount(d) => bad(Said::new("err-upstream-no-account").detail(d)),

@@ -129,13 +129,17 @@ impl AccessGrant {
     }
 }
 
-/// Whether a redeemed code started a refresh family, remembered for the code's
-/// lifetime so that a replay revokes what it issued (RFC 6749 §4.1.2, §10.5).
-/// The grant id is derived from the code, so this is all there is to keep.
+/// A redeemed code, remembered for the code's lifetime under its grant id so
+/// that a replay revokes what it issued (RFC 6749 §4.1.2, §10.5). Written the
+/// moment the code is taken, before anything is issued: a replay racing the
+/// first redemption, or following one that failed, finds it all the same. The
+/// grant id is derived from the code, so this is all there is to keep.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct UsedCode {
-    #[serde(rename = "f", default)]
-    pub refresh_family: bool,
+    /// A replay was seen: a refresh family the first redemption starts after
+    /// it is revoked at once (see [`code_replayed`]).
+    #[serde(rename = "r", default)]
+    pub replayed: bool,
 }
 
 pub async fn put_code(
@@ -154,44 +158,55 @@ fn used_code_key(grant_id: &str) -> String {
     format!("usedcode:{grant_id}")
 }
 
-/// Redeems a code once. A second redemption finds the code gone; if it was used
-/// before, every token it issued is revoked (RFC 6749 §4.1.2, §10.5): the access
-/// tokens and the whole refresh-token family.
+/// Redeems a code once. A second redemption finds the code gone, or marked as
+/// being redeemed; either way every token the code issued, or is issuing, is
+/// revoked (RFC 6749 §4.1.2, §10.5): the access tokens and the whole
+/// refresh-token family. Two redemptions sent at once cannot both pass unseen:
+/// the first to mark the code redeems it, the other is the replay.
 pub async fn redeem_code(ctx: &TokenCtx<'_>, code: &str) -> Result<Option<CodeGrant>, Failure> {
-    let digest = secrets::digest(code);
+    let code_key = format!("code:{}", secrets::digest(code));
     let store = ctx.store;
-    if let Some(grant) = store
-        .take_json::<CodeGrant>(&format!("code:{digest}"))
-        .await?
-    {
-        return Ok(Some(grant));
-    }
     let grant_id = access::grant_id_of_code(code);
-    if let Some(used) = store
-        .get_json::<UsedCode>(&used_code_key(&grant_id))
-        .await?
-    {
-        access::revoke_grant(store, &grant_id).await?;
-        if used.refresh_family {
-            refresh_token::revoke_family(ctx, &grant_id).await?;
+    let used_key = used_code_key(&grant_id);
+    // Only a code that exists is marked: made-up codes store nothing.
+    if store.contains(&code_key).await? {
+        // Kept for the code's own lifetime (`tokens.code_ttl`): a replay later
+        // than that is refused all the same, and the mark would otherwise hold
+        // memory per sign-in for as long as the access token lives.
+        if store
+            .put_new_json(&used_key, &UsedCode::default(), ctx.settings.code_ttl)
+            .await?
+        {
+            return Ok(store.take_json::<CodeGrant>(&code_key).await?);
         }
+    }
+    if store.get_json::<UsedCode>(&used_key).await?.is_some() {
+        // The mark first, so that a first redemption still in flight revokes
+        // the family it is about to start; then what was issued already.
+        store
+            .put_json(
+                &used_key,
+                &UsedCode { replayed: true },
+                ctx.settings.code_ttl,
+            )
+            .await?;
+        access::revoke_grant(store, &grant_id).await?;
+        refresh_token::revoke_family(ctx, &grant_id).await?;
         tracing::warn!("authorization code replayed: tokens issued from it were revoked");
     }
     Ok(None)
 }
 
-/// Remembers that a code was redeemed, for [`redeem_code`] to revoke what it
-/// issued on replay. Kept for the code's own lifetime (`tokens.code_ttl`): a
-/// replay later than that is refused all the same, and the mark would otherwise
-/// hold memory per sign-in for as long as the access token lives.
-pub async fn remember_code(
-    ctx: &TokenCtx<'_>,
-    grant_id: &str,
-    used: &UsedCode,
-) -> Result<(), StoreError> {
-    ctx.store
-        .put_json(&used_code_key(grant_id), used, ctx.settings.code_ttl)
-        .await
+/// Whether a replay of the code behind `grant_id` was seen since it was
+/// redeemed; checked after a refresh family was started from it, which the
+/// replay may have missed. A mark that is gone counts as a replay: the family
+/// is then revoked, never kept unchecked.
+pub async fn code_replayed(ctx: &TokenCtx<'_>, grant_id: &str) -> Result<bool, StoreError> {
+    Ok(ctx
+        .store
+        .get_json::<UsedCode>(&used_code_key(grant_id))
+        .await?
+        .is_none_or(|u| u.replayed))
 }
 
 /// The record of a presented access token: sealed by us, not expired, not
@@ -204,7 +219,8 @@ pub async fn access_grant(
     let Some(grant) = ctx.access.open(token) else {
         return Ok(None);
     };
-    if grant.expires_at <= super::now_s() || access::revoked(ctx.store, &grant).await? {
+    let now = super::now_s();
+    if grant.expires_at <= now || access::revoked(ctx.store, &grant, now).await? {
         return Ok(None);
     }
     Ok(Some(grant))

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use portcullis::config::Settings;
 use portcullis::db::refresh_tokens::{self, NewRefreshToken, RefreshGrant};
 use portcullis::startup::{AppState, Application};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::code_flow::decode_payload;
 use crate::databases::TestDb;
@@ -321,4 +321,57 @@ async fn concurrent_rotation_has_one_winner_sqlite() {
 #[tokio::test]
 async fn concurrent_rotation_has_one_winner_postgres() {
     concurrent_rotation(TestDb::postgres().await).await;
+}
+
+/// A code sent twice at once (a stolen code raced against the client): at most
+/// one redemption answers with tokens, and because the other is a replay, what
+/// that one issued is revoked whichever came first. Many rounds, since the
+/// two requests interleave differently each time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_redeemed_twice_at_once_leaves_no_live_token() {
+    let app = spawn_app().await;
+    let user = app.user("remy").await;
+    let client = app.client(false).await;
+    let rs = app.client(false).await;
+    let browser = Browser::new(&app);
+    for round in 0..12 {
+        let params = AuthParams::new(&client).set("scope", OFFLINE);
+        let page = browser.authorize(&params).await;
+        let back = match page {
+            Landing::Page { .. } => browser.login(&page, &user).await,
+            left => left,
+        };
+        let code = back.code();
+        let (a, b) = tokio::join!(
+            app.exchange(&client, &code, Some(&params.verifier)),
+            app.exchange(&client, &code, Some(&params.verifier)),
+        );
+        let mut issued = Vec::new();
+        for resp in [a, b] {
+            if resp.status() == 200 {
+                issued.push(resp.json::<Value>().await.unwrap());
+            } else {
+                assert_eq!(resp.status(), 400, "round {round}");
+            }
+        }
+        assert!(
+            issued.len() <= 1,
+            "round {round}: the code was redeemed twice"
+        );
+        for tokens in &issued {
+            let at = str_of(tokens, "access_token");
+            assert_eq!(
+                app.introspect(&rs, at).await,
+                json!({"active": false}),
+                "round {round}"
+            );
+            assert_eq!(app.userinfo_status(at).await, 401, "round {round}");
+            let (_, error) = error_of(
+                app.refresh(&client, str_of(tokens, "refresh_token"), None)
+                    .await,
+            )
+            .await;
+            assert_eq!(error, "invalid_grant", "round {round}");
+        }
+    }
 }

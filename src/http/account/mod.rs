@@ -137,26 +137,32 @@ async fn callback(
 ) -> Result<HttpResponse, PageError> {
     let (state, r) = (&state, &req);
     let login = cookie(state, LOGIN_COOKIE, String::new());
-    own_client::callback(r, &p, login, "err-account-sign-in-failed", |back| async move {
-        let ctx = state.console_ctx();
-        match account::finish(&ctx, back.started.as_deref(), &back.state, &back.code).await? {
-            Ok((value, s)) => {
-                // A new sign-in replaces the account session this browser had.
-                if let Some(old) = read_cookie(state, r, COOKIE) {
-                    account::end(&ctx, &old).await?;
+    own_client::callback(
+        r,
+        &p,
+        login,
+        "err-account-sign-in-failed",
+        |back| async move {
+            let ctx = state.console_ctx();
+            match account::finish(&ctx, back.started.as_deref(), &back.state, &back.code).await? {
+                Ok((value, s)) => {
+                    // A new sign-in replaces the account session this browser had.
+                    if let Some(old) = read_cookie(state, r, COOKIE) {
+                        account::end(&ctx, &old).await?;
+                    }
+                    tracing::info!(user = %s.username, "account page signed in");
+                    Ok(Ok(Landing {
+                        session: cookie(state, COOKIE, value),
+                        to: path(state, "/account"),
+                    }))
                 }
-                tracing::info!(user = %s.username, "account page signed in");
-                Ok(Ok(Landing {
-                    session: cookie(state, COOKIE, value),
-                    to: path(state, "/account"),
-                }))
+                Err(why) => Err(PageError::Said(
+                    StatusCode::BAD_REQUEST,
+                    Said::new("err-account-sign-in-failed").detail(why),
+                )),
             }
-            Err(why) => Err(PageError::Said(
-                StatusCode::BAD_REQUEST,
-                Said::new("err-account-sign-in-failed").detail(why),
-            )),
-        }
-    })
+        },
+    )
     .await
 }
 

@@ -117,36 +117,42 @@ async fn callback(
 ) -> Result<HttpResponse, PageError> {
     let state = &state;
     let login = cookie(state, LOGIN_COOKIE, String::new(), "/admin");
-    own_client::callback(&req, &p, login, "err-console-sign-in-failed", |back| async move {
-        let finished = console::finish(
-            &state.console_ctx(),
-            back.started.as_deref(),
-            &back.state,
-            &back.code,
-        )
-        .await?;
-        match finished {
-            Ok((value, s)) => {
-                let ctx = ctx(state, &s);
-                ctx.audit(
-                    "console_login",
-                    None,
-                    "success",
-                    serde_json::json!({"acr": s.acr}),
-                )
-                .await?;
-                Ok(Ok(Landing {
-                    session: cookie(state, COOKIE, value, "/admin"),
-                    to: format!("{}/admin/users", state.settings.issuer_path()),
-                }))
+    own_client::callback(
+        &req,
+        &p,
+        login,
+        "err-console-sign-in-failed",
+        |back| async move {
+            let finished = console::finish(
+                &state.console_ctx(),
+                back.started.as_deref(),
+                &back.state,
+                &back.code,
+            )
+            .await?;
+            match finished {
+                Ok((value, s)) => {
+                    let ctx = ctx(state, &s);
+                    ctx.audit(
+                        "console_login",
+                        None,
+                        "success",
+                        serde_json::json!({"acr": s.acr}),
+                    )
+                    .await?;
+                    Ok(Ok(Landing {
+                        session: cookie(state, COOKIE, value, "/admin"),
+                        to: format!("{}/admin/users", state.settings.issuer_path()),
+                    }))
+                }
+                Err(Refused::Invalid(m)) => Err(PageError::BadRequest(m.into())),
+                Err(Refused::Forbidden(m)) => Ok(Err(html(
+                    StatusCode::FORBIDDEN,
+                    super::pages::error_page("Not an administrator", &m),
+                ))),
             }
-            Err(Refused::Invalid(m)) => Err(PageError::BadRequest(m.into())),
-            Err(Refused::Forbidden(m)) => Ok(Err(html(
-                StatusCode::FORBIDDEN,
-                super::pages::error_page("Not an administrator", &m),
-            ))),
-        }
-    })
+        },
+    )
     .await
 }
 

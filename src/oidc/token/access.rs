@@ -150,8 +150,46 @@ fn deny_key(id: &str) -> String {
     format!("atrev:{id}")
 }
 
-/// Whether `grant` was revoked: by its own id or by its grant's.
-pub async fn revoked(store: &Store, grant: &AccessGrant) -> Result<bool, StoreError> {
+/// The store key of the deny-list's floor: the time (Unix seconds) from which
+/// the store has kept every revocation.
+const FLOOR_KEY: &str = "atrev:since";
+/// The floor outlives every token by far; each instance keeps it for another
+/// period when it starts ([`keep_floor`]). Should it ever lapse, a new floor is
+/// drawn at that moment and the tokens issued before it are refused: clients
+/// refresh them, and nothing revoked comes back.
+const FLOOR_TTL: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+
+/// The deny-list's floor; draws it (now) when the store has none. A store that
+/// lost its content (Redis restarted without persistence, flushed, failed over
+/// to a replica without it) has lost the deny-list with it, and so the floor:
+/// the new floor refuses every token issued before the loss, revoked or not,
+/// instead of letting a revoked one count again.
+pub async fn floor(store: &Store, now: i64) -> Result<i64, StoreError> {
+    if let Some(t) = store.get_json::<i64>(FLOOR_KEY).await? {
+        return Ok(t);
+    }
+    if store.put_new_json(FLOOR_KEY, &now, FLOOR_TTL).await? {
+        return Ok(now);
+    }
+    // Another request drew it first.
+    store.get_json::<i64>(FLOOR_KEY).await?.ok_or_else(|| {
+        StoreError::Unavailable("the access-token deny-list's floor cannot be kept".into())
+    })
+}
+
+/// At start: draws the floor when there is none, and keeps it for another
+/// [`FLOOR_TTL`].
+pub async fn keep_floor(store: &Store, now: i64) -> Result<(), StoreError> {
+    let t = floor(store, now).await?;
+    store.put_json(FLOOR_KEY, &t, FLOOR_TTL).await
+}
+
+/// Whether `grant` was revoked: issued before the deny-list's floor, or denied
+/// by its own id or by its grant's.
+pub async fn revoked(store: &Store, grant: &AccessGrant, now: i64) -> Result<bool, StoreError> {
+    if grant.issued_at < floor(store, now).await? {
+        return Ok(true);
+    }
     if store.contains(&deny_key(&grant.jti)).await? {
         return Ok(true);
     }

@@ -4,8 +4,7 @@ use sha2::{Digest, Sha256};
 
 use super::issue::{self, Authentication};
 use super::{
-    AccessGrant, TokenCtx, TokenResponse, UsedCode, access, redeem_code, refresh_token,
-    remember_code,
+    AccessGrant, TokenCtx, TokenResponse, access, code_replayed, redeem_code, refresh_token,
 };
 use crate::auth::stepup;
 use crate::db::clients::Client;
@@ -108,7 +107,6 @@ pub async fn exchange(
     };
     let sealed = ctx.access.seal(&access)?;
     let access_token = sealed.token;
-    let mut used = UsedCode::default();
     // A refresh token only for `offline_access` and a client that
     // holds the refresh_token grant.
     let refresh_token = if grant.scopes.iter().any(|s| s == "offline_access")
@@ -130,12 +128,16 @@ pub async fn exchange(
             idp: grant.idp.clone(),
         };
         let token = refresh_token::start_family(ctx, &family, &sealed.jti).await?;
-        used.refresh_family = true;
+        // A replay that came while the family was being started could not
+        // revoke it yet: it is revoked now, and nothing is handed out.
+        if code_replayed(ctx, &grant_id).await? {
+            refresh_token::revoke_family(ctx, &grant_id).await?;
+            return Err(invalid_grant("the code was used twice"));
+        }
         Some(token)
     } else {
         None
     };
-    remember_code(ctx, &grant_id, &used).await?;
 
     let id_token = issue::id_token(
         ctx,
