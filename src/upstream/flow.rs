@@ -97,9 +97,13 @@ fn wanted_level(ctx: &LoginCtx<'_>, login: &PendingLogin, party: Option<&Party>)
     asked.max(floor).max(ctx.settings.policy.default)
 }
 
+/// How often an upstream that cannot be reached is audited at most.
+const DOWN_AUDIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Starts the upstream leg of pending login `login_id`: the URL to send the
 /// browser to. An upstream that cannot be reached is audited like a refused
-/// answer.
+/// answer, once per [`DOWN_AUDIT_INTERVAL`]: anyone can request the start URL,
+/// and each request must not add an audit row while the upstream is down.
 pub async fn start(
     ctx: &LoginCtx<'_>,
     ups: &Upstreams,
@@ -109,7 +113,21 @@ pub async fn start(
 ) -> Result<String, UpstreamError> {
     let out = leave(ctx, ups, login_id, upstream_id, visit).await;
     if let Err(e @ UpstreamError::Unreachable(_)) = &out {
-        audit_refusal(ctx, upstream_id, visit, e).await?;
+        // Only a configured upstream gets here (`leave` refuses unknown ids
+        // first), so these keys are as few as the `[[upstream]]` tables.
+        let first = ctx
+            .store
+            .put_new_json(
+                &format!("upstream_down:{upstream_id}"),
+                &now_ms(),
+                DOWN_AUDIT_INTERVAL,
+            )
+            .await?;
+        if first {
+            audit_refusal(ctx, upstream_id, visit, e).await?;
+        } else {
+            tracing::info!(upstream = %upstream_id, reason = e.reason(), "upstream sign-in refused; already audited");
+        }
     }
     out
 }

@@ -41,21 +41,51 @@ pub struct Upstreams {
     cache: Arc<RwLock<HashMap<String, (CoreProviderMetadata, Instant)>>>,
 }
 
+/// The most any upstream answer (discovery, keys, token, userinfo) may hold.
+/// Real documents are a few kilobytes; a hostile upstream could otherwise
+/// stream a body as large as its timeout allows into our memory.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// Why one request to an upstream brought no usable answer.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    #[error("the answer is larger than {MAX_ANSWER_BYTES} bytes")]
+    TooLarge,
+}
+
 /// Sends one request for openidconnect: `AsyncHttpClient` is implemented for
 /// every `Fn(HttpRequest) -> Future<Output = Result<HttpResponse, E>>`. The
 /// whole exchange, body included, ends within `timeout`: a provider that is
-/// down gives a 503 page, not a hang.
+/// down gives a 503 page, not a hang. The body is read in chunks and refused
+/// as soon as it passes [`MAX_ANSWER_BYTES`], whatever length it declares.
 async fn send(
     http: reqwest::Client,
     timeout: Duration,
+    upstream: String,
     request: HttpRequest,
-) -> Result<HttpResponse, reqwest::Error> {
+) -> Result<HttpResponse, SendError> {
     let mut request: reqwest::Request = request.try_into()?;
     *request.timeout_mut() = Some(timeout);
-    let response = http.execute(request).await?;
+    let mut response = http.execute(request).await?;
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        tracing::warn!(%upstream, limit = MAX_ANSWER_BYTES, "upstream answer declares too large a body");
+        return Err(SendError::TooLarge);
+    }
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.bytes().await?.to_vec();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            tracing::warn!(%upstream, limit = MAX_ANSWER_BYTES, "upstream answer too large");
+            return Err(SendError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
     let mut out = HttpResponse::new(body);
     *out.status_mut() = status;
     *out.headers_mut() = headers;
@@ -83,10 +113,11 @@ impl Upstreams {
     ) -> impl Fn(
         HttpRequest,
     ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<HttpResponse, reqwest::Error>> + Send>,
+        Box<dyn std::future::Future<Output = Result<HttpResponse, SendError>> + Send>,
     > + '_ {
         let timeout = up.timeout;
-        move |request| Box::pin(send(self.http.clone(), timeout, request))
+        let id = up.id.clone();
+        move |request| Box::pin(send(self.http.clone(), timeout, id.clone(), request))
     }
 
     /// The upstream's discovery document and keys: cached, read again when

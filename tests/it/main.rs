@@ -99,6 +99,7 @@ mod step_up_challenge;
 mod store;
 mod token_helpers;
 mod two_instances_under_faults;
+mod upstream_answers_are_capped;
 mod upstream_bad_id_tokens;
 mod upstream_email_from_userinfo;
 mod upstream_explain;

@@ -238,3 +238,26 @@ async fn an_upstream_that_accepts_but_never_answers_gives_a_503_page_within_its_
     assert_eq!(refusals(&app).await, vec!["unreachable"]);
     drop(silent);
 }
+
+#[tokio::test]
+async fn an_upstream_that_stays_down_is_audited_once_however_often_it_is_tried() {
+    let port = op_port();
+    let app = spawn_with(Options {
+        toml: upstream_toml("down", port, "x", ""),
+        ..Options::default()
+    })
+    .await;
+    let client = app.client(false).await;
+    // Anyone can start logins at the upstream: every one gets the 503 page,
+    // but they do not fill the audit log.
+    for _ in 0..4 {
+        let browser = Browser::new(&app);
+        let page = browser
+            .authorize(&AuthParams::new(&client).set("idp_hint", "down"))
+            .await;
+        assert_eq!(page.status(), 503);
+        assert!(page.html().contains("cannot be reached"), "{}", page.html());
+    }
+    assert_eq!(refusals(&app).await, vec!["unreachable"]);
+    nobody_created(&app).await;
+}
