@@ -58,6 +58,9 @@ pub async fn end_everything(
     reason: Reason,
 ) -> Result<SignedOut, AdminError> {
     let ended = revocation::end_everything(&ctx.db, &user.id).await?;
+    // Every instance learns of the new epoch before anything else can fail:
+    // the user's access tokens end at the next request, whatever follows.
+    ctx.directory_changed().await?;
     let sessions = match &ctx.store {
         Some(store) => {
             let sids = backchannel::sessions_of(store, &user.id)
