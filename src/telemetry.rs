@@ -7,6 +7,7 @@
 use std::io::IsTerminal;
 use std::time::Instant;
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -37,6 +38,11 @@ const UNLOGGED: [&str; 3] = ["/health", "/livez", "/readyz"];
 /// What the access log names instead of a path that matched no route.
 pub const UNMATCHED: &str = "(no route)";
 
+/// The route pattern a request matched ([`UNMATCHED`] for none), looked up once
+/// per request by the outer middleware.
+#[derive(Debug, Clone)]
+pub struct Route(pub String);
+
 /// One line per request: method, route, status and duration.
 ///
 /// The route is the pattern that matched (`/set-password/{token}`,
@@ -53,7 +59,10 @@ pub async fn access_log(
         return next.call(req).await;
     }
     let method = req.method().clone();
-    let route = req.match_pattern();
+    let route = match req.extensions().get::<Route>() {
+        Some(r) => r.0.clone(),
+        None => req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned()),
+    };
     let started = Instant::now();
     let res = next.call(req).await;
     let status = match &res {
@@ -63,7 +72,7 @@ pub async fn access_log(
     tracing::info!(
         target: "access",
         method = %method,
-        route = %route.as_deref().unwrap_or(UNMATCHED),
+        route = %route,
         status = status.as_u16(),
         ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
         "request"

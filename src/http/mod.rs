@@ -43,6 +43,9 @@ use crate::config::Settings;
 use crate::oidc::session::COOKIE;
 use state::AppState;
 
+/// Routes are tried in the order they are registered, and every pattern with a
+/// `{…}` part is a regular expression: the protocol endpoints of the hot path
+/// come first, before any such pattern.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/.well-known/openid-configuration",
@@ -51,6 +54,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/jwks", web::get().to(discovery::jwks))
     .route("/authorize", web::get().to(authorize::get))
     .route("/authorize", web::post().to(authorize::post))
+    .route("/token", web::post().to(token::token))
+    .route("/userinfo", web::get().to(userinfo::get))
+    .route("/userinfo", web::post().to(userinfo::post))
+    .route("/revoke", web::post().to(revocation::revoke))
+    .route("/introspect", web::post().to(introspection::introspect))
     .route("/interaction/{id}", web::get().to(interaction::show))
     .route(
         "/interaction/{id}/login",
@@ -90,16 +98,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/upstream/{upstream}/callback",
         web::get().to(upstream::callback),
     )
-    .route("/token", web::post().to(token::token))
     .route(crate::oidc::par::PATH, web::post().to(par::push))
-    .route("/userinfo", web::get().to(userinfo::get))
-    .route("/userinfo", web::post().to(userinfo::post))
     .route(ui::THEME_PATH, web::get().to(ui::theme))
     .route("/health", web::get().to(health::health))
     .route("/livez", web::get().to(health::livez))
     .route("/readyz", web::get().to(health::readyz))
-    .route("/revoke", web::post().to(revocation::revoke))
-    .route("/introspect", web::post().to(introspection::introspect))
     .route("/logout", web::get().to(logout::get))
     .route("/logout", web::post().to(logout::post))
     .route("/logout/confirm", web::post().to(logout::confirm))
