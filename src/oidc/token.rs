@@ -168,17 +168,21 @@ pub async fn redeem_code(ctx: &TokenCtx<'_>, code: &str) -> Result<Option<CodeGr
     let store = ctx.store;
     let grant_id = access::grant_id_of_code(code);
     let used_key = used_code_key(&grant_id);
-    // Only a code that exists is marked: made-up codes store nothing.
-    if store.contains(&code_key).await? {
-        // Kept for the code's own lifetime (`tokens.code_ttl`): a replay later
-        // than that is refused all the same, and the mark would otherwise hold
-        // memory per sign-in for as long as the access token lives.
-        if store
-            .put_new_json(&used_key, &UsedCode::default(), ctx.settings.code_ttl)
-            .await?
-        {
-            return Ok(store.take_json::<CodeGrant>(&code_key).await?);
-        }
+    // Marked and taken in one step; only a code that exists is marked, so
+    // made-up codes store nothing. The mark is kept for the code's own lifetime
+    // (`tokens.code_ttl`): a replay later than that is refused all the same,
+    // and the mark would otherwise hold memory per sign-in for as long as the
+    // access token lives.
+    if let Some(grant) = store
+        .take_marking_json::<CodeGrant, _>(
+            &code_key,
+            &used_key,
+            &UsedCode::default(),
+            ctx.settings.code_ttl,
+        )
+        .await?
+    {
+        return Ok(Some(grant));
     }
     if store.get_json::<UsedCode>(&used_key).await?.is_some() {
         // The mark first, so that a first redemption still in flight revokes
