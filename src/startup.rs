@@ -78,7 +78,10 @@ impl AppState {
         let discovery = actix_web::web::Bytes::from(serde_json::to_vec(
             &crate::oidc::discovery::metadata(&settings),
         )?);
-        let audit = db::audit_writer::AuditWriter::start(db.clone());
+        let audit_db = db::connect_audit_writer(settings.database_url.expose(), &db)
+            .await
+            .context("database.url")?;
+        let audit = db::audit_writer::AuditWriter::start(audit_db);
         let logout_notifier = crate::oidc::backchannel::Notifier::new(
             keys.clone(),
             settings.issuer_str(),
@@ -155,10 +158,13 @@ impl Application {
                 "issuer host is an IP address: WebAuthn needs a domain name as RP ID and will not be offered"
             );
         }
-        let data = web::Data::new(state.clone());
+        let shared = state.clone();
         let server = HttpServer::new(move || {
+            // Called on each worker's thread: its own audit writer there.
+            let mut worker = shared.clone();
+            worker.audit = shared.audit.start_here();
             App::new()
-                .app_data(data.clone())
+                .app_data(web::Data::new(worker))
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 // Request id and its log span around the access log line and
                 // everything else the request logs; HTTP metrics by route pattern.

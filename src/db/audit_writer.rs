@@ -18,21 +18,44 @@ use entity::audit_events;
 const MAX_BATCH: usize = 64;
 /// Rows waiting for the writer; a request waits for room beyond this.
 const QUEUE: usize = 1024;
+/// How long the writer waits for more rows before a commit, when the last
+/// commit carried more than one: PostgreSQL's `commit_delay` with
+/// `commit_siblings`. A commit costs about the same for one row or sixty-four
+/// (the log pages it writes), so under load fewer, larger commits cost less CPU
+/// per sign-in; a lone request never waits.
+const COMMIT_DELAY: std::time::Duration = std::time::Duration::from_millis(2);
 
 type Job = (AuditEvent, oneshot::Sender<Result<(), DbError>>);
 
 #[derive(Clone)]
 pub struct AuditWriter {
     jobs: mpsc::Sender<Job>,
+    db: DatabaseConnection,
 }
 
 impl AuditWriter {
     /// Starts the writer task on the current runtime.
     pub fn start(db: DatabaseConnection) -> Self {
         let (jobs, mut queue) = mpsc::channel::<Job>(QUEUE);
+        let writer_db = db.clone();
         tokio::spawn(async move {
+            let db = writer_db;
             let mut batch = Vec::with_capacity(MAX_BATCH);
+            let mut siblings = false;
             while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                if siblings {
+                    // Timing out only ends the wait: what came is committed.
+                    let _ = tokio::time::timeout(COMMIT_DELAY, async {
+                        while batch.len() < MAX_BATCH {
+                            let room = MAX_BATCH - batch.len();
+                            if queue.recv_many(&mut batch, room).await == 0 {
+                                break;
+                            }
+                        }
+                    })
+                    .await;
+                }
+                siblings = batch.len() > 1;
                 let (events, acks): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
                 let results = write(&db, &events).await;
                 for ((ack, result), event) in acks.into_iter().zip(results).zip(&events) {
@@ -45,7 +68,15 @@ impl AuditWriter {
                 }
             }
         });
-        Self { jobs }
+        Self { jobs, db }
+    }
+
+    /// Another writer to the same database, on the current runtime. Each HTTP
+    /// worker has one: a request hands its row to a task on its own thread and
+    /// is woken there, where a writer on another runtime cost two thread
+    /// wake-ups per commit.
+    pub fn start_here(&self) -> Self {
+        Self::start(self.db.clone())
     }
 
     /// Stores `event`; returns once it is committed.
