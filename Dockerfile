@@ -5,8 +5,8 @@ WORKDIR /src
 RUN apt-get update && apt-get install -y --no-install-recommends cmake \
     && rm -rf /var/lib/apt/lists/*
 COPY . .
-RUN cargo build --release --locked --bin portcullis \
-    && install -m 0755 target/release/portcullis /portcullis \
+RUN cargo build --profile production --locked --bin portcullis \
+    && install -m 0755 target/production/portcullis /portcullis \
     && mkdir -m 0700 /data
 
 FROM gcr.io/distroless/cc-debian12:nonroot

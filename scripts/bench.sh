@@ -61,12 +61,15 @@ wait_http() { # url, what
     exit 1
 }
 
-echo "== building (release)"
-"$CARGO" build --release --bin portcullis --example load
+# The production profile (release with link-time optimisation), as the
+# container image ships it; BENCH_PROFILE=release measures `make run`'s build.
+PROFILE=${BENCH_PROFILE:-production}
+echo "== building ($PROFILE)"
+"$CARGO" build --profile "$PROFILE" --bin portcullis --example load
 # Where cargo put them: CARGO_TARGET_DIR when set, as cargo itself reads it.
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$TARGET/release/portcullis
-LOAD=$TARGET/release/examples/load
+BIN=$TARGET/$PROFILE/portcullis
+LOAD=$TARGET/$PROFILE/examples/load
 RESULTS=$WORK/results.jsonl
 
 rm -rf "$WORK"
@@ -194,4 +197,4 @@ echo "== results ($RESULTS)"
     --note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB" \
     --note "servers pinned to CPU $SERVER_CPUS (taskset), driver to CPU $DRIVER_CPUS; $BROWSERS browsers, ${SECS}s per scenario after ${WARMUP}s warm-up" \
     --note "load average before: $LOAD_BEFORE, after: $LOAD_AFTER (other processes on the machine share these cores)" \
-    --note "Portcullis $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') (SQLite), $OIDC_PROVIDER (in-memory adapter), node $(node --version); RS256 ID tokens unless the server name ends in -es256"
+    --note "Portcullis $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') ($PROFILE build, SQLite), $OIDC_PROVIDER (in-memory adapter), node $(node --version); RS256 ID tokens unless the server name ends in -es256"
