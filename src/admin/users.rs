@@ -150,9 +150,17 @@ pub async fn notify_new_user(
 pub async fn update(
     ctx: &AdminCtx,
     id: &str,
-    patch: Patch,
+    mut patch: Patch,
     admin_grant: AdminGrant,
 ) -> Result<AdminUser, AdminError> {
+    // Checked before anything is written: a wrong language changes nothing.
+    patch.locale = patch
+        .locale
+        .as_deref()
+        .map(crate::i18n::Lang::parse_exact)
+        .transpose()
+        .map_err(AdminError::Invalid)?
+        .map(|l| l.tag().to_owned());
     let grants = match &patch.groups {
         Some(gs) if admin_group::names_admin_group(ctx, gs) => {
             let before = user_admin::get(&ctx.db, id).await?;
@@ -170,6 +178,7 @@ pub async fn update(
         ("first_name", &patch.first_name),
         ("last_name", &patch.last_name),
         ("display_name", &patch.display_name),
+        ("locale", &patch.locale),
     ] {
         if v.as_deref().is_some_and(|s| !s.trim().is_empty()) {
             changed.push(name);

@@ -189,6 +189,8 @@ pub struct Patch {
     /// Replaces the memberships when given.
     pub groups: Option<Vec<String>>,
     pub two_factor: Option<bool>,
+    /// The language of the user's mails, already checked (`en`, `de`, `fr`).
+    pub locale: Option<String>,
 }
 
 fn given(v: &Option<String>) -> Option<String> {
@@ -224,6 +226,9 @@ pub async fn update(db: &DatabaseConnection, id: &str, patch: &Patch) -> Result<
     }
     if let Some(on) = patch.two_factor {
         upd = upd.col_expr(user_rows::Column::TwoFactor, Expr::value(on));
+    }
+    if let Some(locale) = &patch.locale {
+        upd = upd.col_expr(user_rows::Column::Locale, Expr::value(locale.clone()));
     }
     let res = upd.exec(&txn).await.map_err(|e| match DbError::from(e) {
         DbError::Conflict(_) => DbError::Conflict("username or email already exists".into()),

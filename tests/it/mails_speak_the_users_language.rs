@@ -6,6 +6,7 @@
 use base64::Engine;
 use portcullis::db::users;
 use portcullis::i18n::Lang;
+use reqwest::Method;
 
 use crate::helpers::*;
 use crate::self_service_helpers::{link_path, set_password_at};
@@ -285,6 +286,59 @@ async fn an_administrator_may_name_the_language_of_a_new_users_mails() {
     )
     .await;
     assert!(body.contains("/set-password/"), "{body}");
+
+    // A change of language goes through the same check, and a wrong one
+    // changes nothing.
+    let id = u["id"].as_str().unwrap().to_owned();
+    let (s, e) = api
+        .json(
+            Method::PATCH,
+            &format!("/users/{id}"),
+            Some(serde_json::json!({"locale": "nl", "last_name": "Vogel"})),
+        )
+        .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("en, de, fr"),
+        "{e}"
+    );
+    let (_, same) = api.get(&format!("/users/{id}")).await;
+    assert_eq!(
+        (same["locale"].as_str(), same["last_name"].as_str()),
+        (Some("de"), Some("Weber")),
+        "{same}"
+    );
+    let (s, changed) = api
+        .json(
+            Method::PATCH,
+            &format!("/users/{id}"),
+            Some(serde_json::json!({"locale": "fr"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{changed}");
+    assert_eq!(changed["locale"], "fr", "{changed}");
+    // The next mail speaks it.
+    let stored = users::find_by_id(&app.state.db, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    portcullis::admin::users::notify_factor_change(
+        &app.state.admin_ctx("admin:test"),
+        &stored,
+        portcullis::auth::factor_rules::FactorChange::AllRemoved,
+    )
+    .await
+    .unwrap();
+    let body = wait_for(
+        &app,
+        "ines@example.com",
+        "Votre vérification en deux étapes a été réinitialisée",
+    )
+    .await;
+    assert!(body.starts_with("Bonjour Inès"), "{body}");
 
     // The CLI takes the same three, and says so otherwise.
     let bad = cli(

@@ -122,6 +122,8 @@ pub struct PatchBody {
     two_factor: Option<bool>,
     /// false disables sign-in and ends the user's sessions and tokens.
     active: Option<bool>,
+    /// The language of the user's mails: `en`, `de` or `fr`.
+    locale: Option<String>,
 }
 
 pub async fn patch(
@@ -142,6 +144,7 @@ pub async fn patch(
             display_name: b.display_name,
             groups: b.groups,
             two_factor: b.two_factor,
+            locale: b.locale,
         },
         q.grant(),
     )
