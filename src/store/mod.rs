@@ -193,10 +193,7 @@ impl Store {
     }
 
     pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        match self.backend.get(&self.key(key)).await? {
-            Some(bytes) => decode(key, &bytes).map(Some),
-            None => Ok(None),
-        }
+        decode_found(key, self.backend.get(&self.key(key)).await?)
     }
 
     /// Whether a live entry exists under `key`.
@@ -205,10 +202,7 @@ impl Store {
     }
 
     pub async fn take_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        match self.backend.take(&self.key(key)).await? {
-            Some(bytes) => decode(key, &bytes).map(Some),
-            None => Ok(None),
-        }
+        decode_found(key, self.backend.take(&self.key(key)).await?)
     }
 
     /// [`Backend::take_marking`], with JSON on both sides.
@@ -228,10 +222,7 @@ impl Store {
                 ttl,
             )
             .await?;
-        match taken {
-            Some(bytes) => decode(key, &bytes).map(Some),
-            None => Ok(None),
-        }
+        decode_found(key, taken)
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
@@ -300,6 +291,14 @@ fn encode<T: Serialize>(key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes)
         .map_err(|e| StoreError::Corrupt(format!("cannot decode {}: {e}", key_kind(key))))
+}
+
+/// What a read found under `key`, decoded; None when nothing was there.
+fn decode_found<T: DeserializeOwned>(
+    key: &str,
+    found: Option<Vec<u8>>,
+) -> Result<Option<T>, StoreError> {
+    found.map(|bytes| decode(key, &bytes)).transpose()
 }
 
 /// Longer lifetimes are shortened to this, so expiry arithmetic cannot overflow
