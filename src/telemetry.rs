@@ -38,10 +38,22 @@ const UNLOGGED: [&str; 3] = ["/health", "/livez", "/readyz"];
 /// What the access log names instead of a path that matched no route.
 pub const UNMATCHED: &str = "(no route)";
 
-/// The route pattern a request matched ([`UNMATCHED`] for none), looked up once
-/// per request by the outer middleware.
+/// The route pattern a request matched ([`UNMATCHED`] for none), kept in the
+/// request's extensions by [`route`].
 #[derive(Debug, Clone)]
-pub struct Route(pub String);
+struct Route(String);
+
+/// The route pattern `req` matches ([`UNMATCHED`] for none). Looked up once per
+/// request (a walk over the route table) and kept for the access log line and
+/// the metrics, whichever asks first.
+pub fn route(req: &ServiceRequest) -> String {
+    if let Some(r) = req.extensions().get::<Route>() {
+        return r.0.clone();
+    }
+    let found = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
+    req.extensions_mut().insert(Route(found.clone()));
+    found
+}
 
 /// One line per request: method, route, status and duration.
 ///
@@ -59,10 +71,7 @@ pub async fn access_log(
         return next.call(req).await;
     }
     let method = req.method().clone();
-    let route = match req.extensions().get::<Route>() {
-        Some(r) => r.0.clone(),
-        None => req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned()),
-    };
+    let route = route(&req);
     let started = Instant::now();
     let res = next.call(req).await;
     let status = match &res {

@@ -11,11 +11,11 @@
 
 use std::time::Instant;
 
+use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
 use tracing::Instrument;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -51,13 +51,7 @@ pub async fn observe(
         .map(str::to_owned)
         .unwrap_or_else(new_id);
     let method = req.method().to_string();
-    // The route is looked up once (a walk over the route table) and kept for
-    // the access log line and the metrics.
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| crate::telemetry::UNMATCHED.to_owned());
-    req.extensions_mut()
-        .insert(crate::telemetry::Route(route.clone()));
+    let route = crate::telemetry::route(&req);
     let span = tracing::info_span!("request", request_id = %id);
     let result = next.call(req).instrument(span).await;
     let mut res = match result {
