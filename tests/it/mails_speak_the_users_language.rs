@@ -108,6 +108,20 @@ async fn wait_for(app: &TestApp, email: &str, subject: &str) -> String {
     panic!("no mail {subject:?} to {email}: {:?}", mails_to(app, email));
 }
 
+/// An administrator's MFA reset is mailed to user `id`, as stored now; the
+/// body of the mail with `subject`.
+async fn reset_mail(app: &TestApp, id: &str, email: &str, subject: &str) -> String {
+    let stored = users::find_by_id(&app.state.db, id).await.unwrap().unwrap();
+    portcullis::admin::users::notify_factor_change(
+        &app.state.admin_ctx("admin:test"),
+        &stored,
+        portcullis::auth::factor_rules::FactorChange::AllRemoved,
+    )
+    .await
+    .unwrap();
+    wait_for(app, email, subject).await
+}
+
 async fn locale_of(app: &TestApp, id: &str) -> Option<Lang> {
     users::find_by_id(&app.state.db, id)
         .await
@@ -149,20 +163,9 @@ async fn a_user_who_signed_in_on_german_pages_gets_german_factor_mail() {
     );
 
     // An administrator's change later is told in German too, with no page in sight.
-    let ctx = app.state.admin_ctx("admin:test");
-    let stored = users::find_by_id(&app.state.db, &user.id)
-        .await
-        .unwrap()
-        .unwrap();
-    portcullis::admin::users::notify_factor_change(
-        &ctx,
-        &stored,
-        portcullis::auth::factor_rules::FactorChange::AllRemoved,
-    )
-    .await
-    .unwrap();
-    let body = wait_for(
+    let body = reset_mail(
         &app,
+        &user.id,
         "jonas@example.com",
         "Ihre Zwei-Schritt-Bestätigung wurde zurückgesetzt",
     )
@@ -229,20 +232,9 @@ async fn without_a_known_language_mails_use_the_default_locale() {
     })
     .await;
     let user = app.user("noel").await;
-    let ctx = app.state.admin_ctx("admin:test");
-    let stored = users::find_by_id(&app.state.db, &user.id)
-        .await
-        .unwrap()
-        .unwrap();
-    portcullis::admin::users::notify_factor_change(
-        &ctx,
-        &stored,
-        portcullis::auth::factor_rules::FactorChange::AllRemoved,
-    )
-    .await
-    .unwrap();
-    let body = wait_for(
+    let body = reset_mail(
         &app,
+        &user.id,
         "noel@example.com",
         "Votre vérification en deux étapes a été réinitialisée",
     )
@@ -321,19 +313,9 @@ async fn an_administrator_may_name_the_language_of_a_new_users_mails() {
     assert_eq!(s, 200, "{changed}");
     assert_eq!(changed["locale"], "fr", "{changed}");
     // The next mail speaks it.
-    let stored = users::find_by_id(&app.state.db, &id)
-        .await
-        .unwrap()
-        .unwrap();
-    portcullis::admin::users::notify_factor_change(
-        &app.state.admin_ctx("admin:test"),
-        &stored,
-        portcullis::auth::factor_rules::FactorChange::AllRemoved,
-    )
-    .await
-    .unwrap();
-    let body = wait_for(
+    let body = reset_mail(
         &app,
+        &id,
         "ines@example.com",
         "Votre vérification en deux étapes a été réinitialisée",
     )
