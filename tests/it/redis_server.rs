@@ -4,6 +4,7 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -15,8 +16,32 @@ pub struct RedisServer {
     dir: tempfile::TempDir,
 }
 
-/// A loopback port nobody listens on right now.
+/// A loopback port nobody listens on right now, for a server started in another
+/// process, which binds it a moment later. Taken below the kernel's ephemeral
+/// range, where no listener on port 0 (every test app) and no outgoing
+/// connection can land in that moment; a counter keeps the tests of this process
+/// from picking the same one, and the process id spreads the test binaries.
 pub fn free_port() -> u16 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const SPAN: u32 = 8_000;
+    let first_ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    let Some(base) = first_ephemeral.checked_sub(SPAN).filter(|b| *b >= 1_024) else {
+        return any_free_port();
+    };
+    let start = std::process::id() % SPAN;
+    for _ in 0..SPAN {
+        let port = (base + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % SPAN) as u16;
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return port;
+        }
+    }
+    any_free_port()
+}
+
+fn any_free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

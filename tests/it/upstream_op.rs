@@ -70,17 +70,32 @@ impl UpstreamOp {
             .stderr(Stdio::null())
             .spawn()
             .expect("node must be installed (make test installs oidc-provider)");
-        let op = UpstreamOp {
+        let mut op = UpstreamOp {
             issuer: format!("http://127.0.0.1:{}", spec.port),
             child,
         };
         let discovery = format!("{}/.well-known/openid-configuration", op.issuer);
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
+            // Ours only when it names our issuer: a server of another test that
+            // took the port would answer too, and node would have exited.
             if let Ok(r) = reqwest::get(&discovery).await
                 && r.status().is_success()
+                && let Ok(doc) = r.json::<serde_json::Value>().await
             {
+                assert_eq!(
+                    doc["issuer"].as_str(),
+                    Some(op.issuer.as_str()),
+                    "another server answers on port {}",
+                    spec.port
+                );
                 return op;
+            }
+            if let Ok(Some(status)) = op.child.try_wait() {
+                panic!(
+                    "the upstream provider on port {} exited: {status}",
+                    spec.port
+                );
             }
             assert!(
                 Instant::now() < deadline,
