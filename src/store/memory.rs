@@ -52,7 +52,10 @@ struct Inner {
 
 #[derive(Debug)]
 struct Entry {
-    value: Vec<u8>,
+    /// Exactly as long as the value: what the callers encode carries spare
+    /// capacity (a JSON encoder starts at 128 bytes), which would stay resident
+    /// for the entry's whole lifetime.
+    value: Box<[u8]>,
     expires_at: Instant,
     seq: u64,
 }
@@ -111,6 +114,20 @@ impl Inner {
                 self.bytes -= cost(&key, &e.value);
                 self.kinds.removed(&key);
             }
+        }
+        self.shrink_when_sparse();
+    }
+
+    /// Gives back the map's slots once most of them are empty: a burst (a load
+    /// test, a flood of anonymous requests) would otherwise keep its table
+    /// resident after its entries have expired. Shrinking to twice the live
+    /// entries leaves room to grow, so the rehash comes again only after the
+    /// store has halved again.
+    fn shrink_when_sparse(&mut self) {
+        const SMALLEST: usize = 4096;
+        let (len, capacity) = (self.entries.len(), self.entries.capacity());
+        if capacity > SMALLEST && capacity / 4 > len {
+            self.entries.shrink_to((len * 2).max(SMALLEST));
         }
     }
 
@@ -171,7 +188,7 @@ impl Inner {
         self.entries.insert(
             key,
             Entry {
-                value,
+                value: value.into_boxed_slice(),
                 expires_at,
                 seq,
             },
@@ -238,14 +255,14 @@ impl MemoryBackend {
     }
 
     fn get_at(&self, now: Instant, key: &str) -> Option<Vec<u8>> {
-        self.lock().live(key, now).map(|e| e.value.clone())
+        self.lock().live(key, now).map(|e| e.value.to_vec())
     }
 
     fn take_at(&self, now: Instant, key: &str) -> Option<Vec<u8>> {
         self.lock()
             .remove(key)
             .filter(|e| e.live(now))
-            .map(|e| e.value)
+            .map(|e| e.value.into_vec())
     }
 
     fn take_marking_at(
@@ -261,7 +278,7 @@ impl MemoryBackend {
             return Ok(None);
         }
         inner.insert(mark, mark_value, deadline(now, ttl), now)?;
-        Ok(inner.remove(key).map(|e| e.value))
+        Ok(inner.remove(key).map(|e| e.value.into_vec()))
     }
 
     fn delete_at(&self, key: &str) {
@@ -276,7 +293,7 @@ impl MemoryBackend {
                 .checked_add(1)
                 .ok_or_else(|| StoreError::Corrupt("counter overflow".to_owned()))?;
             // Stored as decimal text, like Redis, so `get` reads the same on both backends.
-            let text = next.to_string().into_bytes();
+            let text = next.to_string().into_bytes().into_boxed_slice();
             inner.bytes = inner.bytes - entry.value.len() + text.len();
             entry.value = text;
             return Ok(next);
@@ -295,7 +312,7 @@ impl MemoryBackend {
         if next == 0 {
             inner.remove(key);
         } else {
-            let text = next.to_string().into_bytes();
+            let text = next.to_string().into_bytes().into_boxed_slice();
             inner.bytes = inner.bytes - entry.value.len() + text.len();
             entry.value = text;
         }

@@ -120,6 +120,26 @@ fn eviction_keeps_live_entries() {
 }
 
 #[test]
+fn the_map_gives_its_room_back_after_a_burst() {
+    let b = MemoryBackend::new();
+    let t0 = Instant::now();
+    for i in 0..50_000 {
+        b.put_at(t0, &format!("burst:{i}"), vec![0], SEC).unwrap();
+    }
+    let grown = b.lock().entries.capacity();
+    assert!(grown >= 50_000);
+    // Later writes evict the burst; the map then shrinks to what it holds.
+    for i in 0..10_000 {
+        b.put_at(t0 + 2 * SEC, &format!("later:{i}"), vec![0], 60 * SEC)
+            .unwrap();
+    }
+    assert_eq!(len(&b), 10_000);
+    let after = b.lock().entries.capacity();
+    assert!(after < grown / 2, "capacity {grown} -> {after}");
+    assert_eq!(b.get_at(t0 + 2 * SEC, "later:9999"), Some(vec![0]));
+}
+
+#[test]
 fn a_full_store_refuses_new_keys_and_keeps_the_live_ones() {
     let b = capped(3, usize::MAX);
     let t0 = Instant::now();
