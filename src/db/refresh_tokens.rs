@@ -4,10 +4,10 @@
 //! replayed (stolen) token is recognised (OAuth 2.0 Security BCP §4.14.2).
 
 use entity::refresh_tokens;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    Iterable, QueryFilter, QuerySelect, QueryTrait, Set, Statement,
 };
 
 use super::{DbError, from_json_list, to_json_list};
@@ -115,7 +115,7 @@ impl From<refresh_tokens::Model> for RefreshToken {
     }
 }
 
-async fn insert_row<C: ConnectionTrait>(db: &C, new: &NewRefreshToken<'_>) -> Result<(), DbError> {
+fn new_row(new: &NewRefreshToken<'_>) -> refresh_tokens::ActiveModel {
     let g = new.grant;
     refresh_tokens::ActiveModel {
         token_hash: Set(new.token_hash.to_owned()),
@@ -138,8 +138,10 @@ async fn insert_row<C: ConnectionTrait>(db: &C, new: &NewRefreshToken<'_>) -> Re
         claims: Set(serde_json::to_string(&g.claims).unwrap_or_else(|_| "{}".into())),
         idp: Set(g.idp.clone()),
     }
-    .insert(db)
-    .await?;
+}
+
+async fn insert_row<C: ConnectionTrait>(db: &C, new: &NewRefreshToken<'_>) -> Result<(), DbError> {
+    new_row(new).insert(db).await?;
     Ok(())
 }
 
@@ -158,32 +160,88 @@ pub async fn find(
         .map(RefreshToken::from))
 }
 
-/// Marks `old_hash` used and stores its successor, atomically. The conditional
-/// update lets exactly one of two concurrent uses win, even across instances;
-/// false means the old token was no longer usable (already rotated, revoked or
-/// expired) and nothing was stored.
+/// Marks `old_hash` used and stores its successor. The conditional update lets
+/// exactly one of two concurrent uses win, even across instances; false means
+/// the old token was no longer usable (already rotated, revoked or expired), or
+/// its family was revoked meanwhile, and no successor was stored.
 pub async fn rotate(
     db: &DatabaseConnection,
     old_hash: &str,
     next: &NewRefreshToken<'_>,
 ) -> Result<bool, DbError> {
-    let txn = super::begin_write(db).await?;
-    let res = refresh_tokens::Entity::update_many()
+    let mark_used = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::UsedAt, Expr::value(next.now))
         .filter(refresh_tokens::Column::TokenHash.eq(old_hash))
         .filter(refresh_tokens::Column::FamilyId.eq(next.grant.family_id.as_str()))
         .filter(refresh_tokens::Column::UsedAt.is_null())
         .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .filter(refresh_tokens::Column::ExpiresAt.gt(next.now))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected != 1 {
-        txn.rollback().await?;
-        return Ok(false);
+        .filter(refresh_tokens::Column::ExpiresAt.gt(next.now));
+    if db.get_database_backend() == DbBackend::Sqlite {
+        return rotate_in_one_step(db, mark_used.build(DbBackend::Sqlite), next).await;
     }
-    insert_row(&txn, next).await?;
-    txn.commit().await?;
-    Ok(true)
+    let txn = super::begin_write(db).await?;
+    let stored = mark_used.exec(&txn).await?.rows_affected == 1
+        && txn.execute(&successor(next, false)?).await?.rows_affected() == 1;
+    if stored {
+        txn.commit().await?;
+    } else {
+        txn.rollback().await?;
+    }
+    Ok(stored)
+}
+
+/// Inserts the successor unless a token of its family has been revoked (a
+/// replay elsewhere, an administrator's sign-out): a revocation that ran
+/// between the update and this insert would otherwise miss the new row. With
+/// `after_update`, also only when the statement before it changed one row.
+fn successor(next: &NewRefreshToken<'_>, after_update: bool) -> Result<InsertStatement, DbError> {
+    let row = new_row(next);
+    let (columns, values): (Vec<_>, Vec<_>) = refresh_tokens::Column::iter()
+        .filter_map(|c| row.get(c).into_value().map(|v| (c, Expr::val(v))))
+        .unzip();
+    let family_revoked = Query::select()
+        .expr(Expr::val(1))
+        .from(refresh_tokens::Entity)
+        .and_where(refresh_tokens::Column::FamilyId.eq(next.grant.family_id.as_str()))
+        .and_where(refresh_tokens::Column::RevokedAt.is_not_null())
+        .to_owned();
+    let mut select = Query::select();
+    select
+        .exprs(values)
+        .and_where(Expr::exists(family_revoked).not());
+    if after_update {
+        select.and_where(Expr::cust("changes() = 1"));
+    }
+    Ok(Query::insert()
+        .into_table(refresh_tokens::Entity)
+        .columns(columns)
+        .select_from(select)
+        .map_err(|e| DbError::Other(format!("refresh token insert: {e}")))?
+        .to_owned())
+}
+
+/// SQLite: the update and the insert sent as one request to the connection's
+/// thread instead of four (begin, update, insert, commit), each of which was a
+/// hand-off to that thread and together most of a refresh's CPU. Each statement
+/// commits on its own: a failure between them leaves the old token used and no
+/// successor, which refuses the refresh (fail closed). SQLite runs one writer at
+/// a time, so a family revoked in between is seen by the insert's guard, and
+/// one revoked after it finds the new row.
+async fn rotate_in_one_step(
+    db: &DatabaseConnection,
+    mark_used: Statement,
+    next: &NewRefreshToken<'_>,
+) -> Result<bool, DbError> {
+    let insert = DbBackend::Sqlite.build(&successor(next, true)?);
+    let mut values = mark_used.values.map(|v| v.0).unwrap_or_default();
+    values.extend(insert.values.map(|v| v.0).unwrap_or_default());
+    let both = Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        format!("{}; {}", mark_used.sql, insert.sql),
+        values,
+    );
+    // Rows changed by both statements together: the old row and its successor.
+    Ok(db.execute_raw(both).await?.rows_affected() == 2)
 }
 
 /// Revokes every token of a family; returns how many were not revoked yet. The

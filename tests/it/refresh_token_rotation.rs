@@ -237,10 +237,8 @@ async fn refresh_tokens_survive_a_restart_and_expire() {
     assert_eq!(error, "invalid_grant", "refresh_ttl passed");
 }
 
-/// Two uses of one token at the same moment: the conditional update lets exactly
-/// one win, on SQLite and on PostgreSQL.
-async fn concurrent_rotation(db: TestDb) {
-    let conn = &db.conn;
+/// A user, a client and the grant of a refresh token family `fam` of theirs.
+async fn race_family(conn: &sea_orm::DatabaseConnection) -> RefreshGrant {
     let user = portcullis::db::users::create(
         conn,
         portcullis::db::users::NewUser {
@@ -266,7 +264,7 @@ async fn concurrent_rotation(db: TestDb) {
     )
     .await
     .unwrap();
-    let grant = RefreshGrant {
+    RefreshGrant {
         claims: Default::default(),
         idp: None,
         family_id: "fam".into(),
@@ -280,7 +278,14 @@ async fn concurrent_rotation(db: TestDb) {
         evidence: vec![],
         epoch: 0,
         started_at: chrono::Utc::now().timestamp(),
-    };
+    }
+}
+
+/// Two uses of one token at the same moment: the conditional update lets exactly
+/// one win, on SQLite and on PostgreSQL.
+async fn concurrent_rotation(db: TestDb) {
+    let conn = &db.conn;
+    let grant = race_family(conn).await;
     let now = chrono::Utc::now().timestamp();
     let row = |hash: &'static str| NewRefreshToken {
         token_hash: hash,
@@ -321,6 +326,69 @@ async fn concurrent_rotation_has_one_winner_sqlite() {
 #[tokio::test]
 async fn concurrent_rotation_has_one_winner_postgres() {
     concurrent_rotation(TestDb::postgres().await).await;
+}
+
+/// A revocation that lands between a rotation's update and its insert, seen
+/// here as a revoked token of the family beside the presented one: no
+/// successor is stored, so the revocation cannot miss it.
+async fn no_successor_in_a_revoked_family(db: TestDb) {
+    use sea_orm::ConnectionTrait;
+    let conn = &db.conn;
+    let grant = race_family(conn).await;
+    let other = RefreshGrant {
+        family_id: "fam2".into(),
+        idp: Some("corp".into()),
+        amr: vec!["pwd".into(), "otp".into()],
+        ..grant.clone()
+    };
+    let now = chrono::Utc::now().timestamp();
+    let row = |grant, hash| NewRefreshToken {
+        token_hash: hash,
+        grant,
+        access_token_hash: "at",
+        now,
+        expires_at: now + 60,
+    };
+    refresh_tokens::insert(conn, &row(&grant, "h0"))
+        .await
+        .unwrap();
+    refresh_tokens::insert(conn, &row(&grant, "hx"))
+        .await
+        .unwrap();
+    conn.execute_unprepared("UPDATE refresh_tokens SET revoked_at = 1 WHERE token_hash = 'hx'")
+        .await
+        .unwrap();
+    assert!(
+        !refresh_tokens::rotate(conn, "h0", &row(&grant, "h1"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(refresh_tokens::find(conn, "h1").await.unwrap(), None);
+    // A family with nothing revoked rotates, and its successor keeps the grant.
+    refresh_tokens::insert(conn, &row(&other, "k0"))
+        .await
+        .unwrap();
+    assert!(
+        refresh_tokens::rotate(conn, "k0", &row(&other, "k1"))
+            .await
+            .unwrap()
+    );
+    let stored = refresh_tokens::find(conn, "k1").await.unwrap().unwrap();
+    assert_eq!(stored.grant, other);
+    assert_eq!((stored.created_at, stored.expires_at), (now, now + 60));
+    assert_eq!((stored.used_at, stored.revoked_at), (None, None));
+    assert_eq!(stored.access_token_hash, "at");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_revoked_family_gets_no_successor_sqlite() {
+    no_successor_in_a_revoked_family(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn a_revoked_family_gets_no_successor_postgres() {
+    no_successor_in_a_revoked_family(TestDb::postgres().await).await;
 }
 
 /// A code sent twice at once (a stolen code raced against the client): at most
