@@ -4,7 +4,7 @@
 //! replayed (stolen) token is recognised (OAuth 2.0 Security BCP §4.14.2).
 
 use entity::refresh_tokens;
-use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, Query};
+use sea_orm::sea_query::{Expr, InsertStatement, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     Iterable, QueryFilter, QuerySelect, QueryTrait, Set, Statement,
@@ -163,7 +163,7 @@ pub async fn find(
 /// Marks `old_hash` used and stores its successor. The conditional update lets
 /// exactly one of two concurrent uses win, even across instances; false means
 /// the old token was no longer usable (already rotated, revoked or expired), or
-/// its family was revoked meanwhile, and no successor was stored.
+/// was revoked meanwhile, and no successor was stored.
 pub async fn rotate(
     db: &DatabaseConnection,
     old_hash: &str,
@@ -177,11 +177,15 @@ pub async fn rotate(
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .filter(refresh_tokens::Column::ExpiresAt.gt(next.now));
     if db.get_database_backend() == DbBackend::Sqlite {
-        return rotate_in_one_step(db, mark_used.build(DbBackend::Sqlite), next).await;
+        return rotate_in_one_step(db, mark_used.build(DbBackend::Sqlite), old_hash, next).await;
     }
     let txn = super::begin_write(db).await?;
     let stored = mark_used.exec(&txn).await?.rows_affected == 1
-        && txn.execute(&successor(next, false)?).await?.rows_affected() == 1;
+        && txn
+            .execute(&successor(old_hash, next, false)?)
+            .await?
+            .rows_affected()
+            == 1;
     if stored {
         txn.commit().await?;
     } else {
@@ -190,25 +194,31 @@ pub async fn rotate(
     Ok(stored)
 }
 
-/// Inserts the successor unless a token of its family has been revoked (a
-/// replay elsewhere, an administrator's sign-out): a revocation that ran
-/// between the update and this insert would otherwise miss the new row. With
-/// `after_update`, also only when the statement before it changed one row.
-fn successor(next: &NewRefreshToken<'_>, after_update: bool) -> Result<InsertStatement, DbError> {
+/// Inserts the successor unless the old token has been revoked since the
+/// update (a replay elsewhere, an administrator's sign-out): such a revocation
+/// ran before the new row existed and would otherwise miss it. Revocations
+/// always take whole families or all of a user's tokens, so the old row tells
+/// for its family, by its primary key. With `after_update`, also only when the
+/// statement before this one changed one row.
+fn successor(
+    old_hash: &str,
+    next: &NewRefreshToken<'_>,
+    after_update: bool,
+) -> Result<InsertStatement, DbError> {
     let row = new_row(next);
     let (columns, values): (Vec<_>, Vec<_>) = refresh_tokens::Column::iter()
         .filter_map(|c| row.get(c).into_value().map(|v| (c, Expr::val(v))))
         .unzip();
-    let family_revoked = Query::select()
+    let old_still_valid = Query::select()
         .expr(Expr::val(1))
         .from(refresh_tokens::Entity)
-        .and_where(refresh_tokens::Column::FamilyId.eq(next.grant.family_id.as_str()))
-        .and_where(refresh_tokens::Column::RevokedAt.is_not_null())
+        .and_where(refresh_tokens::Column::TokenHash.eq(old_hash))
+        .and_where(refresh_tokens::Column::RevokedAt.is_null())
         .to_owned();
     let mut select = Query::select();
     select
         .exprs(values)
-        .and_where(Expr::exists(family_revoked).not());
+        .and_where(Expr::exists(old_still_valid));
     if after_update {
         select.and_where(Expr::cust("changes() = 1"));
     }
@@ -225,14 +235,15 @@ fn successor(next: &NewRefreshToken<'_>, after_update: bool) -> Result<InsertSta
 /// hand-off to that thread and together most of a refresh's CPU. Each statement
 /// commits on its own: a failure between them leaves the old token used and no
 /// successor, which refuses the refresh (fail closed). SQLite runs one writer at
-/// a time, so a family revoked in between is seen by the insert's guard, and
-/// one revoked after it finds the new row.
+/// a time, so a revocation in between is seen by the insert's guard, and one
+/// after it finds the new row.
 async fn rotate_in_one_step(
     db: &DatabaseConnection,
     mark_used: Statement,
+    old_hash: &str,
     next: &NewRefreshToken<'_>,
 ) -> Result<bool, DbError> {
-    let insert = DbBackend::Sqlite.build(&successor(next, true)?);
+    let insert = DbBackend::Sqlite.build(&successor(old_hash, next, true)?);
     let mut values = mark_used.values.map(|v| v.0).unwrap_or_default();
     values.extend(insert.values.map(|v| v.0).unwrap_or_default());
     let both = Statement::from_sql_and_values(

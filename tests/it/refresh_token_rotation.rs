@@ -328,11 +328,12 @@ async fn concurrent_rotation_has_one_winner_postgres() {
     concurrent_rotation(TestDb::postgres().await).await;
 }
 
-/// A revocation that lands between a rotation's update and its insert, seen
-/// here as a revoked token of the family beside the presented one: no
-/// successor is stored, so the revocation cannot miss it.
+/// A revocation that lands between a rotation's update and its insert (made
+/// certain here by a trigger that revokes the family as soon as a token is
+/// marked used): no successor is stored, so the revocation cannot miss it. A
+/// family left alone rotates, and its successor keeps the grant.
 async fn no_successor_in_a_revoked_family(db: TestDb) {
-    use sea_orm::ConnectionTrait;
+    use sea_orm::{ConnectionTrait, DbBackend};
     let conn = &db.conn;
     let grant = race_family(conn).await;
     let other = RefreshGrant {
@@ -349,22 +350,6 @@ async fn no_successor_in_a_revoked_family(db: TestDb) {
         now,
         expires_at: now + 60,
     };
-    refresh_tokens::insert(conn, &row(&grant, "h0"))
-        .await
-        .unwrap();
-    refresh_tokens::insert(conn, &row(&grant, "hx"))
-        .await
-        .unwrap();
-    conn.execute_unprepared("UPDATE refresh_tokens SET revoked_at = 1 WHERE token_hash = 'hx'")
-        .await
-        .unwrap();
-    assert!(
-        !refresh_tokens::rotate(conn, "h0", &row(&grant, "h1"))
-            .await
-            .unwrap()
-    );
-    assert_eq!(refresh_tokens::find(conn, "h1").await.unwrap(), None);
-    // A family with nothing revoked rotates, and its successor keeps the grant.
     refresh_tokens::insert(conn, &row(&other, "k0"))
         .await
         .unwrap();
@@ -378,6 +363,38 @@ async fn no_successor_in_a_revoked_family(db: TestDb) {
     assert_eq!((stored.created_at, stored.expires_at), (now, now + 60));
     assert_eq!((stored.used_at, stored.revoked_at), (None, None));
     assert_eq!(stored.access_token_hash, "at");
+
+    let revoke_family = "UPDATE refresh_tokens SET revoked_at = NEW.used_at \
+        WHERE family_id = NEW.family_id AND family_id = 'fam' AND revoked_at IS NULL";
+    match conn.get_database_backend() {
+        DbBackend::Postgres => {
+            conn.execute_unprepared(&format!(
+                "CREATE FUNCTION revoke_on_use() RETURNS trigger AS $$ BEGIN {revoke_family}; \
+                 RETURN NULL; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER revoke_on_use AFTER UPDATE OF used_at ON refresh_tokens \
+                 FOR EACH ROW EXECUTE FUNCTION revoke_on_use()"
+            ))
+            .await
+            .unwrap();
+        }
+        _ => {
+            conn.execute_unprepared(&format!(
+                "CREATE TRIGGER revoke_on_use AFTER UPDATE OF used_at ON refresh_tokens \
+                 BEGIN {revoke_family}; END"
+            ))
+            .await
+            .unwrap();
+        }
+    }
+    refresh_tokens::insert(conn, &row(&grant, "h0"))
+        .await
+        .unwrap();
+    assert!(
+        !refresh_tokens::rotate(conn, "h0", &row(&grant, "h1"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(refresh_tokens::find(conn, "h1").await.unwrap(), None);
     db.drop_db().await;
 }
 
