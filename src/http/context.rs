@@ -40,6 +40,7 @@ impl AppState {
             settings: &self.settings,
             db: &self.db,
             store: &self.store,
+            access: &self.access_tokens,
             sessions: &self.sessions,
             cache: &self.cache,
             directory: &self.directory,

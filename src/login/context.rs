@@ -22,6 +22,8 @@ pub struct LoginCtx<'a> {
     pub db: &'a DatabaseConnection,
     /// The ephemeral store: lock-out counters, ceremonies, codes.
     pub store: &'a Store,
+    /// Seals authorization codes (with their expiry) and access tokens.
+    pub access: &'a crate::oidc::token::access::AccessTokens,
     pub sessions: &'a Sessions,
     /// Clients and stored policy rules.
     pub cache: &'a ReadCache,

@@ -294,9 +294,7 @@ async fn finish(
 ) -> Result<String, Failure> {
     match (&login.ret, party) {
         (Return::Oidc(ret), Party::Oidc(client)) => {
-            interaction::code_redirect(ctx, ret, client, user, session, proven)
-                .await
-                .map_err(Failure::from)
+            interaction::code_redirect(ctx, ret, client, user, session, proven).await
         }
         (Return::Saml(ret), Party::Saml(sp)) => {
             crate::saml::front::answer(ctx, ret, sp, user, session, proven).await

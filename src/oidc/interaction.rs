@@ -13,6 +13,7 @@ use super::token::{CodeGrant, put_code};
 use super::{backchannel, hint, par};
 use crate::db::clients::Client;
 use crate::db::users::{self, User};
+use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::login::LoginError;
 use crate::login::next_step::{Proven, View};
@@ -77,7 +78,7 @@ pub async fn code_redirect(
     user: &User,
     session: &BrowserSession,
     proven: Proven,
-) -> Result<String, StoreError> {
+) -> Result<String, Failure> {
     let idp = proven
         .evidence
         .iter()
@@ -98,7 +99,7 @@ pub async fn code_redirect(
         claims: ret.claims.clone(),
         idp,
     };
-    let code = put_code(ctx.store, &grant, ctx.settings.code_ttl).await?;
+    let code = put_code(ctx.store, ctx.access, &grant, ctx.settings.code_ttl).await?;
     backchannel::record(
         ctx.store,
         client,

@@ -14,6 +14,7 @@ use crate::error::Failure;
 use crate::keys::KeyRing;
 use crate::oidc::claims::ClaimsRequest;
 use crate::oidc::error::TokenError;
+use crate::oidc::now_s;
 use crate::secrets;
 use crate::store::{Store, StoreError};
 
@@ -129,88 +130,66 @@ impl AccessGrant {
     }
 }
 
-/// A redeemed code, remembered for the code's lifetime under its grant id so
-/// that a replay revokes what it issued (RFC 6749 §4.1.2, §10.5). Written the
-/// moment the code is taken, before anything is issued: a replay racing the
-/// first redemption, or following one that failed, finds it all the same. The
-/// grant id is derived from the code, so this is all there is to keep.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct UsedCode {
-    /// A replay was seen: a refresh family the first redemption starts after
-    /// it is revoked at once (see [`code_replayed`]).
-    #[serde(rename = "r", default)]
-    pub replayed: bool,
-}
-
+/// Issues a code for `grant`: kept in the store for `ttl` under its digest,
+/// and sealed with its own expiry ([`access::AccessTokens::new_code`]).
 pub async fn put_code(
     store: &Store,
+    codes: &access::AccessTokens,
     grant: &CodeGrant,
     ttl: Duration,
-) -> Result<String, StoreError> {
-    let code = secrets::random_token(32);
-    store
-        .put_json(&format!("code:{}", secrets::digest(&code)), grant, ttl)
-        .await?;
+) -> Result<String, Failure> {
+    let code = codes.new_code(now_s() + ttl.as_secs() as i64)?;
+    store.put_json(&code_key(&code), grant, ttl).await?;
     Ok(code)
 }
 
-fn used_code_key(grant_id: &str) -> String {
-    format!("usedcode:{grant_id}")
+fn code_key(code: &str) -> String {
+    format!("code:{}", secrets::digest(code))
 }
 
-/// Redeems a code once. A second redemption finds the code gone, or marked as
-/// being redeemed; either way every token the code issued, or is issuing, is
-/// revoked (RFC 6749 §4.1.2, §10.5): the access tokens and the whole
-/// refresh-token family. Two redemptions sent at once cannot both pass unseen:
-/// the first to mark the code redeems it, the other is the replay.
+/// Written when a replay of the code behind the grant id is seen, for the
+/// code's lifetime: a first redemption still in flight revokes the refresh
+/// family it has just started (see [`code_replayed`]).
+fn replayed_key(grant_id: &str) -> String {
+    format!("replayedcode:{grant_id}")
+}
+
+/// Redeems a code once: whoever takes it from the store first. A code of ours
+/// that is still within its lifetime but no longer in the store was redeemed
+/// before (the store never drops a live entry, and a made-up code cannot carry
+/// our seal): that is a replay, and every token the code issued, or is
+/// issuing, is revoked (RFC 6749 §4.1.2, §10.5): the access tokens and the
+/// whole refresh-token family. Nothing is kept per redeemed code; an expired
+/// or made-up code is refused and changes nothing.
 pub async fn redeem_code(ctx: &TokenCtx<'_>, code: &str) -> Result<Option<CodeGrant>, Failure> {
-    let code_key = format!("code:{}", secrets::digest(code));
     let store = ctx.store;
-    let grant_id = access::grant_id_of_code(code);
-    let used_key = used_code_key(&grant_id);
-    // Marked and taken in one step; only a code that exists is marked, so
-    // made-up codes store nothing. The mark is kept for the code's own lifetime
-    // (`tokens.code_ttl`): a replay later than that is refused all the same,
-    // and the mark would otherwise hold memory per sign-in for as long as the
-    // access token lives.
-    if let Some(grant) = store
-        .take_marking_json::<CodeGrant, _>(
-            &code_key,
-            &used_key,
-            &UsedCode::default(),
-            ctx.settings.code_ttl,
-        )
-        .await?
-    {
+    if let Some(grant) = store.take_json::<CodeGrant>(&code_key(code)).await? {
         return Ok(Some(grant));
     }
-    if store.get_json::<UsedCode>(&used_key).await?.is_some() {
-        // The mark first, so that a first redemption still in flight revokes
-        // the family it is about to start; then what was issued already.
-        store
-            .put_json(
-                &used_key,
-                &UsedCode { replayed: true },
-                ctx.settings.code_ttl,
-            )
-            .await?;
-        access::revoke_grant(store, &grant_id).await?;
-        refresh_token::revoke_family(ctx, &grant_id).await?;
-        tracing::warn!("authorization code replayed: tokens issued from it were revoked");
+    if ctx
+        .access
+        .code_expiry(code)
+        .is_none_or(|end| end <= now_s())
+    {
+        return Ok(None);
     }
+    let grant_id = access::grant_id_of_code(code);
+    // The mark first, so that a first redemption still in flight revokes the
+    // family it is about to start; then what was issued already.
+    store
+        .put_json(&replayed_key(&grant_id), &true, ctx.settings.code_ttl)
+        .await?;
+    access::revoke_grant(store, &grant_id).await?;
+    refresh_token::revoke_family(ctx, &grant_id).await?;
+    tracing::warn!("authorization code replayed: tokens issued from it were revoked");
     Ok(None)
 }
 
 /// Whether a replay of the code behind `grant_id` was seen since it was
 /// redeemed; checked after a refresh family was started from it, which the
-/// replay may have missed. A mark that is gone counts as a replay: the family
-/// is then revoked, never kept unchecked.
+/// replay may have missed.
 pub async fn code_replayed(ctx: &TokenCtx<'_>, grant_id: &str) -> Result<bool, StoreError> {
-    Ok(ctx
-        .store
-        .get_json::<UsedCode>(&used_code_key(grant_id))
-        .await?
-        .is_none_or(|u| u.replayed))
+    ctx.store.contains(&replayed_key(grant_id)).await
 }
 
 /// The record of a presented access token: sealed by us, not expired, not

@@ -265,22 +265,6 @@ impl MemoryBackend {
             .map(|e| e.value.into_vec())
     }
 
-    fn take_marking_at(
-        &self,
-        now: Instant,
-        key: &str,
-        mark: &str,
-        mark_value: Vec<u8>,
-        ttl: Duration,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut inner = self.lock();
-        if inner.live(key, now).is_none() || inner.live(mark, now).is_some() {
-            return Ok(None);
-        }
-        inner.insert(mark, mark_value, deadline(now, ttl), now)?;
-        Ok(inner.remove(key).map(|e| e.value.into_vec()))
-    }
-
     fn delete_at(&self, key: &str) {
         self.lock().remove(key);
     }
@@ -350,16 +334,6 @@ impl Backend for MemoryBackend {
 
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.take_at(Instant::now(), key))
-    }
-
-    async fn take_marking(
-        &self,
-        key: &str,
-        mark: &str,
-        mark_value: Vec<u8>,
-        ttl: Duration,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        self.take_marking_at(Instant::now(), key, mark, mark_value, ttl)
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {

@@ -47,17 +47,6 @@ pub trait Backend: Send + Sync + 'static {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Atomic get-and-delete (Redis GETDEL): at most one caller ever gets Some for a stored value.
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Atomically: when `key` is live and `mark` is not, stores `mark` with
-    /// `ttl` and takes `key`'s value (as [`Backend::take`]); otherwise changes
-    /// nothing and returns None. One operation where a single-use value must
-    /// leave a trace of its use behind (a redeemed authorization code).
-    async fn take_marking(
-        &self,
-        key: &str,
-        mark: &str,
-        mark_value: Vec<u8>,
-        ttl: Duration,
-    ) -> Result<Option<Vec<u8>>, StoreError>;
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Atomically increments a counter; the TTL is set when the counter is created (and not
     /// extended after). Returns the new value.
@@ -203,26 +192,6 @@ impl Store {
 
     pub async fn take_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
         decode_found(key, self.backend.take(&self.key(key)).await?)
-    }
-
-    /// [`Backend::take_marking`], with JSON on both sides.
-    pub async fn take_marking_json<T: DeserializeOwned, M: Serialize + Sync>(
-        &self,
-        key: &str,
-        mark: &str,
-        mark_value: &M,
-        ttl: Duration,
-    ) -> Result<Option<T>, StoreError> {
-        let taken = self
-            .backend
-            .take_marking(
-                &self.key(key),
-                &self.key(mark),
-                encode(mark, mark_value)?,
-                ttl,
-            )
-            .await?;
-        decode_found(key, taken)
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {

@@ -31,17 +31,6 @@ end
 return n
 ";
 
-/// Takes KEYS[1] only when it exists and KEYS[2] could be set (NX, with
-/// ARGV[2] ms to live): one round trip, and no redemption can slip between
-/// the check, the mark and the take.
-const TAKE_MARKING: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1
-  and redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return redis.call('GETDEL', KEYS[1])
-end
-return false
-";
-
 /// DECR only on an existing counter (DECR alone would create one without expiry), and
 /// the counter removed when it reaches zero.
 const DECR_EXISTING: &str = r"
@@ -310,23 +299,6 @@ impl Backend for RedisBackend {
 
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.run(redis::cmd("GETDEL").arg(key)).await
-    }
-
-    async fn take_marking(
-        &self,
-        key: &str,
-        mark: &str,
-        mark_value: Vec<u8>,
-        ttl: Duration,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(TAKE_MARKING)
-            .arg(2)
-            .arg(key)
-            .arg(mark)
-            .arg(mark_value)
-            .arg(millis(ttl));
-        self.run(&cmd).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {

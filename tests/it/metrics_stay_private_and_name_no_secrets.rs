@@ -145,3 +145,62 @@ async fn the_embedded_store_reports_sessions_and_pending_sign_ins() {
         "{signed_in}"
     );
 }
+
+/// A redeemed code leaves nothing in the store: its entry is taken and no mark
+/// is kept for it, so memory does not grow with the sign-ins of the last
+/// minute. A replay within the code's lifetime writes only what revokes the
+/// code's grant; a made-up code writes nothing.
+#[tokio::test]
+async fn a_redeemed_code_leaves_nothing_behind() {
+    let app = spawn_with(Options {
+        metrics: true,
+        ..Options::default()
+    })
+    .await;
+    let all = |text: &str| value(text, "portcullis_store_entries", &[]);
+    let kind = |text: &str, kind: &str| {
+        value(
+            text,
+            "portcullis_store_entries",
+            &[&format!("kind=\"{kind}\"")],
+        )
+    };
+    let user = app.user("ines").await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let params = AuthParams::new(&client);
+    let back = browser
+        .login(&browser.authorize(&params).await, &user)
+        .await;
+    let code = back.code();
+    let issued = scrape(&app).await;
+    assert_eq!(kind(&issued, "code"), 1.0, "{issued}");
+
+    let first = app.exchange(&client, &code, Some(&params.verifier)).await;
+    assert_eq!(first.status(), 200);
+    let redeemed = scrape(&app).await;
+    assert_eq!(kind(&redeemed, "code"), 0.0, "{redeemed}");
+    assert_eq!(all(&redeemed), all(&issued) - 1.0, "{redeemed}");
+
+    let mut altered = code.clone().into_bytes();
+    let last = altered.len() - 1;
+    altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    let made_up = "x".repeat(code.len());
+    for fake in [altered.as_str(), made_up.as_str()] {
+        let r = app.exchange(&client, fake, Some(&params.verifier)).await;
+        assert_eq!(r.status(), 400, "{fake}");
+    }
+    let after_fakes = scrape(&app).await;
+    assert_eq!(all(&after_fakes), all(&redeemed), "{after_fakes}");
+
+    let replay = app.exchange(&client, &code, Some(&params.verifier)).await;
+    assert_eq!(replay.status(), 400);
+    let replayed = scrape(&app).await;
+    assert_eq!(kind(&replayed, "replayedcode"), 1.0, "{replayed}");
+    assert_eq!(
+        kind(&replayed, "atrev"),
+        kind(&redeemed, "atrev") + 1.0,
+        "the grant is denied: {replayed}"
+    );
+}

@@ -100,78 +100,6 @@ async fn take_is_single_use(store: Store) {
     assert_eq!(winners, 1, "{} took the same code", store.backend_name());
 }
 
-async fn take_marking_leaves_its_mark_once(store: Store) {
-    // Nothing to take: nothing is marked.
-    assert_eq!(
-        store
-            .take_marking_json::<Session, _>("code:none", "used:none", &1, MINUTE)
-            .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(store.get_json::<u8>("used:none").await.unwrap(), None);
-    // Taken once, the mark stays with its own lifetime.
-    store.put_json("code:m", &session(), MINUTE).await.unwrap();
-    assert_eq!(
-        store
-            .take_marking_json::<Session, _>("code:m", "used:m", &7, SHORT)
-            .await
-            .unwrap(),
-        Some(session())
-    );
-    assert_eq!(store.get_json::<u8>("used:m").await.unwrap(), Some(7));
-    assert_eq!(store.get_json::<Session>("code:m").await.unwrap(), None);
-    let left = store.ttl("used:m").await.unwrap().unwrap();
-    assert!(left <= SHORT, "{left:?}");
-    // A value under a key already marked is not taken.
-    store.put_json("code:m", &session(), MINUTE).await.unwrap();
-    assert_eq!(
-        store
-            .take_marking_json::<Session, _>("code:m", "used:m", &8, MINUTE)
-            .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(store.get_json::<u8>("used:m").await.unwrap(), Some(7));
-    assert_eq!(
-        store.get_json::<Session>("code:m").await.unwrap(),
-        Some(session())
-    );
-    // Twenty at once: one takes it, the mark is the first one's.
-    store
-        .put_json("code:race2", &session(), MINUTE)
-        .await
-        .unwrap();
-    let barrier = Arc::new(Barrier::new(20));
-    let tasks: Vec<_> = (0..20u8)
-        .map(|i| {
-            let (store, barrier) = (store.clone(), barrier.clone());
-            tokio::spawn(async move {
-                barrier.wait().await;
-                store
-                    .take_marking_json::<Session, _>("code:race2", "used:race2", &i, MINUTE)
-                    .await
-                    .unwrap()
-                    .map(|_| i)
-            })
-        })
-        .collect();
-    let mut winners = Vec::new();
-    for task in tasks {
-        winners.extend(task.await.unwrap());
-    }
-    assert_eq!(
-        winners.len(),
-        1,
-        "{} took the same code",
-        store.backend_name()
-    );
-    assert_eq!(
-        store.get_json::<u8>("used:race2").await.unwrap(),
-        Some(winners[0])
-    );
-}
-
 async fn put_new_refuses_an_existing_key(store: Store) {
     assert!(
         store
@@ -348,7 +276,6 @@ async fn behaves_as_a_store(backend: Arc<dyn Backend>) {
     put_then_get(store.clone()).await;
     entries_expire(store.clone()).await;
     take_is_single_use(store.clone()).await;
-    take_marking_leaves_its_mark_once(store.clone()).await;
     put_new_refuses_an_existing_key(store.clone()).await;
     incr_counts_and_sets_ttl_once(store.clone()).await;
     decr_takes_back_without_creating(store.clone()).await;

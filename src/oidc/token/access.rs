@@ -14,6 +14,10 @@
 //! nonce: a repeated 96-bit nonce would let GCM's authentication key be recovered,
 //! while under GCM-SIV it only shows that two equal records are equal.
 //!
+//! Authorization codes are sealed the same way, with their expiry as content
+//! and another first byte (`0x43`), so that a code of ours can be told from a
+//! made-up one without a stored record ([`AccessTokens::new_code`]).
+//!
 //! Revocation is a deny-list in the store, kept until the tokens it names have
 //! expired: `atrev:{jti}` for one token (RFC 7009), `atrev:{grant id}` for every
 //! token of a grant (a refresh family revoked, a code replayed). A user's
@@ -38,6 +42,8 @@ use crate::store::{Store, StoreError};
 /// The key file in `keys.dir`.
 pub const KEY_FILE: &str = "access-tokens.key";
 const VERSION: u8 = 1;
+/// The first byte of an authorization code ([`AccessTokens::new_code`]).
+const CODE: u8 = 0x43;
 const TAG_LEN: usize = 16;
 /// Longer presented tokens are not ours and are not decoded at all.
 pub const MAX_LEN: usize = 4096;
@@ -87,24 +93,11 @@ impl AccessTokens {
     }
 
     pub fn seal(&self, grant: &AccessGrant) -> Result<Sealed, Failure> {
-        let nonce: [u8; NONCE_LEN] = secrets::random_bytes(NONCE_LEN)
-            .try_into()
-            .map_err(|_| Failure::Internal("nonce length".into()))?;
-        let mut out = Vec::with_capacity(1 + NONCE_LEN + 256 + TAG_LEN);
-        out.push(VERSION);
-        out.extend_from_slice(&nonce);
-        let mut body = serde_json::to_vec(grant)
+        let body = serde_json::to_vec(grant)
             .map_err(|e| Failure::Internal(format!("access token: {e}")))?;
-        self.key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from([VERSION]),
-                &mut body,
-            )
-            .map_err(|_| Failure::Internal("access token could not be sealed".into()))?;
-        out.extend_from_slice(&body);
+        let (token, nonce) = self.seal_bytes(VERSION, body)?;
         Ok(Sealed {
-            token: URL_SAFE_NO_PAD.encode(&out),
+            token,
             jti: URL_SAFE_NO_PAD.encode(nonce),
         })
     }
@@ -112,26 +105,73 @@ impl AccessTokens {
     /// The record of a token sealed under this key, expired or not; None for
     /// anything else (another key, altered, truncated, not a token at all).
     pub fn open(&self, token: &str) -> Option<AccessGrant> {
+        let (nonce, plain) = self.open_bytes(VERSION, token)?;
+        let mut grant: AccessGrant = serde_json::from_slice(&plain).ok()?;
+        grant.jti = URL_SAFE_NO_PAD.encode(nonce);
+        Some(grant)
+    }
+
+    /// A new authorization code that proves its own issue and lifetime: its
+    /// expiry (Unix seconds) sealed under this key with a random nonce. Nobody
+    /// without the key can make one, so a code of ours that is no longer in the
+    /// store was redeemed: no mark per redeemed code needs to be kept.
+    pub fn new_code(&self, expires_at: i64) -> Result<String, Failure> {
+        Ok(self.seal_bytes(CODE, expires_at.to_be_bytes().to_vec())?.0)
+    }
+
+    /// The expiry sealed in a code made by [`Self::new_code`] under this key;
+    /// None for anything else, an access token included.
+    pub fn code_expiry(&self, code: &str) -> Option<i64> {
+        let (_, plain) = self.open_bytes(CODE, code)?;
+        Some(i64::from_be_bytes(plain.try_into().ok()?))
+    }
+
+    /// `base64url(kind | nonce | ciphertext | tag)`, the kind byte
+    /// authenticated as associated data; also the nonce.
+    fn seal_bytes(
+        &self,
+        kind: u8,
+        mut body: Vec<u8>,
+    ) -> Result<(String, [u8; NONCE_LEN]), Failure> {
+        let nonce: [u8; NONCE_LEN] = secrets::random_bytes(NONCE_LEN)
+            .try_into()
+            .map_err(|_| Failure::Internal("nonce length".into()))?;
+        self.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from([kind]),
+                &mut body,
+            )
+            .map_err(|_| Failure::Internal("a token could not be sealed".into()))?;
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + body.len());
+        out.push(kind);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&body);
+        Ok((URL_SAFE_NO_PAD.encode(&out), nonce))
+    }
+
+    /// The nonce and content of a value [`Self::seal_bytes`] sealed as `kind`.
+    fn open_bytes(&self, kind: u8, token: &str) -> Option<([u8; NONCE_LEN], Vec<u8>)> {
         if token.len() > MAX_LEN {
             return None;
         }
         let raw = URL_SAFE_NO_PAD.decode(token).ok()?;
-        if raw.len() < 1 + NONCE_LEN + TAG_LEN || raw[0] != VERSION {
+        if raw.len() < 1 + NONCE_LEN + TAG_LEN || raw[0] != kind {
             return None;
         }
         let nonce: [u8; NONCE_LEN] = raw[1..1 + NONCE_LEN].try_into().ok()?;
         let mut body = raw[1 + NONCE_LEN..].to_vec();
-        let plain = self
+        let len = self
             .key
             .open_in_place(
                 Nonce::assume_unique_for_key(nonce),
-                Aad::from([VERSION]),
+                Aad::from([kind]),
                 &mut body,
             )
-            .ok()?;
-        let mut grant: AccessGrant = serde_json::from_slice(plain).ok()?;
-        grant.jti = URL_SAFE_NO_PAD.encode(nonce);
-        Some(grant)
+            .ok()?
+            .len();
+        body.truncate(len);
+        Some((nonce, body))
     }
 }
 
@@ -280,6 +320,36 @@ mod tests {
         );
         for junk in ["", "x", "no-such-token", &"A".repeat(MAX_LEN + 1)] {
             assert!(keys.open(junk).is_none());
+        }
+    }
+
+    #[test]
+    fn a_code_carries_its_expiry_and_nothing_else_passes_for_one() {
+        let keys = AccessTokens::from_key(&[1; 32]).unwrap();
+        let code = keys.new_code(1_700_000_060).unwrap();
+        assert_eq!(keys.code_expiry(&code), Some(1_700_000_060));
+        // Each code is new, though issued in the same second.
+        assert_ne!(keys.new_code(1_700_000_060).unwrap(), code);
+        // Another key, an altered byte, an access token, an access token's
+        // record as a code: none is a code of ours; a code is no access token.
+        let other = AccessTokens::from_key(&[2; 32]).unwrap();
+        assert_eq!(other.code_expiry(&code), None);
+        let raw = URL_SAFE_NO_PAD.decode(&code).unwrap();
+        for i in 0..raw.len() {
+            let mut bad = raw.clone();
+            bad[i] ^= 0x01;
+            assert_eq!(keys.code_expiry(&URL_SAFE_NO_PAD.encode(&bad)), None, "{i}");
+        }
+        let token = keys.seal(&grant()).unwrap().token;
+        assert_eq!(keys.code_expiry(&token), None);
+        assert!(keys.open(&code).is_none());
+        for junk in [
+            "",
+            "x",
+            &secrets::random_token(32),
+            &"A".repeat(MAX_LEN + 1),
+        ] {
+            assert_eq!(keys.code_expiry(junk), None);
         }
     }
 
