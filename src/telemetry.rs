@@ -4,6 +4,7 @@
 //! the request's span (and so its `request_id`) on every line logged while
 //! serving it.
 
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::time::Instant;
 
@@ -40,19 +41,36 @@ pub const UNMATCHED: &str = "(no route)";
 
 /// The route pattern a request matched ([`UNMATCHED`] for none), kept in the
 /// request's extensions by [`route`].
-#[derive(Debug, Clone)]
-struct Route(String);
+#[derive(Debug, Clone, Copy)]
+struct Route(&'static str);
 
 /// The route pattern `req` matches ([`UNMATCHED`] for none). Looked up once per
 /// request (a walk over the route table) and kept for the access log line and
 /// the metrics, whichever asks first.
-pub fn route(req: &ServiceRequest) -> String {
+pub fn route(req: &ServiceRequest) -> &'static str {
     if let Some(r) = req.extensions().get::<Route>() {
-        return r.0.clone();
+        return r.0;
     }
-    let found = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
-    req.extensions_mut().insert(Route(found.clone()));
+    let found = req.match_pattern().map_or(UNMATCHED, intern);
+    req.extensions_mut().insert(Route(found));
     found
+}
+
+/// One copy of each route pattern for the life of the process: the patterns
+/// are the application's own routes, a fixed set (never a path), so the
+/// metrics and the log take them without a copy per request.
+fn intern(pattern: String) -> &'static str {
+    static PATTERNS: std::sync::Mutex<BTreeSet<&'static str>> =
+        std::sync::Mutex::new(BTreeSet::new());
+    let mut known = PATTERNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(p) = known.get(pattern.as_str()) {
+        return p;
+    }
+    let p: &'static str = Box::leak(pattern.into_boxed_str());
+    known.insert(p);
+    p
 }
 
 /// One line per request: method, route, status and duration.

@@ -50,7 +50,7 @@ pub async fn observe(
         .filter(|v| acceptable_id(v))
         .map(str::to_owned)
         .unwrap_or_else(new_id);
-    let method = req.method().to_string();
+    let method = crate::metrics::method_label(req.method().as_str());
     let route = crate::telemetry::route(&req);
     let span = tracing::info_span!("request", request_id = %id);
     let result = next.call(req).instrument(span).await;
@@ -60,12 +60,12 @@ pub async fn observe(
             // An error that no handler turned into a response: still counted.
             let status = e.as_response_error().status_code().as_u16();
             let seconds = started.elapsed().as_secs_f64();
-            crate::metrics::http_request("(error)", &method, status, seconds);
+            crate::metrics::http_request("(error)", method, status, seconds);
             return Err(e);
         }
     };
     let status = res.status().as_u16();
-    crate::metrics::http_request(&route, &method, status, started.elapsed().as_secs_f64());
+    crate::metrics::http_request(route, method, status, started.elapsed().as_secs_f64());
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }

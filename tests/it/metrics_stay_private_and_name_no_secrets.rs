@@ -204,3 +204,44 @@ async fn a_redeemed_code_leaves_nothing_behind() {
         "the grant is denied: {replayed}"
     );
 }
+
+/// A client may send any token as its method; the metrics name the standard
+/// methods and count every other as `other`, so made-up methods cannot add a
+/// series each to what the registry keeps for the life of the process.
+#[tokio::test]
+async fn made_up_methods_add_no_series() {
+    let app = spawn_with(Options {
+        metrics: true,
+        ..Options::default()
+    })
+    .await;
+    // The registry is the process's: other tests count requests beside these.
+    let discovery = [
+        "route=\"/.well-known/openid-configuration\"",
+        "method=\"GET\"",
+        "status=\"200\"",
+    ];
+    let before = scrape(&app).await;
+    let http = reqwest::Client::new();
+    for i in 0..5 {
+        let method = reqwest::Method::from_bytes(format!("PROBE{i}").as_bytes()).unwrap();
+        let resp = http
+            .request(method, app.url("/authorize"))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_client_error(), "{}", resp.status());
+    }
+    http.get(app.url("/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap();
+    let after = scrape(&app).await;
+    let moved = |labels: &[&str]| {
+        value(&after, "portcullis_http_requests_total", labels)
+            - value(&before, "portcullis_http_requests_total", labels)
+    };
+    assert!(!after.contains("PROBE"), "{after}");
+    assert!(moved(&["method=\"other\""]) >= 5.0, "{after}");
+    assert!(moved(&discovery) >= 1.0, "{after}");
+}
