@@ -166,8 +166,8 @@ pub struct MailSettings {
 
 impl Settings {
     /// The issuer as it appears in `iss`: no trailing slash.
-    pub fn issuer_str(&self) -> String {
-        self.issuer.as_str().trim_end_matches('/').to_owned()
+    pub fn issuer_str(&self) -> &str {
+        self.issuer.as_str().trim_end_matches('/')
     }
 
     /// Endpoint URL under the issuer (which may have a path).

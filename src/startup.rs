@@ -84,7 +84,7 @@ impl AppState {
         let audit = db::audit_writer::AuditWriter::start(audit_db);
         let logout_notifier = crate::oidc::backchannel::Notifier::new(
             keys.clone(),
-            settings.issuer_str(),
+            settings.issuer_str().to_owned(),
             db.clone(),
             cache.clone(),
         )

@@ -124,7 +124,7 @@ pub async fn notify_new_user(
     let (kind, message) = if with_password {
         (
             "welcome",
-            mail::welcome(&w, user, &ctx.settings.issuer_str()),
+            mail::welcome(&w, user, ctx.settings.issuer_str()),
         )
     } else {
         let ttl = ctx.settings.mail.link_ttl.as_secs() as i64;

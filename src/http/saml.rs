@@ -25,7 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let keys = state.saml_keys.current();
-    let xml = crate::saml::metadata::idp_metadata(&state.settings.issuer_str(), &keys)
+    let xml = crate::saml::metadata::idp_metadata(state.settings.issuer_str(), &keys)
         .map_err(|e| PageError::Failure(crate::error::Failure::Internal(e.to_string())))?;
     Ok(HttpResponse::Ok()
         .content_type("application/samlmetadata+xml")

@@ -51,7 +51,7 @@ pub fn response_url(ctx: &LoginCtx<'_>, to: &ReturnTo, params: &[(&str, &str)]) 
                 if let Some(s) = &to.state {
                     q.append_pair("state", s);
                 }
-                q.append_pair("iss", &ctx.settings.issuer_str());
+                q.append_pair("iss", ctx.settings.issuer_str());
             }
             u.to_string()
         }
@@ -122,7 +122,7 @@ fn expect_hinted_user(
     let hint = match params.get("id_token_hint").filter(|h| !h.is_empty()) {
         Some(jwt) => Some(hint::subject(
             &ctx.keys.current(),
-            &ctx.settings.issuer_str(),
+            ctx.settings.issuer_str(),
             &client.client_id,
             jwt,
         )?),

@@ -111,7 +111,7 @@ pub async fn validate(ctx: &LoginCtx<'_>, req: LogoutRequest) -> Result<ValidLog
     let hint = match &req.id_token_hint {
         Some(jwt) => Some(
             ctx.keys
-                .verify_ignoring_expiry::<HintClaims>(jwt, &ctx.settings.issuer_str())
+                .verify_ignoring_expiry::<HintClaims>(jwt, ctx.settings.issuer_str())
                 .ok_or(LogoutError::ForeignHint)?,
         ),
         None => None,

@@ -190,7 +190,7 @@ fn failure(
     sp: &ServiceProvider,
     status: Status,
 ) -> Result<String, Failure> {
-    let idp = entity_id(&ctx.settings.issuer_str());
+    let idp = entity_id(ctx.settings.issuer_str());
     let keys = ctx.saml_keys.current();
     response::response(&envelope(ret, &idp), status, None, sp.sign, &keys.active)
         .map_err(|e| Failure::Internal(e.to_string()))
@@ -291,7 +291,7 @@ pub async fn answer(
         lifetime: LIFETIME_S,
         skew: SKEW_S,
     };
-    let idp = entity_id(&ctx.settings.issuer_str());
+    let idp = entity_id(ctx.settings.issuer_str());
     let keys = ctx.saml_keys.current();
     let xml = response::response(
         &envelope(ret, &idp),

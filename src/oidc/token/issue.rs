@@ -103,7 +103,7 @@ pub async fn id_token(
     };
     let now = now_s();
     let claims = IdTokenClaims {
-        iss: ctx.settings.issuer_str(),
+        iss: ctx.settings.issuer_str().to_owned(),
         sub: user.id.clone(),
         aud: client.client_id.clone(),
         exp: now + id_token::ID_TOKEN_TTL_S,
