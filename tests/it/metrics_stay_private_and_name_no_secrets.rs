@@ -25,6 +25,15 @@ fn value(text: &str, name: &str, labels: &[&str]) -> f64 {
         .sum()
 }
 
+/// The embedded store's live entries of one kind, as a scrape reports them.
+fn store_entries(text: &str, kind: &str) -> f64 {
+    value(
+        text,
+        "portcullis_store_entries",
+        &[&format!("kind=\"{kind}\"")],
+    )
+}
+
 #[tokio::test]
 async fn metrics_are_served_apart_and_count_sign_ins() {
     let app = spawn_with(Options {
@@ -120,26 +129,19 @@ async fn the_embedded_store_reports_sessions_and_pending_sign_ins() {
         ..Options::default()
     })
     .await;
-    let entries = |text: &str, kind: &str| {
-        value(
-            text,
-            "portcullis_store_entries",
-            &[&format!("kind=\"{kind}\"")],
-        )
-    };
     let fresh = scrape(&app).await;
-    assert_eq!(entries(&fresh, "session"), 0.0, "{fresh}");
+    assert_eq!(store_entries(&fresh, "session"), 0.0, "{fresh}");
     let user = app.user("noor").await;
     let client = app.client(false).await;
     let browser = Browser::new(&app);
     let page = browser.authorize(&AuthParams::new(&client)).await;
     let open = scrape(&app).await;
-    assert_eq!(entries(&open, "login"), 1.0, "{open}");
-    assert_eq!(entries(&open, "session"), 1.0, "{open}");
+    assert_eq!(store_entries(&open, "login"), 1.0, "{open}");
+    assert_eq!(store_entries(&open, "session"), 1.0, "{open}");
     browser.login(&page, &user).await;
     let signed_in = scrape(&app).await;
-    assert_eq!(entries(&signed_in, "session"), 1.0, "{signed_in}");
-    assert_eq!(entries(&signed_in, "login"), 0.0, "{signed_in}");
+    assert_eq!(store_entries(&signed_in, "session"), 1.0, "{signed_in}");
+    assert_eq!(store_entries(&signed_in, "login"), 0.0, "{signed_in}");
     assert!(
         signed_in.contains("\nportcullis_store_bytes "),
         "{signed_in}"
@@ -158,13 +160,6 @@ async fn a_redeemed_code_leaves_nothing_behind() {
     })
     .await;
     let all = |text: &str| value(text, "portcullis_store_entries", &[]);
-    let kind = |text: &str, kind: &str| {
-        value(
-            text,
-            "portcullis_store_entries",
-            &[&format!("kind=\"{kind}\"")],
-        )
-    };
     let user = app.user("ines").await;
     let client = app.client(false).await;
     let browser = Browser::new(&app);
@@ -174,12 +169,12 @@ async fn a_redeemed_code_leaves_nothing_behind() {
         .await;
     let code = back.code();
     let issued = scrape(&app).await;
-    assert_eq!(kind(&issued, "code"), 1.0, "{issued}");
+    assert_eq!(store_entries(&issued, "code"), 1.0, "{issued}");
 
     let first = app.exchange(&client, &code, Some(&params.verifier)).await;
     assert_eq!(first.status(), 200);
     let redeemed = scrape(&app).await;
-    assert_eq!(kind(&redeemed, "code"), 0.0, "{redeemed}");
+    assert_eq!(store_entries(&redeemed, "code"), 0.0, "{redeemed}");
     assert_eq!(all(&redeemed), all(&issued) - 1.0, "{redeemed}");
 
     let mut altered = code.clone().into_bytes();
@@ -197,10 +192,10 @@ async fn a_redeemed_code_leaves_nothing_behind() {
     let replay = app.exchange(&client, &code, Some(&params.verifier)).await;
     assert_eq!(replay.status(), 400);
     let replayed = scrape(&app).await;
-    assert_eq!(kind(&replayed, "replayedcode"), 1.0, "{replayed}");
+    assert_eq!(store_entries(&replayed, "replayedcode"), 1.0, "{replayed}");
     assert_eq!(
-        kind(&replayed, "atrev"),
-        kind(&redeemed, "atrev") + 1.0,
+        store_entries(&replayed, "atrev"),
+        store_entries(&redeemed, "atrev") + 1.0,
         "the grant is denied: {replayed}"
     );
 }

@@ -281,19 +281,24 @@ async fn race_family(conn: &sea_orm::DatabaseConnection) -> RefreshGrant {
     }
 }
 
+/// A token of `grant` issued at `now`, for a minute.
+fn race_row<'a>(grant: &'a RefreshGrant, hash: &'a str, now: i64) -> NewRefreshToken<'a> {
+    NewRefreshToken {
+        token_hash: hash,
+        grant,
+        access_token_hash: "at",
+        now,
+        expires_at: now + 60,
+    }
+}
+
 /// Two uses of one token at the same moment: the conditional update lets exactly
 /// one win, on SQLite and on PostgreSQL.
 async fn concurrent_rotation(db: TestDb) {
     let conn = &db.conn;
     let grant = race_family(conn).await;
     let now = chrono::Utc::now().timestamp();
-    let row = |hash: &'static str| NewRefreshToken {
-        token_hash: hash,
-        grant: &grant,
-        access_token_hash: "at",
-        now,
-        expires_at: now + 60,
-    };
+    let row = |hash| race_row(&grant, hash, now);
     refresh_tokens::insert(conn, &row("h0")).await.unwrap();
     let (r1, r2) = (row("h1"), row("h2"));
     let (a, b) = tokio::join!(
@@ -343,13 +348,7 @@ async fn no_successor_in_a_revoked_family(db: TestDb) {
         ..grant.clone()
     };
     let now = chrono::Utc::now().timestamp();
-    let row = |grant, hash| NewRefreshToken {
-        token_hash: hash,
-        grant,
-        access_token_hash: "at",
-        now,
-        expires_at: now + 60,
-    };
+    let row = |grant, hash| race_row(grant, hash, now);
     refresh_tokens::insert(conn, &row(&other, "k0"))
         .await
         .unwrap();
