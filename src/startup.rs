@@ -216,8 +216,8 @@ impl Application {
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully: both
     /// listeners stop accepting, in-flight requests finish (up to the drain
     /// time), and the process can exit 0.
-    pub async fn run_until_signalled(self) -> std::io::Result<()> {
-        self.run(shutdown_signal()).await
+    pub async fn run_until_signalled(self, signals: ShutdownSignals) -> std::io::Result<()> {
+        self.run(signals.received()).await
     }
 
     /// Keys added by the CLI are picked up within five seconds.
@@ -321,27 +321,54 @@ impl MetricsListener {
     }
 }
 
-/// SIGTERM (orchestrators, systemd) or SIGINT (Ctrl-C). Should a handler fail
-/// to install, that signal keeps its default: the process ends at once.
-async fn shutdown_signal() {
-    let interrupt = async {
+/// SIGTERM (orchestrators, systemd) and SIGINT (Ctrl-C), listened for from the
+/// moment this is made. `serve` makes it before the listener opens: a signal
+/// that arrives with the first requests then drains them, where a handler
+/// installed later would leave the default (end at once) in place meanwhile.
+/// Should a handler fail to install, that signal keeps its default.
+pub struct ShutdownSignals {
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignals {
+    /// Installs the handlers now; needs the runtime.
+    pub fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                terminate: signal(SignalKind::terminate()).ok(),
+                interrupt: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    #[cfg(unix)]
+    async fn received(mut self) {
+        async fn next(s: Option<&mut tokio::signal::unix::Signal>) {
+            match s {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+        tokio::select! {
+            () = next(self.interrupt.as_mut()) => tracing::info!("SIGINT received"),
+            () = next(self.terminate.as_mut()) => tracing::info!("SIGTERM received"),
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn received(self) {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("SIGINT received"),
-        () = terminate => tracing::info!("SIGTERM received"),
+        tracing::info!("Ctrl-C received");
     }
 }

@@ -103,6 +103,8 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()>
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // Before anything listens, so no signal finds the default handler.
+    let signals = crate::startup::ShutdownSignals::install();
     let store = if settings.redis_url.is_some() {
         "redis"
     } else {
@@ -119,7 +121,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if let Some(port) = app.metrics_port() {
         tracing::info!(port, "metrics on /metrics");
     }
-    app.run_until_signalled().await.context("server")
+    app.run_until_signalled(signals).await.context("server")
 }
 
 pub(crate) async fn open_db(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
