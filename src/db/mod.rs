@@ -274,6 +274,24 @@ mod tests {
         std::fs::remove_dir_all(dir).ok();
     }
 
+    /// Built with the query planner stability guarantee (`.cargo/config.toml`):
+    /// without it every statement with a `LIMIT ?` is parsed again each time.
+    #[tokio::test]
+    async fn cached_statements_are_planned_once() {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = connect("sqlite::memory:").await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT count(*) AS n FROM pragma_compile_options WHERE compile_options = 'ENABLE_QPSG'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let n: i64 = row.try_get("", "n").unwrap();
+        assert_eq!(n, 1, "SQLite built without SQLITE_ENABLE_QPSG");
+    }
+
     fn tempfile_dir() -> std::path::PathBuf {
         let d = std::env::temp_dir().join(format!("portcullis-db-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&d).unwrap();
