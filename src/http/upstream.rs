@@ -1,7 +1,7 @@
 //! Signing in at an upstream identity provider: the redirect there, and its
 //! answer at `/upstream/{id}/callback`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::errors::PageError;
@@ -64,18 +64,24 @@ pub async fn start(
 /// browser goes back to its pending login, which finishes or steps up.
 pub async fn callback(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
     query: web::Query<CallbackParams>,
     visit: Visit,
 ) -> Result<HttpResponse, PageError> {
     let upstream = path.into_inner();
     let ctx = state.login_ctx();
+    let accept_language = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
     let arrived = flow::callback(
         &ctx,
         &state.upstreams,
         &upstream,
         query.into_inner(),
         &visit,
+        accept_language,
     )
     .await?;
     let mut resp = see_other(&here(&state, &arrived.login_id));

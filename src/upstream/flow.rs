@@ -211,14 +211,18 @@ pub struct Arrived {
 
 /// Takes an upstream's answer at `upstream_id`'s callback. Every refusal is
 /// audited; nothing is created or linked before every check passed.
+/// `accept_language` is the browser's header: with the pending login's
+/// `ui_locales` it gives the language kept for the user's mails, as a password
+/// sign-in does.
 pub async fn callback(
     ctx: &LoginCtx<'_>,
     ups: &Upstreams,
     upstream_id: &str,
     params: CallbackParams,
     visit: &Visit,
+    accept_language: Option<&str>,
 ) -> Result<Arrived, UpstreamError> {
-    let out = arrive(ctx, ups, upstream_id, params, visit).await;
+    let out = arrive(ctx, ups, upstream_id, params, visit, accept_language).await;
     if let Err(e) = &out
         && !matches!(e, UpstreamError::Failure(_))
     {
@@ -258,6 +262,7 @@ async fn arrive(
     upstream_id: &str,
     params: CallbackParams,
     visit: &Visit,
+    accept_language: Option<&str>,
 ) -> Result<Arrived, UpstreamError> {
     let up = settings(ctx, upstream_id)?;
     let state = params.state.as_deref().unwrap_or_default();
@@ -316,7 +321,12 @@ async fn arrive(
         }
     }
     let user = accounts::resolve(ctx, up, &identity).await?;
-    let cookie = sign_in(ctx, up, &user, proven, at, visit).await?;
+    let lang = crate::i18n::negotiate(
+        login.ui_locales.as_deref(),
+        accept_language,
+        ctx.settings.ui.default_locale,
+    );
+    let cookie = sign_in(ctx, up, &user, (proven, at), visit, lang).await?;
     let event = AuditEvent {
         actor: format!("upstream:{}", up.id),
         event: "upstream_login".into(),
@@ -340,16 +350,17 @@ async fn arrive(
     })
 }
 
-/// Signs the browser in as `user` with what the upstream proved, on a new
-/// session cookie (against fixation). Proofs of the same user's session are
-/// kept; anyone else's session is left behind.
+/// Signs the browser in as `user` with what the upstream proved at `at`, on a
+/// new session cookie (against fixation). Proofs of the same user's session
+/// are kept; anyone else's session is left behind. The user's mails speak the
+/// language of this sign-in from now on.
 async fn sign_in(
     ctx: &LoginCtx<'_>,
     up: &UpstreamSettings,
     user: &users::User,
-    proven: Level,
-    at: i64,
+    (proven, at): (Level, i64),
     visit: &Visit,
+    lang: crate::i18n::Lang,
 ) -> Result<String, UpstreamError> {
     let session = match &visit.session {
         Some(c) => ctx.sessions.load(c).await?,
@@ -383,6 +394,11 @@ async fn sign_in(
         next.proofs.push(proof(Factor::UpstreamKey));
     }
     let cookie = ctx.sessions.rotate(visit.session.as_deref(), &next).await?;
-    users::record_login(ctx.db, &user.id, None).await?;
+    let new_lang = Some(lang).filter(|l| user.locale != Some(*l));
+    users::record_login(ctx.db, &user.id, new_lang).await?;
+    if new_lang.is_some() {
+        // The directory's snapshots of this user name the old language.
+        crate::directory::changed(ctx.store).await?;
+    }
     Ok(cookie)
 }

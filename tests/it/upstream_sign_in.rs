@@ -324,3 +324,32 @@ async fn a_refreshed_id_token_still_names_the_upstream_and_the_level_met() {
         refresh = str_of(&next, "refresh_token").to_owned();
     }
 }
+
+/// An upstream sign-in keeps the language of its pages for the user's mails,
+/// as a password sign-in does: `ui_locales` first, then the browser's
+/// `Accept-Language`.
+#[tokio::test]
+async fn an_upstream_sign_in_keeps_its_language_for_the_users_mails() {
+    use portcullis::i18n::Lang;
+    let s = setup().await;
+    let app = &s.app;
+    let client = app.client(false).await;
+
+    let browser = Browser::new(app);
+    let params = AuthParams::new(&client).set("ui_locales", "de");
+    let page = browser.authorize(&params).await;
+    let to_corp = browser.get(&button(page.html(), "corp")).await;
+    let back = through_upstream(&browser, &app.issuer, &to_corp, "alice").await;
+    app.tokens(&client, &params, &back).await;
+    let user = user_by_email(app, "alice@corp.example").await.unwrap();
+    assert_eq!(user.locale, Some(Lang::De));
+
+    let browser = Browser::with_headers(app, &[("accept-language", "fr-CH, en;q=0.5")]);
+    let params = AuthParams::new(&client);
+    let page = browser.authorize(&params).await;
+    let to_corp = browser.get(&button(page.html(), "corp")).await;
+    let back = through_upstream(&browser, &app.issuer, &to_corp, "alice").await;
+    app.tokens(&client, &params, &back).await;
+    let user = user_by_email(app, "alice@corp.example").await.unwrap();
+    assert_eq!(user.locale, Some(Lang::Fr));
+}
