@@ -46,65 +46,108 @@ pub fn upstream_toml(id: &str, port: u16, secret: &str, extra: &str) -> String {
 }
 
 impl UpstreamOp {
+    /// Starts the provider and waits until its discovery names its issuer. A
+    /// provider that has not come up within 30 s (or exited) is started once
+    /// more on the same port, its output printed; a second failure fails the
+    /// test with that output.
     pub async fn start(spec: OpSpec<'_>) -> UpstreamOp {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/upstream_op");
-        let child = Command::new("node")
-            .arg("server.js")
-            .current_dir(dir)
-            .env("PORT", spec.port.to_string())
-            .env("CLIENT_ID", "portcullis")
-            .env("CLIENT_SECRET", spec.client_secret)
-            .env("REDIRECT_URI", &spec.redirect_uri)
-            .env("AMR", spec.amr)
-            .env("ACCOUNTS", spec.accounts.to_string())
-            .env("USERINFO_ONLY", spec.userinfo_only)
-            .env(
-                "TAMPER",
-                if spec.tamper.is_null() {
-                    "{}".to_owned()
-                } else {
-                    spec.tamper.to_string()
-                },
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node must be installed (make test installs oidc-provider)");
-        let mut op = UpstreamOp {
-            issuer: format!("http://127.0.0.1:{}", spec.port),
-            child,
-        };
-        let discovery = format!("{}/.well-known/openid-configuration", op.issuer);
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut failure = String::new();
+        for attempt in 1..=2 {
+            let log = tempfile::NamedTempFile::new().unwrap();
+            let mut op = UpstreamOp {
+                issuer: format!("http://127.0.0.1:{}", spec.port),
+                child: spawn(&spec, log.reopen().unwrap()),
+            };
+            match op.started(Duration::from_secs(30)).await {
+                Ok(()) => return op,
+                Err(why) => {
+                    let output = std::fs::read_to_string(log.path()).unwrap_or_default();
+                    failure = format!("{why}; its output: {output}");
+                    eprintln!("attempt {attempt}: {failure}");
+                }
+            }
+        }
+        panic!("{failure}")
+    }
+
+    /// Ready once its discovery names our issuer: a server of another test
+    /// that took the port would answer too, and node would have exited.
+    async fn started(&mut self, within: Duration) -> Result<(), String> {
+        let discovery = format!("{}/.well-known/openid-configuration", self.issuer);
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        let deadline = Instant::now() + within;
         loop {
-            // Ours only when it names our issuer: a server of another test that
-            // took the port would answer too, and node would have exited.
-            if let Ok(r) = reqwest::get(&discovery).await
-                && r.status().is_success()
-                && let Ok(doc) = r.json::<serde_json::Value>().await
-            {
-                assert_eq!(
-                    doc["issuer"].as_str(),
-                    Some(op.issuer.as_str()),
-                    "another server answers on port {}",
-                    spec.port
-                );
-                return op;
+            let last = match http.get(&discovery).send().await {
+                Ok(r) if r.status().is_success() => {
+                    let doc: serde_json::Value = r.json().await.unwrap_or_default();
+                    assert_eq!(
+                        doc["issuer"].as_str(),
+                        Some(self.issuer.as_str()),
+                        "another server answers at {}",
+                        self.issuer
+                    );
+                    return Ok(());
+                }
+                Ok(r) => format!("discovery answered {}", r.status()),
+                Err(e) => format!("discovery failed: {e:?}"),
+            };
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "the upstream provider at {} exited: {status}",
+                    self.issuer
+                ));
             }
-            if let Ok(Some(status)) = op.child.try_wait() {
-                panic!(
-                    "the upstream provider on port {} exited: {status}",
-                    spec.port
-                );
+            if Instant::now() >= deadline {
+                let pid = self.child.id();
+                let state = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .unwrap_or_default()
+                    .lines()
+                    .filter(|l| l.starts_with("State") || l.starts_with("Threads"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let wchan =
+                    std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+                let stack =
+                    std::fs::read_to_string(format!("/proc/{pid}/stack")).unwrap_or_default();
+                return Err(format!(
+                    "the upstream provider at {} did not start within {within:?} ({last}; {state}, wchan {wchan}, {stack})",
+                    self.issuer
+                ));
             }
-            assert!(
-                Instant::now() < deadline,
-                "the upstream provider did not start on port {}",
-                spec.port
-            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// node with tests/upstream_op/server.js, configured for `spec`; its output
+/// goes to `log`.
+fn spawn(spec: &OpSpec<'_>, log: std::fs::File) -> Child {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/upstream_op");
+    Command::new("node")
+        .arg("server.js")
+        .current_dir(dir)
+        .env("PORT", spec.port.to_string())
+        .env("CLIENT_ID", "portcullis")
+        .env("CLIENT_SECRET", spec.client_secret)
+        .env("REDIRECT_URI", &spec.redirect_uri)
+        .env("AMR", spec.amr)
+        .env("ACCOUNTS", spec.accounts.to_string())
+        .env("USERINFO_ONLY", spec.userinfo_only)
+        .env(
+            "TAMPER",
+            if spec.tamper.is_null() {
+                "{}".to_owned()
+            } else {
+                spec.tamper.to_string()
+            },
+        )
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("node must be installed (make test installs oidc-provider)")
 }
 
 impl Drop for UpstreamOp {
