@@ -79,11 +79,14 @@ impl Chrome {
 
 /// The language of `req`: `ui_locales`, then `Accept-Language`, then `ui.default_locale`.
 pub fn lang_of(settings: &Settings, req: &HttpRequest, ui_locales: Option<&str>) -> Lang {
-    let accept = req
-        .headers()
+    i18n::negotiate(ui_locales, accept_language(req), settings.ui.default_locale)
+}
+
+/// The request's `Accept-Language` header, when it is text.
+pub fn accept_language(req: &HttpRequest) -> Option<&str> {
+    req.headers()
         .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    i18n::negotiate(ui_locales, accept, settings.ui.default_locale)
+        .and_then(|v| v.to_str().ok())
 }
 
 /// A rendered page as an HTML response. A template that fails to render (it

@@ -71,17 +71,13 @@ pub async fn callback(
 ) -> Result<HttpResponse, PageError> {
     let upstream = path.into_inner();
     let ctx = state.login_ctx();
-    let accept_language = req
-        .headers()
-        .get(actix_web::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
     let arrived = flow::callback(
         &ctx,
         &state.upstreams,
         &upstream,
         query.into_inner(),
         &visit,
-        accept_language,
+        super::ui::accept_language(&req),
     )
     .await?;
     let mut resp = see_other(&here(&state, &arrived.login_id));

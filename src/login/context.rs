@@ -10,7 +10,9 @@ use crate::auth::sealing::SecretBox;
 use crate::config::Settings;
 use crate::db::audit_writer::AuditWriter;
 use crate::db::cache::ReadCache;
-use crate::db::users::LoadCounter;
+use crate::db::users::{self, LoadCounter};
+use crate::error::Failure;
+use crate::i18n::Lang;
 use crate::keys::KeyRing;
 use crate::mail::Mailer;
 use crate::oidc::session::Sessions;
@@ -46,4 +48,23 @@ pub struct LoginCtx<'a> {
     pub keys: &'a KeyRing,
     /// Signs SAML responses.
     pub saml_keys: &'a crate::saml::SamlKeys,
+}
+
+impl LoginCtx<'_> {
+    /// Records that `user` signed in, at a password or an upstream: the time,
+    /// and the language of the sign-in's pages when it is not the one kept for
+    /// the user's mails already. The directory's snapshots of the user then
+    /// name the old language, so its change mark moves.
+    pub async fn record_login(
+        &self,
+        user: &users::User,
+        lang: Option<Lang>,
+    ) -> Result<(), Failure> {
+        let new_lang = lang.filter(|l| user.locale != Some(*l));
+        users::record_login(self.db, &user.id, new_lang).await?;
+        if new_lang.is_some() {
+            crate::directory::changed(self.store).await?;
+        }
+        Ok(())
+    }
 }

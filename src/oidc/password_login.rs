@@ -108,14 +108,7 @@ pub async fn password_login(
         from: ip,
     });
     let new_cookie = ctx.sessions.rotate(cookie, &next).await?;
-    let new_lang = lang.filter(|l| user.locale != Some(*l));
-    users::record_login(ctx.db, &user.id, new_lang).await?;
-    if new_lang.is_some() {
-        // The directory's snapshots of this user name the old language.
-        crate::directory::changed(ctx.store)
-            .await
-            .map_err(Failure::from)?;
-    }
+    ctx.record_login(&user, lang).await?;
     tracing::info!(user = %user.username, "password verified");
     Ok(LoginResult::SignedIn(new_cookie))
 }

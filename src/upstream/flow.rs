@@ -394,11 +394,6 @@ async fn sign_in(
         next.proofs.push(proof(Factor::UpstreamKey));
     }
     let cookie = ctx.sessions.rotate(visit.session.as_deref(), &next).await?;
-    let new_lang = Some(lang).filter(|l| user.locale != Some(*l));
-    users::record_login(ctx.db, &user.id, new_lang).await?;
-    if new_lang.is_some() {
-        // The directory's snapshots of this user name the old language.
-        crate::directory::changed(ctx.store).await?;
-    }
+    ctx.record_login(user, Some(lang)).await?;
     Ok(cookie)
 }
