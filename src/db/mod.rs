@@ -244,31 +244,15 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_files_use_the_write_ahead_log() {
-        use sea_orm::{ConnectionTrait, Statement};
         let dir = tempfile_dir();
         let url = format!("sqlite://{}/p.db?mode=rwc", dir.display());
         let db = connect(&url).await.unwrap();
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "PRAGMA journal_mode",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        let mode: String = row.try_get("", "journal_mode").unwrap();
+        let mode: String = one_value(&db, "PRAGMA journal_mode", "journal_mode").await;
         assert_eq!(mode, "wal");
         // The audit writer's own connection is set up the same way.
         let writer = connect_audit_writer(&url, &db).await.unwrap();
-        let row = writer
-            .query_one_raw(Statement::from_string(
-                writer.get_database_backend(),
-                "PRAGMA wal_autocheckpoint",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        let pages: i64 = row.try_get("", "wal_autocheckpoint").unwrap();
+        let pages: i64 =
+            one_value(&writer, "PRAGMA wal_autocheckpoint", "wal_autocheckpoint").await;
         assert_eq!(pages, i64::from(WAL_AUTOCHECKPOINT));
         drop((db, writer));
         std::fs::remove_dir_all(dir).ok();
@@ -278,18 +262,29 @@ mod tests {
     /// without it every statement with a `LIMIT ?` is parsed again each time.
     #[tokio::test]
     async fn cached_statements_are_planned_once() {
-        use sea_orm::{ConnectionTrait, Statement};
         let db = connect("sqlite::memory:").await.unwrap();
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT count(*) AS n FROM pragma_compile_options WHERE compile_options = 'ENABLE_QPSG'",
-            ))
+        let n: i64 = one_value(
+            &db,
+            "SELECT count(*) AS n FROM pragma_compile_options WHERE compile_options = 'ENABLE_QPSG'",
+            "n",
+        )
+        .await;
+        assert_eq!(n, 1, "SQLite built without SQLITE_ENABLE_QPSG");
+    }
+
+    /// `column` of the one row that `sql` returns.
+    async fn one_value<T: sea_orm::TryGetable>(
+        db: &DatabaseConnection,
+        sql: &str,
+        column: &str,
+    ) -> T {
+        use sea_orm::{ConnectionTrait, Statement};
+        db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
             .await
             .unwrap()
-            .unwrap();
-        let n: i64 = row.try_get("", "n").unwrap();
-        assert_eq!(n, 1, "SQLite built without SQLITE_ENABLE_QPSG");
+            .unwrap()
+            .try_get("", column)
+            .unwrap()
     }
 
     fn tempfile_dir() -> std::path::PathBuf {

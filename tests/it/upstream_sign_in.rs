@@ -100,6 +100,21 @@ fn button(html: &str, id: &str) -> String {
     href
 }
 
+/// `browser` asks for `params`, takes the login page's button for `upstream`,
+/// signs in there as `login`, and redeems the code: the ID token's claims.
+async fn sign_in_at(
+    app: &TestApp,
+    (client, params): (&TestClient, &AuthParams),
+    browser: &Browser,
+    upstream: &str,
+    login: &str,
+) -> Value {
+    let page = browser.authorize(params).await;
+    let there = browser.get(&button(page.html(), upstream)).await;
+    let back = through_upstream(browser, &app.issuer, &there, login).await;
+    app.tokens(client, params, &back).await
+}
+
 #[tokio::test]
 async fn an_employee_who_passed_two_factors_upstream_is_not_asked_again() {
     let s = setup().await;
@@ -107,10 +122,7 @@ async fn an_employee_who_passed_two_factors_upstream_is_not_asked_again() {
     let client = app.client(false).await;
     let browser = Browser::new(app);
     let params = AuthParams::new(&client).set("acr_values", "mfa");
-    let page = browser.authorize(&params).await;
-    let to_corp = browser.get(&button(page.html(), "corp")).await;
-    let back = through_upstream(&browser, &app.issuer, &to_corp, "alice").await;
-    let claims = app.tokens(&client, &params, &back).await;
+    let claims = sign_in_at(app, (&client, &params), &browser, "corp", "alice").await;
     assert_eq!(claims["acr"], "mfa");
     assert_eq!(claims["idp"], "corp");
     let amr = strings(&claims["amr"]);
@@ -337,19 +349,13 @@ async fn an_upstream_sign_in_keeps_its_language_for_the_users_mails() {
 
     let browser = Browser::new(app);
     let params = AuthParams::new(&client).set("ui_locales", "de");
-    let page = browser.authorize(&params).await;
-    let to_corp = browser.get(&button(page.html(), "corp")).await;
-    let back = through_upstream(&browser, &app.issuer, &to_corp, "alice").await;
-    app.tokens(&client, &params, &back).await;
+    sign_in_at(app, (&client, &params), &browser, "corp", "alice").await;
     let user = user_by_email(app, "alice@corp.example").await.unwrap();
     assert_eq!(user.locale, Some(Lang::De));
 
     let browser = Browser::with_headers(app, &[("accept-language", "fr-CH, en;q=0.5")]);
     let params = AuthParams::new(&client);
-    let page = browser.authorize(&params).await;
-    let to_corp = browser.get(&button(page.html(), "corp")).await;
-    let back = through_upstream(&browser, &app.issuer, &to_corp, "alice").await;
-    app.tokens(&client, &params, &back).await;
+    sign_in_at(app, (&client, &params), &browser, "corp", "alice").await;
     let user = user_by_email(app, "alice@corp.example").await.unwrap();
     assert_eq!(user.locale, Some(Lang::Fr));
 }
