@@ -1,7 +1,10 @@
 //! CPU time and memory of processes, read from /proc: utime + stime from
 //! `/proc/<pid>/stat`, resident and peak resident set (VmRSS, VmHWM) from
 //! `/proc/<pid>/status`. Writing `5` to `/proc/<pid>/clear_refs` resets the peak,
-//! so each scenario reports its own.
+//! so each scenario reports its own. The CPU time of Portcullis's password
+//! verification threads (named `argon2-N`) is read on its own from each thread's
+//! `/proc/<pid>/task/<tid>/schedstat`, so a password run can say how much of its
+//! CPU went to the hash and how much to everything else.
 
 use anyhow::{Context, bail};
 
@@ -31,6 +34,10 @@ pub struct ProcInfo {
     /// Peak RSS over the measured window (since the reset), or since start when
     /// the reset was not allowed.
     pub peak_rss_kb: u64,
+    /// CPU seconds of the process's argon2 verification threads over the window
+    /// (zero for a process without them).
+    #[serde(default)]
+    pub hash_cpu_s: f64,
 }
 
 fn status_kb(pid: &str, key: &str) -> anyhow::Result<u64> {
@@ -57,14 +64,39 @@ fn cpu_ticks(pid: &str) -> anyhow::Result<u64> {
     Ok(utime + stime)
 }
 
+/// Nanoseconds on a CPU of the threads whose name starts with `argon2-`.
+fn hash_thread_ns(pid: &str) -> anyhow::Result<u64> {
+    let mut ns = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let dir = task?.path();
+        // A thread may end between the listing and the reads: it counts as none.
+        let Ok(comm) = std::fs::read_to_string(dir.join("comm")) else {
+            continue;
+        };
+        if !comm.starts_with("argon2-") {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(dir.join("schedstat")) else {
+            continue;
+        };
+        ns += stat
+            .split_whitespace()
+            .next()
+            .context("empty schedstat")?
+            .parse::<u64>()?;
+    }
+    Ok(ns)
+}
+
 fn name(pid: &str) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/comm"))
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|_| "?".into())
 }
 
-/// CPU ticks of each process at the start of a window.
-pub struct Mark(Vec<u64>);
+/// CPU ticks of each process, and nanoseconds of its hash threads, at the
+/// start of a window.
+pub struct Mark(Vec<(u64, u64)>);
 
 impl Procs {
     /// `self` is the load generator itself.
@@ -91,7 +123,7 @@ impl Procs {
         Ok(Mark(
             self.pids
                 .iter()
-                .map(|p| cpu_ticks(p))
+                .map(|p| Ok((cpu_ticks(p)?, hash_thread_ns(p)?)))
                 .collect::<anyhow::Result<_>>()?,
         ))
     }
@@ -100,13 +132,14 @@ impl Procs {
         self.pids
             .iter()
             .zip(&mark.0)
-            .map(|(p, start)| {
+            .map(|(p, (ticks, hash_ns))| {
                 Ok(ProcInfo {
                     pid: p.clone(),
                     name: name(p),
-                    cpu_s: cpu_ticks(p)?.saturating_sub(*start) as f64 / self.tick,
+                    cpu_s: cpu_ticks(p)?.saturating_sub(*ticks) as f64 / self.tick,
                     rss_kb: status_kb(p, "VmRSS")?,
                     peak_rss_kb: status_kb(p, "VmHWM")?,
+                    hash_cpu_s: hash_thread_ns(p)?.saturating_sub(*hash_ns) as f64 / 1e9,
                 })
             })
             .collect()

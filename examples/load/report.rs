@@ -304,6 +304,16 @@ pub fn table(path: &Path, notes: &[String]) -> anyhow::Result<()> {
                     r.server_cpu_ms_per_flow / ms * 100.0,
                     ms
                 );
+                let hash_s: f64 = r.procs.iter().map(|p| p.hash_cpu_s).sum();
+                if hash_s > 0.0 && r.flows > 0 {
+                    let hash_ms = hash_s * 1000.0 / r.flows as f64;
+                    println!(
+                        "    of which the verification threads {:.2} ms/flow ({:.0}% of the timed hash) and everything else {:.2} ms/flow",
+                        hash_ms,
+                        hash_ms / ms * 100.0,
+                        r.server_cpu_ms_per_flow - hash_ms
+                    );
+                }
             }
             Record::Run(_) => {}
         }

@@ -238,7 +238,7 @@ pub fn argon2_bound(iterations: u32) -> anyhow::Result<Argon2> {
     use portcullis::auth::password;
     let hash = password::hash("load-bench-password")?;
     let params = hash.split('$').nth(3).unwrap_or_default().to_owned();
-    let mut scratch = Vec::new();
+    let mut scratch = password::Scratch::default();
     // One untimed run to fault the memory in.
     anyhow::ensure!(
         password::verify_in(&mut scratch, "load-bench-password", &hash),
