@@ -5,7 +5,10 @@
 //! serious or critical. In English at a phone's width (390 px, where no page may
 //! scroll sideways; the screenshots go to `$PORTCULLIS_SCREENSHOTS`, else to the
 //! test's scratch folder) and in German with a light primary colour, where the
-//! text on buttons must turn dark to stay readable.
+//! text on buttons must turn dark to stay readable. The account page (with a
+//! refused password change) is checked in both; the admin console, which
+//! speaks English only, at a desktop's width in the English run: its user
+//! list with the form to add one and a message, a user's page and the import.
 
 use std::path::{Path, PathBuf};
 
@@ -235,6 +238,61 @@ async fn walk_the_pages(app: &TestApp, mail_app: &TestApp, walk: &mut Walk<'_>) 
     walk.check("TOTP with an error", None).await;
 }
 
+/// The account page of someone who signs in afresh, then its answer to a
+/// wrong current password. Leaves that person (`cleo`, an administrator, who
+/// is given an authenticator app at the end) signed in with a password.
+async fn walk_the_account(app: &TestApp, walk: &mut Walk<'_>) -> (TestUser, Vec<u8>) {
+    let driver = walk.driver;
+    driver.delete_cookies().await;
+    let admin = app.user_in("cleo", &["admins"]).await;
+    driver.goto(&app.url("/account")).await;
+    driver.type_into("#username", &admin.username).await;
+    driver.type_into("#password", &admin.password).await;
+    driver.click("button[type=submit]").await;
+    driver.wait_for("#account-user", 10).await;
+    walk.check("account", Some("account-390")).await;
+    driver
+        .type_into("#current_password", "not-my-password")
+        .await;
+    driver.type_into("#new_password", "a-new-long-secret").await;
+    driver.click("#password-form button").await;
+    driver.wait_for("#account-error", 10).await;
+    walk.check("account with a refused change", None).await;
+    // An authenticator app only now: with one, a password change asks for a
+    // fresh proof of it first.
+    let secret = app.give_totp(&admin).await;
+    (admin, secret)
+}
+
+/// The admin console after its TOTP step-up: the user list with the form to
+/// add a user open, the list with the message after adding one, a user's page
+/// and the import page.
+async fn walk_the_console(app: &TestApp, walk: &mut Walk<'_>, admin: &TestUser, secret: &[u8]) {
+    let driver = walk.driver;
+    driver.goto(&app.url("/admin")).await;
+    driver.type_into("#code", &totp_code(secret, 0)).await;
+    driver.click("button[type=submit]").await;
+    driver.wait_for("#tab-enabled", 10).await;
+    driver.click("#add-user summary").await;
+    driver.find("#create-user").await;
+    walk.check("console: users, adding one", None).await;
+    driver.type_into("#first_name", "Nora").await;
+    driver.type_into("#last_name", "Newcomer").await;
+    driver.type_into("#email", "nora@example.com").await;
+    driver.type_into("#username", "nora").await;
+    driver.click("#create-user").await;
+    driver.wait_for("#flash", 10).await;
+    walk.check("console: users, with a message", None).await;
+    driver
+        .goto(&app.url(&format!("/admin/users/{}", admin.id)))
+        .await;
+    driver.find("#op-reset-mfa").await;
+    walk.check("console: a user", None).await;
+    driver.goto(&app.url("/admin/import")).await;
+    driver.find("#validate").await;
+    walk.check("console: import", None).await;
+}
+
 fn report(found: &[String]) {
     assert!(
         found.is_empty(),
@@ -265,7 +323,20 @@ async fn english_pages_pass_axe_and_fit_a_phone() {
         found: Vec::new(),
     };
     walk_the_pages(&app, &mail_app, &mut walk).await;
+    let (admin, secret) = walk_the_account(&app, &mut walk).await;
     report(&walk.found);
+
+    // The console is for administrators at a desk, in English.
+    driver.set_window_size(1280, 900).await;
+    let mut desk = Walk {
+        driver: &driver,
+        axe: walk.axe,
+        lang: "en",
+        phone_shots: None,
+        found: Vec::new(),
+    };
+    walk_the_console(&app, &mut desk, &admin, &secret).await;
+    report(&desk.found);
     driver.quit().await;
 }
 
@@ -300,6 +371,7 @@ async fn german_pages_pass_axe_with_a_light_primary_colour() {
         .await;
     assert_eq!(colours[0], "rgb(255, 213, 0)", "{colours}");
     assert_ne!(colours[1], "rgb(255, 255, 255)", "{colours}");
+    walk_the_account(&app, &mut walk).await;
     report(&walk.found);
     driver.quit().await;
 }
