@@ -48,14 +48,17 @@ const MAX_KEPT_BLOCKS: usize = 64 * 1024;
 /// The size of a transparent huge page on x86-64 and arm64.
 const HUGE_PAGE: usize = 2 << 20;
 
+/// The most argon2 memory one verification may take (4 GiB): a stored hash
+/// asking for more is refused before anything is mapped.
+const MAX_BLOCKS: usize = 4 * 1024 * 1024;
+
 /// Argon2 memory that a verification thread keeps between runs: an anonymous
 /// mapping of its own, which the kernel is asked to back with 2 MiB pages.
 /// Argon2 reads blocks at random across its 19 MiB; with 4 KiB pages almost
-/// every such read missed the TLB, and each request the server handled on the
-/// same core in between evicted the rest, so a hash ran 6% slower inside the
-/// server than alone. Where huge pages are unavailable the mapping works as
-/// before with small pages. Nothing else shares the mapping, so the allocator's
-/// memory never turns into huge pages.
+/// every such read missed the TLB first, and on 2 MiB pages a verification
+/// takes about 5% less CPU. Where huge pages are unavailable the mapping works
+/// as before with small pages. Nothing else shares the mapping, so the
+/// allocator's memory never turns into huge pages.
 #[derive(Default)]
 pub struct Scratch {
     map: Option<memmap2::MmapMut>,
@@ -75,6 +78,11 @@ impl Scratch {
 
     /// The first `needed` blocks, growing the mapping when it is smaller.
     fn blocks(&mut self, needed: usize) -> std::io::Result<&mut [Block]> {
+        if needed > MAX_BLOCKS {
+            return Err(std::io::Error::other(format!(
+                "the stored hash asks for {needed} KiB, more than a verification may take"
+            )));
+        }
         let size = std::mem::size_of::<Block>();
         let map = match &mut self.map {
             Some(map) if map.len() / size >= needed => map,
@@ -100,21 +108,30 @@ impl Scratch {
     }
 }
 
-/// [`verify`] with the caller's argon2 memory. A verification thread keeps one
+/// [`verify`] with the caller's argon2 memory; memory that cannot be had
+/// verifies as false here (see [`try_verify_in`]).
+pub fn verify_in(scratch: &mut Scratch, password: &str, phc: &str) -> bool {
+    try_verify_in(scratch, password, phc).unwrap_or_else(|e| {
+        tracing::error!("no memory for an argon2 verification: {e}");
+        false
+    })
+}
+
+/// Verifies with the caller's argon2 memory. A verification thread keeps one
 /// [`Scratch`] for all its runs: allocating and faulting in 19 MiB per login
 /// cost more than a tenth of the hash itself. Argon2 overwrites every block in
 /// its first pass, so what a previous run left there has no effect. The
-/// comparison with the stored output is constant-time. Memory that cannot be
-/// mapped verifies nothing and is logged: it is not a wrong password.
-pub fn verify_in(scratch: &mut Scratch, password: &str, phc: &str) -> bool {
+/// comparison with the stored output is constant-time. An error means the
+/// memory could not be had: nothing was checked, which is not a wrong password.
+pub fn try_verify_in(scratch: &mut Scratch, password: &str, phc: &str) -> std::io::Result<bool> {
     if password.len() > MAX_LEN {
-        return false;
+        return Ok(false);
     }
     let Ok(parsed) = PasswordHash::new(phc) else {
-        return false;
+        return Ok(false);
     };
     let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
-        return false;
+        return Ok(false);
     };
     let argon2 = match (
         Algorithm::try_from(parsed.algorithm.as_str()),
@@ -122,26 +139,20 @@ pub fn verify_in(scratch: &mut Scratch, password: &str, phc: &str) -> bool {
         Params::try_from(&parsed),
     ) {
         (Ok(alg), Ok(version), Ok(params)) => Argon2::new(alg, version.unwrap_or_default(), params),
-        _ => return false,
+        _ => return Ok(false),
     };
     let needed = argon2.params().block_count();
     let mut own = Scratch::default();
-    let memory = match if needed <= MAX_KEPT_BLOCKS {
-        scratch.blocks(needed)
+    let memory = if needed <= MAX_KEPT_BLOCKS {
+        scratch.blocks(needed)?
     } else {
-        own.blocks(needed)
-    } {
-        Ok(memory) => memory,
-        Err(e) => {
-            tracing::error!("no memory for an argon2 verification: {e}");
-            return false;
-        }
+        own.blocks(needed)?
     };
     let mut out = vec![0u8; expected.len()];
-    argon2
+    Ok(argon2
         .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory)
         .is_ok()
-        && crate::secrets::ct_eq_bytes(&out, expected.as_bytes())
+        && crate::secrets::ct_eq_bytes(&out, expected.as_bytes()))
 }
 
 /// How long a verification thread keeps its argon2 memory after its last run:
@@ -149,7 +160,11 @@ pub fn verify_in(scratch: &mut Scratch, password: &str, phc: &str) -> bool {
 const KEEP_MEMORY_WHILE_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A job for the verification threads: password, stored hash, where to answer.
-type Job = (String, String, tokio::sync::oneshot::Sender<bool>);
+type Job = (
+    String,
+    String,
+    tokio::sync::oneshot::Sender<std::io::Result<bool>>,
+);
 
 /// How many checks may wait per verification thread when no bound is configured:
 /// at tens of milliseconds per run, a few seconds of work.
@@ -163,6 +178,10 @@ pub enum VerifyError {
     Busy,
     #[error("the password verification threads have stopped")]
     Stopped,
+    /// The verification could not have its argon2 memory: nothing was
+    /// checked, so the caller answers 503 and counts no failure.
+    #[error("no memory for the password check: {0}")]
+    NoMemory(String),
 }
 
 /// Verifies passwords on a fixed set of threads, one per core. Each argon2id
@@ -207,7 +226,7 @@ impl Verifier {
                         match job {
                             Ok((password, phc, reply)) => {
                                 runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                let _ = reply.send(verify_in(&mut scratch, &password, &phc));
+                                let _ = reply.send(try_verify_in(&mut scratch, &password, &phc));
                             }
                             // No login for a while: give the block back.
                             Err(RecvTimeoutError::Timeout) => scratch = Scratch::default(),
@@ -228,7 +247,10 @@ impl Verifier {
                 std::sync::mpsc::TrySendError::Full(_) => VerifyError::Busy,
                 std::sync::mpsc::TrySendError::Disconnected(_) => VerifyError::Stopped,
             })?;
-        answer.await.map_err(|_| VerifyError::Stopped)
+        answer
+            .await
+            .map_err(|_| VerifyError::Stopped)?
+            .map_err(|e| VerifyError::NoMemory(e.to_string()))
     }
 
     /// How many argon2 runs these threads have made: what a lock-out must bound.
@@ -363,6 +385,23 @@ mod tests {
         // A second run reuses the mapping rather than making another.
         assert!(!verify_in(&mut scratch, "wrong", &h));
         assert_eq!(scratch.map.as_ref().unwrap().as_ptr() as usize, addr);
+    }
+
+    #[tokio::test]
+    async fn a_hash_asking_for_too_much_memory_is_refused_unchecked() {
+        // 256 GiB: refused before anything is mapped, and not a wrong password.
+        let greedy = "$argon2id$v=19$m=268435455,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+        let mut scratch = Scratch::default();
+        assert!(try_verify_in(&mut scratch, "correct horse battery", greedy).is_err());
+        assert!(scratch.is_empty());
+        let v = Verifier::with_threads(1, 8).unwrap();
+        let got = v
+            .verify("correct horse battery".into(), greedy.into())
+            .await;
+        assert!(matches!(got, Err(VerifyError::NoMemory(_))), "{got:?}");
+        // The thread is still there for the next check.
+        let h = hash("correct horse battery").unwrap();
+        assert!(v.verify("correct horse battery".into(), h).await.unwrap());
     }
 
     #[test]

@@ -68,10 +68,10 @@ pub async fn password_login(
         .unwrap_or_else(|| ctx.dummy_hash.to_string());
     let matches = match ctx.passwords.verify(password.to_owned(), stored).await {
         Ok(m) => m,
-        Err(VerifyError::Busy) => {
+        Err(e @ (VerifyError::Busy | VerifyError::NoMemory(_))) => {
             // Never checked, so not a failure.
             attempt.take_back().await?;
-            tracing::warn!("password queue full: login refused with 503");
+            tracing::warn!("{e}: login refused with 503");
             return Ok(LoginResult::Busy);
         }
         Err(e) => return Err(Failure::Internal(e.to_string())),

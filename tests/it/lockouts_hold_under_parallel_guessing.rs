@@ -143,3 +143,34 @@ async fn a_flood_beyond_the_verification_queue_gets_503() {
     let page = b.authorize(&AuthParams::new(&client)).await;
     b.login(&page, &user).await.code();
 }
+
+#[tokio::test]
+async fn a_password_check_without_its_memory_fails_closed_and_counts_no_failure() {
+    let app = spawn_app().await;
+    let client = app.client(false).await;
+    let user = app.user("greedy").await;
+    // A stored hash whose argon2 memory (256 GiB) a verification may not take.
+    let greedy = "$argon2id$v=19$m=268435455,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+    portcullis::db::users::set_password_hash(&app.state.db, &user.id, greedy.into())
+        .await
+        .unwrap();
+    let runs = app.state.passwords.runs();
+    let forms = login_forms(&app, &client, 1, |_| {
+        (user.username.clone(), user.password.clone())
+    })
+    .await;
+    let (b, form) = &forms[0];
+    let answer = b.submit(form).await;
+    assert_eq!(answer.status(), 503, "{}", answer.html());
+    assert!(answer.html().contains("name=\"password\""));
+    assert_eq!(app.state.passwords.runs(), runs + 1);
+    // Nothing was checked: no failure of this address or this user.
+    let failures: Option<u64> = app
+        .state
+        .store
+        .get_json("limit:addr:127.0.0.1")
+        .await
+        .unwrap();
+    assert_eq!(failures.unwrap_or(0), 0);
+    assert_eq!(audited(&app, "greedy", "password", "failure").await, 0);
+}

@@ -106,7 +106,8 @@ pub async fn change_password(
             .await?;
             return Err(AccountError::WrongPassword);
         }
-        Err(VerifyError::Busy) => {
+        Err(e @ (VerifyError::Busy | VerifyError::NoMemory(_))) => {
+            tracing::warn!("{e}: password change refused with 503");
             attempt.take_back().await?;
             return Err(AccountError::Busy);
         }
