@@ -53,6 +53,7 @@ fn fresh_session(user: &TestUser) -> AccountSession {
 
 async fn parallel_removals_leave_one(app: TestApp) {
     let client = app.client(false).await;
+    let mut guarded = 0;
     for round in 0..ROUNDS {
         let user = app.user(&format!("rhea{round}")).await;
         app.give_totp(&user).await;
@@ -72,12 +73,20 @@ async fn parallel_removals_leave_one(app: TestApp) {
             1,
             "round {round}: {app_gone:?} {key_gone:?}"
         );
+        // The other is refused: by the check in the deleting transaction when
+        // both read the factors before either deleted, or, when it starts after
+        // the first committed, because its fresh proof is of a factor that is
+        // gone (it must prove again, and would then meet the last factor).
         assert!(
             outcomes
                 .iter()
-                .any(|r| matches!(r, Err(AccountError::LastFactor))),
+                .any(|r| matches!(r, Err(AccountError::LastFactor | AccountError::ProveAgain))),
             "round {round}: {app_gone:?} {key_gone:?}"
         );
+        guarded += outcomes
+            .iter()
+            .filter(|r| matches!(r, Err(AccountError::LastFactor)))
+            .count();
         let has_totp = portcullis::db::factors::has_totp(&app.state.db, &user.id)
             .await
             .unwrap();
@@ -89,6 +98,8 @@ async fn parallel_removals_leave_one(app: TestApp) {
             "round {round}: exactly one factor stays"
         );
     }
+    // Most rounds meet in the transaction: the guard there was what held.
+    assert!(guarded > 0, "no round reached the transaction's check");
 }
 
 /// Every sign-in needs a second factor, so the last one must stay.
