@@ -64,6 +64,15 @@ fn cpu_ticks(pid: &str) -> anyhow::Result<u64> {
     Ok(utime + stime)
 }
 
+/// The time a thread has run on a CPU, in nanoseconds: the first field of its
+/// `schedstat` file.
+pub fn schedstat_ns(text: &str) -> anyhow::Result<u64> {
+    text.split_whitespace()
+        .next()
+        .and_then(|f| f.parse().ok())
+        .with_context(|| format!("unreadable schedstat: {text:?}"))
+}
+
 /// Nanoseconds on a CPU of the threads whose name starts with `argon2-`.
 fn hash_thread_ns(pid: &str) -> anyhow::Result<u64> {
     let mut ns = 0;
@@ -79,11 +88,7 @@ fn hash_thread_ns(pid: &str) -> anyhow::Result<u64> {
         let Ok(stat) = std::fs::read_to_string(dir.join("schedstat")) else {
             continue;
         };
-        ns += stat
-            .split_whitespace()
-            .next()
-            .context("empty schedstat")?
-            .parse::<u64>()?;
+        ns += schedstat_ns(&stat)?;
     }
     Ok(ns)
 }

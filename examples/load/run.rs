@@ -224,11 +224,7 @@ async fn browse(s: Arc<Shared>, browser: Browser, mut refresh_token: String) -> 
 
 /// Nanoseconds this thread has run on a CPU (the first field of its schedstat).
 fn thread_cpu_ns() -> anyhow::Result<u64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat")?;
-    text.split_whitespace()
-        .next()
-        .and_then(|f| f.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("unreadable /proc/thread-self/schedstat: {text:?}"))
+    crate::procstat::schedstat_ns(&std::fs::read_to_string("/proc/thread-self/schedstat")?)
 }
 
 /// Mean time of one argon2id verification with the server's parameters, done

@@ -26,6 +26,17 @@ async fn login_forms(
     out
 }
 
+/// Failed attempts counted against the test client's address.
+async fn address_failures(app: &TestApp) -> u64 {
+    let failures: Option<u64> = app
+        .state
+        .store
+        .get_json("limit:addr:127.0.0.1")
+        .await
+        .unwrap();
+    failures.unwrap_or(0)
+}
+
 async fn audited(app: &TestApp, username: &str, event: &str, outcome: &str) -> usize {
     portcullis::db::audit::list(&app.state.db, Some(username), None, 1000)
         .await
@@ -128,14 +139,8 @@ async fn a_flood_beyond_the_verification_queue_gets_503() {
     assert!(busy[0].html().contains("Too many sign-ins"));
 
     // A refused login was never checked: it is not a failure of this address.
-    let failures: Option<u64> = app
-        .state
-        .store
-        .get_json("limit:addr:127.0.0.1")
-        .await
-        .unwrap();
     let rejected = statuses.iter().filter(|s| **s == 401).count() as u64;
-    assert_eq!(failures.unwrap_or(0), rejected);
+    assert_eq!(address_failures(&app).await, rejected);
 
     // Once the flood is over, logins go through.
     let user = app.user("after-the-flood").await;
@@ -165,12 +170,6 @@ async fn a_password_check_without_its_memory_fails_closed_and_counts_no_failure(
     assert!(answer.html().contains("name=\"password\""));
     assert_eq!(app.state.passwords.runs(), runs + 1);
     // Nothing was checked: no failure of this address or this user.
-    let failures: Option<u64> = app
-        .state
-        .store
-        .get_json("limit:addr:127.0.0.1")
-        .await
-        .unwrap();
-    assert_eq!(failures.unwrap_or(0), 0);
+    assert_eq!(address_failures(&app).await, 0);
     assert_eq!(audited(&app, "greedy", "password", "failure").await, 0);
 }
