@@ -112,6 +112,8 @@ pub struct Settings {
     pub upstreams: Vec<UpstreamSettings>,
     /// `[groups]`: groups given by email domain.
     pub groups: GroupSettings,
+    /// How long audit rows are kept (`audit.retention_days`); None: for ever.
+    pub audit_retention: Option<Duration>,
 }
 
 impl Settings {

@@ -226,6 +226,7 @@ impl Application {
         let keys = self.state.keys.clone();
         let saml_keys = self.state.saml_keys.clone();
         let db = self.state.db.clone();
+        let audit_retention = self.state.settings.audit_retention;
         let upkeep = self.metrics.as_ref().map(|m| m.handle.clone());
         let reload = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(5));
@@ -247,6 +248,7 @@ impl Application {
                 }
                 if n % 720 == 0 {
                     crate::db::refresh_tokens::purge_on_schedule(&db).await;
+                    crate::db::audit::purge_on_schedule(&db, audit_retention).await;
                 }
             }
         });

@@ -180,6 +180,13 @@ impl Settings {
                 ));
             }
         };
+        // Up to a hundred years: beyond that a cut-off would lie before 1926.
+        if !(0..=36_500).contains(&raw.audit.retention_days) {
+            return Err(ConfigError::new(
+                "audit.retention_days",
+                "must be between 0 (keep every row) and 36500 days",
+            ));
+        }
         if raw.session.ttl == 0 {
             return Err(ConfigError::new("session.ttl", "must be positive"));
         }
@@ -262,6 +269,8 @@ impl Settings {
             ui: super::ui::ui(raw.ui)?,
             upstreams,
             groups,
+            audit_retention: (raw.audit.retention_days > 0)
+                .then(|| Duration::from_secs(raw.audit.retention_days.unsigned_abs() * 24 * 3600)),
         })
     }
 }

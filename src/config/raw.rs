@@ -48,6 +48,15 @@ pub(super) struct Raw {
     pub(super) upstream: Vec<super::upstream::RawUpstream>,
     #[serde(default)]
     pub(super) groups: super::upstream::RawGroups,
+    #[serde(default)]
+    pub(super) audit: RawAudit,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RawAudit {
+    /// 0 (the default): rows are kept for ever.
+    #[serde(default)]
+    pub(super) retention_days: i64,
 }
 
 #[derive(Debug, Deserialize)]

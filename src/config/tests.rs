@@ -288,3 +288,18 @@ fn shutdown_delay_is_off_by_default_and_bounded() {
     let e = load(&[("PORTCULLIS__SERVER__SHUTDOWN_DELAY", "121")]).unwrap_err();
     assert!(e.to_string().contains("server.shutdown_delay"), "{e}");
 }
+
+#[test]
+fn audit_rows_are_kept_for_ever_unless_a_retention_is_set() {
+    assert_eq!(load(&[]).unwrap().audit_retention, None);
+    let days = |v: &str| load(&[("PORTCULLIS__AUDIT__RETENTION_DAYS", v)]);
+    assert_eq!(days("0").unwrap().audit_retention, None);
+    assert_eq!(
+        days("30").unwrap().audit_retention,
+        Some(Duration::from_secs(30 * 24 * 3600))
+    );
+    for bad in ["-1", "36501"] {
+        let e = days(bad).unwrap_err();
+        assert_eq!(e.key, "audit.retention_days", "{bad}");
+    }
+}

@@ -104,6 +104,69 @@ pub async fn list(
         .collect())
 }
 
+/// Rows deleted per statement. A first purge of a large table runs as many
+/// short statements, between which sign-ins commit their own rows, instead of
+/// one that holds SQLite's write lock for as long as it takes.
+pub const PURGE_BATCH: u64 = 5_000;
+
+/// Deletes the rows written before `before` (unix seconds), oldest first,
+/// `batch` rows per statement; returns how many went.
+pub async fn purge_before(
+    db: &DatabaseConnection,
+    before: i64,
+    batch: u64,
+) -> Result<u64, DbError> {
+    let batch = batch.max(1);
+    use sea_orm::sea_query::{Order, Query};
+    let mut total = 0;
+    loop {
+        let oldest = Query::select()
+            .column(audit_events::Column::Id)
+            .from(audit_events::Entity)
+            .and_where(audit_events::Column::At.lt(before))
+            .order_by(audit_events::Column::Id, Order::Asc)
+            .limit(batch)
+            .to_owned();
+        let gone = audit_events::Entity::delete_many()
+            .filter(audit_events::Column::Id.in_subquery(oldest))
+            .exec(db)
+            .await?
+            .rows_affected;
+        total += gone;
+        if gone < batch {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Housekeeping from the server loop: with `audit.retention_days` set, the rows
+/// older than that go, and a `system` row says how many and up to when. A
+/// failure is only logged; the next round tries again.
+pub async fn purge_on_schedule(db: &DatabaseConnection, retention: Option<std::time::Duration>) {
+    let Some(keep) = retention else { return };
+    let before = now().saturating_sub(i64::try_from(keep.as_secs()).unwrap_or(i64::MAX));
+    let gone = match purge_before(db, before, PURGE_BATCH).await {
+        Ok(0) => return,
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot delete audit rows past their retention");
+            return;
+        }
+    };
+    tracing::info!(rows = gone, "audit rows past their retention deleted");
+    let event = AuditEvent {
+        actor: "system".into(),
+        event: "audit_purged".into(),
+        outcome: "success".into(),
+        detail: serde_json::json!({"rows": gone, "before": before}),
+        ..AuditEvent::default()
+    };
+    if let Err(e) = record(db, event).await {
+        tracing::warn!(error = %e, "cannot audit the deletion of old audit rows");
+    }
+}
+
 /// A factor check by a user: `event` is `password`, `totp`, `recovery_code` or
 /// `totp_enrollment`; `outcome` is `success`, `failure` or `locked`.
 pub fn factor_event(
