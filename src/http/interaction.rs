@@ -1,5 +1,6 @@
 //! The pages a user sees while signing in: `/interaction/{id}` shows whatever the
-//! pending request needs next; each form posts back and returns here.
+//! pending request needs next; each form posts back and returns here, except a
+//! password that finishes the login, whose post goes straight to the answer.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
@@ -150,6 +151,30 @@ pub async fn show(
     render(&state, &req, &id, resumed, StatusCode::OK, None).await
 }
 
+/// Where the browser goes once its password is proven: when that was all the
+/// login needed, straight back to the relying party (one round trip fewer);
+/// else this login's page, which shows the next step. The answer always sets
+/// the new session cookie, so a failure here only sends the browser to that
+/// page, where it is met again and shown.
+async fn after_password(state: &AppState, id: &str, visit: &Visit, cookie: &str) -> String {
+    let signed_in = Visit {
+        session: Some(cookie.to_owned()),
+        ..visit.clone()
+    };
+    let expect = Expect::Page { method: None };
+    match login::resume(&state.login_ctx(), id, &signed_in, expect).await {
+        Ok(Resumed {
+            next: NextStep::Finish(url),
+            ..
+        }) => url,
+        Ok(_) => here(state, id),
+        Err(e) => {
+            tracing::warn!(error = %e, "the signed-in login is shown on its page");
+            here(state, id)
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct LoginInput {
     #[serde(default)]
@@ -201,7 +226,8 @@ pub async fn login(
     let cookie = visit.session.as_deref();
     let (status, message) = match identity::prove(&ctx, cookie, session, proof, visit.ip).await? {
         LoginResult::SignedIn(new_cookie) => {
-            let mut resp = see_other(&here(&state, &id));
+            let to = after_password(&state, &id, &visit, &new_cookie).await;
+            let mut resp = see_other(&to);
             resp.add_cookie(&set_session_cookie(&state, &new_cookie))?;
             return Ok(resp);
         }

@@ -241,3 +241,56 @@ async fn cli_created_state_is_seen_without_restart() {
             .contains_key("code")
     );
 }
+
+/// A password that meets the asked level answers its own post with the
+/// redirect to the relying party; one that does not leads to the login's page,
+/// which asks for the rest.
+#[tokio::test]
+async fn the_password_post_goes_straight_back_when_the_password_was_enough() {
+    let app = spawn_app().await;
+    let user = app.user("pia").await;
+    let client = app.client(false).await;
+    let post = |browser: &Browser, page: &Landing| {
+        let form = form_with(page.html(), "password")
+            .set("username", &user.username)
+            .set("password", &user.password);
+        browser
+            .http
+            .post(browser.absolute(&form.action))
+            .form(&form.fields)
+            .send()
+    };
+    let location = |resp: &reqwest::Response| {
+        resp.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    let browser = Browser::new(&app);
+    let params = AuthParams::new(&client);
+    let page = browser.authorize(&params).await;
+    let resp = post(&browser, &page).await.unwrap();
+    assert_eq!(resp.status(), 303);
+    let back = location(&resp);
+    assert!(back.starts_with(&client.redirect_uri), "{back}");
+    let landing = Landing::Left {
+        status: 303,
+        location: back,
+    };
+    assert_eq!(app.tokens(&client, &params, &landing).await["acr"], "pwd");
+
+    let secret = app.give_totp(&user).await;
+    let browser = Browser::new(&app);
+    let params = AuthParams::new(&client).set("acr_values", "mfa");
+    let page = browser.authorize(&params).await;
+    let resp = post(&browser, &page).await.unwrap();
+    assert_eq!(resp.status(), 303);
+    let next = location(&resp);
+    assert!(next.contains("/interaction/"), "{next}");
+    let totp = browser.get(&browser.absolute(&next)).await;
+    assert_eq!(totp.status(), 200);
+    let form = form_with(totp.html(), "code").set("code", &totp_code(&secret, 0));
+    let landing = browser.submit(&form).await;
+    assert_eq!(app.tokens(&client, &params, &landing).await["acr"], "mfa");
+}
