@@ -230,7 +230,7 @@ impl Application {
         let upkeep = self.metrics.as_ref().map(|m| m.handle.clone());
         let reload = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(5));
-            for n in 0u64.. {
+            loop {
                 tick.tick().await;
                 match keys.reload_if_changed() {
                     Ok(true) => tracing::info!("signing keys reloaded"),
@@ -246,10 +246,16 @@ impl Application {
                     // Drains histogram samples into their buckets.
                     h.run_upkeep();
                 }
-                if n % 720 == 0 {
-                    crate::db::refresh_tokens::purge_on_schedule(&db).await;
-                    crate::db::audit::purge_on_schedule(&db, audit_retention).await;
-                }
+            }
+        });
+        // Hourly, from start: a first purge of a large audit table takes a
+        // while and must not hold up the key reloads above.
+        let housekeeping = tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                crate::db::refresh_tokens::purge_on_schedule(&db).await;
+                crate::db::audit::purge_on_schedule(&db, audit_retention).await;
             }
         });
         let handle = self.server.handle();
@@ -280,6 +286,7 @@ impl Application {
             }
         };
         reload.abort();
+        housekeeping.abort();
         // Imports stop at a batch boundary, so the next start resumes them.
         if tokio::time::timeout(Duration::from_secs(DRAIN), self.state.imports.stop())
             .await

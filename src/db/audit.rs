@@ -116,8 +116,8 @@ pub async fn purge_before(
     before: i64,
     batch: u64,
 ) -> Result<u64, DbError> {
-    let batch = batch.max(1);
     use sea_orm::sea_query::{Order, Query};
+    let batch = batch.max(1);
     let mut total = 0;
     loop {
         let oldest = Query::select()

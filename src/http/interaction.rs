@@ -14,7 +14,7 @@ use super::{see_other, set_session_cookie};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::login::identity::{self, IdentityProof};
-use crate::login::{self, Expect, Method, NextStep, PendingLogin, Resumed, Visit};
+use crate::login::{self, Expect, LoginCtx, Method, NextStep, PendingLogin, Resumed, Visit};
 use crate::oidc::interaction::LoginResult;
 use crate::oidc::session::BROWSER_COOKIE;
 
@@ -156,13 +156,19 @@ pub async fn show(
 /// else this login's page, which shows the next step. The answer always sets
 /// the new session cookie, so a failure here only sends the browser to that
 /// page, where it is met again and shown.
-async fn after_password(state: &AppState, id: &str, visit: &Visit, cookie: &str) -> String {
+async fn after_password(
+    state: &AppState,
+    ctx: &LoginCtx<'_>,
+    id: &str,
+    visit: &Visit,
+    cookie: &str,
+) -> String {
     let signed_in = Visit {
         session: Some(cookie.to_owned()),
         ..visit.clone()
     };
     let expect = Expect::Page { method: None };
-    match login::resume(&state.login_ctx(), id, &signed_in, expect).await {
+    match login::resume(ctx, id, &signed_in, expect).await {
         Ok(Resumed {
             next: NextStep::Finish(url),
             ..
@@ -226,7 +232,7 @@ pub async fn login(
     let cookie = visit.session.as_deref();
     let (status, message) = match identity::prove(&ctx, cookie, session, proof, visit.ip).await? {
         LoginResult::SignedIn(new_cookie) => {
-            let to = after_password(&state, &id, &visit, &new_cookie).await;
+            let to = after_password(&state, &ctx, &id, &visit, &new_cookie).await;
             let mut resp = see_other(&to);
             resp.add_cookie(&set_session_cookie(&state, &new_cookie))?;
             return Ok(resp);

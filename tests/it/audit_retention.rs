@@ -28,6 +28,11 @@ fn row(username: &str, at: i64) -> AuditEvent {
     }
 }
 
+/// One row of `username`'s, written at `at`.
+async fn put(db: &DatabaseConnection, username: &str, at: i64) {
+    audit::record(db, row(username, at)).await.unwrap();
+}
+
 async fn usernames(db: &DatabaseConnection) -> Vec<String> {
     let mut names: Vec<String> = audit::list(db, None, None, 1000)
         .await
@@ -41,14 +46,12 @@ async fn usernames(db: &DatabaseConnection) -> Vec<String> {
 
 async fn purges_only_what_is_older(db: &DatabaseConnection) {
     for i in 0..5 {
-        audit::record(db, row(&format!("old{i}"), now() - 40 * DAY - i))
-            .await
-            .unwrap();
+        put(db, &format!("old{i}"), now() - 40 * DAY - i).await;
     }
-    audit::record(db, row("recent", now() - DAY)).await.unwrap();
+    put(db, "recent", now() - DAY).await;
     // Right at the cut-off: not older, so kept.
     let before = now() - 30 * DAY;
-    audit::record(db, row("edge", before)).await.unwrap();
+    put(db, "edge", before).await;
 
     // Two rows per statement: five old rows take three statements.
     assert_eq!(audit::purge_before(db, before, 2).await.unwrap(), 5);
@@ -73,12 +76,8 @@ async fn purge_deletes_only_rows_past_the_cut_off_on_postgres() {
 #[tokio::test]
 async fn a_server_with_a_retention_deletes_old_rows_and_audits_that_it_did() {
     let db = TestDb::sqlite().await;
-    audit::record(&db.conn, row("stale", now() - 91 * DAY))
-        .await
-        .unwrap();
-    audit::record(&db.conn, row("kept", now() - 89 * DAY))
-        .await
-        .unwrap();
+    put(&db.conn, "stale", now() - 91 * DAY).await;
+    put(&db.conn, "kept", now() - 89 * DAY).await;
     let _app = spawn_with(Options {
         database_url: Some(db.url.clone()),
         toml: "[audit]\nretention_days = 90\n".into(),
@@ -107,9 +106,7 @@ async fn a_server_with_a_retention_deletes_old_rows_and_audits_that_it_did() {
 #[tokio::test]
 async fn without_a_retention_every_row_is_kept() {
     let db = TestDb::sqlite().await;
-    audit::record(&db.conn, row("ancient", now() - 3650 * DAY))
-        .await
-        .unwrap();
+    put(&db.conn, "ancient", now() - 3650 * DAY).await;
     audit::purge_on_schedule(&db.conn, None).await;
     assert_eq!(usernames(&db.conn).await, vec!["ancient"]);
     // With one, the same call deletes it and leaves its own row.
