@@ -57,14 +57,31 @@ pub const DEFAULT_TIMEOUT_S: u64 = 10;
 const MAX_TIMEOUT_S: u64 = 60;
 
 impl UpstreamSettings {
-    /// Whether a new account may be made for `email` (lower-cased).
-    pub fn may_create_for(&self, email: &str) -> bool {
-        let allowed = if self.allowed_domains.is_empty() {
+    /// `allowed_domains`, else `domains`.
+    fn own_domains(&self) -> &[String] {
+        if self.allowed_domains.is_empty() {
             &self.domains
         } else {
             &self.allowed_domains
-        };
-        self.create_users && domain_of(email).is_some_and(|d| allowed.iter().any(|a| a == d))
+        }
+    }
+
+    fn owns_domain_of(&self, email: &str) -> bool {
+        domain_of(email).is_some_and(|d| self.own_domains().iter().any(|a| a == d))
+    }
+
+    /// Whether a new account may be made for `email` (lower-cased).
+    pub fn may_create_for(&self, email: &str) -> bool {
+        self.create_users && self.owns_domain_of(email)
+    }
+
+    /// Whether `link_by_email` reaches an existing account with `email`
+    /// (lower-cased): one in the upstream's own domains when it lists any, so
+    /// that an upstream routed for one company cannot claim the accounts of
+    /// another by asserting their addresses. An upstream that lists no domain
+    /// is trusted for every address.
+    pub fn may_link(&self, email: &str) -> bool {
+        self.link_by_email && (self.own_domains().is_empty() || self.owns_domain_of(email))
     }
 
     /// The upstream acr values that prove at least `level`, weakest first.

@@ -125,6 +125,12 @@ pub async fn resolve(
                 up.name
             )));
         }
+        if !up.may_link(email) {
+            return Err(UpstreamError::NoAccount(format!(
+                "An account with the address {email} exists here, but {} may not sign in to accounts in that domain. Ask an administrator to link it, or sign in with its password.",
+                up.name
+            )));
+        }
         // Known good: not an address another upstream asserted.
         if !upstream_links::of_user(ctx.db, &local.id).await?.is_empty() {
             return Err(UpstreamError::NoAccount(format!(
@@ -132,10 +138,13 @@ pub async fn resolve(
                 up.name
             )));
         }
+        // A disabled account is refused before it is linked: the link would
+        // outlast the disable.
+        let local = active(local)?;
         return match upstream_links::link(ctx.db, &up.id, &identity.subject, &local.id).await {
             Ok(()) => {
                 tracing::info!(upstream = %up.id, user = %local.username, "upstream subject linked by email");
-                active(local)
+                Ok(local)
             }
             Err(DbError::Conflict(_)) => linked_meanwhile(ctx, up, identity).await,
             Err(e) => Err(e.into()),

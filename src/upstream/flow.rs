@@ -209,8 +209,10 @@ pub struct Arrived {
     pub cookie: String,
 }
 
-/// Takes an upstream's answer at `upstream_id`'s callback. Every refusal is
-/// audited; nothing is created or linked before every check passed.
+/// Takes an upstream's answer at `upstream_id`'s callback. Every refusal at
+/// a configured upstream is audited (a made-up id from the URL is only
+/// logged: it is nobody's sign-in, and would put any text in the actor);
+/// nothing is created or linked before every check passed.
 /// `accept_language` is the browser's header: with the pending login's
 /// `ui_locales` it gives the language kept for the user's mails, as a password
 /// sign-in does.
@@ -226,7 +228,11 @@ pub async fn callback(
     if let Err(e) = &out
         && !matches!(e, UpstreamError::Failure(_))
     {
-        audit_refusal(ctx, upstream_id, visit, e).await?;
+        if matches!(e, UpstreamError::Unknown(_)) {
+            tracing::info!("an answer at the callback of no configured upstream refused");
+        } else {
+            audit_refusal(ctx, upstream_id, visit, e).await?;
+        }
     }
     out
 }
@@ -303,14 +309,22 @@ async fn arrive(
     let claims = &redeemed.claims;
     let proven = level::proven(up, &LevelClaims::of(claims));
     let now = now_ms();
-    let at = claims
-        .auth_time()
-        .map(|t| t.timestamp_millis().min(now))
-        .unwrap_or_else(|| claims.issue_time().timestamp_millis().min(now));
-    // max_age / prompt=login: the upstream's own sign-in must be recent enough.
-    if at < login.not_before_ms {
+    let auth_time = claims.auth_time().map(|t| t.timestamp_millis().min(now));
+    // max_age / prompt=login: the upstream's own sign-in must be recent enough,
+    // and an ID token that does not say when it was (OpenID Connect Core
+    // requires auth_time once max_age is asked) is not taken for a fresh one.
+    // auth_time counts whole seconds: a sign-in in the same second as the
+    // request is recent enough.
+    let not_before = login.not_before_ms - login.not_before_ms.rem_euclid(1000);
+    if login.not_before_ms > 0 && auth_time.is_none_or(|at| at < not_before) {
         return Err(UpstreamError::Stale);
     }
+    // Within the request's second counts as at the request: the proof must
+    // then meet the login's own millisecond bound, or the login would send
+    // the browser back upstream for ever.
+    let at = auth_time
+        .map(|at| at.max(login.not_before_ms))
+        .unwrap_or_else(|| claims.issue_time().timestamp_millis().min(now));
     let mut identity = accounts::Identity::from_claims(claims);
     if identity.email.is_none() {
         // Many providers release the email through userinfo only.

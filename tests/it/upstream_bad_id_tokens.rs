@@ -118,3 +118,73 @@ async fn each_bad_upstream_id_token_is_refused_and_changes_nothing() {
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].email, "alice@corp.example");
 }
+
+/// `prompt=login` asks for a sign-in made now, upstream too: an ID token that
+/// does not say when its sign-in was (no `auth_time`) is refused as stale, not
+/// taken for a fresh one. Without that demand the same answer signs in, and
+/// with it an answer that carries `auth_time` does.
+#[tokio::test]
+async fn an_id_token_without_auth_time_does_not_pass_for_a_fresh_sign_in() {
+    let port = op_port();
+    let app = spawn_with(Options {
+        toml: upstream_toml(
+            "corp",
+            port,
+            "corp-secret",
+            "domains = [\"corp.example\"]\ntrust = \"amr\"\ncreate_users = true",
+        ),
+        ..Options::default()
+    })
+    .await;
+    let _corp = UpstreamOp::start(OpSpec {
+        port,
+        client_secret: "corp-secret",
+        redirect_uri: format!("{}/upstream/corp/callback", app.issuer),
+        amr: "pwd,otp",
+        accounts: json!({
+            "undated": {"email": "undated@corp.example", "email_verified": true},
+            "dated": {"email": "dated@corp.example", "email_verified": true},
+        }),
+        tamper: json!({"undated": "no_auth_time"}),
+        ..OpSpec::default()
+    })
+    .await;
+    let client = app.client(false).await;
+    let fresh = AuthParams::new(&client)
+        .set("idp_hint", "corp")
+        .set("prompt", "login");
+
+    let browser = Browser::new(&app);
+    let start = browser.authorize(&fresh).await;
+    let page = through_upstream(&browser, &app.issuer, &start, "undated").await;
+    assert_eq!(page.status(), 400, "{}", page.html());
+    assert!(page.html().contains("recently enough"), "{}", page.html());
+    let reasons: Vec<_> = portcullis::db::audit::list(&app.state.db, None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "upstream_login" && e.outcome == "refused")
+        .map(|e| e.detail["reason"].clone())
+        .collect();
+    assert_eq!(reasons, vec![json!("stale")]);
+    assert!(
+        portcullis::db::users::list_all(&app.state.db)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a stale sign-in created a user"
+    );
+
+    let browser = Browser::new(&app);
+    let start = browser.authorize(&fresh).await;
+    let back = through_upstream(&browser, &app.issuer, &start, "dated").await;
+    let claims = app.tokens(&client, &fresh, &back).await;
+    assert_eq!(claims["idp"], "corp");
+
+    let plain = AuthParams::new(&client).set("idp_hint", "corp");
+    let browser = Browser::new(&app);
+    let start = browser.authorize(&plain).await;
+    let back = through_upstream(&browser, &app.issuer, &start, "undated").await;
+    let claims = app.tokens(&client, &plain, &back).await;
+    assert_eq!(claims["idp"], "corp");
+}

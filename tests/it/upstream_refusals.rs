@@ -100,6 +100,15 @@ async fn a_swapped_or_replayed_state_is_refused() {
         ))
         .await;
     assert_eq!(forged.status(), 400);
+    // An upstream that is not configured: refused, and no audit row whose
+    // actor names whatever the URL said.
+    let nowhere = victim
+        .get(&format!(
+            "{}/upstream/made-up-idp/callback?code=x&state=forged",
+            app.issuer
+        ))
+        .await;
+    assert!(nowhere.status() >= 400, "{}", nowhere.html());
     nobody_created(app).await;
     assert_eq!(refusals(app).await, vec!["bad_state"; 3]);
 }
@@ -260,4 +269,86 @@ async fn an_upstream_that_stays_down_is_audited_once_however_often_it_is_tried()
     }
     assert_eq!(refusals(&app).await, vec!["unreachable"]);
     nobody_created(&app).await;
+}
+
+/// `link_by_email` reaches only accounts in the upstream's own domains, and
+/// never a disabled one: an IdP routed for corp.example that asserts an
+/// address elsewhere, or a disabled account's, links nothing. An account in
+/// its domain is linked (the control).
+#[tokio::test]
+async fn link_by_email_stays_in_the_upstreams_domains_and_skips_disabled_accounts() {
+    let port = op_port();
+    let app = spawn_with(Options {
+        toml: upstream_toml(
+            "corp",
+            port,
+            "corp-secret",
+            "domains = [\"corp.example\"]\ntrust = \"amr\"\nlink_by_email = true",
+        ),
+        ..Options::default()
+    })
+    .await;
+    let _corp = UpstreamOp::start(OpSpec {
+        port,
+        client_secret: "corp-secret",
+        redirect_uri: format!("{}/upstream/corp/callback", app.issuer),
+        amr: "pwd,otp",
+        accounts: json!({
+            "eve": {"email": "eve@elsewhere.example", "email_verified": true},
+            "dora": {"email": "dora@corp.example", "email_verified": true},
+            "alice": {"email": "alice@corp.example", "email_verified": true},
+        }),
+        ..OpSpec::default()
+    })
+    .await;
+    let mut local = std::collections::HashMap::new();
+    for (name, email) in [
+        ("eve", "eve@elsewhere.example"),
+        ("dora", "dora@corp.example"),
+        ("alice", "alice@corp.example"),
+    ] {
+        let user = portcullis::db::users::create(
+            &app.state.db,
+            portcullis::db::users::NewUser {
+                username: name.into(),
+                email: email.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        local.insert(name, user.id);
+    }
+    portcullis::db::revocation::set_active(&app.state.db, &local["dora"], false)
+        .await
+        .unwrap();
+    let links_of = |name: &'static str| {
+        let id = local[name].clone();
+        let db = app.state.db.clone();
+        async move {
+            portcullis::db::upstream_links::of_user(&db, &id)
+                .await
+                .unwrap()
+        }
+    };
+    let client = app.client(false).await;
+    for (who, says) in [
+        ("eve", "may not sign in to accounts in that domain"),
+        ("dora", "disabled"),
+    ] {
+        let (browser, start) = at_corp(&app, &client).await;
+        let page = through_upstream(&browser, &app.issuer, &start, who).await;
+        assert_eq!(page.status(), 400, "{who}: {}", page.html());
+        assert!(page.html().contains(says), "{who}: {}", page.html());
+        assert!(links_of(who).await.is_empty(), "{who} was linked");
+    }
+    assert_eq!(refusals(&app).await, vec!["no_account"; 2]);
+
+    let params = AuthParams::new(&client).set("idp_hint", "corp");
+    let browser = Browser::new(&app);
+    let start = browser.authorize(&params).await;
+    let back = through_upstream(&browser, &app.issuer, &start, "alice").await;
+    let claims = app.tokens(&client, &params, &back).await;
+    assert_eq!(claims["sub"], local["alice"].as_str());
+    assert_eq!(links_of("alice").await.len(), 1);
 }

@@ -12,7 +12,8 @@
 //                 after the provider made them, to play a broken or hostile
 //                 upstream: "signature" (ID token signed by a key not in the
 //                 JWKS), "aud", "iss", "nonce", "exp" (that ID token claim
-//                 changed, re-signed with the provider's own key), "userinfo_sub"
+//                 changed, re-signed with the provider's own key), "no_auth_time"
+//                 (auth_time left out, re-signed likewise), "userinfo_sub"
 //                 (userinfo names another subject)
 // Its sign-in page is a plain HTML form with one input, `login` (the account id).
 import crypto from 'node:crypto';
@@ -47,6 +48,7 @@ function falsify(idToken, kind) {
     case 'iss': claims.iss = 'http://127.0.0.1:1'; break;
     case 'nonce': claims.nonce = 'not-this-sign-ins-nonce'; break;
     case 'exp': claims.iat = now - 7200; claims.exp = now - 3600; break;
+    case 'no_auth_time': delete claims.auth_time; break;
     default: break;
   }
   const input = `${header}.${b64url(JSON.stringify(claims))}`;
