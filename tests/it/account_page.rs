@@ -6,7 +6,8 @@
 use portcullis::db::factors;
 
 use crate::helpers::{
-    Browser, Form, Landing, Options, TestApp, TestUser, form_with, spawn_app, spawn_with, totp_code,
+    AuthParams, Browser, Form, Landing, Options, TestApp, TestUser, form_with, spawn_app,
+    spawn_with, totp_code,
 };
 
 /// The form on `html` that posts to a path ending in `action`.
@@ -122,6 +123,109 @@ async fn password_change_needs_the_current_password() {
         .submit(&right.set("new_password", "yet-another-secret"))
         .await;
     assert_eq!(replay.status(), 403);
+}
+
+/// Whoever knew the old password keeps nothing it gave them: the other
+/// browser's session, its refresh token and a set-password link mailed before
+/// all end with the change; the browser that made it stays signed in.
+#[tokio::test]
+async fn a_password_change_ends_every_other_session_and_refresh_token() {
+    let app = spawn_app().await;
+    let user = app.user("pia").await;
+    let client = app.client(false).await;
+    let other = Browser::new(&app);
+    let tokens = app
+        .sign_in_with(
+            &other,
+            &client,
+            &user,
+            &AuthParams::new(&client).set("scope", crate::token_helpers::OFFLINE),
+        )
+        .await;
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let link = portcullis::db::password_tokens::issue(&app.state.db, &user.id, 3600)
+        .await
+        .unwrap();
+
+    let (b, page) = open_account(&app, &user, None).await;
+    let change = form_to(page.html(), "/account/password")
+        .set("current_password", &user.password)
+        .set("new_password", "a-brand-new-secret");
+    let done = b.submit(&change).await;
+    assert_eq!(done.status(), 200);
+    assert!(
+        done.html().contains("id=\"account-notice\""),
+        "{}",
+        done.html()
+    );
+
+    let silent = other
+        .authorize(&AuthParams::new(&client).set("prompt", "none"))
+        .await
+        .params();
+    assert_eq!(silent["error"], "login_required", "{silent:?}");
+    assert_eq!(app.refresh(&client, &refresh, None).await.status(), 400);
+    assert!(
+        portcullis::db::password_tokens::peek(&app.state.db, &link)
+            .await
+            .unwrap()
+            .is_none(),
+        "the set-password link outlived the change"
+    );
+    let still = b.get("/account").await;
+    assert!(
+        still.html().contains("id=\"account-user\""),
+        "{}",
+        still.html()
+    );
+}
+
+/// The relying parties the other browsers signed in to are told
+/// (back-channel logout), the password change's and the sign-out button's
+/// alike; the browser that made the change is not signed out of them.
+#[tokio::test]
+async fn browsers_signed_out_from_the_account_page_are_logged_out_at_their_clients() {
+    let app = spawn_app().await;
+    let receiver = crate::backchannel_receiver::Receiver::start(&app).await;
+    let client = crate::backchannel_logout::client_with_receiver(&app, &receiver).await;
+    let user = app.user("bo").await;
+    let sid_of = |tokens: serde_json::Value| {
+        crate::protocol_helpers::jwt_payload(tokens["id_token"].as_str().unwrap())["sid"].clone()
+    };
+    let other = Browser::new(&app);
+    let other_sid = sid_of(
+        app.sign_in_with(&other, &client, &user, &AuthParams::new(&client))
+            .await,
+    );
+    let (b, page) = open_account(&app, &user, None).await;
+    app.sign_in_with(&b, &client, &user, &AuthParams::new(&client))
+        .await;
+    let change = form_to(page.html(), "/account/password")
+        .set("current_password", &user.password)
+        .set("new_password", "a-brand-new-secret");
+    assert_eq!(b.submit(&change).await.status(), 200);
+    let got = receiver.accepted(1).await;
+    assert_eq!(got[0].1["sid"], other_sid, "the other browser's session");
+    // This browser is still signed in at the client.
+    let silent = b
+        .authorize(&AuthParams::new(&client).set("prompt", "none"))
+        .await
+        .params();
+    assert!(silent.contains_key("code"), "{silent:?}");
+
+    // The sign-out button: the other browser signs in again and is ended.
+    let again = Browser::new(&app);
+    let mut user = user;
+    user.password = "a-brand-new-secret".into();
+    let again_sid = sid_of(
+        app.sign_in_with(&again, &client, &user, &AuthParams::new(&client))
+            .await,
+    );
+    let page = b.get("/account").await;
+    let end = form_to(page.html(), "/account/sessions/end-others");
+    assert_eq!(b.submit(&end).await.status(), 200);
+    let got = receiver.accepted(2).await;
+    assert_eq!(got.get(1).map(|g| &g.1["sid"]), Some(&again_sid));
 }
 
 #[tokio::test]

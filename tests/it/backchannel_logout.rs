@@ -14,7 +14,7 @@ use crate::helpers::*;
 use crate::protocol_helpers::*;
 use crate::token_helpers::*;
 
-async fn client_notified_at(app: &TestApp, uri: &str) -> TestClient {
+pub async fn client_notified_at(app: &TestApp, uri: &str) -> TestClient {
     let profile = ClientProfile {
         options: ClientOptions {
             backchannel_logout_uri: Some(uri.to_owned()),
@@ -27,7 +27,7 @@ async fn client_notified_at(app: &TestApp, uri: &str) -> TestClient {
 }
 
 /// A client whose receiver path is its own id, so the receiver checks `aud`.
-async fn client_with_receiver(app: &TestApp, receiver: &Receiver) -> TestClient {
+pub async fn client_with_receiver(app: &TestApp, receiver: &Receiver) -> TestClient {
     let client = client_notified_at(app, "http://127.0.0.1:9/placeholder").await;
     let mut c = portcullis::db::clients::find(&app.state.db, &client.client_id)
         .await

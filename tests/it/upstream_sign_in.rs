@@ -359,3 +359,36 @@ async fn an_upstream_sign_in_keeps_its_language_for_the_users_mails() {
     let user = user_by_email(app, "alice@corp.example").await.unwrap();
     assert_eq!(user.locale, Some(Lang::Fr));
 }
+
+/// An account made at an upstream sign-in has no password here, and the
+/// account page's "current password" never matches for it: not even the
+/// password of the hash it is checked against for equal timing, which is no
+/// secret.
+#[tokio::test]
+async fn an_account_made_upstream_gets_no_password_by_guessing_the_current_one() {
+    let s = setup().await;
+    let app = &s.app;
+    let browser = Browser::new(app);
+    let login = browser.get("/account").await;
+    let email_first = form_with(login.html(), "username")
+        .set("username", "alice@corp.example")
+        .set("password", "");
+    let at_corp = browser.submit(&email_first).await;
+    let page = through_upstream(&browser, &app.issuer, &at_corp, "alice").await;
+    assert!(
+        page.html().contains("id=\"account-user\""),
+        "{}",
+        page.html()
+    );
+    let change = form_with(page.html(), "current_password")
+        .set("current_password", "portcullis-dummy-password-for-timing")
+        .set("new_password", "a-password-of-my-own");
+    let refused = browser.submit(&change).await;
+    assert_eq!(refused.status(), 400, "{}", refused.html());
+    let user = user_by_email(app, "alice@corp.example").await.unwrap();
+    let creds = portcullis::db::users::credentials(&app.state.db, &user.username)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(creds.password_hash.is_none(), "a password was set");
+}

@@ -18,8 +18,10 @@ use crate::auth::stepup::Freshness;
 use crate::auth::totp;
 use crate::db::factors::{self, FactorRef, Removed};
 use crate::db::users::{self, User};
+use crate::db::{self, password_tokens, refresh_tokens};
 use crate::error::Failure;
 use crate::login::LoginCtx;
+use crate::oidc::backchannel::{self, Notifier};
 use crate::oidc::factor_notice::{audit_factor, notify_owner};
 use crate::oidc::password_login::username_bucket;
 use crate::oidc::second_factor::MAX_FAILURES;
@@ -71,9 +73,12 @@ pub fn permit(s: &AccountSession, e: Enrolled, now_ms: i64) -> Result<Permit, Ac
 /// Changes the password: the current one must match, and failures count
 /// towards the same lock-outs as the sign-in's. An account with a second
 /// factor also needs a fresh proof of one: a stolen password alone must not
-/// lock its owner out.
+/// lock its owner out. Whoever knew the old password keeps nothing it gave
+/// them: every other browser is signed out (and its relying parties told),
+/// every refresh token and set-password link is revoked; this browser stays.
 pub async fn change_password(
     ctx: &LoginCtx<'_>,
+    notifier: &Notifier,
     s: &AccountSession,
     user: &User,
     current: &str,
@@ -91,11 +96,15 @@ pub async fn change_password(
     };
     let stored = users::credentials(ctx.db, &user.username)
         .await?
-        .and_then(|c| c.password_hash)
-        .unwrap_or_else(|| ctx.dummy_hash.to_owned());
+        .and_then(|c| c.password_hash);
+    // An account without a password (made at an upstream sign-in) is checked
+    // against the dummy hash for the same timing, and never matches it: that
+    // hash's password is no secret.
+    let has_password = stored.is_some();
+    let stored = stored.unwrap_or_else(|| ctx.dummy_hash.to_owned());
     match ctx.passwords.verify(current.to_owned(), stored).await {
-        Ok(true) => attempt.take_back().await?,
-        Ok(false) => {
+        Ok(true) if has_password => attempt.take_back().await?,
+        Ok(_) => {
             attempt.failed();
             audit_factor(
                 ctx,
@@ -119,11 +128,18 @@ pub async fn change_password(
         .map_err(|e| Failure::Internal(e.to_string()))?
         .map_err(|e| Failure::Internal(e.to_string()))?;
     users::set_password_hash(ctx.db, &user.id, hash).await?;
+    password_tokens::revoke_for_user(ctx.db, &user.id).await?;
+    let refresh_families = refresh_tokens::revoke_user(ctx.db, &user.id, db::now()).await?;
+    let sessions = end_browsers(ctx, notifier, user, None, &s.sid).await?;
     audit_factor(
         ctx,
         user,
         "account_password_change",
-        json!({"outcome": "changed"}),
+        json!({
+            "outcome": "changed",
+            "sessions_ended": sessions,
+            "refresh_families": refresh_families,
+        }),
     )
     .await?;
     let sent = ctx
@@ -296,23 +312,16 @@ pub async fn renew_recovery_codes(
 }
 
 /// Ends browser sessions of the user: the one with `sid`, or (None) every one
-/// but `keep`. Returns how many ended.
+/// but `keep`, and tells the relying parties each had signed in to
+/// (back-channel logout). Returns how many ended.
 pub async fn end_sessions(
     ctx: &LoginCtx<'_>,
+    notifier: &Notifier,
     user: &User,
     sid: Option<&str>,
     keep: &str,
 ) -> Result<u64, AccountError> {
-    let mut ended = 0;
-    for other in ctx.sessions.list_for_user(&user.id).await? {
-        let chosen = match sid {
-            Some(one) => secrets::ct_eq(&other.sid, one),
-            None => other.sid != keep,
-        };
-        if chosen && ctx.sessions.end_one(&user.id, &other.sid).await? {
-            ended += 1;
-        }
-    }
+    let ended = end_browsers(ctx, notifier, user, sid, keep).await?;
     if sid.is_some() && ended == 0 {
         return Err(AccountError::NotFound);
     }
@@ -323,5 +332,27 @@ pub async fn end_sessions(
         json!({"sessions": ended, "all_others": sid.is_none()}),
     )
     .await?;
+    Ok(ended)
+}
+
+/// [`end_sessions`] without its audit row.
+async fn end_browsers(
+    ctx: &LoginCtx<'_>,
+    notifier: &Notifier,
+    user: &User,
+    sid: Option<&str>,
+    keep: &str,
+) -> Result<u64, Failure> {
+    let mut ended = 0;
+    for other in ctx.sessions.list_for_user(&user.id).await? {
+        let chosen = match sid {
+            Some(one) => secrets::ct_eq(&other.sid, one),
+            None => other.sid != keep,
+        };
+        if chosen && ctx.sessions.end_one(&user.id, &other.sid).await? {
+            ended += 1;
+            notifier.notify(backchannel::take(ctx.store, &other.sid, &user.id).await?);
+        }
+    }
     Ok(ended)
 }

@@ -113,6 +113,7 @@ pub async fn password(
     let f = &form;
     match account::change_password(
         &state.login_ctx(),
+        &state.logout_notifier,
         &s.session,
         &s.user,
         &f.current_password,
@@ -212,7 +213,15 @@ pub async fn end_one(
     AccountForm { s, form }: AccountForm<SidInput>,
 ) -> Result<HttpResponse, PageError> {
     let sid = form.sid.as_str();
-    match account::end_sessions(&state.login_ctx(), &s.user, Some(sid), &s.session.sid).await {
+    match account::end_sessions(
+        &state.login_ctx(),
+        &state.logout_notifier,
+        &s.user,
+        Some(sid),
+        &s.session.sid,
+    )
+    .await
+    {
         // Ending this browser's own session ends the account page with it.
         Ok(_) if sid == s.session.sid => Ok(to_login(&state)),
         Ok(_) => Ok(done(&state, "sessions")),
@@ -225,7 +234,15 @@ pub async fn end_others(
     req: HttpRequest,
     AccountForm { s, .. }: AccountForm<Empty>,
 ) -> Result<HttpResponse, PageError> {
-    match account::end_sessions(&state.login_ctx(), &s.user, None, &s.session.sid).await {
+    match account::end_sessions(
+        &state.login_ctx(),
+        &state.logout_notifier,
+        &s.user,
+        None,
+        &s.session.sid,
+    )
+    .await
+    {
         Ok(_) => Ok(done(&state, "sessions")),
         Err(e) => refused(&state, &req, &s, e).await,
     }
