@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{AdminCtx, AdminError};
-use crate::db::revocation;
 use crate::db::users::{self, User};
+use crate::db::{password_tokens, revocation};
 use crate::error::Failure;
 use crate::oidc::backchannel;
 use crate::oidc::session::user_index;
@@ -130,6 +130,9 @@ pub async fn set_active(ctx: &AdminCtx, id: &str, active: bool) -> Result<(), Ad
     )
     .await?;
     if !active {
+        // A set-password link mailed before would otherwise set a password
+        // that works once the account is enabled again.
+        password_tokens::revoke_for_user(&ctx.db, &user.id).await?;
         end_everything(ctx, &user, Reason::Disabled).await?;
     }
     Ok(())

@@ -57,8 +57,10 @@ async fn user_of(ctx: &LoginCtx<'_>, token: &str) -> Result<Option<(User, bool)>
         return Ok(None);
     };
     let reset = link.purpose == password_tokens::RESET;
+    // A disabled account's links set nothing, also one mailed before the disable.
     Ok(users::find_by_id(ctx.db, &link.user_id)
         .await?
+        .filter(|u| u.active)
         .map(|u| (u, reset)))
 }
 

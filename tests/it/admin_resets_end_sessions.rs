@@ -118,6 +118,9 @@ async fn every_reset_ends_sessions(backend: Backend) {
     // Disable (PATCH active=false): ended, and no new sign-in either.
     let user = app.user("dana").await;
     let s = sign_in(&app, &client, &user).await;
+    let link = portcullis::db::password_tokens::issue(&app.state.db, &user.id, 3600)
+        .await
+        .unwrap();
     let (status, body) = api
         .json(
             reqwest::Method::PATCH,
@@ -127,6 +130,13 @@ async fn every_reset_ends_sessions(backend: Backend) {
         .await;
     assert_eq!((status, &body["active"]), (200, &json!(false)), "{body}");
     ended(&app, &client, &rs, &s, "disable").await;
+    assert!(
+        portcullis::db::password_tokens::peek(&app.state.db, &link)
+            .await
+            .unwrap()
+            .is_none(),
+        "a set-password link outlived the disable"
+    );
     let retry = Browser::new(&app);
     let page = retry
         .login(&retry.authorize(&AuthParams::new(&client)).await, &user)

@@ -162,6 +162,24 @@ async fn an_expired_reset_link_is_refused() {
     ));
 }
 
+/// A link sets nothing for a disabled account, also one made before the
+/// disable and still in the database (an account disabled from the database
+/// alone keeps its rows).
+#[tokio::test]
+async fn a_link_of_a_disabled_account_is_refused() {
+    let app = spawn_app().await;
+    let user = app.user("dirk").await;
+    let browser = Browser::new(&app);
+    request_reset(&browser, "dirk@example.com").await;
+    let mail = wait_for_mails(&app, "dirk@example.com", SUBJECT, 1).await;
+    portcullis::db::revocation::set_active(&app.state.db, &user.id, false)
+        .await
+        .unwrap();
+    let page = browser.get(&link_path(&mail[0], "/set-password/")).await;
+    assert_eq!(page.status(), 400);
+    assert!(page.html().contains("Link not valid"), "{}", page.html());
+}
+
 #[tokio::test]
 async fn reset_requests_are_limited_per_email_address() {
     let app = spawn_with(Options {
