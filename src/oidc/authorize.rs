@@ -292,8 +292,11 @@ fn parse_acr(
         .as_ref()
         .and_then(|m| m.get("acr").cloned())
         .or_else(|| parsed.userinfo.as_ref().and_then(|m| m.get("acr").cloned()));
-    if let Some(req) = acr {
-        let req = req.unwrap_or_default();
+    // A member that names no values (`{"essential": true}`, null) only asks
+    // for the claim: `acr_values` still says which levels.
+    if let Some(req) = acr.map(Option::unwrap_or_default)
+        && !req.string_values().is_empty()
+    {
         from_claims = true;
         essential = req.essential;
         named = req.string_values();

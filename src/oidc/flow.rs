@@ -88,10 +88,17 @@ pub fn choose_target(
         };
         let needed = level.max(floor);
         if caps.can_meet(needed) {
+            // Below the floor, the floor's level is met: named by a value the
+            // relying party asked for when it asked for one of that level (an
+            // essential request expects one of its own values back).
             let acr = if level >= floor {
                 name.clone()
             } else {
-                floor.as_str().to_owned()
+                acr.values
+                    .iter()
+                    .find(|v| registry.level_of(v) == Some(needed))
+                    .cloned()
+                    .unwrap_or_else(|| floor.as_str().to_owned())
             };
             return Ok(Target { acr, level: needed });
         }

@@ -112,13 +112,14 @@ pub async fn code_redirect(
 }
 
 /// OIDC Core §3.1.2.1: a valid `id_token_hint` (or a `sub` value in `claims`)
-/// names the user this request must answer for.
+/// names the user this request must answer for. True when an `id_token_hint`
+/// was given (and verified).
 fn expect_hinted_user(
     ctx: &LoginCtx<'_>,
     params: &HashMap<String, String>,
     client: &Client,
     req: &mut AuthRequest,
-) -> Result<(), AuthzError> {
+) -> Result<bool, AuthzError> {
     let hint = match params.get("id_token_hint").filter(|h| !h.is_empty()) {
         Some(jwt) => Some(hint::subject(
             &ctx.keys.current(),
@@ -128,8 +129,9 @@ fn expect_hinted_user(
         )?),
         None => None,
     };
+    let hinted = hint.is_some();
     req.expected_user = hint::expected_user(hint, req.claims.sub.as_deref())?;
-    Ok(())
+    Ok(hinted)
 }
 
 /// Parses the request into a pending login and decides it; only a request that
@@ -178,9 +180,10 @@ pub async fn authorize(
         );
         return Ok(finish(error_url(ctx, &to, &e)));
     }
-    if let Err(e) = expect_hinted_user(ctx, params, &client, &mut req) {
-        return Ok(finish(error_url(ctx, &to, &e)));
-    }
+    let hinted = match expect_hinted_user(ctx, params, &client, &mut req) {
+        Ok(hinted) => hinted,
+        Err(e) => return Ok(finish(error_url(ctx, &to, &e))),
+    };
     let mut login = PendingLogin::from_oidc(&req);
     let session = match &visit.session {
         Some(c) => ctx.sessions.load(c).await?,
@@ -203,8 +206,10 @@ pub async fn authorize(
             "this request needs a further authentication step",
         )),
         next => {
-            // The login page for the user the relying party expects.
-            if let (Some(expected), None) = (&login.expected_user, &login.login_hint) {
+            // The login page for the user the relying party expects, when an
+            // ID token we signed names them: a bare `sub` in `claims` proves
+            // nothing, and must not turn a user id into a username.
+            if hinted && let (Some(expected), None) = (&login.expected_user, &login.login_hint) {
                 login.login_hint = users::find_by_id(ctx.db, expected)
                     .await?
                     .map(|u| u.username);

@@ -58,11 +58,14 @@ impl OwnClient<'_> {
         format!("ownlogin:{}:{}", self.name, secrets::digest(state))
     }
 
-    /// The client registration, created on first use.
+    /// The client registration, created on first use. Never a dynamically
+    /// registered one: anyone with the registration token can copy a name and
+    /// a redirect URI, and would then manage our page's client (RFC 7592).
     pub async fn client(&self, ctx: &SignInCtx<'_>) -> Result<Client, Failure> {
         let cb = self.redirect_uri(ctx);
         let existing = clients::list(ctx.db).await?.into_iter().find(|c| {
-            c.name == self.name
+            !c.profile.dynamic
+                && c.name == self.name
                 && c.redirect_uris == [cb.clone()]
                 && c.minimum_acr.as_deref() == self.minimum_acr
         });

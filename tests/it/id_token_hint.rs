@@ -72,6 +72,30 @@ async fn a_hint_for_another_user_shows_the_login_page_for_that_user() {
     assert_eq!(claims["sub"], bob.id.as_str());
 }
 
+/// A `sub` value in `claims` needs no proof: it still binds the login to that
+/// user, but the login page does not turn the id into their username.
+#[tokio::test]
+async fn a_bare_sub_in_claims_binds_the_login_but_names_nobody() {
+    let app = spawn_app().await;
+    let client = app.client(false).await;
+    let bob = app.user("bob").await;
+    let alice = app.user("alice").await;
+    let claims = format!(r#"{{"id_token":{{"sub":{{"value":"{}"}}}}}}"#, bob.id);
+    let params = AuthParams::new(&client).set("claims", &claims);
+    let browser = Browser::new(&app);
+    let page = browser.authorize(&params).await;
+    assert_eq!(page.status(), 200);
+    let form = form_with(page.html(), "password");
+    assert_eq!(form.get("username").unwrap_or_default(), "");
+    assert!(!page.html().contains("bob"), "{}", page.html());
+    // Someone else signs in: no code. Bob does.
+    let wrong = browser.login(&page, &alice).await;
+    assert!(matches!(wrong, Landing::Page { .. }), "{wrong:?}");
+    let back = browser.login(&wrong, &bob).await;
+    let claims = app.tokens(&client, &params, &back).await;
+    assert_eq!(claims["sub"], bob.id.as_str());
+}
+
 #[tokio::test]
 async fn a_hint_for_another_client_or_a_forged_one_is_refused() {
     let app = spawn_app().await;

@@ -566,3 +566,36 @@ async fn the_registered_default_max_age_applies_to_requests_without_max_age() {
         .await;
     assert_eq!(resp.json::<Value>().await.unwrap()["scope"], "openid");
 }
+
+/// A registered client that copies the account page's name and callback is
+/// never taken for the account page's own client, which its registrant would
+/// then manage.
+#[tokio::test]
+async fn a_look_alike_of_the_account_pages_client_is_not_adopted() {
+    let app = spawn_registration("").await;
+    let name = "Portcullis account page";
+    let answer = post_registration(
+        &app,
+        &json!({
+            "client_name": name,
+            "redirect_uris": [format!("{}/account/callback", app.issuer)],
+            "token_endpoint_auth_method": "none",
+        }),
+    )
+    .await;
+    assert_eq!(answer.status(), 201);
+    let look_alike = answer.json::<Value>().await.unwrap()["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = Browser::new(&app).get("/account").await;
+    assert!(page.html().contains("name=\"password\""), "{}", page.html());
+    let own: Vec<_> = clients::list(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.name == name && c.client_id != look_alike)
+        .collect();
+    assert_eq!(own.len(), 1, "the account page made a client of its own");
+    assert!(!own[0].profile.dynamic);
+}

@@ -130,6 +130,20 @@ fn client_defaults_apply_only_when_nothing_is_named() {
 }
 
 #[test]
+fn an_acr_claims_member_without_values_leaves_acr_values_in_force() {
+    // Asking for the claim to be returned must not drop the level asked for.
+    for member in [r#"{"essential":true}"#, "null", "{}"] {
+        let claims = format!(r#"{{"id_token":{{"acr":{member}}}}}"#);
+        let r = parse_ok(
+            &[("claims", &claims), ("acr_values", "urn:example:jira:2fa")],
+            &client(false, &[]),
+        );
+        assert_eq!(r.acr.values, vec!["urn:example:jira:2fa"], "{member}");
+        assert!(!r.acr.essential, "{member}");
+    }
+}
+
+#[test]
 fn malformed_claims_is_invalid_request() {
     assert_eq!(
         parse_err(&[("claims", "{nope")], &client(false, &[])).code,

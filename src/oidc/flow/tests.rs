@@ -155,6 +155,26 @@ fn floor_raises_but_never_lowers() {
 }
 
 #[test]
+fn a_raised_floor_is_named_by_the_relying_partys_own_value_of_that_level() {
+    // The RP asks pwd or its alias of mfa, the policy wants mfa: the answer
+    // names the RP's value, one an essential request expects back.
+    let t = choose_target(
+        &req(&["pwd", "urn:example:jira:2fa"], true),
+        Level::Mfa,
+        &registry(),
+        &TOTP_USER,
+    )
+    .unwrap();
+    assert_eq!(
+        t,
+        Target {
+            acr: "urn:example:jira:2fa".into(),
+            level: Level::Mfa
+        }
+    );
+}
+
+#[test]
 fn floor_that_cannot_be_met_fails() {
     let e = choose_target(&req(&[], false), Level::Mfa, &registry(), &BARE_USER).unwrap_err();
     assert_eq!(e.code, AuthzErrorCode::UnmetAuthenticationRequirements);
