@@ -126,6 +126,10 @@ pub async fn sso(
             return Ok(SsoAnswer::Post(post_form(&ret, &xml)));
         }
     };
+    let expected_user = match &req.subject {
+        Some(name_id) => Some(subject_user(ctx, &sp, name_id).await?),
+        None => None,
+    };
     let now = now_ms();
     let login = PendingLogin {
         client_id: sp.entity_id.clone(),
@@ -135,7 +139,7 @@ pub async fn sso(
         started_from: visit.ip,
         login_hint: None,
         ui_locales: None,
-        expected_user: None,
+        expected_user,
         idp_hint: None,
         ret: Return::Saml(ret.clone()),
     };
@@ -183,6 +187,28 @@ fn envelope<'a>(ret: &'a SamlReturn, idp: &'a str) -> Envelope<'a> {
     }
 }
 
+/// Stands for a principal no user here has: nobody's sign-in answers it.
+const NOBODY: &str = "nameid:unknown";
+
+/// SAML core §3.4.1: a request naming its subject is answered for that
+/// principal only, never for whoever else this browser is signed in as. The
+/// user whose NameID (as this SP receives it) the request names; a name no
+/// active user has gets the same page, a login that nobody's sign-in can
+/// finish, so that an unsigned request cannot tell which names exist.
+async fn subject_user(
+    ctx: &LoginCtx<'_>,
+    sp: &ServiceProvider,
+    name_id: &str,
+) -> Result<String, Failure> {
+    let user = match sp.nameid {
+        NameIdKind::Email => crate::db::user_admin::find_by_email(ctx.db, name_id).await?,
+        NameIdKind::Username => users::find_by_username(ctx.db, name_id).await?,
+    };
+    Ok(user
+        .filter(|u| u.active)
+        .map_or_else(|| NOBODY.to_owned(), |u| u.id))
+}
+
 /// A signed failure Response.
 fn failure(
     ctx: &LoginCtx<'_>,
@@ -210,23 +236,34 @@ async fn park(ctx: &LoginCtx<'_>, form: PostForm, sid: &str) -> Result<String, F
 
 /// The post parked under `id`, taken once by the browser whose session cookie
 /// is `session`. Another browser (another session) gets nothing, and the post
-/// stays for its owner.
+/// stays for its owner. Nor does a session whose user was disabled, reset or
+/// signed out since the answer was made (a new session epoch), as a code
+/// would not be redeemed then either.
 pub async fn take_post(
     ctx: &LoginCtx<'_>,
     id: &str,
     session: Option<&str>,
 ) -> Result<Option<PostForm>, Failure> {
-    let sid = match session {
-        Some(c) => ctx.sessions.load(c).await?.map(|s| s.sid),
+    let browser = match session {
+        Some(c) => ctx.sessions.load(c).await?,
         None => None,
     };
-    let sid = sid.as_deref();
+    let sid = browser.as_ref().map(|s| s.sid.as_str());
     let key = post_key(id);
     let Some(record) = ctx.store.get_json::<PostRecord>(&key).await? else {
         return Ok(None);
     };
     if !sid.is_some_and(|s| secrets::ct_eq(s, &record.sid)) {
         tracing::warn!("a SAML response was asked for from another browser session");
+        return Ok(None);
+    }
+    let user = match browser.as_ref().and_then(|b| b.user_id.as_deref()) {
+        Some(id) => ctx.directory.find_user(ctx.db, ctx.store, id).await?,
+        None => None,
+    };
+    if !browser.is_some_and(|b| user.is_some_and(|u| b.belongs_to(&u))) {
+        tracing::warn!("a SAML response was asked for after its user's sessions ended");
+        ctx.store.delete(&key).await?;
         return Ok(None);
     }
     Ok(ctx

@@ -62,6 +62,8 @@ pub struct AuthnRequest {
     pub is_passive: bool,
     pub requested: Option<Requested>,
     pub name_id_format: Option<String>,
+    /// `Subject/NameID`: the principal the service provider asks about.
+    pub subject: Option<String>,
 }
 
 fn b64() -> GeneralPurpose {
@@ -116,6 +118,15 @@ fn inflate(raw: &[u8]) -> Result<Vec<u8>, SamlError> {
 enum Capture {
     Issuer,
     ClassRef,
+    NameId,
+}
+
+/// The child of the root being read, where its own children matter.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Within {
+    Other,
+    Requested,
+    Subject,
 }
 
 fn malformed(what: &str) -> SamlError {
@@ -155,11 +166,12 @@ pub fn parse(xml: &str) -> Result<AuthnRequest, SamlError> {
         is_passive: false,
         requested: None,
         name_id_format: None,
+        subject: None,
     };
     let mut version_ok = false;
     // (depth of the capturing element, what it captures, text so far)
     let mut capture: Option<(usize, Capture, String)> = None;
-    let mut in_requested = false;
+    let mut within = Within::Other;
     loop {
         let (ns, event) = reader
             .read_resolved_event()
@@ -239,21 +251,36 @@ pub fn parse(xml: &str) -> Result<AuthnRequest, SamlError> {
                         comparison,
                         decl_refs: false,
                     });
-                    in_requested = !empty;
-                } else if depth == 3 && in_requested && is(NS_ASSERTION, "AuthnContextClassRef") {
+                    within = if empty {
+                        Within::Other
+                    } else {
+                        Within::Requested
+                    };
+                } else if depth == 2 && is(NS_ASSERTION, "Subject") {
+                    within = if empty {
+                        Within::Other
+                    } else {
+                        Within::Subject
+                    };
+                } else if depth == 3 && within == Within::Subject && is(NS_ASSERTION, "NameID") {
+                    capture = Some((depth, Capture::NameId, String::new()));
+                } else if depth == 3
+                    && within == Within::Requested
+                    && is(NS_ASSERTION, "AuthnContextClassRef")
+                {
                     capture = Some((depth, Capture::ClassRef, String::new()));
                 } else if depth == 3
-                    && in_requested
+                    && within == Within::Requested
                     && is(NS_ASSERTION, "AuthnContextDeclRef")
                     && let Some(r) = req.requested.as_mut()
                 {
                     r.decl_refs = true;
                 }
                 if empty {
-                    end(&mut depth, &mut capture, &mut req, &mut in_requested)?;
+                    end(&mut depth, &mut capture, &mut req, &mut within)?;
                 }
             }
-            Event::End(_) => end(&mut depth, &mut capture, &mut req, &mut in_requested)?,
+            Event::End(_) => end(&mut depth, &mut capture, &mut req, &mut within)?,
             Event::Text(t) => {
                 if let Some((_, _, buf)) = capture.as_mut() {
                     buf.push_str(&t.xml10_content());
@@ -305,13 +332,14 @@ fn end(
     depth: &mut usize,
     capture: &mut Option<(usize, Capture, String)>,
     req: &mut AuthnRequest,
-    in_requested: &mut bool,
+    within: &mut Within,
 ) -> Result<(), SamlError> {
     if let Some((d, what, text)) = capture.take() {
         if d == *depth {
             let text = bounded(text.trim().to_owned(), "an element's text")?;
             match what {
                 Capture::Issuer => req.issuer = text,
+                Capture::NameId => req.subject = Some(text),
                 Capture::ClassRef => {
                     if let Some(r) = req.requested.as_mut() {
                         r.class_refs.push(text);
@@ -323,7 +351,7 @@ fn end(
         }
     }
     if *depth == 2 {
-        *in_requested = false;
+        *within = Within::Other;
     }
     *depth = depth.saturating_sub(1);
     Ok(())

@@ -86,6 +86,7 @@ mod saml_policy_and_bindings;
 mod saml_refusals;
 mod saml_signatures_verify_with_xmlsec1;
 mod saml_sso;
+mod saml_subject;
 mod secrets_stay_out_of_logs;
 mod security_headers_on_every_response;
 mod self_service_helpers;

@@ -8,10 +8,10 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::helpers::{Browser, TestApp, cli, spawn_app, within_contract_delay};
 
-const ACS: &str = "https://sp.example/plugins/servlet/samlconsumer?tenant=a";
-const SP: &str = "https://sp.example/metadata";
+pub const ACS: &str = "https://sp.example/plugins/servlet/samlconsumer?tenant=a";
+pub const SP: &str = "https://sp.example/metadata";
 
-async fn app_with_sp() -> TestApp {
+pub async fn app_with_sp() -> TestApp {
     let app = spawn_app().await;
     cli(
         &app,
@@ -28,7 +28,7 @@ fn request(issuer: &str, acs: &str) -> String {
     )
 }
 
-fn deflated(xml: &str) -> String {
+pub fn deflated(xml: &str) -> String {
     let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(xml.as_bytes()).unwrap();
     STANDARD.encode(e.finish().unwrap())
@@ -61,7 +61,7 @@ async fn a_registered_request_is_not_refused() {
     assert!(page.html().contains("name=\"password\""));
 }
 
-fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 

@@ -232,3 +232,39 @@ async fn a_response_page_serves_only_its_own_browser_and_only_once() {
     let twice = browser.get(&location).await;
     assert_eq!(twice.status(), 400, "a response is handed out once");
 }
+
+/// A response made before its user was signed out everywhere is not handed
+/// out after: the new session epoch ends it, as it ends a code. Here only the
+/// epoch and the change mark move, and the browser session stays in the
+/// store, as when the command line cannot reach the store.
+#[tokio::test]
+async fn a_response_page_is_not_served_after_its_users_sessions_ended() {
+    let app = spawn_app().await;
+    let sp = SamlSp::start(&app, &[]).await;
+    let user = app.user("ines").await;
+    let browser = Browser::new(&app);
+    let page = browser.get(&sp.login_url("").await).await;
+    let resp = browser
+        .http
+        .post(browser.absolute(&form_with(page.html(), "password").action))
+        .form(
+            &form_with(page.html(), "password")
+                .set("username", &user.username)
+                .set("password", &user.password)
+                .fields,
+        )
+        .send()
+        .await
+        .unwrap();
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("/saml/post/"), "{location}");
+    portcullis::db::revocation::end_everything(&app.state.db, &user.id)
+        .await
+        .unwrap();
+    portcullis::directory::changed(&app.state.store)
+        .await
+        .unwrap();
+    let page = browser.get(&location).await;
+    assert_eq!(page.status(), 400);
+    assert!(!page.html().contains("SAMLResponse"));
+}

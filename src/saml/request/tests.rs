@@ -12,6 +12,7 @@ const REQ: &str = r#"<?xml version="1.0"?>
     AssertionConsumerServiceURL="https://sp.example/acs?x=1&amp;y=2"
     ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" ForceAuthn="true">
   <saml:Issuer> https://sp.example/meta </saml:Issuer>
+  <saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">ann@example.com</saml:NameID></saml:Subject>
   <samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/>
   <samlp:RequestedAuthnContext Comparison="minimum">
     <saml:AuthnContextClassRef>https://refeds.org/profile/mfa</saml:AuthnContextClassRef>
@@ -46,6 +47,15 @@ fn a_full_request_is_read() {
         r.name_id_format.as_deref(),
         Some(super::super::NAMEID_EMAIL)
     );
+    assert_eq!(r.subject.as_deref(), Some("ann@example.com"));
+}
+
+#[test]
+fn only_a_name_id_in_the_subject_names_the_subject() {
+    let outside = r#"<p:AuthnRequest xmlns:p="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:a="urn:oasis:names:tc:SAML:2.0:assertion" ID="i" Version="2.0"><a:Issuer>sp</a:Issuer><a:NameID>x@example.com</a:NameID></p:AuthnRequest>"#;
+    assert_eq!(parse(outside).unwrap().subject, None);
+    let empty = r#"<p:AuthnRequest xmlns:p="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:a="urn:oasis:names:tc:SAML:2.0:assertion" ID="i" Version="2.0"><a:Issuer>sp</a:Issuer><a:Subject/></p:AuthnRequest>"#;
+    assert_eq!(parse(empty).unwrap().subject, None);
 }
 
 #[test]

@@ -1,0 +1,70 @@
+//! A SAML request that names its subject (SAML core §3.4.1) is answered for
+//! that principal only: a browser signed in as someone else is asked to sign
+//! in, and a name nobody has gets the same page.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::helpers::{Browser, TestApp};
+use crate::saml_refusals::{ACS, SP, app_with_sp, deflated, urlencode};
+
+/// `/saml/sso` with an AuthnRequest naming `subject` (by email) when given.
+fn sso(app: &TestApp, subject: Option<&str>) -> String {
+    let subject = subject
+        .map(|s| format!("<saml:Subject><saml:NameID>{s}</saml:NameID></saml:Subject>"))
+        .unwrap_or_default();
+    let xml = format!(
+        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_s1" Version="2.0" IssueInstant="2026-12-02T10:00:00Z" AssertionConsumerServiceURL="{}"><saml:Issuer>{SP}</saml:Issuer>{subject}</samlp:AuthnRequest>"#,
+        ACS.replace('&', "&amp;")
+    );
+    format!(
+        "{}/saml/sso?SAMLRequest={}",
+        app.issuer,
+        urlencode(&deflated(&xml))
+    )
+}
+
+/// The Response a post page carries, decoded.
+fn response_of(html: &str) -> String {
+    let value = html
+        .split("name=\"SAMLResponse\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no SAMLResponse in {html}"));
+    String::from_utf8(STANDARD.decode(value).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_request_naming_its_subject_is_answered_for_that_user_only() {
+    let app = app_with_sp().await;
+    let (alice, bob) = (app.user("alice").await, app.user("bob").await);
+    let browser = Browser::new(&app);
+    let page = browser.get(&sso(&app, None)).await;
+    let done = browser.login(&page, &alice).await;
+    assert!(response_of(done.html()).contains("alice@example.com"));
+
+    // Naming the signed-in user: answered at once.
+    let again = browser.get(&sso(&app, Some("alice@example.com"))).await;
+    assert!(response_of(again.html()).contains("alice@example.com"));
+
+    // Naming someone else, or a name nobody has: the login page, the same for both.
+    for name in ["bob@example.com", "nobody@example.com"] {
+        let other = browser.get(&sso(&app, Some(name))).await;
+        assert_eq!(other.status(), 200, "{name}");
+        assert!(
+            other.html().contains("name=\"password\"") && !other.html().contains("SAMLResponse"),
+            "{name}: {}",
+            other.html()
+        );
+    }
+    // Alice's password does not answer for Bob; Bob's does.
+    let other = browser.get(&sso(&app, Some("bob@example.com"))).await;
+    let wrong = browser.login(&other, &alice).await;
+    assert!(!wrong.html().contains("SAMLResponse"), "{}", wrong.html());
+    let right = browser.login(&wrong, &bob).await;
+    let xml = response_of(right.html());
+    assert!(
+        xml.contains("bob@example.com") && !xml.contains("alice@example.com"),
+        "{xml}"
+    );
+}
