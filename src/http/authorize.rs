@@ -1,7 +1,6 @@
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, web};
 
+use super::extract::once;
 use super::found;
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
@@ -11,26 +10,33 @@ use crate::oidc::interaction::{self, Authorized, Started};
 pub async fn get(
     state: web::Data<AppState>,
     visit: Visit,
-    query: web::Query<HashMap<String, String>>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    run(&state, &visit, &query.into_inner()).await
+    run(&state, &visit, query.into_inner()).await
 }
 
 /// OIDC Core §3.1.2.1: POST with form serialization is equivalent to GET.
 pub async fn post(
     state: web::Data<AppState>,
     visit: Visit,
-    form: web::Form<HashMap<String, String>>,
+    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    run(&state, &visit, &form.into_inner()).await
+    run(&state, &visit, form.into_inner()).await
 }
 
 async fn run(
     state: &AppState,
     visit: &Visit,
-    params: &HashMap<String, String>,
+    pairs: Vec<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
-    match interaction::authorize(&state.login_ctx(), params, visit).await? {
+    let params = match once(pairs) {
+        Ok(params) => params,
+        Err((name, last)) => {
+            let url = interaction::refuse_repeated(&state.login_ctx(), &last, &name).await?;
+            return Ok(found(&url));
+        }
+    };
+    match interaction::authorize(&state.login_ctx(), &params, visit).await? {
         Authorized {
             next: NextStep::Finish(url),
             ..

@@ -1,8 +1,11 @@
 //! Extractors for the preamble every browser handler shares: the visit the
 //! login engine sees (cookies and client address) and a form with its CSRF
-//! token, bound to the browser's session.
+//! token, bound to the browser's session; and the parameters of a protocol
+//! request, each name once.
 
+use std::collections::HashMap;
 use std::future::{Ready, ready};
+use std::ops::Deref;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -11,7 +14,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::client_addr::client_ip;
-use super::errors::PageError;
+use super::errors::{JsonError, PageError};
 use super::state::AppState;
 use super::{cookie_name, session_cookie};
 use crate::login::Visit;
@@ -101,5 +104,76 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 sessions,
             })
         })
+    }
+}
+
+/// A repeated parameter's name, and every name's last value.
+pub type Repeated = (String, HashMap<String, String>);
+
+/// RFC 6749 §3.1: request parameters "MUST NOT be included more than once".
+/// The parameters by name, or the first repeated name with every name's last
+/// value (to find where to answer).
+pub fn once(pairs: Vec<(String, String)>) -> Result<HashMap<String, String>, Repeated> {
+    let mut params = HashMap::with_capacity(pairs.len());
+    let mut repeated = None;
+    for (name, value) in pairs {
+        if let Some(_earlier) = params.insert(name.clone(), value) {
+            repeated.get_or_insert(name);
+        }
+    }
+    match repeated {
+        None => Ok(params),
+        Some(name) => Err((name, params)),
+    }
+}
+
+/// The form body of a token, PAR, revocation or introspection request, each
+/// parameter once: a repeated one is `invalid_request`, and nothing is done.
+pub struct OnceForm(pub HashMap<String, String>);
+
+impl Deref for OnceForm {
+    type Target = HashMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl FromRequest for OnceForm {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = web::Form::<Vec<(String, String)>>::from_request(req, payload);
+        Box::pin(async move {
+            once(form.await?.into_inner())
+                .map(OnceForm)
+                .map_err(|(name, _)| {
+                    let name: String = name.chars().take(64).collect();
+                    JsonError::invalid_request(format!("the parameter {name} is repeated")).into()
+                })
+        })
+    }
+}
+
+#[cfg(test)]
+mod once_tests {
+    use super::once;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_repeated_name_is_found_and_the_last_values_kept() {
+        let ok = once(pairs(&[("a", "1"), ("b", "2")])).unwrap();
+        assert_eq!(ok["a"], "1");
+        let (name, last) =
+            once(pairs(&[("a", "1"), ("b", "2"), ("a", "3"), ("b", "4")])).unwrap_err();
+        assert_eq!(name, "a");
+        assert_eq!((last["a"].as_str(), last["b"].as_str()), ("3", "4"));
+        // An empty value still counts as the parameter.
+        assert!(once(pairs(&[("scope", ""), ("scope", "openid")])).is_err());
     }
 }

@@ -1,10 +1,9 @@
 //! `POST /introspect` (RFC 7662): confidential clients only.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::errors::JsonError;
+use super::extract::OnceForm;
 use super::token::client_auth;
 use crate::http::state::AppState;
 use crate::oidc::introspection;
@@ -12,7 +11,7 @@ use crate::oidc::introspection;
 pub async fn introspect(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<HashMap<String, String>>,
+    form: OnceForm,
 ) -> Result<HttpResponse, JsonError> {
     let body = introspection::handle(&state.token_ctx(), &client_auth(&req, &form), &form).await?;
     Ok(HttpResponse::Ok()

@@ -1,11 +1,10 @@
 //! `POST /par`: Pushed Authorization Requests (RFC 9126 §2).
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::errors::JsonError;
+use super::extract::OnceForm;
 use super::token::client_auth;
 use crate::oidc::par::{self, ParError};
 use crate::startup::AppState;
@@ -13,7 +12,7 @@ use crate::startup::AppState;
 pub async fn push(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<HashMap<String, String>>,
+    form: OnceForm,
 ) -> Result<HttpResponse, JsonError> {
     let auth = client_auth(&req, &form);
     match par::push(&state.token_ctx(), &auth, &form).await {

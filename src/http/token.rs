@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::errors::JsonError;
+use super::extract::OnceForm;
 use crate::http::state::AppState;
 use crate::oidc::token::{self, ClientAuth};
 
@@ -27,7 +28,7 @@ pub fn client_auth(req: &HttpRequest, form: &HashMap<String, String>) -> ClientA
 pub async fn token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<HashMap<String, String>>,
+    form: OnceForm,
 ) -> Result<HttpResponse, JsonError> {
     let auth = client_auth(&req, &form);
     let response = token::exchange(&state.token_ctx(), &auth, &form).await?;

@@ -134,6 +134,31 @@ fn expect_hinted_user(
     Ok(hinted)
 }
 
+/// RFC 6749 §3.1: no parameter may come twice. A request that repeats one
+/// is answered `invalid_request` at its redirect URI once the client and that
+/// URI check out; one that repeats either of them, or `request_uri`, gets the
+/// error page. `params` holds the last value of each name.
+pub async fn refuse_repeated(
+    ctx: &LoginCtx<'_>,
+    params: &HashMap<String, String>,
+    name: &str,
+) -> Result<String, LoginError> {
+    let name: String = name.chars().take(64).collect();
+    let why = format!("The parameter {name} is repeated.");
+    if matches!(name.as_str(), "client_id" | "redirect_uri" | "request_uri") {
+        return Err(LoginError::BadRedirect(why));
+    }
+    let client = match params.get("client_id") {
+        Some(id) => ctx.cache.client(ctx.db, id).await?,
+        None => None,
+    };
+    let Some(client) = client else {
+        return Err(LoginError::UnknownClient);
+    };
+    let to = authorize::return_to(params, Some(&client)).map_err(LoginError::BadRedirect)?;
+    Ok(error_url(ctx, &to, &AuthzError::invalid_request(why)))
+}
+
 /// Parses the request into a pending login and decides it; only a request that
 /// goes to a page is stored (and bound to this browser).
 pub async fn authorize(

@@ -231,3 +231,54 @@ async fn token_endpoint_errors_are_rfc6749_json() {
     let resp = http.get(app.url("/userinfo")).send().await.unwrap();
     assert_eq!(resp.status(), 401);
 }
+
+/// RFC 6749 §3.1: no parameter may come twice. At `/authorize` a repeated one
+/// is `invalid_request` at the redirect URI, or the error page when it is the
+/// redirect URI itself; at `/token` it is `invalid_request` and the code stays
+/// unspent.
+#[tokio::test]
+async fn a_repeated_parameter_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let client = app.client(false).await;
+    let user = app.user("rhea").await;
+    let browser = Browser::new(&app);
+    let params = AuthParams::new(&client).set("acr_values", "mfa");
+    let twice = |extra: &str| format!("{}/authorize?{}&{extra}", app.issuer, params.query());
+    for extra in ["acr_values=pwd", "scope=openid"] {
+        let q = browser.get(&twice(extra)).await.params();
+        assert_eq!(q["error"], "invalid_request", "{extra}");
+        assert_eq!(q["iss"], app.issuer);
+        assert_eq!(q["state"], params.state);
+        assert!(q["error_description"].contains("repeated"), "{q:?}");
+    }
+    let redirect: String =
+        url::form_urlencoded::byte_serialize(client.redirect_uri.as_bytes()).collect();
+    match browser
+        .get(&twice(&format!("redirect_uri={redirect}")))
+        .await
+    {
+        Landing::Page { status, .. } => assert_eq!(status, 400),
+        Landing::Left { location, .. } => panic!("redirected to {location}"),
+    }
+
+    let (code, params) = signed_in_code(&app, &client, &user).await;
+    let secret = client.secret.clone().unwrap();
+    let refused = reqwest::Client::new()
+        .post(app.url("/token"))
+        .basic_auth(&client.client_id, Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("code", "another"),
+            ("redirect_uri", client.redirect_uri.as_str()),
+            ("code_verifier", params.verifier.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request", "{body}");
+    let redeemed = app.exchange(&client, &code, Some(&params.verifier)).await;
+    assert_eq!(redeemed.status(), 200, "the refused request spent the code");
+}
