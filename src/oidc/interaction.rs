@@ -148,6 +148,16 @@ pub async fn refuse_repeated(
     if matches!(name.as_str(), "client_id" | "redirect_uri" | "request_uri") {
         return Err(LoginError::BadRedirect(why));
     }
+    let (_, to) = client_and_return(ctx, params).await?;
+    Ok(error_url(ctx, &to, &AuthzError::invalid_request(why)))
+}
+
+/// The request's client and where its answers go; neither checked out is an
+/// error page, never a redirect (RFC 6749 §4.1.2.1).
+async fn client_and_return(
+    ctx: &LoginCtx<'_>,
+    params: &HashMap<String, String>,
+) -> Result<(Client, ReturnTo), LoginError> {
     let client = match params.get("client_id") {
         Some(id) => ctx.cache.client(ctx.db, id).await?,
         None => None,
@@ -156,7 +166,7 @@ pub async fn refuse_repeated(
         return Err(LoginError::UnknownClient);
     };
     let to = authorize::return_to(params, Some(&client)).map_err(LoginError::BadRedirect)?;
-    Ok(error_url(ctx, &to, &AuthzError::invalid_request(why)))
+    Ok((client, to))
 }
 
 /// Parses the request into a pending login and decides it; only a request that
@@ -182,14 +192,7 @@ pub async fn authorize(
         None => None,
     };
     let params = pushed.as_ref().unwrap_or(params);
-    let client = match params.get("client_id") {
-        Some(id) => ctx.cache.client(ctx.db, id).await?,
-        None => None,
-    };
-    let Some(client) = client else {
-        return Err(LoginError::UnknownClient);
-    };
-    let to = authorize::return_to(params, Some(&client)).map_err(LoginError::BadRedirect)?;
+    let (client, to) = client_and_return(ctx, params).await?;
     let finish = |url| Authorized {
         next: NextStep::Finish(url),
         started: None,

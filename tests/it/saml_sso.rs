@@ -2,7 +2,7 @@
 //! (OneLogin's python3-saml in strict mode): it makes the AuthnRequests and
 //! judges our Responses, signatures included.
 
-use crate::helpers::{AuthParams, Browser, Landing, form_with, spawn_app, totp_code};
+use crate::helpers::{AuthParams, Browser, Landing, TestUser, form_with, spawn_app, totp_code};
 use crate::saml_helpers::{PPT, REFEDS_MFA, SamlSp, response_form, response_xml, sign_in};
 
 fn contexts(verdict: &serde_json::Value) -> Vec<String> {
@@ -193,25 +193,29 @@ async fn a_response_signed_twice_satisfies_an_sp_that_wants_both() {
     assert_eq!(verdict["nameid"], "gina");
 }
 
+/// Starts a login at `sp` and posts `user`'s password, without following
+/// the answer.
+async fn password_post(browser: &Browser, sp: &SamlSp, user: &TestUser) -> reqwest::Response {
+    let page = browser.get(&sp.login_url("").await).await;
+    let form = form_with(page.html(), "password")
+        .set("username", &user.username)
+        .set("password", &user.password);
+    browser
+        .http
+        .post(browser.absolute(&form.action))
+        .form(&form.fields)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_response_page_serves_only_its_own_browser_and_only_once() {
     let app = spawn_app().await;
     let sp = SamlSp::start(&app, &[]).await;
     let user = app.user("hank").await;
     let browser = Browser::new(&app);
-    let page = browser.get(&sp.login_url("").await).await;
-    let resp = browser
-        .http
-        .post(browser.absolute(&form_with(page.html(), "password").action))
-        .form(
-            &form_with(page.html(), "password")
-                .set("username", &user.username)
-                .set("password", &user.password)
-                .fields,
-        )
-        .send()
-        .await
-        .unwrap();
+    let resp = password_post(&browser, &sp, &user).await;
     // Follow to the post page by hand, keeping its URL (without opening it).
     let mut location = resp.headers()["location"].to_str().unwrap().to_owned();
     while !location.contains("/saml/post/") {
@@ -243,19 +247,7 @@ async fn a_response_page_is_not_served_after_its_users_sessions_ended() {
     let sp = SamlSp::start(&app, &[]).await;
     let user = app.user("ines").await;
     let browser = Browser::new(&app);
-    let page = browser.get(&sp.login_url("").await).await;
-    let resp = browser
-        .http
-        .post(browser.absolute(&form_with(page.html(), "password").action))
-        .form(
-            &form_with(page.html(), "password")
-                .set("username", &user.username)
-                .set("password", &user.password)
-                .fields,
-        )
-        .send()
-        .await
-        .unwrap();
+    let resp = password_post(&browser, &sp, &user).await;
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.contains("/saml/post/"), "{location}");
     portcullis::db::revocation::end_everything(&app.state.db, &user.id)

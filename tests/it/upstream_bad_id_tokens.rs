@@ -32,17 +32,6 @@ const CASES: &[(&str, &str, &str, &str)] = &[
 
 #[tokio::test]
 async fn each_bad_upstream_id_token_is_refused_and_changes_nothing() {
-    let port = op_port();
-    let app = spawn_with(Options {
-        toml: upstream_toml(
-            "corp",
-            port,
-            "corp-secret",
-            "domains = [\"corp.example\"]\ntrust = \"amr\"\ncreate_users = true",
-        ),
-        ..Options::default()
-    })
-    .await;
     // Every account could have an account made for it: only the token stops it.
     let mut accounts = json!({
         "alice": {"email": "alice@corp.example", "email_verified": true},
@@ -52,15 +41,14 @@ async fn each_bad_upstream_id_token_is_refused_and_changes_nothing() {
         accounts[*who] = json!({"email": format!("{who}@corp.example"), "email_verified": true});
         tamper[*who] = json!(how);
     }
-    let _corp = UpstreamOp::start(OpSpec {
-        port,
-        client_secret: "corp-secret",
-        redirect_uri: format!("{}/upstream/corp/callback", app.issuer),
-        amr: "pwd,otp",
-        accounts,
-        tamper,
-        ..OpSpec::default()
-    })
+    let (app, _corp) = with_corp(
+        "create_users = true",
+        OpSpec {
+            accounts,
+            tamper,
+            ..OpSpec::default()
+        },
+    )
     .await;
     let client = app.client(false).await;
 
@@ -125,29 +113,17 @@ async fn each_bad_upstream_id_token_is_refused_and_changes_nothing() {
 /// with it an answer that carries `auth_time` does.
 #[tokio::test]
 async fn an_id_token_without_auth_time_does_not_pass_for_a_fresh_sign_in() {
-    let port = op_port();
-    let app = spawn_with(Options {
-        toml: upstream_toml(
-            "corp",
-            port,
-            "corp-secret",
-            "domains = [\"corp.example\"]\ntrust = \"amr\"\ncreate_users = true",
-        ),
-        ..Options::default()
-    })
-    .await;
-    let _corp = UpstreamOp::start(OpSpec {
-        port,
-        client_secret: "corp-secret",
-        redirect_uri: format!("{}/upstream/corp/callback", app.issuer),
-        amr: "pwd,otp",
-        accounts: json!({
-            "undated": {"email": "undated@corp.example", "email_verified": true},
-            "dated": {"email": "dated@corp.example", "email_verified": true},
-        }),
-        tamper: json!({"undated": "no_auth_time"}),
-        ..OpSpec::default()
-    })
+    let (app, _corp) = with_corp(
+        "create_users = true",
+        OpSpec {
+            accounts: json!({
+                "undated": {"email": "undated@corp.example", "email_verified": true},
+                "dated": {"email": "dated@corp.example", "email_verified": true},
+            }),
+            tamper: json!({"undated": "no_auth_time"}),
+            ..OpSpec::default()
+        },
+    )
     .await;
     let client = app.client(false).await;
     let fresh = AuthParams::new(&client)

@@ -15,31 +15,20 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let port = op_port();
-    let app = spawn_with(Options {
-        toml: upstream_toml(
-            "corp",
-            port,
-            "corp-secret",
-            "domains = [\"corp.example\"]\ntrust = \"amr\"\ncreate_users = true\nlink_by_email = true",
-        ),
-        ..Options::default()
-    })
-    .await;
-    let corp = UpstreamOp::start(OpSpec {
-        port,
-        client_secret: "corp-secret",
-        redirect_uri: format!("{}/upstream/corp/callback", app.issuer),
-        amr: "pwd,otp",
-        accounts: json!({
-            "dana": {"email": "Dana@corp.example", "email_verified": true, "given_name": "Dana"},
-            "erin": {"email": "erin@corp.example", "email_verified": true},
-            "ivy": {"email": "ivy@corp.example", "email_verified": false},
-            "zed": {"email": "zed@corp.example", "email_verified": true},
-        }),
-        userinfo_only: "email,email_verified",
-        tamper: json!({"zed": "userinfo_sub"}),
-    })
+    let (app, corp) = with_corp(
+        "create_users = true\nlink_by_email = true",
+        OpSpec {
+            accounts: json!({
+                "dana": {"email": "Dana@corp.example", "email_verified": true, "given_name": "Dana"},
+                "erin": {"email": "erin@corp.example", "email_verified": true},
+                "ivy": {"email": "ivy@corp.example", "email_verified": false},
+                "zed": {"email": "zed@corp.example", "email_verified": true},
+            }),
+            userinfo_only: "email,email_verified",
+            tamper: json!({"zed": "userinfo_sub"}),
+            ..OpSpec::default()
+        },
+    )
     .await;
     Setup { app, _corp: corp }
 }

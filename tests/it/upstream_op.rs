@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::LOCATION;
 use url::Url;
 
-use crate::helpers::{Browser, Landing, form_with};
+use crate::helpers::{Browser, Landing, Options, TestApp, form_with, spawn_with};
 use crate::redis_server::free_port;
 
 pub struct UpstreamOp {
@@ -43,6 +43,33 @@ pub fn upstream_toml(id: &str, port: u16, secret: &str, extra: &str) -> String {
     format!(
         "[[upstream]]\nid = \"{id}\"\nname = \"{id} SSO\"\nissuer = \"http://127.0.0.1:{port}\"\nclient_id = \"portcullis\"\nclient_secret = \"{secret}\"\n{extra}\n"
     )
+}
+
+/// A server whose one upstream is `corp` (domain corp.example, trusted for
+/// `amr`, then the keys in `extra`), and that upstream running, its sign-ins
+/// showing `pwd,otp`, with `spec`'s accounts, userinfo-only claims and
+/// falsifications (its port, secret and redirect URI are set here).
+pub async fn with_corp(extra: &str, spec: OpSpec<'_>) -> (TestApp, UpstreamOp) {
+    let port = op_port();
+    let app = spawn_with(Options {
+        toml: upstream_toml(
+            "corp",
+            port,
+            "corp-secret",
+            &format!("domains = [\"corp.example\"]\ntrust = \"amr\"\n{extra}"),
+        ),
+        ..Options::default()
+    })
+    .await;
+    let corp = UpstreamOp::start(OpSpec {
+        port,
+        client_secret: "corp-secret",
+        redirect_uri: format!("{}/upstream/corp/callback", app.issuer),
+        amr: "pwd,otp",
+        ..spec
+    })
+    .await;
+    (app, corp)
 }
 
 impl UpstreamOp {

@@ -277,29 +277,17 @@ async fn an_upstream_that_stays_down_is_audited_once_however_often_it_is_tried()
 /// its domain is linked (the control).
 #[tokio::test]
 async fn link_by_email_stays_in_the_upstreams_domains_and_skips_disabled_accounts() {
-    let port = op_port();
-    let app = spawn_with(Options {
-        toml: upstream_toml(
-            "corp",
-            port,
-            "corp-secret",
-            "domains = [\"corp.example\"]\ntrust = \"amr\"\nlink_by_email = true",
-        ),
-        ..Options::default()
-    })
-    .await;
-    let _corp = UpstreamOp::start(OpSpec {
-        port,
-        client_secret: "corp-secret",
-        redirect_uri: format!("{}/upstream/corp/callback", app.issuer),
-        amr: "pwd,otp",
-        accounts: json!({
-            "eve": {"email": "eve@elsewhere.example", "email_verified": true},
-            "dora": {"email": "dora@corp.example", "email_verified": true},
-            "alice": {"email": "alice@corp.example", "email_verified": true},
-        }),
-        ..OpSpec::default()
-    })
+    let (app, _corp) = with_corp(
+        "link_by_email = true",
+        OpSpec {
+            accounts: json!({
+                "eve": {"email": "eve@elsewhere.example", "email_verified": true},
+                "dora": {"email": "dora@corp.example", "email_verified": true},
+                "alice": {"email": "alice@corp.example", "email_verified": true},
+            }),
+            ..OpSpec::default()
+        },
+    )
     .await;
     let mut local = std::collections::HashMap::new();
     for (name, email) in [
