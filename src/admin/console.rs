@@ -33,6 +33,10 @@ pub struct ConsoleSession {
     /// The user's session epoch at sign-in: a reset or sign-out ends the console too.
     #[serde(default)]
     pub epoch: i64,
+    /// The public id of the browser session the sign-in ran in: signing out
+    /// of this provider (`/logout`) ends the console with it.
+    #[serde(default)]
+    pub sid: String,
 }
 
 fn own<'a>(ctx: &'a ConsoleCtx<'_>) -> OwnClient<'a> {
@@ -102,6 +106,7 @@ pub async fn finish(
         csrf: secrets::random_token(24),
         acr: grant.acr.clone(),
         epoch: grant.epoch,
+        sid: grant.sid.clone(),
     };
     let cookie = secrets::random_token(32);
     let key = session_key(&cookie);
@@ -124,10 +129,13 @@ fn session_key(cookie: &str) -> String {
     format!("console:{}", secrets::digest(cookie))
 }
 
-/// The session behind a console cookie, while its user is still an active admin.
+/// The session behind a console cookie, while its user is still an active
+/// admin, the browser session it was made in (`browser_cookie`) is still that
+/// user's, and its sign-in met the level the console asks now.
 pub async fn session(
     ctx: &ConsoleCtx<'_>,
     cookie: &str,
+    browser_cookie: Option<&str>,
 ) -> Result<Option<ConsoleSession>, Failure> {
     if cookie.is_empty() || cookie.len() > 128 {
         return Ok(None);
@@ -139,6 +147,23 @@ pub async fn session(
     else {
         return Ok(None);
     };
+    // A sign-out at `/logout` (a shared computer) ends the console too.
+    let browser = match browser_cookie {
+        Some(b) => ctx.sessions.load(b).await?,
+        None => None,
+    };
+    if !browser.is_some_and(|b| b.sid == s.sid && b.user_id.as_deref() == Some(&s.user_id)) {
+        return Ok(None);
+    }
+    // `admin.acr` raised since: sign in again at the new level.
+    if ctx
+        .settings
+        .acr
+        .level_of(&s.acr)
+        .is_none_or(|l| l < ctx.settings.admin.level)
+    {
+        return Ok(None);
+    }
     // Removal from the admin group ends console access at the next request, and
     // so does a reset or sign-out of the administrator (a new session epoch).
     match users::find_by_id(ctx.db, &s.user_id).await? {

@@ -1,6 +1,7 @@
 //! Ending everything a user is signed in with: browser sessions (and an admin
 //! console session), refresh-token families and the access tokens issued from
-//! them. Run by an administrator's password set, MFA reset, disable and sign-out.
+//! them. Run by an administrator's password set, MFA reset, disable, sign-out
+//! and delete.
 //!
 //! The database makes it certain: the user moves to a new session epoch, and
 //! every session, code and token remembers the epoch it was made in and is
@@ -27,6 +28,7 @@ pub enum Reason {
     MfaReset,
     Disabled,
     SignOut,
+    Deleted,
 }
 
 impl Reason {
@@ -36,6 +38,7 @@ impl Reason {
             Reason::MfaReset => "mfa_reset",
             Reason::Disabled => "disabled",
             Reason::SignOut => "sign_out",
+            Reason::Deleted => "deleted",
         }
     }
 }

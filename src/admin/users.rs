@@ -161,9 +161,9 @@ pub async fn update(
         .transpose()
         .map_err(AdminError::Invalid)?
         .map(|l| l.tag().to_owned());
+    let before = user_admin::get(&ctx.db, id).await?;
     let grants = match &patch.groups {
         Some(gs) if admin_group::names_admin_group(ctx, gs) => {
-            let before = user_admin::get(&ctx.db, id).await?;
             !admin_group::names_admin_group(ctx, &before.groups)
         }
         _ => false,
@@ -171,6 +171,11 @@ pub async fn update(
     let grants = admin_group::check(ctx, grants, admin_grant)?;
     user_admin::update(&ctx.db, id, &patch).await?;
     let after = user_admin::get(&ctx.db, id).await?;
+    // A set-password link went to the old address: whoever reads that mailbox
+    // (a typo, the reason for the change) must not set the password now.
+    if after.user.email != before.user.email {
+        password_tokens::revoke_for_user(&ctx.db, id).await?;
+    }
     let mut changed: Vec<&str> = Vec::new();
     for (name, v) in [
         ("username", &patch.username),
@@ -203,7 +208,13 @@ pub async fn update(
     Ok(after)
 }
 
+/// Deletes the user, after ending everything they are signed in with (the
+/// relying parties told by back-channel logout), as a disable does.
 pub async fn delete(ctx: &AdminCtx, id: &str) -> Result<(), AdminError> {
+    let user = users::find_by_id(&ctx.db, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    sign_out::end_everything(ctx, &user, Reason::Deleted).await?;
     let user = user_admin::delete(&ctx.db, id).await?;
     ctx.audit(
         "user_deleted",

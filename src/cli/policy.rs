@@ -122,7 +122,7 @@ pub async fn run(
             let show = |ip: Option<std::net::IpAddr>| {
                 ip.map_or_else(|| "unknown".to_owned(), |i| i.to_string())
             };
-            let minimum = c.floor(&settings.acr);
+            let minimum = c.floor(&settings.acr)?;
             let level = d.level.max(minimum).max(requested.unwrap_or(d.level));
             println!(
                 "{}",

@@ -15,12 +15,18 @@ use crate::config::{ForwardedHeader, ServerSettings};
 /// no client, or a hop we cannot read). None never matches a network rule.
 pub fn client_ip(req: &HttpRequest, server: &ServerSettings) -> Option<IpAddr> {
     let peer = req.peer_addr().map(|a| a.ip());
-    let mut lines = Vec::new();
-    for value in req.headers().get_all(server.forwarded_header.name()) {
-        // A line we cannot read may be the one our proxy appended: skipping it
-        // would let the client's own entry pass for the last hop.
-        lines.push(value.to_str().ok()?);
-    }
+    // Bytes that are not text stay in their element (it names no address),
+    // and every other element keeps its place: the hop our proxy appended is
+    // still the one found from the right. Skipping such a line would let the
+    // client's own entry pass for the last hop, and giving up on the whole
+    // header would let any client, trusted proxy or not, make its own address
+    // unknown.
+    let lines: Vec<_> = req
+        .headers()
+        .get_all(server.forwarded_header.name())
+        .map(|value| String::from_utf8_lossy(value.as_bytes()))
+        .collect();
+    let lines: Vec<&str> = lines.iter().map(AsRef::as_ref).collect();
     resolve(
         peer,
         &lines,

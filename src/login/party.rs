@@ -40,15 +40,24 @@ impl Party {
         }
     }
 
-    /// The level the party demands whatever it asks: its minimum acr.
-    pub fn floor(&self, registry: &AcrRegistry) -> Level {
+    /// The level the party demands whatever it asks: its minimum acr. A
+    /// minimum that no longer names a level (an alias removed from the
+    /// configuration since) fails the request (503) rather than fall to
+    /// `pwd`, as a stored policy rule that no longer parses does.
+    pub fn floor(&self, registry: &AcrRegistry) -> Result<Level, Failure> {
         let minimum = match self {
             Party::Oidc(c) => c.minimum_acr.as_deref(),
             Party::Saml(sp) => sp.minimum_acr.as_deref(),
         };
-        minimum
-            .and_then(|a| registry.level_of(a))
-            .unwrap_or(Level::Pwd)
+        match minimum {
+            None => Ok(Level::Pwd),
+            Some(a) => registry.level_of(a).ok_or_else(|| {
+                Failure::Unavailable(format!(
+                    "the minimum acr {a:?} of {} names no level",
+                    self.id()
+                ))
+            }),
+        }
     }
 
     /// The party of a pending login, from the read cache; None when it has

@@ -120,6 +120,9 @@ pub async fn end_session(
     if let Some(s) = ended
         && let Some(user_id) = &s.user_id
     {
+        // Two tabs renewing the session at once leave a second key of this
+        // sid, whose cookie this browser no longer holds: it ends too.
+        sessions.end_one(user_id, &s.sid).await?;
         notifier.notify(take(sessions.store(), &s.sid, user_id).await?);
     }
     Ok(())

@@ -85,7 +85,7 @@ pub async fn floor(
         )
     };
     let (ip, decision, per_address) = highest(ips, decide);
-    let level = decision.level.max(party.floor(&ctx.settings.acr));
+    let level = decision.level.max(party.floor(&ctx.settings.acr)?);
     Ok(Floor {
         level,
         decision,

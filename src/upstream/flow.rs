@@ -93,7 +93,8 @@ fn wanted_level(ctx: &LoginCtx<'_>, login: &PendingLogin, party: Option<&Party>)
         .iter()
         .find_map(|v| reg.level_of(v))
         .unwrap_or(Level::Pwd);
-    let floor = party.map(|p| p.floor(reg)).unwrap_or(Level::Pwd);
+    // A minimum that names no level fails the login itself, at its policy floor.
+    let floor = party.and_then(|p| p.floor(reg).ok()).unwrap_or(Level::Pwd);
     asked.max(floor).max(ctx.settings.policy.default)
 }
 

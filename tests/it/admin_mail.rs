@@ -178,3 +178,52 @@ async fn expired_links_and_the_outbox_folder() {
         .unwrap();
     assert!(creds.password_hash.is_none());
 }
+
+/// A corrected address takes the old one's set-password link with it: whoever
+/// reads the old mailbox cannot set the password after the change.
+#[tokio::test]
+async fn a_new_email_address_revokes_the_links_mailed_to_the_old_one() {
+    let mut smtp = SmtpServer::start().await;
+    let app = spawn_with(Options {
+        smtp_url: Some(smtp.url.clone()),
+        ..Options::default()
+    })
+    .await;
+    let api = AdminApi::new(&app, "onboard").await;
+    let (s, u) = api
+        .post(
+            "/users",
+            json!({"username": "tess", "email": "tess@exmaple.com"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{u}");
+    let token = link_token(&smtp.next_message().await).expect("a set-password link");
+    let id = u["id"].as_str().unwrap();
+    let (s, body) = api
+        .json(
+            reqwest::Method::PATCH,
+            &format!("/users/{id}"),
+            Some(json!({"first_name": "Tess"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let browser = Browser::new(&app);
+    assert_eq!(
+        browser
+            .get(&format!("/set-password/{token}"))
+            .await
+            .status(),
+        200,
+        "another change keeps the link"
+    );
+    let (s, body) = api
+        .json(
+            reqwest::Method::PATCH,
+            &format!("/users/{id}"),
+            Some(json!({"email": "tess@example.com"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let page = browser.get(&format!("/set-password/{token}")).await;
+    assert_eq!(page.status(), 400, "{}", page.html());
+}

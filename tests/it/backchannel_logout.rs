@@ -152,6 +152,25 @@ async fn an_admin_sign_out_notifies_the_clients_of_every_session() {
     assert_ne!(got[0].1["sid"], got[1].1["sid"]);
 }
 
+/// Deleting a user ends their sessions first, so the relying parties hear of
+/// it as they would of a disable.
+#[tokio::test]
+async fn deleting_a_user_notifies_the_clients_of_their_sessions() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&app).await;
+    let client = client_with_receiver(&app, &receiver).await;
+    let user = app.user("dave").await;
+    let browser = Browser::new(&app);
+    app.sign_in_with(&browser, &client, &user, &AuthParams::new(&client))
+        .await;
+    portcullis::admin::users::delete(&app.state.admin_ctx("admin:test"), &user.id)
+        .await
+        .unwrap();
+    let got = receiver.accepted(1).await;
+    assert_eq!(got.len(), 1, "one token for the deleted user's session");
+    assert_eq!(got[0].1["sub"], user.id.as_str());
+}
+
 #[tokio::test]
 async fn an_unreachable_client_never_delays_the_logout() {
     let app = spawn_app().await;

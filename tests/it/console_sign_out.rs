@@ -26,3 +26,53 @@ async fn signing_out_answers_in_the_visitors_language() {
     let after = b.http.get(app.url("/admin/users")).send().await.unwrap();
     assert_eq!(after.status(), 302, "the browser is signed out");
 }
+
+/// Signing out of the provider at `/logout` (a shared computer) ends the
+/// console with it.
+#[tokio::test]
+async fn the_console_ends_with_the_browser_session_it_was_signed_in_from() {
+    let app = spawn_app().await;
+    let (b, _) = sign_in(&app, "boss", &["admins"]).await;
+    let users = || async { b.http.get(app.url("/admin/users")).send().await.unwrap() };
+    assert_eq!(users().await.status(), 200);
+    let confirm = b.get("/logout").await;
+    let form = form_with(confirm.html(), "csrf_token");
+    b.submit(&form).await;
+    assert_eq!(users().await.status(), 302, "the console outlived /logout");
+}
+
+/// A console session whose sign-in is below the level the console asks now
+/// (`admin.acr` raised since) is not taken: sign in again.
+#[tokio::test]
+async fn a_console_session_below_the_consoles_level_is_not_taken() {
+    use portcullis::admin::console::ConsoleSession;
+
+    let app = spawn_app().await;
+    let (b, _) = sign_in(&app, "chief", &["admins"]).await;
+    let users = || async { b.http.get(app.url("/admin/users")).send().await.unwrap() };
+    assert_eq!(users().await.status(), 200);
+    let user = portcullis::db::users::find_by_username(&app.state.db, "chief")
+        .await
+        .unwrap()
+        .unwrap();
+    let store = &app.state.store;
+    let index = portcullis::oidc::session::user_index(&user.id);
+    let (key, _) = store
+        .index_entries(&index)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(_, tag)| tag == "console")
+        .expect("the console session is listed with the user's sessions");
+    let mut s: ConsoleSession = store.get_json(&key).await.unwrap().unwrap();
+    s.acr = "pwd".into();
+    store
+        .put_json(&key, &s, std::time::Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(
+        users().await.status(),
+        302,
+        "a pwd sign-in opened the console"
+    );
+}

@@ -231,3 +231,32 @@ async fn an_expired_hint_still_logs_out_but_a_hint_for_someone_else_asks_first()
         "login_required"
     );
 }
+
+/// Two tabs renewing one session at once leave two cookies of it; logging
+/// out with either ends both, not only the cookie this browser sent.
+#[tokio::test]
+async fn a_logout_ends_every_copy_of_its_session() {
+    use portcullis::oidc::session::BrowserSession;
+
+    let app = spawn_app().await;
+    let user = app.user("lou").await;
+    let sessions = &app.state.sessions;
+    let mut s = BrowserSession::anonymous(1);
+    s.user_id = Some(user.id.clone());
+    let first = sessions.rotate(None, &s).await.unwrap();
+    let loaded = sessions.load(&first).await.unwrap().unwrap();
+    let (t1, t2) = tokio::join!(
+        sessions.rotate(Some(&first), &loaded),
+        sessions.rotate(Some(&first), &loaded)
+    );
+    let (t1, t2) = (t1.unwrap(), t2.unwrap());
+    assert!(sessions.load(&t1).await.unwrap().is_some());
+    portcullis::oidc::backchannel::end_session(sessions, &app.state.logout_notifier, &t2)
+        .await
+        .unwrap();
+    assert!(sessions.load(&t2).await.unwrap().is_none());
+    assert!(
+        sessions.load(&t1).await.unwrap().is_none(),
+        "the other copy outlived the logout"
+    );
+}

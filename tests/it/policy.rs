@@ -388,3 +388,31 @@ async fn policy_explain_dry_run_and_audit_log() {
             .is_empty()
     );
 }
+
+/// A client's minimum acr that no longer names a level (its alias removed from
+/// the configuration since) fails the login with 503 after the password,
+/// rather than fall to a password alone.
+#[tokio::test]
+async fn a_minimum_acr_that_names_no_level_fails_closed() {
+    use portcullis::db::clients::ClientProfile;
+
+    let app = spawn_app().await;
+    let user = app.user("mona").await;
+    let client = app.client_made(&[], ClientProfile::default()).await;
+    let mut c = portcullis::db::clients::find(&app.state.db, &client.client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    c.minimum_acr = Some("urn:example:removed-alias".into());
+    portcullis::db::clients::save(&app.state.db, &c)
+        .await
+        .unwrap();
+    app.state.cache.forget_client(&client.client_id);
+    let browser = Browser::new(&app);
+    let page = browser.authorize(&AuthParams::new(&client)).await;
+    let after = browser.login(&page, &user).await;
+    match after {
+        Landing::Page { status, .. } => assert_eq!(status, 503),
+        Landing::Left { location, .. } => panic!("signed in with a password alone: {location}"),
+    }
+}

@@ -99,3 +99,47 @@ fn ipv4_mapped_addresses_are_read_as_ipv4() {
         ip("203.0.113.5")
     );
 }
+
+/// A header that is not text never makes an address unknown: an untrusted
+/// peer is its own address whatever it sends, and behind a trusted proxy the
+/// element the proxy appended is still read.
+#[test]
+fn bytes_that_are_not_text_change_no_address() {
+    use actix_web::http::header::HeaderValue;
+    use actix_web::test::TestRequest;
+
+    let server = |trusted: &[&str]| ServerSettings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        trusted_proxies: nets(trusted),
+        forwarded_header: ForwardedHeader::XForwardedFor,
+        shutdown_delay: std::time::Duration::ZERO,
+    };
+    let request = |peer: &str, lines: &[&[u8]]| {
+        let mut r = TestRequest::default().peer_addr(peer.parse().unwrap());
+        for line in lines {
+            r = r.append_header(("X-Forwarded-For", HeaderValue::from_bytes(line).unwrap()));
+        }
+        r.to_http_request()
+    };
+    let direct = request("203.0.113.7:5000", &[b"\x80"]);
+    assert_eq!(client_ip(&direct, &server(&[])), ip("203.0.113.7"));
+    assert_eq!(
+        client_ip(&direct, &server(&["10.0.0.0/8"])),
+        ip("203.0.113.7")
+    );
+    // nginx joins the client's line and its own entry into one.
+    let joined = request("10.0.0.2:5000", &[b"\x80, 198.51.100.5"]);
+    assert_eq!(
+        client_ip(&joined, &server(&["10.0.0.0/8"])),
+        ip("198.51.100.5")
+    );
+    // HAProxy adds a line of its own after the client's.
+    let apart = request("10.0.0.2:5000", &[b"\xff\xfe", b"198.51.100.6"]);
+    assert_eq!(
+        client_ip(&apart, &server(&["10.0.0.0/8"])),
+        ip("198.51.100.6")
+    );
+    // The client's garbage as the last hop names nobody: unknown, as before.
+    let last = request("10.0.0.2:5000", &[b"198.51.100.5, \x80"]);
+    assert_eq!(client_ip(&last, &server(&["10.0.0.0/8"])), None);
+}

@@ -82,7 +82,12 @@ pub(crate) async fn session(
     req: &HttpRequest,
 ) -> Result<Option<ConsoleSession>, PageError> {
     match read_cookie(state, req, COOKIE) {
-        Some(c) => Ok(console::session(&state.console_ctx(), &c).await?),
+        Some(c) => Ok(console::session(
+            &state.console_ctx(),
+            &c,
+            super::session_cookie(req).as_deref(),
+        )
+        .await?),
         None => Ok(None),
     }
 }
