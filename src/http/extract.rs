@@ -110,6 +110,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
 /// A repeated parameter's name, and every name's last value.
 pub type Repeated = (String, HashMap<String, String>);
 
+/// Parameters that extensions define as repeatable (RFC 8707 `resource`,
+/// RFC 8693 `audience`); none of them is read here.
+const MAY_REPEAT: &[&str] = &["resource", "audience"];
+
 /// RFC 6749 §3.1: request parameters "MUST NOT be included more than once".
 /// The parameters by name, or the first repeated name with every name's last
 /// value (to find where to answer).
@@ -117,7 +121,7 @@ pub fn once(pairs: Vec<(String, String)>) -> Result<HashMap<String, String>, Rep
     let mut params = HashMap::with_capacity(pairs.len());
     let mut repeated = None;
     for (name, value) in pairs {
-        if let Some(_earlier) = params.insert(name.clone(), value) {
+        if params.insert(name.clone(), value).is_some() && !MAY_REPEAT.contains(&name.as_str()) {
             repeated.get_or_insert(name);
         }
     }
@@ -175,5 +179,13 @@ mod once_tests {
         assert_eq!((last["a"].as_str(), last["b"].as_str()), ("3", "4"));
         // An empty value still counts as the parameter.
         assert!(once(pairs(&[("scope", ""), ("scope", "openid")])).is_err());
+        // Resource indicators (RFC 8707) may come several times.
+        assert!(
+            once(pairs(&[
+                ("resource", "https://a"),
+                ("resource", "https://b")
+            ]))
+            .is_ok()
+        );
     }
 }

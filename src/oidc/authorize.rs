@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::claims::{self, ClaimsParam, ClaimsRequest};
+use super::claims::{self, ClaimRequest, ClaimsParam, ClaimsRequest};
 use super::error::{AuthzError, AuthzErrorCode};
 use crate::auth::acr::AcrRegistry;
 use crate::db::clients::Client;
@@ -287,16 +287,14 @@ fn parse_acr(
     let mut named: Vec<String> = Vec::new();
     let mut essential = false;
     let mut from_claims = false;
-    let acr = parsed
-        .id_token
-        .as_ref()
-        .and_then(|m| m.get("acr").cloned())
-        .or_else(|| parsed.userinfo.as_ref().and_then(|m| m.get("acr").cloned()));
     // A member that names no values (`{"essential": true}`, null) only asks
-    // for the claim: `acr_values` still says which levels.
-    if let Some(req) = acr.map(Option::unwrap_or_default)
-        && !req.string_values().is_empty()
-    {
+    // for the claim: the other member, else `acr_values`, says which levels.
+    let with_values = |member: &Option<HashMap<String, Option<ClaimRequest>>>| {
+        let req = member.as_ref()?.get("acr").cloned().flatten()?;
+        (!req.string_values().is_empty()).then_some(req)
+    };
+    let acr = with_values(&parsed.id_token).or_else(|| with_values(&parsed.userinfo));
+    if let Some(req) = acr {
         from_claims = true;
         essential = req.essential;
         named = req.string_values();

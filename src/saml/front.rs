@@ -127,7 +127,15 @@ pub async fn sso(
         }
     };
     let expected_user = match &req.subject {
-        Some(name_id) => Some(subject_user(ctx, &sp, name_id).await?),
+        Some(name_id) => {
+            match subject_user(ctx, &sp, name_id, req.subject_format.as_deref()).await? {
+                Some(id) => Some(id),
+                None => {
+                    let xml = failure(ctx, &ret, &sp, Status::UnknownPrincipal)?;
+                    return Ok(SsoAnswer::Post(post_form(&ret, &xml)));
+                }
+            }
+        }
         None => None,
     };
     let now = now_ms();
@@ -192,21 +200,38 @@ const NOBODY: &str = "nameid:unknown";
 
 /// SAML core §3.4.1: a request naming its subject is answered for that
 /// principal only, never for whoever else this browser is signed in as. The
-/// user whose NameID (as this SP receives it) the request names; a name no
-/// active user has gets the same page, a login that nobody's sign-in can
-/// finish, so that an unsigned request cannot tell which names exist.
+/// user the NameID names: an email address in the `emailAddress` format; in
+/// the `unspecified` format (or none), what this SP receives as NameID, else
+/// the other of email and username. A name no active user has gets the same
+/// page, a login that nobody's sign-in can finish, so that an unsigned
+/// request cannot tell which names exist. None: a format we do not resolve
+/// (persistent, transient …), refused whatever the name.
 async fn subject_user(
     ctx: &LoginCtx<'_>,
     sp: &ServiceProvider,
     name_id: &str,
-) -> Result<String, Failure> {
-    let user = match sp.nameid {
-        NameIdKind::Email => crate::db::user_admin::find_by_email(ctx.db, name_id).await?,
-        NameIdKind::Username => users::find_by_username(ctx.db, name_id).await?,
+    format: Option<&str>,
+) -> Result<Option<String>, Failure> {
+    let by_email = || crate::db::user_admin::find_by_email(ctx.db, name_id);
+    let by_username = || users::find_by_username(ctx.db, name_id);
+    let user = match (format.map(str::trim), sp.nameid) {
+        (Some(super::NAMEID_EMAIL), _) => by_email().await?,
+        (None | Some(super::NAMEID_UNSPECIFIED), NameIdKind::Email) => match by_email().await? {
+            Some(u) => Some(u),
+            None => by_username().await?,
+        },
+        (None | Some(super::NAMEID_UNSPECIFIED), NameIdKind::Username) => {
+            match by_username().await? {
+                Some(u) => Some(u),
+                None => by_email().await?,
+            }
+        }
+        (Some(_), _) => return Ok(None),
     };
-    Ok(user
-        .filter(|u| u.active)
-        .map_or_else(|| NOBODY.to_owned(), |u| u.id))
+    Ok(Some(
+        user.filter(|u| u.active)
+            .map_or_else(|| NOBODY.to_owned(), |u| u.id),
+    ))
 }
 
 /// A signed failure Response.

@@ -64,6 +64,8 @@ pub struct AuthnRequest {
     pub name_id_format: Option<String>,
     /// `Subject/NameID`: the principal the service provider asks about.
     pub subject: Option<String>,
+    /// That NameID's `Format`.
+    pub subject_format: Option<String>,
 }
 
 fn b64() -> GeneralPurpose {
@@ -167,6 +169,7 @@ pub fn parse(xml: &str) -> Result<AuthnRequest, SamlError> {
         requested: None,
         name_id_format: None,
         subject: None,
+        subject_format: None,
     };
     let mut version_ok = false;
     // (depth of the capturing element, what it captures, text so far)
@@ -263,6 +266,7 @@ pub fn parse(xml: &str) -> Result<AuthnRequest, SamlError> {
                         Within::Subject
                     };
                 } else if depth == 3 && within == Within::Subject && is(NS_ASSERTION, "NameID") {
+                    req.subject_format = attr("Format");
                     capture = Some((depth, Capture::NameId, String::new()));
                 } else if depth == 3
                     && within == Within::Requested

@@ -58,6 +58,9 @@ pub enum Status {
     NoAuthnContext,
     /// Responder / NoPassive: IsPassive and no usable session.
     NoPassive,
+    /// Responder / UnknownPrincipal: the request's Subject is in a NameID
+    /// format we do not resolve.
+    UnknownPrincipal,
 }
 
 const ST: &str = "urn:oasis:names:tc:SAML:2.0:status:";
@@ -71,6 +74,10 @@ impl Status {
                 Some(format!("{ST}NoAuthnContext")),
             ),
             Status::NoPassive => (format!("{ST}Responder"), Some(format!("{ST}NoPassive"))),
+            Status::UnknownPrincipal => (
+                format!("{ST}Responder"),
+                Some(format!("{ST}UnknownPrincipal")),
+            ),
         }
     }
 }

@@ -126,8 +126,9 @@ async fn password_change_needs_the_current_password() {
 }
 
 /// Whoever knew the old password keeps nothing it gave them: the other
-/// browser's session, its refresh token and a set-password link mailed before
-/// all end with the change; the browser that made it stays signed in.
+/// browser's session, its access and refresh tokens and a set-password link
+/// mailed before all end with the change; the browser that made it stays
+/// signed in.
 #[tokio::test]
 async fn a_password_change_ends_every_other_session_and_refresh_token() {
     let app = spawn_app().await;
@@ -143,6 +144,7 @@ async fn a_password_change_ends_every_other_session_and_refresh_token() {
         )
         .await;
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
     let link = portcullis::db::password_tokens::issue(&app.state.db, &user.id, 3600)
         .await
         .unwrap();
@@ -165,6 +167,17 @@ async fn a_password_change_ends_every_other_session_and_refresh_token() {
         .params();
     assert_eq!(silent["error"], "login_required", "{silent:?}");
     assert_eq!(app.refresh(&client, &refresh, None).await.status(), 400);
+    let info = reqwest::Client::new()
+        .get(app.url("/userinfo"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        info.status(),
+        401,
+        "the other browser's access token outlived the change"
+    );
     assert!(
         portcullis::db::password_tokens::peek(&app.state.db, &link)
             .await

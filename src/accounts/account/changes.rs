@@ -18,7 +18,7 @@ use crate::auth::stepup::Freshness;
 use crate::auth::totp;
 use crate::db::factors::{self, FactorRef, Removed};
 use crate::db::users::{self, User};
-use crate::db::{self, password_tokens, refresh_tokens};
+use crate::db::{password_tokens, revocation};
 use crate::error::Failure;
 use crate::login::LoginCtx;
 use crate::oidc::backchannel::{self, Notifier};
@@ -70,22 +70,32 @@ pub fn permit(s: &AccountSession, e: Enrolled, now_ms: i64) -> Result<Permit, Ac
     factor_rules::may_add_factor(e, &s.evidence, &fresh).map_err(|_| AccountError::ProveAgain)
 }
 
+/// This browser: its session cookie, and its account session with its cookie.
+pub struct ThisBrowser<'a> {
+    pub session_cookie: Option<&'a str>,
+    pub account_cookie: &'a str,
+    pub account: &'a AccountSession,
+}
+
 /// Changes the password: the current one must match, and failures count
 /// towards the same lock-outs as the sign-in's. An account with a second
 /// factor also needs a fresh proof of one: a stolen password alone must not
 /// lock its owner out. Whoever knew the old password keeps nothing it gave
-/// them: every other browser is signed out (and its relying parties told),
-/// every refresh token and set-password link is revoked; this browser stays.
+/// them: the user moves to a new session epoch (every access token, code and
+/// session of the old one ends, every refresh token is revoked), every other
+/// browser is signed out (and its relying parties told), every set-password
+/// link is revoked; this browser's sessions move to the new epoch and stay.
 pub async fn change_password(
     ctx: &LoginCtx<'_>,
     notifier: &Notifier,
-    s: &AccountSession,
+    this: ThisBrowser<'_>,
     user: &User,
     current: &str,
     new: &str,
     ip: Option<IpAddr>,
 ) -> Result<(), AccountError> {
     password::validate_new(new).map_err(|e| AccountError::WeakPassword(e.to_string()))?;
+    let s = this.account;
     permit(s, enrolled(ctx, user).await?, crate::oidc::now_ms())?;
     let buckets = [
         username_bucket(&user.username),
@@ -129,8 +139,18 @@ pub async fn change_password(
         .map_err(|e| Failure::Internal(e.to_string()))?;
     users::set_password_hash(ctx.db, &user.id, hash).await?;
     password_tokens::revoke_for_user(ctx.db, &user.id).await?;
-    let refresh_families = refresh_tokens::revoke_user(ctx.db, &user.id, db::now()).await?;
+    let ended = revocation::end_everything(ctx.db, &user.id).await?;
+    crate::directory::changed(ctx.store).await?;
+    let refresh_families = ended.refresh_families;
     let sessions = end_browsers(ctx, notifier, user, None, &s.sid).await?;
+    if let Some(cookie) = this.session_cookie
+        && let Some(mut browser) = ctx.sessions.load(cookie).await?
+        && browser.sid == s.sid
+    {
+        browser.epoch = ended.epoch;
+        ctx.sessions.save(cookie, &browser).await?;
+    }
+    super::move_to_epoch(ctx.store, this.account_cookie, s, ended.epoch).await?;
     audit_factor(
         ctx,
         user,

@@ -124,6 +124,20 @@ pub async fn session(
     }
 }
 
+/// Keeps the account session of `cookie` across a new session epoch of its
+/// user (a password change here): saved again as of `epoch`.
+pub async fn move_to_epoch(
+    store: &crate::store::Store,
+    cookie: &str,
+    s: &AccountSession,
+    epoch: i64,
+) -> Result<(), Failure> {
+    let moved = AccountSession { epoch, ..s.clone() };
+    Ok(store
+        .put_json(&session_key(cookie), &moved, SESSION_TTL)
+        .await?)
+}
+
 pub async fn end(ctx: &SignInCtx<'_>, cookie: &str) -> Result<(), Failure> {
     Ok(ctx.store.delete(&session_key(cookie)).await?)
 }

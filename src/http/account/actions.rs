@@ -111,10 +111,16 @@ pub async fn password(
 ) -> Result<HttpResponse, PageError> {
     let ip = client_ip(&req, &state.settings.server);
     let f = &form;
+    let browser = super::session_cookie(&req);
+    let this = account::ThisBrowser {
+        session_cookie: browser.as_deref(),
+        account_cookie: &s.cookie,
+        account: &s.session,
+    };
     match account::change_password(
         &state.login_ctx(),
         &state.logout_notifier,
-        &s.session,
+        this,
         &s.user,
         &f.current_password,
         &f.new_password,

@@ -141,6 +141,14 @@ fn an_acr_claims_member_without_values_leaves_acr_values_in_force() {
         assert_eq!(r.acr.values, vec!["urn:example:jira:2fa"], "{member}");
         assert!(!r.acr.essential, "{member}");
     }
+    // Nor does it hide the userinfo member's values.
+    let claims = r#"{"id_token":{"acr":{"essential":true}},"userinfo":{"acr":{"values":["phr"],"essential":true}}}"#;
+    let r = parse_ok(
+        &[("claims", claims), ("acr_values", "pwd")],
+        &client(false, &[]),
+    );
+    assert_eq!(r.acr.values, vec!["phr"]);
+    assert!(r.acr.essential);
 }
 
 #[test]

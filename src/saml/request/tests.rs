@@ -48,6 +48,10 @@ fn a_full_request_is_read() {
         Some(super::super::NAMEID_EMAIL)
     );
     assert_eq!(r.subject.as_deref(), Some("ann@example.com"));
+    assert_eq!(
+        r.subject_format.as_deref(),
+        Some(super::super::NAMEID_EMAIL)
+    );
 }
 
 #[test]
