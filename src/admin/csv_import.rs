@@ -8,6 +8,10 @@ use crate::db::users::{normalize, validate_email, validate_username};
 
 /// Most data rows one file may hold.
 pub const MAX_ROWS: usize = 100_000;
+/// Far more columns than any export of users has: a header or row past it is
+/// refused before its fields are kept, so a hostile file cannot make the
+/// server hold millions of them.
+pub const MAX_COLUMNS: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -115,6 +119,11 @@ pub fn parse(data: &[u8]) -> Result<Parsed, String> {
         .byte_headers()
         .map_err(|e| format!("cannot read the header line: {e}"))?
         .clone();
+    if headers.len() > MAX_COLUMNS {
+        return Err(format!(
+            "more than {MAX_COLUMNS} columns in the header line"
+        ));
+    }
     let mut columns: Vec<Option<Field>> = Vec::new();
     let mut ignored = Vec::new();
     for h in headers.iter() {
@@ -140,6 +149,9 @@ pub fn parse(data: &[u8]) -> Result<Parsed, String> {
             return Err(format!("more than {MAX_ROWS} rows: split the file"));
         }
         let rec = match rec {
+            Ok(r) if r.len() > MAX_COLUMNS => {
+                return Err(format!("more than {MAX_COLUMNS} fields in row {row}"));
+            }
             Ok(r) => r,
             Err(e) => {
                 rows.push(ParsedRow {

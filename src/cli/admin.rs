@@ -103,6 +103,7 @@ pub async fn admin(conn: &sea_orm::DatabaseConnection, cmd: AdminCmd) -> anyhow:
     match cmd {
         AdminCmd::Token(TokenCmd::Create { name }) => {
             let (t, secret) = admin_tokens::create(conn, &name).await?;
+            token_audit(conn, "admin_token_created", &t.id, &t.name).await?;
             println!("{}", json!({"token": secret, "id": t.id, "name": t.name}));
         }
         AdminCmd::Token(TokenCmd::List) => {
@@ -112,10 +113,33 @@ pub async fn admin(conn: &sea_orm::DatabaseConnection, cmd: AdminCmd) -> anyhow:
             let t = admin_tokens::revoke(conn, &token)
                 .await
                 .map_err(|_| anyhow::anyhow!("no active admin token {token:?}"))?;
+            token_audit(conn, "admin_token_revoked", &t.id, &t.name).await?;
             println!("{}", json!({"revoked": t}));
         }
     }
     Ok(())
+}
+
+/// Who could act as an administrator, and since when: every token made or
+/// revoked is audited, naming the token (never its secret).
+async fn token_audit(
+    conn: &sea_orm::DatabaseConnection,
+    event: &str,
+    id: &str,
+    name: &str,
+) -> anyhow::Result<()> {
+    crate::db::audit::record(
+        conn,
+        crate::db::audit::AuditEvent {
+            actor: "cli".into(),
+            event: event.into(),
+            outcome: "success".into(),
+            detail: json!({"token_id": id, "token_name": name}),
+            ..Default::default()
+        },
+    )
+    .await
+    .context("audit")
 }
 
 /// `user totp-set`: provisions a TOTP seed (e.g. when migrating). An operator

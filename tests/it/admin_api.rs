@@ -50,6 +50,34 @@ async fn no_bad_or_revoked_token_is_401() {
         .await
         .unwrap();
     assert!(stored[0].revoked_at.is_some());
+    // Who could act as an administrator is in the audit log, without secrets.
+    let events: Vec<_> = portcullis::db::audit::list(&app.state.db, None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.starts_with("admin_token_"))
+        .collect();
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.event.as_str(),
+                e.detail["token_name"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("admin_token_revoked", "ops"),
+            ("admin_token_created", "ops")
+        ]
+    );
+    assert!(events.iter().all(|e| e.actor == "cli"));
+    assert!(
+        !format!("{:?}", events).contains(&token),
+        "a secret in the audit log"
+    );
 }
 
 #[tokio::test]

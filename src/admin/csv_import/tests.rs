@@ -90,6 +90,16 @@ fn file_level_faults_are_errors() {
     );
     let big = format!("email\n{}", "a@example.com\n".repeat(MAX_ROWS + 1));
     assert!(parse(big.as_bytes()).is_err());
+    let wide = format!("email{}\na@example.com\n", ",x".repeat(MAX_COLUMNS));
+    assert!(parse(wide.as_bytes()).unwrap_err().contains("columns"));
+    let long_row = format!("email\na@example.com{}\n", ",".repeat(MAX_COLUMNS));
+    assert!(
+        parse(long_row.as_bytes())
+            .unwrap_err()
+            .contains("fields in row 1")
+    );
+    let fits = format!("email{}\na@example.com\n", ",x".repeat(MAX_COLUMNS - 1));
+    assert!(parse(fits.as_bytes()).is_ok());
 }
 
 #[test]
