@@ -7,19 +7,25 @@ use serde_json::json;
 
 use crate::admin_helpers::AdminApi;
 use crate::helpers::{
-    AuthParams, Browser, Landing, Options, TestUser, form_with, spawn_app, spawn_with,
+    AuthParams, Browser, Landing, Options, TestApp, TestUser, form_with, spawn_app, spawn_with,
 };
 use crate::smtp_server::{SmtpServer, decoded, link_token};
 
-#[tokio::test]
-async fn onboarding_link_over_smtp_sets_the_password_once() {
-    let mut smtp = SmtpServer::start().await;
+/// A server that mails through a real SMTP listener, and an admin API client.
+async fn with_smtp() -> (SmtpServer, TestApp, AdminApi) {
+    let smtp = SmtpServer::start().await;
     let app = spawn_with(Options {
         smtp_url: Some(smtp.url.clone()),
         ..Options::default()
     })
     .await;
     let api = AdminApi::new(&app, "onboard").await;
+    (smtp, app, api)
+}
+
+#[tokio::test]
+async fn onboarding_link_over_smtp_sets_the_password_once() {
+    let (mut smtp, app, api) = with_smtp().await;
     let (s, u) = api
         .post(
             "/users",
@@ -183,13 +189,7 @@ async fn expired_links_and_the_outbox_folder() {
 /// reads the old mailbox cannot set the password after the change.
 #[tokio::test]
 async fn a_new_email_address_revokes_the_links_mailed_to_the_old_one() {
-    let mut smtp = SmtpServer::start().await;
-    let app = spawn_with(Options {
-        smtp_url: Some(smtp.url.clone()),
-        ..Options::default()
-    })
-    .await;
-    let api = AdminApi::new(&app, "onboard").await;
+    let (mut smtp, app, api) = with_smtp().await;
     let (s, u) = api
         .post(
             "/users",
