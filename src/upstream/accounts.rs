@@ -37,7 +37,7 @@ impl Identity {
         let text = |v: Option<String>| v.unwrap_or_default();
         Self {
             subject: c.subject().as_str().to_owned(),
-            email: c.email().map(|e| users::normalize(e.as_str())),
+            email: c.email().and_then(|e| comparable_email(e.as_str())),
             email_verified: c.email_verified() == Some(true),
             first_name: text(
                 c.given_name()
@@ -59,7 +59,7 @@ impl Identity {
     /// upstream's userinfo says (whose `sub` was checked to be the same): its
     /// email, whether that is verified, and names the ID token lacked.
     pub fn add_userinfo(&mut self, c: &CoreUserInfoClaims) {
-        self.email = c.email().map(|e| users::normalize(e.as_str()));
+        self.email = c.email().and_then(|e| comparable_email(e.as_str()));
         self.email_verified = self.email.is_some() && c.email_verified() == Some(true);
         let text = |v: Option<String>| v.unwrap_or_default();
         if self.first_name.is_empty() {
@@ -89,6 +89,17 @@ pub fn verified_email(identity: &Identity) -> Option<&str> {
         .email
         .as_deref()
         .filter(|e| identity.email_verified && users::validate_email(e).is_ok())
+}
+
+/// An upstream's email as addresses compare here (lower-cased); none for one
+/// with a character that lower-cases into ASCII (the Kelvin sign K into `k`,
+/// for one): a mailbox the upstream verified under such a name would stand
+/// for another person's ASCII address.
+fn comparable_email(raw: &str) -> Option<String> {
+    let folds = raw
+        .chars()
+        .any(|c| !c.is_ascii() && c.to_lowercase().any(|l| l.is_ascii()));
+    (!folds).then(|| users::normalize(raw))
 }
 
 /// The groups a user made at a first sign-in through `up` is given: the
@@ -201,5 +212,25 @@ fn active(user: User) -> Result<User, UpstreamError> {
         Ok(user)
     } else {
         Err(UpstreamError::NoAccount("This account is disabled.".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comparable_email;
+
+    #[test]
+    fn an_address_that_folds_into_another_ascii_one_is_not_taken() {
+        assert_eq!(
+            comparable_email("Kim@Corp.Example").as_deref(),
+            Some("kim@corp.example")
+        );
+        assert_eq!(comparable_email("\u{212A}im@corp.example"), None);
+        assert_eq!(comparable_email("\u{130}da@corp.example"), None);
+        // Letters beyond ASCII that stay beyond it are addresses like any other.
+        assert_eq!(
+            comparable_email("J\u{d6}rg@corp.example").as_deref(),
+            Some("j\u{f6}rg@corp.example")
+        );
     }
 }
