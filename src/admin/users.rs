@@ -199,13 +199,43 @@ pub async fn update(
         "user_updated",
         Some(&after.user),
         "success",
-        json!({"fields": changed}),
+        update_detail(&changed, &before, &after),
     )
     .await?;
     if grants {
         admin_group::audit(ctx, &after.user, "user_updated").await?;
     }
     Ok(after)
+}
+
+/// What an update changed, for the audit log: the fields named, and the old
+/// and new username and email and the groups gained and lost, where they
+/// changed (who could sign in as whom, and who became or stopped being an
+/// administrator, is then readable from the log alone).
+fn update_detail(changed: &[&str], before: &AdminUser, after: &AdminUser) -> serde_json::Value {
+    let mut detail = json!({ "fields": changed });
+    for (name, old, new) in [
+        ("username", &before.user.username, &after.user.username),
+        ("email", &before.user.email, &after.user.email),
+    ] {
+        if old != new {
+            detail[name] = json!({"from": old, "to": new});
+        }
+    }
+    let gained: Vec<&String> = after
+        .groups
+        .iter()
+        .filter(|g| !before.groups.contains(g))
+        .collect();
+    let lost: Vec<&String> = before
+        .groups
+        .iter()
+        .filter(|g| !after.groups.contains(g))
+        .collect();
+    if !gained.is_empty() || !lost.is_empty() {
+        detail["groups"] = json!({"added": gained, "removed": lost});
+    }
+    detail
 }
 
 /// Deletes the user, after ending everything they are signed in with (the

@@ -226,4 +226,31 @@ async fn a_new_email_address_revokes_the_links_mailed_to_the_old_one() {
     assert_eq!(s, 200, "{body}");
     let page = browser.get(&format!("/set-password/{token}")).await;
     assert_eq!(page.status(), 400, "{}", page.html());
+
+    // The log says what the address was and became, and which groups changed.
+    let (s, body) = api
+        .json(
+            reqwest::Method::PATCH,
+            &format!("/users/{id}"),
+            Some(json!({"groups": ["staff"]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let updates: Vec<serde_json::Value> =
+        portcullis::db::audit::list(&app.state.db, Some(id), None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event == "user_updated")
+            .map(|e| e.detail)
+            .collect();
+    assert_eq!(
+        updates[0]["groups"],
+        json!({"added": ["staff"], "removed": []})
+    );
+    assert_eq!(
+        updates[1]["email"],
+        json!({"from": "tess@exmaple.com", "to": "tess@example.com"})
+    );
+    assert!(updates[2].get("email").is_none(), "{}", updates[2]);
 }
