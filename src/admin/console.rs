@@ -148,11 +148,11 @@ pub async fn session(
         return Ok(None);
     };
     // A sign-out at `/logout` (a shared computer) ends the console too.
-    let browser = match browser_cookie {
-        Some(b) => ctx.sessions.load(b).await?,
-        None => None,
-    };
-    if !browser.is_some_and(|b| b.sid == s.sid && b.user_id.as_deref() == Some(&s.user_id)) {
+    if !ctx
+        .sessions
+        .still_holds(browser_cookie, &s.sid, &s.user_id)
+        .await?
+    {
         return Ok(None);
     }
     // `admin.acr` raised since: sign in again at the new level.

@@ -115,8 +115,9 @@ pub type Repeated = (String, HashMap<String, String>);
 const MAY_REPEAT: &[&str] = &["resource", "audience"];
 
 /// RFC 6749 §3.1: request parameters "MUST NOT be included more than once".
-/// The parameters by name, or the first repeated name with every name's last
-/// value (to find where to answer).
+/// The parameters by name, or the first repeated name (at most 64 characters
+/// of it, for the error message) with every name's last value (to find where
+/// to answer).
 pub fn once(pairs: Vec<(String, String)>) -> Result<HashMap<String, String>, Repeated> {
     let mut params = HashMap::with_capacity(pairs.len());
     let mut repeated = None;
@@ -127,7 +128,7 @@ pub fn once(pairs: Vec<(String, String)>) -> Result<HashMap<String, String>, Rep
     }
     match repeated {
         None => Ok(params),
-        Some(name) => Err((name, params)),
+        Some(name) => Err((name.chars().take(64).collect(), params)),
     }
 }
 
@@ -152,7 +153,6 @@ impl FromRequest for OnceForm {
             once(form.await?.into_inner())
                 .map(OnceForm)
                 .map_err(|(name, _)| {
-                    let name: String = name.chars().take(64).collect();
                     JsonError::invalid_request(format!("the parameter {name} is repeated")).into()
                 })
         })

@@ -143,9 +143,8 @@ pub async fn refuse_repeated(
     params: &HashMap<String, String>,
     name: &str,
 ) -> Result<String, LoginError> {
-    let name: String = name.chars().take(64).collect();
     let why = format!("The parameter {name} is repeated.");
-    if matches!(name.as_str(), "client_id" | "redirect_uri" | "request_uri") {
+    if matches!(name, "client_id" | "redirect_uri" | "request_uri") {
         return Err(LoginError::BadRedirect(why));
     }
     let (_, to) = client_and_return(ctx, params).await?;

@@ -188,6 +188,24 @@ impl Sessions {
         self.store.get_json(&session_key(cookie)).await
     }
 
+    /// Whether the browser session of `cookie` is still the one with `sid`,
+    /// signed in as `user_id`: what a page session made in it (the account
+    /// page, the admin console) lives by.
+    pub async fn still_holds(
+        &self,
+        cookie: Option<&str>,
+        sid: &str,
+        user_id: &str,
+    ) -> Result<bool, StoreError> {
+        let Some(cookie) = cookie else {
+            return Ok(false);
+        };
+        Ok(self
+            .load(cookie)
+            .await?
+            .is_some_and(|b| b.sid == sid && b.user_id.as_deref() == Some(user_id)))
+    }
+
     /// [`Self::load`], telling a cookie renewed moments ago from an unknown one
     /// (a second read, only when no session is stored).
     pub async fn lookup(&self, cookie: &str) -> Result<Lookup, StoreError> {

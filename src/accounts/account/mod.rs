@@ -111,11 +111,11 @@ pub async fn session(
     else {
         return Ok(None);
     };
-    let browser = match browser_cookie {
-        Some(b) => ctx.sessions.load(b).await?,
-        None => None,
-    };
-    if !browser.is_some_and(|b| b.sid == s.sid && b.user_id.as_deref() == Some(&s.user_id)) {
+    if !ctx
+        .sessions
+        .still_holds(browser_cookie, &s.sid, &s.user_id)
+        .await?
+    {
         return Ok(None);
     }
     match users::find_by_id(ctx.db, &s.user_id).await? {
