@@ -18,6 +18,8 @@ pub struct StoredCredential {
     pub passkey: Passkey,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// The credential as stored, which an update must still find (`record_use`).
+    stored: String,
 }
 
 /// What an administrator or the user may see of a credential.
@@ -38,6 +40,7 @@ fn decode(m: creds::Model) -> Result<StoredCredential, DbError> {
         passkey,
         created_at: m.created_at,
         last_used_at: m.last_used_at,
+        stored: m.passkey,
     })
 }
 
@@ -100,14 +103,27 @@ pub async fn add(
     Ok(id)
 }
 
-/// Stores the credential after a successful assertion (new counter) and its use time.
+/// The signature counter kept with a credential (WebAuthn §6.1.1); 0 for an
+/// authenticator that keeps none.
+pub fn signature_counter(passkey: &Passkey) -> Result<u32, DbError> {
+    let value = serde_json::to_value(passkey).map_err(|e| DbError::Other(e.to_string()))?;
+    value["cred"]["counter"]
+        .as_u64()
+        .and_then(|c| u32::try_from(c).ok())
+        .ok_or_else(|| DbError::Other("stored credential without a signature counter".into()))
+}
+
+/// Stores `after` (the credential after a successful assertion: its new
+/// counter) and the use time, only if the credential is still as `before` was
+/// read: of two assertions checked against the same stored counter, one is
+/// stored and the other gets false, so the counter never moves backwards.
 pub async fn record_use(
     db: &DatabaseConnection,
-    id: &str,
-    passkey: &Passkey,
-) -> Result<(), DbError> {
-    let json = serde_json::to_string(passkey).map_err(|e| DbError::Other(e.to_string()))?;
-    creds::Entity::update_many()
+    before: &StoredCredential,
+    after: &Passkey,
+) -> Result<bool, DbError> {
+    let json = serde_json::to_string(after).map_err(|e| DbError::Other(e.to_string()))?;
+    let done = creds::Entity::update_many()
         .col_expr(
             creds::Column::Passkey,
             sea_orm::sea_query::Expr::value(json),
@@ -116,10 +132,11 @@ pub async fn record_use(
             creds::Column::LastUsedAt,
             sea_orm::sea_query::Expr::value(now()),
         )
-        .filter(creds::Column::Id.eq(id))
+        .filter(creds::Column::Id.eq(before.id.as_str()))
+        .filter(creds::Column::Passkey.eq(before.stored.as_str()))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected == 1)
 }
 
 pub async fn remove_all(db: &DatabaseConnection, user_id: &str) -> Result<(), DbError> {

@@ -222,11 +222,30 @@ pub async fn finish_authentication(
     };
     let id = secrets::b64url(result.cred_id().as_ref());
     let stored = webauthn::list(ctx.db, &user.id).await?;
-    let Some(mut cred) = stored.into_iter().find(|c| c.id == id) else {
+    let Some(cred) = stored.into_iter().find(|c| c.id == id) else {
         return Err(refused("unknown security key"));
     };
-    cred.passkey.update_credential(&result);
-    webauthn::record_use(ctx.db, &cred.id, &cred.passkey).await?;
+    // The ceremony compared the counter with the key as it was when the
+    // ceremony began; it may have been used since (a clone, or a parallel
+    // ceremony). Compare with what is stored now, and store only over that.
+    let counter = webauthn::signature_counter(&cred.passkey)?;
+    let forward = result.counter() > counter || (result.counter() == 0 && counter == 0);
+    let mut after = cred.passkey.clone();
+    after.update_credential(&result);
+    let why = if !forward {
+        tracing::warn!(user = %user.username, "security key signature counter did not move forward: possible clone");
+        Some("its signature counter did not move forward")
+    } else if !webauthn::record_use(ctx.db, &cred, &after).await? {
+        Some("the key was used at the same moment elsewhere")
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        ctx.audit
+            .factor(Some(&user.id), &user.username, "webauthn", "failure", None)
+            .await?;
+        return Err(refused(format!("the security key check failed: {why}")));
+    }
     ctx.audit
         .factor(Some(&user.id), &user.username, "webauthn", "success", None)
         .await?;

@@ -262,13 +262,119 @@ async fn wrong_origin_missing_csrf_and_counter_regression_are_refused() {
     let mut pk = serde_json::to_value(&creds[0].passkey).unwrap();
     pk["cred"]["counter"] = Value::from(1_000_000u32);
     let bumped = serde_json::from_value(pk).unwrap();
-    portcullis::db::webauthn::record_use(&app.state.db, &creds[0].id, &bumped)
-        .await
-        .unwrap();
+    assert!(
+        portcullis::db::webauthn::record_use(&app.state.db, &creds[0], &bumped)
+            .await
+            .unwrap()
+    );
     let b3 = Browser::new(&app);
     let (_, page) = phr_key_page(&app, &b3, &client, &user).await;
     let (status, body, _) = authenticate(&app, &b3, &key_page(&page), &mut key).await;
     assert_eq!(status, 400, "{body}");
+}
+
+/// Moves the stored signature counter of the user's only key to `to`, as a
+/// use of the key (or of its clone) somewhere else would.
+async fn counter_moved_elsewhere(app: &TestApp, user: &TestUser, to: u32) {
+    let creds = portcullis::db::webauthn::list(&app.state.db, &user.id)
+        .await
+        .unwrap();
+    let mut pk = serde_json::to_value(&creds[0].passkey).unwrap();
+    pk["cred"]["counter"] = Value::from(to);
+    let moved = serde_json::from_value(pk).unwrap();
+    assert!(
+        portcullis::db::webauthn::record_use(&app.state.db, &creds[0], &moved)
+            .await
+            .unwrap()
+    );
+}
+
+async fn stored_counter(app: &TestApp, user: &TestUser) -> u32 {
+    let creds = portcullis::db::webauthn::list(&app.state.db, &user.id)
+        .await
+        .unwrap();
+    portcullis::db::webauthn::signature_counter(&creds[0].passkey).unwrap()
+}
+
+#[tokio::test]
+async fn an_assertion_behind_a_use_made_since_its_ceremony_began_is_refused() {
+    let app = spawn_app().await;
+    let user = app.user("maeve").await;
+    let client = app.client(false).await;
+    let mut key = SoftPasskey::new(true);
+    let browser = Browser::new(&app);
+    let (_, page) = phr_key_page(&app, &browser, &client, &user).await;
+    let (status, _, _) = register(&app, &browser, &key_page(&page), &mut key).await;
+    assert_eq!(status, 200);
+
+    // A ceremony begins in a second browser; the key is then used elsewhere
+    // and the stored counter moves past the one this ceremony began with.
+    let b2 = Browser::new(&app);
+    let (_, page) = phr_key_page(&app, &b2, &client, &user).await;
+    let kp = key_page(&page);
+    let opts: RequestChallengeResponse =
+        post_json(&app, &b2, &kp.begin, &kp.csrf, &app.issuer, &Value::Null)
+            .await
+            .json()
+            .await
+            .unwrap();
+    counter_moved_elsewhere(&app, &user, 1_000_000).await;
+    let cred = key.do_authentication(origin(&app), opts).unwrap();
+    let resp = post_json(
+        &app,
+        &b2,
+        &kp.finish,
+        &kp.csrf,
+        &app.issuer,
+        &serde_json::to_value(&cred).unwrap(),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("did not move forward"),
+        "{body}"
+    );
+    // The newer counter stays: nothing older was stored over it.
+    assert_eq!(stored_counter(&app, &user).await, 1_000_000);
+}
+
+#[tokio::test]
+async fn of_two_uses_read_from_the_same_stored_key_only_one_is_stored() {
+    let app = spawn_app().await;
+    let user = app.user("nuala").await;
+    let client = app.client(false).await;
+    let mut key = SoftPasskey::new(true);
+    let browser = Browser::new(&app);
+    let (_, page) = phr_key_page(&app, &browser, &client, &user).await;
+    let (status, _, _) = register(&app, &browser, &key_page(&page), &mut key).await;
+    assert_eq!(status, 200);
+    let read = portcullis::db::webauthn::list(&app.state.db, &user.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let with_counter = |to: u32| {
+        let mut pk = serde_json::to_value(&read.passkey).unwrap();
+        pk["cred"]["counter"] = Value::from(to);
+        serde_json::from_value(pk).unwrap()
+    };
+    let db = &app.state.db;
+    assert!(
+        portcullis::db::webauthn::record_use(db, &read, &with_counter(7))
+            .await
+            .unwrap()
+    );
+    // A second assertion checked against the same read would store an older
+    // counter over the newer one: it is refused instead.
+    assert!(
+        !portcullis::db::webauthn::record_use(db, &read, &with_counter(5))
+            .await
+            .unwrap()
+    );
+    assert_eq!(stored_counter(&app, &user).await, 7);
 }
 
 #[tokio::test]
