@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::db::cache::ReadCache;
 use crate::db::clients::Client;
 use crate::keys::KeyRing;
+use crate::oidc::receiver_address;
 use crate::oidc::session::Sessions;
 use crate::secrets;
 use crate::store::{Store, StoreError};
@@ -132,6 +133,8 @@ pub async fn end_session(
 #[derive(Clone)]
 pub struct Notifier {
     http: reqwest::Client,
+    /// For self-registered clients: connects only to public addresses.
+    public_http: reqwest::Client,
     keys: KeyRing,
     issuer: String,
     db: DatabaseConnection,
@@ -145,14 +148,20 @@ impl Notifier {
         db: DatabaseConnection,
         cache: std::sync::Arc<ReadCache>,
     ) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(ATTEMPT_TIMEOUT)
-            .connect_timeout(ATTEMPT_TIMEOUT)
-            // A receiver is one registered URI: a redirect elsewhere is not followed.
-            .redirect(reqwest::redirect::Policy::none())
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(ATTEMPT_TIMEOUT)
+                .connect_timeout(ATTEMPT_TIMEOUT)
+                // A receiver is one registered URI: a redirect elsewhere is not followed.
+                .redirect(reqwest::redirect::Policy::none())
+        };
+        let http = builder().build()?;
+        let public_http = builder()
+            .dns_resolver(std::sync::Arc::new(receiver_address::PublicOnly))
             .build()?;
         Ok(Self {
             http,
+            public_http,
             keys,
             issuer,
             db,
@@ -185,6 +194,24 @@ impl Notifier {
         let Some(uri) = client.profile.options.backchannel_logout_uri.clone() else {
             return;
         };
+        let http = if client.profile.dynamic {
+            // Whoever registered chose this URI: only a public receiver.
+            let why = match url::Url::parse(&uri) {
+                Ok(url) => receiver_address::refusal(&url),
+                Err(_) => Some("is not a URI"),
+            };
+            if let Some(why) = why {
+                tracing::warn!(
+                    client = client_id,
+                    why,
+                    "back-channel logout not sent: the receiver is not public"
+                );
+                return;
+            }
+            &self.public_http
+        } else {
+            &self.http
+        };
         let token = match self.logout_token(&client, ended) {
             Ok(t) => t,
             Err(e) => {
@@ -196,8 +223,7 @@ impl Notifier {
             if attempt > 0 {
                 tokio::time::sleep(BACKOFF[attempt - 1]).await;
             }
-            let sent = self
-                .http
+            let sent = http
                 .post(&uri)
                 .header("Cache-Control", "no-store")
                 .form(&[("logout_token", token.as_str())])

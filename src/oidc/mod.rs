@@ -18,6 +18,7 @@ pub mod logout;
 pub mod own_client;
 pub mod par;
 pub mod password_login;
+pub mod receiver_address;
 pub mod registration;
 pub mod revocation;
 pub mod second_factor;

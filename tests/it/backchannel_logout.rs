@@ -235,3 +235,85 @@ async fn registration_and_discovery_speak_back_channel_logout() {
     .unwrap_err();
     assert!(err.contains("backchannel_logout_uri"), "{err}");
 }
+
+/// Anyone may register a client, and the server itself posts to its
+/// receiver: a self-registered receiver must be public, at registration and
+/// again at delivery, so a registration cannot aim the server at itself or at
+/// the private network behind it.
+#[tokio::test]
+async fn a_self_registered_client_cannot_aim_logout_at_an_internal_address() {
+    use crate::registration::{REDIRECT, post_registration, spawn_registration};
+    let app = spawn_registration("").await;
+    for uri in [
+        "http://127.0.0.1:9/bcl",
+        "https://localhost/bcl",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::ffff:10.0.0.1]/bcl",
+    ] {
+        let resp = post_registration(
+            &app,
+            &json!({"redirect_uris": [REDIRECT], "backchannel_logout_uri": uri}),
+        )
+        .await;
+        assert_eq!(resp.status(), 400, "{uri}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client_metadata");
+        assert!(
+            str_of(&body, "error_description").contains("public"),
+            "{body}"
+        );
+    }
+    assert!(
+        portcullis::db::clients::list(&app.state.db)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing was registered"
+    );
+    let resp = post_registration(
+        &app,
+        &json!({"redirect_uris": [REDIRECT], "backchannel_logout_uri": "https://rp.example/bcl"}),
+    )
+    .await;
+    assert_eq!(resp.status(), 201);
+    let reg: Value = resp.json().await.unwrap();
+    let registered = TestClient {
+        client_id: str_of(&reg, "client_id").to_string(),
+        secret: Some(str_of(&reg, "client_secret").to_string()),
+        redirect_uri: REDIRECT.to_string(),
+    };
+
+    // At delivery: the stored receiver now points inward (as a name that
+    // resolves inward later would); it is not sent, while a client an
+    // administrator made with the same kind of receiver is.
+    let receiver = Receiver::start(&app).await;
+    let mut c = portcullis::db::clients::find(&app.state.db, &registered.client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(c.profile.dynamic);
+    c.profile.options.backchannel_logout_uri =
+        Some(format!("{}/{}", receiver.base, registered.client_id));
+    portcullis::db::clients::save(&app.state.db, &c)
+        .await
+        .unwrap();
+    app.state.cache.forget_client(&registered.client_id);
+    let made = client_with_receiver(&app, &receiver).await;
+    let user = app.user("oona").await;
+    let browser = Browser::new(&app);
+    let tokens = app
+        .sign_in_with(&browser, &registered, &user, &AuthParams::new(&registered))
+        .await;
+    app.sign_in_with(&browser, &made, &user, &AuthParams::new(&made))
+        .await;
+    let landing = browser
+        .get(&logout_url(&app, str_of(&tokens, "id_token")))
+        .await;
+    assert_eq!(landing.status(), 200);
+    let got = receiver.accepted(1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got_now = receiver.got.lock().unwrap().accepted.clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got_now.len(), 1, "only the administrator's client heard");
+    assert_eq!(got_now[0].0, made.client_id);
+}

@@ -5,6 +5,7 @@
 use super::{Fields, MetadataError, check_redirect_uri, invalid};
 use crate::db::clients::{ApplicationType, ClientOptions};
 use crate::keys::SigningAlg;
+use crate::oidc::receiver_address;
 
 pub(super) fn parse(f: &Fields) -> Result<ClientOptions, MetadataError> {
     let userinfo_signed_response_alg = match f.string("userinfo_signed_response_alg")? {
@@ -17,9 +18,18 @@ pub(super) fn parse(f: &Fields) -> Result<ClientOptions, MetadataError> {
     };
     let backchannel_logout_uri = f.string("backchannel_logout_uri")?;
     if let Some(uri) = &backchannel_logout_uri {
-        // The server itself POSTs there: https, or http on loopback only.
+        // The server itself POSTs there, for whoever registered: https, to a
+        // host that is not this machine or an internal address.
         check_redirect_uri("backchannel_logout_uri", uri, ApplicationType::Web)
             .map_err(|e| invalid(e.description().to_owned()))?;
+        let url =
+            url::Url::parse(uri).map_err(|_| invalid("backchannel_logout_uri is not a URI"))?;
+        if let Some(why) = receiver_address::refusal(&url) {
+            return Err(invalid(format!(
+                "backchannel_logout_uri {uri:?} {why}: a self-registered client's receiver must be \
+                 public (an administrator can register an internal one)"
+            )));
+        }
     }
     let options = ClientOptions {
         require_pushed_authorization_requests: f
