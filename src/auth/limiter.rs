@@ -71,9 +71,18 @@ pub fn address_subject(ip: Option<IpAddr>) -> String {
 pub struct Attempt {
     store: Store,
     keys: Vec<String>,
+    /// Per bucket, in the order given: this attempt took it to its limit.
+    fills: Vec<bool>,
 }
 
 impl Attempt {
+    /// Whether this attempt took bucket `index` (in the order given to
+    /// [`admit`]) to its limit: once it fails, that bucket refuses until its
+    /// window closes. Of parallel attempts, one at most sees this.
+    pub fn fills(&self, index: usize) -> bool {
+        self.fills.get(index).copied().unwrap_or(false)
+    }
+
     /// The guess was right, or was never checked: it does not count.
     pub async fn take_back(self) -> Result<(), StoreError> {
         take_back(&self.store, &self.keys).await
@@ -94,10 +103,12 @@ async fn take_back(store: &Store, keys: &[String]) -> Result<(), StoreError> {
 /// is already full. A store failure is an error: no check runs unlimited.
 pub async fn admit(store: &Store, buckets: &[Bucket]) -> Result<Option<Attempt>, StoreError> {
     let mut counted = Vec::with_capacity(buckets.len());
+    let mut fills = Vec::with_capacity(buckets.len());
     for bucket in buckets {
         match store.incr(&bucket.key, bucket.window).await {
             Ok(n) => {
                 counted.push(bucket.key.clone());
+                fills.push(n == bucket.max);
                 if n > bucket.max {
                     // Refused, so not a failure: it must not hold a place that a
                     // later, verified attempt would need in another bucket.
@@ -115,6 +126,7 @@ pub async fn admit(store: &Store, buckets: &[Bucket]) -> Result<Option<Attempt>,
     Ok(Some(Attempt {
         store: store.clone(),
         keys: counted,
+        fills,
     }))
 }
 
@@ -144,6 +156,27 @@ mod tests {
         }
         assert_eq!(admitted, 5);
         assert!(admit(&store, &[bucket(5)]).await.unwrap().is_none());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_attempt_of_a_burst_is_told_it_fills_the_bucket() {
+        let store = Store::memory();
+        let other = Bucket::new("test", "roomy", 100);
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let (store, other) = (store.clone(), other.clone());
+                tokio::spawn(async move { admit(&store, &[bucket(5), other]).await.unwrap() })
+            })
+            .collect();
+        let mut filled = 0;
+        for t in tasks {
+            if let Some(a) = t.await.unwrap() {
+                assert!(!a.fills(1), "the roomy bucket is far from its limit");
+                filled += usize::from(a.fills(0));
+                a.failed();
+            }
+        }
+        assert_eq!(filled, 1);
     }
 
     #[tokio::test]

@@ -156,6 +156,30 @@ pub fn factor_notice(w: &Writer<'_>, change: FactorChange, user: &User, by_admin
     )
 }
 
+/// The mail telling an account's owner that, after their password, wrong
+/// second-factor codes locked the second step for a while: whoever typed them
+/// knows the password.
+pub fn second_factor_locked(w: &Writer<'_>, user: &User) -> Mail {
+    let minutes = (crate::auth::limiter::FAILURE_WINDOW.as_secs() / 60).to_string();
+    let what = w.t(
+        "mail-locked",
+        &[
+            ("n", &crate::oidc::second_factor::MAX_FAILURES.to_string()),
+            ("minutes", &minutes),
+        ],
+    );
+    let facts = w.t(
+        "mail-account-when",
+        &[("username", &user.username), ("when", &now_text())],
+    );
+    w.mail(
+        &user.full_name(),
+        &user.email,
+        w.t("mail-locked-subject", &[]),
+        &[what, facts, w.t("mail-locked-not-you", &[])],
+    )
+}
+
 /// The onboarding mail: a single-use link to choose a password.
 pub fn onboarding(w: &Writer<'_>, user: &User, link: &str, ttl_secs: i64) -> Mail {
     let name = user.full_name();

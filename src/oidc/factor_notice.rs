@@ -42,18 +42,31 @@ pub(crate) async fn notify_owner(
     user: &User,
     change: FactorChange,
 ) -> Result<(), Failure> {
-    let sent = ctx
-        .mailer
-        .send_notice(mail::factor_notice(
-            &mail::Writer::to(ctx.settings, user),
-            change,
-            user,
-            false,
-        ))
-        .await;
+    let letter = mail::factor_notice(&mail::Writer::to(ctx.settings, user), change, user, false);
+    send_audited(ctx, user, letter, change.kind()).await
+}
+
+/// The audit detail `kind` of the mail sent when wrong codes lock a user's
+/// second factor.
+pub const SECOND_FACTOR_LOCKED: &str = "second_factor_locked";
+
+/// Mails the owner that wrong codes after a right password have locked their
+/// second factor: whoever typed them knows the password.
+pub(crate) async fn notify_locked(ctx: &LoginCtx<'_>, user: &User) -> Result<(), Failure> {
+    let letter = mail::second_factor_locked(&mail::Writer::to(ctx.settings, user), user);
+    send_audited(ctx, user, letter, SECOND_FACTOR_LOCKED).await
+}
+
+async fn send_audited(
+    ctx: &LoginCtx<'_>,
+    user: &User,
+    letter: mail::Mail,
+    kind: &str,
+) -> Result<(), Failure> {
+    let sent = ctx.mailer.send_notice(letter).await;
     let error = sent.err().map(|e| e.to_string());
     if let Some(e) = &error {
-        tracing::warn!(user = %user.username, kind = change.kind(), error = %e, "factor notice not delivered");
+        tracing::warn!(user = %user.username, kind, error = %e, "account notice not delivered");
     }
     ctx.audit
         .record(AuditEvent {
@@ -67,7 +80,7 @@ pub(crate) async fn notify_owner(
                 "failure"
             }
             .into(),
-            detail: json!({ "kind": change.kind(), "error": error }),
+            detail: json!({ "kind": kind, "error": error }),
             ..AuditEvent::default()
         })
         .await?;

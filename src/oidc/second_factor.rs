@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::factor_notice::{audit_factor, notify_owner};
+use super::factor_notice::{audit_factor, notify_locked, notify_owner};
 use super::now_ms;
 use super::session::BrowserSession;
 use crate::auth::factor_rules::{FactorChange, Permit};
@@ -24,6 +24,8 @@ use crate::login::LoginCtx;
 use crate::secrets;
 
 pub const MAX_FAILURES: u64 = 5;
+/// The per-user bucket's place among the buckets of [`count_attempt`].
+const USER_BUCKET: usize = 0;
 const ENROLL_TTL: Duration = Duration::from_secs(15 * 60);
 
 pub enum Verified {
@@ -48,6 +50,7 @@ pub(crate) async fn count_attempt(
     event: &str,
 ) -> Result<Option<Attempt>, Failure> {
     let buckets = [
+        // First: `record_failure` asks whether a failure filled it (USER_BUCKET).
         Bucket::new("code:user", &user.id, MAX_FAILURES),
         Bucket::new("code:session", &session.sid, MAX_FAILURES),
         Bucket::address(session.from, ctx.settings.lockout.failures_per_address),
@@ -67,7 +70,10 @@ pub(crate) async fn count_attempt(
     Ok(attempt)
 }
 
-/// A wrong code: it stays counted, and is audited.
+/// A wrong code: it stays counted, and is audited. The failure that locks the
+/// user's second factor is mailed to them (once per lock): the session it came
+/// from proved the password, so whoever typed the codes knows it. A wrong code
+/// while setting up a new app is the user's own typing, and is not mailed.
 pub(crate) async fn record_failure(
     ctx: &LoginCtx<'_>,
     user: &User,
@@ -75,6 +81,7 @@ pub(crate) async fn record_failure(
     attempt: Attempt,
     event: &str,
 ) -> Result<(), Failure> {
+    let locks = attempt.fills(USER_BUCKET);
     attempt.failed();
     ctx.audit
         .factor(
@@ -86,6 +93,9 @@ pub(crate) async fn record_failure(
         )
         .await?;
     tracing::warn!(user = %user.username, "second factor failed");
+    if locks && event != "totp_enrollment" {
+        notify_locked(ctx, user).await?;
+    }
     Ok(())
 }
 

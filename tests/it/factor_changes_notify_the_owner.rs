@@ -167,3 +167,47 @@ async fn an_undeliverable_notice_keeps_the_new_factor_and_is_audited() {
         && e.outcome == "failure"
         && e.detail["kind"] == "factor_added_totp"));
 }
+
+/// Wrong codes after a right password lock the second factor. The failure
+/// that locks it is mailed to the owner, once, since whoever typed the codes
+/// knows the password; fewer failures, and the attempts refused while locked,
+/// mail nothing.
+#[tokio::test]
+async fn wrong_codes_that_lock_the_second_factor_are_mailed_once() {
+    let app = spawn_app().await;
+    let user = app.user("wren").await;
+    app.give_totp(&user).await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let page = browser
+        .authorize(&AuthParams::new(&client).set("acr_values", "mfa"))
+        .await;
+    let mut page = browser.login(&page, &user).await;
+    let subject = "Wrong codes locked two-step verification on your account";
+    let wrong = |page: &Landing| form_with(page.html(), "code").set("code", "000000");
+    for n in 1..=5 {
+        assert!(
+            app.mails_to("wren@example.com", subject).is_empty(),
+            "nothing mailed before the lock ({n})"
+        );
+        page = browser.submit(&wrong(&page)).await;
+        assert_eq!(page.status(), 401);
+    }
+    let mails = app.mails_to("wren@example.com", subject);
+    assert_eq!(mails.len(), 1, "{:?}", app.outbox());
+    let text = mails[0].split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("code was typed 5 times"), "{text}");
+    assert!(text.contains("locked for 15 minutes"), "{text}");
+    assert!(text.contains("Account: wren"), "{text}");
+
+    let locked = browser.submit(&wrong(&page)).await;
+    assert_eq!(locked.status(), 429);
+    assert_eq!(app.mails_to("wren@example.com", subject).len(), 1);
+    let ev = events(&app, "wren").await;
+    assert!(has(
+        &ev,
+        "mail_sent",
+        "user:wren",
+        Some("second_factor_locked")
+    ));
+}
