@@ -71,6 +71,11 @@ pub async fn run_batch(ctx: &AdminCtx, id: &str, n: u64) -> Result<Vec<ImportRow
         Claim::NotFound => return Err(AdminError::NotFound),
         Claim::Done => return Err(AdminError::Conflict(format!("batch {n} has already run"))),
         Claim::Running => return Err(AdminError::Conflict(format!("batch {n} is running"))),
+        Claim::Cancelled => {
+            return Err(AdminError::Conflict(format!(
+                "batch {n} will not run: the import was cancelled"
+            )));
+        }
     }
     let pending: Vec<ImportRow> = imports::rows(&ctx.db, id, Some(n))
         .await?
@@ -230,12 +235,21 @@ pub async fn run_all(
         .await?
         .ok_or(AdminError::NotFound)?;
     for (n, state) in imports::batch_states(&ctx.db, id).await? {
+        if state == imports::CANCELLED {
+            return Ok(());
+        }
         // A `running` batch is claimed again only once its runner is stale.
         if state != "done" {
             // Shutdown begun: stop here, between two batches (see `background`).
             let Some(_running) = ctx.background.batch().await else {
                 return Ok(());
             };
+            // Whoever started it may no longer act (a revoked token): the
+            // batches still to come are theirs, so they do not run.
+            if !actor_still_allowed(ctx).await? {
+                cancel_with(ctx, id, "its author may no longer administer").await?;
+                return Ok(());
+            }
             match run_batch(ctx, id, n).await {
                 Ok(_) | Err(AdminError::Conflict(_)) => {}
                 Err(e) => return Err(e),
@@ -244,6 +258,59 @@ pub async fn run_all(
         progress(n, import.batches);
     }
     Ok(())
+}
+
+/// Whether the actor an import runs as may still act: an admin API token not
+/// revoked (by name), a console user still an active administrator; the CLI
+/// (whoever runs it holds the database) always. Anyone else never.
+pub async fn actor_still_allowed(ctx: &AdminCtx) -> Result<bool, AdminError> {
+    if ctx.actor == "cli" {
+        return Ok(true);
+    }
+    if let Some(name) = ctx.actor.strip_prefix("admin:") {
+        return Ok(crate::db::admin_tokens::is_active(&ctx.db, name).await?);
+    }
+    let Some(name) = ctx.actor.strip_prefix("console:") else {
+        return Ok(false);
+    };
+    let Some(user) = users::find_by_username(&ctx.db, name).await? else {
+        return Ok(false);
+    };
+    Ok(user.active
+        && users::groups_of(&ctx.db, &user.id)
+            .await?
+            .iter()
+            .any(|g| admin_group::is_admin_group(ctx, g)))
+}
+
+/// Cancels the batches of import `id` that have not begun (a running one
+/// finishes), audited with `reason`. A finished import is a conflict.
+pub async fn cancel(ctx: &AdminCtx, id: &str) -> Result<u64, AdminError> {
+    imports::get(&ctx.db, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let cancelled = cancel_with(ctx, id, "cancelled by an administrator").await?;
+    if cancelled == 0 {
+        return Err(AdminError::Conflict(
+            "no batch of this import is waiting to run".into(),
+        ));
+    }
+    Ok(cancelled)
+}
+
+async fn cancel_with(ctx: &AdminCtx, id: &str, reason: &str) -> Result<u64, AdminError> {
+    let cancelled = imports::cancel(&ctx.db, id).await?;
+    if cancelled > 0 {
+        tracing::warn!(import = %id, cancelled, reason, "import cancelled");
+        ctx.audit(
+            "import_cancelled",
+            None,
+            "success",
+            json!({"import": id, "batches": cancelled, "reason": reason}),
+        )
+        .await?;
+    }
+    Ok(cancelled)
 }
 
 /// Starts the background run of an auto-mode import. A batch whose runner died
@@ -264,7 +331,13 @@ pub fn spawn_auto(ctx: AdminCtx, id: String) {
                 return;
             }
             match imports::batch_states(&ctx.db, &id).await {
-                Ok(states) if states.iter().all(|(_, s)| s == "done") => return,
+                Ok(states)
+                    if states
+                        .iter()
+                        .all(|(_, s)| s == "done" || s == imports::CANCELLED) =>
+                {
+                    return;
+                }
                 Ok(_) | Err(_) => {
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(std::time::Duration::from_secs(60));

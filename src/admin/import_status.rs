@@ -40,6 +40,8 @@ pub async fn status(ctx: &AdminCtx, id: &str) -> Result<Status, AdminError> {
     let started = states.iter().any(|(_, s)| s != "pending");
     let status = if done == import.batches {
         "done"
+    } else if states.iter().any(|(_, s)| s == imports::CANCELLED) {
+        "cancelled"
     } else if started || import.mode == "auto" {
         "running"
     } else {

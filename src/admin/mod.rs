@@ -56,7 +56,7 @@ pub struct AdminCtx {
     pub settings: Arc<Settings>,
     pub mailer: Mailer,
     pub sealer: SecretBox,
-    /// `admin:<token name>`, `cli`, or `user:<name>` for the console.
+    /// `admin:<token name>`, `cli`, or `console:<username>` for the console.
     pub actor: String,
     /// The server's ephemeral store, when this process can reach it (not for the
     /// CLI beside an embedded store): ending sessions also removes them there.

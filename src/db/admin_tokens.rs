@@ -48,6 +48,16 @@ fn validate_name(name: &str) -> Result<(), DbError> {
     }
 }
 
+/// Whether an active (not revoked) token has this name.
+pub async fn is_active(db: &DatabaseConnection, name: &str) -> Result<bool, DbError> {
+    Ok(admin_tokens::Entity::find()
+        .filter(admin_tokens::Column::Name.eq(name))
+        .filter(admin_tokens::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Creates a token; the secret is returned once and never stored.
 pub async fn create(db: &DatabaseConnection, name: &str) -> Result<(AdminToken, String), DbError> {
     let name = name.trim();

@@ -205,7 +205,24 @@ pub enum Claim {
     Claimed,
     Done,
     Running,
+    Cancelled,
     NotFound,
+}
+
+/// A batch that will not run: its import was cancelled before it began.
+pub const CANCELLED: &str = "cancelled";
+
+/// Cancels every batch of import `id` that has not begun; a running batch
+/// finishes. Returns how many were cancelled.
+pub async fn cancel(db: &DatabaseConnection, id: &str) -> Result<u64, DbError> {
+    Ok(import_batches::Entity::update_many()
+        .col_expr(import_batches::Column::Status, Expr::value(CANCELLED))
+        .col_expr(import_batches::Column::FinishedAt, Expr::value(now()))
+        .filter(import_batches::Column::ImportId.eq(id))
+        .filter(import_batches::Column::Status.eq("pending"))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Takes batch `n` for this runner: only one runner ever gets `Claimed` for a
@@ -238,6 +255,7 @@ pub async fn claim_batch(db: &DatabaseConnection, id: &str, n: u64) -> Result<Cl
         {
             None => Claim::NotFound,
             Some(b) if b.status == "done" => Claim::Done,
+            Some(b) if b.status == CANCELLED => Claim::Cancelled,
             Some(_) => Claim::Running,
         },
     )
@@ -304,7 +322,7 @@ pub async fn unfinished_auto(db: &DatabaseConnection) -> Result<Vec<(String, Str
     let ids: Vec<String> = import_batches::Entity::find()
         .select_only()
         .column(import_batches::Column::ImportId)
-        .filter(import_batches::Column::Status.ne("done"))
+        .filter(import_batches::Column::Status.is_in(["pending", "running"]))
         .distinct()
         .into_tuple()
         .all(db)

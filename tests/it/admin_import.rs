@@ -276,6 +276,10 @@ async fn an_auto_import_cut_short_by_a_restart_resumes() {
         background: Default::default(),
         logout: None,
     };
+    // Its author's token is still good.
+    portcullis::db::admin_tokens::create(&db.conn, "night-shift")
+        .await
+        .unwrap();
     // (No passwords: they are sealed under keys.dir, and this server has its own.)
     let csv = MIXED.replace("a fine password", "");
     let v = portcullis::admin::import_run::validate_and_store(
@@ -304,4 +308,121 @@ async fn an_auto_import_cut_short_by_a_restart_resumes() {
             .iter()
             .any(|e| e.event == "user_created" && e.actor == "admin:night-shift")
     );
+}
+
+/// An import's batches can be cancelled before they run: the ones waiting are
+/// marked `cancelled`, the import reads `cancelled`, a cancelled batch is
+/// refused (409), and a second cancel finds nothing to cancel.
+#[tokio::test]
+async fn an_import_is_cancelled_between_batches() {
+    let app = spawn_app().await;
+    let api = AdminApi::new(&app, "importer").await;
+    let (s, v) = api.csv("mode=safe&batch_size=2", MIXED).await;
+    assert_eq!(s, 200, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let (s, one) = api
+        .post(&format!("/imports/{id}/batches/1"), json!({}))
+        .await;
+    assert_eq!(s, 200, "{one}");
+
+    let (s, c) = api.post(&format!("/imports/{id}/cancel"), json!({})).await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["cancelled_batches"], 2);
+    assert_eq!(c["status"], "cancelled");
+    let (_, st) = api.get(&format!("/imports/{id}")).await;
+    assert_eq!(st["status"], "cancelled");
+    assert_eq!(
+        st["batch_status"],
+        json!([
+            {"batch": 1, "status": "done"},
+            {"batch": 2, "status": "cancelled"},
+            {"batch": 3, "status": "cancelled"}
+        ])
+    );
+    let (s, refused) = api
+        .post(&format!("/imports/{id}/batches/2"), json!({}))
+        .await;
+    assert_eq!(s, 409, "{refused}");
+    let (_, users) = api.get("/users").await;
+    assert_eq!(users["total"], 1, "only batch 1 ran: {users}");
+    let (s, _) = api.post(&format!("/imports/{id}/cancel"), json!({})).await;
+    assert_eq!(s, 409, "nothing is left to cancel");
+    let (s, _) = api.post("/imports/no-such-import/cancel", json!({})).await;
+    assert_eq!(s, 404);
+    let cancelled: Vec<_> = portcullis::db::audit::list(&app.state.db, None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "import_cancelled")
+        .collect();
+    assert_eq!(cancelled.len(), 1);
+    assert_eq!(cancelled[0].actor, "admin:importer");
+    assert_eq!(cancelled[0].detail["batches"], 2);
+}
+
+/// An automatic import runs as the token that started it: once that token is
+/// revoked, the batches still to run are cancelled instead (audited); a
+/// console administrator who left the admin group stops theirs the same way.
+#[tokio::test]
+async fn an_import_stops_when_its_author_may_no_longer_administer() {
+    let app = spawn_app().await;
+    let api = AdminApi::new(&app, "leaver").await;
+    let (s, v) = api.csv("mode=safe&batch_size=2", MIXED).await;
+    assert_eq!(s, 200, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    portcullis::db::admin_tokens::revoke(&app.state.db, "leaver")
+        .await
+        .unwrap();
+    // What the background runner of an automatic import does, as its author.
+    let as_author = app.state.admin_ctx("admin:leaver");
+    portcullis::admin::import_run::run_all(&as_author, &id, |_, _| {})
+        .await
+        .unwrap();
+    let states = portcullis::db::imports::batch_states(&app.state.db, &id)
+        .await
+        .unwrap();
+    assert!(states.iter().all(|(_, s)| s == "cancelled"), "{states:?}");
+    assert!(
+        portcullis::db::users::find_by_username(&app.state.db, "ann")
+            .await
+            .unwrap()
+            .is_none(),
+        "nobody was created"
+    );
+    let events: Vec<_> = portcullis::db::audit::list(&app.state.db, None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "import_cancelled")
+        .collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].actor, "admin:leaver");
+    assert!(
+        events[0].detail["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no longer administer")
+    );
+
+    // The other kinds of author.
+    let allowed = |actor: &str| {
+        let ctx = app.state.admin_ctx(actor);
+        async move {
+            portcullis::admin::import_run::actor_still_allowed(&ctx)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(allowed("cli").await);
+    assert!(!allowed("admin:leaver").await);
+    let _live = AdminApi::new(&app, "stayer").await;
+    assert!(allowed("admin:stayer").await);
+    let admin = app.user_in("root", &["admins"]).await;
+    assert!(allowed("console:root").await);
+    portcullis::admin::sign_out::set_active(&app.state.admin_ctx("cli"), &admin.id, false)
+        .await
+        .unwrap();
+    assert!(!allowed("console:root").await, "a disabled administrator");
+    assert!(!allowed("console:nobody").await);
+    assert!(!allowed("someone").await, "an unknown kind of author");
 }

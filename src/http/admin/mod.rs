@@ -159,6 +159,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/imports/{id}/batches/{n}",
                 web::post().to(imports::run_batch),
             )
+            .route("/imports/{id}/cancel", web::post().to(imports::cancel))
             .route("/imports/{id}/results.csv", web::get().to(imports::results))
             .route("/audit", web::get().to(audit::list))
             .default_service(web::to(not_found)),
