@@ -274,8 +274,8 @@ mail-account-when = Konto: { $username }
     Zeitpunkt: { $when }
 mail-not-you-factor = Wenn Sie das waren, ist nichts zu tun. Wenn nicht, kennt jemand anderes Ihr Passwort: Sagen Sie sofort Ihrer Administration Bescheid, damit Ihre Zwei-Schritt-Bestätigung zurückgesetzt wird, und ändern Sie Ihr Passwort.
 mail-locked-subject = Falsche Codes haben die Zwei-Schritt-Bestätigung Ihres Kontos gesperrt
-mail-locked = Ihr Passwort wurde richtig eingegeben, danach { $n }-mal ein falscher Code der Zwei-Schritt-Bestätigung. Die Anmeldung mit einem zweiten Faktor ist für { $minutes } Minuten gesperrt.
-mail-locked-not-you = Wenn Sie das waren, warten Sie und versuchen Sie es erneut. Wenn nicht, kennt jemand anderes Ihr Passwort: Ändern Sie es sofort über „Passwort vergessen?“ auf der Anmeldeseite und sagen Sie Ihrer Administration Bescheid.
+mail-locked = eine Anmeldung an Ihrem Konto hat den ersten Schritt bestanden (Ihr Passwort oder die Anmeldung Ihrer Organisation), danach wurde { $n }-mal ein falscher Code der Zwei-Schritt-Bestätigung eingegeben. Die Anmeldung mit einem zweiten Faktor ist für { $minutes } Minuten gesperrt.
+mail-locked-not-you = Wenn Sie das waren, warten Sie und versuchen Sie es erneut. Wenn nicht, kennt jemand anderes Ihr Passwort: Ändern Sie es sofort über „Passwort vergessen?“ auf der Anmeldeseite (oder bei Ihrer Organisation, wenn Sie sich dort anmelden) und sagen Sie Ihrer Administration Bescheid.
 mail-account-created = für Sie wurde ein Konto bei { $product } angelegt. Ihr Benutzername: { $username }
 mail-onboarding-subject = Legen Sie Ihr Passwort für { $product } fest
 mail-onboarding-link = Wählen Sie Ihr Passwort hier (der Link funktioniert einmal und läuft in { $ttl } ab):

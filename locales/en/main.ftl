@@ -274,8 +274,8 @@ mail-account-when = Account: { $username }
     When: { $when }
 mail-not-you-factor = If this was you, there is nothing to do. If it was not, someone else knows your password: tell your administrator at once, so that they can reset your two-step verification, and change your password.
 mail-locked-subject = Wrong codes locked two-step verification on your account
-mail-locked = your password was entered correctly, then a wrong two-step verification code was typed { $n } times. Signing in with a second factor is locked for { $minutes } minutes.
-mail-locked-not-you = If this was you, wait and try again. If it was not, someone else knows your password: change it at once with "Forgot your password?" on the sign-in page and tell your administrator.
+mail-locked = a sign-in to your account passed its first step (your password, or your organization's sign-in), then a wrong two-step verification code was typed { $n } times. Signing in with a second factor is locked for { $minutes } minutes.
+mail-locked-not-you = If this was you, wait and try again. If it was not, someone else knows your password: change it at once with "Forgot your password?" on the sign-in page (or at your organization, if you sign in there) and tell your administrator.
 mail-account-created = an account was created for you at { $product }. Your username: { $username }
 mail-onboarding-subject = Set your { $product } password
 mail-onboarding-link = Choose your password here (the link works once and expires in { $ttl }):

@@ -274,8 +274,8 @@ mail-account-when = Compte : { $username }
     Date : { $when }
 mail-not-you-factor = Si c’était vous, il n’y a rien à faire. Sinon, quelqu’un d’autre connaît votre mot de passe : prévenez tout de suite votre administrateur, pour qu’il réinitialise votre vérification en deux étapes, et changez votre mot de passe.
 mail-locked-subject = Des codes erronés ont bloqué la vérification en deux étapes de votre compte
-mail-locked = votre mot de passe a été saisi correctement, puis un code de vérification en deux étapes erroné { $n } fois. La connexion avec un second facteur est bloquée pendant { $minutes } minutes.
-mail-locked-not-you = Si c’était vous, patientez puis réessayez. Sinon, quelqu’un d’autre connaît votre mot de passe : changez-le tout de suite avec « Mot de passe oublié ? » sur la page de connexion et prévenez votre administrateur.
+mail-locked = une connexion à votre compte a franchi la première étape (votre mot de passe, ou la connexion de votre organisation), puis un code de vérification en deux étapes erroné a été saisi { $n } fois. La connexion avec un second facteur est bloquée pendant { $minutes } minutes.
+mail-locked-not-you = Si c’était vous, patientez puis réessayez. Sinon, quelqu’un d’autre connaît votre mot de passe : changez-le tout de suite avec « Mot de passe oublié ? » sur la page de connexion (ou auprès de votre organisation, si vous vous connectez par elle) et prévenez votre administrateur.
 mail-account-created = un compte a été créé pour vous sur { $product }. Votre identifiant : { $username }
 mail-onboarding-subject = Choisissez votre mot de passe { $product }
 mail-onboarding-link = Choisissez votre mot de passe ici (le lien ne sert qu’une fois et expire dans { $ttl }) :

@@ -235,18 +235,19 @@ pub async fn run_all(
         .await?
         .ok_or(AdminError::NotFound)?;
     for (n, state) in imports::batch_states(&ctx.db, id).await? {
-        if state == imports::CANCELLED {
-            return Ok(());
-        }
         // A `running` batch is claimed again only once its runner is stale.
         if state != "done" {
             // Shutdown begun: stop here, between two batches (see `background`).
             let Some(_running) = ctx.background.batch().await else {
                 return Ok(());
             };
+            // Cancelled meanwhile: nothing more runs, nor counts as progress.
+            if imports::is_cancelled(&ctx.db, id).await? {
+                return Ok(());
+            }
             // Whoever started it may no longer act (a revoked token): the
             // batches still to come are theirs, so they do not run.
-            if !actor_still_allowed(ctx).await? {
+            if !actor_still_allowed(ctx, import.created_at).await? {
                 cancel_with(ctx, id, "its author may no longer administer").await?;
                 return Ok(());
             }
@@ -260,15 +261,17 @@ pub async fn run_all(
     Ok(())
 }
 
-/// Whether the actor an import runs as may still act: an admin API token not
-/// revoked (by name), a console user still an active administrator; the CLI
-/// (whoever runs it holds the database) always. Anyone else never.
-pub async fn actor_still_allowed(ctx: &AdminCtx) -> Result<bool, AdminError> {
+/// Whether the actor an import made at `since` (unix seconds) runs as may
+/// still act: an admin API token of that name, made by then and not revoked
+/// (a new token under a revoked one's name is not its author); a console user
+/// still an active administrator; the CLI (whoever runs it holds the
+/// database) always. Anyone else never.
+pub async fn actor_still_allowed(ctx: &AdminCtx, since: i64) -> Result<bool, AdminError> {
     if ctx.actor == "cli" {
         return Ok(true);
     }
     if let Some(name) = ctx.actor.strip_prefix("admin:") {
-        return Ok(crate::db::admin_tokens::is_active(&ctx.db, name).await?);
+        return Ok(crate::db::admin_tokens::active_since(&ctx.db, name, since).await?);
     }
     let Some(name) = ctx.actor.strip_prefix("console:") else {
         return Ok(false);
@@ -332,10 +335,11 @@ pub fn spawn_auto(ctx: AdminCtx, id: String) {
             }
             match imports::batch_states(&ctx.db, &id).await {
                 Ok(states)
-                    if states
-                        .iter()
-                        .all(|(_, s)| s == "done" || s == imports::CANCELLED) =>
+                    if states.iter().all(|(_, s)| s == "done")
+                        || states.iter().any(|(_, s)| s == imports::CANCELLED) =>
                 {
+                    // Finished, or cancelled: a batch still running finishes
+                    // on its own, and nothing else will run.
                     return;
                 }
                 Ok(_) | Err(_) => {

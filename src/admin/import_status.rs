@@ -12,7 +12,8 @@ use crate::error::Failure;
 pub struct Status {
     #[serde(flatten)]
     pub import: Import,
-    /// `ready` (nothing ran), `running`, or `done`.
+    /// `ready` (nothing ran), `running`, `done`, or `cancelled` (once no
+    /// batch of a cancelled import is still running).
     pub status: &'static str,
     pub batches_done: u64,
     pub processed: u64,
@@ -29,7 +30,13 @@ pub async fn status(ctx: &AdminCtx, id: &str) -> Result<Status, AdminError> {
     let states = imports::batch_states(&ctx.db, id).await?;
     let mut counts = serde_json::Map::new();
     for k in [
-        "pending", "created", "exists", "invalid", "skipped", "failed",
+        "pending",
+        "created",
+        "exists",
+        "invalid",
+        "skipped",
+        "failed",
+        "cancelled",
     ] {
         counts.insert(k.into(), json!(0));
     }
@@ -40,7 +47,9 @@ pub async fn status(ctx: &AdminCtx, id: &str) -> Result<Status, AdminError> {
     let started = states.iter().any(|(_, s)| s != "pending");
     let status = if done == import.batches {
         "done"
-    } else if states.iter().any(|(_, s)| s == imports::CANCELLED) {
+    } else if states.iter().any(|(_, s)| s == imports::CANCELLED)
+        && !states.iter().any(|(_, s)| s == "running")
+    {
         "cancelled"
     } else if started || import.mode == "auto" {
         "running"

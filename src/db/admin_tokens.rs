@@ -48,11 +48,18 @@ fn validate_name(name: &str) -> Result<(), DbError> {
     }
 }
 
-/// Whether an active (not revoked) token has this name.
-pub async fn is_active(db: &DatabaseConnection, name: &str) -> Result<bool, DbError> {
+/// Whether an active (not revoked) token has this name and was made at or
+/// before `since` (unix seconds): a token made later under a revoked one's
+/// name is another token, and does not carry on what the revoked one began.
+pub async fn active_since(
+    db: &DatabaseConnection,
+    name: &str,
+    since: i64,
+) -> Result<bool, DbError> {
     Ok(admin_tokens::Entity::find()
         .filter(admin_tokens::Column::Name.eq(name))
         .filter(admin_tokens::Column::RevokedAt.is_null())
+        .filter(admin_tokens::Column::CreatedAt.lte(since))
         .one(db)
         .await?
         .is_some())

@@ -209,25 +209,73 @@ pub enum Claim {
     NotFound,
 }
 
-/// A batch that will not run: its import was cancelled before it began.
+/// A batch, or a row, that will not run: its import was cancelled first.
 pub const CANCELLED: &str = "cancelled";
 
-/// Cancels every batch of import `id` that has not begun; a running batch
-/// finishes. Returns how many were cancelled.
+/// Cancels every batch of import `id` that has not begun, or whose runner
+/// went silent (a batch running now finishes), with their rows, whose sealed
+/// passwords are erased. Returns how many batches were cancelled.
 pub async fn cancel(db: &DatabaseConnection, id: &str) -> Result<u64, DbError> {
-    Ok(import_batches::Entity::update_many()
-        .col_expr(import_batches::Column::Status, Expr::value(CANCELLED))
-        .col_expr(import_batches::Column::FinishedAt, Expr::value(now()))
+    let t = now();
+    let txn = super::begin_write(db).await?;
+    let waiting = sea_orm::Condition::any()
+        .add(import_batches::Column::Status.eq("pending"))
+        .add(
+            sea_orm::Condition::all()
+                .add(import_batches::Column::Status.eq("running"))
+                .add(import_batches::Column::StartedAt.lt(t - STALE_SECS)),
+        );
+    let batches: Vec<i64> = import_batches::Entity::find()
+        .select_only()
+        .column(import_batches::Column::BatchNo)
         .filter(import_batches::Column::ImportId.eq(id))
-        .filter(import_batches::Column::Status.eq("pending"))
-        .exec(db)
+        .filter(waiting)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    import_batches::Entity::update_many()
+        .col_expr(import_batches::Column::Status, Expr::value(CANCELLED))
+        .col_expr(import_batches::Column::FinishedAt, Expr::value(t))
+        .filter(import_batches::Column::ImportId.eq(id))
+        .filter(import_batches::Column::BatchNo.is_in(batches.clone()))
+        .exec(&txn)
+        .await?;
+    import_rows::Entity::update_many()
+        .col_expr(import_rows::Column::Status, Expr::value(CANCELLED))
+        .col_expr(
+            import_rows::Column::Message,
+            Expr::value("the import was cancelled before this row ran"),
+        )
+        .col_expr(
+            import_rows::Column::PasswordSealed,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(import_rows::Column::ImportId.eq(id))
+        .filter(import_rows::Column::BatchNo.is_in(batches.clone()))
+        .filter(import_rows::Column::Status.eq("pending"))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(batches.len() as u64)
+}
+
+/// Whether import `id` was cancelled (any of its batches).
+pub async fn is_cancelled<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, DbError> {
+    Ok(import_batches::Entity::find()
+        .filter(import_batches::Column::ImportId.eq(id))
+        .filter(import_batches::Column::Status.eq(CANCELLED))
+        .one(db)
         .await?
-        .rows_affected)
+        .is_some())
 }
 
 /// Takes batch `n` for this runner: only one runner ever gets `Claimed` for a
 /// pending batch (or for one whose runner went silent for `STALE_SECS`).
 pub async fn claim_batch(db: &DatabaseConnection, id: &str, n: u64) -> Result<Claim, DbError> {
+    // Nothing of a cancelled import runs again, a stale batch included.
+    if is_cancelled(db, id).await? {
+        return Ok(Claim::Cancelled);
+    }
     let t = now();
     let res = import_batches::Entity::update_many()
         .col_expr(import_batches::Column::Status, Expr::value("running"))
@@ -327,6 +375,13 @@ pub async fn unfinished_auto(db: &DatabaseConnection) -> Result<Vec<(String, Str
         .into_tuple()
         .all(db)
         .await?;
+    let mut live = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !is_cancelled(db, &id).await? {
+            live.push(id);
+        }
+    }
+    let ids = live;
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -156,7 +156,9 @@ impl Notifier {
                 .redirect(reqwest::redirect::Policy::none())
         };
         let http = builder().build()?;
+        // No proxy: a proxy would resolve the name itself, past the check.
         let public_http = builder()
+            .no_proxy()
             .dns_resolver(std::sync::Arc::new(receiver_address::PublicOnly))
             .build()?;
         Ok(Self {

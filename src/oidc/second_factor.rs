@@ -26,6 +26,8 @@ use crate::secrets;
 pub const MAX_FAILURES: u64 = 5;
 /// The per-user bucket's place among the buckets of [`count_attempt`].
 const USER_BUCKET: usize = 0;
+/// The least time between two mails about a locked second factor.
+const LOCK_NOTICE_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
 const ENROLL_TTL: Duration = Duration::from_secs(15 * 60);
 
 pub enum Verified {
@@ -71,8 +73,9 @@ pub(crate) async fn count_attempt(
 }
 
 /// A wrong code: it stays counted, and is audited. The failure that locks the
-/// user's second factor is mailed to them (once per lock): the session it came
-/// from proved the password, so whoever typed the codes knows it. A wrong code
+/// user's second factor is mailed to them (once per lock, at most once per
+/// [`LOCK_NOTICE_EVERY`]): the session it came from passed the first step, so
+/// whoever typed the codes knows the password. A wrong code
 /// while setting up a new app is the user's own typing, and is not mailed.
 pub(crate) async fn record_failure(
     ctx: &LoginCtx<'_>,
@@ -93,7 +96,19 @@ pub(crate) async fn record_failure(
         )
         .await?;
     tracing::warn!(user = %user.username, "second factor failed");
-    if locks && event != "totp_enrollment" {
+    // At most one such mail per LOCK_NOTICE_EVERY: a password holder who
+    // keeps the account locked does not also fill its mailbox.
+    if locks
+        && event != "totp_enrollment"
+        && ctx
+            .store
+            .put_new_json(
+                &format!("notice:locked:{}", user.id),
+                &true,
+                LOCK_NOTICE_EVERY,
+            )
+            .await?
+    {
         notify_locked(ctx, user).await?;
     }
     Ok(())

@@ -325,6 +325,16 @@ async fn an_import_is_cancelled_between_batches() {
         .await;
     assert_eq!(s, 200, "{one}");
 
+    // Batch 2's runner died long ago: it is cancelled too, never taken over.
+    use sea_orm::ConnectionTrait;
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE import_batches SET status = 'running', started_at = 1 \
+             WHERE import_id = '{id}' AND batch_no = 2"
+        ))
+        .await
+        .unwrap();
     let (s, c) = api.post(&format!("/imports/{id}/cancel"), json!({})).await;
     assert_eq!(s, 200, "{c}");
     assert_eq!(c["cancelled_batches"], 2);
@@ -338,6 +348,11 @@ async fn an_import_is_cancelled_between_batches() {
             {"batch": 2, "status": "cancelled"},
             {"batch": 3, "status": "cancelled"}
         ])
+    );
+    assert_eq!(st["counts"]["pending"], 0, "{st}");
+    assert_eq!(
+        st["counts"]["cancelled"], 2,
+        "rows 3 and 5 (row 4 was invalid): {st}"
     );
     let (s, refused) = api
         .post(&format!("/imports/{id}/batches/2"), json!({}))
@@ -404,19 +419,34 @@ async fn an_import_stops_when_its_author_may_no_longer_administer() {
             .contains("no longer administer")
     );
 
-    // The other kinds of author.
-    let allowed = |actor: &str| {
+    // A new token under the revoked one's name is not the import's author.
+    let reborn = AdminApi::new(&app, "leaver").await;
+    let (s, v) = reborn.csv("mode=safe&batch_size=2", MIXED).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, st) = reborn
+        .get(&format!("/imports/{}", v["id"].as_str().unwrap()))
+        .await;
+    let made_at = st["created_at"].as_i64().unwrap();
+    let allowed_since = |actor: &str, since: i64| {
         let ctx = app.state.admin_ctx(actor);
         async move {
-            portcullis::admin::import_run::actor_still_allowed(&ctx)
+            portcullis::admin::import_run::actor_still_allowed(&ctx, since)
                 .await
                 .unwrap()
         }
     };
+    assert!(allowed_since("admin:leaver", made_at).await);
+    assert!(
+        !allowed_since("admin:leaver", made_at - 3600).await,
+        "an import begun before this token was made"
+    );
+
+    // The other kinds of author.
+    let allowed = |actor: &str| allowed_since(actor, i64::MAX);
     assert!(allowed("cli").await);
-    assert!(!allowed("admin:leaver").await);
     let _live = AdminApi::new(&app, "stayer").await;
     assert!(allowed("admin:stayer").await);
+    assert!(!allowed("admin:never-made").await);
     let admin = app.user_in("root", &["admins"]).await;
     assert!(allowed("console:root").await);
     portcullis::admin::sign_out::set_active(&app.state.admin_ctx("cli"), &admin.id, false)

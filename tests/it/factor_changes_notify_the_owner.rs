@@ -203,7 +203,35 @@ async fn wrong_codes_that_lock_the_second_factor_are_mailed_once() {
     let locked = browser.submit(&wrong(&page)).await;
     assert_eq!(locked.status(), 429);
     assert_eq!(app.mails_to("wren@example.com", subject).len(), 1);
-    let ev = events(&app, "wren").await;
+
+    // The window closes and the password holder locks it again at once: no
+    // second mail within six hours, another one after.
+    let (app, user, client) = (&app, &user, &client);
+    let lock_again = move |key: &'static str| async move {
+        let store = &app.state.store;
+        store
+            .delete(&format!("limit:code:user:{}", user.id))
+            .await
+            .unwrap();
+        if !key.is_empty() {
+            store.delete(&format!("{key}{}", user.id)).await.unwrap();
+        }
+        let browser = Browser::new(app);
+        let page = browser
+            .authorize(&AuthParams::new(client).set("acr_values", "mfa"))
+            .await;
+        let mut page = browser.login(&page, user).await;
+        for _ in 0..5 {
+            page = browser.submit(&wrong(&page)).await;
+            assert_eq!(page.status(), 401);
+        }
+        assert_eq!(browser.submit(&wrong(&page)).await.status(), 429);
+    };
+    lock_again("").await;
+    assert_eq!(app.mails_to("wren@example.com", subject).len(), 1);
+    lock_again("notice:locked:").await;
+    assert_eq!(app.mails_to("wren@example.com", subject).len(), 2);
+    let ev = events(app, "wren").await;
     assert!(has(
         &ev,
         "mail_sent",
