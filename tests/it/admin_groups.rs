@@ -117,6 +117,7 @@ async fn openapi_describes_every_route() {
         ("post", "/imports"),
         ("get", "/imports/{id}"),
         ("post", "/imports/{id}/batches/{n}"),
+        ("post", "/imports/{id}/cancel"),
         ("get", "/imports/{id}/results.csv"),
         ("get", "/audit"),
         ("get", "/openapi.json"),
