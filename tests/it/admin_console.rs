@@ -220,3 +220,49 @@ async fn console_import_with_progress() {
     let csv = b.get(&format!("/admin/import/{id}/results.csv")).await;
     assert_eq!(csv.html().lines().count(), 251);
 }
+
+/// The console cancels the batches of an import still waiting, with its CSRF
+/// token only, as the signed-in administrator.
+#[tokio::test]
+async fn console_cancels_an_import() {
+    let app = spawn_app().await;
+    let (b, page) = sign_in(&app, "boss", &["admins"]).await;
+    let csrf = meta_csrf(page.html());
+    let import = b.get("/admin/import").await;
+    assert!(import.html().contains("id=\"cancel-import\""));
+    let csv = "email,first_name,last_name\na@example.com,A,A\nb@example.com,B,B\n";
+    let v: Value = b
+        .http
+        .post(app.url("/admin/import?mode=safe&batch_size=1"))
+        .header("content-type", "text/csv")
+        .header("x-csrf-token", &csrf)
+        .body(csv)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = v["id"].as_str().unwrap();
+    let cancel = |with_csrf: bool| {
+        let mut r = b.http.post(app.url(&format!("/admin/import/{id}/cancel")));
+        if with_csrf {
+            r = r.header("x-csrf-token", &csrf);
+        }
+        r.send()
+    };
+    assert_eq!(cancel(false).await.unwrap().status(), 403);
+    let done = cancel(true).await.unwrap();
+    assert_eq!(done.status(), 200);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(done["cancelled_batches"], 2);
+    assert_eq!(done["status"], "cancelled");
+    let events = portcullis::db::audit::list(&app.state.db, None, None, 50)
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.event == "import_cancelled" && e.actor == "console:boss")
+    );
+}

@@ -1,8 +1,9 @@
 //! The console's import screen: the file is read by the browser and posted as
 //! CSV; the answer (problems, batches) is shown as a preview, built as DOM
 //! nodes with `textContent` (never markup from strings); safe mode offers a
-//! button per batch, auto mode a progress bar fed by the status endpoint. The
-//! JSON endpoints take the session's CSRF token in `X-CSRF-Token`.
+//! button per batch, auto mode a progress bar fed by the status endpoint, and
+//! both a button that cancels the batches still waiting. The JSON endpoints
+//! take the session's CSRF token in `X-CSRF-Token`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -28,7 +29,8 @@ function api(method,url,body){return fetch(base+url,{method:method,headers:{'X-C
 function show(st){var p=Math.round((st.progress||0)*100);bar.style.width=p+'%';bar.parentNode.setAttribute('aria-valuenow',p);
  txt.textContent=st.status+': '+st.processed+' of '+st.total_rows+' rows, batch '+st.batches_done+' of '+st.batches+' · created '+st.counts.created+', exists '+st.counts.exists+', invalid '+st.counts.invalid+', failed '+st.counts.failed;
  document.getElementById('import-status').setAttribute('data-status',st.status);}
-function poll(id){api('GET','/admin/import/'+id).then(function(st){show(st);if(st.status!=='done'){setTimeout(function(){poll(id);},400);}else{document.getElementById('results-link').hidden=false;}});}
+function poll(id){api('GET','/admin/import/'+id).then(function(st){show(st);if(st.status!=='done'&&st.status!=='cancelled'){setTimeout(function(){poll(id);},400);}else{document.getElementById('results-link').hidden=false;cancel.hidden=true;Array.prototype.forEach.call(document.querySelectorAll('#batches button'),function(b){b.disabled=true;});}});}
+var cancel=document.getElementById('cancel-import');
 document.getElementById('import-form').addEventListener('submit',function(e){e.preventDefault();
  var f=document.getElementById('csv-file').files[0];if(!f){alert('Choose a CSV file.');return;}
  var mode=document.getElementById('mode').value, size=document.getElementById('batch-size').value;
@@ -37,6 +39,7 @@ document.getElementById('import-form').addEventListener('submit',function(e){e.p
   if(v.problems.length){var ul=el('ul','problems');v.problems.forEach(function(p){ul.appendChild(el('li','','row '+p.row+': '+p.message));});out.appendChild(ul);}
   document.getElementById('results-link').href=base+'/admin/import/'+v.id+'/results.csv';
   document.getElementById('import-status').hidden=false;
+  cancel.hidden=false;cancel.onclick=function(){if(!confirm('Cancel the batches that have not run yet?')){return;}cancel.disabled=true;api('POST','/admin/import/'+v.id+'/cancel').then(function(){poll(v.id);},function(err){cancel.disabled=false;alert(err.message);});};
   if(mode==='auto'){poll(v.id);}else{var b=document.getElementById('batches');b.textContent='';
    for(var n=1;n<=v.batches;n++){(function(n){var btn=document.createElement('button');btn.textContent='Run batch '+n;btn.id='batch-'+n;btn.type='button';
     btn.onclick=function(){btn.disabled=true;api('POST','/admin/import/'+v.id+'/batches/'+n).then(function(){poll(v.id);},function(err){alert(err.message);});};b.appendChild(btn);})(n);}
@@ -112,6 +115,21 @@ pub async fn status(
 ) -> Result<HttpResponse, JsonError> {
     let s = api_session(&state, &req).await?;
     Ok(HttpResponse::Ok().json(import_status::status(&ctx(&state, &s), &id).await?))
+}
+
+/// Cancels the batches that have not begun (a running one finishes).
+pub async fn cancel(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, JsonError> {
+    let s = api_session(&state, &req).await?;
+    let ctx = ctx(&state, &s);
+    let cancelled = import_run::cancel(&ctx, &id).await?;
+    let st = import_status::status(&ctx, &id).await?;
+    Ok(HttpResponse::Ok().json(
+        serde_json::json!({"id": id.as_str(), "cancelled_batches": cancelled, "status": st.status}),
+    ))
 }
 
 pub async fn run_batch(

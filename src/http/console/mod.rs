@@ -51,7 +51,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/import/{id}/batches/{n}",
             web::post().to(import::run_batch),
-        );
+        )
+        .route("/admin/import/{id}/cancel", web::post().to(import::cancel));
 }
 
 /// Console cookies: HttpOnly, `__Host-` and Secure on https (then Path=/, as the
