@@ -243,6 +243,7 @@ err-signup-off = Eine Selbstregistrierung gibt es hier nicht. Bitten Sie Ihre Ad
 
 # Mails
 mail-hello = Hallo { $name },
+mail-hello-anonymous = Guten Tag,
 mail-hours = { $n ->
     [one] einer Stunde
    *[other] { $n } Stunden

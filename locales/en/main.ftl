@@ -243,6 +243,7 @@ err-signup-off = Sign-up is not offered here. Ask your administrator for an acco
 
 # Mails
 mail-hello = Hello { $name },
+mail-hello-anonymous = Hello,
 mail-hours = { $n ->
     [one] one hour
    *[other] { $n } hours

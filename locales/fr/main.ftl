@@ -243,6 +243,7 @@ err-signup-off = L’inscription libre n’est pas proposée ici. Demandez un co
 
 # Mails
 mail-hello = Bonjour { $name },
+mail-hello-anonymous = Bonjour,
 mail-hours = { $n ->
     [one] une heure
    *[other] { $n } heures

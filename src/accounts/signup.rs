@@ -123,13 +123,7 @@ async fn deliver(ctx: &AccountsCtx, signup: Signup) -> Result<(), AdminError> {
                 .await
                 .map_err(Failure::from)?;
             let link = settings.endpoint(&format!("/signup/{token}"));
-            mail::signup(
-                &w,
-                &format!("{} {}", signup.first_name, signup.last_name),
-                &signup.email,
-                &link,
-                ttl.as_secs() as i64,
-            )
+            mail::signup(&w, &signup.email, &link, ttl.as_secs() as i64)
         }
     };
     ctx.admin

@@ -259,8 +259,8 @@ fn validate(u: &CsvUser, inactive: Option<String>) -> Verdict {
         ("last_name", &u.last_name),
         ("display_name", &u.display_name),
     ] {
-        if v.chars().count() > 200 {
-            return Verdict::Invalid(format!("{name} is longer than 200 characters"));
+        if let Err(e) = crate::db::users::validate_names(&[(name, v)]) {
+            return Verdict::Invalid(e.to_string().replace("invalid input: ", ""));
         }
     }
     match inactive {

@@ -209,6 +209,18 @@ pub async fn update(db: &DatabaseConnection, id: &str, patch: &Patch) -> Result<
     if let Some(e) = &email {
         validate_email(e)?;
     }
+    let unchanged = String::new();
+    super::users::validate_names(&[
+        (
+            "first_name",
+            patch.first_name.as_ref().unwrap_or(&unchanged),
+        ),
+        ("last_name", patch.last_name.as_ref().unwrap_or(&unchanged)),
+        (
+            "display_name",
+            patch.display_name.as_ref().unwrap_or(&unchanged),
+        ),
+    ])?;
     let txn = super::begin_write(db).await?;
     let mut upd = user_rows::Entity::update_many()
         .col_expr(user_rows::Column::UpdatedAt, Expr::value(now()))

@@ -102,6 +102,39 @@ pub fn normalize(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+/// The most characters of a first, last or display name.
+pub const MAX_NAME: usize = 200;
+
+/// A person's names go into pages and mails: no control characters (a line
+/// break would start a paragraph of its own in a mail), at most [`MAX_NAME`].
+pub fn validate_names(names: &[(&str, &str)]) -> Result<(), DbError> {
+    for (field, v) in names {
+        if v.chars().count() > MAX_NAME {
+            return Err(DbError::Invalid(format!(
+                "{field} is longer than {MAX_NAME} characters"
+            )));
+        }
+        if v.contains(char::is_control) {
+            return Err(DbError::Invalid(format!(
+                "{field} must not contain control characters (line breaks, tabs …)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `v` made fit for [`validate_names`]: control characters become spaces and
+/// the rest is cut at [`MAX_NAME`] characters. For names that come from
+/// elsewhere (an upstream identity provider), which are taken, not refused.
+pub fn fit_name(v: &str) -> String {
+    v.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_NAME)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 pub fn validate_username(u: &str) -> Result<(), DbError> {
     let ok = !u.is_empty()
         && u.len() <= 128
@@ -137,6 +170,11 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     let email = normalize(&new.email);
     validate_username(&username)?;
     validate_email(&email)?;
+    validate_names(&[
+        ("first_name", &new.first_name),
+        ("last_name", &new.last_name),
+        ("display_name", &new.display_name),
+    ])?;
     let txn = super::begin_write(db).await?;
     let t = now();
     let model = users::ActiveModel {
@@ -359,4 +397,21 @@ pub async fn remember_locale(
         .exec(db)
         .await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn names_from_elsewhere_are_fitted_and_then_pass() {
+        let taken = fit_name("  Ada\r\nBcc: x\u{0}  ");
+        assert_eq!(taken, "Ada  Bcc: x");
+        assert!(validate_names(&[("first_name", &taken)]).is_ok());
+        assert!(validate_names(&[("first_name", "Ada\nLovelace")]).is_err());
+        let long = "é".repeat(MAX_NAME + 5);
+        assert_eq!(fit_name(&long).chars().count(), MAX_NAME);
+        assert!(validate_names(&[("last_name", &long)]).is_err());
+        assert!(validate_names(&[("last_name", &fit_name(&long))]).is_ok());
+    }
 }

@@ -59,7 +59,11 @@ impl<'a> Writer<'a> {
         subject: String,
         paragraphs: &[String],
     ) -> Mail {
-        let hello = self.t("mail-hello", &[("name", to_name)]);
+        let hello = if to_name.trim().is_empty() {
+            self.t("mail-hello-anonymous", &[])
+        } else {
+            self.t("mail-hello", &[("name", to_name)])
+        };
         let paragraphs: Vec<String> = paragraphs.iter().map(|p| wrap(p)).collect();
         let body = Letter {
             hello: &hello,
@@ -258,9 +262,12 @@ pub fn password_changed(w: &Writer<'_>, user: &User, how: PasswordChangedBy) -> 
 }
 
 /// The sign-up mail: a link to choose a password, which creates the account.
-pub fn signup(w: &Writer<'_>, to_name: &str, to_email: &str, link: &str, ttl_secs: i64) -> Mail {
+/// Whoever signs up may type any address and any name, so the name typed is
+/// never put into the mail (nor its To header): the greeting is plain, and the
+/// mail says only what this server writes.
+pub fn signup(w: &Writer<'_>, to_email: &str, link: &str, ttl_secs: i64) -> Mail {
     w.mail(
-        to_name,
+        "",
         to_email,
         w.t("mail-signup-subject", &[]),
         &[

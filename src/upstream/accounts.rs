@@ -34,7 +34,7 @@ pub struct Identity {
 
 impl Identity {
     pub fn from_claims(c: &CoreIdTokenClaims) -> Self {
-        let text = |v: Option<String>| v.unwrap_or_default();
+        let text = |v: Option<String>| crate::db::users::fit_name(&v.unwrap_or_default());
         Self {
             subject: c.subject().as_str().to_owned(),
             email: c.email().and_then(|e| comparable_email(e.as_str())),
@@ -61,7 +61,7 @@ impl Identity {
     pub fn add_userinfo(&mut self, c: &CoreUserInfoClaims) {
         self.email = c.email().and_then(|e| comparable_email(e.as_str()));
         self.email_verified = self.email.is_some() && c.email_verified() == Some(true);
-        let text = |v: Option<String>| v.unwrap_or_default();
+        let text = |v: Option<String>| crate::db::users::fit_name(&v.unwrap_or_default());
         if self.first_name.is_empty() {
             self.first_name = text(
                 c.given_name()

@@ -456,3 +456,57 @@ async fn bulk_actions_report_a_result_per_id() {
         .count();
     assert_eq!(deleted, 2);
 }
+
+/// Names go into pages and mails: a line break or other control character in
+/// one is refused (400) by the API, on create and on change, and a CSV row with
+/// one is invalid; nothing is written.
+#[tokio::test]
+async fn names_with_control_characters_are_refused() {
+    let app = spawn_app().await;
+    let api = AdminApi::new(&app, "names").await;
+    let (s, e) = api
+        .post(
+            "/users",
+            json!({"username": "nia", "email": "nia@example.com",
+                   "first_name": "Nia\r\n\r\nYour account is locked: call +1 555 0100"}),
+        )
+        .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("control characters"),
+        "{e}"
+    );
+    let (s, _) = api.get("/users?q=nia").await;
+    assert_eq!(s, 200);
+    let u = api.user("nia").await;
+    let id = u["id"].as_str().unwrap();
+    let (s, e) = api
+        .json(
+            Method::PATCH,
+            &format!("/users/{id}"),
+            Some(json!({"display_name": "Nia\u{0007}"})),
+        )
+        .await;
+    assert_eq!(s, 400, "{e}");
+    let (_, now) = api.get(&format!("/users/{id}")).await;
+    assert_eq!(now["display_name"], u["display_name"]);
+
+    let (s, v) = api
+        .csv(
+            "mode=safe",
+            "username,email,first_name\nola,ola@example.com,\"Ola\nBcc: x\"\n",
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["problems"][0]["row"], 1, "{v}");
+    assert!(
+        v["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("control characters"),
+        "{v}"
+    );
+}

@@ -406,6 +406,26 @@ async fn every_invalid_registration_is_refused_with_the_rfc_7591_error() {
             "logo_uri",
         ),
         (
+            with("logo_uri", json!("http://cdn.rp.example/logo.png")),
+            "invalid_client_metadata",
+            "https",
+        ),
+        (
+            with("client_name", json!("x".repeat(101))),
+            "invalid_client_metadata",
+            "100 characters",
+        ),
+        (
+            with("client_name", json!("Jira\u{202e}moc.evil")),
+            "invalid_client_metadata",
+            "invisible",
+        ),
+        (
+            with("client_name", json!("Jira\nSign in to your bank")),
+            "invalid_client_metadata",
+            "control",
+        ),
+        (
             with("policy_uri", json!("policy")),
             "invalid_client_metadata",
             "policy_uri",

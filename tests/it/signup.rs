@@ -27,6 +27,15 @@ async fn open_signup_on(backend: Backend) -> TestApp {
 
 /// Follows the login page's sign-up link and posts the form.
 async fn sign_up(app: &TestApp, browser: &Browser, email: &str) -> Landing {
+    sign_up_as(app, browser, email, ("Sam", "Sample")).await
+}
+
+async fn sign_up_as(
+    app: &TestApp,
+    browser: &Browser,
+    email: &str,
+    (first, last): (&str, &str),
+) -> Landing {
     let client = app.client(false).await;
     let login = browser.authorize(&AuthParams::new(&client)).await;
     let doc = scraper::Html::parse_document(login.html());
@@ -43,8 +52,8 @@ async fn sign_up(app: &TestApp, browser: &Browser, email: &str) -> Landing {
     assert_eq!(page.status(), 200);
     let form = form_with(page.html(), "email")
         .set("email", email)
-        .set("first_name", "Sam")
-        .set("last_name", "Sample");
+        .set("first_name", first)
+        .set("last_name", last);
     browser.submit(&form).await
 }
 
@@ -167,4 +176,38 @@ async fn users_create(app: &TestApp, username: &str, email: &str) {
     )
     .await
     .unwrap();
+}
+
+/// Anyone may sign up with any allowed address and any name: the name typed
+/// never reaches the mail sent to that address, so the mail cannot carry a
+/// stranger's message under this server's name.
+#[tokio::test]
+async fn the_name_typed_at_sign_up_is_not_put_into_the_mail() {
+    let app = open_signup().await;
+    let browser = Browser::new(&app);
+    let answer = sign_up_as(
+        &app,
+        &browser,
+        "victim@customer.example",
+        (
+            "IT Security: your account is locked, verify at",
+            "https://corp-sso.evil.example",
+        ),
+    )
+    .await;
+    assert_eq!(answer.status(), 200);
+    let mail = wait_for_mails(&app, "victim@customer.example", SUBJECT, 1).await;
+    assert_eq!(mail.len(), 1);
+    assert!(!mail[0].contains("evil.example"), "{}", mail[0]);
+    assert!(!mail[0].contains("IT Security"), "{}", mail[0]);
+    assert!(
+        mail[0].lines().any(|l| l.trim_end() == "Hello,"),
+        "{}",
+        mail[0]
+    );
+    assert!(
+        mail[0].contains("To: victim@customer.example"),
+        "{}",
+        mail[0]
+    );
 }

@@ -207,7 +207,7 @@ pub fn parse(body: &Value, registry: &AcrRegistry) -> Result<Metadata, MetadataE
     };
 
     let client_name = match f.string("client_name")? {
-        Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
+        Some(n) if !n.trim().is_empty() => shown_name(n.trim())?,
         Some(_) => return Err(invalid("client_name must not be blank")),
         // Without a name, the redirect URI's host tells an operator who this is.
         None => redirect_uris
@@ -238,7 +238,7 @@ pub fn parse(body: &Value, registry: &AcrRegistry) -> Result<Metadata, MetadataE
         require_auth_time: f.boolean("require_auth_time")?.unwrap_or(false),
         id_token_alg,
         application_type,
-        logo_uri: web_url(&f, "logo_uri")?,
+        logo_uri: logo_url(&f)?,
         policy_uri: web_url(&f, "policy_uri")?,
         tos_uri: web_url(&f, "tos_uri")?,
         contacts,
@@ -298,6 +298,42 @@ fn grant_and_response_types(
     }
     check_grant_types(&grants, auth_method).map_err(invalid)?;
     Ok(grants)
+}
+
+/// The most characters of a self-registered client's name: it is shown on the
+/// login page, where a paragraph of text could pass for this server's own.
+pub const MAX_CLIENT_NAME: usize = 100;
+
+/// A name for the login page: short, and without control or invisible
+/// formatting characters (bidirectional overrides would reorder the text
+/// around it; zero-width ones hide what it really says).
+fn shown_name(name: &str) -> Result<String, MetadataError> {
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+    };
+    if name.chars().count() > MAX_CLIENT_NAME {
+        return Err(invalid(format!(
+            "client_name is longer than {MAX_CLIENT_NAME} characters"
+        )));
+    }
+    if name.chars().any(invisible) {
+        return Err(invalid(
+            "client_name must not contain control or invisible formatting characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// logo_uri: loaded into the login page, so https only.
+fn logo_url(f: &Fields) -> Result<Option<String>, MetadataError> {
+    let logo = web_url(f, "logo_uri")?;
+    match &logo {
+        Some(u) if !u.starts_with("https://") => {
+            Err(invalid(format!("logo_uri: {u:?} must use https")))
+        }
+        _ => Ok(logo),
+    }
 }
 
 /// logo_uri, policy_uri, tos_uri: web pages, so absolute http(s) URLs.
