@@ -117,7 +117,8 @@ pub(super) fn ui(raw: RawUi) -> Result<UiSettings, ConfigError> {
 /// server. Anything else (`javascript:`, `data:` …) would run or smuggle content.
 fn link(key: &str, raw: String) -> Result<String, ConfigError> {
     let u = raw.trim().to_owned();
-    let path = u.starts_with('/') && !u.starts_with("//");
+    // Browsers read a backslash as a slash: `/\host` is `//host`, another site.
+    let path = u.starts_with('/') && !u.starts_with("//") && !u.contains('\\');
     let absolute = url::Url::parse(&u).is_ok_and(|p| matches!(p.scheme(), "http" | "https"));
     if (path || absolute) && !u.chars().any(|c| c.is_control() || c.is_whitespace()) {
         Ok(u)
@@ -173,6 +174,7 @@ mod tests {
         assert!(link("k", "/static/logo.svg".into()).is_ok());
         assert!(link("k", "javascript:alert(1)".into()).is_err());
         assert!(link("k", "//evil.example/x".into()).is_err());
+        assert!(link("k", "/\\evil.example/x".into()).is_err());
         assert!(link("k", "data:image/svg+xml,<svg>".into()).is_err());
     }
 }

@@ -31,11 +31,48 @@ pub fn check_grant_types(grants: &[String], auth_method: AuthMethod) -> Result<(
     Ok(())
 }
 
-/// A redirect URI must be absolute and carry no fragment (RFC 6749 §3.1.2).
+/// Schemes that are content, not an application to return to: a browser sent
+/// there would run or show what the URI carries, under no one's origin.
+const NOT_A_PLACE: [&str; 5] = ["javascript", "data", "vbscript", "blob", "file"];
+
+/// A redirect URI must be absolute and carry no fragment (RFC 6749 §3.1.2),
+/// and name a place (https, http, or an application's own scheme).
 pub fn validate_redirect_uri(uri: &str) -> Result<(), String> {
     let parsed = url::Url::parse(uri).map_err(|e| format!("redirect URI {uri:?}: {e}"))?;
     if parsed.fragment().is_some() {
         return Err(format!("redirect URI {uri:?} must not have a fragment"));
     }
+    if NOT_A_PLACE.contains(&parsed.scheme()) {
+        return Err(format!(
+            "redirect URI {uri:?}: the {} scheme is not a place to return to",
+            parsed.scheme()
+        ));
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uris_name_places_not_content() {
+        for ok in [
+            "https://jira.example/cb",
+            "http://127.0.0.1:9/cb",
+            "com.example.app:/cb",
+        ] {
+            assert!(validate_redirect_uri(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "file:///etc/passwd",
+            "https://jira.example/cb#x",
+            "/relative",
+        ] {
+            assert!(validate_redirect_uri(bad).is_err(), "{bad}");
+        }
+    }
 }
