@@ -104,6 +104,28 @@ pub(crate) async fn authenticate(
     (status, resp.json().await.unwrap(), body)
 }
 
+/// Posts an assertion to a key page's finish endpoint, expects it refused
+/// (400), and returns why.
+async fn finish_refused(
+    app: &TestApp,
+    browser: &Browser,
+    kp: &KeyPage,
+    assertion: &impl serde::Serialize,
+) -> String {
+    let resp = post_json(
+        app,
+        browser,
+        &kp.finish,
+        &kp.csrf,
+        &app.issuer,
+        &serde_json::to_value(assertion).unwrap(),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    body["error_description"].as_str().unwrap().to_owned()
+}
+
 pub(crate) fn amr(claims: &Value) -> Vec<String> {
     claims["amr"]
         .as_array()
@@ -237,36 +259,11 @@ async fn wrong_origin_missing_csrf_and_counter_regression_are_refused() {
     // That failed attempt consumed the ceremony: a genuine assertion for the same
     // challenge is refused too (single-use ceremony state).
     let genuine = key.do_authentication(origin(&app), opts).unwrap();
-    let resp = post_json(
-        &app,
-        &b2,
-        &kp.finish,
-        &kp.csrf,
-        &app.issuer,
-        &serde_json::to_value(&genuine).unwrap(),
-    )
-    .await;
-    assert_eq!(resp.status(), 400);
-    let body: Value = resp.json().await.unwrap();
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("no security key check in progress")
-    );
+    let why = finish_refused(&app, &b2, &kp, &genuine).await;
+    assert!(why.contains("no security key check in progress"));
 
     // A signature counter that does not move forward (a cloned key) is refused.
-    let creds = portcullis::db::webauthn::list(&app.state.db, &user.id)
-        .await
-        .unwrap();
-    let mut pk = serde_json::to_value(&creds[0].passkey).unwrap();
-    pk["cred"]["counter"] = Value::from(1_000_000u32);
-    let bumped = serde_json::from_value(pk).unwrap();
-    assert!(
-        portcullis::db::webauthn::record_use(&app.state.db, &creds[0], &bumped)
-            .await
-            .unwrap()
-    );
+    counter_moved_elsewhere(&app, &user, 1_000_000).await;
     let b3 = Browser::new(&app);
     let (_, page) = phr_key_page(&app, &b3, &client, &user).await;
     let (status, body, _) = authenticate(&app, &b3, &key_page(&page), &mut key).await;
@@ -320,24 +317,8 @@ async fn an_assertion_behind_a_use_made_since_its_ceremony_began_is_refused() {
             .unwrap();
     counter_moved_elsewhere(&app, &user, 1_000_000).await;
     let cred = key.do_authentication(origin(&app), opts).unwrap();
-    let resp = post_json(
-        &app,
-        &b2,
-        &kp.finish,
-        &kp.csrf,
-        &app.issuer,
-        &serde_json::to_value(&cred).unwrap(),
-    )
-    .await;
-    assert_eq!(resp.status(), 400);
-    let body: Value = resp.json().await.unwrap();
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("did not move forward"),
-        "{body}"
-    );
+    let why = finish_refused(&app, &b2, &kp, &cred).await;
+    assert!(why.contains("did not move forward"), "{why}");
     // The newer counter stays: nothing older was stored over it.
     assert_eq!(stored_counter(&app, &user).await, 1_000_000);
 }
