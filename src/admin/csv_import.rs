@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::db::users::{normalize, validate_email, validate_username};
+use crate::db::users::{normalize, validate_email, validate_username, without_controls};
 
 /// Most data rows one file may hold.
 pub const MAX_ROWS: usize = 100_000;
@@ -196,9 +196,10 @@ fn map_row(columns: &[Option<Field>], rec: &csv::ByteRecord) -> (CsvUser, Verdic
         match col {
             Some(Field::Username) => u.username = v.to_owned(),
             Some(Field::Email) => u.email = v.to_owned(),
-            Some(Field::FirstName) => u.first_name = v.to_owned(),
-            Some(Field::LastName) => u.last_name = v.to_owned(),
-            Some(Field::DisplayName) => u.display_name = v.to_owned(),
+            // A tab or line break inside a quoted name (exports have them) is a space.
+            Some(Field::FirstName) => u.first_name = without_controls(v),
+            Some(Field::LastName) => u.last_name = without_controls(v),
+            Some(Field::DisplayName) => u.display_name = without_controls(v),
             Some(Field::Password) => u.password = Some(v.to_owned()).filter(|p| !p.is_empty()),
             Some(Field::Groups) => u.groups.extend(
                 v.split(';')

@@ -162,6 +162,21 @@ pub async fn update(
         .map_err(AdminError::Invalid)?
         .map(|l| l.tag().to_owned());
     let before = user_admin::get(&ctx.db, id).await?;
+    // A name sent as it is stored is no change (the console sends every
+    // field): it is neither checked again, so a name stored under older rules
+    // never blocks an unrelated edit, nor listed as changed.
+    for (field, stored) in [
+        (&mut patch.first_name, &before.user.first_name),
+        (&mut patch.last_name, &before.user.last_name),
+        (&mut patch.display_name, &before.user.display_name),
+    ] {
+        if field
+            .as_deref()
+            .is_some_and(|v| v.trim() == stored.as_str())
+        {
+            *field = None;
+        }
+    }
     let grants = match &patch.groups {
         Some(gs) if admin_group::names_admin_group(ctx, gs) => {
             !admin_group::names_admin_group(ctx, &before.groups)

@@ -230,6 +230,9 @@ pub async fn cancel(db: &DatabaseConnection, id: &str) -> Result<u64, DbError> {
         .column(import_batches::Column::BatchNo)
         .filter(import_batches::Column::ImportId.eq(id))
         .filter(waiting)
+        // PostgreSQL: a runner's claim of one of these waits for this cancel,
+        // then finds it cancelled (SQLite writes one at a time anyway).
+        .lock_exclusive()
         .into_tuple()
         .all(&txn)
         .await?;

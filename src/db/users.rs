@@ -127,9 +127,18 @@ pub fn validate_names(names: &[(&str, &str)]) -> Result<(), DbError> {
 /// the rest is cut at [`MAX_NAME`] characters. For names that come from
 /// elsewhere (an upstream identity provider), which are taken, not refused.
 pub fn fit_name(v: &str) -> String {
+    without_controls(v)
+        .chars()
+        .take(MAX_NAME)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// `v` with its control characters (tabs, line breaks …) made spaces, trimmed.
+pub fn without_controls(v: &str) -> String {
     v.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_NAME)
         .collect::<String>()
         .trim()
         .to_owned()

@@ -169,7 +169,12 @@ pub async fn update(
             "client_secret does not match the current secret",
         ));
     }
-    let m = metadata::parse(&doc, &ctx.settings.acr)?;
+    let kept = metadata::Kept {
+        client_name: Some(client.name.as_str()),
+        logo_uri: client.profile.logo_uri.as_deref(),
+        backchannel_logout_uri: client.profile.options.backchannel_logout_uri.as_deref(),
+    };
+    let m = metadata::parse_kept(&doc, &ctx.settings.acr, &kept)?;
     let was_public = client.is_public();
     let expiring = client.profile.client_secret_expires_at != 0;
     m.apply_to(&mut client);

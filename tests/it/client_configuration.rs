@@ -269,3 +269,48 @@ async fn an_expired_secret_fails_and_an_update_renews_it() {
     let claims = app.tokens(&client, &params, &back).await;
     assert_eq!(claims["sub"], user.id);
 }
+
+/// A client registered under older rules sends its registration back with one
+/// change (RFC 7592 sends the whole document): what it already had passes as
+/// it is, while a new value must meet today's rules.
+#[tokio::test]
+async fn an_update_may_send_back_what_the_client_already_had() {
+    let app = spawn_registration("").await;
+    let reg = register_wiki(&app).await;
+    let cfg = config_of(&reg);
+    let id = reg.client_id().to_string();
+    // As stored before the rules on names, logos and receivers.
+    let old_name = format!("Wiki {}", "x".repeat(150));
+    let mut c = clients::find(&app.state.db, &id).await.unwrap().unwrap();
+    c.name = old_name.clone();
+    c.profile.logo_uri = Some("http://cdn.wiki.example/logo.png".into());
+    c.profile.options.backchannel_logout_uri = Some("http://127.0.0.1:9/bcl".into());
+    clients::save(&app.state.db, &c).await.unwrap();
+    app.state.cache.forget_client(&id);
+
+    let doc: Value = get(&cfg, Some(&cfg.token)).await.json().await.unwrap();
+    assert_eq!(doc["client_name"], old_name.as_str());
+    let mut body = doc.clone();
+    body["default_max_age"] = 60.into();
+    let resp = put(&cfg, &body).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let stored = clients::find(&app.state.db, &id).await.unwrap().unwrap();
+    assert_eq!(stored.profile.default_max_age, Some(60));
+    assert_eq!(stored.name, old_name);
+
+    for (member, value) in [
+        ("client_name", json!(format!("Docs {}", "y".repeat(150)))),
+        ("logo_uri", json!("http://cdn.wiki.example/other.png")),
+        ("backchannel_logout_uri", json!("http://127.0.0.1:10/bcl")),
+    ] {
+        let mut changed = body.clone();
+        changed[member] = value;
+        let resp = put(&cfg, &changed).await;
+        assert_eq!(resp.status(), 400, "{member}");
+        assert_eq!(
+            resp.json::<Value>().await.unwrap()["error"],
+            "invalid_client_metadata",
+            "{member}"
+        );
+    }
+}

@@ -39,7 +39,7 @@ document.getElementById('import-form').addEventListener('submit',function(e){e.p
   if(v.problems.length){var ul=el('ul','problems');v.problems.forEach(function(p){ul.appendChild(el('li','','row '+p.row+': '+p.message));});out.appendChild(ul);}
   document.getElementById('results-link').href=base+'/admin/import/'+v.id+'/results.csv';
   document.getElementById('import-status').hidden=false;
-  cancel.hidden=false;cancel.onclick=function(){if(!confirm('Cancel the batches that have not run yet?')){return;}cancel.disabled=true;api('POST','/admin/import/'+v.id+'/cancel').then(function(){poll(v.id);},function(err){cancel.disabled=false;alert(err.message);});};
+  cancel.hidden=false;cancel.disabled=false;cancel.onclick=function(){if(!confirm('Cancel the batches that have not run yet?')){return;}cancel.disabled=true;api('POST','/admin/import/'+v.id+'/cancel').then(function(){poll(v.id);},function(err){cancel.disabled=false;alert(err.message);});};
   if(mode==='auto'){poll(v.id);}else{var b=document.getElementById('batches');b.textContent='';
    for(var n=1;n<=v.batches;n++){(function(n){var btn=document.createElement('button');btn.textContent='Run batch '+n;btn.id='batch-'+n;btn.type='button';
     btn.onclick=function(){btn.disabled=true;api('POST','/admin/import/'+v.id+'/batches/'+n).then(function(){poll(v.id);},function(err){alert(err.message);});};b.appendChild(btn);})(n);}

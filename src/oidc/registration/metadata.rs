@@ -122,6 +122,25 @@ impl Fields<'_> {
 
 /// Parses and validates a registration (or RFC 7592 update) request body.
 pub fn parse(body: &Value, registry: &AcrRegistry) -> Result<Metadata, MetadataError> {
+    parse_kept(body, registry, &Kept::default())
+}
+
+/// What a client already has and may send back unchanged in an update (RFC
+/// 7592 §2.2 sends the whole document), even if registration would refuse it
+/// today: a client registered under older rules is not stuck with them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Kept<'a> {
+    pub client_name: Option<&'a str>,
+    pub logo_uri: Option<&'a str>,
+    pub backchannel_logout_uri: Option<&'a str>,
+}
+
+/// [`parse`] for an update of a client that has `kept`.
+pub fn parse_kept(
+    body: &Value,
+    registry: &AcrRegistry,
+    kept: &Kept<'_>,
+) -> Result<Metadata, MetadataError> {
     let obj = body
         .as_object()
         .ok_or_else(|| invalid("the request body must be a JSON object"))?;
@@ -207,6 +226,7 @@ pub fn parse(body: &Value, registry: &AcrRegistry) -> Result<Metadata, MetadataE
     };
 
     let client_name = match f.string("client_name")? {
+        Some(n) if kept.client_name == Some(n.trim()) => n.trim().to_owned(),
         Some(n) if !n.trim().is_empty() => shown_name(n.trim())?,
         Some(_) => return Err(invalid("client_name must not be blank")),
         // Without a name, the redirect URI's host tells an operator who this is.
@@ -238,11 +258,11 @@ pub fn parse(body: &Value, registry: &AcrRegistry) -> Result<Metadata, MetadataE
         require_auth_time: f.boolean("require_auth_time")?.unwrap_or(false),
         id_token_alg,
         application_type,
-        logo_uri: logo_url(&f)?,
+        logo_uri: logo_url(&f, kept.logo_uri)?,
         policy_uri: web_url(&f, "policy_uri")?,
         tos_uri: web_url(&f, "tos_uri")?,
         contacts,
-        options: options::parse(&f)?,
+        options: options::parse(&f, kept.backchannel_logout_uri)?,
     })
 }
 
@@ -310,7 +330,7 @@ pub const MAX_CLIENT_NAME: usize = 100;
 fn shown_name(name: &str) -> Result<String, MetadataError> {
     let invisible = |c: char| {
         c.is_control()
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+            || matches!(c, '\u{200b}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
     };
     if name.chars().count() > MAX_CLIENT_NAME {
         return Err(invalid(format!(
@@ -326,10 +346,10 @@ fn shown_name(name: &str) -> Result<String, MetadataError> {
 }
 
 /// logo_uri: loaded into the login page, so https only.
-fn logo_url(f: &Fields) -> Result<Option<String>, MetadataError> {
+fn logo_url(f: &Fields, kept: Option<&str>) -> Result<Option<String>, MetadataError> {
     let logo = web_url(f, "logo_uri")?;
     match &logo {
-        Some(u) if !u.starts_with("https://") => {
+        Some(u) if !u.starts_with("https://") && kept != Some(u.as_str()) => {
             Err(invalid(format!("logo_uri: {u:?} must use https")))
         }
         _ => Ok(logo),

@@ -7,7 +7,8 @@ use crate::db::clients::{ApplicationType, ClientOptions};
 use crate::keys::SigningAlg;
 use crate::oidc::receiver_address;
 
-pub(super) fn parse(f: &Fields) -> Result<ClientOptions, MetadataError> {
+/// `kept`: the client's receiver now, which an update may send back as it is.
+pub(super) fn parse(f: &Fields, kept: Option<&str>) -> Result<ClientOptions, MetadataError> {
     let userinfo_signed_response_alg = match f.string("userinfo_signed_response_alg")? {
         None => None,
         Some(a) => Some(a.parse::<SigningAlg>().map_err(|_| {
@@ -24,7 +25,7 @@ pub(super) fn parse(f: &Fields) -> Result<ClientOptions, MetadataError> {
             .map_err(|e| invalid(e.description().to_owned()))?;
         let url =
             url::Url::parse(uri).map_err(|_| invalid("backchannel_logout_uri is not a URI"))?;
-        if let Some(why) = receiver_address::refusal(&url) {
+        if let Some(why) = receiver_address::refusal(&url).filter(|_| kept != Some(uri.as_str())) {
             return Err(invalid(format!(
                 "backchannel_logout_uri {uri:?} {why}: a self-registered client's receiver must be \
                  public (an administrator can register an internal one)"
