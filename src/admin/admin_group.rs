@@ -32,6 +32,58 @@ impl AdminGrant {
 /// The audit event of an explicit grant.
 pub const GRANTED: &str = "admin_group_granted";
 
+/// The active members of `admin.group` (user ids); none when the group does
+/// not exist.
+async fn active_admins(ctx: &AdminCtx) -> Result<Vec<String>, AdminError> {
+    let group = match crate::db::groups::find(&ctx.db, &ctx.settings.admin.group).await {
+        Ok(g) => g,
+        Err(DbError::NotFound) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut active = Vec::new();
+    for (user_id, _) in crate::db::groups::members(&ctx.db, &group.id).await? {
+        if crate::db::users::find_by_id(&ctx.db, &user_id)
+            .await?
+            .is_some_and(|u| u.active)
+        {
+            active.push(user_id);
+        }
+    }
+    Ok(active)
+}
+
+/// Who stops being an active administrator by a change.
+#[derive(Debug, Clone, Copy)]
+pub enum Leaving<'a> {
+    /// These users (disabled, deleted, taken out of the group).
+    Users(&'a [&'a str]),
+    /// Every member: the group itself is deleted or renamed away.
+    Everyone,
+}
+
+/// Refuses (409) a change after which `admin.group` would have no active
+/// member while it has one now: nobody could open the admin console. Checked
+/// before the change. The command line may make it: it is how an operator
+/// recovers, and needs no console.
+pub async fn keep_an_admin(ctx: &AdminCtx, leaving: Leaving<'_>) -> Result<(), AdminError> {
+    if ctx.actor == "cli" {
+        return Ok(());
+    }
+    let now = active_admins(ctx).await?;
+    let left = match leaving {
+        Leaving::Everyone => 0,
+        Leaving::Users(ids) => now.iter().filter(|id| !ids.contains(&id.as_str())).count(),
+    };
+    if !now.is_empty() && left == 0 {
+        return Err(AdminError::Conflict(format!(
+            "this would leave group {:?} (admin.group) without an active member, so nobody \
+             could open the admin console: make someone else an administrator first",
+            ctx.settings.admin.group
+        )));
+    }
+    Ok(())
+}
+
 /// Whether `group` names the admin group, compared as memberships are stored
 /// (trimmed, case-sensitive).
 pub fn is_admin_group(ctx: &AdminCtx, group: &str) -> bool {

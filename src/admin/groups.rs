@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::admin_group::{self, AdminGrant};
+use super::admin_group::{self, AdminGrant, Leaving};
 use super::{AdminCtx, AdminError};
 use crate::db::groups::{self, Group};
 use crate::db::users;
@@ -23,6 +23,9 @@ pub async fn rename(
     admin_grant: AdminGrant,
 ) -> Result<Group, AdminError> {
     let before = groups::find(&ctx.db, id).await?;
+    if admin_group::is_admin_group(ctx, &before.name) && !admin_group::is_admin_group(ctx, name) {
+        admin_group::keep_an_admin(ctx, Leaving::Everyone).await?;
+    }
     let grants = admin_group::is_admin_group(ctx, name)
         && !admin_group::is_admin_group(ctx, &before.name)
         && before.members > 0;
@@ -46,7 +49,11 @@ pub async fn rename(
 }
 
 pub async fn delete(ctx: &AdminCtx, id: &str) -> Result<Group, AdminError> {
-    let g = groups::delete(&ctx.db, id).await?;
+    let before = groups::find(&ctx.db, id).await?;
+    if admin_group::is_admin_group(ctx, &before.name) {
+        admin_group::keep_an_admin(ctx, Leaving::Everyone).await?;
+    }
+    let g = groups::delete(&ctx.db, &before.id).await?;
     ctx.audit(
         "group_deleted",
         None,
@@ -93,6 +100,9 @@ pub async fn remove_member(ctx: &AdminCtx, id: &str, user_id: &str) -> Result<Gr
     let user = users::find_by_id(&ctx.db, user_id)
         .await?
         .ok_or(AdminError::NotFound)?;
+    if admin_group::is_admin_group(ctx, &g.name) {
+        admin_group::keep_an_admin(ctx, Leaving::Users(&[&user.id])).await?;
+    }
     if !groups::remove_member(&ctx.db, &g.id, &user.id).await? {
         return Err(AdminError::NotFound);
     }

@@ -118,6 +118,10 @@ pub async fn set_active(ctx: &AdminCtx, id: &str, active: bool) -> Result<(), Ad
     let user = users::find_by_id(&ctx.db, id)
         .await?
         .ok_or(AdminError::NotFound)?;
+    if !active {
+        super::admin_group::keep_an_admin(ctx, super::admin_group::Leaving::Users(&[&user.id]))
+            .await?;
+    }
     if !revocation::set_active(&ctx.db, &user.id, active).await? {
         return Err(AdminError::NotFound);
     }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::admin_group::{self, AdminGrant};
+use super::admin_group::{self, AdminGrant, Leaving};
 use super::sign_out::{self, Reason};
 use super::{AdminCtx, AdminError};
 use crate::auth::factor_rules::FactorChange;
@@ -177,6 +177,12 @@ pub async fn update(
             *field = None;
         }
     }
+    if let Some(gs) = &patch.groups
+        && admin_group::names_admin_group(ctx, &before.groups)
+        && !admin_group::names_admin_group(ctx, gs)
+    {
+        admin_group::keep_an_admin(ctx, Leaving::Users(&[id])).await?;
+    }
     let grants = match &patch.groups {
         Some(gs) if admin_group::names_admin_group(ctx, gs) => {
             !admin_group::names_admin_group(ctx, &before.groups)
@@ -259,6 +265,7 @@ pub async fn delete(ctx: &AdminCtx, id: &str) -> Result<(), AdminError> {
     let user = users::find_by_id(&ctx.db, id)
         .await?
         .ok_or(AdminError::NotFound)?;
+    admin_group::keep_an_admin(ctx, Leaving::Users(&[&user.id])).await?;
     sign_out::end_everything(ctx, &user, Reason::Deleted).await?;
     let user = user_admin::delete(&ctx.db, id).await?;
     ctx.audit(

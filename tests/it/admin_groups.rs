@@ -134,3 +134,75 @@ async fn openapi_describes_every_route() {
         );
     }
 }
+
+/// Nobody could open the console if `admin.group` lost its last active
+/// member: the admin API refuses (409) every change that would do that, and
+/// allows it once someone else is an administrator; the CLI, which needs no
+/// console and is how an operator recovers, may.
+#[tokio::test]
+async fn the_last_active_administrator_stays() {
+    let app = spawn_app().await;
+    let api = AdminApi::new(&app, "ops").await;
+    let boss = app.user_in("boss", &["admins"]).await;
+    let (_, groups) = api.get("/groups").await;
+    let admins = groups
+        .as_array()
+        .or(groups["items"].as_array())
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "admins")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let user = format!("/users/{}", boss.id);
+    let refused = [
+        (Method::PATCH, user.clone(), Some(json!({"active": false}))),
+        (
+            Method::PATCH,
+            user.clone(),
+            Some(json!({"groups": ["support"]})),
+        ),
+        (Method::DELETE, user.clone(), None),
+        (
+            Method::DELETE,
+            format!("/groups/{admins}/members/{}", boss.id),
+            None,
+        ),
+        (Method::DELETE, format!("/groups/{admins}"), None),
+        (
+            Method::PATCH,
+            format!("/groups/{admins}"),
+            Some(json!({"name": "former-admins"})),
+        ),
+    ];
+    for (method, path, body) in &refused {
+        let (s, e) = api.json(method.clone(), path, body.clone()).await;
+        assert_eq!(s, 409, "{method} {path}: {e}");
+        assert!(
+            e["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("without an active member"),
+            "{e}"
+        );
+    }
+    let (_, now) = api.get(&user).await;
+    assert_eq!(now["active"], true);
+    assert_eq!(now["groups"], json!(["admins"]));
+
+    // With a second active administrator, the first may go.
+    let second = app.user_in("deputy", &["admins"]).await;
+    let (s, e) = api
+        .json(Method::PATCH, &user, Some(json!({"active": false})))
+        .await;
+    assert_eq!(s, 200, "{e}");
+    // The deputy is now the last one; the CLI may still disable them.
+    let (s, _) = api
+        .json(Method::DELETE, &format!("/users/{}", second.id), None)
+        .await;
+    assert_eq!(s, 409);
+    cli(&app, &["user", "disable", &second.id]).unwrap();
+    let (_, deputy) = api.get(&format!("/users/{}", second.id)).await;
+    assert_eq!(deputy["active"], false);
+}
