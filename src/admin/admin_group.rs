@@ -75,7 +75,7 @@ pub async fn keep_an_admin(ctx: &AdminCtx, leaving: Leaving<'_>) -> Result<(), A
         Leaving::Users(ids) => now.iter().filter(|id| !ids.contains(&id.as_str())).count(),
     };
     if !now.is_empty() && left == 0 {
-        return Err(AdminError::Conflict(format!(
+        return Err(AdminError::LastAdmin(format!(
             "this would leave group {:?} (admin.group) without an active member, so nobody \
              could open the admin console: make someone else an administrator first",
             ctx.settings.admin.group

@@ -34,6 +34,9 @@ pub enum AdminError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// The change would leave `admin.group` without an active member.
+    #[error("{0}")]
+    LastAdmin(String),
     #[error(transparent)]
     Failure(#[from] Failure),
 }

@@ -266,3 +266,31 @@ async fn console_cancels_an_import() {
             .any(|e| e.event == "import_cancelled" && e.actor == "console:boss")
     );
 }
+
+/// The console cannot disable or delete its last active administrator (nobody
+/// could sign in to it after), and says why.
+#[tokio::test]
+async fn the_console_keeps_its_last_administrator() {
+    let app = spawn_app().await;
+    let (b, _) = sign_in(&app, "boss", &["admins"]).await;
+    let boss = portcullis::db::users::find_by_username(&app.state.db, "boss")
+        .await
+        .unwrap()
+        .unwrap();
+    let page = b.get(&format!("/admin/users/{}", boss.id)).await;
+    for op in ["disable", "delete"] {
+        let answer = b.submit(&form_with(page.html(), "op").set("op", op)).await;
+        assert!(
+            answer
+                .html()
+                .contains("This is the last active administrator"),
+            "{op}: {}",
+            answer.html()
+        );
+    }
+    let still = portcullis::db::users::find_by_id(&app.state.db, &boss.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(still.active);
+}

@@ -24,7 +24,7 @@ impl From<AdminError> for JsonError {
         match e {
             AdminError::Invalid(m) => JsonError::invalid_request(m),
             AdminError::NotFound => JsonError::not_found("no such resource"),
-            AdminError::Conflict(m) => JsonError::conflict(m),
+            AdminError::Conflict(m) | AdminError::LastAdmin(m) => JsonError::conflict(m),
             AdminError::Failure(f) => f.into(),
         }
     }

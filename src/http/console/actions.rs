@@ -191,7 +191,12 @@ pub async fn user_action(
             .await
             .map(|_| "enabled"),
         "delete" => {
-            admin_users::delete(&ctx, &id).await.map_err(failure)?;
+            match admin_users::delete(&ctx, &id).await {
+                Err(AdminError::LastAdmin(_)) => {
+                    return Ok(see_other(&format!("{page}?error=last-admin")));
+                }
+                other => other.map_err(failure)?,
+            }
             return Ok(see_other(&format!(
                 "{}/admin/users?msg=deleted",
                 state.settings.issuer_path()
@@ -203,6 +208,7 @@ pub async fn user_action(
         Ok(msg) => done(msg),
         Err(AdminError::Invalid(_)) => Ok(see_other(&format!("{page}?error=input"))),
         Err(AdminError::Conflict(_)) => Ok(see_other(&format!("{page}?error=exists"))),
+        Err(AdminError::LastAdmin(_)) => Ok(see_other(&format!("{page}?error=last-admin"))),
         Err(e) => Err(failure(e)),
     }
 }

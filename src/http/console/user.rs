@@ -182,6 +182,9 @@ pub async fn user(
             Some("Check the fields (a password needs 8 characters and both entries must match).")
         }
         Some("exists") => Some("Another user has that username or email."),
+        Some("last-admin") => {
+            Some("This is the last active administrator: make someone else an administrator first.")
+        }
         _ => None,
     };
     let fields = vec![
