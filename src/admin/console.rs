@@ -119,10 +119,7 @@ pub async fn finish(
 }
 
 async fn is_admin(ctx: &ConsoleCtx<'_>, user: &User) -> Result<bool, Failure> {
-    Ok(users::groups_of(ctx.db, &user.id)
-        .await?
-        .iter()
-        .any(|g| g == &ctx.settings.admin.group))
+    Ok(users::in_group(ctx.db, &user.id, &ctx.settings.admin.group).await?)
 }
 
 fn session_key(cookie: &str) -> String {

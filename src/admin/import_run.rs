@@ -279,16 +279,22 @@ pub async fn actor_still_allowed(ctx: &AdminCtx, since: i64) -> Result<bool, Adm
     let Some(user) = users::find_by_username(&ctx.db, name).await? else {
         return Ok(false);
     };
-    Ok(user.active
-        && users::groups_of(&ctx.db, &user.id)
-            .await?
-            .iter()
-            .any(|g| admin_group::is_admin_group(ctx, g)))
+    Ok(user.active && users::in_group(&ctx.db, &user.id, &ctx.settings.admin.group).await?)
+}
+
+/// What a cancel answers (admin API and console alike).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Cancelled {
+    pub id: String,
+    pub cancelled_batches: u64,
+    /// The import's status after it (`cancelled`, or `running` while a batch
+    /// that had begun finishes).
+    pub status: &'static str,
 }
 
 /// Cancels the batches of import `id` that have not begun (a running one
-/// finishes), audited with `reason`. A finished import is a conflict.
-pub async fn cancel(ctx: &AdminCtx, id: &str) -> Result<u64, AdminError> {
+/// finishes), audited as an administrator's. A finished import is a conflict.
+pub async fn cancel(ctx: &AdminCtx, id: &str) -> Result<Cancelled, AdminError> {
     imports::get(&ctx.db, id)
         .await?
         .ok_or(AdminError::NotFound)?;
@@ -298,7 +304,11 @@ pub async fn cancel(ctx: &AdminCtx, id: &str) -> Result<u64, AdminError> {
             "no batch of this import is waiting to run".into(),
         ));
     }
-    Ok(cancelled)
+    Ok(Cancelled {
+        id: id.to_owned(),
+        cancelled_batches: cancelled,
+        status: super::import_status::status(ctx, id).await?.status,
+    })
 }
 
 async fn cancel_with(ctx: &AdminCtx, id: &str, reason: &str) -> Result<u64, AdminError> {

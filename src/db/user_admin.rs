@@ -209,18 +209,15 @@ pub async fn update(db: &DatabaseConnection, id: &str, patch: &Patch) -> Result<
     if let Some(e) = &email {
         validate_email(e)?;
     }
-    let unchanged = String::new();
-    super::users::validate_names(&[
-        (
-            "first_name",
-            patch.first_name.as_ref().unwrap_or(&unchanged),
-        ),
-        ("last_name", patch.last_name.as_ref().unwrap_or(&unchanged)),
-        (
-            "display_name",
-            patch.display_name.as_ref().unwrap_or(&unchanged),
-        ),
-    ])?;
+    let given_names: Vec<(&str, &str)> = [
+        ("first_name", &patch.first_name),
+        ("last_name", &patch.last_name),
+        ("display_name", &patch.display_name),
+    ]
+    .into_iter()
+    .filter_map(|(field, v)| v.as_deref().map(|v| (field, v)))
+    .collect();
+    super::users::validate_names(&given_names)?;
     let txn = super::begin_write(db).await?;
     let mut upd = user_rows::Entity::update_many()
         .col_expr(user_rows::Column::UpdatedAt, Expr::value(now()))

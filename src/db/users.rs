@@ -298,6 +298,15 @@ pub async fn credentials(
         }))
 }
 
+/// Whether the user is a member of the group named `group`.
+pub async fn in_group(
+    db: &DatabaseConnection,
+    user_id: &str,
+    group: &str,
+) -> Result<bool, DbError> {
+    Ok(groups_of(db, user_id).await?.iter().any(|g| g == group))
+}
+
 pub async fn groups_of(db: &DatabaseConnection, user_id: &str) -> Result<Vec<String>, DbError> {
     let rows = user_groups::Entity::find()
         .filter(user_groups::Column::UserId.eq(user_id))

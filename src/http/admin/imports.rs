@@ -69,12 +69,8 @@ pub async fn run_batch(
 
 /// Cancels the batches that have not begun (a running one finishes).
 pub async fn cancel(admin: Admin, id: web::Path<String>) -> Result<HttpResponse, JsonError> {
-    let cancelled = import_run::cancel(&admin.ctx, &id).await?;
-    let s = import_status::status(&admin.ctx, &id).await?;
-    Ok(json(
-        StatusCode::OK,
-        &json!({"id": id.as_str(), "cancelled_batches": cancelled, "status": s.status}),
-    ))
+    let done = import_run::cancel(&admin.ctx, &id).await?;
+    Ok(json(StatusCode::OK, &done))
 }
 
 pub async fn results(admin: Admin, id: web::Path<String>) -> Result<HttpResponse, JsonError> {

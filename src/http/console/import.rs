@@ -124,12 +124,7 @@ pub async fn cancel(
     id: web::Path<String>,
 ) -> Result<HttpResponse, JsonError> {
     let s = api_session(&state, &req).await?;
-    let ctx = ctx(&state, &s);
-    let cancelled = import_run::cancel(&ctx, &id).await?;
-    let st = import_status::status(&ctx, &id).await?;
-    Ok(HttpResponse::Ok().json(
-        serde_json::json!({"id": id.as_str(), "cancelled_batches": cancelled, "status": st.status}),
-    ))
+    Ok(HttpResponse::Ok().json(import_run::cancel(&ctx(&state, &s), &id).await?))
 }
 
 pub async fn run_batch(
