@@ -4,12 +4,16 @@
 //! is refused unless it says so explicitly (`allow_admin_group=true`,
 //! `--allow-admin-group`), and every grant made that way is audited.
 
+use std::time::{Duration, Instant};
+
 use serde_json::json;
 
 use super::{AdminCtx, AdminError};
 use crate::db::DbError;
 use crate::db::audit::{self, AuditEvent};
 use crate::db::users::User;
+use crate::error::Failure;
+use crate::store::Store;
 
 /// Whether the caller explicitly allowed this call to make administrators.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,27 +65,114 @@ pub enum Leaving<'a> {
     Everyone,
 }
 
-/// Refuses (409) a change after which `admin.group` would have no active
-/// member while it has one now: nobody could open the admin console. Checked
-/// before the change. The command line may make it: it is how an operator
-/// recovers, and needs no console.
-pub async fn keep_an_admin(ctx: &AdminCtx, leaving: Leaving<'_>) -> Result<(), AdminError> {
-    if ctx.actor == "cli" {
-        return Ok(());
+/// The store key under which one change that may take administrators away
+/// runs at a time, on every instance sharing the store: two administrators
+/// disabling each other at the same moment would otherwise both see the other
+/// still active, and both succeed.
+const LOCK_KEY: &str = "lock:admin-group";
+/// Far longer than such a change takes (a few statements); a holder that died
+/// keeps the lock no longer than this.
+const LOCK_TTL: Duration = Duration::from_secs(15);
+/// How long a change waits for another one to finish before it answers 503.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+const LOCK_POLL: Duration = Duration::from_millis(20);
+
+/// The right to make one change that [`keep_an_admin`] allowed: held from the
+/// check until [`Kept::release`] after the change is committed, so no other
+/// such change is checked against what this one is about to undo. Dropped
+/// without a release (an error, a client gone), it is released in the
+/// background.
+#[must_use = "hold it until the change is made, then release it"]
+pub struct Kept {
+    held: Option<(Store, String)>,
+}
+
+impl Kept {
+    fn nothing() -> Self {
+        Self { held: None }
     }
+
+    pub async fn release(mut self) {
+        if let Some((store, token)) = self.held.take() {
+            unlock(&store, &token).await;
+        }
+    }
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        if let Some((store, token)) = self.held.take()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(async move { unlock(&store, &token).await });
+        }
+    }
+}
+
+async fn lock(store: &Store) -> Result<String, AdminError> {
+    let token = crate::secrets::random_token(16);
+    let started = Instant::now();
+    loop {
+        if store
+            .put_new_json(LOCK_KEY, &token, LOCK_TTL)
+            .await
+            .map_err(Failure::from)?
+        {
+            return Ok(token);
+        }
+        if started.elapsed() >= LOCK_WAIT {
+            return Err(Failure::Unavailable(
+                "another change to the administrators is still being made: try again".into(),
+            )
+            .into());
+        }
+        tokio::time::sleep(LOCK_POLL).await;
+    }
+}
+
+/// Removes the lock if it is still this holder's (it may have expired and
+/// been taken by another).
+async fn unlock(store: &Store, token: &str) {
+    let outcome = match store.get_json::<String>(LOCK_KEY).await {
+        Ok(Some(held)) if held == token => store.delete(LOCK_KEY).await,
+        Ok(_) => Ok(()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "the administrators' lock was not released; it expires by itself");
+    }
+}
+
+/// Refuses (409) a change after which `admin.group` would have no active
+/// member while it has one now: nobody could open the admin console. The
+/// answer holds until the returned [`Kept`] is released, which the caller
+/// does once the change is made: such changes are checked and made one at a
+/// time. The command line may make it: it is how an operator recovers, and
+/// needs no console.
+pub async fn keep_an_admin(ctx: &AdminCtx, leaving: Leaving<'_>) -> Result<Kept, AdminError> {
+    if ctx.actor == "cli" {
+        return Ok(Kept::nothing());
+    }
+    let kept = match &ctx.store {
+        Some(store) => Kept {
+            held: Some((store.clone(), lock(store).await?)),
+        },
+        None => Kept::nothing(),
+    };
     let now = active_admins(ctx).await?;
     let left = match leaving {
         Leaving::Everyone => 0,
         Leaving::Users(ids) => now.iter().filter(|id| !ids.contains(&id.as_str())).count(),
     };
     if !now.is_empty() && left == 0 {
+        kept.release().await;
         return Err(AdminError::LastAdmin(format!(
             "this would leave group {:?} (admin.group) without an active member, so nobody \
              could open the admin console: make someone else an administrator first",
             ctx.settings.admin.group
         )));
     }
-    Ok(())
+    Ok(kept)
 }
 
 /// Whether `group` names the admin group, compared as memberships are stored

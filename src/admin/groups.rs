@@ -23,14 +23,21 @@ pub async fn rename(
     admin_grant: AdminGrant,
 ) -> Result<Group, AdminError> {
     let before = groups::find(&ctx.db, id).await?;
-    if admin_group::is_admin_group(ctx, &before.name) && !admin_group::is_admin_group(ctx, name) {
-        admin_group::keep_an_admin(ctx, Leaving::Everyone).await?;
-    }
+    let kept = if admin_group::is_admin_group(ctx, &before.name)
+        && !admin_group::is_admin_group(ctx, name)
+    {
+        Some(admin_group::keep_an_admin(ctx, Leaving::Everyone).await?)
+    } else {
+        None
+    };
     let grants = admin_group::is_admin_group(ctx, name)
         && !admin_group::is_admin_group(ctx, &before.name)
         && before.members > 0;
     let grants = admin_group::check(ctx, grants, admin_grant)?;
     let g = groups::rename(&ctx.db, &before.id, name).await?;
+    if let Some(kept) = kept {
+        kept.release().await;
+    }
     ctx.audit(
         "group_renamed",
         None,
@@ -50,10 +57,15 @@ pub async fn rename(
 
 pub async fn delete(ctx: &AdminCtx, id: &str) -> Result<Group, AdminError> {
     let before = groups::find(&ctx.db, id).await?;
-    if admin_group::is_admin_group(ctx, &before.name) {
-        admin_group::keep_an_admin(ctx, Leaving::Everyone).await?;
-    }
+    let kept = if admin_group::is_admin_group(ctx, &before.name) {
+        Some(admin_group::keep_an_admin(ctx, Leaving::Everyone).await?)
+    } else {
+        None
+    };
     let g = groups::delete(&ctx.db, &before.id).await?;
+    if let Some(kept) = kept {
+        kept.release().await;
+    }
     ctx.audit(
         "group_deleted",
         None,
@@ -100,11 +112,16 @@ pub async fn remove_member(ctx: &AdminCtx, id: &str, user_id: &str) -> Result<Gr
     let user = users::find_by_id(&ctx.db, user_id)
         .await?
         .ok_or(AdminError::NotFound)?;
-    if admin_group::is_admin_group(ctx, &g.name) {
-        admin_group::keep_an_admin(ctx, Leaving::Users(&[&user.id])).await?;
-    }
+    let kept = if admin_group::is_admin_group(ctx, &g.name) {
+        Some(admin_group::keep_an_admin(ctx, Leaving::Users(&[&user.id])).await?)
+    } else {
+        None
+    };
     if !groups::remove_member(&ctx.db, &g.id, &user.id).await? {
         return Err(AdminError::NotFound);
+    }
+    if let Some(kept) = kept {
+        kept.release().await;
     }
     ctx.audit(
         "group_member_removed",

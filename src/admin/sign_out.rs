@@ -118,12 +118,17 @@ pub async fn set_active(ctx: &AdminCtx, id: &str, active: bool) -> Result<(), Ad
     let user = users::find_by_id(&ctx.db, id)
         .await?
         .ok_or(AdminError::NotFound)?;
-    if !active {
-        super::admin_group::keep_an_admin(ctx, super::admin_group::Leaving::Users(&[&user.id]))
-            .await?;
-    }
+    let kept = if active {
+        None
+    } else {
+        let leaving = super::admin_group::Leaving::Users(&[&user.id]);
+        Some(super::admin_group::keep_an_admin(ctx, leaving).await?)
+    };
     if !revocation::set_active(&ctx.db, &user.id, active).await? {
         return Err(AdminError::NotFound);
+    }
+    if let Some(kept) = kept {
+        kept.release().await;
     }
     ctx.audit(
         if active {

@@ -177,12 +177,15 @@ pub async fn update(
             *field = None;
         }
     }
-    if let Some(gs) = &patch.groups
-        && admin_group::names_admin_group(ctx, &before.groups)
-        && !admin_group::names_admin_group(ctx, gs)
-    {
-        admin_group::keep_an_admin(ctx, Leaving::Users(&[id])).await?;
-    }
+    let kept = match &patch.groups {
+        Some(gs)
+            if admin_group::names_admin_group(ctx, &before.groups)
+                && !admin_group::names_admin_group(ctx, gs) =>
+        {
+            Some(admin_group::keep_an_admin(ctx, Leaving::Users(&[id])).await?)
+        }
+        _ => None,
+    };
     let grants = match &patch.groups {
         Some(gs) if admin_group::names_admin_group(ctx, gs) => {
             !admin_group::names_admin_group(ctx, &before.groups)
@@ -191,6 +194,9 @@ pub async fn update(
     };
     let grants = admin_group::check(ctx, grants, admin_grant)?;
     user_admin::update(&ctx.db, id, &patch).await?;
+    if let Some(kept) = kept {
+        kept.release().await;
+    }
     let after = user_admin::get(&ctx.db, id).await?;
     // A set-password link went to the old address: whoever reads that mailbox
     // (a typo, the reason for the change) must not set the password now.
@@ -265,9 +271,10 @@ pub async fn delete(ctx: &AdminCtx, id: &str) -> Result<(), AdminError> {
     let user = users::find_by_id(&ctx.db, id)
         .await?
         .ok_or(AdminError::NotFound)?;
-    admin_group::keep_an_admin(ctx, Leaving::Users(&[&user.id])).await?;
+    let kept = admin_group::keep_an_admin(ctx, Leaving::Users(&[&user.id])).await?;
     sign_out::end_everything(ctx, &user, Reason::Deleted).await?;
     let user = user_admin::delete(&ctx.db, id).await?;
+    kept.release().await;
     ctx.audit(
         "user_deleted",
         Some(&user),

@@ -206,3 +206,54 @@ async fn the_last_active_administrator_stays() {
     let (_, deputy) = api.get(&format!("/users/{}", second.id)).await;
     assert_eq!(deputy["active"], false);
 }
+
+/// Two administrators taken away at the same moment, by two calls that each
+/// see the other still active: the checks and changes run one at a time, so
+/// one of the two is refused and an active administrator always remains.
+#[tokio::test]
+async fn two_administrators_taken_away_at_once_leave_one() {
+    let app = spawn_app().await;
+    let api = AdminApi::new(&app, "ops").await;
+    let boss = app.user_in("boss", &["admins"]).await;
+    let deputy = app.user_in("deputy", &["admins"]).await;
+    let (boss_path, deputy_path) = (
+        format!("/users/{}", boss.id),
+        format!("/users/{}", deputy.id),
+    );
+    for round in 0..6 {
+        // Disabling one and taking the other out of the group.
+        let ((a, ea), (b, eb)) = tokio::join!(
+            api.json(Method::PATCH, &boss_path, Some(json!({"active": false}))),
+            api.json(
+                Method::PATCH,
+                &deputy_path,
+                Some(json!({"groups": ["support"]}))
+            ),
+        );
+        let mut statuses = [a, b];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "round {round}: {ea} {eb}");
+        let (_, boss_now) = api.get(&boss_path).await;
+        let (_, deputy_now) = api.get(&deputy_path).await;
+        let boss_admin = boss_now["active"] == true && boss_now["groups"] == json!(["admins"]);
+        let deputy_admin = deputy_now["groups"] == json!(["admins"]);
+        assert!(
+            boss_admin ^ deputy_admin,
+            "round {round}: {boss_now} {deputy_now}"
+        );
+        // Both administrators again for the next round.
+        for (path, body) in [
+            (&boss_path, json!({"active": true})),
+            (&deputy_path, json!({"groups": ["admins"]})),
+        ] {
+            let (s, e) = api
+                .json(
+                    Method::PATCH,
+                    &format!("{path}?allow_admin_group=true"),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(s, 200, "{e}");
+        }
+    }
+}
