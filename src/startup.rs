@@ -166,6 +166,11 @@ impl Application {
             App::new()
                 .app_data(web::Data::new(worker))
                 .app_data(web::FormConfig::default().limit(64 * 1024))
+                // A compressed body is refused before anything reads it (logged and
+                // counted like any answer).
+                .wrap(middleware::from_fn(
+                    crate::http::content_coding::refuse_encoded_bodies,
+                ))
                 // Request id and its log span around the access log line and
                 // everything else the request logs; HTTP metrics by route pattern.
                 .wrap(middleware::from_fn(crate::telemetry::access_log))

@@ -6,6 +6,7 @@ mod anon_form;
 pub mod authorize;
 pub mod client_addr;
 pub mod console;
+pub mod content_coding;
 pub mod context;
 pub mod discovery;
 pub mod email_code;

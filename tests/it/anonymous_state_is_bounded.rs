@@ -62,6 +62,7 @@ async fn over_long_parameters_are_invalid_requests_and_nothing_is_kept() {
         ("claims", claims_of(4097)),
         ("nonce", "n".repeat(513)),
         ("login_hint", "h".repeat(257)),
+        ("idp_hint", "i".repeat(257)),
         ("acr_values", "mfa ".repeat(257)),
         ("ui_locales", "de ".repeat(86)),
         ("scope", format!("openid {}", "profile ".repeat(128))),
@@ -93,6 +94,33 @@ async fn over_long_parameters_are_invalid_requests_and_nothing_is_kept() {
         assert_eq!(posted["error"], "invalid_request", "POST {name}");
     }
     assert_eq!(entries(&app), before, "a refused request keeps nothing");
+
+    // No parameter carries control characters; kept, each would take six
+    // bytes of JSON. `claims` may be formatted with JSON's whitespace.
+    for (name, value) in [
+        ("nonce", "n\u{1}n"),
+        ("login_hint", "a\u{0}b"),
+        ("idp_hint", "corp\u{7f}"),
+        ("state", "s\u{1b}[2J"),
+        ("claims", "{\"id_token\":{\"acr\":null}}\u{8}"),
+    ] {
+        let params = AuthParams::new(&client).set(name, value);
+        let q = browser.authorize(&params).await.params();
+        assert_eq!(q["error"], "invalid_request", "{name}");
+        assert!(
+            q["error_description"].contains("control character"),
+            "{name}"
+        );
+    }
+    assert_eq!(entries(&app), before, "a refused request keeps nothing");
+    let formatted = AuthParams::new(&client).set(
+        "claims",
+        "{\n\t\"id_token\": {\r\n\t\t\"acr\": {\"essential\": true, \"values\": [\"mfa\"]}\n\t}\n}",
+    );
+    let page = browser.authorize(&formatted).await;
+    assert_eq!(page.status(), 200, "{page:?}");
+    form_with(page.html(), "password");
+    let before = entries(&app);
 
     // A state too long to echo cannot be answered by redirect; nor can any
     // request whose redirect URI is not registered.

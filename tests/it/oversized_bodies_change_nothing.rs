@@ -96,3 +96,57 @@ async fn an_oversized_admin_call_touches_no_user() {
     let (status, _) = api.get(&format!("/users/{id}")).await;
     assert_eq!(status, 200, "the user was not deleted");
 }
+
+/// A compressed body is refused (415) before anything reads it: a 64 KiB gzip
+/// of zeros would be hundreds of MiB once inflated, and the form limit sees
+/// only what was sent. The same form sent plainly is served.
+#[tokio::test]
+async fn a_compressed_body_is_refused_unread() {
+    use std::io::Write;
+    let app = spawn_app().await;
+    let client = app.client(false).await;
+    let http = reqwest::Client::new();
+    let gzip = |body: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(body).unwrap();
+        e.finish().unwrap()
+    };
+    let form = b"token=not-a-token".to_vec();
+    let introspect = |body: Vec<u8>, coding: Option<&'static str>| {
+        let mut req = http
+            .post(app.url("/introspect"))
+            .basic_auth(&client.client_id, client.secret.as_deref())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(c) = coding {
+            req = req.header("content-encoding", c);
+        }
+        req.send()
+    };
+    let plain = introspect(form.clone(), None).await.unwrap();
+    assert_eq!(plain.status(), 200);
+    let plain: Value = plain.json().await.unwrap();
+    assert_eq!(plain["active"], false);
+    let identity = introspect(form.clone(), Some("identity")).await.unwrap();
+    assert_eq!(identity.status(), 200);
+
+    for coding in ["gzip", "x-gzip", "deflate", "identity, gzip"] {
+        let resp = introspect(gzip(&form), Some(coding)).await.unwrap();
+        assert_eq!(resp.status(), 415, "{coding}");
+    }
+    // A bomb: 16 MiB of zeros in 16 KiB, refused at once.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..16 {
+        e.write_all(&zeros).unwrap();
+    }
+    let bomb = e.finish().unwrap();
+    let resp = introspect(bomb, Some("gzip")).await.unwrap();
+    assert_eq!(resp.status(), 415);
+    assert_eq!(
+        resp.headers()
+            .get("accept-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("identity")
+    );
+}

@@ -13,9 +13,10 @@ use super::super::error::AuthzError;
 pub const MAX_STATE: usize = 2048;
 
 /// Most bytes of each parameter we read or keep with a pending request.
-pub const MAX_PARAM: [(&str, usize); 8] = [
+pub const MAX_PARAM: [(&str, usize); 9] = [
     ("nonce", 512),
     ("login_hint", 256),
+    ("idp_hint", 256),
     ("claims", 4096),
     ("acr_values", 1024),
     ("ui_locales", 256),
@@ -47,6 +48,18 @@ pub fn check(params: &HashMap<String, String>) -> Result<(), AuthzError> {
             "the request is larger than {MAX_REQUEST_BYTES} bytes or {MAX_PARAMS} parameters"
         )));
     }
+    // No parameter of the protocol carries control characters (RFC 6749
+    // Appendix A: VSCHAR and NQCHAR); JSON whitespace may format `claims`.
+    // Kept, each other one would take six bytes in the stored request.
+    if let Some(name) = params
+        .iter()
+        .find(|(_, v)| v.chars().any(is_control))
+        .map(|(k, _)| k)
+    {
+        return Err(AuthzError::invalid_request(format!(
+            "{name} contains a control character"
+        )));
+    }
     for (name, max) in MAX_PARAM {
         if params.get(name).is_some_and(|v| v.len() > max) {
             return Err(AuthzError::invalid_request(format!(
@@ -55,4 +68,9 @@ pub fn check(params: &HashMap<String, String>) -> Result<(), AuthzError> {
         }
     }
     Ok(())
+}
+
+/// A control character other than the whitespace JSON allows.
+fn is_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
