@@ -49,10 +49,12 @@ pub struct MailOutcome {
 
 pub async fn hash_password(pw: String) -> Result<String, AdminError> {
     password::validate_new(&pw).map_err(|e| AdminError::Invalid(e.to_string()))?;
-    tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(|e| Failure::Internal(e.to_string()))?
-        .map_err(|e| AdminError::Failure(Failure::Internal(e.to_string())))
+    password::hash_gated(pw).await.map_err(|e| {
+        AdminError::Failure(match e {
+            password::HashError::Busy => Failure::Unavailable(e.to_string()),
+            password::HashError::Failed => Failure::Internal(e.to_string()),
+        })
+    })
 }
 
 pub async fn create(

@@ -259,6 +259,75 @@ impl Verifier {
     }
 }
 
+/// Why a new password could not be hashed.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// As many hashes as [`MAX_HASHES_WAITING`] already wait: refused at once
+    /// (503), as a full verification queue is.
+    #[error("too many passwords are being set at this moment")]
+    Busy,
+    #[error("password hashing failed")]
+    Failed,
+}
+
+/// Most new passwords hashed at once, per core: each run fills 19 MiB, and a
+/// burst of set-password, sign-up or account-page posts (one link or session,
+/// posted many times in parallel) must not start as many runs as it has posts.
+const HASHES_PER_CORE: usize = 1;
+/// Most new passwords waiting for their turn, per core; beyond, refused.
+pub const MAX_HASHES_WAITING: usize = 16;
+
+struct HashGate {
+    running: tokio::sync::Semaphore,
+    /// Running and waiting.
+    admitted: std::sync::atomic::AtomicUsize,
+    max_admitted: usize,
+}
+
+static HASH_GATE: std::sync::LazyLock<HashGate> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    HashGate {
+        running: tokio::sync::Semaphore::new(cores * HASHES_PER_CORE),
+        admitted: std::sync::atomic::AtomicUsize::new(0),
+        max_admitted: cores * (HASHES_PER_CORE + MAX_HASHES_WAITING),
+    }
+});
+
+/// Counts one admitted hash until dropped.
+struct Admitted;
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        HASH_GATE
+            .admitted
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// [`hash`] off the async threads, at most one run per core at a time and a
+/// bounded number waiting: every place that sets a password from a request
+/// comes through here.
+pub async fn hash_gated(password: String) -> Result<String, HashError> {
+    use std::sync::atomic::Ordering;
+    let gate = &*HASH_GATE;
+    if gate.admitted.fetch_add(1, Ordering::AcqRel) >= gate.max_admitted {
+        gate.admitted.fetch_sub(1, Ordering::AcqRel);
+        return Err(HashError::Busy);
+    }
+    let admitted = Admitted;
+    let permit = gate
+        .running
+        .acquire()
+        .await
+        .map_err(|_| HashError::Failed)?;
+    let hashed = tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|_| HashError::Failed)?
+        .map_err(|_| HashError::Failed);
+    drop((permit, admitted));
+    hashed
+}
+
 /// A hash to verify against when the user does not exist, so an unknown
 /// username costs the same time as a wrong password and leaks nothing.
 pub fn dummy_hash() -> String {
@@ -297,6 +366,26 @@ mod tests {
         assert_eq!(got, vec![true, false, true]);
         assert!(!v.verify("x".into(), "not a hash".into()).await.unwrap());
         assert_eq!(v.runs(), 4);
+    }
+
+    /// A burst of new passwords (one link posted many times at once) runs one
+    /// hash per core at a time and refuses what would wait beyond the bound.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_new_passwords_is_bounded() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let bound = cores * (HASHES_PER_CORE + MAX_HASHES_WAITING);
+        let burst = (0..bound + 8).map(|i| hash_gated(format!("new-password-{i}")));
+        let got = futures_util::future::join_all(burst).await;
+        let busy = got
+            .iter()
+            .filter(|r| matches!(r, Err(HashError::Busy)))
+            .count();
+        assert!(busy >= 8, "{busy} of {} refused", got.len());
+        let hashed: Vec<&String> = got.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(hashed.len() + busy, got.len());
+        assert!(verify("new-password-0", hashed[0]));
+        // Once the burst is over, a hash is admitted again.
+        assert!(hash_gated("after-the-burst".into()).await.is_ok());
     }
 
     #[tokio::test]

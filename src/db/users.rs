@@ -353,6 +353,32 @@ pub async fn set_password_hash(
     set_column(db, user_id, users::Column::PasswordHash, hash).await
 }
 
+/// Replaces the password hash only while it is still `expected` (the one the
+/// caller verified the current password against) and the account is active:
+/// false when another change came first, which then stands.
+pub async fn replace_password_hash(
+    db: &DatabaseConnection,
+    user_id: &str,
+    expected: &str,
+    hash: String,
+) -> Result<bool, DbError> {
+    let res = users::Entity::update_many()
+        .col_expr(
+            users::Column::PasswordHash,
+            sea_orm::sea_query::Expr::value(hash),
+        )
+        .col_expr(
+            users::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now()),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .filter(users::Column::PasswordHash.eq(expected))
+        .filter(users::Column::Status.eq("active"))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// Sets one column of a user and stamps `updated_at`; NotFound when there is
 /// no such user.
 async fn set_column(

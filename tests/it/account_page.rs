@@ -435,3 +435,51 @@ async fn an_administrators_sign_out_ends_the_account_page() {
     let gone = b.get("/account").await;
     assert!(gone.html().contains("name=\"password\""), "{}", gone.html());
 }
+
+/// The account page verifies the current password, then takes hundreds of
+/// milliseconds to hash the new one: a change made meanwhile (an
+/// administrator's reset, the owner in another browser) must stand. The new
+/// hash replaces only the one that was verified, and only on an active
+/// account.
+#[tokio::test]
+async fn a_password_change_replaces_only_the_password_it_verified() {
+    use portcullis::db::{revocation, users};
+    let app = spawn_app().await;
+    let user = app.user("rae").await;
+    let db = &app.state.db;
+    let hash_of = |username: String| async move {
+        users::credentials(db, &username)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .unwrap()
+    };
+    let verified = hash_of(user.username.clone()).await;
+    // Meanwhile an administrator set another password.
+    let admins = portcullis::auth::password::hash("the-administrators-choice").unwrap();
+    users::set_password_hash(db, &user.id, admins.clone())
+        .await
+        .unwrap();
+    let late = portcullis::auth::password::hash("the-late-change").unwrap();
+    assert!(
+        !users::replace_password_hash(db, &user.id, &verified, late.clone())
+            .await
+            .unwrap()
+    );
+    assert_eq!(hash_of(user.username.clone()).await, admins);
+    // Over the hash it verified, on a disabled account: refused too.
+    revocation::set_active(db, &user.id, false).await.unwrap();
+    assert!(
+        !users::replace_password_hash(db, &user.id, &admins, late.clone())
+            .await
+            .unwrap()
+    );
+    revocation::set_active(db, &user.id, true).await.unwrap();
+    assert!(
+        users::replace_password_hash(db, &user.id, &admins, late.clone())
+            .await
+            .unwrap()
+    );
+    assert_eq!(hash_of(user.username.clone()).await, late);
+}

@@ -112,7 +112,11 @@ pub async fn change_password(
     // hash's password is no secret.
     let has_password = stored.is_some();
     let stored = stored.unwrap_or_else(|| ctx.dummy_hash.to_owned());
-    match ctx.passwords.verify(current.to_owned(), stored).await {
+    match ctx
+        .passwords
+        .verify(current.to_owned(), stored.clone())
+        .await
+    {
         Ok(true) if has_password => attempt.take_back().await?,
         Ok(_) => {
             attempt.failed();
@@ -133,11 +137,17 @@ pub async fn change_password(
         Err(e) => return Err(Failure::Internal(e.to_string()).into()),
     }
     let new = new.to_owned();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|e| Failure::Internal(e.to_string()))?
-        .map_err(|e| Failure::Internal(e.to_string()))?;
-    users::set_password_hash(ctx.db, &user.id, hash).await?;
+    let hash = match password::hash_gated(new).await {
+        Ok(h) => h,
+        Err(password::HashError::Busy) => return Err(AccountError::Busy),
+        Err(e) => return Err(Failure::Internal(e.to_string()).into()),
+    };
+    // Only over the password just verified: a change made meanwhile (by an
+    // administrator, a reset link, the owner in another browser) stands, and
+    // this one, checked against what is no longer the password, is refused.
+    if !users::replace_password_hash(ctx.db, &user.id, &stored, hash).await? {
+        return Err(AccountError::WrongPassword);
+    }
     password_tokens::revoke_for_user(ctx.db, &user.id).await?;
     let ended = revocation::end_everything(ctx.db, &user.id).await?;
     crate::directory::changed(ctx.store).await?;
