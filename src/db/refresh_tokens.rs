@@ -162,20 +162,34 @@ pub async fn find(
 
 /// Marks `old_hash` used and stores its successor. The conditional update lets
 /// exactly one of two concurrent uses win, even across instances; false means
-/// the old token was no longer usable (already rotated, revoked or expired), or
-/// was revoked meanwhile, and no successor was stored.
+/// the old token was no longer usable (already rotated, revoked or expired, or
+/// another token of its family revoked), or was revoked meanwhile, and no
+/// successor was stored.
 pub async fn rotate(
     db: &DatabaseConnection,
     old_hash: &str,
     next: &NewRefreshToken<'_>,
 ) -> Result<bool, DbError> {
+    // Revocations take whole families, so one revoked token revokes the
+    // family, this token included even when the revocation missed it: on
+    // PostgreSQL a revocation waiting for a rotation's lock does not see the
+    // successor that rotation inserts, and leaves it unrevoked.
+    let family_revoked = Query::select()
+        .expr(Expr::val(1))
+        .from(refresh_tokens::Entity)
+        .and_where(refresh_tokens::Column::FamilyId.eq(next.grant.family_id.as_str()))
+        .and_where(refresh_tokens::Column::RevokedAt.is_not_null())
+        .to_owned();
     let mark_used = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::UsedAt, Expr::value(next.now))
         .filter(refresh_tokens::Column::TokenHash.eq(old_hash))
         .filter(refresh_tokens::Column::FamilyId.eq(next.grant.family_id.as_str()))
         .filter(refresh_tokens::Column::UsedAt.is_null())
         .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .filter(refresh_tokens::Column::ExpiresAt.gt(next.now));
+        .filter(refresh_tokens::Column::ExpiresAt.gt(next.now))
+        .filter(sea_orm::sea_query::ExprTrait::not(Expr::exists(
+            family_revoked,
+        )));
     if db.get_database_backend() == DbBackend::Sqlite {
         return rotate_in_one_step(db, mark_used.build(DbBackend::Sqlite), old_hash, next).await;
     }

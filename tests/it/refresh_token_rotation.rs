@@ -407,6 +407,60 @@ async fn a_revoked_family_gets_no_successor_postgres() {
     no_successor_in_a_revoked_family(TestDb::postgres().await).await;
 }
 
+/// On PostgreSQL a revocation that waits for a rotation's row lock revokes the
+/// rows it saw when it started, not the successor that rotation inserts: the
+/// family ends with a revoked token and a live one after it. That live token
+/// rotates no more, since a family with a revoked token is revoked whole. Its
+/// end state is made here directly.
+async fn a_missed_successor_is_refused(db: TestDb) {
+    use sea_orm::ConnectionTrait;
+    let conn = &db.conn;
+    let grant = race_family(conn).await;
+    let other = RefreshGrant {
+        family_id: "fam2".into(),
+        ..grant.clone()
+    };
+    let now = chrono::Utc::now().timestamp();
+    let row = |grant, hash| race_row(grant, hash, now);
+    for (g, first, second) in [(&grant, "h0", "h1"), (&other, "k0", "k1")] {
+        refresh_tokens::insert(conn, &row(g, first)).await.unwrap();
+        assert!(
+            refresh_tokens::rotate(conn, first, &row(g, second))
+                .await
+                .unwrap()
+        );
+    }
+    // The revocation saw h0 only.
+    conn.execute_unprepared(&format!(
+        "UPDATE refresh_tokens SET revoked_at = {now} WHERE token_hash = 'h0'"
+    ))
+    .await
+    .unwrap();
+    assert!(
+        !refresh_tokens::rotate(conn, "h1", &row(&grant, "h2"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(refresh_tokens::find(conn, "h2").await.unwrap(), None);
+    // Another family of the same user is not touched.
+    assert!(
+        refresh_tokens::rotate(conn, "k1", &row(&other, "k2"))
+            .await
+            .unwrap()
+    );
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_missed_successor_is_refused_sqlite() {
+    a_missed_successor_is_refused(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn a_missed_successor_is_refused_postgres() {
+    a_missed_successor_is_refused(TestDb::postgres().await).await;
+}
+
 /// A code sent twice at once (a stolen code raced against the client): at most
 /// one redemption answers with tokens, and because the other is a replay, what
 /// that one issued is revoked whichever came first. Many rounds, since the
