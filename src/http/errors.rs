@@ -340,7 +340,7 @@ impl From<crate::upstream::UpstreamError> for PageError {
                 StatusCode::NOT_FOUND,
                 Said::new("err-upstream-unknown").arg("name", id),
             ),
-            E::BadState => bad(Said::new("err-upstream-bad-state")),
+            E::BadState | E::NoState => bad(Said::new("err-upstream-bad-state")),
             E::OtherUpstream => bad(Said::new("err-upstream-other")),
             E::WrongIssuer(iss) => bad(Said::new("err-upstream-wrong-issuer").detail(iss)),
             E::Denied(d) => bad(Said::new("err-upstream-denied").detail(d)),

@@ -36,6 +36,29 @@ pub(crate) fn username_bucket(username: &str) -> Bucket {
     )
 }
 
+/// Most characters of a typed username kept in the audit log (a username has
+/// at most 128).
+const AUDITED_NAME: usize = 128;
+
+/// How often a refusal under a lock-out is audited per client address: past
+/// the lock each refusal costs its sender nothing, and a row for each would
+/// let anyone fill the log (the access log still has every request).
+const LOCKED_AUDIT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether this is the first refusal under a lock-out from this address in
+/// [`LOCKED_AUDIT_EVERY`].
+async fn first_refusal_in_a_while(ctx: &LoginCtx<'_>, ip: Option<IpAddr>) -> Result<bool, Failure> {
+    let from = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    Ok(ctx
+        .store
+        .put_new_json(
+            &format!("audited:locked:{from}"),
+            &now_ms(),
+            LOCKED_AUDIT_EVERY,
+        )
+        .await?)
+}
+
 /// Verifies a password. Unknown users cost the same argon2 work as known ones, and
 /// only failures count towards the lock-outs.
 pub async fn password_login(
@@ -46,15 +69,23 @@ pub async fn password_login(
     lang: Option<Lang>,
     ip: Option<IpAddr>,
 ) -> Result<LoginResult, Failure> {
-    let audit_name = users::normalize(username);
+    // Anyone may type any name: the log keeps at most what a username can be.
+    let audit_name: String = users::normalize(username)
+        .chars()
+        .take(AUDITED_NAME)
+        .collect();
     let buckets = [
         username_bucket(username),
         Bucket::address(ip, ctx.settings.lockout.failures_per_address),
     ];
     let Some(attempt) = limiter::admit(ctx.store, &buckets).await? else {
-        ctx.audit
-            .factor(None, &audit_name, "password", "locked", ip)
-            .await?;
+        if first_refusal_in_a_while(ctx, ip).await? {
+            ctx.audit
+                .factor(None, &audit_name, "password", "locked", ip)
+                .await?;
+        } else {
+            tracing::info!(user = %audit_name, "password sign-in refused while locked; already audited");
+        }
         return Ok(LoginResult::LockedOut);
     };
     let creds = if username.is_empty() || username.len() > 256 {

@@ -23,6 +23,13 @@ pub enum UpstreamError {
         "This answer from the identity provider does not belong to a sign-in started in this browser, or was already used. Go back to the application and sign in again."
     )]
     BadState,
+    /// As [`UpstreamError::BadState`], for a state that names no sign-in at
+    /// all (expired, spent or made up): anyone can send one, so it is audited
+    /// only now and then.
+    #[error(
+        "This answer from the identity provider does not belong to a sign-in started in this browser, or was already used. Go back to the application and sign in again."
+    )]
+    NoState,
     /// The answer came back to another upstream's callback.
     #[error(
         "This answer was sent to another identity provider's address. Go back to the application and sign in again."
@@ -60,7 +67,7 @@ impl UpstreamError {
             UpstreamError::Login(_) => "login_expired",
             UpstreamError::Unknown(_) => "unknown_upstream",
             UpstreamError::Unreachable(_) => "unreachable",
-            UpstreamError::BadState => "bad_state",
+            UpstreamError::BadState | UpstreamError::NoState => "bad_state",
             UpstreamError::OtherUpstream => "other_upstream",
             UpstreamError::WrongIssuer(_) => "wrong_issuer",
             UpstreamError::Denied(_) => "denied",

@@ -101,6 +101,10 @@ fn wanted_level(ctx: &LoginCtx<'_>, login: &PendingLogin, party: Option<&Party>)
 /// How often an upstream that cannot be reached is audited at most.
 const DOWN_AUDIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How often an answer at a callback with no live state (expired, spent or
+/// made up) is audited per upstream; every one is logged.
+const BAD_STATE_AUDIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Starts the upstream leg of pending login `login_id`: the URL to send the
 /// browser to. An upstream that cannot be reached is audited like a refused
 /// answer, once per [`DOWN_AUDIT_INTERVAL`]: anyone can request the start URL,
@@ -231,6 +235,18 @@ pub async fn callback(
     {
         if matches!(e, UpstreamError::Unknown(_)) {
             tracing::info!("an answer at the callback of no configured upstream refused");
+        } else if matches!(e, UpstreamError::NoState)
+            && !ctx
+                .store
+                .put_new_json(
+                    &format!("upstream_bad_state:{upstream_id}"),
+                    &now_ms(),
+                    BAD_STATE_AUDIT_INTERVAL,
+                )
+                .await?
+        {
+            // Anyone can send a made-up state: one row a minute per upstream.
+            tracing::info!(upstream = %upstream_id, "upstream answer without a live state refused; already audited");
         } else {
             audit_refusal(ctx, upstream_id, visit, e).await?;
         }
@@ -274,14 +290,14 @@ async fn arrive(
     let up = settings(ctx, upstream_id)?;
     let state = params.state.as_deref().unwrap_or_default();
     if state.is_empty() || state.len() > 256 {
-        return Err(UpstreamError::BadState);
+        return Err(UpstreamError::NoState);
     }
     // Taken before anything else: a state is spent by its first answer.
     let record: StateRecord = ctx
         .store
         .take_json(&state_key(state))
         .await?
-        .ok_or(UpstreamError::BadState)?;
+        .ok_or(UpstreamError::NoState)?;
     if record.upstream != up.id {
         return Err(UpstreamError::OtherUpstream);
     }

@@ -29,12 +29,40 @@ async fn failures_are_limited_per_address(backend: Backend) {
     let client = app.client(false).await;
     let user = app.user("bystander").await;
     let sprayer = Browser::forwarded_for(&app, "198.51.100.7");
-    for name in ["ann", "bob", "cid"] {
+    let very_long = "v".repeat(4000);
+    for name in [very_long.as_str(), "bob", "cid"] {
         assert_eq!(wrong_password(&sprayer, &client, name).await, 401);
     }
     // The fourth attempt from that address is refused before any check, even
     // with the right password of another user.
     assert_eq!(right_password(&sprayer, &client, &user).await.status(), 429);
+    // Refusals under the lock cost their sender nothing: audited once a
+    // minute per address, however many and whatever names they type.
+    for i in 0..10 {
+        let long = format!("{i}{}", "x".repeat(4000));
+        assert_eq!(wrong_password(&sprayer, &client, &long).await, 429);
+    }
+    let locked: Vec<_> = portcullis::db::audit::list(&app.state.db, None, None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "password" && e.outcome == "locked")
+        .collect();
+    assert_eq!(locked.len(), 1, "{locked:?}");
+    let failures: Vec<_> = portcullis::db::audit::list(&app.state.db, None, None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "password" && e.outcome == "failure")
+        .collect();
+    assert_eq!(failures.len(), 3);
+    // A typed name is kept at most as long as a username can be.
+    assert!(
+        failures
+            .iter()
+            .any(|e| e.username.as_deref() == Some(&very_long[..128])),
+        "{failures:?}"
+    );
     // Other addresses are not affected.
     let elsewhere = Browser::forwarded_for(&app, "198.51.100.8");
     right_password(&elsewhere, &client, &user).await.code();
