@@ -1,7 +1,10 @@
 //! Relying parties.
 
 use entity::clients;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, QuerySelect,
+    Set,
+};
 use serde::{Deserialize, Serialize};
 
 pub use super::auth_method::AuthMethod;
@@ -307,9 +310,37 @@ pub async fn create_with(
     })
 }
 
+/// As [`save`], only while the stored client is still `read`, the copy the
+/// change was made to: a request that reads, changes and writes back the whole
+/// client (RFC 7592) must not put back what an administrator changed meanwhile
+/// (a rotated secret, a raised minimum level). Conflict when it changed.
+pub async fn save_over(
+    db: &DatabaseConnection,
+    client: &Client,
+    read: &Client,
+) -> Result<Client, DbError> {
+    let txn = super::begin_write(db).await?;
+    let stored: Client = clients::Entity::find_by_id(client.client_id.clone())
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(DbError::NotFound)?
+        .try_into()?;
+    if stored != *read {
+        return Err(DbError::Conflict(
+            "the client's configuration changed while this update was made: read it again \
+             and send the update again"
+                .into(),
+        ));
+    }
+    let saved = save(&txn, client).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
 /// Writes every changeable field of `client` (all but its id and creation time).
 /// A public client keeps no secret; a confidential one must have one.
-pub async fn save(db: &DatabaseConnection, client: &Client) -> Result<Client, DbError> {
+pub async fn save<C: ConnectionTrait>(db: &C, client: &Client) -> Result<Client, DbError> {
     check(
         &client.name,
         &client.redirect_uris,

@@ -44,7 +44,7 @@ fn invalid_metadata(description: impl Into<String>) -> RegistrationError {
 
 fn db_error(e: DbError) -> RegistrationError {
     match e {
-        DbError::Invalid(m) => invalid_metadata(m),
+        DbError::Invalid(m) | DbError::Conflict(m) => invalid_metadata(m),
         other => Failure::from(other).into(),
     }
 }
@@ -156,6 +156,7 @@ pub async fn update(
     body: &[u8],
 ) -> Result<Value, RegistrationError> {
     let mut client = managed_client(ctx, client_id, token).await?;
+    let read = client.clone();
     let doc = parse_body(body)?;
     if doc.get("client_id").and_then(Value::as_str) != Some(client.client_id.as_str()) {
         return Err(invalid_metadata(
@@ -180,7 +181,7 @@ pub async fn update(
     m.apply_to(&mut client);
     let new_secret = (!client.is_public() && (was_public || expiring))
         .then(|| client.replace_secret(secret_expiry(ctx.settings)));
-    let saved = clients::save(ctx.db, &client).await;
+    let saved = clients::save_over(ctx.db, &client, &read).await;
     ctx.cache.forget_client(&client.client_id);
     let saved = match saved {
         Ok(c) => c,

@@ -314,3 +314,37 @@ async fn an_update_may_send_back_what_the_client_already_had() {
         );
     }
 }
+
+/// An RFC 7592 update reads the whole client, changes it and writes it back:
+/// an administrator's change in between (a rotated secret, a raised minimum
+/// level) must not be put back by the late write. The write applies only over
+/// the client as it was read; otherwise it is refused and changes nothing.
+#[tokio::test]
+async fn a_late_whole_client_write_does_not_undo_an_administrators_change() {
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let made = app.client(false).await;
+    let read = clients::find(db, &made.client_id).await.unwrap().unwrap();
+    // Meanwhile the operator rotates the secret and raises the level.
+    let mut by_admin = read.clone();
+    let new_secret = by_admin.replace_secret(0);
+    by_admin.minimum_acr = Some("mfa".into());
+    clients::save(db, &by_admin).await.unwrap();
+    // The late write, made to the copy read before.
+    let mut late = read.clone();
+    late.name = "renamed".into();
+    let refused = clients::save_over(db, &late, &read).await;
+    assert!(
+        matches!(refused, Err(portcullis::db::DbError::Conflict(_))),
+        "{refused:?}"
+    );
+    let now = clients::find(db, &made.client_id).await.unwrap().unwrap();
+    assert_eq!(now, by_admin);
+    assert!(now.verify_secret(&new_secret));
+    // Over what is stored now, the same change is made.
+    let mut fresh = now.clone();
+    fresh.name = "renamed".into();
+    let saved = clients::save_over(db, &fresh, &now).await.unwrap();
+    assert_eq!(saved.name, "renamed");
+    assert_eq!(saved.minimum_acr.as_deref(), Some("mfa"));
+}
