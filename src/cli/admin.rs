@@ -155,7 +155,7 @@ pub async fn totp_set(
         .with_context(|| format!("unknown user {username:?}"))?;
     let bytes = totp::from_base32(secret)?;
     let replaced = factors::has_totp(&ctx.db, &user.id).await?;
-    factors::set_totp(&ctx.db, &ctx.sealer, &user.id, &bytes).await?;
+    factors::set_totp(&ctx.db, &ctx.sealer, &user.id, &bytes, 0).await?;
     ctx.audit(
         "totp_set",
         Some(&user),

@@ -47,12 +47,16 @@ pub async fn totp(
     }))
 }
 
-/// Replaces the user's TOTP seed.
+/// Replaces the user's TOTP seed, with `used_step` the time step already
+/// used (the one whose code confirmed an enrollment; 0 for none): stored with
+/// the seed, so the confirming code never passes a sign-in, not even between
+/// two statements.
 pub async fn set_totp(
     db: &DatabaseConnection,
     sealer: &SecretBox,
     user_id: &str,
     secret: &[u8],
+    used_step: i64,
 ) -> Result<(), DbError> {
     let txn = super::begin_write(db).await?;
     totp_factors::Entity::delete_by_id(user_id.to_owned())
@@ -61,7 +65,7 @@ pub async fn set_totp(
     totp_factors::ActiveModel {
         user_id: Set(user_id.to_owned()),
         secret_enc: Set(sealer.seal(secret)),
-        last_step: Set(0),
+        last_step: Set(used_step),
         created_at: Set(now()),
     }
     .insert(&txn)

@@ -248,8 +248,7 @@ pub async fn confirm_enrollment(
         return Ok(Enrolled::Invalid);
     };
     attempt.take_back().await?;
-    factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret).await?;
-    factors::accept_step(ctx.db, &user.id, step as i64).await?;
+    factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret, step as i64).await?;
     let recovery_codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
     // The user now has TOTP: every server's next look at them must know
     // (auditing moves the directory's mark), before anything else can fail.

@@ -243,7 +243,7 @@ async fn users_crud_with_errors() {
         .await;
     assert_eq!(s, 400);
     let secret = portcullis::auth::totp::generate_secret();
-    portcullis::db::factors::set_totp(&app.state.db, &app.state.sealer, &id, &secret)
+    portcullis::db::factors::set_totp(&app.state.db, &app.state.sealer, &id, &secret, 0)
         .await
         .unwrap();
     portcullis::db::factors::new_recovery_codes(&app.state.db, &id)
@@ -389,7 +389,7 @@ async fn bulk_actions_report_a_result_per_id() {
     let a = api.user("a1").await["id"].as_str().unwrap().to_owned();
     let b = api.user("b1").await["id"].as_str().unwrap().to_owned();
     let secret = portcullis::auth::totp::generate_secret();
-    portcullis::db::factors::set_totp(&app.state.db, &app.state.sealer, &a, &secret)
+    portcullis::db::factors::set_totp(&app.state.db, &app.state.sealer, &a, &secret, 0)
         .await
         .unwrap();
 

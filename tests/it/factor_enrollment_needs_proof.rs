@@ -210,3 +210,25 @@ async fn a_registration_begun_as_first_factor_is_refused_once_the_account_has_on
     assert_eq!(finish.status(), 400);
     assert_eq!(keys_of(&app, &user).await, 0);
 }
+
+/// The code that confirms an enrollment is spent with it: the seed is stored
+/// with that time step already used, in the same statement, so the code
+/// passes no sign-in, not even in the moment between two writes.
+#[tokio::test]
+async fn the_confirming_code_is_stored_as_used_with_the_seed() {
+    use portcullis::db::factors;
+    let app = spawn_app().await;
+    let user = app.user("tess").await;
+    let (db, sealer) = (&app.state.db, &app.state.sealer);
+    factors::set_totp(db, sealer, &user.id, b"a seed of twenty bytes", 1_000)
+        .await
+        .unwrap();
+    assert!(!factors::accept_step(db, &user.id, 1_000).await.unwrap());
+    assert!(!factors::accept_step(db, &user.id, 999).await.unwrap());
+    assert!(factors::accept_step(db, &user.id, 1_001).await.unwrap());
+    // Set by an operator, no step is used yet.
+    factors::set_totp(db, sealer, &user.id, b"another seed of bytes", 0)
+        .await
+        .unwrap();
+    assert!(factors::accept_step(db, &user.id, 5).await.unwrap());
+}

@@ -233,7 +233,7 @@ impl TestApp {
     /// Gives the user a TOTP authenticator; returns its seed.
     pub async fn give_totp(&self, user: &TestUser) -> Vec<u8> {
         let secret = portcullis::auth::totp::generate_secret();
-        portcullis::db::factors::set_totp(&self.state.db, &self.state.sealer, &user.id, &secret)
+        portcullis::db::factors::set_totp(&self.state.db, &self.state.sealer, &user.id, &secret, 0)
             .await
             .unwrap();
         // Written past the server, as another process would: tell its directory.

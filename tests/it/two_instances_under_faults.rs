@@ -80,7 +80,7 @@ async fn setup(cluster: &Cluster, count: usize) -> (TestClient, Vec<VirtualUser>
         .await
         .unwrap();
         let totp = portcullis::auth::totp::generate_secret();
-        factors::set_totp(&cluster.db, &cluster.sealer, &u.id, &totp)
+        factors::set_totp(&cluster.db, &cluster.sealer, &u.id, &totp, 0)
             .await
             .unwrap();
         vus.push(VirtualUser {

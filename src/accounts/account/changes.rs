@@ -308,8 +308,7 @@ pub async fn confirm_totp(
         return Err(AccountError::WrongCode);
     };
     attempt.take_back().await?;
-    factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret).await?;
-    factors::accept_step(ctx.db, &user.id, step as i64).await?;
+    factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret, step as i64).await?;
     let codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
     ctx.store.delete(&enroll_key(cookie)).await?;
     audit_factor(
