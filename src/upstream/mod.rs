@@ -39,7 +39,18 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Upstreams {
     http: reqwest::Client,
     cache: Arc<RwLock<HashMap<String, (CoreProviderMetadata, Instant)>>>,
+    /// When each upstream's discovery last failed.
+    failed: Arc<RwLock<HashMap<String, Instant>>>,
+    /// One discovery at a time per upstream: callers that arrive while one
+    /// runs take its result instead of fetching again.
+    fetching: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
+
+/// How long a failed discovery stands before the upstream is tried again:
+/// anyone may start sign-ins at an upstream, and while it is down each would
+/// otherwise hold a request and two outbound fetches for up to twice its
+/// `timeout`.
+pub const RETRY_DOWN_AFTER: Duration = Duration::from_secs(10);
 
 /// The most any upstream answer (discovery, keys, token, userinfo) may hold.
 /// Real documents are a few kilobytes; a hostile upstream could otherwise
@@ -102,6 +113,8 @@ impl Upstreams {
         Ok(Self {
             http,
             cache: Arc::new(RwLock::new(HashMap::new())),
+            failed: Arc::new(RwLock::new(HashMap::new())),
+            fetching: Arc::new(std::sync::Mutex::new(HashMap::new())),
         })
     }
 
@@ -120,18 +133,46 @@ impl Upstreams {
         move |request| Box::pin(send(self.http.clone(), timeout, id.clone(), request))
     }
 
+    /// What is known of the upstream without asking it: its cached document,
+    /// or that it failed less than [`RETRY_DOWN_AFTER`] ago.
+    async fn known(
+        &self,
+        up: &UpstreamSettings,
+    ) -> Option<Result<CoreProviderMetadata, UpstreamError>> {
+        if let Some((m, at)) = self.cache.read().await.get(&up.id)
+            && at.elapsed() < DISCOVERY_TTL
+        {
+            return Some(Ok(m.clone()));
+        }
+        match self.failed.read().await.get(&up.id) {
+            Some(at) if at.elapsed() < RETRY_DOWN_AFTER => {
+                Some(Err(UpstreamError::Unreachable(up.name.clone())))
+            }
+            _ => None,
+        }
+    }
+
     /// The upstream's discovery document and keys: cached, read again when
-    /// older than [`DISCOVERY_TTL`] or when `refresh` (an unknown key).
+    /// older than [`DISCOVERY_TTL`] or when `refresh` (an unknown key). A
+    /// failure is remembered for [`RETRY_DOWN_AFTER`], and callers arriving
+    /// while a discovery runs wait for its result.
     pub async fn metadata(
         &self,
         up: &UpstreamSettings,
         refresh: bool,
     ) -> Result<CoreProviderMetadata, UpstreamError> {
-        if !refresh
-            && let Some((m, at)) = self.cache.read().await.get(&up.id)
-            && at.elapsed() < DISCOVERY_TTL
-        {
-            return Ok(m.clone());
+        if !refresh && let Some(known) = self.known(up).await {
+            return known;
+        }
+        // Only configured upstreams get here, so these locks are as few as
+        // the `[[upstream]]` tables.
+        let one = match self.fetching.lock() {
+            Ok(mut all) => all.entry(up.id.clone()).or_default().clone(),
+            Err(_) => return Err(UpstreamError::Unreachable(up.name.clone())),
+        };
+        let _running = one.lock().await;
+        if !refresh && let Some(known) = self.known(up).await {
+            return known;
         }
         let issuer = IssuerUrl::new(up.issuer.clone())
             .map_err(|_| UpstreamError::Unreachable(up.name.clone()))?;
@@ -149,18 +190,21 @@ impl Upstreams {
                     .write()
                     .await
                     .insert(up.id.clone(), (m.clone(), Instant::now()));
-                Ok(m)
+                self.failed.write().await.remove(&up.id);
+                return Ok(m);
             }
             Ok(Err(e)) => {
                 tracing::warn!(upstream = %up.id, error = %e, "upstream discovery failed");
-                self.cache.write().await.remove(&up.id);
-                Err(UpstreamError::Unreachable(up.name.clone()))
             }
             Err(_) => {
                 tracing::warn!(upstream = %up.id, "upstream discovery timed out");
-                self.cache.write().await.remove(&up.id);
-                Err(UpstreamError::Unreachable(up.name.clone()))
             }
         }
+        self.cache.write().await.remove(&up.id);
+        self.failed
+            .write()
+            .await
+            .insert(up.id.clone(), Instant::now());
+        Err(UpstreamError::Unreachable(up.name.clone()))
     }
 }

@@ -252,6 +252,44 @@ async fn an_upstream_that_accepts_but_never_answers_gives_a_503_page_within_its_
     drop(silent);
 }
 
+/// While an upstream does not answer, sign-ins started there at the same
+/// moment wait for one discovery, and those that follow within a few seconds
+/// are answered 503 at once: a stranger starting sign-ins does not make the
+/// server open a connection and hold a request for each.
+#[tokio::test]
+async fn an_upstream_that_does_not_answer_is_asked_once_for_a_burst_of_sign_ins() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(sock);
+        }
+    });
+    let app = spawn_with(Options {
+        toml: upstream_toml("silent", port, "x", "timeout = 1"),
+        ..Options::default()
+    })
+    .await;
+    let client = app.client(false).await;
+    let start = || async {
+        Browser::new(&app)
+            .authorize(&AuthParams::new(&client).set("idp_hint", "silent"))
+            .await
+            .status()
+    };
+    let burst = futures_util::future::join_all((0..4).map(|_| start())).await;
+    assert_eq!(burst, vec![503; 4]);
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // The next one, right after: answered from the remembered failure.
+    assert_eq!(start().await, 503);
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    holder.abort();
+}
+
 #[tokio::test]
 async fn an_upstream_that_stays_down_is_audited_once_however_often_it_is_tried() {
     let port = op_port();
