@@ -237,7 +237,14 @@ impl Sessions {
             Some(_) => self.ttl,
             None => ANONYMOUS_TTL.min(self.ttl),
         };
-        self.store.put_json(&session_key(cookie), s, ttl).await
+        match s.user_id {
+            Some(_) => self.store.put_json(&session_key(cookie), s, ttl).await,
+            None => {
+                self.store
+                    .put_json_anonymous(&session_key(cookie), s, ttl)
+                    .await
+            }
+        }
     }
 
     /// Stores `s` under a fresh cookie value and drops `old`: called whenever the
@@ -386,7 +393,7 @@ impl Sessions {
             purpose: purpose.to_owned(),
         };
         self.store
-            .put_json(
+            .put_json_anonymous(
                 &format!("csrf:{}", secrets::digest(&token)),
                 &binding,
                 CSRF_TTL,
@@ -450,7 +457,7 @@ impl Sessions {
             browser: secrets::digest(browser),
         };
         self.store
-            .put_json(&pending_key(&id), &record, PENDING_TTL)
+            .put_json_anonymous(&pending_key(&id), &record, PENDING_TTL)
             .await?;
         Ok(id)
     }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::index_map::IndexMap;
-use super::{Backend, MAX_TTL, StoreError, Usage};
+use super::{ANONYMOUS_SHARE, Backend, MAX_TTL, StoreError, Usage};
 
 mod census;
 mod limits;
@@ -34,6 +34,13 @@ pub struct MemoryBackend {
     inner: Mutex<Inner>,
     /// Locked after `inner`, never before: index operations see and delete entries.
     indexes: Mutex<IndexMap>,
+}
+
+/// How much of the caps a write may fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Room {
+    All,
+    Anonymous,
 }
 
 #[derive(Debug)]
@@ -132,10 +139,21 @@ impl Inner {
     }
 
     /// Whether `key` may take `new_cost` bytes: replacing an entry adds none.
-    fn admits(&self, key: &str, new_cost: usize) -> bool {
+    /// An anonymous write may fill only [`ANONYMOUS_SHARE`] of the caps.
+    fn admits(&self, key: &str, new_cost: usize, room: Room) -> bool {
+        let (max_entries, max_bytes) = match room {
+            Room::All => (self.limits.max_entries, self.limits.max_bytes),
+            Room::Anonymous => {
+                let (n, d) = ANONYMOUS_SHARE;
+                (
+                    self.limits.max_entries / d * n,
+                    self.limits.max_bytes / d * n,
+                )
+            }
+        };
         let old = self.entries.get(key).map(|e| cost(key, &e.value));
-        (old.is_some() || self.entries.len() < self.limits.max_entries)
-            && self.bytes - old.unwrap_or(0) + new_cost <= self.limits.max_bytes
+        (old.is_some() || self.entries.len() < max_entries)
+            && self.bytes - old.unwrap_or(0) + new_cost <= max_bytes
     }
 
     fn insert(
@@ -145,6 +163,17 @@ impl Inner {
         expires_at: Instant,
         now: Instant,
     ) -> Result<(), StoreError> {
+        self.insert_in(key, value, expires_at, now, Room::All)
+    }
+
+    fn insert_in(
+        &mut self,
+        key: &str,
+        value: Vec<u8>,
+        expires_at: Instant,
+        now: Instant,
+        room: Room,
+    ) -> Result<(), StoreError> {
         self.evict_expired(now, EVICT_PER_WRITE);
         if expires_at <= now {
             // Never visible: storing it would only take room.
@@ -152,11 +181,11 @@ impl Inner {
             return Ok(());
         }
         let new_cost = cost(key, &value);
-        if !self.admits(key, new_cost) {
+        if !self.admits(key, new_cost, room) {
             // Each entry is evicted once, so draining the whole backlog here is still
             // amortised over the writes that made it.
             self.evict_expired(now, usize::MAX);
-            if !self.admits(key, new_cost) {
+            if !self.admits(key, new_cost, room) {
                 if !self.full {
                     self.full = true;
                     tracing::warn!(
@@ -326,6 +355,17 @@ impl Backend for MemoryBackend {
 
     async fn put_new(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {
         self.put_new_at(Instant::now(), key, value, ttl)
+    }
+
+    async fn put_anonymous(
+        &self,
+        key: &str,
+        value: Vec<u8>,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let now = Instant::now();
+        self.lock()
+            .insert_in(key, value, deadline(now, ttl), now, Room::Anonymous)
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {

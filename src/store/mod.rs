@@ -39,9 +39,26 @@ pub struct Usage {
     pub bytes: usize,
 }
 
+/// The share (numerator, denominator) of a capped store's entries and bytes
+/// that anonymous writes may fill.
+pub const ANONYMOUS_SHARE: (usize, usize) = (3, 4);
+
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     async fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<(), StoreError>;
+    /// As `put`, for what anyone may make us keep without signing in (a
+    /// pending sign-in, an anonymous session, a form's token): a store with
+    /// caps lets these fill only [`ANONYMOUS_SHARE`] of them, so a flood of
+    /// sign-in pages leaves room for what signed-in users need (their codes
+    /// and sessions). Without caps, as `put`.
+    async fn put_anonymous(
+        &self,
+        key: &str,
+        value: Vec<u8>,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.put(key, value, ttl).await
+    }
     /// Stores only if the key is absent (Redis SET NX PX); true when stored.
     async fn put_new(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
@@ -169,6 +186,17 @@ impl Store {
     ) -> Result<(), StoreError> {
         let bytes = encode(key, value)?;
         self.backend.put(&self.key(key), bytes, ttl).await
+    }
+
+    /// [`Backend::put_anonymous`] of `value` as JSON.
+    pub async fn put_json_anonymous<T: Serialize + Sync>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let bytes = encode(key, value)?;
+        self.backend.put_anonymous(&self.key(key), bytes, ttl).await
     }
 
     pub async fn put_new_json<T: Serialize + Sync>(

@@ -341,4 +341,21 @@ async fn a_flood_of_anonymous_requests_cannot_grow_the_store() {
         session.is_some_and(|s| s.user_id.as_deref() == Some(user.id.as_str())),
         "Alice's session was dropped"
     );
+    // And she still signs in to applications: anonymous requests fill only
+    // part of the store, so the code of her authorization has room, and it
+    // redeems. A new anonymous request is still refused.
+    assert!(
+        most <= CAP / 4 * 3 + 20,
+        "anonymous requests filled {most} entries"
+    );
+    let params = AuthParams::new(&client);
+    let code = browser.authorize(&params).await.code();
+    let tokens = app.exchange(&client, &code, Some(&params.verifier)).await;
+    assert_eq!(tokens.status(), 200);
+    let anonymous = bare()
+        .get(format!("{}/authorize?{}", app.issuer, query))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 503);
 }

@@ -286,3 +286,33 @@ fn a_key_kind_is_the_name_after_the_prefix() {
     assert_eq!(census::kind("portcullis::x"), "other");
     assert_eq!(census::kind("n"), "other");
 }
+
+/// Anonymous writes fill three quarters of each cap; the last quarter stays
+/// for the others, and replacing an anonymous entry needs no new room.
+#[test]
+fn anonymous_writes_leave_a_quarter_of_the_room() {
+    let t0 = Instant::now();
+    let anonymous = |b: &MemoryBackend, key: &str, value: Vec<u8>| {
+        b.lock()
+            .insert_in(key, value, deadline(t0, 60 * SEC), t0, Room::Anonymous)
+    };
+    let b = capped(100, 1 << 30);
+    let mut kept = 0;
+    while anonymous(&b, &format!("a{kept}"), b"v".to_vec()).is_ok() {
+        kept += 1;
+    }
+    assert_eq!(kept, 75);
+    assert!(anonymous(&b, "a0", b"w".to_vec()).is_ok(), "a replacement");
+    for i in 0..25 {
+        b.put_at(t0, &format!("s{i}"), b"v".to_vec(), 60 * SEC)
+            .unwrap();
+    }
+    assert!(b.put_at(t0, "s25", b"v".to_vec(), 60 * SEC).is_err());
+    // The same for bytes.
+    let b = capped(1000, 4 * cost("a00", &[0u8; 600]));
+    assert!(anonymous(&b, "a00", vec![0; 600]).is_ok());
+    assert!(anonymous(&b, "a01", vec![0; 600]).is_ok());
+    assert!(anonymous(&b, "a02", vec![0; 600]).is_ok());
+    assert!(anonymous(&b, "a03", vec![0; 600]).is_err());
+    assert!(b.put_at(t0, "s00", vec![0; 600], 60 * SEC).is_ok());
+}
