@@ -15,6 +15,7 @@ mod m20261221_000060_saml;
 mod m20261230_000070_upstream_links;
 mod m20261231_000080_refresh_idp;
 mod m20261231_000090_user_locale;
+mod m20261231_000100_refresh_family_revoked;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261230_000070_upstream_links::Migration),
             Box::new(m20261231_000080_refresh_idp::Migration),
             Box::new(m20261231_000090_user_locale::Migration),
+            Box::new(m20261231_000100_refresh_family_revoked::Migration),
         ]
     }
 }
