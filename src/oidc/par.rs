@@ -105,8 +105,10 @@ pub async fn push(
         client_id: client.client_id.clone(),
         params,
     };
+    // A public client pushes with its id alone: kept within the store's
+    // share for what anyone may make it keep.
     ctx.store
-        .put_json(&key(&reference), &pushed, PAR_TTL)
+        .put_json_anonymous(&key(&reference), &pushed, PAR_TTL)
         .await?;
     Ok(json!({
         "request_uri": format!("{URN_PREFIX}{reference}"),

@@ -45,18 +45,27 @@ const AUDITED_NAME: usize = 128;
 /// let anyone fill the log (the access log still has every request).
 const LOCKED_AUDIT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Whether this is the first refusal under a lock-out from this address in
-/// [`LOCKED_AUDIT_EVERY`].
-async fn first_refusal_in_a_while(ctx: &LoginCtx<'_>, ip: Option<IpAddr>) -> Result<bool, Failure> {
-    let from = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    Ok(ctx
+/// Whether this is the first refusal under a lock-out from this address (an
+/// IPv6 /64, as the limiter counts it) in [`LOCKED_AUDIT_EVERY`]. A store
+/// that cannot say so is logged and the refusal not audited: the lock-out
+/// is answered all the same.
+async fn first_refusal_in_a_while(ctx: &LoginCtx<'_>, ip: Option<IpAddr>) -> bool {
+    let from = limiter::address_subject(ip);
+    match ctx
         .store
         .put_new_json(
             &format!("audited:locked:{from}"),
             &now_ms(),
             LOCKED_AUDIT_EVERY,
         )
-        .await?)
+        .await
+    {
+        Ok(first) => first,
+        Err(e) => {
+            tracing::warn!(error = %e, "a refusal under a lock-out was not audited");
+            false
+        }
+    }
 }
 
 /// Verifies a password. Unknown users cost the same argon2 work as known ones, and
@@ -79,7 +88,7 @@ pub async fn password_login(
         Bucket::address(ip, ctx.settings.lockout.failures_per_address),
     ];
     let Some(attempt) = limiter::admit(ctx.store, &buckets).await? else {
-        if first_refusal_in_a_while(ctx, ip).await? {
+        if first_refusal_in_a_while(ctx, ip).await {
             ctx.audit
                 .factor(None, &audit_name, "password", "locked", ip)
                 .await?;

@@ -190,8 +190,9 @@ async fn leave(
         nonce: nonce.secret().clone(),
         pkce_verifier: verifier.secret().clone(),
     };
+    // Anyone may start sign-ins: kept within the store's share for that.
     ctx.store
-        .put_json(&state_key(state.secret()), &record, STATE_TTL)
+        .put_json_anonymous(&state_key(state.secret()), &record, STATE_TTL)
         .await?;
     Ok(url.to_string())
 }

@@ -49,13 +49,29 @@ async fn failures_are_limited_per_address(backend: Backend) {
         .filter(|e| e.event == "password" && e.outcome == "locked")
         .collect();
     assert_eq!(locked.len(), 1, "{locked:?}");
+    // Nor does moving through an IPv6 /64, which the lock counts as one.
+    for n in 1..=3 {
+        let b = Browser::forwarded_for(&app, &format!("2001:db8:7::{n}"));
+        assert_eq!(wrong_password(&b, &client, "ann").await, 401);
+    }
+    for n in 4..=9 {
+        let b = Browser::forwarded_for(&app, &format!("2001:db8:7::{n}"));
+        assert_eq!(wrong_password(&b, &client, "ann").await, 429);
+    }
+    let locked = portcullis::db::audit::list(&app.state.db, None, None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "password" && e.outcome == "locked")
+        .count();
+    assert_eq!(locked, 2);
     let failures: Vec<_> = portcullis::db::audit::list(&app.state.db, None, None, 1000)
         .await
         .unwrap()
         .into_iter()
         .filter(|e| e.event == "password" && e.outcome == "failure")
         .collect();
-    assert_eq!(failures.len(), 3);
+    assert_eq!(failures.len(), 6);
     // A typed name is kept at most as long as a username can be.
     assert!(
         failures
