@@ -131,14 +131,9 @@ async fn lock(store: &Store) -> Result<String, AdminError> {
 }
 
 /// Removes the lock if it is still this holder's (it may have expired and
-/// been taken by another).
+/// been taken by another), in one step.
 async fn unlock(store: &Store, token: &str) {
-    let outcome = match store.get_json::<String>(LOCK_KEY).await {
-        Ok(Some(held)) if held == token => store.delete(LOCK_KEY).await,
-        Ok(_) => Ok(()),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = outcome {
+    if let Err(e) = store.delete_if_json(LOCK_KEY, &token).await {
         tracing::warn!(error = %e, "the administrators' lock was not released; it expires by itself");
     }
 }

@@ -298,6 +298,15 @@ impl MemoryBackend {
         self.lock().remove(key);
     }
 
+    fn delete_if_at(&self, now: Instant, key: &str, expected: &[u8]) -> bool {
+        let mut inner = self.lock();
+        let holds = inner.live(key, now).is_some_and(|e| *e.value == *expected);
+        if holds {
+            inner.remove(key);
+        }
+        holds
+    }
+
     fn incr_at(&self, now: Instant, key: &str, ttl: Duration) -> Result<u64, StoreError> {
         let mut inner = self.lock();
         let inner = &mut *inner;
@@ -374,6 +383,10 @@ impl Backend for MemoryBackend {
 
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.take_at(Instant::now(), key))
+    }
+
+    async fn delete_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.delete_if_at(Instant::now(), key, expected))
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {

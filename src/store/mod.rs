@@ -65,6 +65,10 @@ pub trait Backend: Send + Sync + 'static {
     /// Atomic get-and-delete (Redis GETDEL): at most one caller ever gets Some for a stored value.
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Deletes `key` only while it holds `expected` (a lock's owner token):
+    /// true when deleted. Atomic, so an owner whose lock expired and was taken
+    /// by another never removes the other's.
+    async fn delete_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError>;
     /// Atomically increments a counter; the TTL is set when the counter is created (and not
     /// extended after). Returns the new value.
     async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError>;
@@ -224,6 +228,17 @@ impl Store {
 
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.backend.delete(&self.key(key)).await
+    }
+
+    /// [`Backend::delete_if`] for a value stored as JSON by [`Self::put_json`]
+    /// or [`Self::put_new_json`].
+    pub async fn delete_if_json<T: Serialize + Sync>(
+        &self,
+        key: &str,
+        expected: &T,
+    ) -> Result<bool, StoreError> {
+        let bytes = encode(key, expected)?;
+        self.backend.delete_if(&self.key(key), &bytes).await
     }
 
     pub async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {

@@ -33,6 +33,14 @@ return n
 
 /// DECR only on an existing counter (DECR alone would create one without expiry), and
 /// the counter removed when it reaches zero.
+/// Deletes KEYS[1] only while it holds ARGV[1]; 1 when deleted.
+const DELETE_IF: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
 const DECR_EXISTING: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
@@ -303,6 +311,13 @@ impl Backend for RedisBackend {
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.run(redis::cmd("DEL").arg(key)).await
+    }
+
+    async fn delete_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(DELETE_IF).arg(1).arg(key).arg(expected);
+        let n: i64 = self.run(&cmd).await?;
+        Ok(n == 1)
     }
 
     async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {

@@ -218,6 +218,35 @@ async fn delete_removes(store: Store) {
     store.delete("session:gone").await.unwrap();
 }
 
+/// A lock is released only by its holder: a compare-and-delete that leaves
+/// another holder's token (its own expired and was taken meanwhile).
+async fn delete_if_removes_only_the_expected_value(store: Store) {
+    assert!(
+        store
+            .put_new_json("lock:x", &"first-holder", MINUTE)
+            .await
+            .unwrap()
+    );
+    assert!(!store.delete_if_json("lock:x", &"another").await.unwrap());
+    assert_eq!(
+        store.get_json::<String>("lock:x").await.unwrap().as_deref(),
+        Some("first-holder")
+    );
+    assert!(
+        store
+            .delete_if_json("lock:x", &"first-holder")
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.get_json::<String>("lock:x").await.unwrap(), None);
+    assert!(
+        !store
+            .delete_if_json("lock:x", &"first-holder")
+            .await
+            .unwrap()
+    );
+}
+
 async fn prefixes_isolate(backend: Arc<dyn Backend>) {
     let a = Store::new(backend.clone(), "tenant-a:");
     let b = Store::new(backend, "tenant-b:");
@@ -279,6 +308,7 @@ async fn behaves_as_a_store(backend: Arc<dyn Backend>) {
     put_new_refuses_an_existing_key(store.clone()).await;
     incr_counts_and_sets_ttl_once(store.clone()).await;
     decr_takes_back_without_creating(store.clone()).await;
+    delete_if_removes_only_the_expected_value(store.clone()).await;
     delete_removes(store).await;
     prefixes_isolate(backend.clone()).await;
     json_round_trip_and_corrupt_values(backend).await;
