@@ -18,6 +18,16 @@ async fn right_password(b: &Browser, client: &TestClient, user: &TestUser) -> La
     b.login(&page, user).await
 }
 
+/// The password sign-ins audited with `outcome`.
+async fn audited(app: &TestApp, outcome: &str) -> Vec<portcullis::db::audit::AuditEvent> {
+    portcullis::db::audit::list(&app.state.db, None, None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "password" && e.outcome == outcome)
+        .collect()
+}
+
 async fn failures_are_limited_per_address(backend: Backend) {
     let app = spawn_with(Options {
         backend,
@@ -42,12 +52,7 @@ async fn failures_are_limited_per_address(backend: Backend) {
         let long = format!("{i}{}", "x".repeat(4000));
         assert_eq!(wrong_password(&sprayer, &client, &long).await, 429);
     }
-    let locked: Vec<_> = portcullis::db::audit::list(&app.state.db, None, None, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.event == "password" && e.outcome == "locked")
-        .collect();
+    let locked = audited(&app, "locked").await;
     assert_eq!(locked.len(), 1, "{locked:?}");
     // Nor does moving through an IPv6 /64, which the lock counts as one.
     for n in 1..=3 {
@@ -58,19 +63,8 @@ async fn failures_are_limited_per_address(backend: Backend) {
         let b = Browser::forwarded_for(&app, &format!("2001:db8:7::{n}"));
         assert_eq!(wrong_password(&b, &client, "ann").await, 429);
     }
-    let locked = portcullis::db::audit::list(&app.state.db, None, None, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.event == "password" && e.outcome == "locked")
-        .count();
-    assert_eq!(locked, 2);
-    let failures: Vec<_> = portcullis::db::audit::list(&app.state.db, None, None, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.event == "password" && e.outcome == "failure")
-        .collect();
+    assert_eq!(audited(&app, "locked").await.len(), 2);
+    let failures = audited(&app, "failure").await;
     assert_eq!(failures.len(), 6);
     // A typed name is kept at most as long as a username can be.
     assert!(
