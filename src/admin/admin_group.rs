@@ -88,7 +88,8 @@ pub struct Kept {
 }
 
 impl Kept {
-    fn nothing() -> Self {
+    /// For a change that takes no administrator away: nothing to hold.
+    pub fn nothing() -> Self {
         Self { held: None }
     }
 

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::admin_group::{self, AdminGrant, Leaving};
+use super::admin_group::{self, AdminGrant, Kept, Leaving};
 use super::{AdminCtx, AdminError};
 use crate::db::groups::{self, Group};
 use crate::db::users;
@@ -26,18 +26,16 @@ pub async fn rename(
     let kept = if admin_group::is_admin_group(ctx, &before.name)
         && !admin_group::is_admin_group(ctx, name)
     {
-        Some(admin_group::keep_an_admin(ctx, Leaving::Everyone).await?)
+        admin_group::keep_an_admin(ctx, Leaving::Everyone).await?
     } else {
-        None
+        Kept::nothing()
     };
     let grants = admin_group::is_admin_group(ctx, name)
         && !admin_group::is_admin_group(ctx, &before.name)
         && before.members > 0;
     let grants = admin_group::check(ctx, grants, admin_grant)?;
     let g = groups::rename(&ctx.db, &before.id, name).await?;
-    if let Some(kept) = kept {
-        kept.release().await;
-    }
+    kept.release().await;
     ctx.audit(
         "group_renamed",
         None,
@@ -58,14 +56,12 @@ pub async fn rename(
 pub async fn delete(ctx: &AdminCtx, id: &str) -> Result<Group, AdminError> {
     let before = groups::find(&ctx.db, id).await?;
     let kept = if admin_group::is_admin_group(ctx, &before.name) {
-        Some(admin_group::keep_an_admin(ctx, Leaving::Everyone).await?)
+        admin_group::keep_an_admin(ctx, Leaving::Everyone).await?
     } else {
-        None
+        Kept::nothing()
     };
     let g = groups::delete(&ctx.db, &before.id).await?;
-    if let Some(kept) = kept {
-        kept.release().await;
-    }
+    kept.release().await;
     ctx.audit(
         "group_deleted",
         None,
@@ -113,16 +109,14 @@ pub async fn remove_member(ctx: &AdminCtx, id: &str, user_id: &str) -> Result<Gr
         .await?
         .ok_or(AdminError::NotFound)?;
     let kept = if admin_group::is_admin_group(ctx, &g.name) {
-        Some(admin_group::keep_an_admin(ctx, Leaving::Users(&[&user.id])).await?)
+        admin_group::keep_an_admin(ctx, Leaving::Users(&[&user.id])).await?
     } else {
-        None
+        Kept::nothing()
     };
     if !groups::remove_member(&ctx.db, &g.id, &user.id).await? {
         return Err(AdminError::NotFound);
     }
-    if let Some(kept) = kept {
-        kept.release().await;
-    }
+    kept.release().await;
     ctx.audit(
         "group_member_removed",
         Some(&user),

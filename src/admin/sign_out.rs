@@ -119,17 +119,15 @@ pub async fn set_active(ctx: &AdminCtx, id: &str, active: bool) -> Result<(), Ad
         .await?
         .ok_or(AdminError::NotFound)?;
     let kept = if active {
-        None
+        super::admin_group::Kept::nothing()
     } else {
         let leaving = super::admin_group::Leaving::Users(&[&user.id]);
-        Some(super::admin_group::keep_an_admin(ctx, leaving).await?)
+        super::admin_group::keep_an_admin(ctx, leaving).await?
     };
     if !revocation::set_active(&ctx.db, &user.id, active).await? {
         return Err(AdminError::NotFound);
     }
-    if let Some(kept) = kept {
-        kept.release().await;
-    }
+    kept.release().await;
     ctx.audit(
         if active {
             "user_enabled"

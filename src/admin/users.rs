@@ -184,9 +184,9 @@ pub async fn update(
             if admin_group::names_admin_group(ctx, &before.groups)
                 && !admin_group::names_admin_group(ctx, gs) =>
         {
-            Some(admin_group::keep_an_admin(ctx, Leaving::Users(&[id])).await?)
+            admin_group::keep_an_admin(ctx, Leaving::Users(&[id])).await?
         }
-        _ => None,
+        _ => admin_group::Kept::nothing(),
     };
     let grants = match &patch.groups {
         Some(gs) if admin_group::names_admin_group(ctx, gs) => {
@@ -196,9 +196,7 @@ pub async fn update(
     };
     let grants = admin_group::check(ctx, grants, admin_grant)?;
     user_admin::update(&ctx.db, id, &patch).await?;
-    if let Some(kept) = kept {
-        kept.release().await;
-    }
+    kept.release().await;
     let after = user_admin::get(&ctx.db, id).await?;
     // A set-password link went to the old address: whoever reads that mailbox
     // (a typo, the reason for the change) must not set the password now.

@@ -310,11 +310,11 @@ impl Drop for Admitted {
 pub async fn hash_gated(password: String) -> Result<String, HashError> {
     use std::sync::atomic::Ordering;
     let gate = &*HASH_GATE;
-    if gate.admitted.fetch_add(1, Ordering::AcqRel) >= gate.max_admitted {
-        gate.admitted.fetch_sub(1, Ordering::AcqRel);
+    let before = gate.admitted.fetch_add(1, Ordering::AcqRel);
+    let admitted = Admitted;
+    if before >= gate.max_admitted {
         return Err(HashError::Busy);
     }
-    let admitted = Admitted;
     let permit = gate
         .running
         .acquire()

@@ -102,11 +102,7 @@ pub(crate) async fn record_failure(
         && event != "totp_enrollment"
         && ctx
             .store
-            .put_new_json(
-                &format!("notice:locked:{}", user.id),
-                &true,
-                LOCK_NOTICE_EVERY,
-            )
+            .first_in(&format!("notice:locked:{}", user.id), LOCK_NOTICE_EVERY)
             .await?
     {
         notify_locked(ctx, user).await?;

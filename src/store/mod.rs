@@ -230,6 +230,13 @@ impl Store {
         self.backend.delete(&self.key(key)).await
     }
 
+    /// True for the first call under `key` in each `window`, false for the
+    /// others: for what is done at most once in a while (an audit row, a
+    /// mail), however often it is asked for.
+    pub async fn first_in(&self, key: &str, window: Duration) -> Result<bool, StoreError> {
+        self.put_new_json(key, &1u8, window).await
+    }
+
     /// [`Backend::delete_if`] for a value stored as JSON by [`Self::put_json`]
     /// or [`Self::put_new_json`].
     pub async fn delete_if_json<T: Serialize + Sync>(

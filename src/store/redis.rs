@@ -31,8 +31,6 @@ end
 return n
 ";
 
-/// DECR only on an existing counter (DECR alone would create one without expiry), and
-/// the counter removed when it reaches zero.
 /// Deletes KEYS[1] only while it holds ARGV[1]; 1 when deleted.
 const DELETE_IF: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -41,6 +39,8 @@ end
 return 0
 ";
 
+/// DECR only on an existing counter (DECR alone would create one without expiry), and
+/// the counter removed when it reaches zero.
 const DECR_EXISTING: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0

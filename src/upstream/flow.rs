@@ -98,16 +98,14 @@ fn wanted_level(ctx: &LoginCtx<'_>, login: &PendingLogin, party: Option<&Party>)
     asked.max(floor).max(ctx.settings.policy.default)
 }
 
-/// How often an upstream that cannot be reached is audited at most.
-const DOWN_AUDIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// How often an answer at a callback with no live state (expired, spent or
-/// made up) is audited per upstream; every one is logged.
-const BAD_STATE_AUDIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often a refusal anyone can cause at will (an upstream that cannot be
+/// reached, an answer with no live state) is audited per upstream at most;
+/// every one is logged.
+const REFUSAL_AUDIT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Starts the upstream leg of pending login `login_id`: the URL to send the
 /// browser to. An upstream that cannot be reached is audited like a refused
-/// answer, once per [`DOWN_AUDIT_INTERVAL`]: anyone can request the start URL,
+/// answer, once per [`REFUSAL_AUDIT_EVERY`]: anyone can request the start URL,
 /// and each request must not add an audit row while the upstream is down.
 pub async fn start(
     ctx: &LoginCtx<'_>,
@@ -120,21 +118,27 @@ pub async fn start(
     if let Err(e @ UpstreamError::Unreachable(_)) = &out {
         // Only a configured upstream gets here (`leave` refuses unknown ids
         // first), so these keys are as few as the `[[upstream]]` tables.
-        let first = ctx
-            .store
-            .put_new_json(
-                &format!("upstream_down:{upstream_id}"),
-                &now_ms(),
-                DOWN_AUDIT_INTERVAL,
-            )
-            .await?;
-        if first {
-            audit_refusal(ctx, upstream_id, visit, e).await?;
-        } else {
-            tracing::info!(upstream = %upstream_id, reason = e.reason(), "upstream sign-in refused; already audited");
-        }
+        audit_now_and_then(ctx, "upstream_down", upstream_id, visit, e).await?;
     }
     out
+}
+
+/// [`audit_refusal`] once per [`REFUSAL_AUDIT_EVERY`] for this kind of
+/// refusal at this (configured) upstream; logged the other times.
+async fn audit_now_and_then(
+    ctx: &LoginCtx<'_>,
+    kind: &str,
+    upstream_id: &str,
+    visit: &Visit,
+    e: &UpstreamError,
+) -> Result<(), UpstreamError> {
+    let key = format!("{kind}:{upstream_id}");
+    if ctx.store.first_in(&key, REFUSAL_AUDIT_EVERY).await? {
+        audit_refusal(ctx, upstream_id, visit, e).await
+    } else {
+        tracing::info!(upstream = %upstream_id, reason = e.reason(), "upstream sign-in refused; already audited");
+        Ok(())
+    }
 }
 
 async fn leave(
@@ -234,22 +238,15 @@ pub async fn callback(
     if let Err(e) = &out
         && !matches!(e, UpstreamError::Failure(_))
     {
-        if matches!(e, UpstreamError::Unknown(_)) {
-            tracing::info!("an answer at the callback of no configured upstream refused");
-        } else if matches!(e, UpstreamError::NoState)
-            && !ctx
-                .store
-                .put_new_json(
-                    &format!("upstream_bad_state:{upstream_id}"),
-                    &now_ms(),
-                    BAD_STATE_AUDIT_INTERVAL,
-                )
-                .await?
-        {
-            // Anyone can send a made-up state: one row a minute per upstream.
-            tracing::info!(upstream = %upstream_id, "upstream answer without a live state refused; already audited");
-        } else {
-            audit_refusal(ctx, upstream_id, visit, e).await?;
+        match e {
+            UpstreamError::Unknown(_) => {
+                tracing::info!("an answer at the callback of no configured upstream refused");
+            }
+            // Anyone can send a made-up state.
+            UpstreamError::NoState => {
+                audit_now_and_then(ctx, "upstream_bad_state", upstream_id, visit, e).await?;
+            }
+            _ => audit_refusal(ctx, upstream_id, visit, e).await?,
         }
     }
     out
