@@ -206,6 +206,7 @@ err-client-gone = Die Anwendung dieser Anmeldung gibt es nicht mehr.
 err-unknown-client = Die Anwendung, die Sie hierher geschickt hat, ist diesem Anmeldedienst nicht bekannt (client_id unbekannt oder fehlt).
 err-bad-redirect = Die Anwendung hat eine Anmeldeanfrage geschickt, die nicht beantwortet werden kann: Die Rücksprungadresse fehlt oder ist nicht erlaubt.
 err-bad-saml-request = Die Anwendung hat eine SAML-Anfrage geschickt, die nicht beantwortet werden kann.
+err-too-many-requests = Aus Ihrem Netzwerk kamen zu viele Anfragen. Bitte warten Sie eine Minute und versuchen Sie es erneut.
 err-unknown-request-uri = Die request_uri ist unbekannt, abgelaufen, schon verwendet oder gehört nicht zu dieser Anwendung.
 err-logout-foreign-hint = Der id_token_hint ist kein ID-Token dieses Anmeldedienstes.
 err-logout-hint-other-client = Die client_id passt nicht zur Zielgruppe des id_token_hint.

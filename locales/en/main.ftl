@@ -206,6 +206,7 @@ err-client-gone = The application of this sign-in no longer exists.
 err-unknown-client = The application that sent you here is not known to this sign-in service (unknown or missing client_id).
 err-bad-redirect = The application sent a sign-in request that cannot be answered: where to send you back is missing or not allowed.
 err-bad-saml-request = The application sent a SAML request that cannot be answered.
+err-too-many-requests = Too many requests came from your network. Please wait a minute and try again.
 err-unknown-request-uri = The request_uri is unknown, expired, already used or not this client's.
 err-logout-foreign-hint = The id_token_hint is not an ID token issued by this provider.
 err-logout-hint-other-client = client_id does not match the audience of the id_token_hint.

@@ -206,6 +206,7 @@ err-client-gone = L’application de cette connexion n’existe plus.
 err-unknown-client = L’application qui vous a envoyé ici n’est pas connue de ce service de connexion (client_id inconnu ou absent).
 err-bad-redirect = L’application a envoyé une demande de connexion à laquelle on ne peut pas répondre : l’adresse de retour manque ou n’est pas autorisée.
 err-bad-saml-request = L’application a envoyé une requête SAML à laquelle on ne peut pas répondre.
+err-too-many-requests = Trop de requêtes sont venues de votre réseau. Veuillez patienter une minute et réessayer.
 err-unknown-request-uri = La request_uri est inconnue, expirée, déjà utilisée ou n’appartient pas à cette application.
 err-logout-foreign-hint = L’id_token_hint n’est pas un jeton d’identité émis par ce service.
 err-logout-hint-other-client = Le client_id ne correspond pas au destinataire de l’id_token_hint.

@@ -56,8 +56,8 @@ pub async fn client(ctx: &ConsoleCtx<'_>) -> Result<Client, Failure> {
     own(ctx).client(ctx).await
 }
 
-/// Starts a sign-in: returns the state value (for a browser-bound cookie) and
-/// the authorization URL to send the browser to.
+/// Starts a sign-in: returns the value of the browser's login cookie and the
+/// authorization URL to send the browser to.
 pub async fn begin(ctx: &ConsoleCtx<'_>) -> Result<(String, String), Failure> {
     own(ctx)
         .begin(ctx, &[("acr_values", ctx.settings.admin.acr.as_str())])
@@ -75,12 +75,12 @@ pub enum Refused {
 /// Finishes a sign-in; returns the new console session's cookie value.
 pub async fn finish(
     ctx: &ConsoleCtx<'_>,
-    cookie_state: Option<&str>,
+    login_cookie: Option<&str>,
     returned_state: &str,
     code: &str,
 ) -> Result<Result<(String, ConsoleSession), Refused>, Failure> {
     let (user, grant) = match own(ctx)
-        .finish(ctx, cookie_state, returned_state, code)
+        .finish(ctx, login_cookie, returned_state, code)
         .await?
     {
         Ok(found) => found,

@@ -64,6 +64,7 @@ impl AppState {
             store: &self.store,
             sessions: &self.sessions,
             token: self.token_ctx(),
+            sealer: &self.sealer,
         }
     }
 

@@ -276,6 +276,7 @@ fn login_said(e: LoginError) -> Said {
         LoginError::BadRedirect(d) => Said::new("err-bad-redirect").detail(d),
         LoginError::BadSamlRequest(d) => Said::new("err-bad-saml-request").detail(d),
         LoginError::UnknownRequestUri => Said::new("err-unknown-request-uri"),
+        LoginError::TooMany => Said::new("err-too-many-requests"),
     }
 }
 
@@ -296,6 +297,10 @@ impl From<LoginError> for PageError {
     fn from(e: LoginError) -> Self {
         match e {
             LoginError::Failure(f) => PageError::Failure(f),
+            LoginError::TooMany => PageError::Said(
+                StatusCode::TOO_MANY_REQUESTS,
+                Said::new("err-too-many-requests"),
+            ),
             other => PageError::Said(StatusCode::BAD_REQUEST, login_said(other)),
         }
     }

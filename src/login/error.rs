@@ -38,6 +38,9 @@ pub enum LoginError {
     /// client's: its redirect URI is unknown, so nothing may redirect.
     #[error("The request_uri is unknown, expired, already used or not this client's.")]
     UnknownRequestUri,
+    /// This address asked for more than it may in a while (429).
+    #[error("Too many requests from this network. Wait a minute and try again.")]
+    TooMany,
 }
 
 impl From<StoreError> for LoginError {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::sealing::SecretBox;
 use crate::config::Settings;
 use crate::db::clients::{self, AuthMethod, Client, NewClient};
 use crate::db::users::{self, User};
@@ -28,6 +29,8 @@ pub struct SignInCtx<'a> {
     pub store: &'a Store,
     pub sessions: &'a Sessions,
     pub token: TokenCtx<'a>,
+    /// Seals a pending sign-in into the browser's login cookie.
+    pub sealer: &'a SecretBox,
 }
 
 /// One page that signs in through `/authorize`.
@@ -43,10 +46,20 @@ pub struct OwnClient<'a> {
 
 const LOGIN_TTL: Duration = Duration::from_secs(15 * 60);
 
+/// A sign-in between [`OwnClient::begin`] and [`OwnClient::finish`]. It is
+/// kept in the browser's login cookie, sealed (AES-256-GCM under the
+/// instances' shared secrets key), not in the store: opening these pages
+/// without signing in keeps nothing on the server, so a flood of them takes
+/// no room that signed-in users need, and the page can start a sign-in
+/// whatever the store holds. The browser cannot read or change it; the code
+/// it goes with is single-use and bound to its PKCE challenge and nonce.
 #[derive(Serialize, Deserialize)]
 struct PendingLogin {
+    state: String,
     verifier: String,
     nonce: String,
+    /// Unix seconds after which the sign-in is refused.
+    expires: i64,
 }
 
 impl OwnClient<'_> {
@@ -54,8 +67,22 @@ impl OwnClient<'_> {
         ctx.settings.endpoint(self.callback)
     }
 
-    fn pending_key(&self, state: &str) -> String {
-        format!("ownlogin:{}:{}", self.name, secrets::digest(state))
+    /// What a sealed pending sign-in of this client starts with: a sealed
+    /// value of another kind, or of another of our pages, never opens as one.
+    fn seal_label(&self) -> String {
+        format!("ownlogin\0{}\0", self.name)
+    }
+
+    fn seal(&self, ctx: &SignInCtx<'_>, pending: &PendingLogin) -> Result<String, Failure> {
+        let mut plain = self.seal_label().into_bytes();
+        serde_json::to_writer(&mut plain, pending).map_err(|e| Failure::Internal(e.to_string()))?;
+        Ok(ctx.sealer.seal(&plain))
+    }
+
+    fn open(&self, ctx: &SignInCtx<'_>, sealed: &str) -> Option<PendingLogin> {
+        let plain = ctx.sealer.open(sealed).ok()?;
+        let json = plain.strip_prefix(self.seal_label().as_bytes())?;
+        serde_json::from_slice(json).ok()
     }
 
     /// The client registration, created on first use. Never a dynamically
@@ -90,9 +117,9 @@ impl OwnClient<'_> {
         Ok(c)
     }
 
-    /// Starts a sign-in: returns the state value (for a browser-bound cookie)
-    /// and the authorization URL to send the browser to. `extra` adds request
-    /// parameters such as `acr_values` or `max_age`.
+    /// Starts a sign-in: returns the value of the browser's login cookie (the
+    /// sealed pending sign-in) and the authorization URL to send the browser
+    /// to. `extra` adds request parameters such as `acr_values` or `max_age`.
     pub async fn begin(
         &self,
         ctx: &SignInCtx<'_>,
@@ -104,16 +131,15 @@ impl OwnClient<'_> {
         let nonce = secrets::random_token(16);
         let challenge =
             secrets::b64url(&<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes()));
-        ctx.store
-            .put_json(
-                &self.pending_key(&login_state),
-                &PendingLogin {
-                    verifier,
-                    nonce: nonce.clone(),
-                },
-                LOGIN_TTL,
-            )
-            .await?;
+        let sealed = self.seal(
+            ctx,
+            &PendingLogin {
+                state: login_state.clone(),
+                verifier,
+                nonce: nonce.clone(),
+                expires: chrono::Utc::now().timestamp() + LOGIN_TTL.as_secs() as i64,
+            },
+        )?;
         let redirect = self.redirect_uri(ctx);
         let mut params = vec![
             ("response_type", "code"),
@@ -129,7 +155,7 @@ impl OwnClient<'_> {
         let query =
             serde_urlencoded::to_string(params).map_err(|e| Failure::Internal(e.to_string()))?;
         Ok((
-            login_state,
+            sealed,
             ctx.settings.endpoint(&format!("/authorize?{query}")),
         ))
     }
@@ -139,21 +165,20 @@ impl OwnClient<'_> {
     pub async fn finish(
         &self,
         ctx: &SignInCtx<'_>,
-        cookie_state: Option<&str>,
+        login_cookie: Option<&str>,
         returned_state: &str,
         code: &str,
     ) -> Result<Result<(User, CodeGrant), &'static str>, Failure> {
         // The state must come back to the browser that started (RFC 6749 §10.12).
-        if !cookie_state.is_some_and(|c| secrets::ct_eq(c, returned_state)) {
-            return Ok(Err("this sign-in was not started in this browser"));
-        }
-        let Some(pending) = ctx
-            .store
-            .take_json::<PendingLogin>(&self.pending_key(returned_state))
-            .await?
+        let Some(pending) = login_cookie
+            .and_then(|c| self.open(ctx, c))
+            .filter(|p| secrets::ct_eq(&p.state, returned_state))
         else {
-            return Ok(Err("this sign-in expired; please start again"));
+            return Ok(Err("this sign-in was not started in this browser"));
         };
+        if pending.expires < chrono::Utc::now().timestamp() {
+            return Ok(Err("this sign-in expired; please start again"));
+        }
         let client = self.client(ctx).await?;
         let Some(grant) = redeem_code(&ctx.token, code).await? else {
             return Ok(Err("the code is invalid, expired or already used"));

@@ -138,6 +138,19 @@ struct CsrfBinding {
     purpose: String,
 }
 
+/// The most browser sessions one user keeps signed in: a sign-in beyond it
+/// ends the oldest. Without a bound, one password could fill the store with
+/// sessions at the speed of its hash.
+pub const MAX_SESSIONS_PER_USER: usize = 100;
+
+/// How many form tokens a signed-in browser session gets outside the
+/// anonymous share of the store in each [`CSRF_TTL`]: far more than anyone
+/// opens pages, so a flood of anonymous requests never keeps a signed-in user
+/// from a form, and few enough that reloading a page cannot fill the store.
+/// Beyond it a session's tokens come from the anonymous share, as everyone
+/// else's do.
+const CSRF_PER_SESSION: u64 = 64;
+
 /// A new key prefix for the protocol-neutral record: a request stored in the
 /// older shape is simply not found (it expires within [`PENDING_TTL`]).
 fn pending_key(id: &str) -> String {
@@ -282,6 +295,8 @@ impl Sessions {
                 if !listed {
                     self.store.delete(&session_key(&cookie)).await?;
                     tracing::info!("a session ended while it was renewed stays ended");
+                } else if !renewal {
+                    self.end_beyond_cap(user_id, &s.sid).await?;
                 }
             }
         }
@@ -365,6 +380,32 @@ impl Sessions {
         Ok(out)
     }
 
+    /// Ends the user's oldest browser sessions beyond [`MAX_SESSIONS_PER_USER`],
+    /// never `kept` (the one just signed in). Counting is one read of the
+    /// user's index; the sessions are read only when there are too many.
+    async fn end_beyond_cap(&self, user_id: &str, kept: &str) -> Result<(), StoreError> {
+        let entries = self.store.index_entries(&user_index(user_id)).await?;
+        let browsers: std::collections::HashSet<&str> = entries
+            .iter()
+            .filter_map(|(_, tag)| tag.strip_prefix("browser:"))
+            .collect();
+        if browsers.len() <= MAX_SESSIONS_PER_USER {
+            return Ok(());
+        }
+        let listed = self.list_for_user(user_id).await?;
+        let beyond = listed.len().saturating_sub(MAX_SESSIONS_PER_USER);
+        for old in listed.iter().filter(|s| s.sid != kept).take(beyond) {
+            self.end_one(user_id, &old.sid).await?;
+        }
+        if beyond > 0 {
+            tracing::info!(
+                ended = beyond,
+                "a sign-in ended the user's oldest browser sessions"
+            );
+        }
+        Ok(())
+    }
+
     /// Ends one browser session of the user (by its public `sid`); false when
     /// there was none.
     pub async fn end_one(&self, user_id: &str, sid: &str) -> Result<bool, StoreError> {
@@ -385,20 +426,53 @@ impl Sessions {
     }
 
     /// A single-use CSRF token bound to this browser session and one purpose
-    /// (the pending request a form belongs to).
+    /// (the pending request a form belongs to). A signed-in session's come
+    /// from its own budget first ([`Self::issue_csrf_signed_in`]).
     pub async fn issue_csrf(&self, cookie: &str, purpose: &str) -> Result<String, StoreError> {
+        let signed_in = self
+            .load(cookie)
+            .await?
+            .is_some_and(|s| s.user_id.is_some());
+        self.issue_csrf_as(cookie, purpose, signed_in).await
+    }
+
+    /// [`Self::issue_csrf`] for a cookie only a signed-in user has (an
+    /// account page session): within [`CSRF_PER_SESSION`] tokens per
+    /// [`CSRF_TTL`] it is stored outside the anonymous share.
+    pub async fn issue_csrf_signed_in(
+        &self,
+        cookie: &str,
+        purpose: &str,
+    ) -> Result<String, StoreError> {
+        self.issue_csrf_as(cookie, purpose, true).await
+    }
+
+    async fn issue_csrf_as(
+        &self,
+        cookie: &str,
+        purpose: &str,
+        signed_in: bool,
+    ) -> Result<String, StoreError> {
+        let session = secrets::digest(cookie);
+        let own = signed_in
+            && self
+                .store
+                .incr(&format!("csrf-n:{session}"), CSRF_TTL)
+                .await?
+                <= CSRF_PER_SESSION;
         let token = secrets::random_token(24);
+        let key = format!("csrf:{}", secrets::digest(&token));
         let binding = CsrfBinding {
-            session: secrets::digest(cookie),
+            session,
             purpose: purpose.to_owned(),
         };
-        self.store
-            .put_json_anonymous(
-                &format!("csrf:{}", secrets::digest(&token)),
-                &binding,
-                CSRF_TTL,
-            )
-            .await?;
+        if own {
+            self.store.put_json(&key, &binding, CSRF_TTL).await?;
+        } else {
+            self.store
+                .put_json_anonymous(&key, &binding, CSRF_TTL)
+                .await?;
+        }
         Ok(token)
     }
 
@@ -493,5 +567,99 @@ impl Sessions {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    async fn signed_in(sessions: &Sessions) -> String {
+        let mut s = BrowserSession::anonymous(1);
+        s.user_id = Some("alice".into());
+        sessions.rotate(None, &s).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_signed_in_sessions_form_tokens_do_not_need_the_anonymous_share() {
+        let store = Store::memory_with(crate::store::MemoryLimits {
+            max_entries: 400,
+            max_bytes: 1 << 20,
+        });
+        let sessions = Sessions::new(store.clone(), MINUTE);
+        let cookie = signed_in(&sessions).await;
+        let other = signed_in(&sessions).await;
+        let (anonymous, _) = sessions.ensure_live(None).await.unwrap();
+        // A flood fills the anonymous share.
+        let mut i = 0;
+        while store
+            .put_json_anonymous(&format!("flood:{i}"), &1u8, MINUTE)
+            .await
+            .is_ok()
+        {
+            i += 1;
+        }
+        assert!(sessions.issue_csrf(&anonymous, "login").await.is_err());
+        // The signed-in session still gets its forms, bound as before.
+        let token = sessions.issue_csrf(&cookie, "page").await.unwrap();
+        assert!(!sessions.check_csrf(&token, &other, "page").await.unwrap());
+        assert!(!sessions.check_csrf(&token, &cookie, "other").await.unwrap());
+        let token = sessions.issue_csrf(&cookie, "page").await.unwrap();
+        assert!(
+            sessions
+                .check_csrf_keep(&token, &cookie, "page")
+                .await
+                .unwrap()
+        );
+        let (a, b) = tokio::join!(
+            sessions.check_csrf(&token, &cookie, "page"),
+            sessions.check_csrf(&token, &cookie, "page")
+        );
+        assert!(a.unwrap() ^ b.unwrap(), "single use");
+        // Within its budget only: reloading a page cannot fill the store.
+        for _ in 2..CSRF_PER_SESSION {
+            sessions.issue_csrf(&cookie, "page").await.unwrap();
+        }
+        assert!(sessions.issue_csrf(&cookie, "page").await.is_err());
+        assert!(sessions.issue_csrf(&other, "page").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_beyond_the_cap_ends_the_oldest_sessions() {
+        let sessions = Sessions::new(Store::memory(), MINUTE);
+        let mut cookies = Vec::new();
+        for created in 0..MAX_SESSIONS_PER_USER + 3 {
+            let mut s = BrowserSession::anonymous(created as i64);
+            s.user_id = Some("alice".into());
+            cookies.push(sessions.rotate(None, &s).await.unwrap());
+        }
+        let mut bob = BrowserSession::anonymous(0);
+        bob.user_id = Some("bob".into());
+        let bobs = sessions.rotate(None, &bob).await.unwrap();
+        let listed = sessions.list_for_user("alice").await.unwrap();
+        assert_eq!(listed.len(), MAX_SESSIONS_PER_USER);
+        for (i, cookie) in cookies.iter().enumerate() {
+            let live = sessions.load(cookie).await.unwrap().is_some();
+            assert_eq!(live, i >= 3, "session {i}");
+        }
+        assert!(sessions.load(&bobs).await.unwrap().is_some());
+        // A renewal of a listed session ends nothing.
+        let last = cookies.last().unwrap();
+        let loaded = sessions.load(last).await.unwrap().unwrap();
+        let renewed = sessions.rotate(Some(last), &loaded).await.unwrap();
+        assert!(sessions.load(&renewed).await.unwrap().is_some());
+        assert!(sessions.load(&cookies[3]).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn an_anonymous_sessions_form_tokens_stay_anonymous() {
+        let sessions = Sessions::new(Store::memory(), MINUTE);
+        let (cookie, _) = sessions.ensure_live(None).await.unwrap();
+        let token = sessions.issue_csrf(&cookie, "login").await.unwrap();
+        assert!(!token.contains('.'), "{token}");
+        assert!(sessions.check_csrf(&token, &cookie, "login").await.unwrap());
+        assert!(!sessions.check_csrf(&token, &cookie, "login").await.unwrap());
     }
 }

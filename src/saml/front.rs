@@ -17,6 +17,7 @@ use super::levels::{self, Asked};
 use super::request::{self, Binding};
 use super::response::{self, Assertion, Envelope, Status};
 use super::{BINDING_POST, entity_id};
+use crate::auth::limiter::{self, Bucket};
 use crate::db::saml_sps::{NameIdKind, ServiceProvider};
 use crate::db::users::{self, User};
 use crate::error::Failure;
@@ -122,8 +123,7 @@ pub async fn sso(
             acr
         }
         Asked::Unmeetable => {
-            let xml = failure(ctx, &ret, &sp, Status::NoAuthnContext)?;
-            return Ok(SsoAnswer::Post(post_form(&ret, &xml)));
+            return unasked_failure(ctx, &ret, &sp, Status::NoAuthnContext, visit).await;
         }
     };
     let expected_user = match &req.subject {
@@ -131,8 +131,7 @@ pub async fn sso(
             match subject_user(ctx, &sp, name_id, req.subject_format.as_deref()).await? {
                 Some(id) => Some(id),
                 None => {
-                    let xml = failure(ctx, &ret, &sp, Status::UnknownPrincipal)?;
-                    return Ok(SsoAnswer::Post(post_form(&ret, &xml)));
+                    return unasked_failure(ctx, &ret, &sp, Status::UnknownPrincipal, visit).await;
                 }
             }
         }
@@ -168,10 +167,7 @@ pub async fn sso(
     match next {
         NextStep::Finish(url) => Ok(SsoAnswer::Redirect(url)),
         // SAML core §3.4.1: IsPassive never shows a page.
-        _ if req.is_passive => {
-            let xml = failure(ctx, &ret, &sp, Status::NoPassive)?;
-            Ok(SsoAnswer::Post(post_form(&ret, &xml)))
-        }
+        _ if req.is_passive => unasked_failure(ctx, &ret, &sp, Status::NoPassive, visit).await,
         _ => Ok(SsoAnswer::Started(
             crate::oidc::interaction::start(ctx, &login, visit).await?,
         )),
@@ -232,6 +228,38 @@ async fn subject_user(
         user.filter(|u| u.active)
             .map_or_else(|| NOBODY.to_owned(), |u| u.id),
     ))
+}
+
+/// How many signed failures one address may have per minute (IPv6 per /64).
+/// An AuthnRequest needs no signature and no sign-in, but each failure it
+/// asks for (NoPassive, NoAuthnContext, UnknownPrincipal) costs a signature:
+/// without a bound, anyone could keep the signing key busy. A request beyond
+/// it gets an error page and nothing is signed.
+pub const SIGNED_FAILURES_PER_MINUTE: u64 = 120;
+
+/// A signed failure Response to a request, posted at once, within the
+/// address's [`SIGNED_FAILURES_PER_MINUTE`]. Counted before signing and never
+/// taken back, so a parallel burst gets no more signatures than a slow one.
+async fn unasked_failure(
+    ctx: &LoginCtx<'_>,
+    ret: &SamlReturn,
+    sp: &ServiceProvider,
+    status: Status,
+    visit: &Visit,
+) -> Result<SsoAnswer, LoginError> {
+    let bucket = Bucket::per(
+        "saml-failure",
+        &limiter::address_subject(visit.ip),
+        SIGNED_FAILURES_PER_MINUTE,
+        std::time::Duration::from_secs(60),
+    );
+    let Some(counted) = limiter::admit(ctx.store, &[bucket]).await? else {
+        tracing::warn!(sp = %sp.entity_id, "SAML failure responses refused: too many from this address");
+        return Err(LoginError::TooMany);
+    };
+    counted.failed();
+    let xml = failure(ctx, ret, sp, status)?;
+    Ok(SsoAnswer::Post(post_form(ret, &xml)))
 }
 
 /// A signed failure Response.

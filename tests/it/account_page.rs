@@ -6,36 +6,9 @@
 use portcullis::db::factors;
 
 use crate::helpers::{
-    AuthParams, Browser, Form, Landing, Options, TestApp, TestUser, form_with, spawn_app,
+    AuthParams, Browser, Landing, Options, TestApp, TestUser, form_to, form_with, spawn_app,
     spawn_with, totp_code,
 };
-
-/// The form on `html` that posts to a path ending in `action`.
-fn form_to(html: &str, action: &str) -> Form {
-    let doc = scraper::Html::parse_document(html);
-    let forms = scraper::Selector::parse("form").unwrap();
-    let inputs = scraper::Selector::parse("input").unwrap();
-    let f = doc
-        .select(&forms)
-        .find(|f| {
-            f.value()
-                .attr("action")
-                .is_some_and(|a| a.ends_with(action))
-        })
-        .unwrap_or_else(|| panic!("no form posting to {action} in:\n{html}"));
-    Form {
-        action: f.value().attr("action").unwrap().to_owned(),
-        fields: f
-            .select(&inputs)
-            .filter_map(|i| {
-                Some((
-                    i.value().attr("name")?.to_owned(),
-                    i.value().attr("value").unwrap_or_default().to_owned(),
-                ))
-            })
-            .collect(),
-    }
-}
 
 /// Answers the sign-in `/account` sends the browser to: the password, then a
 /// code from `secret` at `step` when one is asked for.
@@ -482,4 +455,42 @@ async fn a_password_change_replaces_only_the_password_it_verified() {
             .unwrap()
     );
     assert_eq!(hash_of(user.username.clone()).await, late);
+}
+
+/// The account page's sign-in comes back only to the browser that started
+/// it: its callback (code and state) taken to another browser signs nobody
+/// in and spends nothing, and the browser that started it still gets in.
+#[tokio::test]
+async fn the_account_sign_in_comes_back_only_to_its_browser() {
+    let app = spawn_app().await;
+    let user = app.user("ines").await;
+    let b = Browser::new(&app);
+    let page = b.get("/account").await;
+    let form = form_with(page.html(), "password")
+        .set("username", &user.username)
+        .set("password", &user.password);
+    let answer = b
+        .http
+        .post(b.absolute(&form.action))
+        .form(&form.fields)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_redirection(), "{}", answer.status());
+    let callback = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(callback.contains("/account/callback?"), "{callback}");
+
+    let other = Browser::new(&app);
+    let elsewhere = other.get(&callback).await;
+    assert!(
+        !elsewhere.html().contains("id=\"account-user\""),
+        "{}",
+        elsewhere.html()
+    );
+    let home = b.get(&callback).await;
+    assert!(
+        home.html().contains("id=\"account-user\""),
+        "{}",
+        home.html()
+    );
 }

@@ -167,6 +167,13 @@ async fn only_a_page_makes_a_browser_session() {
         let resp = http.get(app.url(path)).send().await.unwrap();
         assert!(!sets_session(&resp), "{path}");
     }
+    // The account page and the console start a sign-in through /authorize;
+    // what it needs back travels sealed in the browser's cookie.
+    for path in ["/account/login", "/admin/login"] {
+        let resp = http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 302, "{path}");
+        assert!(!sets_session(&resp), "{path}");
+    }
     assert_eq!(
         entries(&app),
         before,
@@ -358,4 +365,17 @@ async fn a_flood_of_anonymous_requests_cannot_grow_the_store() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 503);
+    // Her forms work too: the account page's form tokens are her session's,
+    // not the anonymous share's.
+    let page = browser.get("/account").await;
+    assert!(
+        page.html().contains("id=\"account-user\""),
+        "{}",
+        page.html()
+    );
+    let done = browser
+        .submit(&form_to(page.html(), "/account/sessions/end-others"))
+        .await;
+    assert_eq!(done.status(), 200, "{}", done.html());
+    assert!(done.html().contains("class=\"session\""), "{}", done.html());
 }

@@ -467,6 +467,33 @@ impl Form {
     }
 }
 
+/// The form on `html` that posts to a path ending in `action`.
+pub fn form_to(html: &str, action: &str) -> Form {
+    let doc = scraper::Html::parse_document(html);
+    let forms = scraper::Selector::parse("form").unwrap();
+    let inputs = scraper::Selector::parse("input").unwrap();
+    let f = doc
+        .select(&forms)
+        .find(|f| {
+            f.value()
+                .attr("action")
+                .is_some_and(|a| a.ends_with(action))
+        })
+        .unwrap_or_else(|| panic!("no form posting to {action} in:\n{html}"));
+    Form {
+        action: f.value().attr("action").unwrap().to_owned(),
+        fields: f
+            .select(&inputs)
+            .filter_map(|i| {
+                Some((
+                    i.value().attr("name")?.to_owned(),
+                    i.value().attr("value").unwrap_or_default().to_owned(),
+                ))
+            })
+            .collect(),
+    }
+}
+
 /// Every form on a page whose inputs include `must_have`.
 pub fn form_with(html: &str, must_have: &str) -> Form {
     let doc = scraper::Html::parse_document(html);

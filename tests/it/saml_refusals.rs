@@ -260,3 +260,31 @@ async fn the_metadata_names_the_endpoints_and_the_certificate_the_cli_prints() {
         "the printed certificate is the published one"
     );
 }
+
+/// A failure asked for without a sign-in (here NoPassive) costs a signature:
+/// one address gets at most so many per minute, even in one parallel burst,
+/// and beyond that an error page with nothing signed.
+#[tokio::test]
+async fn signed_failures_are_limited_per_address() {
+    use portcullis::saml::front::SIGNED_FAILURES_PER_MINUTE;
+    let app = app_with_sp().await;
+    let passive = request(SP, ACS).replacen(" Version=", " IsPassive=\"true\" Version=", 1);
+    let url = format!(
+        "{}/saml/sso?SAMLRequest={}",
+        app.issuer,
+        urlencode(&deflated(&passive))
+    );
+    let strangers: Vec<Browser> = (0..SIGNED_FAILURES_PER_MINUTE + 10)
+        .map(|_| Browser::new(&app))
+        .collect();
+    let pages = futures_util::future::join_all(strangers.iter().map(|b| b.get(&url))).await;
+    let signed = pages
+        .iter()
+        .filter(|p| p.status() == 200 && p.html().contains("SAMLResponse"))
+        .count();
+    let refused: Vec<_> = pages.iter().filter(|p| p.status() == 429).collect();
+    assert_eq!(signed as u64, SIGNED_FAILURES_PER_MINUTE);
+    assert_eq!(refused.len(), 10);
+    assert!(refused.iter().all(|p| !p.html().contains("SAMLResponse")));
+    assert!(refused[0].html().contains("Too many requests"));
+}

@@ -68,11 +68,11 @@ pub async fn begin(
 /// Finishes a sign-in; returns the new account session's cookie value.
 pub async fn finish(
     ctx: &SignInCtx<'_>,
-    cookie_state: Option<&str>,
+    login_cookie: Option<&str>,
     returned_state: &str,
     code: &str,
 ) -> Result<Result<(String, AccountSession), &'static str>, Failure> {
-    let (user, grant) = match OWN.finish(ctx, cookie_state, returned_state, code).await? {
+    let (user, grant) = match OWN.finish(ctx, login_cookie, returned_state, code).await? {
         Ok(found) => found,
         Err(why) => return Ok(Err(why)),
     };

@@ -36,7 +36,10 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         Err(AccountError::Failure(f)) => return Err(PageError::Failure(f)),
         Err(_) => return Ok(to_fresh_login(&state)),
     };
-    let csrf = state.sessions.issue_csrf(&s.cookie, PURPOSE).await?;
+    let csrf = state
+        .sessions
+        .issue_csrf_signed_in(&s.cookie, PURPOSE)
+        .await?;
     let begin = path(&state, "/account/key/begin");
     let finish = path(&state, "/account/key/finish");
     let back = path(&state, "/account");

@@ -124,9 +124,9 @@ async fn login(
         (Some(_), Some(s)) => Some(account::enrolled(&state.login_ctx(), &s.user).await?),
         _ => None,
     };
-    let (login_state, url) = account::begin(&state.console_ctx(), fresh_for).await?;
+    let (login_cookie, url) = account::begin(&state.console_ctx(), fresh_for).await?;
     let mut resp = found(&url);
-    resp.add_cookie(&cookie(&state, LOGIN_COOKIE, login_state))?;
+    resp.add_cookie(&cookie(&state, LOGIN_COOKIE, login_cookie))?;
     Ok(resp)
 }
 

@@ -139,7 +139,10 @@ pub(super) async fn render_home(
             sid: u.sid,
         })
         .collect();
-    let csrf = state.sessions.issue_csrf(&s.cookie, CSRF_PURPOSE).await?;
+    let csrf = state
+        .sessions
+        .issue_csrf_signed_in(&s.cookie, CSRF_PURPOSE)
+        .await?;
     let base = state.settings.issuer_path();
     let page = Home {
         chrome: c,
@@ -192,7 +195,10 @@ pub(super) async fn render_totp(
         .chunks(4)
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect();
-    let csrf = state.sessions.issue_csrf(&s.cookie, CSRF_PURPOSE).await?;
+    let csrf = state
+        .sessions
+        .issue_csrf_signed_in(&s.cookie, CSRF_PURPOSE)
+        .await?;
     let c = chrome(state, req);
     let base = state.settings.issuer_path();
     let page = TotpPage {

@@ -110,9 +110,9 @@ async fn home(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn login(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
-    let (login_state, url) = console::begin(&state.console_ctx()).await?;
+    let (login_cookie, url) = console::begin(&state.console_ctx()).await?;
     let mut resp = found(&url);
-    resp.add_cookie(&cookie(&state, LOGIN_COOKIE, login_state, "/admin"))?;
+    resp.add_cookie(&cookie(&state, LOGIN_COOKIE, login_cookie, "/admin"))?;
     Ok(resp)
 }
 
