@@ -10,7 +10,8 @@ use serde_json::json;
 use super::{AccountsCtx, HOUR, Requested, count_request};
 use crate::admin::AdminError;
 use crate::auth::limiter::{self, Bucket};
-use crate::db::{password_tokens, user_admin, users};
+use crate::db::users::{self, User};
+use crate::db::{password_tokens, user_admin};
 use crate::error::Failure;
 use crate::i18n::Lang;
 use crate::mail;
@@ -43,6 +44,15 @@ async fn deliver(ctx: &AccountsCtx, email: &str, lang: Lang) -> Result<(), Admin
     let Some(user) = user_admin::find_by_email(&ctx.admin.db, email).await? else {
         return Ok(());
     };
+    deliver_to(ctx, user, lang).await
+}
+
+/// The rest of [`deliver`] for the account as it was read. It may have
+/// changed since: the link is mailed only if the account still has the
+/// address it was read with and is still active, read again once the link is
+/// stored. A change of address revokes the links made before it, so between
+/// the two every link to an address that is no longer the account's dies.
+pub async fn deliver_to(ctx: &AccountsCtx, user: User, lang: Lang) -> Result<(), AdminError> {
     let audit = ctx.acting_as(format!("user:{}", user.username));
     if !user.active {
         audit
@@ -80,6 +90,19 @@ async fn deliver(ctx: &AccountsCtx, email: &str, lang: Lang) -> Result<(), Admin
     let ttl = r.link_ttl.as_secs() as i64;
     let token =
         password_tokens::issue_for(&ctx.admin.db, &user.id, ttl, password_tokens::RESET).await?;
+    let now = users::find_by_id(&ctx.admin.db, &user.id).await?;
+    if !now.is_some_and(|u| u.active && u.email == user.email) {
+        password_tokens::revoke_for_user(&ctx.admin.db, &user.id).await?;
+        audit
+            .audit(
+                "password_reset_requested",
+                Some(&user),
+                "failure",
+                json!({"reason": "account_changed"}),
+            )
+            .await?;
+        return Ok(());
+    }
     let link = ctx
         .admin
         .settings

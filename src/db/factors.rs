@@ -121,12 +121,20 @@ fn new_code() -> String {
 }
 
 /// Replaces the user's recovery codes with fresh ones; returns them, once.
+/// Two renewals at once leave one set, the one answered last: on PostgreSQL
+/// the user's row lock makes the second wait until the first committed (else
+/// both would delete the old codes and both insert theirs, and a set nobody
+/// kept would stay valid); on SQLite the write transaction does.
 pub async fn new_recovery_codes(
     db: &DatabaseConnection,
     user_id: &str,
 ) -> Result<Vec<String>, DbError> {
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_code()).collect();
     let txn = super::begin_write(db).await?;
+    users::Entity::find_by_id(user_id.to_owned())
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
     recovery_codes::Entity::delete_many()
         .filter(recovery_codes::Column::UserId.eq(user_id))
         .exec(&txn)

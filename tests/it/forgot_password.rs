@@ -281,3 +281,47 @@ async fn the_answer_takes_as_long_for_an_unknown_address_as_for_an_account() {
     let bound = std::time::Duration::from_millis(15).max(u / 2);
     assert!(gap < bound, "account {k:?} vs no account {u:?}");
 }
+
+/// A reset that read the account just before an administrator changed its
+/// address (the change committed before the link was stored) mails no link
+/// to the old address, and leaves no link that works.
+#[tokio::test]
+async fn a_reset_read_before_an_address_change_mails_no_link() {
+    let app = spawn_app().await;
+    let user = app.user("cleo").await;
+    let read = portcullis::db::users::find_by_id(&app.state.db, &user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let patch = portcullis::db::user_admin::Patch {
+        email: Some("cleo@elsewhere.example".into()),
+        ..Default::default()
+    };
+    portcullis::admin::users::update(
+        &app.state.admin_ctx("test"),
+        &user.id,
+        patch,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    portcullis::accounts::recovery::deliver_to(
+        &app.state.accounts_ctx(),
+        read,
+        portcullis::i18n::Lang::default(),
+    )
+    .await
+    .unwrap();
+    let outbox = settled_outbox(&app).await;
+    assert!(
+        !outbox.iter().any(|m| m.contains("/set-password/")),
+        "{outbox:?}"
+    );
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let links = entity::password_tokens::Entity::find()
+        .filter(entity::password_tokens::Column::UserId.eq(user.id.as_str()))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(links, 0);
+}
