@@ -123,6 +123,14 @@ impl Settings {
     }
 
     /// The upstream an email address is routed to by its domain.
+    /// Another upstream than `id` that names `email`'s domain (lower-cased
+    /// input expected): that domain's accounts are that upstream's to link.
+    pub fn other_upstream_naming(&self, id: &str, email: &str) -> Option<&UpstreamSettings> {
+        self.upstreams
+            .iter()
+            .find(|u| u.id != id && u.names_domain_of(email))
+    }
+
     pub fn upstream_for_email(&self, email: &str) -> Option<&UpstreamSettings> {
         let email = email.trim().to_lowercase();
         let d = domain_of(&email)?;

@@ -84,6 +84,17 @@ impl UpstreamSettings {
         self.link_by_email && (self.own_domains().is_empty() || self.owns_domain_of(email))
     }
 
+    /// Whether `email` (lower-cased) is in a domain this upstream names, in
+    /// `domains` or `allowed_domains`.
+    pub fn names_domain_of(&self, email: &str) -> bool {
+        domain_of(email).is_some_and(|d| {
+            self.domains
+                .iter()
+                .chain(&self.allowed_domains)
+                .any(|x| x == d)
+        })
+    }
+
     /// The upstream acr values that prove at least `level`, weakest first.
     pub fn acr_values_for(&self, level: Level) -> Vec<String> {
         let mut values: Vec<(Level, &String)> = self

@@ -157,10 +157,17 @@ pub fn validate_username(u: &str) -> Result<(), DbError> {
 }
 
 pub fn validate_email(e: &str) -> Result<(), DbError> {
+    // One `@`: every reader of the address (our domain checks, a service
+    // provider, a mail client) finds the same domain in it. A quoted local
+    // part with an `@` inside is refused with it.
     let ok = e.len() <= 254
         && !e.contains(char::is_whitespace)
         && e.split_once('@').is_some_and(|(l, d)| {
-            !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+            !l.is_empty()
+                && !d.contains('@')
+                && d.contains('.')
+                && !d.starts_with('.')
+                && !d.ends_with('.')
         });
     if ok {
         Ok(())
@@ -457,5 +464,22 @@ mod name_tests {
         assert_eq!(fit_name(&long).chars().count(), MAX_NAME);
         assert!(validate_names(&[("last_name", &long)]).is_err());
         assert!(validate_names(&[("last_name", &fit_name(&long))]).is_ok());
+    }
+
+    /// Every reader must find the same domain in an address: the upstream
+    /// domain checks read the last `@`, a service provider may read the first.
+    #[test]
+    fn an_email_has_one_at_sign() {
+        assert!(validate_email("ceo@corp.example").is_ok());
+        assert!(validate_email("first.last+tag@mail.corp.example").is_ok());
+        for bad in [
+            "ceo@corp.example@acme.example",
+            "\"ceo@corp.example\"@acme.example",
+            "@acme.example",
+            "ceo@acme",
+            "ceo @acme.example",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
     }
 }

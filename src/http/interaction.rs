@@ -237,6 +237,9 @@ pub async fn login(
             resp.add_cookie(&set_session_cookie(&state, &new_cookie))?;
             return Ok(resp);
         }
+        LoginResult::Upstream(up) => {
+            return Ok(see_other(&super::upstream::start_url(&state, &id, &up)));
+        }
         LoginResult::Invalid => (StatusCode::UNAUTHORIZED, "login-invalid"),
         LoginResult::LockedOut => (StatusCode::TOO_MANY_REQUESTS, "login-locked-out"),
         LoginResult::Busy => (StatusCode::SERVICE_UNAVAILABLE, "login-busy"),

@@ -26,6 +26,9 @@ pub enum LoginResult {
     LockedOut,
     /// Too many passwords are waiting to be checked: try again shortly (503).
     Busy,
+    /// The password is right, but the account's email domain signs in at
+    /// this upstream identity provider (its id): the login goes there.
+    Upstream(String),
 }
 
 pub(crate) fn username_bucket(username: &str) -> Bucket {
@@ -124,6 +127,18 @@ pub async fn password_login(
         }
     };
     attempt.take_back().await?;
+    // An account whose email domain an upstream is routed for signs in there,
+    // as it would had its address been typed: a local password typed with the
+    // username does not get around the company's sign-in (its second factor,
+    // its offboarding). Only the right password learns this, so the answer
+    // tells a stranger nothing about the account.
+    if let Some(up) = ctx.settings.upstream_for_email(&user.email) {
+        ctx.audit
+            .factor(Some(&user.id), &user.username, "password", "upstream", ip)
+            .await?;
+        tracing::info!(user = %user.username, upstream = %up.id, "password sign-in sent to the upstream of its domain");
+        return Ok(LoginResult::Upstream(up.id.clone()));
+    }
     ctx.audit
         .factor(Some(&user.id), &user.username, "password", "success", ip)
         .await?;

@@ -136,7 +136,10 @@ pub async fn resolve(
                 up.name
             )));
         }
-        if !up.may_link(email) {
+        // An upstream that lists no domain is trusted for every address but
+        // those of a domain another upstream names: that company's accounts
+        // are its own upstream's to link.
+        if !up.may_link(email) || ctx.settings.other_upstream_naming(&up.id, email).is_some() {
             return Err(UpstreamError::NoAccount(format!(
                 "An account with the address {email} exists here, but {} may not sign in to accounts in that domain. Ask an administrator to link it, or sign in with its password.",
                 up.name

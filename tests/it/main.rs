@@ -104,6 +104,7 @@ mod token_helpers;
 mod two_instances_under_faults;
 mod upstream_answers_are_capped;
 mod upstream_bad_id_tokens;
+mod upstream_domains_stay_with_their_upstream;
 mod upstream_email_from_userinfo;
 mod upstream_explain;
 mod upstream_op;
