@@ -139,7 +139,16 @@ pub async fn validate(ctx: &LoginCtx<'_>, req: LogoutRequest) -> Result<ValidLog
             if !client.post_logout_redirect_uris.iter().any(|r| r == uri) {
                 return Err(LogoutError::UnregisteredRedirect);
             }
-            Some(with_state(uri, req.state.as_deref()))
+            // §3: without an ID token as hint, a redirect needs other means of
+            // confirming its target. An operator's registration is one; a
+            // self-registered client's addresses are whoever registered it, and
+            // a bare link would make our domain its redirector. It signs out,
+            // and the page says so.
+            if client.profile.dynamic && hint.is_none() {
+                None
+            } else {
+                Some(with_state(uri, req.state.as_deref()))
+            }
         }
     };
     Ok(ValidLogout {

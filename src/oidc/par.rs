@@ -140,8 +140,13 @@ pub async fn take(
     if reference.is_empty() || reference.len() > 128 {
         return Ok(None);
     }
-    let pushed: Option<Pushed> = store.take_json(&key(reference)).await?;
-    Ok(pushed
-        .filter(|p| secrets::ct_eq(&p.client_id, client_id))
-        .map(|p| p.params))
+    // Read before it is taken: another client naming this request_uri (it
+    // travels in the browser's address bar) must not use it up.
+    let key = key(reference);
+    let pushed: Option<Pushed> = store.get_json(&key).await?;
+    if !pushed.is_some_and(|p| secrets::ct_eq(&p.client_id, client_id)) {
+        return Ok(None);
+    }
+    let pushed: Option<Pushed> = store.take_json(&key).await?;
+    Ok(pushed.map(|p| p.params))
 }

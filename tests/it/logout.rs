@@ -260,3 +260,52 @@ async fn a_logout_ends_every_copy_of_its_session() {
         "the other copy outlived the logout"
     );
 }
+
+/// A self-registered client's post-logout address is whoever registered it:
+/// a bare link naming the client signs the browser out and leaves it here;
+/// with the client's ID token as hint the browser goes on to the address.
+#[tokio::test]
+async fn a_self_registered_client_redirects_after_logout_only_with_its_hint() {
+    use crate::registration::{REDIRECT, post_registration, spawn_registration};
+    let app = spawn_registration("").await;
+    let resp = post_registration(
+        &app,
+        &json!({"redirect_uris": [REDIRECT], "post_logout_redirect_uris": [AFTER]}),
+    )
+    .await;
+    assert_eq!(resp.status(), 201);
+    let v: serde_json::Value = resp.json().await.unwrap();
+    let client = TestClient {
+        client_id: v["client_id"].as_str().unwrap().to_owned(),
+        secret: v["client_secret"].as_str().map(str::to_owned),
+        redirect_uri: REDIRECT.to_owned(),
+    };
+    let stranger = Browser::new(&app);
+    let stays = stranger
+        .get(&logout_url(
+            &app,
+            &[
+                ("client_id", client.client_id.as_str()),
+                ("post_logout_redirect_uri", AFTER),
+            ],
+        ))
+        .await;
+    assert_eq!(stays.status(), 200, "{stays:?}");
+
+    let user = app.user("nell").await;
+    let browser = Browser::new(&app);
+    let tokens = app
+        .sign_in_with(&browser, &client, &user, &AuthParams::new(&client))
+        .await;
+    let hint = tokens["id_token"].as_str().unwrap();
+    let leaves = browser
+        .get(&logout_url(
+            &app,
+            &[("id_token_hint", hint), ("post_logout_redirect_uri", AFTER)],
+        ))
+        .await;
+    assert!(
+        matches!(&leaves, Landing::Left { location, .. } if location.starts_with(AFTER)),
+        "{leaves:?}"
+    );
+}

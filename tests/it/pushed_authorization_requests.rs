@@ -71,6 +71,10 @@ async fn a_request_uri_works_once_and_only_for_the_client_that_pushed_it() {
     let stolen = pushed_uri(&app, &client, &AuthParams::new(&client)).await;
     let page = browser.get(&front_channel(&other, &stolen)).await;
     assert_eq!(page.status(), 400, "{page:?}");
+    // Named with another client it was not used up: its own client still
+    // signs in with it.
+    let page = browser.get(&front_channel(&client, &stolen)).await;
+    assert_eq!(page.status(), 200, "{page:?}");
 
     let params = AuthParams::new(&client);
     let uri = pushed_uri(&app, &client, &params).await;
