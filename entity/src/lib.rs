@@ -4,6 +4,7 @@
 pub mod admin_tokens;
 pub mod audit_events;
 pub mod clients;
+pub mod consents;
 pub mod groups;
 pub mod import_batches;
 pub mod import_rows;

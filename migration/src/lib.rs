@@ -16,6 +16,7 @@ mod m20261230_000070_upstream_links;
 mod m20261231_000080_refresh_idp;
 mod m20261231_000090_user_locale;
 mod m20261231_000100_refresh_family_revoked;
+mod m20261231_000110_consents;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261231_000080_refresh_idp::Migration),
             Box::new(m20261231_000090_user_locale::Migration),
             Box::new(m20261231_000100_refresh_family_revoked::Migration),
+            Box::new(m20261231_000110_consents::Migration),
         ]
     }
 }

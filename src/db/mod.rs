@@ -9,6 +9,7 @@ pub mod cache;
 pub mod client_options;
 pub mod client_rules;
 pub mod clients;
+pub mod consents;
 pub mod factors;
 pub mod groups;
 pub mod imports;

@@ -286,6 +286,35 @@ pub async fn revoke_family(
         .rows_affected)
 }
 
+/// Revokes the user's refresh tokens of one client (the user took back what
+/// the client was allowed); returns the families, whose access tokens the
+/// caller revokes in the store by their id.
+pub async fn revoke_user_client(
+    db: &DatabaseConnection,
+    user_id: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<Vec<String>, DbError> {
+    let families: Vec<String> = refresh_tokens::Entity::find()
+        .select_only()
+        .column(refresh_tokens::Column::FamilyId)
+        .distinct()
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::ClientId.eq(client_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::ClientId.eq(client_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(families)
+}
+
 /// Revokes every refresh token of a user (an administrator's reset or sign-out);
 /// returns how many families were still usable. The user's access tokens end
 /// with the session epoch the caller moves in the same transaction.

@@ -126,6 +126,7 @@ pub(super) async fn render(
             };
             render_login(state, req, page, status, "", error).await
         }
+        NextStep::Consent => super::consent::render(state, req, id, resumed, status).await,
         _ => {
             let chrome = Chrome::for_request(state, req, resumed.login.ui_locales.as_deref());
             let (next, signed_in) = resumed.signed_in()?;

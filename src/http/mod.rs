@@ -5,6 +5,7 @@ pub mod admin;
 mod anon_form;
 pub mod authorize;
 pub mod client_addr;
+pub mod consent;
 pub mod console;
 pub mod content_coding;
 pub mod context;
@@ -65,6 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/interaction/{id}/login",
         web::post().to(interaction::login),
     )
+    .route("/interaction/{id}/consent", web::post().to(consent::post))
     .route("/interaction/{id}/email", web::post().to(email_code::post))
     .route(
         "/interaction/{id}/email/send",

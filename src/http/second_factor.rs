@@ -139,7 +139,7 @@ pub(super) async fn render_step(
                 }
             }
         }
-        NextStep::ShowLogin | NextStep::Finish(_) => Ok(see_other(&base)),
+        NextStep::ShowLogin | NextStep::Consent | NextStep::Finish(_) => Ok(see_other(&base)),
     }
 }
 

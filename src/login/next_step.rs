@@ -99,6 +99,9 @@ pub enum NextStep<F = String> {
         permit: Permit,
         show: EnrollWith,
     },
+    /// The level is met, but a self-registered client has not been allowed
+    /// what it asks for (OpenID Connect Core §3.1.2.4): the user decides.
+    Consent,
     /// Done (or refused): leave the login.
     Finish(F),
 }
@@ -111,6 +114,8 @@ pub enum Post {
     TotpEnrollment,
     KeyRegistration,
     KeyCheck,
+    /// Allow or deny a client on the consent page.
+    Consent,
 }
 
 impl<F> NextStep<F> {
@@ -139,6 +144,7 @@ impl<F> NextStep<F> {
                 },
                 Post::KeyRegistration
             ) | (NextStep::Prove { .. }, Post::KeyCheck)
+                | (NextStep::Consent, Post::Consent)
         )
     }
 
@@ -171,6 +177,7 @@ impl<F> NextStep<F> {
                 permit,
                 show,
             },
+            NextStep::Consent => NextStep::Consent,
             NextStep::Finish(x) => NextStep::Finish(f(x)),
         }
     }

@@ -44,6 +44,10 @@ pub struct OidcReturn {
     /// Claims asked for one by one (OIDC Core §5.5).
     #[serde(default)]
     pub claims: ClaimsRequest,
+    /// `prompt=consent`: a self-registered client's consent counts only when
+    /// given at or after this time (Unix ms); 0 takes any.
+    #[serde(default)]
+    pub consent_after_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +97,11 @@ impl PendingLogin {
                 nonce: req.nonce.clone(),
                 code_challenge: req.code_challenge.clone(),
                 claims: req.claims.clone(),
+                consent_after_ms: if req.prompt.consent {
+                    crate::oidc::now_ms()
+                } else {
+                    0
+                },
             }),
         }
     }

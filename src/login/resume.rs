@@ -10,6 +10,7 @@ use super::next_step::{self, Method, NextStep, Post, Proven, View};
 use super::party::Party;
 use super::pending::{PendingLogin, Return};
 use crate::auth::stepup::Freshness;
+use crate::db::consents;
 use crate::db::users::{FactorsPresent, User};
 use crate::error::Failure;
 use crate::login::LoginCtx;
@@ -273,6 +274,7 @@ pub async fn evaluate(
         ctx.settings.step_up_ttl.map(|d| d.as_millis() as i64),
     );
     let next = match next_step::decide(&target, &session.proofs, &caps, &fresh, view) {
+        NextStep::Finish(_) if !consented(ctx, login, party, &user).await? => NextStep::Consent,
         NextStep::Finish(proven) => {
             let acr = Some(proven.acr.as_str());
             login_policy::audit(ctx, login, &user, &floor, target.level, "issued", acr).await?;
@@ -281,6 +283,29 @@ pub async fn evaluate(
         other => other.map_finish(|_| String::new()),
     };
     Ok((next, Some((user, caps))))
+}
+
+/// Whether the relying party may have what the login asks for without asking
+/// the user: always for an operator's client or service provider; for a
+/// self-registered client, once the user allowed every scope it asks for (and,
+/// with `prompt=consent`, allowed it during this request).
+pub async fn consented(
+    ctx: &LoginCtx<'_>,
+    login: &PendingLogin,
+    party: &Party,
+    user: &User,
+) -> Result<bool, Failure> {
+    match (party, &login.ret) {
+        (Party::Oidc(client), Return::Oidc(ret)) if client.profile.dynamic => Ok(consents::covers(
+            ctx.db,
+            &user.id,
+            &client.client_id,
+            &ret.scopes,
+            ret.consent_after_ms,
+        )
+        .await?),
+        _ => Ok(true),
+    }
 }
 
 /// Hands a finished login back to its front door: where the browser goes now.

@@ -228,6 +228,10 @@ pub async fn authorize(
             AuthzErrorCode::LoginRequired,
             "the user is not signed in",
         )),
+        NextStep::Consent if req.prompt.none => Ok(silent(
+            AuthzErrorCode::ConsentRequired,
+            "the user has not allowed this client what it asks for",
+        )),
         _ if req.prompt.none => Ok(silent(
             AuthzErrorCode::InteractionRequired,
             "this request needs a further authentication step",

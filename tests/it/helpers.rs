@@ -589,6 +589,18 @@ impl Browser {
         self.land(resp).await
     }
 
+    /// Allows the client on a consent page, when `page` is one (a
+    /// self-registered client's first sign-in); any other landing as it is.
+    pub async fn allow(&self, page: Landing) -> Landing {
+        match &page {
+            Landing::Page { html, .. } if html.contains("id=\"consent-allow\"") => {
+                let form = form_to(html, "/consent").set("decision", "allow");
+                self.submit(&form).await
+            }
+            _ => page,
+        }
+    }
+
     pub async fn authorize(&self, params: &AuthParams) -> Landing {
         self.get(&format!("{}/authorize?{}", self.issuer, params.query()))
             .await

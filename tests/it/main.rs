@@ -28,6 +28,7 @@ mod cluster;
 mod cluster_flows;
 mod cluster_jwks;
 mod code_flow;
+mod consent;
 mod console_escapes_what_users_typed;
 mod console_lists_saml_service_providers;
 mod console_shows_upstream_links;

@@ -206,6 +206,24 @@ async fn walk_the_pages(app: &TestApp, mail_app: &TestApp, walk: &mut Walk<'_>) 
     driver.click("#recovery-continue").await;
     driver.wait_for_url(&client.redirect_uri).await;
 
+    // A client that registered itself asks first, once the level is met.
+    let mirror = browser_client(app).await;
+    let mut c = clients::find(&app.state.db, &mirror.client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    c.profile.dynamic = true;
+    clients::save(&app.state.db, &c).await.unwrap();
+    app.state.cache.forget_client(&mirror.client_id);
+    let params = AuthParams::new(&mirror).set("scope", "openid profile email offline_access");
+    driver
+        .goto(&app.url(&format!("/authorize?{}", params.query())))
+        .await;
+    driver.find("#consent-allow").await;
+    walk.check("consent", Some("consent-390")).await;
+    driver.click("#consent-allow").await;
+    driver.wait_for_url(&mirror.redirect_uri).await;
+
     // Someone with a TOTP app where codes are mailed too: a choice.
     let client = browser_client(mail_app).await;
     let user = mail_app.user("bea").await;

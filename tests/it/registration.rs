@@ -96,7 +96,7 @@ pub async fn login(app: &TestApp, client: &TestClient, user: &TestUser) -> (Auth
     let browser = Browser::new(app);
     let params = AuthParams::new(client);
     let page = browser.authorize(&params).await;
-    let back = browser.login(&page, user).await;
+    let back = browser.allow(browser.login(&page, user).await).await;
     (params, back)
 }
 
@@ -566,7 +566,10 @@ async fn the_registered_default_max_age_applies_to_requests_without_max_age() {
     let user = app.user("carol").await;
     let browser = Browser::new(&app);
     let page = browser.authorize(&AuthParams::new(&client)).await;
-    browser.login(&page, &user).await.code();
+    browser
+        .allow(browser.login(&page, &user).await)
+        .await
+        .code();
     // default_max_age 0: every request without max_age needs a fresh password…
     let again = browser.authorize(&AuthParams::new(&client)).await;
     assert!(

@@ -95,9 +95,9 @@ impl TestApp {
         user: &TestUser,
         params: &AuthParams,
     ) -> Value {
-        let page = browser.authorize(params).await;
+        let page = browser.allow(browser.authorize(params).await).await;
         let back = match page {
-            Landing::Page { .. } => browser.login(&page, user).await,
+            Landing::Page { .. } => browser.allow(browser.login(&page, user).await).await,
             left => left,
         };
         let resp = self

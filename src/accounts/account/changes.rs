@@ -385,3 +385,31 @@ async fn end_browsers(
     }
     Ok(ended)
 }
+
+/// Takes back what the user allowed a self-registered client: the consent,
+/// the client's refresh tokens for this user, and the access tokens issued
+/// with them. Its next sign-in asks again. Access tokens it got straight from
+/// a code, without a refresh token, end at their expiry.
+pub async fn revoke_consent(
+    ctx: &LoginCtx<'_>,
+    user: &User,
+    client_id: &str,
+) -> Result<(), AccountError> {
+    if !crate::db::consents::revoke(ctx.db, &user.id, client_id).await? {
+        return Err(AccountError::NotFound);
+    }
+    let now = chrono::Utc::now().timestamp();
+    let families =
+        crate::db::refresh_tokens::revoke_user_client(ctx.db, &user.id, client_id, now).await?;
+    for family in &families {
+        crate::oidc::token::access::revoke_grant(ctx.store, family)
+            .await
+            .map_err(Failure::from)?;
+    }
+    let mut e =
+        crate::db::audit::factor_event(Some(&user.id), &user.username, "consent", "revoked", None);
+    e.client_id = Some(client_id.to_owned());
+    e.detail = json!({"refresh_families": families.len()});
+    ctx.audit.record(e).await?;
+    Ok(())
+}

@@ -235,6 +235,23 @@ pub async fn end_one(
     }
 }
 
+#[derive(Deserialize)]
+pub struct ClientInput {
+    #[serde(default)]
+    client_id: String,
+}
+
+pub async fn revoke_consent(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    AccountForm { s, form }: AccountForm<ClientInput>,
+) -> Result<HttpResponse, PageError> {
+    match account::revoke_consent(&state.login_ctx(), &s.user, &form.client_id).await {
+        Ok(()) => Ok(done(&state, "consent")),
+        Err(e) => refused(&state, &req, &s, e).await,
+    }
+}
+
 pub async fn end_others(
     state: web::Data<AppState>,
     req: HttpRequest,

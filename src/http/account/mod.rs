@@ -44,6 +44,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/account/sessions/end", web::post().to(actions::end_one))
         .route(
+            "/account/consents/revoke",
+            web::post().to(actions::revoke_consent),
+        )
+        .route(
             "/account/sessions/end-others",
             web::post().to(actions::end_others),
         );

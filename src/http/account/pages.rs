@@ -8,10 +8,19 @@ use serde::Deserialize;
 use super::{CSRF_PURPOSE, Signed, chrome, signed_in, to_fresh_login, to_login};
 use crate::accounts::account::{self, AccountError};
 use crate::auth::totp;
-use crate::db::{factors, webauthn};
+use crate::db::{clients, consents, factors, webauthn};
 use crate::http::errors::PageError;
 use crate::http::state::AppState;
 use crate::http::ui::{self, Chrome};
+
+/// A self-registered client the user allowed, as the page lists it.
+pub struct ConsentRow {
+    pub client_id: String,
+    pub name: String,
+    /// What each allowed scope gives, in the page's language.
+    pub scopes: Vec<String>,
+    pub since: String,
+}
 
 /// One signed-in browser as the page lists it.
 pub struct SessionRow {
@@ -39,6 +48,7 @@ pub struct Home<'a> {
     pub keys_offered: bool,
     pub recovery_left: u64,
     pub sessions: Vec<SessionRow>,
+    pub consents: Vec<ConsentRow>,
 }
 
 #[derive(Template)]
@@ -81,6 +91,7 @@ fn done_key(done: &str) -> Option<&'static str> {
         "factor-removed" => Some("account-done-factor-removed"),
         "sessions" => Some("account-done-sessions"),
         "key-added" => Some("account-done-key-added"),
+        "consent" => Some("account-done-consent"),
         _ => None,
     }
 }
@@ -96,6 +107,13 @@ pub async fn home(
     let c = chrome(&state, &req);
     let notice = q.done.as_deref().and_then(done_key).map(|k| c.t(k));
     render_home(&state, &req, &c, &s, notice, None, StatusCode::OK).await
+}
+
+/// A moment as the page shows it.
+fn since(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
 }
 
 /// The account page with what it says on top, answered with `status`.
@@ -133,12 +151,26 @@ pub(super) async fn render_home(
         .filter(|u| u.epoch == user.session_epoch)
         .map(|u| SessionRow {
             current: current.as_deref() == Some(u.sid.as_str()),
-            since: chrono::DateTime::from_timestamp_millis(u.created_ms)
-                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_default(),
+            since: since(u.created_ms),
             sid: u.sid,
         })
         .collect();
+    let mut allowed = Vec::new();
+    for consent in consents::of_user(&state.db, &user.id).await? {
+        let Some(client) = clients::find(&state.db, &consent.client_id).await? else {
+            continue;
+        };
+        allowed.push(ConsentRow {
+            name: client.name,
+            scopes: consent
+                .scopes
+                .iter()
+                .map(|s| c.t(&format!("consent-scope-{s}")))
+                .collect(),
+            since: since(consent.granted_at_ms),
+            client_id: consent.client_id,
+        });
+    }
     let csrf = state
         .sessions
         .issue_csrf_signed_in(&s.cookie, CSRF_PURPOSE)
@@ -159,6 +191,7 @@ pub(super) async fn render_home(
         keys_offered: state.settings.factors.webauthn && state.webauthn.is_some(),
         recovery_left,
         sessions,
+        consents: allowed,
     };
     Ok(ui::page(status, &page))
 }

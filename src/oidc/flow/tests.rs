@@ -25,6 +25,7 @@ fn next(target: &Target, proofs: &[Proof], caps: &Capabilities, fresh: &Freshnes
     match decide(target, proofs, caps, fresh, View::default()) {
         NextStep::Finish(Proven { acr, evidence }) => Next::Issue { acr, evidence },
         NextStep::ShowLogin => Next::Password,
+        NextStep::Consent => unreachable!("decide never asks for consent"),
         NextStep::Prove {
             webauthn_only,
             before_enrolling,
