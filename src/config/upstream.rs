@@ -29,8 +29,9 @@ pub struct UpstreamSettings {
     pub id: String,
     /// The login page's button text.
     pub name: String,
-    /// The upstream's issuer: discovery is read from there, and its ID tokens
-    /// and callbacks must name it.
+    /// The upstream's issuer, exactly as it names itself (with its trailing
+    /// `/` if it has one, as Auth0's does): discovery is read from there, and
+    /// its discovery document, ID tokens and callbacks must name it.
     pub issuer: String,
     pub client_id: String,
     pub client_secret: Option<Secret>,
@@ -265,7 +266,7 @@ fn one(raw: RawUpstream, acr: &AcrRegistry) -> Result<UpstreamSettings, ConfigEr
     Ok(UpstreamSettings {
         name: raw.name.unwrap_or_else(|| raw.id.clone()),
         id: raw.id,
-        issuer: raw.issuer.trim_end_matches('/').to_owned(),
+        issuer: raw.issuer.trim().to_owned(),
         client_id: raw.client_id,
         client_secret: raw.client_secret.filter(|s| !s.is_empty()).map(Secret::new),
         scopes,
@@ -347,6 +348,16 @@ mod tests {
         assert_eq!(u.domains, vec!["corp.example".to_owned()]);
         assert!(u.scopes.contains(&"openid".to_owned()));
         assert_eq!(u.timeout, Duration::from_secs(DEFAULT_TIMEOUT_S));
+    }
+
+    /// OpenID Connect Discovery compares issuers as strings: one that ends in
+    /// `/` must stay as it is, or its discovery document never matches.
+    #[test]
+    fn the_issuer_is_kept_exactly() {
+        let mut c = corp();
+        c["issuer"] = "https://tenant.auth.example/".into();
+        let ups = upstreams(vec![raw(c)], &AcrRegistry::default()).unwrap();
+        assert_eq!(ups[0].issuer, "https://tenant.auth.example/");
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub fn explain(settings: &Settings, id: &str, claims: &[u8]) -> Result<Explanati
     let claims: CoreIdTokenClaims =
         serde_json::from_slice(claims).map_err(|e| ExplainError::BadClaims(e.to_string()))?;
     let iss = claims.issuer().as_str();
-    if iss.trim_end_matches('/') != up.issuer {
+    if iss != up.issuer {
         return Err(ExplainError::OtherIssuer {
             id: up.id.clone(),
             found: iss.to_owned(),

@@ -305,9 +305,10 @@ async fn arrive(
         return Err(UpstreamError::BadState);
     }
     let login = crate::login::resume::pending(ctx, &record.login_id, visit).await?;
-    // RFC 9207 §2.4: an `iss` naming another issuer is a mix-up attack.
+    // RFC 9207 §2.4: an `iss` naming another issuer (compared as strings,
+    // §2.4) is a mix-up attack.
     if let Some(iss) = &params.iss
-        && iss.trim_end_matches('/') != up.issuer
+        && *iss != up.issuer
     {
         return Err(UpstreamError::WrongIssuer(up.name.clone()));
     }

@@ -31,6 +31,8 @@ pub struct OpSpec<'a> {
     /// Account id → how the provider's answers for it are falsified
     /// (server.js: `signature`, `aud`, `iss`, `nonce`, `exp`, `userinfo_sub`).
     pub tamper: serde_json::Value,
+    /// The issuer ends in `/`, as Auth0's does.
+    pub issuer_slash: bool,
 }
 
 /// A port for an upstream the app is configured with before it runs.
@@ -81,8 +83,9 @@ impl UpstreamOp {
         let mut failure = String::new();
         for attempt in 1..=2 {
             let log = tempfile::NamedTempFile::new().unwrap();
+            let slash = if spec.issuer_slash { "/" } else { "" };
             let mut op = UpstreamOp {
-                issuer: format!("http://127.0.0.1:{}", spec.port),
+                issuer: format!("http://127.0.0.1:{}{slash}", spec.port),
                 child: spawn(&spec, log.reopen().unwrap()),
             };
             match op.started(Duration::from_secs(30)).await {
@@ -100,7 +103,10 @@ impl UpstreamOp {
     /// Ready once its discovery names our issuer: a server of another test
     /// that took the port would answer too, and node would have exited.
     async fn started(&mut self, within: Duration) -> Result<(), String> {
-        let discovery = format!("{}/.well-known/openid-configuration", self.issuer);
+        let discovery = format!(
+            "{}/.well-known/openid-configuration",
+            self.issuer.trim_end_matches('/')
+        );
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()
@@ -163,6 +169,7 @@ fn spawn(spec: &OpSpec<'_>, log: std::fs::File) -> Child {
         .env("AMR", spec.amr)
         .env("ACCOUNTS", spec.accounts.to_string())
         .env("USERINFO_ONLY", spec.userinfo_only)
+        .env("ISSUER_SLASH", if spec.issuer_slash { "1" } else { "" })
         .env(
             "TAMPER",
             if spec.tamper.is_null() {

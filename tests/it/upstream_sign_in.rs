@@ -392,3 +392,43 @@ async fn an_account_made_upstream_gets_no_password_by_guessing_the_current_one()
         .unwrap();
     assert!(creds.password_hash.is_none(), "a password was set");
 }
+
+/// An upstream whose issuer ends in `/` (as Auth0's does) is configured with
+/// that issuer exactly, and signs people in: discovery, the callback's `iss`
+/// and the ID token all name it so.
+#[tokio::test]
+async fn an_upstream_whose_issuer_ends_in_a_slash_signs_in() {
+    let port = op_port();
+    let toml = upstream_toml(
+        "corp",
+        port,
+        "corp-secret",
+        "trust = \"amr\"\ncreate_users = true\nallowed_domains = [\"corp.example\"]",
+    )
+    .replace(
+        &format!("issuer = \"http://127.0.0.1:{port}\""),
+        &format!("issuer = \"http://127.0.0.1:{port}/\""),
+    );
+    let app = spawn_with(Options {
+        toml,
+        ..Options::default()
+    })
+    .await;
+    let corp = UpstreamOp::start(OpSpec {
+        port,
+        client_secret: "corp-secret",
+        redirect_uri: format!("{}/upstream/corp/callback", app.issuer),
+        amr: "pwd,otp",
+        accounts: json!({"alice": {"email": "alice@corp.example", "email_verified": true}}),
+        issuer_slash: true,
+        ..OpSpec::default()
+    })
+    .await;
+    assert!(corp.issuer.ends_with('/'));
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let params = AuthParams::new(&client).set("acr_values", "mfa");
+    let claims = sign_in_at(&app, (&client, &params), &browser, "corp", "alice").await;
+    assert_eq!(claims["idp"], "corp");
+    assert_eq!(claims["acr"], "mfa");
+}

@@ -2,6 +2,7 @@
 // start as an upstream identity provider on a loopback port. Configured by
 // environment variables:
 //   PORT          the port on 127.0.0.1 (the issuer is http://127.0.0.1:PORT)
+//   ISSUER_SLASH  when set, the issuer ends in "/" (as Auth0's does)
 //   CLIENT_ID, CLIENT_SECRET, REDIRECT_URI   the one client (Portcullis)
 //   AMR           comma-separated amr values of every sign-in (e.g. "pwd,otp")
 //   ACR           the acr value of every sign-in (optional)
@@ -20,7 +21,7 @@ import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT);
-const issuer = `http://127.0.0.1:${port}`;
+const issuer = `http://127.0.0.1:${port}${process.env.ISSUER_SLASH ? '/' : ''}`;
 const accounts = JSON.parse(process.env.ACCOUNTS || '{}');
 const amr = (process.env.AMR || 'pwd').split(',').filter(Boolean);
 const acr = process.env.ACR || undefined;
