@@ -50,9 +50,11 @@ pub async fn handle(
     Ok(introspect(ctx, &caller, &r.token, r.hint).await?)
 }
 
-/// Any authenticated confidential client may introspect access tokens (that is
-/// what a resource server does); a refresh token is reported only to the client it
-/// was issued to, since no one else should ever hold it.
+/// An operator's confidential client may introspect any access token (that is
+/// what a resource server does); a self-registered one only its own, since
+/// whoever holds the registration token could otherwise check any stolen
+/// token and read whose it is. A refresh token is reported only to the client
+/// it was issued to, since no one else should ever hold it.
 pub async fn introspect(
     ctx: &TokenCtx<'_>,
     caller: &Client,
@@ -70,6 +72,9 @@ pub async fn introspect(
                 let Some(g) = access_grant(ctx, token).await? else {
                     continue;
                 };
+                if caller.profile.dynamic && g.client_id != caller.client_id {
+                    return Ok(inactive());
+                }
                 if !client_exists(ctx, &g.client_id).await? {
                     return Ok(inactive());
                 }

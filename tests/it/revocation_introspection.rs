@@ -200,3 +200,45 @@ async fn client_credentials_is_for_confidential_clients_and_names_no_user() {
         (400, "unauthorized_client".to_string())
     );
 }
+
+/// A self-registered client introspects its own access tokens only: anyone
+/// with the registration token could otherwise check stolen tokens and read
+/// whose they are. An operator's client (a resource server) sees them all.
+#[tokio::test]
+async fn a_self_registered_client_introspects_only_its_own_tokens() {
+    use crate::registration::{REDIRECT, post_registration, spawn_registration};
+    let app = spawn_registration("").await;
+    let user = app.user("iris").await;
+    let rp = app.client(false).await;
+    let resp = post_registration(
+        &app,
+        &json!({"redirect_uris": [REDIRECT], "scope": "openid"}),
+    )
+    .await;
+    let v: Value = resp.json().await.unwrap();
+    let registered = TestClient {
+        client_id: str_of(&v, "client_id").to_owned(),
+        secret: v["client_secret"].as_str().map(str::to_owned),
+        redirect_uri: REDIRECT.to_owned(),
+    };
+    let theirs = app.sign_in_offline(&rp, &user).await;
+    let theirs = str_of(&theirs, "access_token");
+    assert_eq!(
+        app.introspect(&registered, theirs).await,
+        json!({"active": false})
+    );
+    let rs = app.client(false).await;
+    assert_eq!(app.introspect(&rs, theirs).await["active"], true);
+    let own = app
+        .sign_in_with(
+            &Browser::new(&app),
+            &registered,
+            &user,
+            &AuthParams::new(&registered).set("scope", "openid"),
+        )
+        .await;
+    let own = str_of(&own, "access_token");
+    let info = app.introspect(&registered, own).await;
+    assert_eq!(info["active"], true);
+    assert_eq!(info["client_id"], registered.client_id.as_str());
+}
