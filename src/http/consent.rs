@@ -36,11 +36,12 @@ struct ConsentPage<'a> {
     offline: bool,
 }
 
-/// The scopes a consent step is about: the OpenID Connect request's.
-fn asked(resumed: &Resumed) -> &[String] {
+/// The scopes a consent step is about: the OpenID Connect request's, with
+/// those of the claims it asks for one by one.
+fn asked(resumed: &Resumed) -> Vec<String> {
     match &resumed.login.ret {
-        Return::Oidc(ret) => &ret.scopes,
-        Return::Saml(_) => &[],
+        Return::Oidc(ret) => ret.consent_scopes(),
+        Return::Saml(_) => Vec::new(),
     }
 }
 
@@ -53,7 +54,7 @@ pub(super) async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let chrome = Chrome::for_request(state, req, resumed.login.ui_locales.as_deref());
-    let scopes = asked(&resumed).to_vec();
+    let scopes = asked(&resumed);
     let client_name = resumed.party.name().to_owned();
     let client_logo = resumed.party.logo().map(str::to_owned);
     let (_, signed_in) = resumed.signed_in()?;
@@ -129,12 +130,13 @@ pub async fn post(
         client_id: Some(client.client_id.clone()),
         ip: visit.ip.map(|i| i.to_string()),
         outcome: outcome.into(),
-        detail: serde_json::json!({"scopes": ret.scopes}),
+        detail: serde_json::json!({"scopes": ret.consent_scopes()}),
         ..AuditEvent::default()
     };
     match form.form.decision.as_str() {
         "allow" => {
-            consents::grant(ctx.db, &user.id, &client.client_id, &ret.scopes, now_ms()).await?;
+            let scopes = ret.consent_scopes();
+            consents::grant(ctx.db, &user.id, &client.client_id, &scopes, now_ms()).await?;
             ctx.audit.record(audit("granted")).await?;
             let expect = Expect::Page { method: None };
             match login::resume(&ctx, &id, &visit, expect).await?.next {

@@ -60,7 +60,7 @@ async fn start(
             Ok(resp)
         }
         cookie => {
-            let redirect = logout.redirect.as_deref();
+            let redirect = logout::redirect_for(&logout, session.as_ref());
             sign_out(state, req, cookie.as_deref(), redirect, posted).await
         }
     }
@@ -82,14 +82,9 @@ pub async fn confirm(
     // what the redirect needs, and that is checked again.
     request.id_token_hint = None;
     let logout = logout::validate(&state.login_ctx(), request).await?;
-    sign_out(
-        &state,
-        &req,
-        Some(&cookie),
-        logout.redirect.as_deref(),
-        true,
-    )
-    .await
+    let session = state.sessions.load(&cookie).await?;
+    let redirect = logout::redirect_for(&logout, session.as_ref());
+    sign_out(&state, &req, Some(&cookie), redirect, true).await
 }
 
 /// Removes the browser session from the store and the cookie from the browser.

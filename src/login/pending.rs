@@ -50,6 +50,22 @@ pub struct OidcReturn {
     pub consent_after_ms: i64,
 }
 
+impl OidcReturn {
+    /// What the user allows a self-registered client: the scopes asked for,
+    /// and the scope behind each claim asked for one by one (`claims`), which
+    /// would release that claim as surely as its scope does.
+    pub fn consent_scopes(&self) -> Vec<String> {
+        let mut out = self.scopes.clone();
+        let one_by_one = self.claims.id_token.iter().chain(&self.claims.userinfo);
+        for scope in one_by_one.filter_map(|c| crate::oidc::claims::scope_of(c)) {
+            if !out.iter().any(|s| s == scope) {
+                out.push(scope.to_owned());
+            }
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingLogin {
     /// The relying party (an OpenID Connect client ID, or a SAML service

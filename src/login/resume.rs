@@ -300,7 +300,7 @@ pub async fn consented(
             ctx.db,
             &user.id,
             &client.client_id,
-            &ret.scopes,
+            &ret.consent_scopes(),
             ret.consent_after_ms,
         )
         .await?),

@@ -139,16 +139,7 @@ pub async fn validate(ctx: &LoginCtx<'_>, req: LogoutRequest) -> Result<ValidLog
             if !client.post_logout_redirect_uris.iter().any(|r| r == uri) {
                 return Err(LogoutError::UnregisteredRedirect);
             }
-            // §3: without an ID token as hint, a redirect needs other means of
-            // confirming its target. An operator's registration is one; a
-            // self-registered client's addresses are whoever registered it, and
-            // a bare link would make our domain its redirector. It signs out,
-            // and the page says so.
-            if client.profile.dynamic && hint.is_none() {
-                None
-            } else {
-                Some(with_state(uri, req.state.as_deref()))
-            }
+            Some(with_state(uri, req.state.as_deref()))
         }
     };
     Ok(ValidLogout {
@@ -167,6 +158,28 @@ fn with_state(uri: &str, state: Option<&str>) -> String {
         }
         _ => uri.to_owned(),
     }
+}
+
+/// Where the browser goes after signing out, if anywhere. §3: without an ID
+/// token as hint a redirect needs other means of confirming its target; an
+/// operator's registration is one. A self-registered client's addresses are
+/// whoever registered it, and its registrant holds ID tokens of its own: it
+/// is sent there only with a hint that names the user signed in here, so
+/// neither a bare link nor the registrant's own token makes our domain its
+/// redirector. Otherwise the browser is signed out and stays on our page.
+pub fn redirect_for<'a>(
+    logout: &'a ValidLogout,
+    session: Option<&BrowserSession>,
+) -> Option<&'a str> {
+    let dynamic = logout.client.as_ref().is_some_and(|c| c.profile.dynamic);
+    if dynamic {
+        let signed_in = session.and_then(|s| s.user_id.as_deref());
+        let hinted = logout.hint.as_ref().map(|h| h.sub.as_str());
+        if signed_in.is_none() || signed_in != hinted {
+            return None;
+        }
+    }
+    logout.redirect.as_deref()
 }
 
 /// Whether to ask the user before signing out. A request without a valid hint

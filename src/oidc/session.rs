@@ -143,13 +143,13 @@ struct CsrfBinding {
 /// sessions at the speed of its hash.
 pub const MAX_SESSIONS_PER_USER: usize = 100;
 
-/// How many form tokens a signed-in browser session gets outside the
-/// anonymous share of the store in each [`CSRF_TTL`]: far more than anyone
-/// opens pages, so a flood of anonymous requests never keeps a signed-in user
-/// from a form, and few enough that reloading a page cannot fill the store.
-/// Beyond it a session's tokens come from the anonymous share, as everyone
-/// else's do.
-const CSRF_PER_SESSION: u64 = 64;
+/// How many form tokens a signed-in user gets outside the anonymous share of
+/// the store in each [`CSRF_TTL`], over all of the user's sessions: far more
+/// than anyone opens pages, so a flood of anonymous requests never keeps a
+/// signed-in user from a form, and few enough that neither reloading a page
+/// nor signing in again and again can fill the store. Beyond it a user's
+/// tokens come from the anonymous share, as everyone else's do.
+const CSRF_PER_USER: u64 = 256;
 
 /// A new key prefix for the protocol-neutral record: a request stored in the
 /// older shape is simply not found (it expires within [`PENDING_TTL`]).
@@ -380,8 +380,11 @@ impl Sessions {
         Ok(out)
     }
 
-    /// Ends the user's oldest browser sessions beyond [`MAX_SESSIONS_PER_USER`],
-    /// never `kept` (the one just signed in). Counting is one read of the
+    /// Ends the user's sessions beyond [`MAX_SESSIONS_PER_USER`], never `kept`
+    /// (the one just signed in): those with the fewest proofs first, the
+    /// oldest of them first. Someone who has only the password and signs in
+    /// again and again ends their own password-only sessions, not the owner's
+    /// sessions that passed a second factor. Counting is one read of the
     /// user's index; the sessions are read only when there are too many.
     async fn end_beyond_cap(&self, user_id: &str, kept: &str) -> Result<(), StoreError> {
         let entries = self.store.index_entries(&user_index(user_id)).await?;
@@ -392,7 +395,8 @@ impl Sessions {
         if browsers.len() <= MAX_SESSIONS_PER_USER {
             return Ok(());
         }
-        let listed = self.list_for_user(user_id).await?;
+        let mut listed = self.list_for_user(user_id).await?;
+        listed.sort_by_key(|s| (s.proofs.len(), s.created_ms));
         let beyond = listed.len().saturating_sub(MAX_SESSIONS_PER_USER);
         for old in listed.iter().filter(|s| s.sid != kept).take(beyond) {
             self.end_one(user_id, &old.sid).await?;
@@ -426,44 +430,45 @@ impl Sessions {
     }
 
     /// A single-use CSRF token bound to this browser session and one purpose
-    /// (the pending request a form belongs to). A signed-in session's come
-    /// from its own budget first ([`Self::issue_csrf_signed_in`]).
+    /// (the pending request a form belongs to). A signed-in user's come from
+    /// the user's own budget first ([`Self::issue_csrf_signed_in`]).
     pub async fn issue_csrf(&self, cookie: &str, purpose: &str) -> Result<String, StoreError> {
-        let signed_in = self
-            .load(cookie)
-            .await?
-            .is_some_and(|s| s.user_id.is_some());
-        self.issue_csrf_as(cookie, purpose, signed_in).await
+        let user = self.load(cookie).await?.and_then(|s| s.user_id);
+        self.issue_csrf_as(cookie, purpose, user.as_deref()).await
     }
 
-    /// [`Self::issue_csrf`] for a cookie only a signed-in user has (an
-    /// account page session): within [`CSRF_PER_SESSION`] tokens per
-    /// [`CSRF_TTL`] it is stored outside the anonymous share.
+    /// [`Self::issue_csrf`] for a cookie of `user_id`'s that is not a browser
+    /// session (an account page session): within [`CSRF_PER_USER`] tokens
+    /// per [`CSRF_TTL`] it is stored outside the anonymous share.
     pub async fn issue_csrf_signed_in(
         &self,
         cookie: &str,
         purpose: &str,
+        user_id: &str,
     ) -> Result<String, StoreError> {
-        self.issue_csrf_as(cookie, purpose, true).await
+        self.issue_csrf_as(cookie, purpose, Some(user_id)).await
     }
 
     async fn issue_csrf_as(
         &self,
         cookie: &str,
         purpose: &str,
-        signed_in: bool,
+        user_id: Option<&str>,
     ) -> Result<String, StoreError> {
-        let session = secrets::digest(cookie);
-        let own = signed_in
-            && self
-                .store
-                .incr(&format!("csrf-n:{session}"), CSRF_TTL)
-                .await?
-                <= CSRF_PER_SESSION;
+        let own = match user_id {
+            Some(user) => {
+                let issued = self
+                    .store
+                    .incr(&format!("csrf-n:{}", secrets::digest(user)), CSRF_TTL)
+                    .await?;
+                issued <= CSRF_PER_USER
+            }
+            None => false,
+        };
         let token = secrets::random_token(24);
         let key = format!("csrf:{}", secrets::digest(&token));
         let binding = CsrfBinding {
-            session,
+            session: secrets::digest(cookie),
             purpose: purpose.to_owned(),
         };
         if own {
@@ -573,6 +578,7 @@ impl Sessions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::stepup::Factor;
 
     const MINUTE: Duration = Duration::from_secs(60);
 
@@ -585,8 +591,8 @@ mod tests {
     #[tokio::test]
     async fn a_signed_in_sessions_form_tokens_do_not_need_the_anonymous_share() {
         let store = Store::memory_with(crate::store::MemoryLimits {
-            max_entries: 400,
-            max_bytes: 1 << 20,
+            max_entries: 2000,
+            max_bytes: 8 << 20,
         });
         let sessions = Sessions::new(store.clone(), MINUTE);
         let cookie = signed_in(&sessions).await;
@@ -618,19 +624,39 @@ mod tests {
             sessions.check_csrf(&token, &cookie, "page")
         );
         assert!(a.unwrap() ^ b.unwrap(), "single use");
-        // Within its budget only: reloading a page cannot fill the store.
-        for _ in 2..CSRF_PER_SESSION {
+        // Within the user's budget only, over all of the user's sessions:
+        // neither reloading a page nor signing in again fills the store.
+        for _ in 3..CSRF_PER_USER {
             sessions.issue_csrf(&cookie, "page").await.unwrap();
         }
-        assert!(sessions.issue_csrf(&cookie, "page").await.is_err());
         assert!(sessions.issue_csrf(&other, "page").await.is_ok());
+        assert!(sessions.issue_csrf(&cookie, "page").await.is_err());
+        assert!(sessions.issue_csrf(&other, "page").await.is_err());
+        let bob = {
+            let mut s = BrowserSession::anonymous(1);
+            s.user_id = Some("bob".into());
+            sessions.rotate(None, &s).await.unwrap()
+        };
+        assert!(sessions.issue_csrf(&bob, "page").await.is_ok());
     }
 
     #[tokio::test]
     async fn a_sign_in_beyond_the_cap_ends_the_oldest_sessions() {
         let sessions = Sessions::new(Store::memory(), MINUTE);
+        // The owner's session, the oldest of all, passed a second factor.
+        let mut owner = BrowserSession::anonymous(-1);
+        owner.user_id = Some("alice".into());
+        for factor in [Factor::Password, Factor::Totp] {
+            owner.proofs.push(Proof {
+                factor,
+                at: 0,
+                user_verified: false,
+                from: None,
+            });
+        }
+        let owners = sessions.rotate(None, &owner).await.unwrap();
         let mut cookies = Vec::new();
-        for created in 0..MAX_SESSIONS_PER_USER + 3 {
+        for created in 0..MAX_SESSIONS_PER_USER + 2 {
             let mut s = BrowserSession::anonymous(created as i64);
             s.user_id = Some("alice".into());
             cookies.push(sessions.rotate(None, &s).await.unwrap());
@@ -640,6 +666,7 @@ mod tests {
         let bobs = sessions.rotate(None, &bob).await.unwrap();
         let listed = sessions.list_for_user("alice").await.unwrap();
         assert_eq!(listed.len(), MAX_SESSIONS_PER_USER);
+        assert!(sessions.load(&owners).await.unwrap().is_some());
         for (i, cookie) in cookies.iter().enumerate() {
             let live = sessions.load(cookie).await.unwrap().is_some();
             assert_eq!(live, i >= 3, "session {i}");

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::stepup::Proof;
 use crate::config::Settings;
 use crate::db::cache::ReadCache;
+use crate::db::clients::Client;
 use crate::error::Failure;
 use crate::keys::KeyRing;
 use crate::oidc::claims::ClaimsRequest;
@@ -152,6 +153,20 @@ fn code_key(code: &str) -> String {
 /// family it has just started (see [`code_replayed`]).
 fn replayed_key(grant_id: &str) -> String {
     format!("replayedcode:{grant_id}")
+}
+
+/// Whether the user's consent covers `scopes` for `client`: always for an
+/// operator's client, which needs none.
+pub async fn consent_stands(
+    ctx: &TokenCtx<'_>,
+    client: &Client,
+    user_id: &str,
+    scopes: &[String],
+) -> Result<bool, Failure> {
+    if !client.profile.dynamic {
+        return Ok(true);
+    }
+    Ok(crate::db::consents::covers(ctx.db, user_id, &client.client_id, scopes, 0).await?)
 }
 
 /// Redeems a code once: whoever takes it from the store first. A code of ours

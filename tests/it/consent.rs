@@ -29,7 +29,7 @@ fn is_consent(page: &Landing) -> bool {
 }
 
 fn decide(page: &Landing, decision: &str) -> Form {
-    form_to(page.html(), "/consent").set("decision", decision)
+    form_valued(page.html(), "decision", decision)
 }
 
 async fn consents_of(app: &TestApp) -> u64 {
@@ -139,6 +139,7 @@ async fn a_consent_post_needs_its_form_token() {
         .await;
     let asked = browser.login(&page, &user).await;
     let forged = decide(&asked, "allow").set("csrf_token", "forged");
+    assert_eq!(decide(&asked, "deny").get("decision"), Some("deny"));
     let refused = browser.submit(&forged).await;
     assert_eq!(refused.status(), 400, "{refused:?}");
     assert!(is_consent(&Landing::Page {
@@ -204,4 +205,92 @@ async fn the_account_page_takes_back_a_consent_and_its_refresh_tokens() {
         .authorize(&AuthParams::new(&client).set("scope", "openid"))
         .await;
     assert!(is_consent(&again), "{again:?}");
+}
+
+/// A claim asked for one by one (`claims`) would release what its scope
+/// does: the page shows that scope, and consent to `openid` alone does not
+/// cover it.
+#[tokio::test]
+async fn claims_asked_one_by_one_are_part_of_the_consent() {
+    let app = spawn_registration("").await;
+    let client = registered(&app, "openid profile email").await;
+    let user = app.user("hana").await;
+    let browser = Browser::new(&app);
+    let page = browser
+        .authorize(&AuthParams::new(&client).set("scope", "openid"))
+        .await;
+    let asked = browser.login(&page, &user).await;
+    assert!(!asked.html().contains("your email address"));
+    browser.submit(&decide(&asked, "allow")).await.code();
+
+    let claims = r#"{"id_token":{"email":null}}"#;
+    let params = AuthParams::new(&client)
+        .set("scope", "openid")
+        .set("claims", claims);
+    let again = browser.authorize(&params).await;
+    assert!(is_consent(&again), "{again:?}");
+    assert!(again.html().contains("your email address"));
+    let back = browser.submit(&decide(&again, "allow")).await;
+    let id = app.tokens(&client, &params, &back).await;
+    assert_eq!(id["email"], "hana@example.com");
+    // Allowed now: the same request is one redirect.
+    let silent = browser
+        .authorize(
+            &AuthParams::new(&client)
+                .set("scope", "openid")
+                .set("claims", claims)
+                .set("prompt", "none"),
+        )
+        .await;
+    assert!(silent.params().contains_key("code"), "{silent:?}");
+}
+
+/// The token endpoint asks too: a code redeemed after its consent was taken
+/// back, and a refresh token with no consent behind it (one issued before
+/// consent was asked for), get nothing.
+#[tokio::test]
+async fn codes_and_refresh_tokens_need_the_consent_to_stand() {
+    let app = spawn_registration("").await;
+    let resp = post_registration(
+        &app,
+        &json!({
+            "redirect_uris": [REDIRECT],
+            "scope": "openid offline_access",
+            "grant_types": ["authorization_code", "refresh_token"],
+        }),
+    )
+    .await;
+    let v: Value = resp.json().await.unwrap();
+    let client = TestClient {
+        client_id: v["client_id"].as_str().unwrap().to_owned(),
+        secret: v["client_secret"].as_str().map(str::to_owned),
+        redirect_uri: REDIRECT.to_owned(),
+    };
+    let user = app.user("ines").await;
+    let browser = Browser::new(&app);
+    let params = AuthParams::new(&client).set("scope", "openid offline_access");
+    let page = browser.authorize(&params).await;
+    let asked = browser.login(&page, &user).await;
+    let back = browser.submit(&decide(&asked, "allow")).await;
+    let tokens: Value = app
+        .exchange(&client, &back.code(), Some(&params.verifier))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+
+    // A code made while consent stood, redeemed after it went.
+    let params = AuthParams::new(&client).set("scope", "openid offline_access");
+    let code = browser.authorize(&params).await.code();
+    portcullis::db::consents::revoke(&app.state.db, &user.id, &client.client_id)
+        .await
+        .unwrap();
+    let late = app.exchange(&client, &code, Some(&params.verifier)).await;
+    assert_eq!(late.status(), 400);
+    // A refresh token with no consent behind it.
+    let refused = app.refresh(&client, &refresh, None).await;
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
 }

@@ -494,8 +494,22 @@ pub fn form_to(html: &str, action: &str) -> Form {
     }
 }
 
-/// Every form on a page whose inputs include `must_have`.
+/// The first form on a page whose inputs include `must_have`.
 pub fn form_with(html: &str, must_have: &str) -> Form {
+    form_where(html, |fields| fields.iter().any(|(k, _)| k == must_have))
+        .unwrap_or_else(|| panic!("no form with input {must_have:?} in:\n{html}"))
+}
+
+/// The form on a page whose input `name` holds `value` (one of several
+/// forms that post to the same place, like Allow and Deny).
+pub fn form_valued(html: &str, name: &str, value: &str) -> Form {
+    form_where(html, |fields| {
+        fields.iter().any(|(k, v)| k == name && v == value)
+    })
+    .unwrap_or_else(|| panic!("no form with {name}={value:?} in:\n{html}"))
+}
+
+fn form_where(html: &str, wanted: impl Fn(&[(String, String)]) -> bool) -> Option<Form> {
     let doc = scraper::Html::parse_document(html);
     let forms = scraper::Selector::parse("form").unwrap();
     let inputs = scraper::Selector::parse("input").unwrap();
@@ -510,14 +524,14 @@ pub fn form_with(html: &str, must_have: &str) -> Form {
                 ))
             })
             .collect();
-        if fields.iter().any(|(k, _)| k == must_have) {
-            return Form {
+        if wanted(&fields) {
+            return Some(Form {
                 action: f.value().attr("action").unwrap_or_default().to_string(),
                 fields,
-            };
+            });
         }
     }
-    panic!("no form with input {must_have:?} in:\n{html}");
+    None
 }
 
 impl Browser {
@@ -594,7 +608,7 @@ impl Browser {
     pub async fn allow(&self, page: Landing) -> Landing {
         match &page {
             Landing::Page { html, .. } if html.contains("id=\"consent-allow\"") => {
-                let form = form_to(html, "/consent").set("decision", "allow");
+                let form = form_valued(html, "decision", "allow");
                 self.submit(&form).await
             }
             _ => page,

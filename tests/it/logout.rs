@@ -298,6 +298,15 @@ async fn a_self_registered_client_redirects_after_logout_only_with_its_hint() {
         .sign_in_with(&browser, &client, &user, &AuthParams::new(&client))
         .await;
     let hint = tokens["id_token"].as_str().unwrap();
+    // The registrant holds ID tokens of its own client: one as hint in a
+    // stranger's browser leaves that browser here too.
+    let stays = Browser::new(&app)
+        .get(&logout_url(
+            &app,
+            &[("id_token_hint", hint), ("post_logout_redirect_uri", AFTER)],
+        ))
+        .await;
+    assert_eq!(stays.status(), 200, "{stays:?}");
     let leaves = browser
         .get(&logout_url(
             &app,

@@ -38,7 +38,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     };
     let csrf = state
         .sessions
-        .issue_csrf_signed_in(&s.cookie, PURPOSE)
+        .issue_csrf_signed_in(&s.cookie, PURPOSE, &s.user.id)
         .await?;
     let begin = path(&state, "/account/key/begin");
     let finish = path(&state, "/account/key/finish");

@@ -173,7 +173,7 @@ pub(super) async fn render_home(
     }
     let csrf = state
         .sessions
-        .issue_csrf_signed_in(&s.cookie, CSRF_PURPOSE)
+        .issue_csrf_signed_in(&s.cookie, CSRF_PURPOSE, &s.user.id)
         .await?;
     let base = state.settings.issuer_path();
     let page = Home {
@@ -230,7 +230,7 @@ pub(super) async fn render_totp(
         .collect();
     let csrf = state
         .sessions
-        .issue_csrf_signed_in(&s.cookie, CSRF_PURPOSE)
+        .issue_csrf_signed_in(&s.cookie, CSRF_PURPOSE, &s.user.id)
         .await?;
     let c = chrome(state, req);
     let base = state.settings.issuer_path();

@@ -79,6 +79,11 @@ pub async fn exchange(
     if grant.epoch != user.session_epoch {
         return Err(invalid_grant("the sign-in behind this code has been ended"));
     }
+    // A self-registered client's code was issued after consent; taken back
+    // since, it redeems nothing.
+    if !super::consent_stands(ctx, client, &user.id, &grant.scopes).await? {
+        return Err(invalid_grant("the user has not allowed this client"));
+    }
 
     let now = now_s();
     // Every token of this code carries its grant id; a replay of the code

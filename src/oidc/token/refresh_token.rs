@@ -157,6 +157,13 @@ pub async fn exchange(
             "the sign-in behind this grant has been ended",
         ));
     }
+    // A self-registered client refreshes only while the user's consent
+    // stands: taken back, or never given (a grant from before consent was
+    // asked), the family ends here.
+    if !super::consent_stands(ctx, client, &user.id, &family.scopes).await? {
+        revoke_family(ctx, &family.family_id).await?;
+        return Err(invalid_grant("the user has not allowed this client"));
+    }
     let authn = issue::refreshed_authentication(
         &family,
         &ctx.settings.acr,
