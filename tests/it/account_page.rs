@@ -494,3 +494,62 @@ async fn the_account_sign_in_comes_back_only_to_its_browser() {
         home.html()
     );
 }
+
+/// Removing a factor ends the sign-ins that may have proven it (whoever
+/// stole an app or key is what one removes it against): the other browser
+/// must sign in again and its refresh tokens are revoked; this one stays.
+#[tokio::test]
+async fn removing_a_factor_signs_out_every_other_browser() {
+    let app = spawn_app().await;
+    let user = app.user("cyd").await;
+    let secret = app.give_totp(&user).await;
+    let client = app.client(false).await;
+    // The other browser: signed in with the app, holding a refresh token.
+    let thief = Browser::new(&app);
+    let params = AuthParams::new(&client)
+        .set("acr_values", "mfa")
+        .set("scope", "openid offline_access");
+    let page = thief.authorize(&params).await;
+    let step = thief.login(&page, &user).await;
+    let form = form_with(step.html(), "code").set("code", &totp_code(&secret, 0));
+    let back = thief.submit(&form).await;
+    let tokens: serde_json::Value = app
+        .exchange(&client, &back.code(), Some(&params.verifier))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+
+    let (b, page) = open_account(&app, &user, None).await;
+    // A fresh proof of the app first.
+    let proof = b
+        .submit(&form_to(page.html(), "/account/factors/remove"))
+        .await;
+    let page = sign_in(&b, proof, &user, Some((&secret, 1))).await;
+    let removed = b
+        .submit(&form_to(page.html(), "/account/factors/remove"))
+        .await;
+    assert!(
+        removed.html().contains("id=\"factor-none\""),
+        "{}",
+        removed.html()
+    );
+    // This browser stays; the other signs in again, its refresh token is gone.
+    assert!(
+        b.get("/account")
+            .await
+            .html()
+            .contains("id=\"account-user\"")
+    );
+    let again = thief.authorize(&AuthParams::new(&client)).await;
+    assert!(again.html().contains("name=\"password\""), "{again:?}");
+    let refreshed = app
+        .post_as(
+            &client,
+            "/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        )
+        .await;
+    assert_eq!(refreshed.status(), 400);
+}

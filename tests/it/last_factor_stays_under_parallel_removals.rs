@@ -64,8 +64,22 @@ async fn parallel_removals_leave_one(app: TestApp) {
             .unwrap();
         let session = fresh_session(&user);
         let ctx = app.state.login_ctx();
-        let remove =
-            |which| account::remove_factor(&ctx, &session, &stored, which, &client.client_id, None);
+        let notifier = &app.state.logout_notifier;
+        let remove = |which| {
+            let this = account::ThisBrowser {
+                session_cookie: None,
+                account_cookie: "tab",
+                account: &session,
+            };
+            account::remove_factor(
+                &ctx,
+                notifier,
+                this,
+                &stored,
+                which,
+                (&client.client_id, None),
+            )
+        };
         let (app_gone, key_gone) = tokio::join!(remove(Removal::Totp), remove(Removal::Key(key)));
         let outcomes = [&app_gone, &key_gone];
         assert_eq!(

@@ -149,18 +149,7 @@ pub async fn change_password(
         return Err(AccountError::WrongPassword);
     }
     password_tokens::revoke_for_user(ctx.db, &user.id).await?;
-    let ended = revocation::end_everything(ctx.db, &user.id).await?;
-    crate::directory::changed(ctx.store).await?;
-    let refresh_families = ended.refresh_families;
-    let sessions = end_browsers(ctx, notifier, user, None, &s.sid).await?;
-    if let Some(cookie) = this.session_cookie
-        && let Some(mut browser) = ctx.sessions.load(cookie).await?
-        && browser.sid == s.sid
-    {
-        browser.epoch = ended.epoch;
-        ctx.sessions.save(cookie, &browser).await?;
-    }
-    super::move_to_epoch(ctx.store, this.account_cookie, s, ended.epoch).await?;
+    let (sessions, refresh_families) = keep_only_this_browser(ctx, notifier, this, user).await?;
     audit_factor(
         ctx,
         user,
@@ -222,16 +211,47 @@ pub enum Removal {
     Key(String),
 }
 
+/// Ends what the account's other sign-ins hold and keeps this browser: a new
+/// session epoch (every access token and unredeemed code of the old one is
+/// refused, every refresh token revoked), every other browser session ended
+/// and its relying parties told, and this browser's session and account
+/// session moved to the new epoch. Returns the browser sessions ended and
+/// the refresh families revoked.
+async fn keep_only_this_browser(
+    ctx: &LoginCtx<'_>,
+    notifier: &Notifier,
+    this: ThisBrowser<'_>,
+    user: &User,
+) -> Result<(u64, u64), AccountError> {
+    let s = this.account;
+    let ended = revocation::end_everything(ctx.db, &user.id).await?;
+    crate::directory::changed(ctx.store).await?;
+    let sessions = end_browsers(ctx, notifier, user, None, &s.sid).await?;
+    if let Some(cookie) = this.session_cookie
+        && let Some(mut browser) = ctx.sessions.load(cookie).await?
+        && browser.sid == s.sid
+    {
+        browser.epoch = ended.epoch;
+        ctx.sessions.save(cookie, &browser).await?;
+    }
+    super::move_to_epoch(ctx.store, this.account_cookie, s, ended.epoch).await?;
+    Ok((sessions, ended.refresh_families))
+}
+
 /// Removes a factor under a fresh proof; the last one stays while the policy
-/// asks this user for a second factor.
+/// asks this user for a second factor. Sign-ins that may have proven the
+/// factor end with it (a stolen app or key is what one removes): every other
+/// browser is signed out and every refresh token revoked, as after a password
+/// change; this browser stays.
 pub async fn remove_factor(
     ctx: &LoginCtx<'_>,
-    s: &AccountSession,
+    notifier: &Notifier,
+    this: ThisBrowser<'_>,
     user: &User,
     which: Removal,
-    client_id: &str,
-    ip: Option<IpAddr>,
+    (client_id, ip): (&str, Option<IpAddr>),
 ) -> Result<(), AccountError> {
+    let s = this.account;
     let left = enrolled(ctx, user).await?;
     permit(s, left, crate::oidc::now_ms())?;
     // Mailed codes stay whatever is removed; otherwise the last factor stays
@@ -247,7 +267,14 @@ pub async fn remove_factor(
         Removed::NotFound => return Err(AccountError::NotFound),
         Removed::LastFactor => return Err(AccountError::LastFactor),
     }
-    audit_factor(ctx, user, change.kind(), json!({"by": "owner"})).await?;
+    let (sessions, refresh_families) = keep_only_this_browser(ctx, notifier, this, user).await?;
+    audit_factor(
+        ctx,
+        user,
+        change.kind(),
+        json!({"by": "owner", "sessions_ended": sessions, "refresh_families": refresh_families}),
+    )
+    .await?;
     notify_owner(ctx, user, change).await?;
     Ok(())
 }
@@ -282,15 +309,18 @@ pub async fn totp_secret(
 }
 
 /// Confirms the new authenticator app with a code from it; it replaces any
-/// previous app and comes with new recovery codes, returned once.
+/// previous app and comes with new recovery codes, returned once. A replaced
+/// app ends the sign-ins that may have proven it, as [`remove_factor`] does.
 pub async fn confirm_totp(
     ctx: &LoginCtx<'_>,
-    cookie: &str,
-    s: &AccountSession,
+    notifier: &Notifier,
+    this: ThisBrowser<'_>,
     user: &User,
     code: &str,
 ) -> Result<Vec<String>, AccountError> {
-    let permit = permit(s, enrolled(ctx, user).await?, crate::oidc::now_ms())?;
+    let (cookie, s) = (this.account_cookie, this.account);
+    let before = enrolled(ctx, user).await?;
+    let permit = permit(s, before, crate::oidc::now_ms())?;
     let buckets = [Bucket::new("code:user", &user.id, MAX_FAILURES)];
     let Some(attempt) = limiter::admit(ctx.store, &buckets).await? else {
         return Err(AccountError::LockedOut);
@@ -311,11 +341,22 @@ pub async fn confirm_totp(
     factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret, step as i64).await?;
     let codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
     ctx.store.delete(&enroll_key(cookie)).await?;
+    let replaced = before.totp;
+    let (sessions, _) = if replaced {
+        keep_only_this_browser(ctx, notifier, this, user).await?
+    } else {
+        (0, 0)
+    };
     audit_factor(
         ctx,
         user,
         "totp_enrollment",
-        json!({"by": "owner", "first_factor": permit.first_factor()}),
+        json!({
+            "by": "owner",
+            "first_factor": permit.first_factor(),
+            "replaced": replaced,
+            "sessions_ended": sessions,
+        }),
     )
     .await?;
     notify_owner(ctx, user, FactorChange::TotpAdded).await?;

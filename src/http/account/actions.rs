@@ -154,7 +154,15 @@ pub async fn remove(
     let client = account::OWN.client(&state.console_ctx()).await?;
     let ip = client_ip(&req, &state.settings.server);
     let ctx = state.login_ctx();
-    match account::remove_factor(&ctx, &s.session, &s.user, which, &client.client_id, ip).await {
+    let browser = super::session_cookie(&req);
+    let this = account::ThisBrowser {
+        session_cookie: browser.as_deref(),
+        account_cookie: &s.cookie,
+        account: &s.session,
+    };
+    let notifier = &state.logout_notifier;
+    let about = (client.client_id.as_str(), ip);
+    match account::remove_factor(&ctx, notifier, this, &s.user, which, about).await {
         Ok(()) => Ok(done(&state, "factor-removed")),
         Err(e) => refused(&state, &req, &s, e).await,
     }
@@ -172,7 +180,14 @@ pub async fn confirm_totp(
     AccountForm { s, form }: AccountForm<CodeInput>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = state.login_ctx();
-    match account::confirm_totp(&ctx, &s.cookie, &s.session, &s.user, form.code.trim()).await {
+    let browser = super::session_cookie(&req);
+    let this = account::ThisBrowser {
+        session_cookie: browser.as_deref(),
+        account_cookie: &s.cookie,
+        account: &s.session,
+    };
+    let notifier = &state.logout_notifier;
+    match account::confirm_totp(&ctx, notifier, this, &s.user, form.code.trim()).await {
         Ok(codes) => Ok(codes_page(&state, &req, codes)),
         Err(AccountError::ProveAgain) => Ok(to_fresh_login(&state)),
         Err(e) => {
