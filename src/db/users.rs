@@ -156,12 +156,19 @@ pub fn validate_username(u: &str) -> Result<(), DbError> {
     }
 }
 
+/// Characters that reorder the text around them (Unicode bidi controls): in an
+/// address they would make it read as another in the console or a mail.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 pub fn validate_email(e: &str) -> Result<(), DbError> {
     // One `@`: every reader of the address (our domain checks, a service
     // provider, a mail client) finds the same domain in it. A quoted local
     // part with an `@` inside is refused with it.
     let ok = e.len() <= 254
         && !e.contains(char::is_whitespace)
+        && !e.chars().any(|c| c.is_control() || is_bidi_control(c))
         && e.split_once('@').is_some_and(|(l, d)| {
             !l.is_empty()
                 && !d.contains('@')
@@ -360,6 +367,30 @@ pub async fn set_password_hash(
     set_column(db, user_id, users::Column::PasswordHash, hash).await
 }
 
+/// Sets the password hash only while the account is active: false when it was
+/// disabled meanwhile (a link followed while an administrator disables the
+/// account must not leave a password for when it is enabled again).
+pub async fn set_password_hash_if_active(
+    db: &DatabaseConnection,
+    user_id: &str,
+    hash: String,
+) -> Result<bool, DbError> {
+    let res = users::Entity::update_many()
+        .col_expr(
+            users::Column::PasswordHash,
+            sea_orm::sea_query::Expr::value(hash),
+        )
+        .col_expr(
+            users::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now()),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .filter(users::Column::Status.eq("active"))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// Replaces the password hash only while it is still `expected` (the one the
 /// caller verified the current password against) and the account is active:
 /// false when another change came first, which then stands.
@@ -478,6 +509,8 @@ mod name_tests {
             "@acme.example",
             "ceo@acme",
             "ceo @acme.example",
+            "ceo\u{1b}[0m@acme.example",
+            "moc.emca\u{202E}@acme.example",
         ] {
             assert!(validate_email(bad).is_err(), "{bad}");
         }

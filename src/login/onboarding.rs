@@ -92,7 +92,11 @@ pub async fn set_password(
     if password_tokens::spend(ctx.db, token).await?.as_deref() != Some(user.id.as_str()) {
         return Ok(PasswordSet::LinkSpent);
     }
-    users::set_password_hash(ctx.db, &user.id, hash).await?;
+    // Only on an account still active: one disabled while this link was
+    // followed keeps no password for when it is enabled again.
+    if !users::set_password_hash_if_active(ctx.db, &user.id, hash).await? {
+        return Ok(PasswordSet::LinkSpent);
+    }
     password_tokens::revoke_for_user(ctx.db, &user.id).await?;
     audit::record(
         ctx.db,

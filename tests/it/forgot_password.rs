@@ -325,3 +325,39 @@ async fn a_reset_read_before_an_address_change_mails_no_link() {
         .unwrap();
     assert_eq!(links, 0);
 }
+
+/// A link followed while an administrator disables the account (the account
+/// is marked disabled before its links are revoked) leaves no password for
+/// when it is enabled again.
+#[tokio::test]
+async fn a_link_spent_during_a_disable_sets_no_password() {
+    use portcullis::login::onboarding::{PasswordSet, set_password};
+    let app = spawn_app().await;
+    let user = app.user("dina").await;
+    let read = portcullis::db::users::find_by_id(&app.state.db, &user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let token = portcullis::db::password_tokens::issue(&app.state.db, &user.id, 3600)
+        .await
+        .unwrap();
+    let before = portcullis::db::users::credentials(&app.state.db, &user.username)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    portcullis::db::revocation::set_active(&app.state.db, &user.id, false)
+        .await
+        .unwrap();
+    let ctx = app.state.login_ctx();
+    let set = set_password(&ctx, &token, &read, "a password set too late".into(), false)
+        .await
+        .unwrap();
+    assert!(matches!(set, PasswordSet::LinkSpent));
+    let after = portcullis::db::users::credentials(&app.state.db, &user.username)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert_eq!(after, before);
+}
