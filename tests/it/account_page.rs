@@ -553,3 +553,43 @@ async fn removing_a_factor_signs_out_every_other_browser() {
         .await;
     assert_eq!(refreshed.status(), 400);
 }
+
+/// Signing out the other browsers needs the fresh proof a factor change
+/// needs: a password alone does not sign the owner out everywhere.
+#[tokio::test]
+async fn signing_out_others_needs_a_fresh_proof_of_a_factor() {
+    let app = spawn_app().await;
+    let user = app.user("dell").await;
+    let secret = app.give_totp(&user).await;
+    let (owner, _) = open_account(&app, &user, None).await;
+    let (thief, page) = open_account(&app, &user, None).await;
+    let proof = thief
+        .submit(&form_to(page.html(), "/account/sessions/end-others"))
+        .await;
+    assert!(
+        proof.html().contains("name=\"password\""),
+        "{}",
+        proof.html()
+    );
+    assert!(
+        owner
+            .get("/account")
+            .await
+            .html()
+            .contains("id=\"account-user\""),
+        "the owner is still signed in"
+    );
+    // With the app proven, it goes ahead.
+    let page = sign_in(&thief, proof, &user, Some((&secret, 0))).await;
+    let done = thief
+        .submit(&form_to(page.html(), "/account/sessions/end-others"))
+        .await;
+    assert_eq!(done.html().matches("class=\"session\"").count(), 1);
+    assert!(
+        owner
+            .get("/account")
+            .await
+            .html()
+            .contains("name=\"password\"")
+    );
+}

@@ -382,15 +382,21 @@ pub async fn renew_recovery_codes(
 }
 
 /// Ends browser sessions of the user: the one with `sid`, or (None) every one
-/// but `keep`, and tells the relying parties each had signed in to
-/// (back-channel logout). Returns how many ended.
+/// but this account session's own, and tells the relying parties each had
+/// signed in to (back-channel logout). Returns how many ended. Ending another
+/// browser needs the fresh proof a factor change needs: a password alone
+/// must not sign the owner out everywhere. Ending this one needs nothing.
 pub async fn end_sessions(
     ctx: &LoginCtx<'_>,
     notifier: &Notifier,
+    s: &AccountSession,
     user: &User,
     sid: Option<&str>,
-    keep: &str,
 ) -> Result<u64, AccountError> {
+    let keep = s.sid.as_str();
+    if sid != Some(keep) {
+        permit(s, enrolled(ctx, user).await?, crate::oidc::now_ms())?;
+    }
     let ended = end_browsers(ctx, notifier, user, sid, keep).await?;
     if sid.is_some() && ended == 0 {
         return Err(AccountError::NotFound);
@@ -433,9 +439,11 @@ async fn end_browsers(
 /// a code, without a refresh token, end at their expiry.
 pub async fn revoke_consent(
     ctx: &LoginCtx<'_>,
+    s: &AccountSession,
     user: &User,
     client_id: &str,
 ) -> Result<(), AccountError> {
+    permit(s, enrolled(ctx, user).await?, crate::oidc::now_ms())?;
     if !crate::db::consents::revoke(ctx.db, &user.id, client_id).await? {
         return Err(AccountError::NotFound);
     }

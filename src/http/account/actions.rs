@@ -237,9 +237,9 @@ pub async fn end_one(
     match account::end_sessions(
         &state.login_ctx(),
         &state.logout_notifier,
+        &s.session,
         &s.user,
         Some(sid),
-        &s.session.sid,
     )
     .await
     {
@@ -261,7 +261,7 @@ pub async fn revoke_consent(
     req: HttpRequest,
     AccountForm { s, form }: AccountForm<ClientInput>,
 ) -> Result<HttpResponse, PageError> {
-    match account::revoke_consent(&state.login_ctx(), &s.user, &form.client_id).await {
+    match account::revoke_consent(&state.login_ctx(), &s.session, &s.user, &form.client_id).await {
         Ok(()) => Ok(done(&state, "consent")),
         Err(e) => refused(&state, &req, &s, e).await,
     }
@@ -275,9 +275,9 @@ pub async fn end_others(
     match account::end_sessions(
         &state.login_ctx(),
         &state.logout_notifier,
+        &s.session,
         &s.user,
         None,
-        &s.session.sid,
     )
     .await
     {
