@@ -375,20 +375,7 @@ pub async fn set_password_hash_if_active(
     user_id: &str,
     hash: String,
 ) -> Result<bool, DbError> {
-    let res = users::Entity::update_many()
-        .col_expr(
-            users::Column::PasswordHash,
-            sea_orm::sea_query::Expr::value(hash),
-        )
-        .col_expr(
-            users::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(now()),
-        )
-        .filter(users::Column::Id.eq(user_id))
-        .filter(users::Column::Status.eq("active"))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected == 1)
+    write_password_hash(db, user_id, None, hash).await
 }
 
 /// Replaces the password hash only while it is still `expected` (the one the
@@ -400,7 +387,18 @@ pub async fn replace_password_hash(
     expected: &str,
     hash: String,
 ) -> Result<bool, DbError> {
-    let res = users::Entity::update_many()
+    write_password_hash(db, user_id, Some(expected), hash).await
+}
+
+/// One conditional update: an active account, and its hash still `expected`
+/// when given.
+async fn write_password_hash(
+    db: &DatabaseConnection,
+    user_id: &str,
+    expected: Option<&str>,
+    hash: String,
+) -> Result<bool, DbError> {
+    let mut update = users::Entity::update_many()
         .col_expr(
             users::Column::PasswordHash,
             sea_orm::sea_query::Expr::value(hash),
@@ -410,11 +408,11 @@ pub async fn replace_password_hash(
             sea_orm::sea_query::Expr::value(now()),
         )
         .filter(users::Column::Id.eq(user_id))
-        .filter(users::Column::PasswordHash.eq(expected))
-        .filter(users::Column::Status.eq("active"))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected == 1)
+        .filter(users::Column::Status.eq("active"));
+    if let Some(expected) = expected {
+        update = update.filter(users::Column::PasswordHash.eq(expected));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 /// Sets one column of a user and stamps `updated_at`; NotFound when there is

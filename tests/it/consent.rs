@@ -7,21 +7,14 @@
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::registration::{REDIRECT, post_registration, spawn_registration};
+use crate::registration::{REDIRECT, register, spawn_registration};
 
 async fn registered(app: &TestApp, scope: &str) -> TestClient {
-    let resp = post_registration(
+    register(
         app,
-        &json!({"redirect_uris": [REDIRECT], "scope": scope, "client_name": "Wiki Mirror"}),
+        json!({"redirect_uris": [REDIRECT], "scope": scope, "client_name": "Wiki Mirror"}),
     )
-    .await;
-    assert_eq!(resp.status(), 201);
-    let v: Value = resp.json().await.unwrap();
-    TestClient {
-        client_id: v["client_id"].as_str().unwrap().to_owned(),
-        secret: v["client_secret"].as_str().map(str::to_owned),
-        redirect_uri: REDIRECT.to_owned(),
-    }
+    .await
 }
 
 fn is_consent(page: &Landing) -> bool {
@@ -152,9 +145,9 @@ async fn a_consent_post_needs_its_form_token() {
 #[tokio::test]
 async fn the_account_page_takes_back_a_consent_and_its_refresh_tokens() {
     let app = spawn_registration("").await;
-    let resp = post_registration(
+    let client = register(
         &app,
-        &json!({
+        json!({
             "redirect_uris": [REDIRECT],
             "scope": "openid offline_access",
             "grant_types": ["authorization_code", "refresh_token"],
@@ -162,13 +155,6 @@ async fn the_account_page_takes_back_a_consent_and_its_refresh_tokens() {
         }),
     )
     .await;
-    assert_eq!(resp.status(), 201);
-    let v: Value = resp.json().await.unwrap();
-    let client = TestClient {
-        client_id: v["client_id"].as_str().unwrap().to_owned(),
-        secret: v["client_secret"].as_str().map(str::to_owned),
-        redirect_uri: REDIRECT.to_owned(),
-    };
     let user = app.user("gwen").await;
     let browser = Browser::new(&app);
     let params = AuthParams::new(&client).set("scope", "openid offline_access");
@@ -251,21 +237,15 @@ async fn claims_asked_one_by_one_are_part_of_the_consent() {
 #[tokio::test]
 async fn codes_and_refresh_tokens_need_the_consent_to_stand() {
     let app = spawn_registration("").await;
-    let resp = post_registration(
+    let client = register(
         &app,
-        &json!({
+        json!({
             "redirect_uris": [REDIRECT],
             "scope": "openid offline_access",
             "grant_types": ["authorization_code", "refresh_token"],
         }),
     )
     .await;
-    let v: Value = resp.json().await.unwrap();
-    let client = TestClient {
-        client_id: v["client_id"].as_str().unwrap().to_owned(),
-        secret: v["client_secret"].as_str().map(str::to_owned),
-        redirect_uri: REDIRECT.to_owned(),
-    };
     let user = app.user("ines").await;
     let browser = Browser::new(&app);
     let params = AuthParams::new(&client).set("scope", "openid offline_access");

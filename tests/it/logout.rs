@@ -266,20 +266,13 @@ async fn a_logout_ends_every_copy_of_its_session() {
 /// with the client's ID token as hint the browser goes on to the address.
 #[tokio::test]
 async fn a_self_registered_client_redirects_after_logout_only_with_its_hint() {
-    use crate::registration::{REDIRECT, post_registration, spawn_registration};
+    use crate::registration::{REDIRECT, register, spawn_registration};
     let app = spawn_registration("").await;
-    let resp = post_registration(
+    let client = register(
         &app,
-        &json!({"redirect_uris": [REDIRECT], "post_logout_redirect_uris": [AFTER]}),
+        json!({"redirect_uris": [REDIRECT], "post_logout_redirect_uris": [AFTER]}),
     )
     .await;
-    assert_eq!(resp.status(), 201);
-    let v: serde_json::Value = resp.json().await.unwrap();
-    let client = TestClient {
-        client_id: v["client_id"].as_str().unwrap().to_owned(),
-        secret: v["client_secret"].as_str().map(str::to_owned),
-        redirect_uri: REDIRECT.to_owned(),
-    };
     let stranger = Browser::new(&app);
     let stays = stranger
         .get(&logout_url(

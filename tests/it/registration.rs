@@ -288,6 +288,18 @@ pub async fn post_registration(app: &TestApp, body: &Value) -> reqwest::Response
         .unwrap()
 }
 
+/// A client registered with `metadata` (its `redirect_uris` hold [`REDIRECT`]).
+pub async fn register(app: &TestApp, metadata: Value) -> TestClient {
+    let resp = post_registration(app, &metadata).await;
+    assert_eq!(resp.status(), 201);
+    let v: Value = resp.json().await.unwrap();
+    TestClient {
+        client_id: v["client_id"].as_str().unwrap().to_owned(),
+        secret: v["client_secret"].as_str().map(str::to_owned),
+        redirect_uri: REDIRECT.to_owned(),
+    }
+}
+
 #[tokio::test]
 async fn every_invalid_registration_is_refused_with_the_rfc_7591_error() {
     let app = spawn_registration("").await;

@@ -206,21 +206,15 @@ async fn client_credentials_is_for_confidential_clients_and_names_no_user() {
 /// whose they are. An operator's client (a resource server) sees them all.
 #[tokio::test]
 async fn a_self_registered_client_introspects_only_its_own_tokens() {
-    use crate::registration::{REDIRECT, post_registration, spawn_registration};
+    use crate::registration::{REDIRECT, register, spawn_registration};
     let app = spawn_registration("").await;
     let user = app.user("iris").await;
     let rp = app.client(false).await;
-    let resp = post_registration(
+    let registered = register(
         &app,
-        &json!({"redirect_uris": [REDIRECT], "scope": "openid"}),
+        json!({"redirect_uris": [REDIRECT], "scope": "openid"}),
     )
     .await;
-    let v: Value = resp.json().await.unwrap();
-    let registered = TestClient {
-        client_id: str_of(&v, "client_id").to_owned(),
-        secret: v["client_secret"].as_str().map(str::to_owned),
-        redirect_uri: REDIRECT.to_owned(),
-    };
     let theirs = app.sign_in_offline(&rp, &user).await;
     let theirs = str_of(&theirs, "access_token");
     assert_eq!(

@@ -92,6 +92,16 @@ async fn refused(
     render_home(state, req, &c, s, None, Some(msg), status).await
 }
 
+/// This browser as the account changes see it: its session cookie (if it
+/// sent one) and its account session.
+fn this_browser<'a>(browser: &'a Option<String>, s: &'a Signed) -> account::ThisBrowser<'a> {
+    account::ThisBrowser {
+        session_cookie: browser.as_deref(),
+        account_cookie: &s.cookie,
+        account: &s.session,
+    }
+}
+
 fn done(state: &AppState, what: &str) -> HttpResponse {
     found(&path(state, &format!("/account?done={what}")))
 }
@@ -112,11 +122,7 @@ pub async fn password(
     let ip = client_ip(&req, &state.settings.server);
     let f = &form;
     let browser = super::session_cookie(&req);
-    let this = account::ThisBrowser {
-        session_cookie: browser.as_deref(),
-        account_cookie: &s.cookie,
-        account: &s.session,
-    };
+    let this = this_browser(&browser, &s);
     match account::change_password(
         &state.login_ctx(),
         &state.logout_notifier,
@@ -155,11 +161,7 @@ pub async fn remove(
     let ip = client_ip(&req, &state.settings.server);
     let ctx = state.login_ctx();
     let browser = super::session_cookie(&req);
-    let this = account::ThisBrowser {
-        session_cookie: browser.as_deref(),
-        account_cookie: &s.cookie,
-        account: &s.session,
-    };
+    let this = this_browser(&browser, &s);
     let notifier = &state.logout_notifier;
     let about = (client.client_id.as_str(), ip);
     match account::remove_factor(&ctx, notifier, this, &s.user, which, about).await {
@@ -181,11 +183,7 @@ pub async fn confirm_totp(
 ) -> Result<HttpResponse, PageError> {
     let ctx = state.login_ctx();
     let browser = super::session_cookie(&req);
-    let this = account::ThisBrowser {
-        session_cookie: browser.as_deref(),
-        account_cookie: &s.cookie,
-        account: &s.session,
-    };
+    let this = this_browser(&browser, &s);
     let notifier = &state.logout_notifier;
     match account::confirm_totp(&ctx, notifier, this, &s.user, form.code.trim()).await {
         Ok(codes) => Ok(codes_page(&state, &req, codes)),
