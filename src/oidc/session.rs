@@ -139,7 +139,7 @@ struct CsrfBinding {
 }
 
 /// The most browser sessions one user keeps signed in: a sign-in beyond it
-/// ends the oldest. Without a bound, one password could fill the store with
+/// ends others (see [`Sessions::end_beyond_cap`]). Without a bound, one password could fill the store with
 /// sessions at the speed of its hash.
 pub const MAX_SESSIONS_PER_USER: usize = 100;
 
@@ -404,7 +404,7 @@ impl Sessions {
         if beyond > 0 {
             tracing::info!(
                 ended = beyond,
-                "a sign-in ended the user's oldest browser sessions"
+                "a sign-in ended the user's weakest, oldest browser sessions"
             );
         }
         Ok(())
