@@ -212,6 +212,7 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
             last_name,
             locale,
         } => {
+            let password_set = pw.is_some();
             let password_hash = match pw {
                 Some(p) => {
                     password::validate_new(&p)?;
@@ -219,7 +220,7 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                 }
                 None => None,
             };
-            let all_groups = settings.groups.with_domain_groups(&email, groups.clone());
+            let all_groups = settings.groups.with_domain_groups(&email, groups);
             let u = users::create(
                 &conn,
                 users::NewUser {
@@ -234,12 +235,24 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
                 },
             )
             .await?;
+            // Audited as the admin API audits a creation: with this command
+            // line, whoever runs it can make administrators, and the record
+            // is what shows who became one and when.
+            let ctx = admin::ctx(&settings, conn.clone()).await?;
+            ctx.audit(
+                "user_created",
+                Some(&u),
+                "success",
+                json!({"email": u.email, "password_set": password_set}),
+            )
+            .await?;
+            let joined = users::groups_of(&conn, &u.id).await?;
+            if crate::admin::admin_group::names_admin_group(&ctx, &joined) {
+                crate::admin::admin_group::audit(&ctx, &u, "user_created").await?;
+            }
             let mut out = serde_json::to_value(&u)?;
             if let Some(obj) = out.as_object_mut() {
-                obj.insert(
-                    "groups".into(),
-                    json!(users::groups_of(&conn, &u.id).await?),
-                );
+                obj.insert("groups".into(), json!(joined));
             }
             println!("{out}");
         }

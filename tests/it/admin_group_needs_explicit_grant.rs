@@ -245,3 +245,50 @@ async fn imports_grant_the_admin_group_only_when_told_so() {
         "{audit}"
     );
 }
+
+/// `user create` on the command line is how the first administrator is made,
+/// so it needs no flag; but its grant is audited like any other, with the
+/// creation itself, so that the audit log shows every way in.
+#[tokio::test]
+async fn the_command_line_audits_the_users_it_creates_and_their_grants() {
+    let app = spawn_app().await;
+    let api = AdminApi::new(&app, "provisioning").await;
+    for (name, group) in [("heidi", "admins"), ("ivan", "staff")] {
+        let out = cli(
+            &app,
+            &[
+                "user",
+                "create",
+                "--username",
+                name,
+                "--email",
+                &format!("{name}@example.com"),
+                "--group",
+                group,
+            ],
+        )
+        .unwrap();
+        assert_eq!(out["groups"], json!([group]), "{out}");
+    }
+    let events = |user: &'static str| {
+        let api = &api;
+        async move {
+            let (_, audit) = api.get(&format!("/audit?user={user}")).await;
+            audit["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["actor"] == "cli")
+                .map(|e| e["event"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let heidi = events("heidi").await;
+    assert!(heidi.contains(&"user_created".to_owned()), "{heidi:?}");
+    assert!(
+        heidi.contains(&"admin_group_granted".to_owned()),
+        "{heidi:?}"
+    );
+    let ivan = events("ivan").await;
+    assert_eq!(ivan, vec!["user_created".to_owned()]);
+}
