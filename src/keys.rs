@@ -223,6 +223,76 @@ impl KeyRing {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+
+    /// [`KeyRing::sign`] on a signing thread, for a signature slow enough to
+    /// hold up the async workers (RS256: about 0.4 ms). There is one such
+    /// thread per core. Handed to tokio's blocking pool instead, a burst of
+    /// token requests on one core started a thread for each one waiting (28
+    /// under 32 browsers), each keeping its own stack, allocator cache and
+    /// C-library arena: 5 MB of resident memory that signed nothing faster,
+    /// as the cores sign one at a time anyway.
+    pub async fn sign_blocking<T: Serialize + Send + 'static>(
+        &self,
+        alg: SigningAlg,
+        claims: T,
+    ) -> Result<String, KeyError> {
+        let keys = self.clone();
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: SigningJob = Box::new(move || {
+            let _ = reply.send(keys.sign(alg, &claims));
+        });
+        match signing_threads() {
+            Some(threads) => {
+                if let Err(refused) = threads.send(job) {
+                    // Unreachable while the threads live; sign here rather than fail.
+                    (refused.0)();
+                }
+            }
+            None => job(),
+        }
+        answer
+            .await
+            .map_err(|_| KeyError::Sign("the signing thread stopped".into()))?
+    }
+}
+
+type SigningJob = Box<dyn FnOnce() + Send>;
+
+/// The queue of the signing threads, started at the first slow signature;
+/// None when no thread could be started (the caller then signs itself).
+fn signing_threads() -> Option<&'static std::sync::mpsc::Sender<SigningJob>> {
+    static QUEUE: std::sync::OnceLock<Option<std::sync::mpsc::Sender<SigningJob>>> =
+        std::sync::OnceLock::new();
+    QUEUE
+        .get_or_init(|| {
+            let (queue, jobs) = std::sync::mpsc::channel::<SigningJob>();
+            let jobs = Arc::new(std::sync::Mutex::new(jobs));
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let mut started = 0;
+            for i in 0..cores {
+                let jobs = jobs.clone();
+                let spawned = std::thread::Builder::new()
+                    .name(format!("signing-{i}"))
+                    .spawn(move || {
+                        loop {
+                            let job = match jobs.lock() {
+                                Ok(jobs) => jobs.recv(),
+                                Err(_) => return,
+                            };
+                            match job {
+                                Ok(job) => job(),
+                                Err(_) => return,
+                            }
+                        }
+                    });
+                match spawned {
+                    Ok(_) => started += 1,
+                    Err(e) => tracing::warn!("cannot start a signing thread: {e}"),
+                }
+            }
+            (started > 0).then_some(queue)
+        })
+        .as_ref()
 }
 
 /// Adds a new key for `alg` to `dir`; it signs from the next (re)load on.

@@ -107,3 +107,48 @@ fn a_key_another_instance_just_added_verifies_here_before_our_reload() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Slow signatures run on one thread per core however many are asked for at
+/// once: a burst neither waits for threads to start nor leaves them behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_slow_signatures_runs_on_one_thread_per_core() {
+    let dir = tmp();
+    let ring = KeyRing::load_or_create(&dir).unwrap();
+    let threads_named = |prefix: &str| {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|t| std::fs::read_to_string(t.unwrap().path().join("comm")).ok())
+            .filter(|name| name.starts_with(prefix))
+            .count()
+    };
+    let before = threads_named("");
+    let burst = (0..64).map(|i| {
+        let ring = ring.clone();
+        tokio::spawn(async move {
+            let claims =
+                serde_json::json!({"iss": "https://id.example", "sub": "u", "aud": "c", "n": i});
+            ring.sign_blocking(SigningAlg::RS256, claims).await
+        })
+    });
+    for (i, signed) in futures_util::future::join_all(burst)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        let jwt = signed.unwrap().unwrap();
+        let claims: serde_json::Value = ring
+            .verify_ignoring_expiry(&jwt, "https://id.example")
+            .unwrap();
+        assert_eq!(claims["n"], i);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(threads_named("signing-"), cores);
+    // Tests running beside this one may start threads of their own; a thread
+    // per signature would be 64.
+    assert!(
+        threads_named("") < before + cores + 16,
+        "{before} then {}",
+        threads_named("")
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

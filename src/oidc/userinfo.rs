@@ -29,10 +29,10 @@ pub async fn answer(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<UserInfo,
     // §5.3.2: a signed answer carries iss and aud.
     claims["iss"] = ctx.settings.issuer_str().into();
     claims["aud"] = client.client_id.clone().into();
-    let keys = ctx.keys.clone();
-    let jwt = tokio::task::spawn_blocking(move || keys.sign(alg, &claims))
+    let jwt = ctx
+        .keys
+        .sign_blocking(alg, claims)
         .await
-        .map_err(|e| Failure::Internal(e.to_string()))?
         .map_err(Failure::from)?;
     Ok(UserInfo::Jwt(jwt))
 }

@@ -121,10 +121,7 @@ pub async fn id_token(
     let alg = client.id_token_alg;
     let jwt = if alg == SigningAlg::RS256 {
         // An RSA signature takes about 0.4 ms: keep it off the async workers.
-        let keys = ctx.keys.clone();
-        tokio::task::spawn_blocking(move || id_token::sign(&keys, alg, &claims))
-            .await
-            .map_err(|e| Failure::Internal(e.to_string()))?
+        ctx.keys.sign_blocking(alg, claims).await
     } else {
         // ES256 takes a few dozen microseconds, less than handing it to a thread.
         id_token::sign(ctx.keys, alg, &claims)
