@@ -102,27 +102,40 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
     } else {
         20
     };
-    connect_with(url, connections).await
+    connect_with(url, connections, None).await
 }
 
 /// A connection of its own for the audit writer on a SQLite file. SQLite keeps
 /// a page cache per connection and drops it when another connection wrote since:
 /// drawn from the shared pool, each of the writer's commits came to a cold
 /// cache and read its pages again. With one connection that does all the
-/// sign-in writing, the cache stays warm. Elsewhere (PostgreSQL, an in-memory
-/// SQLite database, which is private to each connection) the shared pool.
+/// sign-in writing, the cache stays warm. That cache is kept to
+/// [`AUDIT_WRITER_CACHE_KIB`]: the audit table only grows at its end, so every
+/// page a batch added stayed in SQLite's default 2 MB cache, never to be read
+/// again, and a server under load held 1.6 MB of such pages. Elsewhere
+/// (PostgreSQL, an in-memory SQLite database, which is private to each
+/// connection) the shared pool.
 pub async fn connect_audit_writer(
     url: &str,
     shared: &DatabaseConnection,
 ) -> Result<DatabaseConnection, DbError> {
     if sqlite_file(url).is_some() {
-        connect_with(url, 1).await
+        connect_with(url, 1, Some(AUDIT_WRITER_CACHE_KIB)).await
     } else {
         Ok(shared.clone())
     }
 }
 
-async fn connect_with(url: &str, connections: u32) -> Result<DatabaseConnection, DbError> {
+/// The audit writer's SQLite page cache: the last pages of the audit table
+/// and the paths down its indexes, with room to spare.
+const AUDIT_WRITER_CACHE_KIB: u32 = 512;
+
+/// `cache_kib`: SQLite's page cache per connection, when not its default.
+async fn connect_with(
+    url: &str,
+    connections: u32,
+    cache_kib: Option<u32>,
+) -> Result<DatabaseConnection, DbError> {
     if let Some(path) = sqlite_file(url)
         && let Some(parent) = std::path::Path::new(&path).parent()
         && !parent.as_os_str().is_empty()
@@ -156,11 +169,17 @@ async fn connect_with(url: &str, connections: u32) -> Result<DatabaseConnection,
         // commit touches (the tail of the audit table and its indexes, the
         // refresh tokens) are copied once per checkpoint, so fewer checkpoints
         // copy fewer pages in all; the log file grows to about 16 MiB between them.
-        opts.map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
+        opts.map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT.to_string())
+                .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT.to_string());
+            match cache_kib {
+                // Negative: a size in KiB rather than a number of pages.
+                Some(kib) => o.pragma("cache_size", format!("-{kib}")),
+                None => o,
+            }
         });
     } else if url.starts_with("sqlite:") {
         opts.map_sqlx_sqlite_opts(|o| o.busy_timeout(SQLITE_BUSY_TIMEOUT));
@@ -255,6 +274,11 @@ mod tests {
         let pages: i64 =
             one_value(&writer, "PRAGMA wal_autocheckpoint", "wal_autocheckpoint").await;
         assert_eq!(pages, i64::from(WAL_AUTOCHECKPOINT));
+        // Its page cache is small; the shared pool keeps SQLite's default.
+        let cache: i64 = one_value(&writer, "PRAGMA cache_size", "cache_size").await;
+        assert_eq!(cache, -i64::from(AUDIT_WRITER_CACHE_KIB));
+        let cache: i64 = one_value(&db, "PRAGMA cache_size", "cache_size").await;
+        assert_eq!(cache, -2000);
         drop((db, writer));
         std::fs::remove_dir_all(dir).ok();
     }
