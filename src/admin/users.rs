@@ -11,7 +11,7 @@ use crate::auth::factor_rules::FactorChange;
 use crate::auth::password;
 use crate::db::user_admin::{self, AdminUser, Patch};
 use crate::db::users::{self, NewUser, User};
-use crate::db::{factors, password_tokens};
+use crate::db::{DbError, factors, password_tokens};
 use crate::error::Failure;
 use crate::mail;
 
@@ -101,18 +101,30 @@ pub async fn create(
         },
     )
     .await?;
-    ctx.audit(
-        "user_created",
-        Some(&user),
-        "success",
-        json!({"email": user.email, "password_set": with_password}),
-    )
-    .await?;
-    if grants {
-        admin_group::audit(ctx, &user, "user_created").await?;
-    }
+    audit_created(ctx, &user, with_password, grants).await?;
     let outcome = notify_new_user(ctx, &user, with_password).await?;
     Ok((user_admin::get(&ctx.db, &user.id).await?, outcome))
+}
+
+/// The audit of a new user: its creation, and the admin group's grant when
+/// it joined that group.
+pub async fn audit_created(
+    ctx: &AdminCtx,
+    user: &User,
+    password_set: bool,
+    joined_admin_group: bool,
+) -> Result<(), DbError> {
+    ctx.audit(
+        "user_created",
+        Some(user),
+        "success",
+        json!({"email": user.email, "password_set": password_set}),
+    )
+    .await?;
+    if joined_admin_group {
+        admin_group::audit(ctx, user, "user_created").await?;
+    }
+    Ok(())
 }
 
 /// Welcome mail when a password was set, else the onboarding mail with a

@@ -506,10 +506,13 @@ mod tests {
         assert_eq!(scratch.len(), 19456, "kept at the largest size seen");
     }
 
-    /// The kernel's flags for the mapping that holds `addr` (from /proc/self/smaps).
-    fn vm_flags_at(addr: usize) -> String {
+    /// One mapping of this process: its address range and its `Key: value` lines.
+    type Mapping = (std::ops::Range<usize>, Vec<(String, String)>);
+
+    /// This process's mappings, from /proc/self/smaps.
+    fn mappings() -> Vec<Mapping> {
         let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
-        let mut inside = false;
+        let mut all: Vec<Mapping> = Vec::new();
         for line in smaps.lines() {
             if let Some((range, _)) = line.split_once(' ')
                 && let Some((start, end)) = range.split_once('-')
@@ -518,12 +521,24 @@ mod tests {
                     usize::from_str_radix(end, 16),
                 )
             {
-                inside = (start..end).contains(&addr);
-            } else if inside && let Some(flags) = line.strip_prefix("VmFlags:") {
-                return flags.trim().to_owned();
+                all.push((start..end, Vec::new()));
+            } else if let (Some((_, fields)), Some((key, value))) =
+                (all.last_mut(), line.split_once(':'))
+            {
+                fields.push((key.to_owned(), value.trim().to_owned()));
             }
         }
-        panic!("no mapping holds {addr:#x}");
+        all
+    }
+
+    /// The kernel's flags for the mapping that holds `addr`.
+    fn vm_flags_at(addr: usize) -> String {
+        mappings()
+            .into_iter()
+            .find(|(range, _)| range.contains(&addr))
+            .and_then(|(_, fields)| fields.into_iter().find(|(k, _)| k == "VmFlags"))
+            .map(|(_, flags)| flags)
+            .unwrap_or_else(|| panic!("no mapping holds {addr:#x}"))
     }
 
     #[test]
@@ -555,23 +570,12 @@ mod tests {
 
     /// The resident KiB of the mappings inside [addr, addr + len).
     fn resident_kib_in(addr: usize, len: usize) -> usize {
-        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
-        let mut inside = false;
-        let mut total = 0;
-        for line in smaps.lines() {
-            if let Some((range, _)) = line.split_once(' ')
-                && let Some((start, end)) = range.split_once('-')
-                && let (Ok(start), Ok(end)) = (
-                    usize::from_str_radix(start, 16),
-                    usize::from_str_radix(end, 16),
-                )
-            {
-                inside = start >= addr && end <= addr + len;
-            } else if inside && let Some(kib) = line.strip_prefix("Rss:") {
-                total += kib.trim().trim_end_matches(" kB").parse::<usize>().unwrap();
-            }
-        }
-        total
+        mappings()
+            .into_iter()
+            .filter(|(range, _)| range.start >= addr && range.end <= addr + len)
+            .flat_map(|(_, fields)| fields.into_iter().filter(|(k, _)| k == "Rss"))
+            .map(|(_, kib)| kib.trim_end_matches(" kB").parse::<usize>().unwrap())
+            .sum()
     }
 
     #[tokio::test]

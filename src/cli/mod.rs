@@ -239,17 +239,9 @@ async fn user(settings: Settings, cmd: UserCmd) -> anyhow::Result<()> {
             // line, whoever runs it can make administrators, and the record
             // is what shows who became one and when.
             let ctx = admin::ctx(&settings, conn.clone()).await?;
-            ctx.audit(
-                "user_created",
-                Some(&u),
-                "success",
-                json!({"email": u.email, "password_set": password_set}),
-            )
-            .await?;
             let joined = users::groups_of(&conn, &u.id).await?;
-            if crate::admin::admin_group::names_admin_group(&ctx, &joined) {
-                crate::admin::admin_group::audit(&ctx, &u, "user_created").await?;
-            }
+            let in_admins = crate::admin::admin_group::names_admin_group(&ctx, &joined);
+            crate::admin::users::audit_created(&ctx, &u, password_set, in_admins).await?;
             let mut out = serde_json::to_value(&u)?;
             if let Some(obj) = out.as_object_mut() {
                 obj.insert("groups".into(), json!(joined));
