@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod keys;
 pub mod login;
 pub mod mail;
+pub mod memory;
 pub mod metrics;
 pub mod oidc;
 pub mod readiness;

@@ -121,6 +121,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if let Some(port) = app.metrics_port() {
         tracing::info!(port, "metrics on /metrics");
     }
+    // Start-up is over: what it alone ran need not stay resident.
+    match crate::memory::release_start_up_code() {
+        Ok(bytes) => tracing::debug!(kib = bytes / 1024, "start-up code pages unmapped"),
+        Err(error) => tracing::warn!(%error, "cannot unmap the start-up code pages"),
+    }
     app.run_until_signalled(signals).await.context("server")
 }
 
