@@ -506,38 +506,13 @@ mod tests {
         assert_eq!(scratch.len(), 19456, "kept at the largest size seen");
     }
 
-    /// One mapping of this process: its address range and its `Key: value` lines.
-    type Mapping = (std::ops::Range<usize>, Vec<(String, String)>);
-
-    /// This process's mappings, from /proc/self/smaps.
-    fn mappings() -> Vec<Mapping> {
-        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
-        let mut all: Vec<Mapping> = Vec::new();
-        for line in smaps.lines() {
-            if let Some((range, _)) = line.split_once(' ')
-                && let Some((start, end)) = range.split_once('-')
-                && let (Ok(start), Ok(end)) = (
-                    usize::from_str_radix(start, 16),
-                    usize::from_str_radix(end, 16),
-                )
-            {
-                all.push((start..end, Vec::new()));
-            } else if let (Some((_, fields)), Some((key, value))) =
-                (all.last_mut(), line.split_once(':'))
-            {
-                fields.push((key.to_owned(), value.trim().to_owned()));
-            }
-        }
-        all
-    }
-
     /// The kernel's flags for the mapping that holds `addr`.
     fn vm_flags_at(addr: usize) -> String {
-        mappings()
+        crate::memory::own_mappings()
+            .unwrap()
             .into_iter()
-            .find(|(range, _)| range.contains(&addr))
-            .and_then(|(_, fields)| fields.into_iter().find(|(k, _)| k == "VmFlags"))
-            .map(|(_, flags)| flags)
+            .find(|m| m.range.contains(&addr))
+            .and_then(|m| m.field("VmFlags").map(str::to_owned))
             .unwrap_or_else(|| panic!("no mapping holds {addr:#x}"))
     }
 
@@ -569,12 +544,12 @@ mod tests {
     }
 
     /// The resident KiB of the mappings inside [addr, addr + len).
-    fn resident_kib_in(addr: usize, len: usize) -> usize {
-        mappings()
-            .into_iter()
-            .filter(|(range, _)| range.start >= addr && range.end <= addr + len)
-            .flat_map(|(_, fields)| fields.into_iter().filter(|(k, _)| k == "Rss"))
-            .map(|(_, kib)| kib.trim_end_matches(" kB").parse::<usize>().unwrap())
+    fn resident_kib_in(addr: usize, len: usize) -> u64 {
+        crate::memory::own_mappings()
+            .unwrap()
+            .iter()
+            .filter(|m| m.range.start >= addr && m.range.end <= addr + len)
+            .map(|m| m.kib("Rss"))
             .sum()
     }
 
