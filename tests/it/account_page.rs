@@ -513,12 +513,7 @@ async fn removing_a_factor_signs_out_every_other_browser() {
     let step = thief.login(&page, &user).await;
     let form = form_with(step.html(), "code").set("code", &totp_code(&secret, 0));
     let back = thief.submit(&form).await;
-    let tokens: serde_json::Value = app
-        .exchange(&client, &back.code(), Some(&params.verifier))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens: serde_json::Value = app.token_response(&client, &params, &back).await;
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
 
     let (b, page) = open_account(&app, &user, None).await;

@@ -100,10 +100,7 @@ async fn every_reset_ends_sessions(backend: Backend) {
     let back = browser
         .submit(&form_with(page.html(), "code").set("code", &totp_code(&seed, 0)))
         .await;
-    let resp = app
-        .exchange(&client, &back.code(), Some(&params.verifier))
-        .await;
-    let tokens: Value = resp.json().await.unwrap();
+    let tokens: Value = app.token_response(&client, &params, &back).await;
     let s = SignedIn {
         browser,
         refresh: str_of(&tokens, "refresh_token").to_string(),

@@ -202,12 +202,7 @@ async fn a_deleted_client_can_no_longer_get_tokens() {
 
     // One login completed (its access token works), one code not yet redeemed.
     let (params, back) = login(&app, &client, &user).await;
-    let tokens: Value = app
-        .exchange(&client, &back.code(), Some(&params.verifier))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens: Value = app.token_response(&client, &params, &back).await;
     let access_token = tokens["access_token"].as_str().unwrap().to_owned();
     let (params, pending) = login(&app, &client, &user).await;
     assert_eq!(userinfo(&app, &access_token).await, 200);

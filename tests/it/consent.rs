@@ -162,10 +162,7 @@ async fn the_account_page_takes_back_a_consent_and_its_refresh_tokens() {
     let asked = browser.login(&page, &user).await;
     assert!(asked.html().contains("id=\"consent-offline\""), "{asked:?}");
     let back = browser.submit(&decide(&asked, "allow")).await;
-    let resp = app
-        .exchange(&client, &back.code(), Some(&params.verifier))
-        .await;
-    let tokens: Value = resp.json().await.unwrap();
+    let tokens: Value = app.token_response(&client, &params, &back).await;
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
 
     let account = browser.get("/account").await;
@@ -252,12 +249,7 @@ async fn codes_and_refresh_tokens_need_the_consent_to_stand() {
     let page = browser.authorize(&params).await;
     let asked = browser.login(&page, &user).await;
     let back = browser.submit(&decide(&asked, "allow")).await;
-    let tokens: Value = app
-        .exchange(&client, &back.code(), Some(&params.verifier))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens: Value = app.token_response(&client, &params, &back).await;
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
 
     // A code made while consent stood, redeemed after it went.

@@ -250,11 +250,7 @@ impl TestApp {
         params: &AuthParams,
         landing: &Landing,
     ) -> serde_json::Value {
-        let resp = self
-            .exchange(client, &landing.code(), Some(&params.verifier))
-            .await;
-        assert_eq!(resp.status(), 200);
-        let body: serde_json::Value = resp.json().await.unwrap();
+        let body = self.token_response(client, params, landing).await;
         let id_token = body["id_token"].as_str().unwrap();
         // Signature, iss, aud, exp and nonce checked by openidconnect first.
         self.verify_id_token(client, id_token, Some(&params.nonce))
@@ -303,6 +299,21 @@ impl TestApp {
                 .unwrap()
                 .clone(),
         }
+    }
+
+    /// Redeems the code `landing` carries, with `params`' PKCE verifier, and
+    /// returns the token response, which must be a 200.
+    pub async fn token_response(
+        &self,
+        client: &TestClient,
+        params: &AuthParams,
+        landing: &Landing,
+    ) -> serde_json::Value {
+        let resp = self
+            .exchange(client, &landing.code(), Some(&params.verifier))
+            .await;
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
     }
 
     /// Exchanges a code at the token endpoint with the client's credentials.

@@ -30,10 +30,7 @@ async fn a_refresh_after_the_step_up_ttl_falls_back_to_the_password() {
     let back = browser
         .submit(&form_with(page.html(), "code").set("code", &totp_code(&seed, 0)))
         .await;
-    let resp = app
-        .exchange(&client, &back.code(), Some(&params.verifier))
-        .await;
-    let first: Value = resp.json().await.unwrap();
+    let first: Value = app.token_response(&client, &params, &back).await;
     let original = decode_payload(str_of(&first, "id_token"));
     assert_eq!(original["acr"], "urn:example:jira:2fa");
     assert_eq!(original["amr"], json!(["pwd", "otp", "mfa"]));

@@ -49,10 +49,7 @@ async fn offline_access_gives_a_rotating_refresh_token_that_keeps_the_original_a
         .await;
     let form = form_with(page.html(), "code").set("code", &totp_code(&secret, 0));
     let back = browser.submit(&form).await;
-    let resp = app
-        .exchange(&client, &back.code(), Some(&params.verifier))
-        .await;
-    let first: Value = resp.json().await.unwrap();
+    let first: Value = app.token_response(&client, &params, &back).await;
     let rt1 = str_of(&first, "refresh_token").to_string();
     let original = decode_payload(str_of(&first, "id_token"));
     assert_eq!(original["acr"], "mfa");

@@ -167,11 +167,7 @@ async fn a_client_registered_with_openidconnect_signs_a_user_in() {
     let client = test_client(&reg, REDIRECT);
     let user = app.user("alice").await;
     let (params, back) = login(&app, &client, &user).await;
-    let resp = app
-        .exchange(&client, &back.code(), Some(&params.verifier))
-        .await;
-    assert_eq!(resp.status(), 200);
-    let body: Value = resp.json().await.unwrap();
+    let body: Value = app.token_response(&client, &params, &back).await;
     let id_token = body["id_token"].as_str().unwrap();
     let claims = app
         .verify_id_token(&client, id_token, Some(&params.nonce))

@@ -133,10 +133,7 @@ async fn a_password_token_is_challenged_and_a_stepped_up_token_is_accepted() {
     let back = browser
         .submit(&form_with(page.html(), "code").set("code", &totp_code(&secret, 0)))
         .await;
-    let resp = app
-        .exchange(&rp, &back.code(), Some(&params.verifier))
-        .await;
-    let stepped: Value = resp.json().await.unwrap();
+    let stepped: Value = app.token_response(&rp, &params, &back).await;
     let (status, _, body) = call(&resource, Some(str_of(&stepped, "access_token"))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["acr"], "mfa");
@@ -160,12 +157,7 @@ async fn a_token_too_old_for_max_age_is_challenged_with_max_age() {
     let back = browser
         .submit(&form_with(page.html(), "code").set("code", &totp_code(&secret, 0)))
         .await;
-    let tokens: Value = app
-        .exchange(&rp, &back.code(), Some(&params.verifier))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens: Value = app.token_response(&rp, &params, &back).await;
     let at = str_of(&tokens, "access_token");
     assert_eq!(call(&resource, Some(at)).await.0, 200);
 
@@ -183,12 +175,7 @@ async fn a_token_too_old_for_max_age_is_challenged_with_max_age() {
     let back = browser
         .submit(&form_with(page.html(), "code").set("code", &totp_code(&secret, 1)))
         .await;
-    let fresh: Value = app
-        .exchange(&rp, &back.code(), Some(&params.verifier))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let fresh: Value = app.token_response(&rp, &params, &back).await;
     let (status, _, body) = call(&resource, Some(str_of(&fresh, "access_token"))).await;
     assert_eq!(status, 200, "{body}");
 }

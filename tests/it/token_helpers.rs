@@ -100,11 +100,7 @@ impl TestApp {
             Landing::Page { .. } => browser.allow(browser.login(&page, user).await).await,
             left => left,
         };
-        let resp = self
-            .exchange(client, &back.code(), Some(&params.verifier))
-            .await;
-        assert_eq!(resp.status(), 200);
-        resp.json().await.unwrap()
+        self.token_response(client, params, &back).await
     }
 
     /// A password sign-in with `offline_access`; returns the token response.

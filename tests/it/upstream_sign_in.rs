@@ -310,11 +310,7 @@ async fn a_refreshed_id_token_still_names_the_upstream_and_the_level_met() {
         .set("idp_hint", "corp");
     let start = browser.authorize(&params).await;
     let back = through_upstream(&browser, &app.issuer, &start, "alice").await;
-    let resp = app
-        .exchange(&client, &back.code(), Some(&params.verifier))
-        .await;
-    assert_eq!(resp.status(), 200);
-    let first: Value = resp.json().await.unwrap();
+    let first: Value = app.token_response(&client, &params, &back).await;
     let original = crate::code_flow::decode_payload(str_of(&first, "id_token"));
     assert_eq!(
         (&original["idp"], &original["acr"]),
