@@ -21,6 +21,7 @@ pub mod saml_sps;
 pub mod upstream_links;
 pub mod user_admin;
 pub mod user_factors;
+pub mod usernames;
 pub mod users;
 pub mod webauthn;
 

@@ -144,17 +144,7 @@ pub fn without_controls(v: &str) -> String {
         .to_owned()
 }
 
-pub fn validate_username(u: &str) -> Result<(), DbError> {
-    let ok = !u.is_empty()
-        && u.len() <= 128
-        && u.chars()
-            .all(|c| c.is_alphanumeric() || "._-@+".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(DbError::Invalid(format!("invalid username {u:?}")))
-    }
-}
+pub use super::usernames::validate_username;
 
 /// Characters that reorder the text around them (Unicode bidi controls): in an
 /// address they would make it read as another in the console or a mail.

@@ -59,6 +59,7 @@ mod login_loads_the_user_once_per_request;
 mod login_security;
 mod logout;
 mod logs_carry_the_request_id;
+mod look_alike_usernames_are_refused;
 mod mails_speak_the_users_language;
 mod metrics_stay_private_and_name_no_secrets;
 mod outbox_mail_is_private;
