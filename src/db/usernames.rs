@@ -4,11 +4,15 @@
 
 use super::DbError;
 
+/// What a username may hold besides letters and digits; it also parts the
+/// words of a name for the look-alike check.
+const PUNCTUATION: &str = "._-@+";
+
 pub fn validate_username(u: &str) -> Result<(), DbError> {
     let ok = !u.is_empty()
         && u.len() <= 128
         && u.chars()
-            .all(|c| c.is_alphanumeric() || "._-@+".contains(c));
+            .all(|c| c.is_alphanumeric() || PUNCTUATION.contains(c));
     let invalid = |why: &str| Err(DbError::Invalid(format!("invalid username {u:?}{why}")));
     if !ok {
         return invalid("");
@@ -16,7 +20,7 @@ pub fn validate_username(u: &str) -> Result<(), DbError> {
     // A name that reads like another must not be a second account: the console,
     // the audit log and a service provider's NameID would show "alice" for both.
     // Compatibility forms (fullwidth letters, ligatures) have a plain form that
-    // is another name; letters of Latin, Greek and Cyrillic mixed in one name
+    // is another name; letters of Latin, Greek and Cyrillic mixed in one word
     // are the classic look-alike (UTS #39 §5.2: Latin "a" beside Cyrillic "а").
     if !unicode_normalization::is_nfkc(u) {
         return invalid(": write its letters in their plain form (Unicode NFKC)");
@@ -63,7 +67,7 @@ fn look_alike_script(c: char) -> Option<LookAlikeScript> {
 /// Cyrillic mailbox at a Latin domain ("иван@example.com") is not. Other
 /// scripts beside Latin (a Japanese name with a Latin initial) are left alone.
 fn mixes_look_alike_scripts(u: &str) -> bool {
-    u.split(|c| "._-@+".contains(c)).any(|word| {
+    u.split(|c| PUNCTUATION.contains(c)).any(|word| {
         let mut scripts = word.chars().filter_map(look_alike_script);
         scripts
             .next()
