@@ -17,6 +17,7 @@ mod m20261231_000080_refresh_idp;
 mod m20261231_000090_user_locale;
 mod m20261231_000100_refresh_family_revoked;
 mod m20261231_000110_consents;
+mod m20270101_000120_audit_user_index;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261231_000090_user_locale::Migration),
             Box::new(m20261231_000100_refresh_family_revoked::Migration),
             Box::new(m20261231_000110_consents::Migration),
+            Box::new(m20270101_000120_audit_user_index::Migration),
         ]
     }
 }
