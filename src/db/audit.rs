@@ -46,21 +46,23 @@ impl From<audit_events::Model> for AuditEvent {
     }
 }
 
-/// The row for `e`; `at` zero means now.
-pub(crate) fn active_model(e: AuditEvent) -> audit_events::ActiveModel {
+/// The row for `e`; `at` zero means now. Built from a borrow: the group
+/// writer keeps its events for the metrics, and the detail is only written
+/// out as text, never copied.
+pub(crate) fn active_model(e: &AuditEvent) -> audit_events::ActiveModel {
     audit_events::ActiveModel {
         id: Default::default(),
         at: Set(if e.at == 0 { now() } else { e.at }),
-        actor: Set(e.actor),
-        event: Set(e.event),
-        user_id: Set(e.user_id),
-        username: Set(e.username),
-        client_id: Set(e.client_id),
-        ip: Set(e.ip),
-        requested_acr: Set(e.requested_acr),
-        level: Set(e.level),
-        rule: Set(e.rule),
-        outcome: Set(e.outcome),
+        actor: Set(e.actor.clone()),
+        event: Set(e.event.clone()),
+        user_id: Set(e.user_id.clone()),
+        username: Set(e.username.clone()),
+        client_id: Set(e.client_id.clone()),
+        ip: Set(e.ip.clone()),
+        requested_acr: Set(e.requested_acr.clone()),
+        level: Set(e.level.clone()),
+        rule: Set(e.rule.clone()),
+        outcome: Set(e.outcome.clone()),
         detail: Set(e.detail.to_string()),
     }
 }
@@ -69,7 +71,7 @@ pub(crate) fn active_model(e: AuditEvent) -> audit_events::ActiveModel {
 /// paths go through [`super::audit_writer::AuditWriter`], which batches.
 pub async fn record<C: sea_orm::ConnectionTrait>(db: &C, e: AuditEvent) -> Result<(), DbError> {
     // Nothing to read back: no `RETURNING` round trip.
-    audit_events::Entity::insert(active_model(e))
+    audit_events::Entity::insert(active_model(&e))
         .exec_without_returning(db)
         .await?;
     Ok(())

@@ -106,7 +106,7 @@ impl AuditWriter {
 /// alone, so one bad row fails only its own request.
 async fn write(db: &DatabaseConnection, events: &[AuditEvent]) -> Vec<Result<(), DbError>> {
     let n = events.len();
-    let rows: Vec<_> = events.iter().cloned().map(audit::active_model).collect();
+    let rows: Vec<_> = events.iter().map(audit::active_model).collect();
     match audit_events::Entity::insert_many(rows)
         .exec_without_returning(db)
         .await
