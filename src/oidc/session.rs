@@ -260,6 +260,15 @@ impl Sessions {
         }
     }
 
+    /// Writes back a signed-in session this request loaded and changed, only
+    /// if it is still there: one ended meanwhile (a logout in another tab, an
+    /// administrator) stays ended. False when there was none to write.
+    pub async fn update(&self, cookie: &str, s: &BrowserSession) -> Result<bool, StoreError> {
+        self.store
+            .replace_json(&session_key(cookie), s, self.ttl)
+            .await
+    }
+
     /// Stores `s` under a fresh cookie value and drops `old`: called whenever the
     /// authenticated identity changes, against session fixation. A signed-in
     /// session is listed in its user's index; if it was ended while this request
@@ -678,6 +687,25 @@ mod tests {
         let renewed = sessions.rotate(Some(last), &loaded).await.unwrap();
         assert!(sessions.load(&renewed).await.unwrap().is_some());
         assert!(sessions.load(&cookies[3]).await.unwrap().is_some());
+    }
+
+    /// A request loads its session, a logout in another tab ends it, and the
+    /// request writes back what it changed: the logout stands.
+    #[tokio::test]
+    async fn a_session_ended_while_a_request_changed_it_stays_ended() {
+        let sessions = Sessions::new(Store::memory(), MINUTE);
+        let cookie = signed_in(&sessions).await;
+        let mut loaded = sessions.load(&cookie).await.unwrap().unwrap();
+        loaded.epoch += 1;
+        assert!(sessions.update(&cookie, &loaded).await.unwrap());
+        assert_eq!(
+            sessions.load(&cookie).await.unwrap().unwrap().epoch,
+            loaded.epoch
+        );
+        sessions.destroy(&cookie).await.unwrap();
+        loaded.epoch += 1;
+        assert!(!sessions.update(&cookie, &loaded).await.unwrap());
+        assert!(sessions.load(&cookie).await.unwrap().is_none());
     }
 
     #[tokio::test]

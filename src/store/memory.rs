@@ -283,6 +283,21 @@ impl MemoryBackend {
         Ok(true)
     }
 
+    fn replace_at(
+        &self,
+        now: Instant,
+        key: &str,
+        value: Vec<u8>,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        if inner.live(key, now).is_none() {
+            return Ok(false);
+        }
+        inner.insert(key, value, deadline(now, ttl), now)?;
+        Ok(true)
+    }
+
     fn get_at(&self, now: Instant, key: &str) -> Option<Vec<u8>> {
         self.lock().live(key, now).map(|e| e.value.to_vec())
     }
@@ -364,6 +379,10 @@ impl Backend for MemoryBackend {
 
     async fn put_new(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {
         self.put_new_at(Instant::now(), key, value, ttl)
+    }
+
+    async fn replace(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {
+        self.replace_at(Instant::now(), key, value, ttl)
     }
 
     async fn put_anonymous(

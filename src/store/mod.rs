@@ -61,6 +61,10 @@ pub trait Backend: Send + Sync + 'static {
     }
     /// Stores only if the key is absent (Redis SET NX PX); true when stored.
     async fn put_new(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError>;
+    /// Stores only while the key is live (Redis SET XX PX), with `ttl` from
+    /// now; true when stored. A value read, changed and written back this way
+    /// never brings back a key that was deleted in between.
+    async fn replace(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Atomic get-and-delete (Redis GETDEL): at most one caller ever gets Some for a stored value.
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
@@ -211,6 +215,17 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let bytes = encode(key, value)?;
         self.backend.put_new(&self.key(key), bytes, ttl).await
+    }
+
+    /// See [`Backend::replace`].
+    pub async fn replace_json<T: Serialize + Sync>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let bytes = encode(key, value)?;
+        self.backend.replace(&self.key(key), bytes, ttl).await
     }
 
     pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {

@@ -301,6 +301,13 @@ impl Backend for RedisBackend {
         Ok(!matches!(self.run::<Value>(&cmd).await?, Value::Nil))
     }
 
+    async fn replace(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value).arg("XX").arg("PX").arg(millis(ttl));
+        // SET XX replies OK when it stored, nil when the key did not exist.
+        Ok(!matches!(self.run::<Value>(&cmd).await?, Value::Nil))
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.run(redis::cmd("GET").arg(key)).await
     }

@@ -145,6 +145,45 @@ async fn put_new_refuses_an_existing_key(store: Store) {
     );
 }
 
+async fn replace_writes_only_a_live_key(store: Store) {
+    store.put_json("session:1", &"first", SHORT).await.unwrap();
+    assert!(
+        store
+            .replace_json("session:1", &"changed", MINUTE)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .get_json::<String>("session:1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("changed")
+    );
+    // The new lifetime counts from the write.
+    assert!(store.ttl("session:1").await.unwrap().unwrap() > SHORT);
+    // Deleted meanwhile: nothing comes back.
+    store.delete("session:1").await.unwrap();
+    assert!(
+        !store
+            .replace_json("session:1", &"again", MINUTE)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.get_json::<String>("session:1").await.unwrap(), None);
+    // Expired meanwhile: nothing comes back either.
+    store.put_json("session:2", &"old", SHORT).await.unwrap();
+    tokio::time::sleep(SHORT * 2).await;
+    assert!(
+        !store
+            .replace_json("session:2", &"new", MINUTE)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.get_json::<String>("session:2").await.unwrap(), None);
+}
+
 async fn incr_counts_and_sets_ttl_once(store: Store) {
     let limit = Duration::from_secs(10);
     assert_eq!(store.incr("rate:alice", limit).await.unwrap(), 1);
@@ -306,6 +345,7 @@ async fn behaves_as_a_store(backend: Arc<dyn Backend>) {
     entries_expire(store.clone()).await;
     take_is_single_use(store.clone()).await;
     put_new_refuses_an_existing_key(store.clone()).await;
+    replace_writes_only_a_live_key(store.clone()).await;
     incr_counts_and_sets_ttl_once(store.clone()).await;
     decr_takes_back_without_creating(store.clone()).await;
     delete_if_removes_only_the_expected_value(store.clone()).await;
@@ -372,6 +412,7 @@ async fn redis_outage_fails_fast_as_unavailable_and_recovers() {
     assert_unavailable!(store.ping());
     assert_unavailable!(store.put_json("session:2", &session(), MINUTE));
     assert_unavailable!(store.put_new_json("session:3", &session(), MINUTE));
+    assert_unavailable!(store.replace_json("session:1", &session(), MINUTE));
     assert_unavailable!(store.take_json::<Session>("session:1"));
     assert_unavailable!(store.incr("rate:1", MINUTE));
     assert_unavailable!(store.ttl("session:1"));

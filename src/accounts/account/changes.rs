@@ -232,7 +232,9 @@ async fn keep_only_this_browser(
         && browser.sid == s.sid
     {
         browser.epoch = ended.epoch;
-        ctx.sessions.save(cookie, &browser).await?;
+        // Written back only if still there: a logout in another tab while
+        // this request ran stays a logout.
+        ctx.sessions.update(cookie, &browser).await?;
     }
     super::move_to_epoch(ctx.store, this.account_cookie, s, ended.epoch).await?;
     Ok((sessions, ended.refresh_families))

@@ -133,9 +133,12 @@ pub async fn move_to_epoch(
     epoch: i64,
 ) -> Result<(), Failure> {
     let moved = AccountSession { epoch, ..s.clone() };
-    Ok(store
-        .put_json(&session_key(cookie), &moved, SESSION_TTL)
-        .await?)
+    // Only if still there: the account page signed out in another tab while
+    // this request ran stays signed out.
+    store
+        .replace_json(&session_key(cookie), &moved, SESSION_TTL)
+        .await?;
+    Ok(())
 }
 
 pub async fn end(ctx: &SignInCtx<'_>, cookie: &str) -> Result<(), Failure> {
