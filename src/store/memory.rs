@@ -275,23 +275,21 @@ impl MemoryBackend {
         value: Vec<u8>,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let mut inner = self.lock();
-        if inner.live(key, now).is_some() {
-            return Ok(false);
-        }
-        inner.insert(key, value, deadline(now, ttl), now)?;
-        Ok(true)
+        self.put_if_at(now, key, value, ttl, false)
     }
 
-    fn replace_at(
+    /// Stores only when the key is live (`live`) or absent (not `live`);
+    /// true when stored. The look and the write hold one lock.
+    fn put_if_at(
         &self,
         now: Instant,
         key: &str,
         value: Vec<u8>,
         ttl: Duration,
+        live: bool,
     ) -> Result<bool, StoreError> {
         let mut inner = self.lock();
-        if inner.live(key, now).is_none() {
+        if inner.live(key, now).is_some() != live {
             return Ok(false);
         }
         inner.insert(key, value, deadline(now, ttl), now)?;
@@ -382,7 +380,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn replace(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {
-        self.replace_at(Instant::now(), key, value, ttl)
+        self.put_if_at(Instant::now(), key, value, ttl, true)
     }
 
     async fn put_anonymous(
