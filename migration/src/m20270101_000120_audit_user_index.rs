@@ -14,7 +14,7 @@ const USER_AT: &str = "idx_audit_user_at";
 
 /// Drops the audit table's index on (user_id, at). No query reads it: the
 /// listing filters on the user id *or* the username, which such an index
-/// cannot answer, so both databases walk `idx_audit_at` newest first instead.
+/// cannot answer on either database; SQLite walks `idx_audit_at` newest first.
 /// Yet every sign-in's row was written into it at its user's place, a page of
 /// its own per user in each commit: most of what a commit of the audit writer
 /// wrote.
