@@ -226,6 +226,24 @@ impl RedisBackend {
         }
     }
 
+    /// SET with `NX` (only if absent) or `XX` (only if present); true when
+    /// stored. Redis replies OK when it stored, nil when the condition failed.
+    async fn set_if(
+        &self,
+        key: &str,
+        value: Vec<u8>,
+        ttl: Duration,
+        condition: &'static str,
+    ) -> Result<bool, StoreError> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key)
+            .arg(value)
+            .arg(condition)
+            .arg("PX")
+            .arg(millis(ttl));
+        Ok(!matches!(self.run::<Value>(&cmd).await?, Value::Nil))
+    }
+
     async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
         let (generation, mut manager) = self.connection().await?;
         match timeout(COMMAND_TIMEOUT, cmd.query_async::<T>(&mut manager)).await {
@@ -295,17 +313,11 @@ impl Backend for RedisBackend {
     }
 
     async fn put_new(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(key).arg(value).arg("NX").arg("PX").arg(millis(ttl));
-        // SET NX replies OK when it stored, nil when the key already existed.
-        Ok(!matches!(self.run::<Value>(&cmd).await?, Value::Nil))
+        self.set_if(key, value, ttl, "NX").await
     }
 
     async fn replace(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(key).arg(value).arg("XX").arg("PX").arg(millis(ttl));
-        // SET XX replies OK when it stored, nil when the key did not exist.
-        Ok(!matches!(self.run::<Value>(&cmd).await?, Value::Nil))
+        self.set_if(key, value, ttl, "XX").await
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
