@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 
 use sea_orm::DatabaseConnection;
 
-use crate::db::users::{self, FactorsPresent, User};
+use crate::db::user_factors::credentials_with_factors;
+use crate::db::users::{self, Credentials, FactorsPresent, User};
 use crate::error::Failure;
 use crate::store::{Store, StoreError};
 
@@ -157,6 +158,15 @@ impl<K: Eq + Hash, V: Clone> Snapshots<K, V> {
     }
 }
 
+/// A sign-in's read of a user by username, which becomes the user's snapshot
+/// once the password proved right ([`Directory::keep`]).
+pub struct SignInRead {
+    pub credentials: Credentials,
+    factors: FactorsPresent,
+    mark: Mark,
+    read_at: Instant,
+}
+
 /// The snapshots of one server, shared by its workers.
 pub struct Directory {
     users: Snapshots<String, (Arc<User>, FactorsPresent)>,
@@ -216,6 +226,40 @@ impl Directory {
         Ok(self.user(db, store, id).await?.map(|(u, _)| u))
     }
 
+    /// The user named `username` with their password hash and factors, read
+    /// under the current mark: a password sign-in's one read of its user.
+    pub async fn credentials(
+        &self,
+        db: &DatabaseConnection,
+        store: &Store,
+        username: &str,
+    ) -> Result<Option<SignInRead>, Failure> {
+        let mark = self.current(store).await?;
+        let read_at = Instant::now();
+        let found = credentials_with_factors(db, username).await?;
+        Ok(found.map(|(credentials, factors)| SignInRead {
+            credentials,
+            factors,
+            mark,
+            read_at,
+        }))
+    }
+
+    /// Keeps the user of `read` as their snapshot, so that the login's next
+    /// step decides on the row the password was checked against instead of
+    /// reading it again. Called once the password proved right: the names a
+    /// stranger tries are never kept. A change made since the read has moved
+    /// the mark, and the snapshot then never counts.
+    pub fn keep(&self, read: &SignInRead) {
+        let user = Arc::new(read.credentials.user.clone());
+        self.users.put(
+            user.id.clone(),
+            read.mark.clone(),
+            read.read_at,
+            (user, read.factors),
+        );
+    }
+
     /// The names of the groups of user `id`, sorted, as of the current mark.
     pub async fn groups(
         &self,
@@ -237,6 +281,78 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A migrated SQLite file with one active user, alice.
+    async fn one_user() -> (DatabaseConnection, tempfile::TempDir, User) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/d.db?mode=rwc", dir.path().display());
+        let db = crate::db::connect(&url).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        let alice = users::create(
+            &db,
+            users::NewUser {
+                username: "alice".into(),
+                email: "alice@example.com".into(),
+                password_hash: Some("stored-hash".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        (db, dir, alice)
+    }
+
+    /// Whether the directory answers for alice with an active account. Her
+    /// row is disabled behind its back before each lookup, so "active" means
+    /// a snapshot answered and "inactive" that the row was read.
+    async fn answers_from_a_snapshot(
+        d: &Directory,
+        db: &DatabaseConnection,
+        store: &Store,
+        id: &str,
+    ) -> bool {
+        crate::db::revocation::set_active(db, id, false)
+            .await
+            .unwrap();
+        let (user, _) = d.user(db, store, id).await.unwrap().unwrap();
+        crate::db::revocation::set_active(db, id, true)
+            .await
+            .unwrap();
+        user.active
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_read_is_kept_only_when_asked() {
+        let (db, _dir, alice) = one_user().await;
+        let store = Store::memory();
+        let d = Directory::new(Duration::from_secs(5), None);
+        let read = d.credentials(&db, &store, "Alice").await.unwrap().unwrap();
+        assert_eq!(read.credentials.user, alice);
+        assert_eq!(
+            read.credentials.password_hash.as_deref(),
+            Some("stored-hash")
+        );
+        assert!(d.credentials(&db, &store, "bob").await.unwrap().is_none());
+        // A read alone keeps nothing: a name tried with a wrong password.
+        assert!(!answers_from_a_snapshot(&d, &db, &store, &alice.id).await);
+        // Kept, the next lookup answers with the row the password was checked
+        // against, without reading it again.
+        let read = d.credentials(&db, &store, "alice").await.unwrap().unwrap();
+        d.keep(&read);
+        assert!(answers_from_a_snapshot(&d, &db, &store, &alice.id).await);
+    }
+
+    #[tokio::test]
+    async fn a_change_after_the_sign_in_read_outdates_what_is_kept() {
+        let (db, _dir, alice) = one_user().await;
+        let store = Store::memory();
+        let d = Directory::new(Duration::from_secs(5), None);
+        let read = d.credentials(&db, &store, "alice").await.unwrap().unwrap();
+        // An administrator's change lands while the password is checked.
+        changed(&store).await.unwrap();
+        d.keep(&read);
+        assert!(!answers_from_a_snapshot(&d, &db, &store, &alice.id).await);
+    }
 
     #[tokio::test]
     async fn the_mark_stays_until_a_change_moves_it() {

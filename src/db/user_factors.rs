@@ -1,12 +1,16 @@
 //! The login engine's one read of a user per request: the user row with
-//! whether they have each kind of second factor, in one round trip, counted.
+//! whether they have each kind of second factor, in one round trip, counted;
+//! for a sign-in with a password, the same read by username.
 
 use entity::{totp_factors, users, webauthn_credentials};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult, QueryResult, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
+    QuerySelect, Select,
+};
 
 use super::DbError;
-use super::users::User;
+use super::users::{Credentials, User, normalize};
 
 /// Which second factors a user has registered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,7 +68,35 @@ pub async fn find_with_factors(
     db: &DatabaseConnection,
     id: &str,
 ) -> Result<Option<(User, FactorsPresent)>, DbError> {
-    let row = users::Entity::find_by_id(id.to_owned())
+    let row = with_factors(users::Entity::find_by_id(id.to_owned()), db).await?;
+    Ok(row.map(|(m, f)| (m.into(), f)))
+}
+
+/// A sign-in's read of `username`: the user, their password hash and which
+/// factors they have, in one round trip, so that the login, once the password
+/// proved right, decides on this row rather than reading the user again.
+pub async fn credentials_with_factors(
+    db: &DatabaseConnection,
+    username: &str,
+) -> Result<Option<(Credentials, FactorsPresent)>, DbError> {
+    let select = users::Entity::find().filter(users::Column::Username.eq(normalize(username)));
+    let row = with_factors(select, db).await?;
+    Ok(row.map(|(m, f)| {
+        let password_hash = m.password_hash.clone();
+        let credentials = Credentials {
+            user: m.into(),
+            password_hash,
+        };
+        (credentials, f)
+    }))
+}
+
+/// The first user row `select` finds, with the two `EXISTS` columns.
+async fn with_factors(
+    select: Select<users::Entity>,
+    db: &DatabaseConnection,
+) -> Result<Option<(users::Model, FactorsPresent)>, DbError> {
+    let row = select
         .column_as(
             owns_any(totp_factors::Entity, totp_factors::Column::UserId),
             "has_totp",
@@ -79,5 +111,5 @@ pub async fn find_with_factors(
         .into_model::<UserWithFactors>()
         .one(db)
         .await?;
-    Ok(row.map(|UserWithFactors(m, f)| (m.into(), f)))
+    Ok(row.map(|UserWithFactors(m, f)| (m, f)))
 }

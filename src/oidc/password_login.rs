@@ -96,14 +96,16 @@ pub async fn password_login(
         }
         return Ok(LoginResult::LockedOut);
     };
-    let creds = if username.is_empty() || username.len() > 256 {
+    let read = if username.is_empty() || username.len() > 256 {
         None
     } else {
-        users::credentials(ctx.db, username).await?
+        ctx.directory
+            .credentials(ctx.db, ctx.store, username)
+            .await?
     };
-    let stored = creds
+    let stored = read
         .as_ref()
-        .and_then(|c| c.password_hash.clone())
+        .and_then(|r| r.credentials.password_hash.clone())
         .unwrap_or_else(|| ctx.dummy_hash.to_string());
     let matches = match ctx.passwords.verify(password.to_owned(), stored).await {
         Ok(m) => m,
@@ -115,11 +117,16 @@ pub async fn password_login(
         }
         Err(e) => return Err(Failure::Internal(e.to_string())),
     };
-    let user = match creds {
-        Some(c) if matches && c.password_hash.is_some() && c.user.active => c.user,
+    let user = match read {
+        Some(r)
+            if matches && r.credentials.password_hash.is_some() && r.credentials.user.active =>
+        {
+            ctx.directory.keep(&r);
+            r.credentials.user
+        }
         other => {
             attempt.failed();
-            let known = other.as_ref().map(|c| c.user.id.as_str());
+            let known = other.as_ref().map(|r| r.credentials.user.id.as_str());
             ctx.audit
                 .factor(known, &audit_name, "password", "failure", ip)
                 .await?;
