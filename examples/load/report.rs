@@ -281,6 +281,7 @@ pub fn table(path: &Path, notes: &[String]) -> anyhow::Result<()> {
     // Each password run is compared with the argon2id timings taken on the
     // same core just before and just after it (their mean), so that the
     // machine's drift during the run falls on both sides of the ratio.
+    let mut shares: Vec<(&str, PasswordShare)> = Vec::new();
     for (i, rec) in records.iter().enumerate() {
         match rec {
             Record::Idle(_) | Record::Argon2(_) => print_record(rec),
@@ -305,6 +306,10 @@ pub fn table(path: &Path, notes: &[String]) -> anyhow::Result<()> {
                     ms
                 );
                 let hash_s: f64 = r.procs.iter().map(|p| p.hash_cpu_s).sum();
+                let mut share = PasswordShare {
+                    flow: r.server_cpu_ms_per_flow / ms * 100.0,
+                    hash: None,
+                };
                 if hash_s > 0.0 && r.flows > 0 {
                     let hash_ms = hash_s * 1000.0 / r.flows as f64;
                     println!(
@@ -313,10 +318,115 @@ pub fn table(path: &Path, notes: &[String]) -> anyhow::Result<()> {
                         hash_ms / ms * 100.0,
                         r.server_cpu_ms_per_flow - hash_ms
                     );
+                    share.hash = Some((hash_ms / ms * 100.0, r.server_cpu_ms_per_flow - hash_ms));
                 }
+                shares.push((&r.server, share));
             }
             Record::Run(_) => {}
         }
     }
+    for line in password_medians(&shares) {
+        println!("{line}");
+    }
     Ok(())
+}
+
+/// One password run against the timed hash: the whole flow's server CPU in
+/// percent of it, and, where the verification threads were read, their share
+/// in percent and the rest of the flow in ms.
+struct PasswordShare {
+    flow: f64,
+    hash: Option<(f64, f64)>,
+}
+
+/// A line per server with two password runs or more: the median of its runs,
+/// and each run.
+fn password_medians(shares: &[(&str, PasswordShare)]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut servers: Vec<&str> = Vec::new();
+    for (s, _) in shares {
+        if !servers.contains(s) {
+            servers.push(s);
+        }
+    }
+    for server in servers {
+        let runs: Vec<&PasswordShare> = shares
+            .iter()
+            .filter(|(s, _)| *s == server)
+            .map(|(_, p)| p)
+            .collect();
+        if runs.len() < 2 {
+            continue;
+        }
+        let flow: Vec<f64> = runs.iter().map(|p| p.flow).collect();
+        let list: Vec<String> = flow.iter().map(|f| format!("{f:.0}%")).collect();
+        let mut line = format!(
+            "  {server}: median of {} password runs: {:.0}% of one hash (each: {})",
+            runs.len(),
+            median(&flow),
+            list.join(", ")
+        );
+        let hash: Vec<f64> = runs.iter().filter_map(|p| p.hash.map(|h| h.0)).collect();
+        let rest: Vec<f64> = runs.iter().filter_map(|p| p.hash.map(|h| h.1)).collect();
+        if hash.len() == runs.len() {
+            line.push_str(&format!(
+                "; verification threads {:.0}%, everything else {:.2} ms/flow",
+                median(&hash),
+                median(&rest)
+            ));
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(flow: f64, hash: f64, rest: f64) -> PasswordShare {
+        PasswordShare {
+            flow,
+            hash: Some((hash, rest)),
+        }
+    }
+
+    #[test]
+    fn the_median_is_the_middle_run() {
+        assert_eq!(median(&[121.0, 98.0, 113.0]), 113.0);
+        assert_eq!(median(&[104.0, 108.0]), 106.0);
+        assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn each_server_with_several_password_runs_gets_its_median() {
+        let shares = [
+            ("portcullis-memory", share(122.0, 107.0, 2.1)),
+            ("portcullis-memory", share(113.0, 99.0, 1.9)),
+            ("portcullis-memory", share(98.0, 90.0, 2.0)),
+            ("portcullis-redis", share(125.0, 108.0, 2.4)),
+        ];
+        assert_eq!(
+            password_medians(&shares),
+            [
+                "  portcullis-memory: median of 3 password runs: 113% of one hash \
+              (each: 122%, 113%, 98%); verification threads 99%, everything else 2.00 ms/flow"
+            ]
+        );
+    }
 }
