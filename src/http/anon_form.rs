@@ -36,7 +36,10 @@ pub(super) async fn issue(
     purpose: &str,
 ) -> Result<FormToken, PageError> {
     let (cookie, new) = state.sessions.ensure_live(session_cookie(req)).await?;
-    let csrf = state.sessions.issue_csrf(&cookie, purpose).await?;
+    let csrf = state
+        .sessions
+        .issue_csrf_ensured((&cookie, new), purpose)
+        .await?;
     Ok(FormToken {
         csrf,
         new_cookie: new.then_some(cookie),

@@ -54,7 +54,10 @@ async fn render_login(
     error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let (cookie, new) = state.sessions.ensure(page.session).await?;
-    let csrf = state.sessions.issue_csrf(&cookie, page.id).await?;
+    let csrf = state
+        .sessions
+        .issue_csrf_ensured((&cookie, new), page.id)
+        .await?;
     let username = if username.is_empty() {
         page.login.login_hint.as_deref().unwrap_or_default()
     } else {

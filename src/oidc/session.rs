@@ -446,6 +446,22 @@ impl Sessions {
         self.issue_csrf_as(cookie, purpose, user.as_deref()).await
     }
 
+    /// [`Self::issue_csrf`] for the session [`Self::ensure`] or
+    /// [`Self::ensure_live`] gave. One it made (`new`) is anonymous, so its
+    /// token is issued without reading the session back: a round trip to
+    /// the store fewer for every first visit to a form.
+    pub async fn issue_csrf_ensured(
+        &self,
+        (cookie, new): (&str, bool),
+        purpose: &str,
+    ) -> Result<String, StoreError> {
+        if new {
+            self.issue_csrf_as(cookie, purpose, None).await
+        } else {
+            self.issue_csrf(cookie, purpose).await
+        }
+    }
+
     /// [`Self::issue_csrf`] for a cookie of `user_id`'s that is not a browser
     /// session (an account page session): within [`CSRF_PER_USER`] tokens
     /// per [`CSRF_TTL`] it is stored outside the anonymous share.
@@ -595,6 +611,53 @@ mod tests {
         let mut s = BrowserSession::anonymous(1);
         s.user_id = Some("alice".into());
         sessions.rotate(None, &s).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_form_token_for_an_ensured_session_is_bound_to_it() {
+        let store = Store::memory_with(crate::store::MemoryLimits {
+            max_entries: 2000,
+            max_bytes: 8 << 20,
+        });
+        let sessions = Sessions::new(store.clone(), MINUTE);
+        let (fresh, new) = sessions.ensure(None).await.unwrap();
+        assert!(new);
+        let (other, _) = sessions.ensure(None).await.unwrap();
+        // Each check spends its token, matched or not.
+        for (cookie, purpose, matches) in [
+            (&other, "login", false),
+            (&fresh, "page", false),
+            (&fresh, "login", true),
+        ] {
+            let token = sessions
+                .issue_csrf_ensured((&fresh, new), "login")
+                .await
+                .unwrap();
+            let checked = sessions.check_csrf(&token, cookie, purpose).await;
+            assert_eq!(checked.unwrap(), matches, "{purpose}");
+        }
+        // A session the request had already is read for its user: a signed-in
+        // one keeps its own budget when a flood fills the anonymous share.
+        let cookie = signed_in(&sessions).await;
+        let mut i = 0;
+        while store
+            .put_json_anonymous(&format!("flood:{i}"), &1u8, MINUTE)
+            .await
+            .is_ok()
+        {
+            i += 1;
+        }
+        assert!(
+            sessions
+                .issue_csrf_ensured((&fresh, true), "login")
+                .await
+                .is_err()
+        );
+        let token = sessions
+            .issue_csrf_ensured((&cookie, false), "page")
+            .await
+            .unwrap();
+        assert!(sessions.check_csrf(&token, &cookie, "page").await.unwrap());
     }
 
     #[tokio::test]
