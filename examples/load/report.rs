@@ -312,13 +312,12 @@ pub fn table(path: &Path, notes: &[String]) -> anyhow::Result<()> {
                 };
                 if hash_s > 0.0 && r.flows > 0 {
                     let hash_ms = hash_s * 1000.0 / r.flows as f64;
+                    let (of_hash, rest) =
+                        (hash_ms / ms * 100.0, r.server_cpu_ms_per_flow - hash_ms);
                     println!(
-                        "    of which the verification threads {:.2} ms/flow ({:.0}% of the timed hash) and everything else {:.2} ms/flow",
-                        hash_ms,
-                        hash_ms / ms * 100.0,
-                        r.server_cpu_ms_per_flow - hash_ms
+                        "    of which the verification threads {hash_ms:.2} ms/flow ({of_hash:.0}% of the timed hash) and everything else {rest:.2} ms/flow"
                     );
-                    share.hash = Some((hash_ms / ms * 100.0, r.server_cpu_ms_per_flow - hash_ms));
+                    share.hash = Some((of_hash, rest));
                 }
                 shares.push((&r.server, share));
             }

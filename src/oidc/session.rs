@@ -613,12 +613,29 @@ mod tests {
         sessions.rotate(None, &s).await.unwrap()
     }
 
-    #[tokio::test]
-    async fn a_form_token_for_an_ensured_session_is_bound_to_it() {
-        let store = Store::memory_with(crate::store::MemoryLimits {
+    /// A store small enough for a test to fill its anonymous share.
+    fn small_store() -> Store {
+        Store::memory_with(crate::store::MemoryLimits {
             max_entries: 2000,
             max_bytes: 8 << 20,
-        });
+        })
+    }
+
+    /// Fills the anonymous share, as a flood of anonymous visitors would.
+    async fn flood_anonymous_share(store: &Store) {
+        let mut i = 0;
+        while store
+            .put_json_anonymous(&format!("flood:{i}"), &1u8, MINUTE)
+            .await
+            .is_ok()
+        {
+            i += 1;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_form_token_for_an_ensured_session_is_bound_to_it() {
+        let store = small_store();
         let sessions = Sessions::new(store.clone(), MINUTE);
         let (fresh, new) = sessions.ensure(None).await.unwrap();
         assert!(new);
@@ -639,14 +656,7 @@ mod tests {
         // A session the request had already is read for its user: a signed-in
         // one keeps its own budget when a flood fills the anonymous share.
         let cookie = signed_in(&sessions).await;
-        let mut i = 0;
-        while store
-            .put_json_anonymous(&format!("flood:{i}"), &1u8, MINUTE)
-            .await
-            .is_ok()
-        {
-            i += 1;
-        }
+        flood_anonymous_share(&store).await;
         assert!(
             sessions
                 .issue_csrf_ensured((&fresh, true), "login")
@@ -662,23 +672,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_signed_in_sessions_form_tokens_do_not_need_the_anonymous_share() {
-        let store = Store::memory_with(crate::store::MemoryLimits {
-            max_entries: 2000,
-            max_bytes: 8 << 20,
-        });
+        let store = small_store();
         let sessions = Sessions::new(store.clone(), MINUTE);
         let cookie = signed_in(&sessions).await;
         let other = signed_in(&sessions).await;
         let (anonymous, _) = sessions.ensure_live(None).await.unwrap();
         // A flood fills the anonymous share.
-        let mut i = 0;
-        while store
-            .put_json_anonymous(&format!("flood:{i}"), &1u8, MINUTE)
-            .await
-            .is_ok()
-        {
-            i += 1;
-        }
+        flood_anonymous_share(&store).await;
         assert!(sessions.issue_csrf(&anonymous, "login").await.is_err());
         // The signed-in session still gets its forms, bound as before.
         let token = sessions.issue_csrf(&cookie, "page").await.unwrap();
