@@ -106,6 +106,7 @@ impl AppState {
             directory,
             discovery,
             audit,
+            stamps: Arc::default(),
             user_loads: Arc::default(),
             imports: Default::default(),
             logout_notifier,
@@ -263,6 +264,9 @@ impl Application {
                 crate::db::audit::purge_on_schedule(&db, audit_retention).await;
             }
         });
+        let stamps = self.state.stamps.clone();
+        let stamps_db = self.state.db.clone();
+        let stamping = tokio::spawn(async move { stamps.flush_periodically(&stamps_db).await });
         let handle = self.server.handle();
         let metrics_handle = self.metrics.as_ref().map(|m| m.server.handle());
         let metrics_server = self.metrics.map(|m| tokio::spawn(m.server));
@@ -292,6 +296,11 @@ impl Application {
         };
         reload.abort();
         housekeeping.abort();
+        stamping.abort();
+        // The sign-ins of the last second, now that no request makes more.
+        if let Err(e) = self.state.stamps.flush(&self.state.db).await {
+            tracing::warn!(error = %e, lost = self.state.stamps.pending(), "sign-in times not written at shutdown");
+        }
         // Imports stop at a batch boundary, so the next start resumes them.
         if tokio::time::timeout(Duration::from_secs(DRAIN), self.state.imports.stop())
             .await

@@ -13,6 +13,7 @@ pub mod consents;
 pub mod factors;
 pub mod groups;
 pub mod imports;
+pub mod login_stamps;
 pub mod password_tokens;
 pub mod policy_rules;
 pub mod refresh_tokens;

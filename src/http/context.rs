@@ -45,6 +45,7 @@ impl AppState {
             cache: &self.cache,
             directory: &self.directory,
             audit: &self.audit,
+            stamps: &self.stamps,
             user_loads: &self.user_loads,
             webauthn: self.webauthn.as_deref(),
             passwords: &self.passwords,

@@ -43,6 +43,8 @@ pub struct AppState {
     pub discovery: actix_web::web::Bytes,
     /// Audit rows of sign-ins, committed in batches.
     pub audit: db::audit_writer::AuditWriter,
+    /// Sign-in times on their way to `users.last_login`.
+    pub stamps: Arc<db::login_stamps::LoginStamps>,
     /// Loads of a user with their factors (the login engine's one read per request).
     pub user_loads: Arc<db::users::LoadCounter>,
     /// Background import batches: a shutdown lets the running one commit.

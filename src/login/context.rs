@@ -10,6 +10,7 @@ use crate::auth::sealing::SecretBox;
 use crate::config::Settings;
 use crate::db::audit_writer::AuditWriter;
 use crate::db::cache::ReadCache;
+use crate::db::login_stamps::LoginStamps;
 use crate::db::users::{self, LoadCounter};
 use crate::error::Failure;
 use crate::i18n::Lang;
@@ -33,6 +34,8 @@ pub struct LoginCtx<'a> {
     pub directory: &'a crate::directory::Directory,
     /// Sign-in audit rows, written in batches.
     pub audit: &'a AuditWriter,
+    /// Sign-in times, written to the users a moment later.
+    pub stamps: &'a LoginStamps,
     /// Counts loads of a user with their factors (one per request).
     pub user_loads: &'a LoadCounter,
     /// None when the issuer's host is not a name: no security keys then.
@@ -51,19 +54,23 @@ pub struct LoginCtx<'a> {
 }
 
 impl LoginCtx<'_> {
-    /// Records that `user` signed in, at a password or an upstream: the time,
-    /// and the language of the sign-in's pages when it is not the one kept for
-    /// the user's mails already. The directory's snapshots of the user then
-    /// name the old language, so its change mark moves.
+    /// Records that `user` signed in, at a password or an upstream: the time
+    /// (noted, and written with others within a second), and the language of
+    /// the sign-in's pages when it is not the one kept for the user's mails
+    /// already. The directory's snapshots of the user then name the old
+    /// language, so its change mark moves.
     pub async fn record_login(
         &self,
         user: &users::User,
         lang: Option<Lang>,
     ) -> Result<(), Failure> {
-        let new_lang = lang.filter(|l| user.locale != Some(*l));
-        users::record_login(self.db, &user.id, new_lang).await?;
-        if new_lang.is_some() {
-            crate::directory::changed(self.store).await?;
+        match lang.filter(|l| user.locale != Some(*l)) {
+            // The language is read by the next mail: written now, with the time.
+            Some(new_lang) => {
+                users::record_login(self.db, &user.id, Some(new_lang)).await?;
+                crate::directory::changed(self.store).await?;
+            }
+            None => self.stamps.stamp(&user.id, crate::db::now()),
         }
         Ok(())
     }

@@ -96,6 +96,7 @@ mod security_headers_on_every_response;
 mod self_service_helpers;
 mod served_binary;
 mod shutdown_drains_requests_in_flight;
+mod sign_in_time_reaches_the_account;
 mod signed_userinfo;
 mod signup;
 mod smtp_server;
