@@ -4,17 +4,22 @@
 //! fails the request. Committed rows are counted for the metrics (logins,
 //! factor checks, policy rule hits). Rows from concurrent requests are inserted together, one
 //! statement per batch: under load one commit serves many sign-ins, where each
-//! used to pay for its own.
+//! used to pay for its own. Within one request, a row may also be held back to
+//! go with the request's next one ([`AuditWriter::for_request`]): a password
+//! that finishes the login stores its row and the authorization's together.
 
 use sea_orm::{DatabaseConnection, EntityTrait};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
 use tokio::sync::{mpsc, oneshot};
 
 use super::DbError;
 use super::audit::{self, AuditEvent};
 use entity::audit_events;
 
-/// Rows per statement: 13 columns each stays far below SQLite's and
-/// PostgreSQL's limits on bound parameters.
+/// Requests per statement, each with a row or two (its held one): 13 columns
+/// each stays far below SQLite's and PostgreSQL's limits on bound parameters.
 const MAX_BATCH: usize = 64;
 /// Rows waiting for the writer; a request waits for room beyond this.
 const QUEUE: usize = 1024;
@@ -25,17 +30,68 @@ const QUEUE: usize = 1024;
 /// per sign-in; a lone request never waits.
 const COMMIT_DELAY: std::time::Duration = std::time::Duration::from_millis(2);
 
-type Job = (AuditEvent, oneshot::Sender<Result<(), DbError>>);
+/// One request's rows, committed together, and where to say so.
+type Job = (Vec<AuditEvent>, oneshot::Sender<Result<(), DbError>>);
 
 #[derive(Clone)]
 pub struct AuditWriter {
     jobs: mpsc::Sender<Job>,
     db: DatabaseConnection,
+    /// A request's rows held back to go with its next one; None for the
+    /// shared writer, which stores every row at once.
+    held: Option<Arc<Held>>,
+    /// Rows stored only after their request had ended, shared by every writer
+    /// started from this one: always zero unless a handler forgot its flush.
+    late: Arc<AtomicU64>,
+}
+
+/// Rows held by one request. Its handler flushes them before it answers; a
+/// request that ends without doing so (a bug) still has them stored, late.
+struct Held {
+    rows: Mutex<Vec<AuditEvent>>,
+    jobs: mpsc::Sender<Job>,
+    late: Arc<AtomicU64>,
+}
+
+impl Held {
+    fn take(&self) -> Vec<AuditEvent> {
+        std::mem::take(&mut *self.rows.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let rows = self.take();
+        if rows.is_empty() {
+            return;
+        }
+        tracing::error!(
+            rows = rows.len(),
+            "a request ended with audit rows not flushed"
+        );
+        self.late.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        let jobs = self.jobs.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    let (ack, done) = oneshot::channel();
+                    if jobs.send((rows, ack)).await.is_ok() {
+                        let _ = done.await;
+                    }
+                });
+            }
+            Err(_) => tracing::error!("audit rows lost: no runtime to store them on"),
+        }
+    }
 }
 
 impl AuditWriter {
     /// Starts the writer task on the current runtime.
     pub fn start(db: DatabaseConnection) -> Self {
+        Self::start_counting(db, Arc::default())
+    }
+
+    fn start_counting(db: DatabaseConnection, late: Arc<AtomicU64>) -> Self {
         let (jobs, mut queue) = mpsc::channel::<Job>(QUEUE);
         let writer_db = db.clone();
         tokio::spawn(async move {
@@ -56,19 +112,36 @@ impl AuditWriter {
                     .await;
                 }
                 siblings = batch.len() > 1;
-                let (events, acks): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-                let results = write(&db, &events).await;
-                for ((ack, result), event) in acks.into_iter().zip(results).zip(&events) {
-                    // Counted once stored: a row that failed failed its request too.
-                    if result.is_ok() {
-                        crate::metrics::audit_event(event);
+                let mut counts = Vec::with_capacity(batch.len());
+                let mut acks = Vec::with_capacity(batch.len());
+                let mut events = Vec::with_capacity(batch.len());
+                for (rows, ack) in batch.drain(..) {
+                    counts.push(rows.len());
+                    acks.push(ack);
+                    events.extend(rows);
+                }
+                let mut results = write(&db, &events).await.into_iter();
+                let mut rows = events.iter();
+                for (ack, n) in acks.into_iter().zip(counts) {
+                    let mut outcome = Ok(());
+                    for (result, event) in results.by_ref().take(n).zip(rows.by_ref()) {
+                        match result {
+                            // Counted once stored: a row that failed failed its request too.
+                            Ok(()) => crate::metrics::audit_event(event),
+                            Err(e) => outcome = Err(e),
+                        }
                     }
                     // The request may have gone (client hung up): nothing to tell.
-                    let _ = ack.send(result);
+                    let _ = ack.send(outcome);
                 }
             }
         });
-        Self { jobs, db }
+        Self {
+            jobs,
+            db,
+            held: None,
+            late,
+        }
     }
 
     /// Another writer to the same database, on the current runtime. Each HTTP
@@ -76,14 +149,66 @@ impl AuditWriter {
     /// is woken there, where a writer on another runtime cost two thread
     /// wake-ups per commit.
     pub fn start_here(&self) -> Self {
-        Self::start(self.db.clone())
+        Self::start_counting(self.db.clone(), self.late.clone())
     }
 
-    /// Stores `event`; returns once it is committed.
+    /// How many held rows were stored only after their request had ended.
+    pub fn late_rows(&self) -> u64 {
+        self.late.load(Ordering::Relaxed)
+    }
+
+    /// This writer for one request: [`Self::hold`] keeps a row back until the
+    /// request's next [`Self::record`] or its [`Self::flush`], which the
+    /// request's handler calls before it answers.
+    pub fn for_request(&self) -> Self {
+        Self {
+            jobs: self.jobs.clone(),
+            db: self.db.clone(),
+            held: Some(Arc::new(Held {
+                rows: Mutex::new(Vec::new()),
+                jobs: self.jobs.clone(),
+                late: self.late.clone(),
+            })),
+            late: self.late.clone(),
+        }
+    }
+
+    /// Stores `event` with any rows held back; returns once they are committed.
     pub async fn record(&self, event: AuditEvent) -> Result<(), DbError> {
+        let mut rows = self.held.as_ref().map(|h| h.take()).unwrap_or_default();
+        rows.push(event);
+        self.commit(rows).await
+    }
+
+    /// Holds `event` back to go with the request's next row: stored with it,
+    /// or at the [`Self::flush`] before the answer. A writer that is not for
+    /// a request stores it now.
+    pub async fn hold(&self, event: AuditEvent) -> Result<(), DbError> {
+        match &self.held {
+            Some(held) => {
+                held.rows
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(event);
+                Ok(())
+            }
+            None => self.commit(vec![event]).await,
+        }
+    }
+
+    /// Stores the rows held back, if any; returns once they are committed.
+    pub async fn flush(&self) -> Result<(), DbError> {
+        let rows = self.held.as_ref().map(|h| h.take()).unwrap_or_default();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.commit(rows).await
+    }
+
+    async fn commit(&self, rows: Vec<AuditEvent>) -> Result<(), DbError> {
         let (ack, done) = oneshot::channel();
         let stopped = || DbError::Unavailable("the audit writer has stopped".into());
-        self.jobs.send((event, ack)).await.map_err(|_| stopped())?;
+        self.jobs.send((rows, ack)).await.map_err(|_| stopped())?;
         done.await.map_err(|_| stopped())?
     }
 
@@ -164,6 +289,78 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), 200);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    fn row(name: &str, outcome: &str) -> AuditEvent {
+        audit::factor_event(None, name, "password", outcome, None)
+    }
+
+    async fn outcomes(db: &DatabaseConnection) -> Vec<String> {
+        let mut rows = audit::list(db, None, None, 100).await.unwrap();
+        rows.reverse();
+        rows.into_iter().map(|r| r.outcome).collect()
+    }
+
+    #[tokio::test]
+    async fn a_held_row_goes_with_the_requests_next_one_in_order() {
+        let (db, dir) = sqlite().await;
+        let writer = AuditWriter::start(db.clone());
+        let request = writer.for_request();
+        request.hold(row("alice", "held")).await.unwrap();
+        // Another request's row does not take it along.
+        writer.record(row("bob", "other")).await.unwrap();
+        assert_eq!(outcomes(&db).await, ["other"], "held back");
+        request.record(row("alice", "next")).await.unwrap();
+        assert_eq!(outcomes(&db).await, ["other", "held", "next"]);
+        request.flush().await.unwrap();
+        drop(request);
+        assert_eq!(outcomes(&db).await.len(), 3, "nothing twice");
+        assert_eq!(writer.late_rows(), 0);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn held_rows_are_stored_at_the_flush_or_at_once_without_a_request() {
+        let (db, dir) = sqlite().await;
+        let writer = AuditWriter::start(db.clone());
+        writer.hold(row("alice", "at-once")).await.unwrap();
+        assert_eq!(outcomes(&db).await, ["at-once"]);
+        let request = writer.for_request();
+        request.hold(row("bob", "flushed")).await.unwrap();
+        request.flush().await.unwrap();
+        assert_eq!(outcomes(&db).await, ["at-once", "flushed"]);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn a_request_that_forgets_its_flush_still_has_its_rows_stored() {
+        let (db, dir) = sqlite().await;
+        let writer = AuditWriter::start(db.clone());
+        let request = writer.for_request();
+        request.hold(row("carol", "forgotten")).await.unwrap();
+        drop(request);
+        let mut stored = false;
+        for _ in 0..100 {
+            if outcomes(&db).await == ["forgotten"] {
+                stored = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(stored, "the dropped request's row was lost");
+        assert_eq!(writer.late_rows(), 1, "and it was counted as late");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn a_held_row_fails_with_the_row_it_went_with() {
+        let (db, dir) = sqlite().await;
+        let writer = AuditWriter::start(db.clone());
+        let request = writer.for_request();
+        request.hold(row("dave", "held")).await.unwrap();
+        db.close_by_ref().await.unwrap();
+        assert!(request.record(row("dave", "next")).await.is_err());
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -200,22 +200,40 @@ pub async fn login(
     visit: Visit,
     form: CsrfForm<LoginInput>,
 ) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
-    let ctx = state.login_ctx();
-    let at = login::resume::at_login(&ctx, &id, &visit).await?;
+    // A right password's audit row waits to go with the login's next row (the
+    // authorization it finishes): whatever the answer, it is stored first.
+    let audit = state.audit.for_request();
+    let ctx = LoginCtx {
+        audit: &audit,
+        ..state.login_ctx()
+    };
+    let answer = password_post(&state, &ctx, &req, &path, &visit, form).await;
+    audit.flush().await?;
+    answer
+}
+
+async fn password_post(
+    state: &AppState,
+    ctx: &LoginCtx<'_>,
+    req: &HttpRequest,
+    id: &str,
+    visit: &Visit,
+    form: CsrfForm<LoginInput>,
+) -> Result<HttpResponse, PageError> {
+    let at = login::resume::at_login(ctx, id, visit).await?;
     let known = at.form_cookie.clone();
     let page = || LoginPage {
-        id: &id,
+        id,
         login: &at.login,
         client_name: &at.client_name,
         client_logo: at.client_logo.as_deref(),
         session: known.clone(),
     };
     let input = &form.form;
-    if !form.check_for(known.as_deref(), &id).await? {
+    if !form.check_for(known.as_deref(), id).await? {
         return render_login(
-            &state,
-            &req,
+            state,
+            req,
             page(),
             StatusCode::BAD_REQUEST,
             &input.username,
@@ -225,32 +243,31 @@ pub async fn login(
     }
     // Home-realm discovery: an email whose domain an upstream lists signs in there.
     if let Some(up) = state.settings.upstream_for_email(input.username.trim()) {
-        return Ok(see_other(&super::upstream::start_url(&state, &id, &up.id)));
+        return Ok(see_other(&super::upstream::start_url(state, id, &up.id)));
     }
     let proof = IdentityProof::Password {
         username: input.username.trim(),
         password: &input.password,
-        lang: lang_of(&state.settings, &req, at.login.ui_locales.as_deref()),
+        lang: lang_of(&state.settings, req, at.login.ui_locales.as_deref()),
     };
     let session = at.session.clone().map(|(_, s)| s);
     let cookie = visit.session.as_deref();
-    let (status, message) = match identity::prove(&ctx, cookie, session, proof, visit.ip).await? {
+    let (status, message) = match identity::prove(ctx, cookie, session, proof, visit.ip).await? {
         LoginResult::SignedIn(new_cookie) => {
-            let to = after_password(&state, &ctx, &id, &visit, &new_cookie).await;
+            let to = after_password(state, ctx, id, visit, &new_cookie).await;
             let mut resp = see_other(&to);
-            resp.add_cookie(&set_session_cookie(&state, &new_cookie))?;
+            resp.add_cookie(&set_session_cookie(state, &new_cookie))?;
             return Ok(resp);
         }
         LoginResult::Upstream(up) => {
-            return Ok(see_other(&super::upstream::start_url(&state, &id, &up)));
+            return Ok(see_other(&super::upstream::start_url(state, id, &up)));
         }
         LoginResult::Invalid => (StatusCode::UNAUTHORIZED, "login-invalid"),
         LoginResult::LockedOut => (StatusCode::TOO_MANY_REQUESTS, "login-locked-out"),
         LoginResult::Busy => (StatusCode::SERVICE_UNAVAILABLE, "login-busy"),
     };
     // A wrong password leaves the session as it was: its cookie still holds.
-    let mut resp =
-        render_login(&state, &req, page(), status, &input.username, Some(message)).await?;
+    let mut resp = render_login(state, req, page(), status, &input.username, Some(message)).await?;
     if status == StatusCode::SERVICE_UNAVAILABLE {
         resp.headers_mut().insert(
             actix_web::http::header::RETRY_AFTER,

@@ -10,7 +10,7 @@ use super::session::BrowserSession;
 use crate::auth::limiter::{self, Bucket};
 use crate::auth::password::VerifyError;
 use crate::auth::stepup::{Factor, Proof};
-use crate::db::users;
+use crate::db::{audit, users};
 use crate::error::Failure;
 use crate::i18n::Lang;
 use crate::login::LoginCtx;
@@ -146,8 +146,16 @@ pub async fn password_login(
         tracing::info!(user = %user.username, upstream = %up.id, "password sign-in sent to the upstream of its domain");
         return Ok(LoginResult::Upstream(up.id.clone()));
     }
+    // Stored with the login's next row (its authorization, when the password
+    // finishes it), before any answer: one commit for both.
     ctx.audit
-        .factor(Some(&user.id), &user.username, "password", "success", ip)
+        .hold(audit::factor_event(
+            Some(&user.id),
+            &user.username,
+            "password",
+            "success",
+            ip,
+        ))
         .await?;
     let now = now_ms();
     // Keep what this session proved only when it is the same person signing in

@@ -68,6 +68,7 @@ mod oversized_bodies_change_nothing;
 mod packaging_examples_hold;
 mod pages_pass_axe;
 mod pages_speak_the_users_language;
+mod password_audit_row_precedes_the_answer;
 mod pending_sign_in_is_bound_to_its_browser;
 mod policy;
 mod protocol_errors;
