@@ -132,14 +132,14 @@ impl AccessGrant {
 }
 
 /// Issues a code for `grant`: kept in the store for `ttl` under its digest,
-/// and sealed with its own expiry ([`access::AccessTokens::new_code`]).
+/// and sealed with its own expiry and client ([`access::AccessTokens::new_code`]).
 pub async fn put_code(
     store: &Store,
     codes: &access::AccessTokens,
     grant: &CodeGrant,
     ttl: Duration,
 ) -> Result<String, Failure> {
-    let code = codes.new_code(now_s() + ttl.as_secs() as i64)?;
+    let code = codes.new_code(now_s() + ttl.as_secs() as i64, &grant.client_id)?;
     store.put_json(&code_key(&code), grant, ttl).await?;
     Ok(code)
 }
@@ -175,17 +175,23 @@ pub async fn consent_stands(
 /// our seal): that is a replay, and every token the code issued, or is
 /// issuing, is revoked (RFC 6749 §4.1.2, §10.5): the access tokens and the
 /// whole refresh-token family. Nothing is kept per redeemed code; an expired
-/// or made-up code is refused and changes nothing.
-pub async fn redeem_code(ctx: &TokenCtx<'_>, code: &str) -> Result<Option<CodeGrant>, Failure> {
+/// or made-up code is refused and changes nothing, and so is a code presented
+/// by another client than `client_id` (RFC 6749 §4.1.3): a leaked code does not
+/// let another client use it up, nor revoke what it issued.
+pub async fn redeem_code(
+    ctx: &TokenCtx<'_>,
+    code: &str,
+    client_id: &str,
+) -> Result<Option<CodeGrant>, Failure> {
     let store = ctx.store;
+    let sealed = ctx.access.open_code(code);
+    if sealed.as_ref().is_some_and(|c| !c.issued_to(client_id)) {
+        return Ok(None);
+    }
     if let Some(grant) = store.take_json::<CodeGrant>(&code_key(code)).await? {
         return Ok(Some(grant));
     }
-    if ctx
-        .access
-        .code_expiry(code)
-        .is_none_or(|end| end <= now_s())
-    {
+    if sealed.is_none_or(|c| c.expires_at <= now_s()) {
         return Ok(None);
     }
     let grant_id = access::grant_id_of_code(code);

@@ -15,6 +15,7 @@ mod admin_mail;
 mod admin_repositories;
 mod admin_resets_end_sessions;
 mod anonymous_state_is_bounded;
+mod another_clients_code_changes_nothing;
 mod audit_indexes;
 mod audit_retention;
 mod backchannel_logout;

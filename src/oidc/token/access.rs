@@ -111,19 +111,30 @@ impl AccessTokens {
         Some(grant)
     }
 
-    /// A new authorization code that proves its own issue and lifetime: its
-    /// expiry (Unix seconds) sealed under this key with a random nonce. Nobody
-    /// without the key can make one, so a code of ours that is no longer in the
-    /// store was redeemed: no mark per redeemed code needs to be kept.
-    pub fn new_code(&self, expires_at: i64) -> Result<String, Failure> {
-        Ok(self.seal_bytes(CODE, expires_at.to_be_bytes().to_vec())?.0)
+    /// A new authorization code that proves its own issue, lifetime and
+    /// client: its expiry (Unix seconds) and a digest of the client it is
+    /// issued to, sealed under this key with a random nonce. Nobody without
+    /// the key can make one, so a code of ours that is no longer in the store
+    /// was redeemed: no mark per redeemed code needs to be kept.
+    pub fn new_code(&self, expires_at: i64, client_id: &str) -> Result<String, Failure> {
+        let mut body = expires_at.to_be_bytes().to_vec();
+        body.extend_from_slice(&client_digest(client_id));
+        Ok(self.seal_bytes(CODE, body)?.0)
     }
 
-    /// The expiry sealed in a code made by [`Self::new_code`] under this key;
-    /// None for anything else, an access token included.
-    pub fn code_expiry(&self, code: &str) -> Option<i64> {
+    /// What is sealed in a code made by [`Self::new_code`] under this key;
+    /// None for anything else, an access token included. A code sealed
+    /// before codes named their client (an expiry alone) names none.
+    pub fn open_code(&self, code: &str) -> Option<SealedCode> {
         let (_, plain) = self.open_bytes(CODE, code)?;
-        Some(i64::from_be_bytes(plain.try_into().ok()?))
+        let (expiry, client) = plain.split_first_chunk::<8>()?;
+        Some(SealedCode {
+            expires_at: i64::from_be_bytes(*expiry),
+            client: match client.len() {
+                0 => None,
+                _ => Some(client.try_into().ok()?),
+            },
+        })
     }
 
     /// `base64url(kind | nonce | ciphertext | tag)`, the kind byte
@@ -179,6 +190,32 @@ impl AccessTokens {
 /// and from the refresh family it starts, carries it. Derived from the code, so
 /// that a replayed code names the grant to revoke without a stored list of what
 /// it issued (RFC 6749 §4.1.2).
+/// What a code of ours carries.
+pub struct SealedCode {
+    pub expires_at: i64,
+    client: Option<[u8; CLIENT_DIGEST_LEN]>,
+}
+
+impl SealedCode {
+    /// Whether the code was issued to `client_id` (a code that names no
+    /// client, from before codes did, is not refused here: its grant's
+    /// client is checked once redeemed).
+    pub fn issued_to(&self, client_id: &str) -> bool {
+        self.client.is_none_or(|c| c == client_digest(client_id))
+    }
+}
+
+const CLIENT_DIGEST_LEN: usize = 16;
+
+fn client_digest(client_id: &str) -> [u8; CLIENT_DIGEST_LEN] {
+    let mut h = Sha256::new();
+    h.update(b"portcullis client of code\0");
+    h.update(client_id.as_bytes());
+    let mut out = [0; CLIENT_DIGEST_LEN];
+    out.copy_from_slice(&h.finalize()[..CLIENT_DIGEST_LEN]);
+    out
+}
+
 pub fn grant_id_of_code(code: &str) -> String {
     let mut h = Sha256::new();
     h.update(b"portcullis grant of code\0");
@@ -326,22 +363,28 @@ mod tests {
     #[test]
     fn a_code_carries_its_expiry_and_nothing_else_passes_for_one() {
         let keys = AccessTokens::from_key(&[1; 32]).unwrap();
-        let code = keys.new_code(1_700_000_060).unwrap();
-        assert_eq!(keys.code_expiry(&code), Some(1_700_000_060));
+        let code = keys.new_code(1_700_000_060, "app").unwrap();
+        let sealed = keys.open_code(&code).unwrap();
+        assert_eq!(sealed.expires_at, 1_700_000_060);
+        assert!(sealed.issued_to("app"));
+        assert!(!sealed.issued_to("other-app"));
         // Each code is new, though issued in the same second.
-        assert_ne!(keys.new_code(1_700_000_060).unwrap(), code);
+        assert_ne!(keys.new_code(1_700_000_060, "app").unwrap(), code);
         // Another key, an altered byte, an access token, an access token's
         // record as a code: none is a code of ours; a code is no access token.
         let other = AccessTokens::from_key(&[2; 32]).unwrap();
-        assert_eq!(other.code_expiry(&code), None);
+        assert!(other.open_code(&code).is_none());
         let raw = URL_SAFE_NO_PAD.decode(&code).unwrap();
         for i in 0..raw.len() {
             let mut bad = raw.clone();
             bad[i] ^= 0x01;
-            assert_eq!(keys.code_expiry(&URL_SAFE_NO_PAD.encode(&bad)), None, "{i}");
+            assert!(
+                keys.open_code(&URL_SAFE_NO_PAD.encode(&bad)).is_none(),
+                "{i}"
+            );
         }
         let token = keys.seal(&grant()).unwrap().token;
-        assert_eq!(keys.code_expiry(&token), None);
+        assert!(keys.open_code(&token).is_none());
         assert!(keys.open(&code).is_none());
         for junk in [
             "",
@@ -349,8 +392,16 @@ mod tests {
             &secrets::random_token(32),
             &"A".repeat(MAX_LEN + 1),
         ] {
-            assert_eq!(keys.code_expiry(junk), None);
+            assert!(keys.open_code(junk).is_none());
         }
+        // A code sealed before codes named their client still opens, for
+        // whoever presents it; its grant's client is checked once redeemed.
+        let (legacy, _) = keys
+            .seal_bytes(CODE, 1_700_000_060_i64.to_be_bytes().to_vec())
+            .unwrap();
+        let sealed = keys.open_code(&legacy).unwrap();
+        assert_eq!(sealed.expires_at, 1_700_000_060);
+        assert!(sealed.issued_to("app") && sealed.issued_to("other-app"));
     }
 
     #[test]

@@ -47,7 +47,14 @@ pub async fn exchange(
             "this client may not use the authorization code grant".into(),
         ));
     }
-    let grant = redeem_code(ctx, &req.code)
+    if ctx
+        .access
+        .open_code(&req.code)
+        .is_some_and(|c| !c.issued_to(&client.client_id))
+    {
+        return Err(invalid_grant("the code was issued to another client"));
+    }
+    let grant = redeem_code(ctx, &req.code, &client.client_id)
         .await?
         .ok_or_else(|| invalid_grant("the code is invalid, expired or already used"))?;
     if grant.client_id != client.client_id {
