@@ -180,7 +180,7 @@ impl OwnClient<'_> {
             return Ok(Err("this sign-in expired; please start again"));
         }
         let client = self.client(ctx).await?;
-        let Some(grant) = redeem_code(&ctx.token, code, &client.client_id).await? else {
+        let Ok(grant) = redeem_code(&ctx.token, code, &client.client_id).await? else {
             return Ok(Err("the code is invalid, expired or already used"));
         };
         let checks = grant.client_id == client.client_id

@@ -169,6 +169,16 @@ pub async fn consent_stands(
     Ok(crate::db::consents::covers(ctx.db, user_id, &client.client_id, scopes, 0).await?)
 }
 
+/// Why [`redeem_code`] gave no grant.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CodeRefused {
+    /// Made up, expired, or redeemed before (a replay, whose tokens are now
+    /// revoked).
+    Unusable,
+    /// Sealed for another client than the one presenting it: left as it was.
+    OtherClient,
+}
+
 /// Redeems a code once: whoever takes it from the store first. A code of ours
 /// that is still within its lifetime but no longer in the store was redeemed
 /// before (the store never drops a live entry, and a made-up code cannot carry
@@ -182,17 +192,17 @@ pub async fn redeem_code(
     ctx: &TokenCtx<'_>,
     code: &str,
     client_id: &str,
-) -> Result<Option<CodeGrant>, Failure> {
+) -> Result<Result<CodeGrant, CodeRefused>, Failure> {
     let store = ctx.store;
     let sealed = ctx.access.open_code(code);
     if sealed.as_ref().is_some_and(|c| !c.issued_to(client_id)) {
-        return Ok(None);
+        return Ok(Err(CodeRefused::OtherClient));
     }
     if let Some(grant) = store.take_json::<CodeGrant>(&code_key(code)).await? {
-        return Ok(Some(grant));
+        return Ok(Ok(grant));
     }
     if sealed.is_none_or(|c| c.expires_at <= now_s()) {
-        return Ok(None);
+        return Ok(Err(CodeRefused::Unusable));
     }
     let grant_id = access::grant_id_of_code(code);
     // The mark first, so that a first redemption still in flight revokes the
@@ -203,7 +213,7 @@ pub async fn redeem_code(
     access::revoke_grant(store, &grant_id).await?;
     refresh_token::revoke_family(ctx, &grant_id).await?;
     tracing::warn!("authorization code replayed: tokens issued from it were revoked");
-    Ok(None)
+    Ok(Err(CodeRefused::Unusable))
 }
 
 /// Whether a replay of the code behind `grant_id` was seen since it was

@@ -186,14 +186,10 @@ impl AccessTokens {
     }
 }
 
-/// The id of the grant a code starts: every access token issued from the code,
-/// and from the refresh family it starts, carries it. Derived from the code, so
-/// that a replayed code names the grant to revoke without a stored list of what
-/// it issued (RFC 6749 §4.1.2).
 /// What a code of ours carries.
 pub struct SealedCode {
     pub expires_at: i64,
-    client: Option<[u8; CLIENT_DIGEST_LEN]>,
+    client: Option<[u8; DIGEST_LEN]>,
 }
 
 impl SealedCode {
@@ -205,22 +201,29 @@ impl SealedCode {
     }
 }
 
-const CLIENT_DIGEST_LEN: usize = 16;
+const DIGEST_LEN: usize = 16;
 
-fn client_digest(client_id: &str) -> [u8; CLIENT_DIGEST_LEN] {
+fn client_digest(client_id: &str) -> [u8; DIGEST_LEN] {
+    tagged_digest(b"portcullis client of code\0", client_id)
+}
+
+/// The first 16 bytes of SHA-256 over `tag` then `input`: the tag keeps the
+/// digests of different uses apart.
+fn tagged_digest(tag: &[u8], input: &str) -> [u8; DIGEST_LEN] {
     let mut h = Sha256::new();
-    h.update(b"portcullis client of code\0");
-    h.update(client_id.as_bytes());
-    let mut out = [0; CLIENT_DIGEST_LEN];
-    out.copy_from_slice(&h.finalize()[..CLIENT_DIGEST_LEN]);
+    h.update(tag);
+    h.update(input.as_bytes());
+    let mut out = [0; DIGEST_LEN];
+    out.copy_from_slice(&h.finalize()[..DIGEST_LEN]);
     out
 }
 
+/// The id of the grant a code starts: every access token issued from the code,
+/// and from the refresh family it starts, carries it. Derived from the code, so
+/// that a replayed code names the grant to revoke without a stored list of what
+/// it issued (RFC 6749 §4.1.2).
 pub fn grant_id_of_code(code: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(b"portcullis grant of code\0");
-    h.update(code.as_bytes());
-    secrets::b64url(&h.finalize()[..16])
+    secrets::b64url(&tagged_digest(b"portcullis grant of code\0", code))
 }
 
 fn deny_key(id: &str) -> String {

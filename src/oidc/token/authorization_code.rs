@@ -4,7 +4,8 @@ use sha2::{Digest, Sha256};
 
 use super::issue::{self, Authentication};
 use super::{
-    AccessGrant, TokenCtx, TokenResponse, access, code_replayed, redeem_code, refresh_token,
+    AccessGrant, CodeRefused, TokenCtx, TokenResponse, access, code_replayed, redeem_code,
+    refresh_token,
 };
 use crate::auth::stepup;
 use crate::db::clients::Client;
@@ -47,16 +48,18 @@ pub async fn exchange(
             "this client may not use the authorization code grant".into(),
         ));
     }
-    if ctx
-        .access
-        .open_code(&req.code)
-        .is_some_and(|c| !c.issued_to(&client.client_id))
-    {
-        return Err(invalid_grant("the code was issued to another client"));
-    }
-    let grant = redeem_code(ctx, &req.code, &client.client_id)
-        .await?
-        .ok_or_else(|| invalid_grant("the code is invalid, expired or already used"))?;
+    let grant = match redeem_code(ctx, &req.code, &client.client_id).await? {
+        Ok(grant) => grant,
+        Err(CodeRefused::Unusable) => {
+            return Err(invalid_grant(
+                "the code is invalid, expired or already used",
+            ));
+        }
+        Err(CodeRefused::OtherClient) => {
+            return Err(invalid_grant("the code was issued to another client"));
+        }
+    };
+    // A code sealed before codes named their client: its grant names it.
     if grant.client_id != client.client_id {
         return Err(invalid_grant("the code was issued to another client"));
     }
