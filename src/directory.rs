@@ -152,6 +152,17 @@ impl<K: Eq + Hash, V: Clone> Snapshots<K, V> {
         );
     }
 
+    /// Changes the value kept for `key` in place, under the mark and time it
+    /// was read at: what no longer counts still does not.
+    fn update<Q: Eq + Hash + ?Sized>(&self, key: &Q, change: impl FnOnce(&mut V))
+    where
+        K: Borrow<Q>,
+    {
+        if let Some(e) = self.lock().get_mut(key) {
+            change(&mut e.value);
+        }
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.lock().len()
@@ -260,6 +271,22 @@ impl Directory {
         );
     }
 
+    /// Notes in this server's snapshot of user `id` the language their mails
+    /// are now written in. The language decides nothing about a sign-in, so
+    /// its change does not move the mark: a first sign-in (every account after
+    /// an import has one) would otherwise outdate every user's snapshot on
+    /// every instance. Another instance's snapshot names the old language for
+    /// `database.cache_ttl` at most.
+    pub fn note_language(&self, id: &str, lang: crate::i18n::Lang) {
+        self.users.update(id, |(user, _)| {
+            if user.locale != Some(lang) {
+                let mut changed = User::clone(user);
+                changed.locale = Some(lang);
+                *user = Arc::new(changed);
+            }
+        });
+    }
+
     /// The names of the groups of user `id`, sorted, as of the current mark.
     pub async fn groups(
         &self,
@@ -352,6 +379,30 @@ mod tests {
         changed(&store).await.unwrap();
         d.keep(&read);
         assert!(!answers_from_a_snapshot(&d, &db, &store, &alice.id).await);
+    }
+
+    #[tokio::test]
+    async fn a_new_language_is_noted_in_the_snapshot_without_moving_the_mark() {
+        let (db, _dir, alice) = one_user().await;
+        let store = Store::memory();
+        let d = Directory::new(Duration::from_secs(5), None);
+        let read = d.credentials(&db, &store, "alice").await.unwrap().unwrap();
+        d.keep(&read);
+        let before = mark(&store).await.unwrap();
+        d.note_language(&alice.id, crate::i18n::Lang::Fr);
+        assert_eq!(mark(&store).await.unwrap(), before);
+        let (seen, _) = d.user(&db, &store, &alice.id).await.unwrap().unwrap();
+        assert_eq!(seen.locale, Some(crate::i18n::Lang::Fr));
+        // Still the kept snapshot, not a new read.
+        assert!(answers_from_a_snapshot(&d, &db, &store, &alice.id).await);
+        // A snapshot that no longer counts does not count for being noted.
+        changed(&store).await.unwrap();
+        d.note_language(&alice.id, crate::i18n::Lang::De);
+        let (seen, _) = d.user(&db, &store, &alice.id).await.unwrap().unwrap();
+        assert_eq!(seen.locale, None);
+        // Nor is a user without a snapshot given one.
+        d.note_language("nobody", crate::i18n::Lang::De);
+        assert_eq!(d.users.len(), 1);
     }
 
     #[tokio::test]

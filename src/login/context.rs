@@ -57,8 +57,8 @@ impl LoginCtx<'_> {
     /// Records that `user` signed in, at a password or an upstream: the time
     /// (noted, and written with others within a second), and the language of
     /// the sign-in's pages when it is not the one kept for the user's mails
-    /// already. The directory's snapshots of the user then name the old
-    /// language, so its change mark moves.
+    /// already; this server's snapshot of the user is told the new language
+    /// (the change mark stays: the language decides nothing about a sign-in).
     pub async fn record_login(
         &self,
         user: &users::User,
@@ -68,7 +68,7 @@ impl LoginCtx<'_> {
             // The language is read by the next mail: written now, with the time.
             Some(new_lang) => {
                 users::record_login(self.db, &user.id, Some(new_lang)).await?;
-                crate::directory::changed(self.store).await?;
+                self.directory.note_language(&user.id, new_lang);
             }
             None => self.stamps.stamp(&user.id, crate::db::now()),
         }

@@ -1,6 +1,7 @@
 //! One integration binary: helpers spawn the real server on a free port; files are
 //! named after flows and security properties.
 
+mod a_first_sign_in_keeps_the_snapshots;
 mod access_tokens_are_not_stored;
 mod account_browser;
 mod account_page;
