@@ -26,6 +26,7 @@ use sea_orm::DatabaseConnection;
 use crate::db::user_factors::credentials_with_factors;
 use crate::db::users::{self, Credentials, FactorsPresent, User};
 use crate::error::Failure;
+use crate::metrics::{self, Lookup};
 use crate::store::{Store, StoreError};
 
 /// The store key of the change mark.
@@ -215,8 +216,10 @@ impl Directory {
     ) -> Result<Option<(User, FactorsPresent)>, Failure> {
         let mark = self.current(store).await?;
         if let Some((u, f)) = self.users.get(id, &mark) {
+            metrics::directory_lookup(Lookup::User, true);
             return Ok(Some((User::clone(&u), f)));
         }
+        metrics::directory_lookup(Lookup::User, false);
         let read_at = Instant::now();
         let found = users::find_with_factors(db, id).await?;
         // Only users that exist are kept, so probing random ids grows nothing.
@@ -296,8 +299,10 @@ impl Directory {
     ) -> Result<Arc<Vec<String>>, Failure> {
         let mark = self.current(store).await?;
         if let Some(hit) = self.groups.get(id, &mark) {
+            metrics::directory_lookup(Lookup::Groups, true);
             return Ok(hit);
         }
+        metrics::directory_lookup(Lookup::Groups, false);
         let read_at = Instant::now();
         let found = Arc::new(users::groups_of(db, id).await?);
         self.groups.put(id.to_owned(), mark, read_at, found.clone());

@@ -20,6 +20,7 @@ const LOCKOUTS: &str = "portcullis_lockouts_total";
 const AUTHORIZATIONS: &str = "portcullis_authorizations_total";
 const POLICY_RULES: &str = "portcullis_policy_rule_hits_total";
 const BACKEND_ERRORS: &str = "portcullis_backend_errors_total";
+const DIRECTORY_LOOKUPS: &str = "portcullis_directory_lookups_total";
 
 /// Seconds: the SSO hit answers in about a millisecond, a password check in
 /// tens of milliseconds; a request beyond a few seconds is an incident.
@@ -39,6 +40,25 @@ const FACTORS: [&str; 6] = [
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
+/// What the user directory was asked for.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup {
+    /// A user with which factors they have.
+    User,
+    /// A user's groups.
+    Groups,
+}
+
+/// The directory's counters, registered once with the recorder: a lookup runs
+/// several times per SSO hit, and a kept handle counts with one atomic add
+/// where the `counter!` macro would build and find its key each time.
+struct DirectoryCounters {
+    user: [::metrics::Counter; 2],
+    groups: [::metrics::Counter; 2],
+}
+
+static DIRECTORY: OnceLock<DirectoryCounters> = OnceLock::new();
+
 /// The process's recorder, installed on first use. The `metrics` facade has one
 /// recorder per process, as a process has one set of signal handlers; servers
 /// started in the same process (tests) share it, so their counters add up.
@@ -55,6 +75,14 @@ pub fn install() -> Option<PrometheusHandle> {
                 return None;
             }
             describe();
+            let answers = |kind: &'static str| {
+                ["snapshot", "database"]
+                    .map(|answer| counter!(DIRECTORY_LOOKUPS, "kind" => kind, "answer" => answer))
+            };
+            let _ = DIRECTORY.set(DirectoryCounters {
+                user: answers("user"),
+                groups: answers("groups"),
+            });
             gauge!("portcullis_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
             Some(handle)
         })
@@ -89,6 +117,22 @@ fn describe() {
         BACKEND_ERRORS,
         "Requests failed by the database or the session store"
     );
+    describe_counter!(
+        DIRECTORY_LOOKUPS,
+        "User directory lookups by kind, answered from this server's snapshot or read from the database"
+    );
+}
+
+/// A lookup in the user directory, answered from this server's snapshot
+/// (`from_snapshot`) or read from the database.
+pub fn directory_lookup(kind: Lookup, from_snapshot: bool) {
+    if let Some(c) = DIRECTORY.get() {
+        let answers = match kind {
+            Lookup::User => &c.user,
+            Lookup::Groups => &c.groups,
+        };
+        answers[usize::from(!from_snapshot)].increment(1);
+    }
 }
 
 /// One answered request. `route` is the matched pattern (`/interaction/{id}`),

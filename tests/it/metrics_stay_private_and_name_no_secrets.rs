@@ -200,6 +200,54 @@ async fn a_redeemed_code_leaves_nothing_behind() {
     );
 }
 
+/// The user directory counts how it answered: a signed-in browser's
+/// authorization and its token request from this server's snapshot, the first
+/// lookup after a change moved the mark from the database.
+#[tokio::test]
+async fn directory_lookups_are_counted_by_answer() {
+    let app = spawn_with(Options {
+        metrics: true,
+        ..Options::default()
+    })
+    .await;
+    let lookups = |text: &str, answer: &str| {
+        value(
+            text,
+            "portcullis_directory_lookups_total",
+            &["kind=\"user\"", &format!("answer=\"{answer}\"")],
+        )
+    };
+    let user = app.user("odile").await;
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    let params = AuthParams::new(&client);
+    let back = browser
+        .login(&browser.authorize(&params).await, &user)
+        .await;
+    assert_eq!(app.tokens(&client, &params, &back).await["acr"], "pwd");
+
+    let before = scrape(&app).await;
+    let params = AuthParams::new(&client);
+    let back = browser.authorize(&params).await;
+    assert_eq!(app.tokens(&client, &params, &back).await["acr"], "pwd");
+    let hit = scrape(&app).await;
+    assert!(
+        lookups(&hit, "snapshot") - lookups(&before, "snapshot") >= 2.0,
+        "{hit}"
+    );
+
+    portcullis::directory::changed(&app.state.store)
+        .await
+        .unwrap();
+    let back = browser.authorize(&AuthParams::new(&client)).await;
+    back.code();
+    let changed = scrape(&app).await;
+    assert!(
+        lookups(&changed, "database") - lookups(&hit, "database") >= 1.0,
+        "{changed}"
+    );
+}
+
 /// A client may send any token as its method; the metrics name the standard
 /// methods and count every other as `other`, so made-up methods cannot add a
 /// series each to what the registry keeps for the life of the process.
