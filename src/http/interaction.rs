@@ -163,7 +163,7 @@ pub async fn show(
 async fn after_password(
     state: &AppState,
     ctx: &LoginCtx<'_>,
-    id: &str,
+    (id, pending): (&str, PendingLogin),
     visit: &Visit,
     cookie: &str,
 ) -> String {
@@ -172,7 +172,7 @@ async fn after_password(
         ..visit.clone()
     };
     let expect = Expect::Page { method: None };
-    match login::resume(ctx, id, &signed_in, expect).await {
+    match login::resume::resume_loaded(ctx, id, pending, &signed_in, expect).await {
         Ok(Resumed {
             next: NextStep::Finish(url),
             ..
@@ -254,7 +254,7 @@ async fn password_post(
     let cookie = visit.session.as_deref();
     let (status, message) = match identity::prove(ctx, cookie, session, proof, visit.ip).await? {
         LoginResult::SignedIn(new_cookie) => {
-            let to = after_password(state, ctx, id, visit, &new_cookie).await;
+            let to = after_password(state, ctx, (id, at.login.clone()), visit, &new_cookie).await;
             let mut resp = see_other(&to);
             resp.add_cookie(&set_session_cookie(state, &new_cookie))?;
             return Ok(resp);

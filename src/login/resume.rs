@@ -146,6 +146,20 @@ pub async fn resume(
     expect: Expect,
 ) -> Result<Resumed, LoginError> {
     let login = pending(ctx, id, visit).await?;
+    resume_loaded(ctx, id, login, visit, expect).await
+}
+
+/// [`resume`] for a request that has loaded the pending login `id` already
+/// (the password post, which read it to check its form): the same decision
+/// without reading it again. Finishing still takes it from the store, so a
+/// login another tab finished in the meantime is not finished twice.
+pub async fn resume_loaded(
+    ctx: &LoginCtx<'_>,
+    id: &str,
+    login: PendingLogin,
+    visit: &Visit,
+    expect: Expect,
+) -> Result<Resumed, LoginError> {
     let party = Party::of(ctx, &login)
         .await?
         .ok_or(LoginError::ClientGone)?;
