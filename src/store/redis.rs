@@ -5,6 +5,7 @@
 //! stall), creating it and every command are bounded by timeouts, and every failure
 //! becomes [`StoreError::Unavailable`] (HTTP 503 upstream).
 
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -111,11 +112,30 @@ redis.call('DEL', KEYS[1])
 return n
 ";
 
-fn script(source: &str, key: &str) -> Cmd {
-    let mut cmd = redis::cmd("EVAL");
-    cmd.arg(source).arg(1).arg(key);
-    cmd
+/// A script called by its SHA-1 (`EVALSHA`). Redis keeps every script it has
+/// run, so after the first call only the 40-character hash crosses the wire,
+/// where `EVAL` sent the whole source and had Redis hash it again on every call.
+struct Lua {
+    source: &'static str,
+    sha1: String,
 }
+
+impl Lua {
+    fn new(source: &'static str) -> Self {
+        Self {
+            source,
+            sha1: redis::Script::new(source).get_hash().to_owned(),
+        }
+    }
+}
+
+static INCR: LazyLock<Lua> = LazyLock::new(|| Lua::new(INCR_WITH_TTL));
+static DECR: LazyLock<Lua> = LazyLock::new(|| Lua::new(DECR_EXISTING));
+static DELETE: LazyLock<Lua> = LazyLock::new(|| Lua::new(DELETE_IF));
+static ADD: LazyLock<Lua> = LazyLock::new(|| Lua::new(INDEX_ADD));
+static ENTRIES: LazyLock<Lua> = LazyLock::new(|| Lua::new(INDEX_ENTRIES));
+static REMOVE_TAG: LazyLock<Lua> = LazyLock::new(|| Lua::new(INDEX_REMOVE_TAG));
+static CLEAR: LazyLock<Lua> = LazyLock::new(|| Lua::new(INDEX_CLEAR));
 
 pub struct RedisBackend {
     client: Client,
@@ -245,14 +265,23 @@ impl RedisBackend {
     }
 
     async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
+        self.attempt(cmd).await?.map_err(|e| self.classify(&e))
+    }
+
+    /// One command: Redis's answer, an error it answered with included; `Err`
+    /// when it could not be asked or did not answer in time.
+    async fn attempt<T: FromRedisValue>(
+        &self,
+        cmd: &Cmd,
+    ) -> Result<Result<T, RedisError>, StoreError> {
         let (generation, mut manager) = self.connection().await?;
         match timeout(COMMAND_TIMEOUT, cmd.query_async::<T>(&mut manager)).await {
-            Ok(Ok(value)) => Ok(value),
+            Ok(Ok(value)) => Ok(Ok(value)),
             Ok(Err(e)) => {
                 if e.is_timeout() {
                     self.discard(generation);
                 }
-                Err(self.classify(&e))
+                Ok(Err(e))
             }
             Err(_) => {
                 self.discard(generation);
@@ -261,6 +290,30 @@ impl RedisBackend {
                     self.addr()
                 )))
             }
+        }
+    }
+
+    /// Runs `lua` on `key` by its hash, with the arguments `args` adds. A Redis
+    /// that does not know the script (restarted, or its scripts flushed) says
+    /// `NOSCRIPT`: then the source is sent once, and Redis keeps it again.
+    async fn eval<T: FromRedisValue>(
+        &self,
+        lua: &Lua,
+        key: &str,
+        args: impl Fn(&mut Cmd),
+    ) -> Result<T, StoreError> {
+        let call = |verb: &str, body: &str| {
+            let mut cmd = redis::cmd(verb);
+            cmd.arg(body).arg(1).arg(key);
+            args(&mut cmd);
+            cmd
+        };
+        match self.attempt(&call("EVALSHA", &lua.sha1)).await? {
+            Ok(value) => Ok(value),
+            Err(e) if e.kind() == ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                self.run(&call("EVAL", lua.source)).await
+            }
+            Err(e) => Err(self.classify(&e)),
         }
     }
 
@@ -333,23 +386,25 @@ impl Backend for RedisBackend {
     }
 
     async fn delete_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(DELETE_IF).arg(1).arg(key).arg(expected);
-        let n: i64 = self.run(&cmd).await?;
+        let n: i64 = self
+            .eval(&DELETE, key, |cmd| {
+                cmd.arg(expected);
+            })
+            .await?;
         Ok(n == 1)
     }
 
     async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(INCR_WITH_TTL).arg(1).arg(key).arg(millis(ttl));
-        let n: i64 = self.run(&cmd).await?;
+        let n: i64 = self
+            .eval(&INCR, key, |cmd| {
+                cmd.arg(millis(ttl));
+            })
+            .await?;
         u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("negative counter {n}")))
     }
 
     async fn decr(&self, key: &str) -> Result<u64, StoreError> {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(DECR_EXISTING).arg(1).arg(key);
-        let n: i64 = self.run(&cmd).await?;
+        let n: i64 = self.eval(&DECR, key, |_| {}).await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -374,16 +429,19 @@ impl Backend for RedisBackend {
         require_tag: bool,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let mut cmd = script(INDEX_ADD, index);
-        cmd.arg(key)
-            .arg(tag)
-            .arg(if require_tag { "1" } else { "0" })
-            .arg(millis(ttl));
-        Ok(self.run::<i64>(&cmd).await? == 1)
+        let added: i64 = self
+            .eval(&ADD, index, |cmd| {
+                cmd.arg(key)
+                    .arg(tag)
+                    .arg(if require_tag { "1" } else { "0" })
+                    .arg(millis(ttl));
+            })
+            .await?;
+        Ok(added == 1)
     }
 
     async fn index_entries(&self, index: &str) -> Result<Vec<(String, String)>, StoreError> {
-        let flat: Vec<String> = self.run(&script(INDEX_ENTRIES, index)).await?;
+        let flat: Vec<String> = self.eval(&ENTRIES, index, |_| {}).await?;
         Ok(flat
             .chunks_exact(2)
             .map(|pair| (pair[0].clone(), pair[1].clone()))
@@ -391,14 +449,16 @@ impl Backend for RedisBackend {
     }
 
     async fn index_remove_tag(&self, index: &str, tag: &str) -> Result<u64, StoreError> {
-        let mut cmd = script(INDEX_REMOVE_TAG, index);
-        cmd.arg(tag);
-        let n: i64 = self.run(&cmd).await?;
+        let n: i64 = self
+            .eval(&REMOVE_TAG, index, |cmd| {
+                cmd.arg(tag);
+            })
+            .await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn index_clear(&self, index: &str) -> Result<u64, StoreError> {
-        let n: i64 = self.run(&script(INDEX_CLEAR, index)).await?;
+        let n: i64 = self.eval(&CLEAR, index, |_| {}).await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 

@@ -369,6 +369,80 @@ async fn redis_store_behaves_as_a_store() {
     behaves_as_a_store(Arc::new(RedisBackend::new(&server.url).unwrap())).await;
 }
 
+/// Calls of one Redis command so far, from `INFO commandstats`.
+async fn calls(url: &str, command: &str) -> u64 {
+    let mut con = redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("cmdstat_{command}:calls=")))
+        .and_then(|rest| rest.split(',').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn flush_scripts(url: &str) {
+    let mut con = redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+}
+
+/// The store's scripts (counters, guarded deletes, indexes) go to Redis by
+/// their hash, not their source; a Redis that has forgotten them (a restart,
+/// `SCRIPT FLUSH`) is sent a script's source once, and every call still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_scripts_go_by_hash_and_survive_a_flush() {
+    let server = RedisServer::start();
+    let store = Store::redis(&server.url, "scripts:").await.unwrap();
+    assert_eq!(store.incr("rate:1", MINUTE).await.unwrap(), 1);
+    assert_eq!(store.incr("rate:1", MINUTE).await.unwrap(), 2);
+    let by_source = calls(&server.url, "eval").await;
+    assert_eq!(by_source, 1, "only the first call sends the source");
+    assert!(calls(&server.url, "evalsha").await >= 2);
+
+    flush_scripts(&server.url).await;
+    assert_eq!(store.incr("rate:1", MINUTE).await.unwrap(), 3);
+    assert_eq!(store.decr("rate:1").await.unwrap(), 2);
+    assert!(
+        store
+            .index_add("sessions:u", "session:a", "sid-a", false, MINUTE)
+            .await
+            .unwrap()
+    );
+    store
+        .put_json("session:a", &session(), MINUTE)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.index_entries("sessions:u").await.unwrap(),
+        vec![("session:a".to_owned(), "sid-a".to_owned())]
+    );
+    flush_scripts(&server.url).await;
+    assert_eq!(
+        store.index_remove_tag("sessions:u", "sid-a").await.unwrap(),
+        1
+    );
+    assert_eq!(store.get_json::<Session>("session:a").await.unwrap(), None);
+    assert!(store.put_new_json("guard", &"v", MINUTE).await.unwrap());
+    assert!(store.delete_if_json("guard", &"v").await.unwrap());
+    assert_eq!(store.index_clear("sessions:u").await.unwrap(), 0);
+    // Each script's source went once per time Redis had forgotten it.
+    assert_eq!(calls(&server.url, "eval").await, by_source + 7);
+}
+
 /// Runs a store call and checks it fails as Unavailable, promptly.
 macro_rules! assert_unavailable {
     ($call:expr) => {{
