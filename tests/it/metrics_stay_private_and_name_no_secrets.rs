@@ -15,6 +15,15 @@ async fn scrape(app: &TestApp) -> String {
     resp.text().await.unwrap()
 }
 
+/// A server with its metrics listener on.
+async fn spawn_metered() -> TestApp {
+    spawn_with(Options {
+        metrics: true,
+        ..Options::default()
+    })
+    .await
+}
+
 /// The value of the series whose line starts with `name{` and has every label
 /// in `labels` (0 when absent: a counter not yet incremented).
 fn value(text: &str, name: &str, labels: &[&str]) -> f64 {
@@ -85,11 +94,7 @@ async fn metrics_are_served_apart_and_count_sign_ins() {
 
 #[tokio::test]
 async fn route_labels_carry_no_ids_or_tokens() {
-    let app = spawn_with(Options {
-        metrics: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_metered().await;
     let client = app.client(false).await;
     let browser = Browser::new(&app);
     let page = browser.authorize(&AuthParams::new(&client)).await;
@@ -124,11 +129,7 @@ async fn route_labels_carry_no_ids_or_tokens() {
 /// signed in (the anonymous one that bound the form is replaced, not kept).
 #[tokio::test]
 async fn the_embedded_store_reports_sessions_and_pending_sign_ins() {
-    let app = spawn_with(Options {
-        metrics: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_metered().await;
     let fresh = scrape(&app).await;
     assert_eq!(store_entries(&fresh, "session"), 0.0, "{fresh}");
     let user = app.user("noor").await;
@@ -154,11 +155,7 @@ async fn the_embedded_store_reports_sessions_and_pending_sign_ins() {
 /// code's grant; a made-up code writes nothing.
 #[tokio::test]
 async fn a_redeemed_code_leaves_nothing_behind() {
-    let app = spawn_with(Options {
-        metrics: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_metered().await;
     let all = |text: &str| value(text, "portcullis_store_entries", &[]);
     let user = app.user("ines").await;
     let client = app.client(false).await;
@@ -205,11 +202,7 @@ async fn a_redeemed_code_leaves_nothing_behind() {
 /// lookup after a change moved the mark from the database.
 #[tokio::test]
 async fn directory_lookups_are_counted_by_answer() {
-    let app = spawn_with(Options {
-        metrics: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_metered().await;
     let lookups = |text: &str, answer: &str| {
         value(
             text,
@@ -253,11 +246,7 @@ async fn directory_lookups_are_counted_by_answer() {
 /// series each to what the registry keeps for the life of the process.
 #[tokio::test]
 async fn made_up_methods_add_no_series() {
-    let app = spawn_with(Options {
-        metrics: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_metered().await;
     // The registry is the process's: other tests count requests beside these.
     let discovery = [
         "route=\"/.well-known/openid-configuration\"",
