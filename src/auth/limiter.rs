@@ -12,7 +12,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::store::{Store, StoreError};
+use crate::store::{Counter, Store, StoreError};
 
 /// The window every failure counter lives for, from its first failure.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -93,40 +93,36 @@ impl Attempt {
 }
 
 async fn take_back(store: &Store, keys: &[String]) -> Result<(), StoreError> {
-    for key in keys {
-        store.decr(key).await?;
-    }
-    Ok(())
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    store.decr_all(&keys).await
 }
 
 /// Counts an attempt in every bucket; None (and nothing counted) when any bucket
 /// is already full. A store failure is an error: no check runs unlimited.
+/// With Redis every bucket is counted in one atomic step.
 pub async fn admit(store: &Store, buckets: &[Bucket]) -> Result<Option<Attempt>, StoreError> {
-    let mut counted = Vec::with_capacity(buckets.len());
-    let mut fills = Vec::with_capacity(buckets.len());
-    for bucket in buckets {
-        match store.incr(&bucket.key, bucket.window).await {
-            Ok(n) => {
-                counted.push(bucket.key.clone());
-                fills.push(n == bucket.max);
-                if n > bucket.max {
-                    // Refused, so not a failure: it must not hold a place that a
-                    // later, verified attempt would need in another bucket.
-                    take_back(store, &counted).await?;
-                    return Ok(None);
-                }
-            }
-            Err(e) => {
-                // Best effort: the error already fails this request.
-                let _ = take_back(store, &counted).await;
-                return Err(e);
-            }
-        }
-    }
+    let counters: Vec<Counter<'_>> = buckets
+        .iter()
+        .map(|b| Counter {
+            key: &b.key,
+            window: b.window,
+            max: b.max,
+        })
+        .collect();
+    // A bucket over its limit takes this attempt back from the buckets before
+    // it and never touches those after: refused, it is not a failure, and must
+    // not hold a place that a later, verified attempt would need.
+    let Ok(values) = store.incr_within(&counters).await? else {
+        return Ok(None);
+    };
     Ok(Some(Attempt {
         store: store.clone(),
-        keys: counted,
-        fills,
+        fills: buckets
+            .iter()
+            .zip(&values)
+            .map(|(b, n)| *n == b.max)
+            .collect(),
+        keys: buckets.iter().map(|b| b.key.clone()).collect(),
     }))
 }
 

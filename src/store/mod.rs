@@ -43,6 +43,15 @@ pub struct Usage {
 /// that anonymous writes may fill.
 pub const ANONYMOUS_SHARE: (usize, usize) = (3, 4);
 
+/// A failure counter for [`Backend::incr_within`]: its key, the window it
+/// lives for from its first count, and the most it may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Counter<'a> {
+    pub key: &'a str,
+    pub window: Duration,
+    pub max: u64,
+}
+
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     async fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<(), StoreError>;
@@ -79,6 +88,44 @@ pub trait Backend: Send + Sync + 'static {
     /// Atomically takes one back from a live counter, keeping its TTL; never goes
     /// below zero and never creates a counter. Returns the new value (0 when absent).
     async fn decr(&self, key: &str) -> Result<u64, StoreError>;
+    /// Counts one more in each of `counters` in turn, as [`Backend::incr`]
+    /// does, up to the first that goes over its limit: that one and those
+    /// before it are taken back, those after it are not touched, and its
+    /// index is the `Err`. Else the new values, in order. A store failure
+    /// takes back, at best, what was counted. Redis does it in one atomic
+    /// step; this default, one counter at a time.
+    async fn incr_within(
+        &self,
+        counters: &[Counter<'_>],
+    ) -> Result<Result<Vec<u64>, usize>, StoreError> {
+        let mut values = Vec::with_capacity(counters.len());
+        for (i, c) in counters.iter().enumerate() {
+            match self.incr(c.key, c.window).await {
+                Ok(n) if n > c.max => {
+                    for counted in &counters[..=i] {
+                        self.decr(counted.key).await?;
+                    }
+                    return Ok(Err(i));
+                }
+                Ok(n) => values.push(n),
+                Err(e) => {
+                    // Best effort: the error already fails this request.
+                    for counted in &counters[..i] {
+                        let _ = self.decr(counted.key).await;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Ok(values))
+    }
+    /// [`Backend::decr`] on each of `keys`; Redis in one step.
+    async fn decr_all(&self, keys: &[&str]) -> Result<(), StoreError> {
+        for key in keys {
+            self.decr(key).await?;
+        }
+        Ok(())
+    }
     /// Remaining lifetime of a key, None when absent.
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
@@ -269,6 +316,27 @@ impl Store {
 
     pub async fn decr(&self, key: &str) -> Result<u64, StoreError> {
         self.backend.decr(&self.key(key)).await
+    }
+
+    /// See [`Backend::incr_within`]; the keys are keys of this store.
+    pub async fn incr_within(
+        &self,
+        counters: &[Counter<'_>],
+    ) -> Result<Result<Vec<u64>, usize>, StoreError> {
+        let keys: Vec<String> = counters.iter().map(|c| self.key(c.key)).collect();
+        let full: Vec<Counter<'_>> = counters
+            .iter()
+            .zip(&keys)
+            .map(|(c, key)| Counter { key, ..*c })
+            .collect();
+        self.backend.incr_within(&full).await
+    }
+
+    /// See [`Backend::decr_all`].
+    pub async fn decr_all(&self, keys: &[&str]) -> Result<(), StoreError> {
+        let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        self.backend.decr_all(&refs).await
     }
 
     pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {

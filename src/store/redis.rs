@@ -32,6 +32,40 @@ end
 return n
 ";
 
+/// INCR_WITH_TTL on each of KEYS in turn (ARGV: window in ms and limit, per
+/// key), up to the first that goes over its limit: that one and those before
+/// it are taken back as DECR_EXISTING does, and the answer is {-i} for that
+/// key's position i (from 1). Else the new values.
+const INCR_WITHIN: &str = r"
+local out = {}
+for i = 1, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  if redis.call('PTTL', KEYS[i]) < 0 then
+    redis.call('PEXPIRE', KEYS[i], ARGV[2 * i - 1])
+  end
+  if n > tonumber(ARGV[2 * i]) then
+    for j = 1, i do
+      if redis.call('DECR', KEYS[j]) <= 0 then
+        redis.call('DEL', KEYS[j])
+      end
+    end
+    return {-i}
+  end
+  out[i] = n
+end
+return out
+";
+
+/// DECR_EXISTING on each of KEYS.
+const DECR_ALL: &str = r"
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 and redis.call('DECR', KEYS[i]) <= 0 then
+    redis.call('DEL', KEYS[i])
+  end
+end
+return 0
+";
+
 /// Deletes KEYS[1] only while it holds ARGV[1]; 1 when deleted.
 const DELETE_IF: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -131,6 +165,8 @@ impl Lua {
 
 static INCR: LazyLock<Lua> = LazyLock::new(|| Lua::new(INCR_WITH_TTL));
 static DECR: LazyLock<Lua> = LazyLock::new(|| Lua::new(DECR_EXISTING));
+static INCR_ALL: LazyLock<Lua> = LazyLock::new(|| Lua::new(INCR_WITHIN));
+static DECR_EACH: LazyLock<Lua> = LazyLock::new(|| Lua::new(DECR_ALL));
 static DELETE: LazyLock<Lua> = LazyLock::new(|| Lua::new(DELETE_IF));
 static ADD: LazyLock<Lua> = LazyLock::new(|| Lua::new(INDEX_ADD));
 static ENTRIES: LazyLock<Lua> = LazyLock::new(|| Lua::new(INDEX_ENTRIES));
@@ -302,9 +338,19 @@ impl RedisBackend {
         key: &str,
         args: impl Fn(&mut Cmd),
     ) -> Result<T, StoreError> {
+        self.eval_keys(lua, &[key], args).await
+    }
+
+    /// [`Self::eval`] on several keys.
+    async fn eval_keys<T: FromRedisValue>(
+        &self,
+        lua: &Lua,
+        keys: &[&str],
+        args: impl Fn(&mut Cmd),
+    ) -> Result<T, StoreError> {
         let call = |verb: &str, body: &str| {
             let mut cmd = redis::cmd(verb);
-            cmd.arg(body).arg(1).arg(key);
+            cmd.arg(body).arg(keys.len()).arg(keys);
             args(&mut cmd);
             cmd
         };
@@ -406,6 +452,51 @@ impl Backend for RedisBackend {
     async fn decr(&self, key: &str) -> Result<u64, StoreError> {
         let n: i64 = self.eval(&DECR, key, |_| {}).await?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn incr_within(
+        &self,
+        counters: &[super::Counter<'_>],
+    ) -> Result<Result<Vec<u64>, usize>, StoreError> {
+        if counters.is_empty() {
+            return Ok(Ok(Vec::new()));
+        }
+        let keys: Vec<&str> = counters.iter().map(|c| c.key).collect();
+        let answer: Vec<i64> = self
+            .eval_keys(&INCR_ALL, &keys, |cmd| {
+                for c in counters {
+                    cmd.arg(millis(c.window)).arg(c.max);
+                }
+            })
+            .await?;
+        match answer.as_slice() {
+            [refused] if *refused < 0 => usize::try_from(-refused - 1)
+                .ok()
+                .filter(|i| *i < counters.len())
+                .map(Err)
+                .ok_or_else(|| StoreError::Corrupt(format!("counters: refused at {refused}"))),
+            values if values.len() == counters.len() => values
+                .iter()
+                .map(|n| {
+                    u64::try_from(*n)
+                        .map_err(|_| StoreError::Corrupt(format!("negative counter {n}")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Ok),
+            other => Err(StoreError::Corrupt(format!(
+                "counters: {} values for {} keys",
+                other.len(),
+                counters.len()
+            ))),
+        }
+    }
+
+    async fn decr_all(&self, keys: &[&str]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let _: i64 = self.eval_keys(&DECR_EACH, keys, |_| {}).await?;
+        Ok(())
     }
 
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {

@@ -443,6 +443,72 @@ async fn redis_scripts_go_by_hash_and_survive_a_flush() {
     assert_eq!(calls(&server.url, "eval").await, by_source + 7);
 }
 
+/// The failure limiter on `store`: a parallel burst over two buckets admits
+/// at most the tight one's limit and tells one attempt that it filled it; a
+/// refused attempt leaves the buckets after the full one untouched, and one
+/// taken back frees its place in both.
+async fn limits_hold_in_a_burst(store: Store) {
+    use portcullis::auth::limiter::{Bucket, admit};
+    let tight = Bucket::new("burst", "alice", 5);
+    let roomy = Bucket::new("burst", "roomy", 100);
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let (store, buckets) = (store.clone(), [tight.clone(), roomy.clone()]);
+            tokio::spawn(async move { admit(&store, &buckets).await.unwrap() })
+        })
+        .collect();
+    let (mut admitted, mut filled) = (0, 0);
+    for t in tasks {
+        if let Some(a) = t.await.unwrap() {
+            admitted += 1;
+            assert!(!a.fills(1));
+            filled += usize::from(a.fills(0));
+            a.failed();
+        }
+    }
+    assert_eq!((admitted, filled), (5, 1));
+    assert!(store.ttl("limit:burst:alice").await.unwrap().is_some());
+
+    let other = Bucket::new("burst", "other", 1);
+    for _ in 0..3 {
+        let refused = admit(&store, &[other.clone(), tight.clone()])
+            .await
+            .unwrap();
+        assert!(refused.is_none());
+    }
+    let taken = admit(&store, std::slice::from_ref(&other))
+        .await
+        .unwrap()
+        .unwrap();
+    taken.take_back().await.unwrap();
+    admit(&store, std::slice::from_ref(&other))
+        .await
+        .unwrap()
+        .unwrap()
+        .failed();
+    assert!(admit(&store, &[other]).await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn limits_hold_in_a_burst_on_both_stores() {
+    limits_hold_in_a_burst(Store::memory()).await;
+    let server = RedisServer::start();
+    let store = Store::redis(&server.url, "limits:").await.unwrap();
+    limits_hold_in_a_burst(store.clone()).await;
+    // With Redis, an attempt over two buckets is one call, and so is its taking back.
+    use portcullis::auth::limiter::{Bucket, admit};
+    let before = calls(&server.url, "evalsha").await;
+    let a = admit(
+        &store,
+        &[Bucket::new("one", "a", 3), Bucket::new("one", "b", 3)],
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    a.take_back().await.unwrap();
+    assert_eq!(calls(&server.url, "evalsha").await - before, 2);
+}
+
 /// Runs a store call and checks it fails as Unavailable, promptly.
 macro_rules! assert_unavailable {
     ($call:expr) => {{
