@@ -163,7 +163,8 @@ pub async fn show(
 async fn after_password(
     state: &AppState,
     ctx: &LoginCtx<'_>,
-    (id, pending): (&str, PendingLogin),
+    id: &str,
+    pending: PendingLogin,
     visit: &Visit,
     cookie: &str,
 ) -> String {
@@ -254,7 +255,7 @@ async fn password_post(
     let cookie = visit.session.as_deref();
     let (status, message) = match identity::prove(ctx, cookie, session, proof, visit.ip).await? {
         LoginResult::SignedIn(new_cookie) => {
-            let to = after_password(state, ctx, (id, at.login.clone()), visit, &new_cookie).await;
+            let to = after_password(state, ctx, id, at.login.clone(), visit, &new_cookie).await;
             let mut resp = see_other(&to);
             resp.add_cookie(&set_session_cookie(state, &new_cookie))?;
             return Ok(resp);
