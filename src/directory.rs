@@ -9,14 +9,14 @@
 //! process, or the Redis that every instance shares). A user disabled or a factor
 //! reset here or on another instance therefore counts at the next request.
 //! The CLI beside an embedded store cannot reach that store: it moves a mark
-//! file in `keys.dir` instead, which such a server also looks at (one `stat`
-//! per lookup). An edit made straight in the database is bounded by
+//! file in `keys.dir` instead, which such a server also looks at on every
+//! lookup ([`mark_file`]: one read of an inotify watch on Linux, a `stat`
+//! elsewhere). An edit made straight in the database is bounded by
 //! `database.cache_ttl`, after which every snapshot is read again.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -28,6 +28,9 @@ use crate::db::users::{self, Credentials, FactorsPresent, User};
 use crate::error::Failure;
 use crate::metrics::{self, Lookup};
 use crate::store::{Store, StoreError};
+
+mod mark_file;
+use mark_file::{MarkFile, Stamp};
 
 /// The store key of the change mark.
 const MARK_KEY: &str = "directory:mark";
@@ -41,10 +44,10 @@ const MAX_ENTRIES: usize = 65_536;
 pub const MARK_FILE: &str = "directory.mark";
 
 /// One value of the change mark: random, so that a store that lost it (a Redis
-/// restart) can never give an older mark back; with the mark file's identity
-/// (inode, modification time, length) where a server looks at one.
+/// restart) can never give an older mark back; with the mark file's stamp
+/// where a server looks at one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mark(String, Option<(u64, i64, i64, u64)>);
+pub struct Mark(String, Option<Stamp>);
 
 /// The current change mark; draws the first one when the store has none.
 pub async fn mark(store: &Store) -> Result<Mark, StoreError> {
@@ -82,18 +85,6 @@ pub fn changed_file(dir: &Path) -> std::io::Result<()> {
     std::fs::rename(&tmp, &path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
-}
-
-/// The mark file's identity; None while there is none. Any other error fails
-/// the lookup (503) rather than trust a snapshot that may be stale.
-fn file_stamp(path: &Path) -> Result<Option<(u64, i64, i64, u64)>, Failure> {
-    match std::fs::metadata(path) {
-        Ok(m) => Ok(Some((m.ino(), m.mtime(), m.mtime_nsec(), m.len()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Failure::Unavailable(format!(
-            "the user directory's mark file: {e}"
-        ))),
-    }
 }
 
 struct Entry<V> {
@@ -184,7 +175,7 @@ pub struct Directory {
     users: Snapshots<String, (Arc<User>, FactorsPresent)>,
     groups: Snapshots<String, Arc<Vec<String>>>,
     /// Looked at on every lookup beside an embedded store ([`MARK_FILE`]).
-    mark_file: Option<PathBuf>,
+    mark_file: Option<MarkFile>,
 }
 
 impl Directory {
@@ -194,15 +185,15 @@ impl Directory {
         Self {
             users: Snapshots::new(ttl),
             groups: Snapshots::new(ttl),
-            mark_file,
+            mark_file: mark_file.map(MarkFile::new),
         }
     }
 
     /// The mark snapshots must have been read under to count now.
     async fn current(&self, store: &Store) -> Result<Mark, Failure> {
         let mut m = mark(store).await?;
-        if let Some(path) = &self.mark_file {
-            m.1 = file_stamp(path)?;
+        if let Some(file) = &self.mark_file {
+            m.1 = Some(file.stamp()?);
         }
         Ok(m)
     }
