@@ -161,7 +161,9 @@ impl Application {
         }
         let shared = state.clone();
         let server = HttpServer::new(move || {
-            // Called on each worker's thread: its own audit writer there.
+            // Called on each worker's thread: its own audit writer there, and
+            // its log lines written together.
+            crate::telemetry::batch_this_thread();
             let mut worker = shared.clone();
             worker.audit = shared.audit.start_here();
             App::new()
