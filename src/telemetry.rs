@@ -314,18 +314,23 @@ mod tests {
             .block_on(f)
     }
 
+    /// Two lines logged in one pass reach the sink in one write, after it.
+    async fn two_lines_in_one_write() {
+        batch_this_thread();
+        tokio::task::yield_now().await;
+        log("one\n");
+        log("two\n");
+        assert!(writes().is_empty(), "written before the pass ended");
+        for _ in 0..4 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(writes(), ["one\ntwo\n"]);
+    }
+
     #[test]
     fn a_worker_writes_the_lines_of_a_pass_together() {
         worker(async {
-            batch_this_thread();
-            tokio::task::yield_now().await;
-            log("one\n");
-            log("two\n");
-            assert!(writes().is_empty(), "written before the pass ended");
-            for _ in 0..4 {
-                tokio::task::yield_now().await;
-            }
-            assert_eq!(writes(), ["one\ntwo\n"]);
+            two_lines_in_one_write().await;
             log("three\n");
             for _ in 0..4 {
                 tokio::task::yield_now().await;
@@ -336,17 +341,7 @@ mod tests {
 
     #[test]
     fn an_actix_arbiter_writes_them_too() {
-        actix_rt::System::new().block_on(async {
-            batch_this_thread();
-            tokio::task::yield_now().await;
-            log("one\n");
-            log("two\n");
-            assert!(writes().is_empty(), "written before the pass ended");
-            for _ in 0..4 {
-                tokio::task::yield_now().await;
-            }
-            assert_eq!(writes(), ["one\ntwo\n"]);
-        });
+        actix_rt::System::new().block_on(two_lines_in_one_write());
     }
 
     #[test]
