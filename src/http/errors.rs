@@ -179,6 +179,12 @@ impl From<BearerError> for JsonError {
                 JsonError::new(StatusCode::UNAUTHORIZED, code, description)
                     .with_challenge(challenge)
             }
+            BearerError::InsufficientScope { description, scope } => {
+                let challenge = format!(
+                    "{BEARER_CHALLENGE}, error=\"{code}\", error_description=\"{description}\", scope=\"{scope}\""
+                );
+                JsonError::new(StatusCode::FORBIDDEN, code, description).with_challenge(challenge)
+            }
         }
     }
 }

@@ -164,6 +164,13 @@ pub enum BearerError {
         description: String,
         token_sent: bool,
     },
+    /// A good token whose scope does not cover the request (§3.1: 403); the
+    /// scope it needs goes into the challenge.
+    #[error("insufficient_scope: {description}")]
+    InsufficientScope {
+        description: String,
+        scope: &'static str,
+    },
     #[error(transparent)]
     Failure(#[from] Failure),
 }
@@ -183,6 +190,7 @@ impl BearerError {
         match self {
             Self::InvalidRequest(_) => "invalid_request",
             Self::InvalidToken { .. } => Self::INVALID_TOKEN,
+            Self::InsufficientScope { .. } => "insufficient_scope",
             Self::Failure(Failure::Unavailable(_)) => "temporarily_unavailable",
             Self::Failure(Failure::Internal(_)) => "server_error",
         }

@@ -113,7 +113,10 @@ pub async fn code_redirect(
 
 /// OIDC Core §3.1.2.1: a valid `id_token_hint` (or a `sub` value in `claims`)
 /// names the user this request must answer for. True when an `id_token_hint`
-/// was given (and verified).
+/// was given (and verified) that told its client the username: the login page
+/// may then be prefilled with it. A hint without `preferred_username` (the
+/// client was never given scope `profile`) names nobody on the page, or any
+/// holder of an ID token could read the username off it.
 fn expect_hinted_user(
     ctx: &LoginCtx<'_>,
     params: &HashMap<String, String>,
@@ -121,17 +124,17 @@ fn expect_hinted_user(
     req: &mut AuthRequest,
 ) -> Result<bool, AuthzError> {
     let hint = match params.get("id_token_hint").filter(|h| !h.is_empty()) {
-        Some(jwt) => Some(hint::subject(
-            &ctx.keys.current(),
+        Some(jwt) => Some(hint::for_client(
+            ctx.keys,
             ctx.settings.issuer_str(),
             &client.client_id,
             jwt,
         )?),
         None => None,
     };
-    let hinted = hint.is_some();
-    req.expected_user = hint::expected_user(hint, req.claims.sub.as_deref())?;
-    Ok(hinted)
+    let named = hint.as_ref().is_some_and(|h| h.names_username());
+    req.expected_user = hint::expected_user(hint.map(|h| h.sub), req.claims.sub.as_deref())?;
+    Ok(named)
 }
 
 /// RFC 6749 §3.1: no parameter may come twice. A request that repeats one
@@ -207,8 +210,8 @@ pub async fn authorize(
         );
         return Ok(finish(error_url(ctx, &to, &e)));
     }
-    let hinted = match expect_hinted_user(ctx, params, &client, &mut req) {
-        Ok(hinted) => hinted,
+    let named = match expect_hinted_user(ctx, params, &client, &mut req) {
+        Ok(named) => named,
         Err(e) => return Ok(finish(error_url(ctx, &to, &e))),
     };
     let mut login = PendingLogin::from_oidc(&req);
@@ -238,9 +241,10 @@ pub async fn authorize(
         )),
         next => {
             // The login page for the user the relying party expects, when an
-            // ID token we signed names them: a bare `sub` in `claims` proves
-            // nothing, and must not turn a user id into a username.
-            if hinted && let (Some(expected), None) = (&login.expected_user, &login.login_hint) {
+            // ID token we signed told it their username: a bare `sub` in
+            // `claims` proves nothing, and must not turn a user id into a
+            // username, nor may a hint to a client never given the username.
+            if named && let (Some(expected), None) = (&login.expected_user, &login.login_hint) {
                 login.login_hint = users::find_by_id(ctx.db, expected)
                     .await?
                     .map(|u| u.username);

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::hint::HintClaims;
 use super::session::BrowserSession;
 use crate::db::clients::Client;
 use crate::error::Failure;
@@ -38,15 +39,6 @@ impl LogoutRequest {
             state: get("state"),
         }
     }
-}
-
-/// The claims of a hint that matter here.
-#[derive(Debug, Clone, Deserialize)]
-pub struct HintClaims {
-    pub sub: String,
-    pub aud: Audience,
-    #[serde(default)]
-    pub sid: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,8 +102,7 @@ impl From<crate::db::DbError> for LogoutError {
 pub async fn validate(ctx: &LoginCtx<'_>, req: LogoutRequest) -> Result<ValidLogout, LogoutError> {
     let hint = match &req.id_token_hint {
         Some(jwt) => Some(
-            ctx.keys
-                .verify_ignoring_expiry::<HintClaims>(jwt, ctx.settings.issuer_str())
+            super::hint::id_token(ctx.keys, ctx.settings.issuer_str(), jwt)
                 .ok_or(LogoutError::ForeignHint)?,
         ),
         None => None,

@@ -60,6 +60,14 @@ async fn claims(ctx: &TokenCtx<'_>, token: Option<&str>) -> Result<(Client, Valu
         .await?
         .filter(|u| grant.valid_for(u))
         .ok_or_else(|| invalid_token("the user is no longer active"))?;
+    // OIDC Core §5.3: userinfo answers for a token of an OpenID request. A
+    // refresh narrowed to drop `openid` leaves one that may not read it.
+    if !grant.scopes.iter().any(|s| s == "openid") {
+        return Err(BearerError::InsufficientScope {
+            description: "the access token was not granted the openid scope".into(),
+            scope: "openid",
+        });
+    }
     let groups = if ProfileClaims::wants_groups(&grant.scopes, &grant.userinfo_claims) {
         Some(Vec::clone(
             &*ctx.directory.groups(ctx.db, ctx.store, &user.id).await?,

@@ -135,7 +135,8 @@ async fn an_expired_hint_still_names_the_user() {
             SigningAlg::ES256,
             &json!({
                 "iss": app.issuer, "sub": alice.id, "aud": client.client_id,
-                "iat": now - 7200, "exp": now - 3600,
+                "iat": now - 7200, "exp": now - 3600, "auth_time": now - 7200,
+                "preferred_username": "alice",
             }),
         )
         .unwrap();
@@ -145,4 +146,76 @@ async fn an_expired_hint_still_names_the_user() {
     let landing = browser.authorize(&params).await;
     let claims = app.tokens(&client, &params, &landing).await;
     assert_eq!(claims["sub"], alice.id.as_str());
+}
+
+/// The login page names the hinted user only to a client that was told the
+/// username (scope `profile`): an ID token of an `openid`-only sign-in must not
+/// let its holder read the username off the page.
+#[tokio::test]
+async fn a_hint_to_a_client_never_told_the_username_names_nobody_on_the_page() {
+    let app = spawn_app().await;
+    let client = app.client(false).await;
+    let (alice, bob) = (app.user("alice").await, app.user("bob").await);
+    let openid_only = AuthParams::new(&client).set("scope", "openid");
+    let tokens = app
+        .sign_in_with(&Browser::new(&app), &client, &bob, &openid_only)
+        .await;
+    let hint = str_of(&tokens, "id_token").to_string();
+    assert!(jwt_payload(&hint).get("preferred_username").is_none());
+
+    let params = AuthParams::new(&client).set("id_token_hint", &hint);
+    let browser = Browser::new(&app);
+    let page = browser.authorize(&params).await;
+    assert_eq!(page.status(), 200);
+    let form = form_with(page.html(), "password");
+    assert_eq!(form.get("username").unwrap_or_default(), "");
+    assert!(!page.html().contains("bob"), "{}", page.html());
+    // The hint still binds the login to bob.
+    let wrong = browser.login(&page, &alice).await;
+    assert!(matches!(wrong, Landing::Page { .. }), "{wrong:?}");
+    let back = browser.login(&wrong, &bob).await;
+    let claims = app.tokens(&client, &params, &back).await;
+    assert_eq!(claims["sub"], bob.id.as_str());
+}
+
+/// Other JWTs we sign carry our `iss`, a `sub` and the client as `aud` too: a
+/// signed userinfo answer is no ID token, at `/authorize` or at `/logout`.
+#[tokio::test]
+async fn a_signed_userinfo_answer_is_no_hint() {
+    use portcullis::db::clients::{ClientOptions, ClientProfile};
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let profile = ClientProfile {
+        options: ClientOptions {
+            userinfo_signed_response_alg: Some(SigningAlg::ES256),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let client = app.client_made(&[], profile).await;
+    let browser = Browser::new(&app);
+    let params = AuthParams::new(&client);
+    let tokens = app.sign_in_with(&browser, &client, &alice, &params).await;
+    let (status, _, userinfo_jwt) = app.userinfo(str_of(&tokens, "access_token")).await;
+    assert_eq!(status, 200);
+    assert_eq!(jwt_payload(&userinfo_jwt)["sub"], alice.id.as_str());
+
+    let back = browser
+        .authorize(&AuthParams::new(&client).set("id_token_hint", &userinfo_jwt))
+        .await
+        .params();
+    assert_eq!(back["error"], "invalid_request", "{back:?}");
+    // The ID token itself is one.
+    let back = browser
+        .authorize(&AuthParams::new(&client).set("id_token_hint", str_of(&tokens, "id_token")))
+        .await
+        .params();
+    assert!(back.contains_key("code"), "{back:?}");
+
+    let logout = format!(
+        "{}?{}",
+        app.url("/logout"),
+        serde_urlencoded::to_string([("id_token_hint", userinfo_jwt.as_str())]).unwrap()
+    );
+    assert_eq!(browser.get(&logout).await.status(), 400);
 }

@@ -206,7 +206,10 @@ async fn an_expired_hint_still_logs_out_but_a_hint_for_someone_else_asks_first()
             .keys
             .sign(
                 SigningAlg::ES256,
-                &json!({"iss": app.issuer, "sub": sub, "aud": client.client_id, "iat": 1, "exp": 2}),
+                &json!({
+                    "iss": app.issuer, "sub": sub, "aud": client.client_id,
+                    "iat": 1, "exp": 2, "auth_time": 1,
+                }),
             )
             .unwrap()
     };

@@ -146,6 +146,14 @@ async fn refresh_scope_may_narrow_but_never_widen() {
     // Without openid there is no ID token.
     let no_oidc = refreshed(&app, &client, str_of(&full, "refresh_token"), Some("email")).await;
     assert!(no_oidc.get("id_token").is_none(), "{no_oidc}");
+    // Nor may its access token read userinfo (OIDC Core §5.3), whatever the
+    // grant asked for individually; the token with openid still does.
+    let (status, _, body) = app.userinfo(str_of(&no_oidc, "access_token")).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("insufficient_scope"), "{body}");
+    assert!(!body.contains("nina@example.com"), "{body}");
+    let (status, _, _) = app.userinfo(str_of(&narrow, "access_token")).await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]

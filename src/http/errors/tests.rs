@@ -83,6 +83,21 @@ fn bearer_errors_carry_rfc6750_challenges() {
             Some("Bearer realm=\"portcullis\"".into())
         )
     );
+    assert_eq!(
+        parts(BearerError::InsufficientScope {
+            description: "no openid".into(),
+            scope: "openid",
+        }),
+        (
+            403,
+            "insufficient_scope",
+            Some(
+                "Bearer realm=\"portcullis\", error=\"insufficient_scope\", \
+                 error_description=\"no openid\", scope=\"openid\""
+                    .into()
+            )
+        )
+    );
 }
 
 #[test]
