@@ -19,9 +19,15 @@ pub struct Group {
     pub members: u64,
 }
 
-fn validate_name(name: &str) -> Result<String, DbError> {
+/// A group name as stored: trimmed, 1 to 128 bytes, no `;` (it separates
+/// groups in an import), no control character and no Unicode noncharacter (a
+/// SAML assertion could not carry it).
+pub(crate) fn validate_name(name: &str) -> Result<String, DbError> {
     let name = name.trim();
-    if name.is_empty() || name.len() > 128 || name.contains(';') || name.contains(char::is_control)
+    if name.is_empty()
+        || name.len() > 128
+        || name.contains(';')
+        || name.contains(|c: char| c.is_control() || super::users::is_noncharacter(c))
     {
         return Err(DbError::Invalid(format!(
             "invalid group name {name:?}: 1 to 128 characters, no ';'"

@@ -119,6 +119,11 @@ pub fn validate_names(names: &[(&str, &str)]) -> Result<(), DbError> {
                 "{field} must not contain control characters (line breaks, tabs …)"
             )));
         }
+        if v.contains(is_noncharacter) {
+            return Err(DbError::Invalid(format!(
+                "{field} must not contain Unicode noncharacters (such as U+FFFE)"
+            )));
+        }
     }
     Ok(())
 }
@@ -138,7 +143,13 @@ pub fn fit_name(v: &str) -> String {
 /// `v` with its control characters (tabs, line breaks …) made spaces, trimmed.
 pub fn without_controls(v: &str) -> String {
     v.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || is_noncharacter(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .trim()
         .to_owned()
@@ -152,13 +163,22 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Unicode's noncharacters (U+FDD0–U+FDEF and the last two code points of
+/// every plane), never meant to be exchanged. XML forbids U+FFFE and U+FFFF, so
+/// a SAML assertion could not carry a name or an address holding them as it is.
+pub fn is_noncharacter(c: char) -> bool {
+    matches!(c, '\u{FDD0}'..='\u{FDEF}') || (c as u32) & 0xFFFE == 0xFFFE
+}
+
 pub fn validate_email(e: &str) -> Result<(), DbError> {
     // One `@`: every reader of the address (our domain checks, a service
     // provider, a mail client) finds the same domain in it. A quoted local
     // part with an `@` inside is refused with it.
     let ok = e.len() <= 254
         && !e.contains(char::is_whitespace)
-        && !e.chars().any(|c| c.is_control() || is_bidi_control(c))
+        && !e
+            .chars()
+            .any(|c| c.is_control() || is_bidi_control(c) || is_noncharacter(c))
         && e.split_once('@').is_some_and(|(l, d)| {
             !l.is_empty()
                 && !d.contains('@')
@@ -232,10 +252,10 @@ pub async fn add_to_group<C: ConnectionTrait>(
     user_id: &str,
     group: &str,
 ) -> Result<(), DbError> {
-    let name = group.trim();
-    if name.is_empty() {
-        return Err(DbError::Invalid("empty group name".into()));
-    }
+    // A group first named here is made here: it meets the rules of one made
+    // on its own.
+    let name = super::groups::validate_name(group)?;
+    let name = name.as_str();
     let gid = match groups::Entity::find()
         .filter(groups::Column::Name.eq(name))
         .one(db)
@@ -501,6 +521,33 @@ mod name_tests {
             "moc.emca\u{202E}@acme.example",
         ] {
             assert!(validate_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// A SAML assertion cannot carry U+FFFE or U+FFFF: an address or a name
+    /// holding one (or any other noncharacter) is refused, not stored.
+    #[test]
+    fn noncharacters_are_refused_in_addresses_and_names() {
+        for c in [
+            '\u{FFFE}',
+            '\u{FFFF}',
+            '\u{FDD0}',
+            '\u{FDEF}',
+            '\u{1FFFE}',
+            '\u{10FFFF}',
+        ] {
+            let email = format!("alice@corp.example{c}");
+            assert!(validate_email(&email).is_err(), "{c:?}");
+            let name = format!("Ali{c}ce");
+            assert!(validate_names(&[("first_name", &name)]).is_err(), "{c:?}");
+            assert_eq!(fit_name(&name), "Ali ce");
+        }
+        for fine in ['\u{FDCF}', '\u{FDF0}', '\u{FFFD}', '\u{1FFFD}'] {
+            assert!(
+                validate_email(&format!("al{fine}@corp.example")).is_ok(),
+                "{fine:?}"
+            );
+            assert!(validate_names(&[("first_name", &format!("A{fine}"))]).is_ok());
         }
     }
 }

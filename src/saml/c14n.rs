@@ -25,6 +25,8 @@ pub struct Canonical {
     w: Writer<Vec<u8>>,
     open: Vec<&'static str>,
     failed: bool,
+    /// A value held a character XML 1.0 does not allow.
+    forbidden: bool,
 }
 
 impl Default for Canonical {
@@ -39,6 +41,7 @@ impl Canonical {
             w: Writer::new(Vec::with_capacity(4096)),
             open: Vec::new(),
             failed: false,
+            forbidden: false,
         }
     }
 
@@ -55,9 +58,13 @@ impl Canonical {
         sorted.sort_by(|a, b| order_key(a.0).cmp(&order_key(b.0)));
         let mut start = BytesStart::new(name);
         for (k, v) in sorted {
+            let Some(value) = escape_attr(v) else {
+                self.forbidden = true;
+                continue;
+            };
             start.push_attribute(Attribute {
                 key: QName(k),
-                value: Cow::Owned(escape_attr(v)),
+                value: Cow::Owned(value),
             });
         }
         self.event(Event::Start(start));
@@ -73,8 +80,10 @@ impl Canonical {
     }
 
     pub fn text(&mut self, s: &str) {
-        let escaped = escape_text(s);
-        self.event(Event::Text(BytesText::from_escaped(escaped)));
+        match escape_text(s) {
+            Some(escaped) => self.event(Event::Text(BytesText::from_escaped(escaped))),
+            None => self.forbidden = true,
+        }
     }
 
     /// Canonical XML written elsewhere (a signed element), inserted as it is.
@@ -93,6 +102,14 @@ impl Canonical {
 
     /// The canonical XML written, once every element is closed.
     pub fn finish(self) -> Result<String, SamlError> {
+        // Dropping the character instead would sign another value than the
+        // one stored: `alice@example.com` followed by U+FFFE would be asserted
+        // as `alice@example.com`.
+        if self.forbidden {
+            return Err(SamlError::Xml(
+                "a value holds a character XML does not allow: nothing is signed".into(),
+            ));
+        }
         if self.failed || !self.open.is_empty() {
             return Err(SamlError::Xml("unbalanced canonical writer".into()));
         }
@@ -113,16 +130,18 @@ fn order_key(name: &str) -> (u8, &str) {
     }
 }
 
-/// Characters XML 1.0 allows (§2.2); anything else is dropped rather than sent.
-fn allowed(c: char) -> bool {
+/// Characters XML 1.0 allows (§2.2); a value with any other is not written.
+pub fn allowed(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// Text nodes: `&`, `<`, `>` and carriage return are escaped (C14N §2.3).
-pub fn escape_text(s: &str) -> String {
+/// `None` when `s` holds a character XML does not allow.
+pub fn escape_text(s: &str) -> Option<String> {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars().filter(|c| allowed(*c)) {
+    for c in s.chars() {
         match c {
+            c if !allowed(c) => return None,
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -130,14 +149,16 @@ pub fn escape_text(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    Some(out)
 }
 
 /// Attribute values: `&`, `<`, `"`, tab, line feed and carriage return.
-pub fn escape_attr(s: &str) -> String {
+/// `None` when `s` holds a character XML does not allow.
+pub fn escape_attr(s: &str) -> Option<String> {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars().filter(|c| allowed(*c)) {
+    for c in s.chars() {
         match c {
+            c if !allowed(c) => return None,
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '"' => out.push_str("&quot;"),
@@ -147,7 +168,7 @@ pub fn escape_attr(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -176,11 +197,29 @@ mod tests {
     #[test]
     fn escaping_is_the_canonical_one() {
         let mut c = Canonical::new();
-        c.leaf("a", &[("v", "x<\"'>&\t\n\r")], "t<>&'\"\r\u{1}");
+        c.leaf("a", &[("v", "x<\"'>&\t\n\r")], "t<>&'\"\r");
         assert_eq!(
             c.finish().unwrap(),
             "<a v=\"x&lt;&quot;'>&amp;&#x9;&#xA;&#xD;\">t&lt;&gt;&amp;'\"&#xD;</a>"
         );
+    }
+
+    /// A character XML forbids is never dropped: the value signed would be
+    /// another than the one stored.
+    #[test]
+    fn a_character_xml_forbids_fails_the_document() {
+        for bad in ["\u{1}", "\u{FFFE}", "\u{FFFF}", "\u{B}"] {
+            let value = format!("alice@example.com{bad}");
+            let mut text = Canonical::new();
+            text.leaf("a", &[], &value);
+            assert!(text.finish().is_err(), "{bad:?} in text");
+            let mut attr = Canonical::new();
+            attr.leaf("a", &[("v", &value)], "");
+            assert!(attr.finish().is_err(), "{bad:?} in an attribute");
+        }
+        let mut fine = Canonical::new();
+        fine.leaf("a", &[("v", "\u{FFFD}\u{10000}")], "\u{D7FF}\u{E000}");
+        assert!(fine.finish().is_ok());
     }
 
     #[test]

@@ -260,3 +260,28 @@ async fn a_response_page_is_not_served_after_its_users_sessions_ended() {
     assert_eq!(page.status(), 400);
     assert!(!page.html().contains("SAMLResponse"));
 }
+
+/// An address stored before noncharacters were refused, here one ending in
+/// U+FFFE (which XML forbids), is never asserted without that character:
+/// nothing is signed, so no service provider reads `alice@example.com` for
+/// another account.
+#[tokio::test]
+async fn an_address_xml_cannot_carry_gets_no_assertion() {
+    let app = spawn_app().await;
+    let sp = SamlSp::start(&app, &[]).await;
+    let mallory = app.user("mallory").await;
+    use sea_orm::ConnectionTrait;
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE users SET email = 'alice@example.com\u{FFFE}' WHERE id = '{}'",
+            mallory.id
+        ))
+        .await
+        .unwrap();
+    let browser = Browser::new(&app);
+    let page = browser.get(&sp.login_url("").await).await;
+    let after = browser.login(&page, &mallory).await;
+    assert!(!after.html().contains("SAMLResponse"), "{after:?}");
+    assert_eq!(after.status(), 500, "{after:?}");
+}
