@@ -184,12 +184,15 @@ pub enum Completed {
     LinkSpent,
 }
 
-/// Creates the account of a sign-up link with this password: exactly once (the
-/// link is taken from the store first, after the password passed the rules).
+/// Creates the account of a sign-up link with this password, under the names
+/// and language its owner confirmed (`confirmed`, whose address must be the
+/// link's): exactly once (the link is taken from the store first, after the
+/// password passed the rules).
 pub async fn complete(
     ctx: &AccountsCtx,
     token: &str,
     password: String,
+    confirmed: Signup,
 ) -> Result<Completed, AdminError> {
     if !looks_valid(token) {
         return Ok(Completed::LinkSpent);
@@ -207,6 +210,10 @@ pub async fn complete(
     else {
         return Ok(Completed::LinkSpent);
     };
+    if confirmed.email != signup.email {
+        return Ok(Completed::LinkSpent);
+    }
+    let signup = confirmed;
     // The domain may have been taken off the list since the link was mailed.
     if !ctx.admin.settings.signup.allows(&signup.email) {
         return Ok(Completed::LinkSpent);

@@ -61,6 +61,9 @@ pub struct SetPasswordPage<'a> {
     pub action: &'a str,
     pub csrf: &'a str,
     pub username: &'a str,
+    /// A sign-up's first and last name, shown for the mailbox's owner to
+    /// confirm or correct: whoever asked for the link typed them.
+    pub names: Option<(&'a str, &'a str)>,
     pub error: Option<String>,
 }
 

@@ -44,7 +44,7 @@ pub(super) async fn render_form(
     state: &AppState,
     req: &HttpRequest,
     target: (&str, &str),
-    username: &str,
+    (username, names): (&str, Option<(&str, &str)>),
     status: StatusCode,
     error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
@@ -56,6 +56,7 @@ pub(super) async fn render_form(
         action,
         csrf: &state.sessions.issue_csrf(&cookie, purpose).await?,
         username,
+        names,
         error: error.map(|key| chrome.t(key)),
     };
     let mut resp = page(status, &form);
@@ -79,7 +80,15 @@ async fn render(
 ) -> Result<HttpResponse, PageError> {
     let action = format!("{}/set-password/{token}", state.settings.issuer_path());
     let target = (action.as_str(), purpose(token));
-    render_form(state, req, (target.0, &target.1), username, status, error).await
+    render_form(
+        state,
+        req,
+        (target.0, &target.1),
+        (username, None),
+        status,
+        error,
+    )
+    .await
 }
 
 /// Too many links that are not valid from this network.
@@ -129,6 +138,9 @@ pub struct Input {
     #[serde(default)]
     pub(super) password: String,
     pub(super) password_confirm: Option<String>,
+    /// A sign-up's names as its owner confirmed them; a reset has none.
+    pub(super) first_name: Option<String>,
+    pub(super) last_name: Option<String>,
 }
 
 impl Input {

@@ -146,7 +146,7 @@ async fn password_form(
     state: &AppState,
     req: &HttpRequest,
     token: &str,
-    email: &str,
+    s: &Signup,
     status: StatusCode,
     error: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
@@ -155,7 +155,7 @@ async fn password_form(
         state,
         req,
         (&action, &link_purpose(token)),
-        email,
+        (&s.email, Some((&s.first_name, &s.last_name))),
         status,
         error,
     )
@@ -170,8 +170,35 @@ pub async fn link_show(
     enabled(&state)?;
     let token = path.into_inner();
     match pending(&state, &req, &token).await? {
-        Ok(s) => password_form(&state, &req, &token, &s.email, StatusCode::OK, None).await,
+        Ok(s) => password_form(&state, &req, &token, &s, StatusCode::OK, None).await,
         Err(page) => Ok(page),
+    }
+}
+
+/// The link's sign-up as its owner finishes it: the names they confirmed or
+/// corrected on the page (whoever asked for the link typed the first ones),
+/// and the language they read it in. A post without names keeps the asked ones.
+fn as_confirmed(
+    state: &AppState,
+    req: &HttpRequest,
+    pending: &Signup,
+    input: &set_password::Input,
+) -> Result<Signup, (Signup, Invalid)> {
+    let (first, last) = match (&input.first_name, &input.last_name) {
+        (Some(f), Some(l)) => (f.as_str(), l.as_str()),
+        _ => (pending.first_name.as_str(), pending.last_name.as_str()),
+    };
+    let locale = Some(super::ui::lang_of(&state.settings, req, None));
+    match Signup::parse(&pending.email, first, last) {
+        Ok(s) => Ok(Signup { locale, ..s }),
+        Err(invalid) => Err((
+            Signup {
+                first_name: first.trim().to_owned(),
+                last_name: last.trim().to_owned(),
+                ..pending.clone()
+            },
+            invalid,
+        )),
     }
 }
 
@@ -183,16 +210,20 @@ pub async fn link_submit(
 ) -> Result<HttpResponse, PageError> {
     enabled(&state)?;
     let token = path.into_inner();
-    let s = match pending(&state, &req, &token).await? {
+    let pending = match pending(&state, &req, &token).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
+    };
+    let confirmed = as_confirmed(&state, &req, &pending, &form.form);
+    let shown = match &confirmed {
+        Ok(s) | Err((s, _)) => s,
     };
     let again = |msg: &'static str| {
         password_form(
             &state,
             &req,
             &token,
-            &s.email,
+            shown,
             StatusCode::BAD_REQUEST,
             Some(msg),
         )
@@ -200,11 +231,15 @@ pub async fn link_submit(
     if !form.check(&link_purpose(&token)).await? {
         return again(EXPIRED_FORM_KEY).await;
     }
+    let signup = match &confirmed {
+        Ok(s) => s.clone(),
+        Err((_, invalid)) => return again(invalid_key(*invalid)).await,
+    };
     if form.form.mismatched() {
         return again("password-mismatch").await;
     }
     let password = form.form.password.clone();
-    let user = match signup::complete(&state.accounts_ctx(), &token, password).await {
+    let user = match signup::complete(&state.accounts_ctx(), &token, password, signup).await {
         Ok(Completed::Created(u)) => u,
         Ok(Completed::TooShort) => {
             return again("password-too-short").await;

@@ -211,3 +211,57 @@ async fn the_name_typed_at_sign_up_is_not_put_into_the_mail() {
         mail[0]
     );
 }
+
+/// Whoever asks for a sign-up link types the names; the mailbox's owner sees
+/// them on the linked page and the account takes the names they confirm, in
+/// the language they read the page in. Names that break the rules there are
+/// refused and leave the link usable.
+#[tokio::test]
+async fn the_owner_confirms_the_names_typed_by_whoever_asked_for_the_link() {
+    let app = open_signup().await;
+    let asker = Browser::new(&app);
+    let answer = sign_up_as(&app, &asker, "nia@customer.example", ("Eve", "Evil")).await;
+    assert_eq!(answer.status(), 200);
+    let mail = wait_for_mails(&app, "nia@customer.example", SUBJECT, 1).await;
+    let link = link_path(&mail[0], "/signup/");
+
+    let owner = Browser::new(&app);
+    let page = owner.get(&link).await;
+    assert_eq!(page.status(), 200);
+    let form = form_with(page.html(), "password");
+    assert_eq!(form.get("first_name"), Some("Eve"));
+    assert_eq!(form.get("last_name"), Some("Evil"));
+
+    let password = "nia's sign-up password";
+    let refused = owner
+        .submit(
+            &form
+                .clone()
+                .set("first_name", "")
+                .set("password", password)
+                .set("password_confirm", password),
+        )
+        .await;
+    assert_eq!(refused.status(), 400, "{}", refused.html());
+    assert!(!exists(&app, "nia@customer.example").await);
+
+    let page = owner.get(&link).await;
+    let done = owner
+        .submit(
+            &form_with(page.html(), "password")
+                .set("first_name", "Nia")
+                .set("last_name", "Owner")
+                .set("password", password)
+                .set("password_confirm", password),
+        )
+        .await;
+    assert_eq!(done.status(), 200, "{}", done.html());
+    let user = user_admin::find_by_email(&app.state.db, "nia@customer.example")
+        .await
+        .unwrap()
+        .expect("created");
+    assert_eq!(
+        (user.first_name.as_str(), user.last_name.as_str()),
+        ("Nia", "Owner")
+    );
+}
