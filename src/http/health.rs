@@ -20,15 +20,22 @@ pub async fn livez() -> HttpResponse {
         .json(json!({"status": "ok"}))
 }
 
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+/// Whether the store and the database each answered a ping in time.
+async fn ping(state: &AppState) -> (bool, bool) {
     let backends = state.backends();
     let (store, db) = tokio::join!(
         tokio::time::timeout(PING_TIMEOUT, backends.store()),
         tokio::time::timeout(PING_TIMEOUT, backends.database()),
     );
-    let store = matches!(store, Ok(true));
-    let db = matches!(db, Ok(true));
-    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    (matches!(store, Ok(true)), matches!(db, Ok(true)))
+}
+
+fn word(ok: bool) -> &'static str {
+    if ok { "ok" } else { "unavailable" }
+}
+
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let (store, db) = ping(&state).await;
     let mut body = json!({"store": word(store), "database": word(db)});
     let draining = state.draining.load(std::sync::atomic::Ordering::SeqCst);
     if draining {
@@ -44,15 +51,18 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         .json(body)
 }
 
-/// Readiness for a load balancer: 503 when the store or the database is down.
+/// Readiness for a load balancer: 503 when the store or the database is down
+/// or does not answer within the same timeout as `/readyz`. It is public: a
+/// backend that hangs must not hold every probe with it.
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let backends = state.backends();
-    let store = backends.store().await;
-    let db = backends.database().await;
-    let body = json!({"store": if store {"ok"} else {"unavailable"}, "database": if db {"ok"} else {"unavailable"}});
-    if store && db {
-        HttpResponse::Ok().json(body)
+    let (store, db) = ping(&state).await;
+    let body = json!({"store": word(store), "database": word(db)});
+    let mut answer = if store && db {
+        HttpResponse::Ok()
     } else {
-        HttpResponse::ServiceUnavailable().json(body)
-    }
+        HttpResponse::ServiceUnavailable()
+    };
+    answer
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body)
 }

@@ -40,3 +40,25 @@ async fn readyz_follows_the_database() {
     assert_eq!(body["store"], "ok");
     assert_eq!(probe(&app, "/livez").await.0, 200);
 }
+
+/// A store that holds its connections but answers nothing (suspended) makes
+/// `/health` and `/readyz` answer 503 within their timeout, not hang with it.
+#[tokio::test]
+async fn a_hanging_store_gets_a_prompt_503_from_both_probes() {
+    let mut app = spawn_on(Backend::Redis).await;
+    assert_eq!(probe(&app, "/health").await.0, 200);
+    app.redis.as_mut().unwrap().freeze();
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap();
+    for path in ["/health", "/readyz"] {
+        let resp = http.get(app.url(path)).send().await;
+        let resp = resp.unwrap_or_else(|e| panic!("{path} did not answer in time: {e}"));
+        assert_eq!(resp.status().as_u16(), 503, "{path}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["store"], "unavailable", "{path}");
+        assert_eq!(body["database"], "ok", "{path}");
+    }
+    app.redis.as_mut().unwrap().thaw();
+}
