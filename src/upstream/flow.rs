@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{
     AuthenticationContextClass, ClientId, ClientSecret, CsrfToken, Nonce, PkceCodeChallenge,
     RedirectUrl, Scope,
@@ -59,7 +59,7 @@ fn settings<'a>(ctx: &LoginCtx<'a>, id: &str) -> Result<&'a UpstreamSettings, Up
 pub(super) fn oidc_client(
     ctx: &LoginCtx<'_>,
     up: &UpstreamSettings,
-    metadata: CoreProviderMetadata,
+    metadata: super::Metadata,
 ) -> Result<
     CoreClient<
         openidconnect::EndpointSet,
@@ -306,11 +306,23 @@ async fn arrive(
     }
     let login = crate::login::resume::pending(ctx, &record.login_id, visit).await?;
     // RFC 9207 §2.4: an `iss` naming another issuer (compared as strings,
-    // §2.4) is a mix-up attack.
-    if let Some(iss) = &params.iss
-        && *iss != up.issuer
-    {
-        return Err(UpstreamError::WrongIssuer(up.name.clone()));
+    // §2.4) is a mix-up attack, and so is an answer without one from an
+    // upstream whose discovery document promises it.
+    match &params.iss {
+        Some(iss) if *iss != up.issuer => {
+            return Err(UpstreamError::WrongIssuer(up.name.clone()));
+        }
+        Some(_) => {}
+        None => {
+            if ups
+                .metadata(up, false)
+                .await?
+                .additional_metadata()
+                .promised()
+            {
+                return Err(UpstreamError::WrongIssuer(up.name.clone()));
+            }
+        }
     }
     if let Some(error) = &params.error {
         let why = params.error_description.as_deref().unwrap_or(error);

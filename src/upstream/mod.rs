@@ -20,13 +20,53 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openidconnect::core::CoreProviderMetadata;
-use openidconnect::{HttpRequest, HttpResponse, IssuerUrl};
+use openidconnect::core::{
+    CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreGrantType,
+    CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+};
+use openidconnect::{
+    AdditionalProviderMetadata, HttpRequest, HttpResponse, IssuerUrl, ProviderMetadata,
+};
+use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 
 pub use error::UpstreamError;
 
 use crate::config::UpstreamSettings;
+
+/// RFC 9207's entry of the discovery document, which the crate's own
+/// metadata leaves out: whether the upstream names itself (`iss`) in every
+/// authorization response.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct IssInResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authorization_response_iss_parameter_supported: Option<bool>,
+}
+
+impl AdditionalProviderMetadata for IssInResponse {}
+
+impl IssInResponse {
+    pub fn promised(&self) -> bool {
+        self.authorization_response_iss_parameter_supported == Some(true)
+    }
+}
+
+/// An upstream's discovery document.
+pub type Metadata = ProviderMetadata<
+    IssInResponse,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
 
 /// How long discovery (and the upstream's keys) are reused.
 pub const DISCOVERY_TTL: Duration = Duration::from_secs(10 * 60);
@@ -38,7 +78,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct Upstreams {
     http: reqwest::Client,
-    cache: Arc<RwLock<HashMap<String, (CoreProviderMetadata, Instant)>>>,
+    cache: Arc<RwLock<HashMap<String, (Metadata, Instant)>>>,
     /// When each upstream's discovery last failed.
     failed: Arc<RwLock<HashMap<String, Instant>>>,
     /// One discovery at a time per upstream: callers that arrive while one
@@ -135,10 +175,7 @@ impl Upstreams {
 
     /// What is known of the upstream without asking it: its cached document,
     /// or that it failed less than [`RETRY_DOWN_AFTER`] ago.
-    async fn known(
-        &self,
-        up: &UpstreamSettings,
-    ) -> Option<Result<CoreProviderMetadata, UpstreamError>> {
+    async fn known(&self, up: &UpstreamSettings) -> Option<Result<Metadata, UpstreamError>> {
         if let Some((m, at)) = self.cache.read().await.get(&up.id)
             && at.elapsed() < DISCOVERY_TTL
         {
@@ -160,7 +197,7 @@ impl Upstreams {
         &self,
         up: &UpstreamSettings,
         refresh: bool,
-    ) -> Result<CoreProviderMetadata, UpstreamError> {
+    ) -> Result<Metadata, UpstreamError> {
         if !refresh && let Some(known) = self.known(up).await {
             return known;
         }
@@ -179,11 +216,8 @@ impl Upstreams {
         let http = self.client(up);
         // OIDC Discovery §4.3: the document must name the issuer it was read
         // from; the crate checks that. Two requests: the document and the keys.
-        let found = tokio::time::timeout(
-            up.timeout * 2,
-            CoreProviderMetadata::discover_async(issuer, &http),
-        )
-        .await;
+        let found =
+            tokio::time::timeout(up.timeout * 2, Metadata::discover_async(issuer, &http)).await;
         match found {
             Ok(Ok(m)) => {
                 self.cache

@@ -10,7 +10,7 @@ use crate::upstream_op::*;
 
 struct Setup {
     app: TestApp,
-    _corp: UpstreamOp,
+    corp: UpstreamOp,
 }
 
 async fn setup(extra: &str) -> Setup {
@@ -44,7 +44,7 @@ async fn setup(extra: &str) -> Setup {
         ..OpSpec::default()
     })
     .await;
-    Setup { app, _corp: corp }
+    Setup { app, corp }
 }
 
 /// A browser at the upstream for a new login of `client`.
@@ -163,6 +163,46 @@ async fn an_answer_at_another_upstreams_callback_or_naming_another_issuer_is_ref
         "{reasons:?}"
     );
     assert!(reasons.contains(&"wrong_issuer".to_owned()), "{reasons:?}");
+}
+
+/// RFC 9207 §2.4: the upstream's discovery document promises `iss` in its
+/// answers (node-oidc-provider's does), so an answer without it is refused
+/// like one naming another issuer: it may come from a mixed-up provider.
+#[tokio::test]
+async fn an_answer_without_the_promised_iss_is_refused() {
+    let s = setup("").await;
+    let app = &s.app;
+    let client = app.client(false).await;
+    let discovery: serde_json::Value = reqwest::get(format!(
+        "{}/.well-known/openid-configuration",
+        s.corp.issuer
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        discovery["authorization_response_iss_parameter_supported"],
+        true
+    );
+    let (browser, start) = at_corp(app, &client).await;
+    let answer = upstream_answer(&browser, &app.issuer, &start, "alice").await;
+    let mut url = url::Url::parse(&answer).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k != "iss")
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(&pairs);
+    let page = browser.get(url.as_str()).await;
+    assert_eq!(page.status(), 400, "{}", page.html());
+    assert!(page.html().contains("another issuer"), "{}", page.html());
+    nobody_created(app).await;
+    assert!(
+        refusals(app).await.contains(&"wrong_issuer".to_owned()),
+        "audited"
+    );
 }
 
 #[tokio::test]
