@@ -1,6 +1,9 @@
 //! Encryption at rest for factor secrets (TOTP seeds): AES-256-GCM with a random
 //! 96-bit nonce per value, under a key kept in `keys.dir/secrets.key` (mode 0600),
 //! created on first use. A database dump alone does not reveal any TOTP seed.
+//! Recovery codes, which stand in for the seed, are kept as HMAC-SHA256 under a
+//! key derived from the same one: a dump alone does not let anyone test
+//! guesses at them either.
 
 use std::path::Path;
 
@@ -21,7 +24,13 @@ pub enum SealError {
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: Aes256Gcm,
+    /// The key of [`SecretBox::code_digest`], derived from the sealing key.
+    code_key: [u8; 32],
 }
+
+/// Marks a keyed recovery-code digest; an unmarked one is a bare SHA-256 made
+/// before codes were keyed.
+const CODE_DIGEST_PREFIX: &str = "h1:";
 
 impl std::fmt::Debug for SecretBox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -35,7 +44,18 @@ impl SecretBox {
     pub fn from_key(key: &[u8; 32]) -> Self {
         Self {
             cipher: Aes256Gcm::new(key.into()),
+            code_key: hmac_sha256(key, &[b"portcullis recovery codes"]),
         }
+    }
+
+    /// What is stored for `user_id`'s recovery code `code` (normalised): keyed,
+    /// and bound to the user, so one guess tests one account's codes only.
+    pub fn code_digest(&self, user_id: &str, code: &str) -> String {
+        let mac = hmac_sha256(
+            &self.code_key,
+            &[user_id.as_bytes(), b"\0", code.as_bytes()],
+        );
+        format!("{CODE_DIGEST_PREFIX}{}", crate::secrets::hex(&mac))
     }
 
     /// Loads `dir/secrets.key`, creating it when absent.
@@ -66,6 +86,17 @@ impl SecretBox {
             .decrypt(Nonce::from_slice(nonce), ct)
             .map_err(|_| SealError::Open)
     }
+}
+
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    use aws_lc_rs::hmac;
+    let mut ctx = hmac::Context::with_key(&hmac::Key::new(hmac::HMAC_SHA256, key));
+    for p in parts {
+        ctx.update(p);
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.sign().as_ref());
+    out
 }
 
 /// Loads the 32-byte key `dir/file`, creating it (random, mode 0600) when absent.
@@ -125,6 +156,21 @@ mod tests {
         assert_eq!(b.open(&sealed).unwrap(), b"seed");
         assert!(SecretBox::from_key(&[8u8; 32]).open(&sealed).is_err());
         assert!(b.open("garbage").is_err());
+    }
+
+    #[test]
+    fn code_digests_are_keyed_and_bound_to_the_user() {
+        let b = SecretBox::from_key(&[7u8; 32]);
+        let d = b.code_digest("u1", "ABCDEFGHJK");
+        assert!(d.starts_with("h1:") && d.len() == 3 + 64, "{d}");
+        assert_eq!(d, b.code_digest("u1", "ABCDEFGHJK"));
+        assert_ne!(d, b.code_digest("u2", "ABCDEFGHJK"));
+        assert_ne!(d, b.code_digest("u1", "ABCDEFGHJL"));
+        assert_ne!(
+            d,
+            SecretBox::from_key(&[8u8; 32]).code_digest("u1", "ABCDEFGHJK")
+        );
+        assert!(!d.contains(&crate::secrets::digest("ABCDEFGHJK")));
     }
 
     #[test]

@@ -103,15 +103,18 @@ pub fn is_recovery_code_shape(code: &str) -> bool {
     n.len() == 10 && n.bytes().any(|b| b.is_ascii_alphabetic())
 }
 
+/// 32 symbols: each random byte's low five bits pick one uniformly, so a code
+/// holds 50 random bits.
+const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
 fn new_code() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let raw = secrets::random_token(16);
+    let raw = secrets::random_bytes(10);
     let mut out = String::new();
-    for (i, b) in raw.bytes().take(10).enumerate() {
+    for (i, b) in raw.iter().enumerate() {
         if i == 5 {
             out.push('-');
         }
-        out.push(ALPHABET[(b as usize) % ALPHABET.len()] as char);
+        out.push(ALPHABET[usize::from(b & 31)] as char);
     }
     // Guarantee at least one letter, so codes never look like TOTP codes.
     if !out.bytes().any(|b| b.is_ascii_alphabetic()) {
@@ -127,6 +130,7 @@ fn new_code() -> String {
 /// kept would stay valid); on SQLite the write transaction does.
 pub async fn new_recovery_codes(
     db: &DatabaseConnection,
+    sealer: &SecretBox,
     user_id: &str,
 ) -> Result<Vec<String>, DbError> {
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_code()).collect();
@@ -144,7 +148,7 @@ pub async fn new_recovery_codes(
         recovery_codes::ActiveModel {
             id: Set(uuid::Uuid::new_v4().to_string()),
             user_id: Set(user_id.to_owned()),
-            code_hash: Set(secrets::digest(&normalize_code(c))),
+            code_hash: Set(sealer.code_digest(user_id, &normalize_code(c))),
             used_at: Set(None),
             created_at: Set(t),
         }
@@ -155,17 +159,20 @@ pub async fn new_recovery_codes(
     Ok(codes)
 }
 
-/// Spends a recovery code; true exactly once per code.
+/// Spends a recovery code; true exactly once per code. Codes made before they
+/// were keyed (a bare SHA-256) still count until the user makes new ones.
 pub async fn use_recovery_code(
     db: &DatabaseConnection,
+    sealer: &SecretBox,
     user_id: &str,
     code: &str,
 ) -> Result<bool, DbError> {
-    let digest = secrets::digest(&normalize_code(code));
+    let code = normalize_code(code);
+    let digests = [sealer.code_digest(user_id, &code), secrets::digest(&code)];
     let res = recovery_codes::Entity::update_many()
         .col_expr(recovery_codes::Column::UsedAt, Expr::value(now()))
         .filter(recovery_codes::Column::UserId.eq(user_id))
-        .filter(recovery_codes::Column::CodeHash.eq(digest))
+        .filter(recovery_codes::Column::CodeHash.is_in(digests))
         .filter(recovery_codes::Column::UsedAt.is_null())
         .exec(db)
         .await?;
@@ -260,6 +267,16 @@ pub async fn remove_keeping_one(
     Ok(Removed::Done)
 }
 
+/// Removes the user's recovery codes (their app was replaced: the codes that
+/// stood in for the old one go with it).
+pub async fn remove_recovery_codes(db: &DatabaseConnection, user_id: &str) -> Result<u64, DbError> {
+    Ok(recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Removes every factor and recovery code (admin "reset MFA").
 pub async fn remove_all(db: &DatabaseConnection, user_id: &str) -> Result<(), DbError> {
     let txn = super::begin_write(db).await?;
@@ -281,6 +298,31 @@ pub async fn remove_all(db: &DatabaseConnection, user_id: &str) -> Result<(), Db
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every symbol comes up, about as often as any other: 50 random bits a
+    /// code. (Taken from base64 text, five symbols never came up at all.)
+    #[test]
+    fn recovery_code_symbols_are_uniform() {
+        let mut seen = [0u32; 32];
+        for _ in 0..2000 {
+            for b in new_code().bytes().filter(|b| *b != b'-') {
+                let at = ALPHABET
+                    .iter()
+                    .position(|a| *a == b)
+                    .expect("in the alphabet");
+                seen[at] += 1;
+            }
+        }
+        // 20,000 symbols: 625 each on average; 450..800 is over seven standard
+        // deviations either way.
+        for (i, n) in seen.iter().enumerate() {
+            assert!(
+                (450..800).contains(n),
+                "{} came up {n} times",
+                ALPHABET[i] as char
+            );
+        }
+    }
 
     #[test]
     fn recovery_codes_never_look_like_totp_codes() {

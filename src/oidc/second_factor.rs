@@ -147,7 +147,7 @@ pub async fn verify(
     };
     let from = session.from;
     if factors::is_recovery_code_shape(code) {
-        if factors::use_recovery_code(ctx.db, &user.id, code).await? {
+        if factors::use_recovery_code(ctx.db, ctx.sealer, &user.id, code).await? {
             attempt.take_back().await?;
             let remaining = factors::remaining_recovery_codes(ctx.db, &user.id).await?;
             let cookie = elevate(ctx, cookie, session, Factor::RecoveryCode, false).await?;
@@ -245,7 +245,7 @@ pub async fn confirm_enrollment(
     };
     attempt.take_back().await?;
     factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret, step as i64).await?;
-    let recovery_codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
+    let recovery_codes = factors::new_recovery_codes(ctx.db, ctx.sealer, &user.id).await?;
     // The user now has TOTP: every server's next look at them must know
     // (auditing moves the directory's mark), before anything else can fail.
     audit_factor(

@@ -15,7 +15,7 @@ async fn account_page_in_chromium() {
         .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
     let user = app.user("olivia").await;
     let old = app.give_totp(&user).await;
-    portcullis::db::factors::new_recovery_codes(&app.state.db, &user.id)
+    portcullis::db::factors::new_recovery_codes(&app.state.db, &app.state.sealer, &user.id)
         .await
         .unwrap();
     let wd = WebDriver::start().await;

@@ -290,7 +290,7 @@ async fn removing_a_factor_and_new_recovery_codes_after_a_fresh_proof() {
     let app = spawn_app().await;
     let user = app.user("cid").await;
     let secret = app.give_totp(&user).await;
-    let first = factors::new_recovery_codes(&app.state.db, &user.id)
+    let first = factors::new_recovery_codes(&app.state.db, &app.state.sealer, &user.id)
         .await
         .unwrap();
     let (b, page) = open_account(&app, &user, None).await;
@@ -303,7 +303,7 @@ async fn removing_a_factor_and_new_recovery_codes_after_a_fresh_proof() {
         proof.html()
     );
     assert!(
-        factors::use_recovery_code(&app.state.db, &user.id, &first[0])
+        factors::use_recovery_code(&app.state.db, &app.state.sealer, &user.id, &first[0])
             .await
             .unwrap()
     );
@@ -313,7 +313,7 @@ async fn removing_a_factor_and_new_recovery_codes_after_a_fresh_proof() {
         .await;
     assert_eq!(codes.html().matches("<li><code>").count(), 10);
     assert!(
-        !factors::use_recovery_code(&app.state.db, &user.id, &first[1])
+        !factors::use_recovery_code(&app.state.db, &app.state.sealer, &user.id, &first[1])
             .await
             .unwrap()
     );

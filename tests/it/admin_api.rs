@@ -246,7 +246,7 @@ async fn users_crud_with_errors() {
     portcullis::db::factors::set_totp(&app.state.db, &app.state.sealer, &id, &secret, 0)
         .await
         .unwrap();
-    portcullis::db::factors::new_recovery_codes(&app.state.db, &id)
+    portcullis::db::factors::new_recovery_codes(&app.state.db, &app.state.sealer, &id)
         .await
         .unwrap();
     let (_, u) = api.get(&format!("/users/{id}")).await;

@@ -98,7 +98,7 @@ async fn console_end_to_end_in_chromium() {
     assert_eq!(off.total, 0);
 
     // Reset MFA and delete one user, each after a confirmation.
-    portcullis::db::factors::new_recovery_codes(&app.state.db, &nora.id)
+    portcullis::db::factors::new_recovery_codes(&app.state.db, &app.state.sealer, &nora.id)
         .await
         .unwrap();
     wd.goto(&app.url(&format!("/admin/users/{}", nora.id)))

@@ -29,9 +29,10 @@ async fn a_spent_recovery_code_is_mailed_and_audited() {
     let app = spawn_app().await;
     let user = app.user("rory").await;
     app.give_totp(&user).await;
-    let codes = portcullis::db::factors::new_recovery_codes(&app.state.db, &user.id)
-        .await
-        .unwrap();
+    let codes =
+        portcullis::db::factors::new_recovery_codes(&app.state.db, &app.state.sealer, &user.id)
+            .await
+            .unwrap();
     let client = app.client(false).await;
     let browser = Browser::new(&app);
     let page = browser

@@ -78,6 +78,7 @@ mod protocol_helpers;
 mod proving_address_counts;
 mod pushed_authorization_requests;
 mod readiness_fails_when_a_backend_is_down;
+mod recovery_codes_are_keyed;
 mod recovery_codes_renewed_in_parallel;
 mod redis_server;
 mod refresh_never_outlives_step_up;

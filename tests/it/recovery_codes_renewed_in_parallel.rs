@@ -15,8 +15,8 @@ async fn parallel_renewals_leave_one_set(app: TestApp) {
         app.give_totp(&user).await;
         let db = &app.state.db;
         let (a, b) = tokio::join!(
-            factors::new_recovery_codes(db, &user.id),
-            factors::new_recovery_codes(db, &user.id)
+            factors::new_recovery_codes(db, &app.state.sealer, &user.id),
+            factors::new_recovery_codes(db, &app.state.sealer, &user.id)
         );
         let (a, b) = (a.unwrap(), b.unwrap());
         assert_eq!(
@@ -26,10 +26,10 @@ async fn parallel_renewals_leave_one_set(app: TestApp) {
             a.len() as u64,
             "round {round}: one set stays"
         );
-        let a_works = factors::use_recovery_code(db, &user.id, &a[0])
+        let a_works = factors::use_recovery_code(db, &app.state.sealer, &user.id, &a[0])
             .await
             .unwrap();
-        let b_works = factors::use_recovery_code(db, &user.id, &b[0])
+        let b_works = factors::use_recovery_code(db, &app.state.sealer, &user.id, &b[0])
             .await
             .unwrap();
         assert!(a_works ^ b_works, "round {round}: {a_works} {b_works}");

@@ -341,7 +341,7 @@ pub async fn confirm_totp(
     };
     attempt.take_back().await?;
     factors::set_totp(ctx.db, ctx.sealer, &user.id, &secret, step as i64).await?;
-    let codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
+    let codes = factors::new_recovery_codes(ctx.db, ctx.sealer, &user.id).await?;
     ctx.store.delete(&enroll_key(cookie)).await?;
     let replaced = before.totp;
     let (sessions, _) = if replaced {
@@ -376,7 +376,7 @@ pub async fn renew_recovery_codes(
     if !e.totp {
         return Err(AccountError::NotFound);
     }
-    let codes = factors::new_recovery_codes(ctx.db, &user.id).await?;
+    let codes = factors::new_recovery_codes(ctx.db, ctx.sealer, &user.id).await?;
     let change = FactorChange::RecoveryCodesRenewed;
     audit_factor(ctx, user, change.kind(), json!({"by": "owner"})).await?;
     notify_owner(ctx, user, change).await?;
