@@ -29,6 +29,8 @@ pub enum Reason {
     Disabled,
     SignOut,
     Deleted,
+    /// An operator set a new authenticator app over the one the user had.
+    TotpReplaced,
 }
 
 impl Reason {
@@ -39,6 +41,7 @@ impl Reason {
             Reason::Disabled => "disabled",
             Reason::SignOut => "sign_out",
             Reason::Deleted => "deleted",
+            Reason::TotpReplaced => "totp_replaced",
         }
     }
 }

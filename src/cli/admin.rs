@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::admin::admin_group::AdminGrant;
 use crate::admin::import_run::{self, ImportOptions, Mode};
-use crate::admin::{AdminCtx, AdminError, groups as admin_groups, users as admin_users};
+use crate::admin::{AdminCtx, AdminError, groups as admin_groups, sign_out, users as admin_users};
 use crate::auth::factor_rules::FactorChange;
 use crate::auth::sealing::SecretBox;
 use crate::auth::totp;
@@ -144,7 +144,9 @@ async fn token_audit(
 
 /// `user totp-set`: provisions a TOTP seed (e.g. when migrating). An operator
 /// may do that without the user's proof, but never silently: it is audited and
-/// the owner is mailed.
+/// the owner is mailed. Over an app the user had (a lost or compromised phone),
+/// the old app's recovery codes are removed and every session and token of the
+/// user ends, as when the user replaces the app on the account page.
 pub async fn totp_set(
     ctx: &AdminCtx,
     username: &str,
@@ -156,17 +158,30 @@ pub async fn totp_set(
     let bytes = totp::from_base32(secret)?;
     let replaced = factors::has_totp(&ctx.db, &user.id).await?;
     factors::set_totp(&ctx.db, &ctx.sealer, &user.id, &bytes, 0).await?;
+    let codes_removed = if replaced {
+        factors::remove_recovery_codes(&ctx.db, &user.id).await?
+    } else {
+        0
+    };
     ctx.audit(
         "totp_set",
         Some(&user),
         "success",
-        json!({"replaced": replaced}),
+        json!({"replaced": replaced, "recovery_codes_removed": codes_removed}),
     )
     .await?;
+    if replaced {
+        sign_out::end_everything(ctx, &user, sign_out::Reason::TotpReplaced)
+            .await
+            .map_err(anyhow_of)?;
+    }
     let notified = admin_users::notify_factor_change(ctx, &user, FactorChange::TotpAdded)
         .await
         .map_err(anyhow_of)?;
-    Ok(json!({"id": user.id, "username": user.username, "totp": true, "notified": notified}))
+    Ok(json!({
+        "id": user.id, "username": user.username, "totp": true, "notified": notified,
+        "replaced": replaced, "signed_out": replaced,
+    }))
 }
 
 async fn user_id(ctx: &AdminCtx, username: &str) -> anyhow::Result<String> {

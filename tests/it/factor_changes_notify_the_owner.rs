@@ -134,6 +134,65 @@ async fn a_totp_seed_set_by_the_cli_is_mailed_and_audited() {
     assert!(has(&ev, "mail_sent", "cli", Some("factor_added_totp")));
 }
 
+/// A seed set over the app a user had (a lost or stolen phone) takes the old
+/// app's recovery codes and every session with it, as the account page's
+/// replacement does: what proved the old app proves nothing any more.
+#[tokio::test]
+async fn a_totp_seed_set_over_an_app_ends_its_codes_and_sessions() {
+    let app = spawn_app().await;
+    let user = app.user("cleo").await;
+    app.give_totp(&user).await;
+    let (db, sealer) = (&app.state.db, &app.state.sealer);
+    let codes = portcullis::db::factors::new_recovery_codes(db, sealer, &user.id)
+        .await
+        .unwrap();
+    let client = app.client(false).await;
+    let browser = Browser::new(&app);
+    app.sign_in_with(&browser, &client, &user, &AuthParams::new(&client))
+        .await;
+    let silent = || AuthParams::new(&client).set("prompt", "none");
+    assert!(
+        browser
+            .authorize(&silent())
+            .await
+            .params()
+            .contains_key("code")
+    );
+
+    let b32 = portcullis::auth::totp::to_base32(&portcullis::auth::totp::generate_secret());
+    let out = cli(&app, &["user", "totp-set", "cleo", "--secret", &b32]).unwrap();
+    assert_eq!(
+        (out["replaced"].as_bool(), out["signed_out"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert!(
+        !portcullis::db::factors::use_recovery_code(db, sealer, &user.id, &codes[0])
+            .await
+            .unwrap(),
+        "the old app's codes are gone"
+    );
+    assert_eq!(
+        browser.authorize(&silent()).await.params()["error"],
+        "login_required"
+    );
+    let ev = events(&app, "cleo").await;
+    assert!(
+        ev.iter()
+            .any(|e| e.event == "sessions_ended" && e.detail["reason"] == "totp_replaced")
+    );
+
+    // A first seed ends nothing.
+    app.user("cato").await;
+    let out = cli(&app, &["user", "totp-set", "cato", "--secret", &b32]).unwrap();
+    assert_eq!(out["replaced"], false);
+    assert!(
+        !events(&app, "cato")
+            .await
+            .iter()
+            .any(|e| e.event == "sessions_ended")
+    );
+}
+
 #[tokio::test]
 async fn an_undeliverable_notice_keeps_the_new_factor_and_is_audited() {
     // A mail server that refuses connections.
