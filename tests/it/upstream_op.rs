@@ -76,12 +76,12 @@ pub async fn with_corp(extra: &str, spec: OpSpec<'_>) -> (TestApp, UpstreamOp) {
 
 impl UpstreamOp {
     /// Starts the provider and waits until its discovery names its issuer. A
-    /// provider that has not come up within 30 s (or exited) is started once
-    /// more on the same port, its output printed; a second failure fails the
-    /// test with that output.
+    /// provider that has not come up within 30 s (or exited) is stopped and
+    /// started again on the same port, its output printed, up to three times;
+    /// a third failure fails the test with that output.
     pub async fn start(spec: OpSpec<'_>) -> UpstreamOp {
         let mut failure = String::new();
-        for attempt in 1..=2 {
+        for attempt in 1..=3 {
             let log = tempfile::NamedTempFile::new().unwrap();
             let slash = if spec.issuer_slash { "/" } else { "" };
             let mut op = UpstreamOp {

@@ -18,6 +18,7 @@
 //                 (userinfo names another subject)
 // Its sign-in page is a plain HTML form with one input, `login` (the account id).
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT);
@@ -28,14 +29,18 @@ const acr = process.env.ACR || undefined;
 const userinfoOnly = (process.env.USERINFO_ONLY || '').split(',').filter(Boolean);
 const tamper = JSON.parse(process.env.TAMPER || '{}');
 
-// The provider's signing key, made here so that a falsified ID token can be
+// The provider's signing key, kept here so that a falsified ID token can be
 // signed with it again; `stranger` is a key of the same kind the JWKS lacks.
-function rsaKey(kid) {
-  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+// Both are fixed test-only keys read from this folder: a start generates no
+// key (two RSA key generations at every start made it slower, and a rare
+// start that never came up, under load, stopped there).
+function rsaKey(file, kid) {
+  const pem = fs.readFileSync(new URL(file, import.meta.url));
+  const privateKey = crypto.createPrivateKey(pem);
   return { privateKey, jwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
 }
-const own = rsaKey('upstream-key');
-const stranger = rsaKey('upstream-key');
+const own = rsaKey('./own-key.pem', 'upstream-key');
+const stranger = rsaKey('./stranger-key.pem', 'upstream-key');
 
 const b64url = (v) => Buffer.from(v).toString('base64url');
 
