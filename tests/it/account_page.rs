@@ -588,3 +588,32 @@ async fn signing_out_others_needs_a_fresh_proof_of_a_factor() {
             .contains("name=\"password\"")
     );
 }
+
+/// Another site's post to the account page's sign-out (no token, and the
+/// strict cookie stays home) clears no cookie; the page's own form does.
+#[tokio::test]
+async fn a_sign_out_post_without_the_forms_token_clears_no_cookie() {
+    let app = spawn_app().await;
+    let user = app.user("otto").await;
+    let (b, _) = open_account(&app, &user, None).await;
+    let from_elsewhere = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = from_elsewhere
+        .post(app.url("/account/logout"))
+        .form(&[("csrf_token", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("set-cookie").is_none(), "{:?}", r.headers());
+    let page = b.get("/account").await;
+    assert!(page.html().contains("account-sign-out"), "still signed in");
+    let out = form_to(page.html(), "/account/logout");
+    let done = b.submit(&out).await;
+    assert_eq!(done.status(), 200);
+    assert!(
+        !done.html().contains("account-sign-out"),
+        "the signed-out page"
+    );
+}

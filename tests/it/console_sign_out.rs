@@ -76,3 +76,29 @@ async fn a_console_session_below_the_consoles_level_is_not_taken() {
         "a pwd sign-in opened the console"
     );
 }
+
+/// Another site's post to the sign-out (auto-submitted, so it carries no
+/// token, and no strict cookie) clears nothing: only the form's own post signs
+/// the administrator out.
+#[tokio::test]
+async fn a_sign_out_post_without_the_forms_token_clears_no_cookie() {
+    let app = spawn_app().await;
+    let (b, page) = sign_in(&app, "boss", &["admins"]).await;
+    let form = form_with(page.html(), "csrf_token");
+    assert!(form.action.ends_with("/admin/logout"), "{}", form.action);
+    let from_elsewhere = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (http, token) in [(&from_elsewhere, "x"), (&b.http, "not-the-token")] {
+        let r = http
+            .post(app.url(&form.action))
+            .form(&[("csrf_token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.headers().get("set-cookie").is_none(), "{:?}", r.headers());
+    }
+    let still = b.http.get(app.url("/admin/users")).send().await.unwrap();
+    assert_eq!(still.status(), 200, "still signed in");
+}

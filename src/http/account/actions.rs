@@ -289,10 +289,15 @@ pub async fn logout(
     req: HttpRequest,
     form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, PageError> {
-    if let Some(s) = signed_in(&state, &req).await?
-        && form.check_for(Some(&s.cookie), CSRF_PURPOSE).await?
-    {
-        account::end(&state.console_ctx(), &s.cookie).await?;
+    // Only a post with this session's token signs out, and only it clears the
+    // cookie: a strict cookie is not sent with another site's post, so that
+    // post finds no session here, and clearing the cookie on its answer would
+    // still sign the user out of this page.
+    match signed_in(&state, &req).await? {
+        Some(s) if form.check_for(Some(&s.cookie), CSRF_PURPOSE).await? => {
+            account::end(&state.console_ctx(), &s.cookie).await?;
+        }
+        _ => return Ok(found(&path(&state, "/account"))),
     }
     let c = chrome(&state, &req);
     let base = state.settings.issuer_path();

@@ -181,11 +181,24 @@ async fn logout(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    if let Some(s) = session(&state, &req).await?
-        && csrf_ok(&s, &form.csrf_token)
-        && let Some(c) = read_cookie(&state, &req, COOKIE)
-    {
-        console::end(&state.console_ctx(), &c).await?;
+    // Only a post with this session's token signs out, and only it clears the
+    // cookie: a strict cookie is not sent with another site's post, so that
+    // post finds no session here, and clearing the cookie on its answer would
+    // still sign the administrator out.
+    let Some(c) = read_cookie(&state, &req, COOKIE) else {
+        return Ok(found(&format!(
+            "{}/admin/users",
+            state.settings.issuer_path()
+        )));
+    };
+    match session(&state, &req).await? {
+        Some(s) if csrf_ok(&s, &form.csrf_token) => console::end(&state.console_ctx(), &c).await?,
+        _ => {
+            return Ok(found(&format!(
+                "{}/admin/users",
+                state.settings.issuer_path()
+            )));
+        }
     }
     let chrome = Chrome::for_request(&state, &req, None);
     let mut resp = page(
