@@ -59,11 +59,11 @@ pub(super) async fn render_form(
         names,
         error: error.map(|key| chrome.t(key)),
     };
+    // The token in this page's URL reaches no other site: every response's
+    // `Referrer-Policy: same-origin` (see `security_headers`) sees to that,
+    // and keeps the form post's `Origin` header, which `no-referrer` would
+    // turn into `null`.
     let mut resp = page(status, &form);
-    resp.headers_mut().insert(
-        actix_web::http::header::REFERRER_POLICY,
-        actix_web::http::header::HeaderValue::from_static("no-referrer"),
-    );
     if new {
         resp.add_cookie(&set_session_cookie(state, &cookie))?;
     }
