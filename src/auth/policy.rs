@@ -55,9 +55,26 @@ pub struct Rule {
 }
 
 fn parse_net(s: &str) -> Result<IpNet, String> {
-    s.parse::<IpNet>()
+    parse_network(s).ok_or_else(|| format!("{s:?} is not a CIDR network or address"))
+}
+
+/// A network or a single address as configured. An IPv4-mapped IPv6 network
+/// (`::ffff:10.0.0.0/104`, or `::ffff:10.0.0.2` as a listener on `[::]`
+/// prints a proxy) is taken as the IPv4 network it maps: client addresses are
+/// read the same way, and a network of one family never contains an address
+/// of the other, so the mapped form would silently match nothing.
+pub fn parse_network(s: &str) -> Option<IpNet> {
+    let net = s
+        .parse::<IpNet>()
         .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| format!("{s:?} is not a CIDR network or address"))
+        .ok()?;
+    Some(match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.network().to_ipv4_mapped() {
+            Some(v4) => IpNet::V4(ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).ok()?.trunc()),
+            None => net,
+        },
+        other => other,
+    })
 }
 
 impl Rule {

@@ -39,12 +39,9 @@ impl Settings {
             })?;
         let mut trusted_proxies = Vec::new();
         for p in &raw.server.trusted_proxies {
-            let net = p
-                .parse::<ipnet::IpNet>()
-                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| {
-                    ConfigError::new("server.trusted_proxies", format!("{p:?} is not a CIDR"))
-                })?;
+            let net = crate::auth::policy::parse_network(p).ok_or_else(|| {
+                ConfigError::new("server.trusted_proxies", format!("{p:?} is not a CIDR"))
+            })?;
             trusted_proxies.push(net);
         }
         let forwarded_header = match &raw.server.forwarded_header {

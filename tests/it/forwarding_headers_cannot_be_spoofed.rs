@@ -132,3 +132,23 @@ async fn a_trusted_peer_that_names_no_client_earns_no_exemption() {
         .expect("a password row");
     assert_eq!(password.ip, None, "{password:?}");
 }
+
+/// A proxy and an office network written in their IPv4-mapped IPv6 form (as a
+/// listener on `[::]` prints them) mean the IPv4 ones: the proxy is trusted,
+/// and only a client inside the office is exempt.
+#[tokio::test]
+async fn mapped_forms_of_the_proxy_and_the_office_network_hold() {
+    let app = spawn_with(Options {
+        trusted_proxies: vec!["::ffff:127.0.0.1".into()],
+        forwarded_header: Some("x-forwarded-for".into()),
+        toml: office("::ffff:10.0.0.0/104"),
+        ..Options::default()
+    })
+    .await;
+    let client = app.client(false).await;
+    let user = app.user("mapped").await;
+    let inside = Browser::with_headers(&app, &[("x-forwarded-for", "10.20.30.40")]);
+    assert!(!asks_for_a_code(&inside, &client, &user).await);
+    let outside = Browser::with_headers(&app, &[("x-forwarded-for", "203.0.113.5")]);
+    assert!(asks_for_a_code(&outside, &client, &user).await);
+}

@@ -167,3 +167,35 @@ fn groups_are_needed_only_when_a_rule_names_them() {
     };
     assert!(p.needs_groups(&[]), "a configured rule");
 }
+
+/// A network written in its IPv4-mapped form is the IPv4 network: client
+/// addresses arrive as plain IPv4, so the mapped form would match nothing.
+#[test]
+fn mapped_networks_are_their_ipv4_networks() {
+    let net = |s: &str| parse_network(s).unwrap().to_string();
+    assert_eq!(net("::ffff:10.0.0.0/104"), "10.0.0.0/8");
+    assert_eq!(net("::ffff:10.0.0.2"), "10.0.0.2/32");
+    assert_eq!(net("::ffff:0:0/96"), "0.0.0.0/0");
+    assert_eq!(net("::ffff:10.1.2.3/104"), "10.0.0.0/8");
+    assert_eq!(net("fd00::/8"), "fd00::/8");
+    assert_eq!(net("::/0"), "::/0");
+    assert_eq!(net("10.0.0.0/8"), "10.0.0.0/8");
+    assert!(parse_network("10.0.0.0/33").is_none());
+    let p = Policy {
+        default: Level::Mfa,
+        mode: Mode::Enabled,
+        rules: vec![rule(
+            "office",
+            |r| r.networks = vec!["::ffff:10.0.0.0/104".into()],
+            "pwd",
+        )],
+    };
+    assert_eq!(
+        p.decide(&[], &subject("a", &[], "10.1.2.3")).level,
+        Level::Pwd
+    );
+    assert_eq!(
+        p.decide(&[], &subject("a", &[], "11.1.2.3")).level,
+        Level::Mfa
+    );
+}
