@@ -312,6 +312,7 @@ consent-scope-email = Ihre E-Mail-Adresse
 consent-scope-groups = die Gruppen, zu denen Sie gehören
 consent-scope-offline_access = Zugriff, während Sie abgemeldet sind
 consent-offline = Die Anwendung kann diesen Zugriff nach Ihrer Abmeldung behalten, bis Sie ihn auf Ihrer Kontoseite zurücknehmen.
+consent-destination = Ihre Antwort geht an { $destination }.
 consent-registered = Diese Anwendung hat sich selbst bei { $product } registriert; Ihre Organisation hat sie nicht eingerichtet.
 consent-allow = Erlauben
 consent-deny = Ablehnen

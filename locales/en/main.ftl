@@ -312,6 +312,7 @@ consent-scope-email = your email address
 consent-scope-groups = the groups you belong to
 consent-scope-offline_access = access while you are signed out
 consent-offline = It can keep this access after you sign out, until you take it back on your account page.
+consent-destination = Your answer goes to { $destination }.
 consent-registered = This application registered itself with { $product }; it is not one your organisation set up.
 consent-allow = Allow
 consent-deny = Deny

@@ -312,6 +312,7 @@ consent-scope-email = votre adresse e-mail
 consent-scope-groups = les groupes dont vous faites partie
 consent-scope-offline_access = un accès pendant que vous êtes déconnecté
 consent-offline = Elle peut garder cet accès après votre déconnexion, jusqu’à ce que vous le retiriez sur la page de votre compte.
+consent-destination = Votre réponse est envoyée à { $destination }.
 consent-registered = Cette application s’est enregistrée elle-même auprès de { $product } ; votre organisation ne l’a pas configurée.
 consent-allow = Autoriser
 consent-deny = Refuser

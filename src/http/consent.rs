@@ -34,10 +34,32 @@ struct ConsentPage<'a> {
     scopes: Vec<String>,
     /// `offline_access` is asked for: access outlives the sign-in.
     offline: bool,
+    /// Where the answer goes (the redirect URI's host, or its scheme for an
+    /// app's own scheme): a self-registered client may take any name and logo,
+    /// this it cannot choose (RFC 7591 §5).
+    destination: Option<String>,
+}
+
+/// The host of a redirect URI (with its port when it names one), else the
+/// scheme of an app's own URI (`com.example.app:`).
+fn destination_of(redirect_uri: &str) -> Option<String> {
+    let url = url::Url::parse(redirect_uri).ok()?;
+    Some(match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => format!("{}:", url.scheme()),
+    })
 }
 
 /// The scopes a consent step is about: the OpenID Connect request's, with
 /// those of the claims it asks for one by one.
+fn destination(resumed: &Resumed) -> Option<String> {
+    match &resumed.login.ret {
+        Return::Oidc(ret) => destination_of(&ret.return_to.redirect_uri),
+        Return::Saml(_) => None,
+    }
+}
+
 fn asked(resumed: &Resumed) -> Vec<String> {
     match &resumed.login.ret {
         Return::Oidc(ret) => ret.consent_scopes(),
@@ -55,6 +77,7 @@ pub(super) async fn render(
 ) -> Result<HttpResponse, PageError> {
     let chrome = Chrome::for_request(state, req, resumed.login.ui_locales.as_deref());
     let scopes = asked(&resumed);
+    let destination = destination(&resumed);
     let client_name = resumed.party.name().to_owned();
     let client_logo = resumed.party.logo().map(str::to_owned);
     let (_, signed_in) = resumed.signed_in()?;
@@ -70,6 +93,7 @@ pub(super) async fn render(
             .map(|s| chrome.t(&format!("consent-scope-{s}")))
             .collect(),
         offline: scopes.iter().any(|s| s == "offline_access"),
+        destination,
     };
     let mut resp = page(status, &form);
     if let Some(logo) = &client_logo {
@@ -156,5 +180,27 @@ pub async fn post(
             Ok(see_other(&interaction::error_url(&ctx, &ret.return_to, &e)))
         }
         _ => Err(PageError::bad_request("err-consent-decision")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::destination_of;
+
+    #[test]
+    fn the_destination_is_the_host_or_an_apps_scheme() {
+        assert_eq!(
+            destination_of("https://wiki.example/cb?x=1").as_deref(),
+            Some("wiki.example")
+        );
+        assert_eq!(
+            destination_of("http://127.0.0.1:9/cb").as_deref(),
+            Some("127.0.0.1:9")
+        );
+        assert_eq!(
+            destination_of("com.example.app:/oauth").as_deref(),
+            Some("com.example.app:")
+        );
+        assert_eq!(destination_of("not a uri"), None);
     }
 }

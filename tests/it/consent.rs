@@ -52,6 +52,14 @@ async fn a_self_registered_client_is_asked_for_once_then_signs_in_silently() {
         !html.contains("your name, username"),
         "only what it asks for"
     );
+    // A self-registered client picks its name and logo, not where the code
+    // goes: the page names that host.
+    let host = url::Url::parse(crate::registration::REDIRECT).unwrap();
+    let host = format!("{}:{}", host.host_str().unwrap(), host.port().unwrap());
+    assert!(
+        html.contains(&format!("Your answer goes to {host}.")),
+        "{html}"
+    );
     let back = browser.submit(&decide(&asked, "allow")).await;
     let claims = app.tokens(&client, &params, &back).await;
     assert_eq!(claims["sub"], user.id.as_str());
