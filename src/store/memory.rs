@@ -321,6 +321,17 @@ impl MemoryBackend {
     }
 
     fn incr_at(&self, now: Instant, key: &str, ttl: Duration) -> Result<u64, StoreError> {
+        self.incr_in(now, key, ttl, Room::All)
+    }
+
+    /// As [`Self::incr_at`], a new counter taking room from `room`.
+    fn incr_in(
+        &self,
+        now: Instant,
+        key: &str,
+        ttl: Duration,
+        room: Room,
+    ) -> Result<u64, StoreError> {
         let mut inner = self.lock();
         let inner = &mut *inner;
         if let Some(entry) = inner.entries.get_mut(key).filter(|e| e.live(now)) {
@@ -333,8 +344,39 @@ impl MemoryBackend {
             entry.value = text;
             return Ok(next);
         }
-        inner.insert(key, b"1".to_vec(), deadline(now, ttl), now)?;
+        inner.insert_in(key, b"1".to_vec(), deadline(now, ttl), now, room)?;
         Ok(1)
+    }
+
+    /// [`Backend::incr_within`] for failure counters, which anyone makes us keep
+    /// without signing in (a wrong password, a reset request, each from a new
+    /// address): a new counter takes room only from [`ANONYMOUS_SHARE`], so a
+    /// flood of them cannot take the room signed-in users' codes and sessions
+    /// need. Counters already kept count on in place.
+    fn incr_within_at(
+        &self,
+        now: Instant,
+        counters: &[super::Counter<'_>],
+    ) -> Result<Result<Vec<u64>, usize>, StoreError> {
+        let mut values = Vec::with_capacity(counters.len());
+        for (i, c) in counters.iter().enumerate() {
+            match self.incr_in(now, c.key, c.window, Room::Anonymous) {
+                Ok(n) if n > c.max => {
+                    for counted in &counters[..=i] {
+                        self.decr_at(now, counted.key)?;
+                    }
+                    return Ok(Err(i));
+                }
+                Ok(n) => values.push(n),
+                Err(e) => {
+                    for counted in &counters[..i] {
+                        self.decr_at(now, counted.key)?;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Ok(values))
     }
 
     fn decr_at(&self, now: Instant, key: &str) -> Result<u64, StoreError> {
@@ -417,6 +459,13 @@ impl Backend for MemoryBackend {
 
     async fn decr(&self, key: &str) -> Result<u64, StoreError> {
         self.decr_at(Instant::now(), key)
+    }
+
+    async fn incr_within(
+        &self,
+        counters: &[super::Counter<'_>],
+    ) -> Result<Result<Vec<u64>, usize>, StoreError> {
+        self.incr_within_at(Instant::now(), counters)
     }
 
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {

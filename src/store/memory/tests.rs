@@ -316,3 +316,43 @@ fn anonymous_writes_leave_a_quarter_of_the_room() {
     assert!(anonymous(&b, "a03", vec![0; 600]).is_err());
     assert!(b.put_at(t0, "s00", vec![0; 600], 60 * SEC).is_ok());
 }
+
+/// Failure counters are made by anyone (a wrong password, a reset request from
+/// a new address each time): new ones fill only the anonymous share, so a
+/// flood of them leaves the last quarter to signed-in users, while counters
+/// already kept still count.
+#[test]
+fn failure_counters_take_only_the_anonymous_share() {
+    fn counter(key: &str) -> crate::store::Counter<'_> {
+        crate::store::Counter {
+            key,
+            window: 60 * SEC,
+            max: 10,
+        }
+    }
+    let t0 = Instant::now();
+    let b = capped(100, 1 << 30);
+    let mut made = 0;
+    while b
+        .incr_within_at(t0, &[counter(&format!("rl:{made}"))])
+        .is_ok()
+    {
+        made += 1;
+    }
+    assert_eq!(made, 75);
+    assert_eq!(
+        b.incr_within_at(t0, &[counter("rl:0")]).unwrap(),
+        Ok(vec![2])
+    );
+    // A pair whose second counter finds no room takes the first back.
+    assert!(
+        b.incr_within_at(t0, &[counter("rl:1"), counter("rl:new")])
+            .is_err()
+    );
+    assert_eq!(b.get_at(t0, "rl:1"), Some(b"1".to_vec()));
+    // The last quarter is still there for everything else.
+    for i in 0..25 {
+        b.put_at(t0, &format!("code{i}"), b"v".to_vec(), 60 * SEC)
+            .unwrap();
+    }
+}
