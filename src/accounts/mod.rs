@@ -73,7 +73,7 @@ pub(crate) async fn count_request(
             HOUR,
         ),
     ];
-    match limiter::admit(&ctx.store, &buckets).await? {
+    match limiter::admit_anonymous(&ctx.store, &buckets).await? {
         // Kept counted: a request is limited whether or not it mails anyone.
         Some(attempt) => {
             attempt.failed();

@@ -69,7 +69,7 @@ pub async fn deliver_to(ctx: &AccountsCtx, user: User, lang: Lang) -> Result<(),
     // however its address is spelled.
     let r = &ctx.admin.settings.recovery;
     let bucket = Bucket::per("reset-account", &user.id, r.requests_per_email, HOUR);
-    let Some(attempt) = limiter::admit(&ctx.store, &[bucket])
+    let Some(attempt) = limiter::admit_anonymous(&ctx.store, &[bucket])
         .await
         .map_err(Failure::from)?
     else {

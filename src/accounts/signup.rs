@@ -151,7 +151,7 @@ pub async fn open_link(
     ip: Option<IpAddr>,
 ) -> Result<SignupLink, Failure> {
     let bucket = Bucket::address(ip, ctx.admin.settings.lockout.failures_per_address);
-    let Some(attempt) = limiter::admit(&ctx.store, &[bucket]).await? else {
+    let Some(attempt) = limiter::admit_anonymous(&ctx.store, &[bucket]).await? else {
         return Ok(SignupLink::TooMany);
     };
     let found = if looks_valid(token) {

@@ -99,8 +99,29 @@ async fn take_back(store: &Store, keys: &[String]) -> Result<(), StoreError> {
 
 /// Counts an attempt in every bucket; None (and nothing counted) when any bucket
 /// is already full. A store failure is an error: no check runs unlimited.
-/// With Redis every bucket is counted in one atomic step.
+/// With Redis every bucket is counted in one atomic step. For a check of a
+/// signed-in user (a second factor, the account page): its new counters may
+/// take room anywhere in the store.
 pub async fn admit(store: &Store, buckets: &[Bucket]) -> Result<Option<Attempt>, StoreError> {
+    admit_in(store, buckets, false).await
+}
+
+/// As [`admit`], for what anyone may try without signing in (a password, a
+/// reset or sign-up request, a link): new counters take room only from the
+/// embedded store's anonymous share, so a flood of them leaves room for
+/// signed-in users.
+pub async fn admit_anonymous(
+    store: &Store,
+    buckets: &[Bucket],
+) -> Result<Option<Attempt>, StoreError> {
+    admit_in(store, buckets, true).await
+}
+
+async fn admit_in(
+    store: &Store,
+    buckets: &[Bucket],
+    anonymous: bool,
+) -> Result<Option<Attempt>, StoreError> {
     let counters: Vec<Counter<'_>> = buckets
         .iter()
         .map(|b| Counter {
@@ -112,7 +133,12 @@ pub async fn admit(store: &Store, buckets: &[Bucket]) -> Result<Option<Attempt>,
     // A bucket over its limit takes this attempt back from the buckets before
     // it and never touches those after: refused, it is not a failure, and must
     // not hold a place that a later, verified attempt would need.
-    let Ok(values) = store.incr_within(&counters).await? else {
+    let counted = if anonymous {
+        store.incr_within_anonymous(&counters).await?
+    } else {
+        store.incr_within(&counters).await?
+    };
+    let Ok(values) = counted else {
         return Ok(None);
     };
     Ok(Some(Attempt {

@@ -33,7 +33,7 @@ pub async fn open_link(
     ip: Option<IpAddr>,
 ) -> Result<Link, Failure> {
     let bucket = Bucket::address(ip, ctx.settings.lockout.failures_per_address);
-    let Some(attempt) = limiter::admit(ctx.store, &[bucket]).await? else {
+    let Some(attempt) = limiter::admit_anonymous(ctx.store, &[bucket]).await? else {
         return Ok(Link::TooMany);
     };
     match user_of(ctx, token).await {

@@ -86,7 +86,7 @@ pub async fn password_login(
         username_bucket(username),
         Bucket::address(ip, ctx.settings.lockout.failures_per_address),
     ];
-    let Some(attempt) = limiter::admit(ctx.store, &buckets).await? else {
+    let Some(attempt) = limiter::admit_anonymous(ctx.store, &buckets).await? else {
         if first_refusal_in_a_while(ctx, ip).await {
             ctx.audit
                 .factor(None, &audit_name, "password", "locked", ip)

@@ -253,7 +253,7 @@ async fn unasked_failure(
         SIGNED_FAILURES_PER_MINUTE,
         std::time::Duration::from_secs(60),
     );
-    let Some(counted) = limiter::admit(ctx.store, &[bucket]).await? else {
+    let Some(counted) = limiter::admit_anonymous(ctx.store, &[bucket]).await? else {
         tracing::warn!(sp = %sp.entity_id, "SAML failure responses refused: too many from this address");
         return Err(LoginError::TooMany);
     };

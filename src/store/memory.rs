@@ -348,19 +348,21 @@ impl MemoryBackend {
         Ok(1)
     }
 
-    /// [`Backend::incr_within`] for failure counters, which anyone makes us keep
-    /// without signing in (a wrong password, a reset request, each from a new
-    /// address): a new counter takes room only from [`ANONYMOUS_SHARE`], so a
-    /// flood of them cannot take the room signed-in users' codes and sessions
+    /// [`Backend::incr_within`] with new counters taking room from `room`:
+    /// failure counters that anyone makes us keep without signing in (a wrong
+    /// password, a reset request, each from a new address) take it only from
+    /// [`ANONYMOUS_SHARE`], so a flood of them cannot take the room signed-in
+    /// users' codes, sessions and own counters (a second factor's attempts)
     /// need. Counters already kept count on in place.
     fn incr_within_at(
         &self,
         now: Instant,
         counters: &[super::Counter<'_>],
+        room: Room,
     ) -> Result<Result<Vec<u64>, usize>, StoreError> {
         let mut values = Vec::with_capacity(counters.len());
         for (i, c) in counters.iter().enumerate() {
-            match self.incr_in(now, c.key, c.window, Room::Anonymous) {
+            match self.incr_in(now, c.key, c.window, room) {
                 Ok(n) if n > c.max => {
                     for counted in &counters[..=i] {
                         self.decr_at(now, counted.key)?;
@@ -465,7 +467,14 @@ impl Backend for MemoryBackend {
         &self,
         counters: &[super::Counter<'_>],
     ) -> Result<Result<Vec<u64>, usize>, StoreError> {
-        self.incr_within_at(Instant::now(), counters)
+        self.incr_within_at(Instant::now(), counters, Room::All)
+    }
+
+    async fn incr_within_anonymous(
+        &self,
+        counters: &[super::Counter<'_>],
+    ) -> Result<Result<Vec<u64>, usize>, StoreError> {
+        self.incr_within_at(Instant::now(), counters, Room::Anonymous)
     }
 
     async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {

@@ -119,6 +119,16 @@ pub trait Backend: Send + Sync + 'static {
         }
         Ok(Ok(values))
     }
+    /// As [`Backend::incr_within`], for counters anyone makes us keep without
+    /// signing in (a wrong password, a reset request from each new address):
+    /// a store with caps makes new ones only within [`ANONYMOUS_SHARE`], like
+    /// [`Backend::put_anonymous`]. Without caps, as `incr_within`.
+    async fn incr_within_anonymous(
+        &self,
+        counters: &[Counter<'_>],
+    ) -> Result<Result<Vec<u64>, usize>, StoreError> {
+        self.incr_within(counters).await
+    }
     /// [`Backend::decr`] on each of `keys`; Redis in one step.
     async fn decr_all(&self, keys: &[&str]) -> Result<(), StoreError> {
         for key in keys {
@@ -330,6 +340,20 @@ impl Store {
             .map(|(c, key)| Counter { key, ..*c })
             .collect();
         self.backend.incr_within(&full).await
+    }
+
+    /// See [`Backend::incr_within_anonymous`]; the keys are keys of this store.
+    pub async fn incr_within_anonymous(
+        &self,
+        counters: &[Counter<'_>],
+    ) -> Result<Result<Vec<u64>, usize>, StoreError> {
+        let keys: Vec<String> = counters.iter().map(|c| self.key(c.key)).collect();
+        let full: Vec<Counter<'_>> = counters
+            .iter()
+            .zip(&keys)
+            .map(|(c, key)| Counter { key, ..*c })
+            .collect();
+        self.backend.incr_within_anonymous(&full).await
     }
 
     /// See [`Backend::decr_all`].

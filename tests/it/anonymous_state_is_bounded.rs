@@ -379,3 +379,43 @@ async fn a_flood_of_anonymous_requests_cannot_grow_the_store() {
     assert_eq!(done.status(), 200, "{}", done.html());
     assert!(done.html().contains("class=\"session\""), "{}", done.html());
 }
+
+/// A user already past the password whose second step comes after a flood
+/// filled the anonymous share still finishes: the attempt counter of a second
+/// factor is the signed-in session's, not the anonymous share's.
+#[tokio::test]
+async fn a_second_factor_after_a_flood_still_finishes() {
+    let app = spawn_with(Options {
+        toml: "[store]\nmax_entries = 200\n".into(),
+        ..Options::default()
+    })
+    .await;
+    let client = app.client(false).await;
+    let user = app.user("bob").await;
+    let secret = app.give_totp(&user).await;
+    let browser = Browser::new(&app);
+    let params = AuthParams::new(&client).set("acr_values", "mfa");
+    let page = browser.authorize(&params).await;
+    let code_page = browser.login(&page, &user).await;
+    let form = form_with(code_page.html(), "code");
+
+    let query = AuthParams::new(&client).query();
+    let mut sent = 0;
+    loop {
+        let resp = bare()
+            .get(format!("{}/authorize?{query}", app.issuer))
+            .send()
+            .await
+            .unwrap();
+        sent += 1;
+        if resp.status() == 503 {
+            break;
+        }
+        assert!(sent < 200, "the anonymous share never filled");
+    }
+    let back = browser
+        .submit(&form.set("code", &totp_code(&secret, 0)))
+        .await;
+    let claims = app.tokens(&client, &params, &back).await;
+    assert_eq!(claims["acr"], "mfa");
+}

@@ -319,10 +319,11 @@ fn anonymous_writes_leave_a_quarter_of_the_room() {
 
 /// Failure counters are made by anyone (a wrong password, a reset request from
 /// a new address each time): new ones fill only the anonymous share, so a
-/// flood of them leaves the last quarter to signed-in users, while counters
-/// already kept still count.
+/// flood of them leaves the last quarter to signed-in users, whose own
+/// counters (a second factor's attempts) still fit, while counters already
+/// kept still count.
 #[test]
-fn failure_counters_take_only_the_anonymous_share() {
+fn anonymous_failure_counters_take_only_the_anonymous_share() {
     fn counter(key: &str) -> crate::store::Counter<'_> {
         crate::store::Counter {
             key,
@@ -332,26 +333,27 @@ fn failure_counters_take_only_the_anonymous_share() {
     }
     let t0 = Instant::now();
     let b = capped(100, 1 << 30);
+    let anonymous = |key: &str| b.incr_within_at(t0, &[counter(key)], Room::Anonymous);
     let mut made = 0;
-    while b
-        .incr_within_at(t0, &[counter(&format!("rl:{made}"))])
-        .is_ok()
-    {
+    while anonymous(&format!("rl:{made}")).is_ok() {
         made += 1;
     }
     assert_eq!(made, 75);
-    assert_eq!(
-        b.incr_within_at(t0, &[counter("rl:0")]).unwrap(),
-        Ok(vec![2])
-    );
+    assert_eq!(anonymous("rl:0").unwrap(), Ok(vec![2]));
     // A pair whose second counter finds no room takes the first back.
     assert!(
-        b.incr_within_at(t0, &[counter("rl:1"), counter("rl:new")])
+        b.incr_within_at(t0, &[counter("rl:1"), counter("rl:new")], Room::Anonymous)
             .is_err()
     );
     assert_eq!(b.get_at(t0, "rl:1"), Some(b"1".to_vec()));
-    // The last quarter is still there for everything else.
-    for i in 0..25 {
+    // The last quarter is still there for a signed-in user's counter and
+    // everything else.
+    assert_eq!(
+        b.incr_within_at(t0, &[counter("second-factor:u1")], Room::All)
+            .unwrap(),
+        Ok(vec![1])
+    );
+    for i in 0..24 {
         b.put_at(t0, &format!("code{i}"), b"v".to_vec(), 60 * SEC)
             .unwrap();
     }
