@@ -40,14 +40,17 @@ struct ConsentPage<'a> {
     destination: Option<String>,
 }
 
-/// The host of a redirect URI (with its port when it names one), else the
-/// scheme of an app's own URI (`com.example.app:`).
+/// The host of a web redirect URI (with its port when it names one), else
+/// the scheme of an app's own URI (`com.example.app:`): whatever follows an
+/// app's scheme is for that app to read, and names nobody the code goes to.
 fn destination_of(redirect_uri: &str) -> Option<String> {
     let url = url::Url::parse(redirect_uri).ok()?;
-    Some(match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        (None, _) => format!("{}:", url.scheme()),
+    if !matches!(url.scheme(), "http" | "https") {
+        return Some(format!("{}:", url.scheme()));
+    }
+    Some(match (url.host_str()?, url.port()) {
+        (host, Some(port)) => format!("{host}:{port}"),
+        (host, None) => host.to_owned(),
     })
 }
 
@@ -200,6 +203,11 @@ mod tests {
         assert_eq!(
             destination_of("com.example.app:/oauth").as_deref(),
             Some("com.example.app:")
+        );
+        // A host after an app's scheme names nobody: the app gets the code.
+        assert_eq!(
+            destination_of("com.evil.app://wiki.corp.example/cb").as_deref(),
+            Some("com.evil.app:")
         );
         assert_eq!(destination_of("not a uri"), None);
     }
