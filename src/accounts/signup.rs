@@ -40,7 +40,8 @@ pub enum Invalid {
     Email,
     /// First or last name left empty.
     NamesMissing,
-    /// A name over 100 characters, or with control characters.
+    /// A name over 100 characters, or with control characters or Unicode
+    /// noncharacters (which the account could not be made with).
     NamesTooLong,
 }
 
@@ -65,7 +66,7 @@ impl Signup {
             || s.first_name
                 .chars()
                 .chain(s.last_name.chars())
-                .any(char::is_control)
+                .any(|c| c.is_control() || users::is_noncharacter(c))
         {
             return Err(Invalid::NamesTooLong);
         }
@@ -250,4 +251,28 @@ pub async fn complete(
         )
         .await?;
     Ok(Completed::Created(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the form takes, the account can be made with: a name with a
+    /// control character or a noncharacter is refused here, before a link is
+    /// mailed, not when its owner follows it.
+    #[test]
+    fn names_the_account_could_not_have_are_refused() {
+        assert!(Signup::parse("a@b.example", "Carol", "Doe").is_ok());
+        for bad in ["Carol\u{FFFE}", "Carol\u{7}", "Ca\u{FDD0}rol"] {
+            assert_eq!(
+                Signup::parse("a@b.example", bad, "Doe"),
+                Err(Invalid::NamesTooLong),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            Signup::parse("a@b.example", " ", "Doe"),
+            Err(Invalid::NamesMissing)
+        );
+    }
 }

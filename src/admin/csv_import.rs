@@ -250,9 +250,10 @@ fn validate(u: &CsvUser, inactive: Option<String>) -> Verdict {
     {
         return Verdict::Invalid(e.to_string());
     }
+    // The rules of every group made (a row's new group is made by its import).
     for g in &u.groups {
-        if g.len() > 128 || g.contains(char::is_control) {
-            return Verdict::Invalid(format!("invalid group name {g:?}"));
+        if let Err(e) = crate::db::groups::validate_name(g) {
+            return Verdict::Invalid(e.to_string().replace("invalid input: ", ""));
         }
     }
     for (name, v) in [

@@ -263,6 +263,7 @@ fn one(raw: RawUpstream, acr: &AcrRegistry) -> Result<UpstreamSettings, ConfigEr
         .iter()
         .map(|d| domain(&key("allowed_domains"), d))
         .collect::<Result<Vec<_>, _>>()?;
+    let groups = group_names(&key("groups"), raw.groups)?;
     Ok(UpstreamSettings {
         name: raw.name.unwrap_or_else(|| raw.id.clone()),
         id: raw.id,
@@ -276,7 +277,7 @@ fn one(raw: RawUpstream, acr: &AcrRegistry) -> Result<UpstreamSettings, ConfigEr
         create_users: raw.create_users,
         allowed_domains,
         link_by_email: raw.link_by_email,
-        groups: raw.groups,
+        groups,
         forward_acr: raw.forward_acr.unwrap_or(true),
         timeout: Duration::from_secs(timeout),
     })
@@ -315,15 +316,22 @@ pub(super) fn groups(raw: RawGroups) -> Result<GroupSettings, ConfigError> {
     let mut by_email_domain = BTreeMap::new();
     for (d, groups) in raw.by_email_domain {
         let d = domain("groups.by_email_domain", &d)?;
-        if groups.iter().any(|g| g.trim().is_empty()) {
-            return Err(ConfigError::new(
-                &format!("groups.by_email_domain.{d}"),
-                "a group name must not be empty",
-            ));
-        }
+        let groups = group_names(&format!("groups.by_email_domain.{d}"), groups)?;
         by_email_domain.insert(d, groups);
     }
     Ok(GroupSettings { by_email_domain })
+}
+
+/// Group names as every way of making a group checks them (trimmed, 1 to 128
+/// bytes, no `;`, control character or noncharacter): a name that could never
+/// be made is refused at start, not at the first user it would be given to.
+fn group_names(key: &str, groups: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    groups
+        .iter()
+        .map(|g| {
+            crate::db::groups::validate_name(g).map_err(|e| ConfigError::new(key, e.to_string()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -403,6 +411,29 @@ mod tests {
         let u = upstreams(vec![raw(c)], &AcrRegistry::default()).unwrap()[0].clone();
         assert!(u.may_create_for("bo@partner.example"));
         assert!(!u.may_create_for("ann@corp.example"));
+    }
+
+    /// A group name that no way of making a group takes is refused at start,
+    /// not when the first user would be given it.
+    #[test]
+    fn configured_group_names_meet_the_group_rules() {
+        for bad in ["customers; portal", "org\u{FFFE}", " ", "x\ty"] {
+            let r = groups(RawGroups {
+                by_email_domain: BTreeMap::from([("acme.example".to_owned(), vec![bad.into()])]),
+            });
+            assert!(r.is_err(), "{bad:?}");
+            let mut c = corp();
+            c["groups"] = serde_json::json!([bad]);
+            assert!(
+                upstreams(vec![raw(c)], &AcrRegistry::default()).is_err(),
+                "{bad:?}"
+            );
+        }
+        let g = groups(RawGroups {
+            by_email_domain: BTreeMap::from([("acme.example".to_owned(), vec![" org ".into()])]),
+        })
+        .unwrap();
+        assert_eq!(g.for_email("a@acme.example"), ["org".to_owned()]);
     }
 
     #[test]

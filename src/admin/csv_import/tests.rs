@@ -112,3 +112,19 @@ fn quoted_fields_and_non_utf8() {
     assert_eq!(p.rows[0].user.display_name, "Doe, Jane \"JD\"");
     assert!(matches!(p.rows[1].verdict, Verdict::Invalid(_)));
 }
+
+/// A row's groups meet the rules of every group made: a noncharacter (which a
+/// SAML assertion could not carry) makes the row a problem at validation, not
+/// a failure when the import runs.
+#[test]
+fn a_group_no_group_could_be_named_is_a_problem() {
+    let csv = "username,email,groups\n\
+ok,ok@example.com,org;staff\n\
+bad,bad@example.com,org\u{FFFE}\n";
+    let p = parse(csv.as_bytes()).unwrap();
+    assert_eq!(p.rows[0].verdict, Verdict::Ok);
+    let Verdict::Invalid(m) = &p.rows[1].verdict else {
+        panic!("{:?}", p.rows[1].verdict)
+    };
+    assert!(m.contains("invalid group name"), "{m}");
+}
