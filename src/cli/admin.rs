@@ -156,7 +156,19 @@ pub async fn totp_set(
         .await?
         .with_context(|| format!("unknown user {username:?}"))?;
     let bytes = totp::from_base32(secret)?;
-    let replaced = factors::has_totp(&ctx.db, &user.id).await?;
+    let had = factors::totp(&ctx.db, &ctx.sealer, &user.id).await?;
+    // The same seed set again (a migration script run twice) changes nothing:
+    // not the codes, not the sessions, nor the last step used.
+    if had
+        .as_ref()
+        .is_some_and(|t| crate::secrets::ct_eq_bytes(&t.secret, &bytes))
+    {
+        return Ok(json!({
+            "id": user.id, "username": user.username, "totp": true, "unchanged": true,
+            "replaced": false, "signed_out": false,
+        }));
+    }
+    let replaced = had.is_some();
     factors::set_totp(&ctx.db, &ctx.sealer, &user.id, &bytes, 0).await?;
     let codes_removed = if replaced {
         factors::remove_recovery_codes(&ctx.db, &user.id).await?

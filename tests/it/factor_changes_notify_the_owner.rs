@@ -181,6 +181,21 @@ async fn a_totp_seed_set_over_an_app_ends_its_codes_and_sessions() {
             .any(|e| e.event == "sessions_ended" && e.detail["reason"] == "totp_replaced")
     );
 
+    // The same seed again (a migration run twice) changes nothing.
+    let codes = portcullis::db::factors::new_recovery_codes(db, sealer, &user.id)
+        .await
+        .unwrap();
+    let out = cli(&app, &["user", "totp-set", "cleo", "--secret", &b32]).unwrap();
+    assert_eq!(
+        (out["unchanged"].as_bool(), out["replaced"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert!(
+        portcullis::db::factors::use_recovery_code(db, sealer, &user.id, &codes[0])
+            .await
+            .unwrap()
+    );
+
     // A first seed ends nothing.
     app.user("cato").await;
     let out = cli(&app, &["user", "totp-set", "cato", "--secret", &b32]).unwrap();
