@@ -38,6 +38,12 @@ impl AppState {
             KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)
                 .context("keys.dir")?;
         let sealer = SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?;
+        let keyed = crate::db::factors::key_legacy_recovery_codes(&db, &sealer)
+            .await
+            .context("keying recovery codes stored before they were keyed")?;
+        if keyed > 0 {
+            tracing::info!(keyed, "recovery codes stored as bare SHA-256 are keyed now");
+        }
         let access_tokens = match &settings.redis_url {
             Some(_) => AccessTokens::load_or_create(&settings.keys_dir).context("keys.dir")?,
             // The embedded store, and with it the deny-list, ends with the

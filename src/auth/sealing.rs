@@ -31,6 +31,9 @@ pub struct SecretBox {
 /// Marks a keyed recovery-code digest; an unmarked one is a bare SHA-256 made
 /// before codes were keyed.
 const CODE_DIGEST_PREFIX: &str = "h1:";
+/// Marks a bare SHA-256 made before codes were keyed, keyed since (see
+/// [`SecretBox::wrap_legacy_digest`]).
+const WRAPPED_DIGEST_PREFIX: &str = "h2:";
 
 impl std::fmt::Debug for SecretBox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -46,6 +49,22 @@ impl SecretBox {
             cipher: Aes256Gcm::new(key.into()),
             code_key: hmac_sha256(key, &[b"portcullis recovery codes"]),
         }
+    }
+
+    /// Whether `stored` is one of the keyed forms.
+    pub fn is_keyed_digest(stored: &str) -> bool {
+        stored.starts_with(CODE_DIGEST_PREFIX) || stored.starts_with(WRAPPED_DIGEST_PREFIX)
+    }
+
+    /// What replaces a bare SHA-256 `legacy` of `user_id`'s code, stored before
+    /// codes were keyed: the same HMAC over it, so that it can be keyed
+    /// without knowing the code, and checked from the code's SHA-256.
+    pub fn wrap_legacy_digest(&self, user_id: &str, legacy: &str) -> String {
+        let mac = hmac_sha256(
+            &self.code_key,
+            &[user_id.as_bytes(), b"\0sha256:", legacy.as_bytes()],
+        );
+        format!("{WRAPPED_DIGEST_PREFIX}{}", crate::secrets::hex(&mac))
     }
 
     /// What is stored for `user_id`'s recovery code `code` (normalised): keyed,

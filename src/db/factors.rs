@@ -160,7 +160,7 @@ pub async fn new_recovery_codes(
 }
 
 /// Spends a recovery code; true exactly once per code. Codes made before they
-/// were keyed (a bare SHA-256) still count until the user makes new ones.
+/// were keyed still count, in the form [`key_legacy_recovery_codes`] gave them.
 pub async fn use_recovery_code(
     db: &DatabaseConnection,
     sealer: &SecretBox,
@@ -168,7 +168,10 @@ pub async fn use_recovery_code(
     code: &str,
 ) -> Result<bool, DbError> {
     let code = normalize_code(code);
-    let digests = [sealer.code_digest(user_id, &code), secrets::digest(&code)];
+    let digests = [
+        sealer.code_digest(user_id, &code),
+        sealer.wrap_legacy_digest(user_id, &secrets::digest(&code)),
+    ];
     let res = recovery_codes::Entity::update_many()
         .col_expr(recovery_codes::Column::UsedAt, Expr::value(now()))
         .filter(recovery_codes::Column::UserId.eq(user_id))
@@ -177,6 +180,39 @@ pub async fn use_recovery_code(
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)
+}
+
+/// Keys every recovery code stored as a bare SHA-256 (before codes were
+/// keyed), without knowing the codes: each digest is replaced by its HMAC
+/// under the secrets key, which [`use_recovery_code`] checks. Run at start,
+/// so a database dump no longer tests guesses at any code. Each row changes
+/// only while it still holds the bare digest: instances starting together
+/// write the same value once. Returns how many rows it keyed.
+pub async fn key_legacy_recovery_codes(
+    db: &DatabaseConnection,
+    sealer: &SecretBox,
+) -> Result<u64, DbError> {
+    let rows = recovery_codes::Entity::find()
+        .filter(recovery_codes::Column::CodeHash.not_like("h_:%"))
+        .all(db)
+        .await?;
+    let mut keyed = 0;
+    for row in rows
+        .iter()
+        .filter(|r| !SecretBox::is_keyed_digest(&r.code_hash))
+    {
+        keyed += recovery_codes::Entity::update_many()
+            .col_expr(
+                recovery_codes::Column::CodeHash,
+                Expr::value(sealer.wrap_legacy_digest(&row.user_id, &row.code_hash)),
+            )
+            .filter(recovery_codes::Column::Id.eq(&row.id))
+            .filter(recovery_codes::Column::CodeHash.eq(&row.code_hash))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(keyed)
 }
 
 pub async fn remaining_recovery_codes(

@@ -1,7 +1,8 @@
 //! Recovery codes stand in for the authenticator app, so they are kept like its
 //! seed: HMAC-SHA256 under a key derived from `keys.dir/secrets.key`, bound to
 //! the user. A database dump alone tests no guess at them. Codes stored before
-//! (a bare SHA-256) still work, once each, until the user makes new ones.
+//! as a bare SHA-256 are keyed at start without knowing them, and then work,
+//! once each, until the user makes new ones.
 
 use entity::recovery_codes;
 use portcullis::db::factors;
@@ -10,7 +11,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use crate::helpers::*;
 
 #[tokio::test]
-async fn codes_are_stored_keyed_and_codes_stored_before_still_work_once() {
+async fn codes_are_stored_keyed_and_codes_stored_before_are_keyed_at_start() {
     let app = spawn_app().await;
     let user = app.user("rhea").await;
     app.give_totp(&user).await;
@@ -43,17 +44,49 @@ async fn codes_are_stored_keyed_and_codes_stored_before_still_work_once() {
             .unwrap()
     );
 
-    // A code stored as before.
+    // A code stored as before: a bare SHA-256 is no longer taken as it is;
+    // keyed at start without knowing the code, it works once.
+    let legacy = portcullis::secrets::digest("OLDCODE234");
     recovery_codes::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),
         user_id: Set(user.id.clone()),
-        code_hash: Set(portcullis::secrets::digest("OLDCODE234")),
+        code_hash: Set(legacy.clone()),
         used_at: Set(None),
         created_at: Set(0),
     }
     .insert(db)
     .await
     .unwrap();
+    assert!(
+        !factors::use_recovery_code(db, sealer, &user.id, "OLDCO-DE234")
+            .await
+            .unwrap()
+    );
+    // A server starting on this database keys it.
+    let settings = portcullis::config::Settings::load_from(Some(&app.config_path), &[]).unwrap();
+    portcullis::startup::AppState::build(settings)
+        .await
+        .unwrap();
+    assert_eq!(
+        factors::key_legacy_recovery_codes(db, sealer)
+            .await
+            .unwrap(),
+        0
+    );
+    let stored: Vec<String> = recovery_codes::Entity::find()
+        .filter(recovery_codes::Column::UserId.eq(&user.id))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.code_hash)
+        .collect();
+    assert!(!stored.contains(&legacy), "{stored:?}");
+    assert!(
+        stored
+            .iter()
+            .all(|h| h.starts_with("h1:") || h.starts_with("h2:"))
+    );
     assert!(
         factors::use_recovery_code(db, sealer, &user.id, "oldco-de234")
             .await
