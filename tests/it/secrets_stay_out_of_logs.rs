@@ -57,7 +57,8 @@ async fn serve() -> Served {
     std::fs::write(
         &config,
         format!(
-            "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:{port}\"\n[database]\nurl = \"sqlite://{}/p.db?mode=rwc\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\n",
+            "issuer = \"{issuer}\"\n[server]\nbind = \"127.0.0.1:{port}\"\n[metrics]\nbind = \"127.0.0.1:{}\"\n[database]\nurl = \"sqlite://{}/p.db?mode=rwc\"\n[keys]\ndir = \"{}\"\n[mail]\noutbox_dir = \"{}\"\n",
+            free_port(),
             dir.path().display(),
             dir.path().join("keys").display(),
             outbox.display(),
