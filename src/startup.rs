@@ -37,13 +37,12 @@ impl AppState {
         let keys =
             KeyRing::load_or_create_with_grace(&settings.keys_dir, settings.key_grace_period)
                 .context("keys.dir")?;
+        let key_existed = settings
+            .keys_dir
+            .join(crate::auth::sealing::KEY_FILE)
+            .exists();
         let sealer = SecretBox::load_or_create(&settings.keys_dir).context("keys.dir")?;
-        let keyed = crate::db::factors::key_legacy_recovery_codes(&db, &sealer)
-            .await
-            .context("keying recovery codes stored before they were keyed")?;
-        if keyed > 0 {
-            tracing::info!(keyed, "recovery codes stored as bare SHA-256 are keyed now");
-        }
+        key_legacy_recovery_codes(&db, &sealer, key_existed);
         let access_tokens = match &settings.redis_url {
             Some(_) => AccessTokens::load_or_create(&settings.keys_dir).context("keys.dir")?,
             // The embedded store, and with it the deny-list, ends with the
@@ -402,4 +401,39 @@ impl ShutdownSignals {
         }
         tracing::info!("Ctrl-C received");
     }
+}
+
+/// Keys the recovery codes stored as bare SHA-256 in the background (a large
+/// table would hold the start for minutes): they count bare meanwhile. Never
+/// under a secrets key this start made, or one that opens no stored seed,
+/// which would make every such code useless for good.
+fn key_legacy_recovery_codes(
+    db: &sea_orm::DatabaseConnection,
+    sealer: &SecretBox,
+    key_existed: bool,
+) {
+    use crate::db::factors::{self, Keying};
+    if !key_existed {
+        tracing::info!("a new secrets key: recovery codes stored before are left as they are");
+        return;
+    }
+    let (db, sealer) = (db.clone(), sealer.clone());
+    tokio::spawn(async move {
+        match factors::key_legacy_recovery_codes(&db, &sealer).await {
+            Ok(Keying::Keyed(0)) => {}
+            Ok(Keying::Keyed(n)) => {
+                tracing::info!(
+                    keyed = n,
+                    "recovery codes stored as bare SHA-256 are keyed now"
+                );
+            }
+            Ok(Keying::WrongKey) => tracing::warn!(
+                "the secrets key opens no stored TOTP seed: recovery codes stored as bare \
+                 SHA-256 are left as they are (is keys.dir the right folder?)"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "keying the recovery codes stopped; the next start goes on")
+            }
+        }
+    });
 }

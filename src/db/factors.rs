@@ -159,8 +159,8 @@ pub async fn new_recovery_codes(
     Ok(codes)
 }
 
-/// Spends a recovery code; true exactly once per code. Codes made before they
-/// were keyed still count, in the form [`key_legacy_recovery_codes`] gave them.
+/// Spends a recovery code; true exactly once per code, in whichever form it is
+/// stored: keyed, keyed at start from a bare digest, or still bare.
 pub async fn use_recovery_code(
     db: &DatabaseConnection,
     sealer: &SecretBox,
@@ -168,9 +168,15 @@ pub async fn use_recovery_code(
     code: &str,
 ) -> Result<bool, DbError> {
     let code = normalize_code(code);
+    // The bare SHA-256 still counts: an instance of an older version, during
+    // a rolling upgrade, makes codes that way until it is replaced, and rows
+    // not keyed yet count until the keying at start reaches them. Online it
+    // tests one guess against one user's codes, as the keyed forms do.
+    let bare = secrets::digest(&code);
     let digests = [
         sealer.code_digest(user_id, &code),
-        sealer.wrap_legacy_digest(user_id, &secrets::digest(&code)),
+        sealer.wrap_legacy_digest(user_id, &bare),
+        bare,
     ];
     let res = recovery_codes::Entity::update_many()
         .col_expr(recovery_codes::Column::UsedAt, Expr::value(now()))
@@ -182,37 +188,68 @@ pub async fn use_recovery_code(
     Ok(res.rows_affected == 1)
 }
 
+/// How many bare digests [`key_legacy_recovery_codes`] keys in one transaction.
+const KEYING_BATCH: u64 = 500;
+
+/// What [`key_legacy_recovery_codes`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keying {
+    /// This many bare digests were keyed.
+    Keyed(u64),
+    /// The secrets key does not open the stored TOTP seeds (a new key, the
+    /// wrong folder): keying under it would make every old code useless for
+    /// good, so nothing was changed.
+    WrongKey,
+}
+
 /// Keys every recovery code stored as a bare SHA-256 (before codes were
 /// keyed), without knowing the codes: each digest is replaced by its HMAC
-/// under the secrets key, which [`use_recovery_code`] checks. Run at start,
-/// so a database dump no longer tests guesses at any code. Each row changes
-/// only while it still holds the bare digest: instances starting together
-/// write the same value once. Returns how many rows it keyed.
+/// under the secrets key, which [`use_recovery_code`] checks. Run in the
+/// background at start, so a database dump no longer tests guesses at any
+/// code. In batches, each one transaction; a row changes only while it still
+/// holds the bare digest, so instances starting together write one value,
+/// and an interrupted run goes on at the next start.
 pub async fn key_legacy_recovery_codes(
     db: &DatabaseConnection,
     sealer: &SecretBox,
-) -> Result<u64, DbError> {
-    let rows = recovery_codes::Entity::find()
-        .filter(recovery_codes::Column::CodeHash.not_like("h_:%"))
-        .all(db)
-        .await?;
-    let mut keyed = 0;
-    for row in rows
-        .iter()
-        .filter(|r| !SecretBox::is_keyed_digest(&r.code_hash))
+) -> Result<Keying, DbError> {
+    if let Some(seed) = totp_factors::Entity::find().one(db).await?
+        && sealer.open(&seed.secret_enc).is_err()
     {
-        keyed += recovery_codes::Entity::update_many()
-            .col_expr(
-                recovery_codes::Column::CodeHash,
-                Expr::value(sealer.wrap_legacy_digest(&row.user_id, &row.code_hash)),
-            )
-            .filter(recovery_codes::Column::Id.eq(&row.id))
-            .filter(recovery_codes::Column::CodeHash.eq(&row.code_hash))
-            .exec(db)
-            .await?
-            .rows_affected;
+        return Ok(Keying::WrongKey);
     }
-    Ok(keyed)
+    let mut keyed = 0;
+    loop {
+        let rows = recovery_codes::Entity::find()
+            .filter(recovery_codes::Column::CodeHash.not_like("h_:%"))
+            .limit(KEYING_BATCH)
+            .all(db)
+            .await?;
+        let txn = super::begin_write(db).await?;
+        let mut batch = 0;
+        for row in rows
+            .iter()
+            .filter(|r| !SecretBox::is_keyed_digest(&r.code_hash))
+        {
+            batch += recovery_codes::Entity::update_many()
+                .col_expr(
+                    recovery_codes::Column::CodeHash,
+                    Expr::value(sealer.wrap_legacy_digest(&row.user_id, &row.code_hash)),
+                )
+                .filter(recovery_codes::Column::Id.eq(&row.id))
+                .filter(recovery_codes::Column::CodeHash.eq(&row.code_hash))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+        }
+        txn.commit().await?;
+        keyed += batch;
+        // A batch that keyed nothing (rows keyed meanwhile by another
+        // instance, or none left) ends the run.
+        if batch == 0 || (rows.len() as u64) < KEYING_BATCH {
+            return Ok(Keying::Keyed(keyed));
+        }
+    }
 }
 
 pub async fn remaining_recovery_codes(
