@@ -55,7 +55,9 @@ impl Signup {
             last_name: last_name.trim().to_owned(),
             locale: None,
         };
-        if validate_email(&s.email).is_err() {
+        // The address is the account's username too: one no username could
+        // be would only fail once its owner followed the link.
+        if validate_email(&s.email).is_err() || users::validate_username(&s.email).is_err() {
             return Err(Invalid::Email);
         }
         if s.first_name.is_empty() || s.last_name.is_empty() {
@@ -273,6 +275,11 @@ mod tests {
         assert_eq!(
             Signup::parse("a@b.example", " ", "Doe"),
             Err(Invalid::NamesMissing)
+        );
+        assert_eq!(
+            Signup::parse("o'brien@b.example", "Carol", "Doe"),
+            Err(Invalid::Email),
+            "no username could hold it"
         );
     }
 }

@@ -30,7 +30,7 @@ pub(crate) fn validate_name(name: &str) -> Result<String, DbError> {
         || name.contains(|c: char| c.is_control() || super::users::is_noncharacter(c))
     {
         return Err(DbError::Invalid(format!(
-            "invalid group name {name:?}: 1 to 128 characters, no ';'"
+            "invalid group name {name:?}: 1 to 128 bytes, no ';'"
         )));
     }
     Ok(name.to_owned())
