@@ -56,7 +56,7 @@ async fn first_refusal_in_a_while(ctx: &LoginCtx<'_>, ip: Option<IpAddr>) -> boo
     let from = limiter::address_subject(ip);
     match ctx
         .store
-        .first_in(&format!("audited:locked:{from}"), LOCKED_AUDIT_EVERY)
+        .first_in_anonymous(&format!("audited:locked:{from}"), LOCKED_AUDIT_EVERY)
         .await
     {
         Ok(first) => first,

@@ -278,6 +278,21 @@ impl MemoryBackend {
         self.put_if_at(now, key, value, ttl, false)
     }
 
+    fn put_new_anonymous_at(
+        &self,
+        now: Instant,
+        key: &str,
+        value: Vec<u8>,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        if inner.live(key, now).is_some() {
+            return Ok(false);
+        }
+        inner.insert_in(key, value, deadline(now, ttl), now, Room::Anonymous)?;
+        Ok(true)
+    }
+
     /// Stores only when the key is live (`live`) or absent (not `live`);
     /// true when stored. The look and the write hold one lock.
     fn put_if_at(
@@ -421,6 +436,15 @@ impl Backend for MemoryBackend {
 
     async fn put_new(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {
         self.put_new_at(Instant::now(), key, value, ttl)
+    }
+
+    async fn put_new_anonymous(
+        &self,
+        key: &str,
+        value: Vec<u8>,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.put_new_anonymous_at(Instant::now(), key, value, ttl)
     }
 
     async fn replace(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {

@@ -70,6 +70,16 @@ pub trait Backend: Send + Sync + 'static {
     }
     /// Stores only if the key is absent (Redis SET NX PX); true when stored.
     async fn put_new(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError>;
+    /// As `put_new`, for what anyone may make us keep: within
+    /// [`ANONYMOUS_SHARE`] of a capped store, as [`Backend::put_anonymous`].
+    async fn put_new_anonymous(
+        &self,
+        key: &str,
+        value: Vec<u8>,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.put_new(key, value, ttl).await
+    }
     /// Stores only while the key is live (Redis SET XX PX), with `ttl` from
     /// now; true when stored. A value read, changed and written back this way
     /// never brings back a key that was deleted in between.
@@ -307,6 +317,20 @@ impl Store {
     /// mail), however often it is asked for.
     pub async fn first_in(&self, key: &str, window: Duration) -> Result<bool, StoreError> {
         self.put_new_json(key, &1u8, window).await
+    }
+
+    /// As [`Self::first_in`], for a mark anyone may make us keep (a refusal
+    /// audited once a minute per address): it takes room only from the
+    /// anonymous share.
+    pub async fn first_in_anonymous(
+        &self,
+        key: &str,
+        window: Duration,
+    ) -> Result<bool, StoreError> {
+        let bytes = encode(key, &1u8)?;
+        self.backend
+            .put_new_anonymous(&self.key(key), bytes, window)
+            .await
     }
 
     /// [`Backend::delete_if`] for a value stored as JSON by [`Self::put_json`]

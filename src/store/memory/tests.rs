@@ -358,3 +358,29 @@ fn anonymous_failure_counters_take_only_the_anonymous_share() {
             .unwrap();
     }
 }
+
+/// A once-a-minute mark that anyone may make (a refusal under a lock-out from
+/// a new address) takes room only from the anonymous share.
+#[test]
+fn anonymous_marks_take_only_the_anonymous_share() {
+    let t0 = Instant::now();
+    let b = capped(100, 1 << 30);
+    let mut made = 0;
+    while b
+        .put_new_anonymous_at(t0, &format!("audited:{made}"), b"1".to_vec(), 60 * SEC)
+        .is_ok()
+    {
+        made += 1;
+    }
+    assert_eq!(made, 75);
+    assert_eq!(
+        b.put_new_anonymous_at(t0, "audited:0", b"1".to_vec(), 60 * SEC)
+            .ok(),
+        Some(false),
+        "a mark already kept is no first"
+    );
+    for i in 0..25 {
+        b.put_at(t0, &format!("code{i}"), b"v".to_vec(), 60 * SEC)
+            .unwrap();
+    }
+}
