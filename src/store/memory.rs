@@ -275,7 +275,7 @@ impl MemoryBackend {
         value: Vec<u8>,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        self.put_if_at(now, key, value, ttl, false)
+        self.put_if_at(now, key, value, ttl, (false, Room::All))
     }
 
     fn put_new_anonymous_at(
@@ -285,29 +285,25 @@ impl MemoryBackend {
         value: Vec<u8>,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let mut inner = self.lock();
-        if inner.live(key, now).is_some() {
-            return Ok(false);
-        }
-        inner.insert_in(key, value, deadline(now, ttl), now, Room::Anonymous)?;
-        Ok(true)
+        self.put_if_at(now, key, value, ttl, (false, Room::Anonymous))
     }
 
-    /// Stores only when the key is live (`live`) or absent (not `live`);
-    /// true when stored. The look and the write hold one lock.
+    /// Stores only when the key is live (`live`) or absent (not `live`),
+    /// taking room from `room`; true when stored. The look and the write hold
+    /// one lock.
     fn put_if_at(
         &self,
         now: Instant,
         key: &str,
         value: Vec<u8>,
         ttl: Duration,
-        live: bool,
+        (live, room): (bool, Room),
     ) -> Result<bool, StoreError> {
         let mut inner = self.lock();
         if inner.live(key, now).is_some() != live {
             return Ok(false);
         }
-        inner.insert(key, value, deadline(now, ttl), now)?;
+        inner.insert_in(key, value, deadline(now, ttl), now, room)?;
         Ok(true)
     }
 
@@ -448,7 +444,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn replace(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<bool, StoreError> {
-        self.put_if_at(Instant::now(), key, value, ttl, true)
+        self.put_if_at(Instant::now(), key, value, ttl, (true, Room::All))
     }
 
     async fn put_anonymous(

@@ -357,13 +357,7 @@ impl Store {
         &self,
         counters: &[Counter<'_>],
     ) -> Result<Result<Vec<u64>, usize>, StoreError> {
-        let keys: Vec<String> = counters.iter().map(|c| self.key(c.key)).collect();
-        let full: Vec<Counter<'_>> = counters
-            .iter()
-            .zip(&keys)
-            .map(|(c, key)| Counter { key, ..*c })
-            .collect();
-        self.backend.incr_within(&full).await
+        self.count_within(counters, false).await
     }
 
     /// See [`Backend::incr_within_anonymous`]; the keys are keys of this store.
@@ -371,13 +365,25 @@ impl Store {
         &self,
         counters: &[Counter<'_>],
     ) -> Result<Result<Vec<u64>, usize>, StoreError> {
+        self.count_within(counters, true).await
+    }
+
+    async fn count_within(
+        &self,
+        counters: &[Counter<'_>],
+        anonymous: bool,
+    ) -> Result<Result<Vec<u64>, usize>, StoreError> {
         let keys: Vec<String> = counters.iter().map(|c| self.key(c.key)).collect();
         let full: Vec<Counter<'_>> = counters
             .iter()
             .zip(&keys)
             .map(|(c, key)| Counter { key, ..*c })
             .collect();
-        self.backend.incr_within_anonymous(&full).await
+        if anonymous {
+            self.backend.incr_within_anonymous(&full).await
+        } else {
+            self.backend.incr_within(&full).await
+        }
     }
 
     /// See [`Backend::decr_all`].

@@ -26,6 +26,27 @@ async fn signed_in(app: &TestApp, client: &TestClient, user: &TestUser) -> (Brow
     (browser, str_of(&tokens, "id_token").to_string())
 }
 
+/// The login page of a request bound to `bob` names nobody, and only bob's
+/// sign-in finishes it (`alice`'s leads back to the page).
+async fn names_nobody_yet_only_bob_finishes(
+    app: &TestApp,
+    client: &TestClient,
+    params: &AuthParams,
+    (alice, bob): (&TestUser, &TestUser),
+) {
+    let browser = Browser::new(app);
+    let page = browser.authorize(params).await;
+    assert_eq!(page.status(), 200);
+    let form = form_with(page.html(), "password");
+    assert_eq!(form.get("username").unwrap_or_default(), "");
+    assert!(!page.html().contains("bob"), "{}", page.html());
+    let wrong = browser.login(&page, alice).await;
+    assert!(matches!(wrong, Landing::Page { .. }), "{wrong:?}");
+    let back = browser.login(&wrong, bob).await;
+    let claims = app.tokens(client, params, &back).await;
+    assert_eq!(claims["sub"], bob.id.as_str());
+}
+
 #[tokio::test]
 async fn prompt_none_with_a_hint_for_another_user_is_login_required() {
     let app = spawn_app().await;
@@ -82,18 +103,7 @@ async fn a_bare_sub_in_claims_binds_the_login_but_names_nobody() {
     let alice = app.user("alice").await;
     let claims = format!(r#"{{"id_token":{{"sub":{{"value":"{}"}}}}}}"#, bob.id);
     let params = AuthParams::new(&client).set("claims", &claims);
-    let browser = Browser::new(&app);
-    let page = browser.authorize(&params).await;
-    assert_eq!(page.status(), 200);
-    let form = form_with(page.html(), "password");
-    assert_eq!(form.get("username").unwrap_or_default(), "");
-    assert!(!page.html().contains("bob"), "{}", page.html());
-    // Someone else signs in: no code. Bob does.
-    let wrong = browser.login(&page, &alice).await;
-    assert!(matches!(wrong, Landing::Page { .. }), "{wrong:?}");
-    let back = browser.login(&wrong, &bob).await;
-    let claims = app.tokens(&client, &params, &back).await;
-    assert_eq!(claims["sub"], bob.id.as_str());
+    names_nobody_yet_only_bob_finishes(&app, &client, &params, (&alice, &bob)).await;
 }
 
 #[tokio::test]
@@ -163,19 +173,9 @@ async fn a_hint_to_a_client_never_told_the_username_names_nobody_on_the_page() {
     let hint = str_of(&tokens, "id_token").to_string();
     assert!(jwt_payload(&hint).get("preferred_username").is_none());
 
-    let params = AuthParams::new(&client).set("id_token_hint", &hint);
-    let browser = Browser::new(&app);
-    let page = browser.authorize(&params).await;
-    assert_eq!(page.status(), 200);
-    let form = form_with(page.html(), "password");
-    assert_eq!(form.get("username").unwrap_or_default(), "");
-    assert!(!page.html().contains("bob"), "{}", page.html());
     // The hint still binds the login to bob.
-    let wrong = browser.login(&page, &alice).await;
-    assert!(matches!(wrong, Landing::Page { .. }), "{wrong:?}");
-    let back = browser.login(&wrong, &bob).await;
-    let claims = app.tokens(&client, &params, &back).await;
-    assert_eq!(claims["sub"], bob.id.as_str());
+    let params = AuthParams::new(&client).set("id_token_hint", &hint);
+    names_nobody_yet_only_bob_finishes(&app, &client, &params, (&alice, &bob)).await;
 }
 
 /// Other JWTs we sign carry our `iss`, a `sub` and the client as `aud` too: a
