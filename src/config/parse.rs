@@ -160,6 +160,10 @@ impl Settings {
         if raw.admin.group.trim().is_empty() {
             return Err(ConfigError::new("admin.group", "must not be empty"));
         }
+        // A name no group can have would leave the console without anyone
+        // who could ever be made an administrator.
+        crate::db::groups::validate_name(&raw.admin.group)
+            .map_err(|e| ConfigError::new("admin.group", e.to_string()))?;
         let store_limits = store::parse(raw.store)?;
         let metrics_bind = match raw.metrics.bind.trim() {
             "" => None,

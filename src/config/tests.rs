@@ -168,6 +168,8 @@ fn policy_rules_and_trusted_proxies() {
             "[server]\ntrusted_proxies = [\"x\"]\n",
             "server.trusted_proxies",
         ),
+        ("[admin]\ngroup = \"ops;admins\"\n", "admin.group"),
+        ("[admin]\ngroup = \"ops\u{FFFE}\"\n", "admin.group"),
     ] {
         std::fs::write(&path, bad).unwrap();
         let e = Settings::load_from(Some(&path), &[]).unwrap_err();
