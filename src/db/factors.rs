@@ -4,8 +4,8 @@
 use entity::{recovery_codes, totp_factors, users, webauthn_credentials};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 
 use super::{DbError, now};
@@ -139,10 +139,7 @@ pub async fn new_recovery_codes(
         .lock_exclusive()
         .one(&txn)
         .await?;
-    recovery_codes::Entity::delete_many()
-        .filter(recovery_codes::Column::UserId.eq(user_id))
-        .exec(&txn)
-        .await?;
+    remove_recovery_codes(&txn, user_id).await?;
     let t = now();
     for c in &codes {
         recovery_codes::ActiveModel {
@@ -323,10 +320,7 @@ pub async fn remove_keeping_one(
             totp_factors::Entity::delete_by_id(user_id.to_owned())
                 .exec(&txn)
                 .await?;
-            recovery_codes::Entity::delete_many()
-                .filter(recovery_codes::Column::UserId.eq(user_id))
-                .exec(&txn)
-                .await?;
+            remove_recovery_codes(&txn, user_id).await?;
         }
         FactorRef::Key(id) => {
             webauthn_credentials::Entity::delete_many()
@@ -340,9 +334,12 @@ pub async fn remove_keeping_one(
     Ok(Removed::Done)
 }
 
-/// Removes the user's recovery codes (their app was replaced: the codes that
-/// stood in for the old one go with it).
-pub async fn remove_recovery_codes(db: &DatabaseConnection, user_id: &str) -> Result<u64, DbError> {
+/// Removes the user's recovery codes (their app was replaced or removed: the
+/// codes that stood in for it go with it), alone or inside a transaction.
+pub async fn remove_recovery_codes<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+) -> Result<u64, DbError> {
     Ok(recovery_codes::Entity::delete_many()
         .filter(recovery_codes::Column::UserId.eq(user_id))
         .exec(db)
@@ -360,10 +357,7 @@ pub async fn remove_all(db: &DatabaseConnection, user_id: &str) -> Result<(), Db
     totp_factors::Entity::delete_by_id(user_id.to_owned())
         .exec(&txn)
         .await?;
-    recovery_codes::Entity::delete_many()
-        .filter(recovery_codes::Column::UserId.eq(user_id))
-        .exec(&txn)
-        .await?;
+    remove_recovery_codes(&txn, user_id).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -287,10 +287,7 @@ pub async fn delete(db: &DatabaseConnection, id: &str) -> Result<User, DbError> 
     totp_factors::Entity::delete_by_id(id.to_owned())
         .exec(&txn)
         .await?;
-    recovery_codes::Entity::delete_many()
-        .filter(recovery_codes::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
+    super::factors::remove_recovery_codes(&txn, id).await?;
     super::password_tokens::revoke_for_user(&txn, id).await?;
     let res = user_rows::Entity::delete_by_id(id.to_owned())
         .exec(&txn)

@@ -54,8 +54,7 @@ fn destination_of(redirect_uri: &str) -> Option<String> {
     })
 }
 
-/// The scopes a consent step is about: the OpenID Connect request's, with
-/// those of the claims it asks for one by one.
+/// Where a consent step's answer goes: a SAML login asks no consent.
 fn destination(resumed: &Resumed) -> Option<String> {
     match &resumed.login.ret {
         Return::Oidc(ret) => destination_of(&ret.return_to.redirect_uri),
@@ -63,6 +62,8 @@ fn destination(resumed: &Resumed) -> Option<String> {
     }
 }
 
+/// The scopes a consent step is about: the OpenID Connect request's, with
+/// those of the claims it asks for one by one.
 fn asked(resumed: &Resumed) -> Vec<String> {
     match &resumed.login.ret {
         Return::Oidc(ret) => ret.consent_scopes(),

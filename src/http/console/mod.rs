@@ -105,8 +105,12 @@ pub(crate) fn redirect_to_login(state: &AppState) -> HttpResponse {
     found(&format!("{}/admin/login", state.settings.issuer_path()))
 }
 
-async fn home(state: web::Data<AppState>) -> HttpResponse {
+fn to_users(state: &AppState) -> HttpResponse {
     found(&format!("{}/admin/users", state.settings.issuer_path()))
+}
+
+async fn home(state: web::Data<AppState>) -> HttpResponse {
+    to_users(&state)
 }
 
 async fn login(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
@@ -185,20 +189,14 @@ async fn logout(
     // cookie: a strict cookie is not sent with another site's post, so that
     // post finds no session here, and clearing the cookie on its answer would
     // still sign the administrator out.
-    let Some(c) = read_cookie(&state, &req, COOKIE) else {
-        return Ok(found(&format!(
-            "{}/admin/users",
-            state.settings.issuer_path()
-        )));
-    };
-    match session(&state, &req).await? {
-        Some(s) if csrf_ok(&s, &form.csrf_token) => console::end(&state.console_ctx(), &c).await?,
-        _ => {
-            return Ok(found(&format!(
-                "{}/admin/users",
-                state.settings.issuer_path()
-            )));
+    match (
+        read_cookie(&state, &req, COOKIE),
+        session(&state, &req).await?,
+    ) {
+        (Some(c), Some(s)) if csrf_ok(&s, &form.csrf_token) => {
+            console::end(&state.console_ctx(), &c).await?;
         }
+        _ => return Ok(to_users(&state)),
     }
     let chrome = Chrome::for_request(&state, &req, None);
     let mut resp = page(
